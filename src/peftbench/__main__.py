@@ -1,0 +1,5 @@
+import sys
+
+from peftbench.cli import main
+
+sys.exit(main())

@@ -1,0 +1,26 @@
+"""Run every cell in the current process, one after the other."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from peftbench.backends.progress import grid_bar
+
+
+def run_inline(runs: Sequence[Any], store: Any, ctx: Any, progress: bool) -> None:
+    from peftbench.pipeline import run_cell
+
+    with grid_bar(len(runs), progress) as bar:
+        for spec in runs:
+            bar.set_postfix_str(f"{spec.method} on {spec.dataset}")
+            status = run_cell(spec, store, ctx, progress)
+            bar.write(_line(spec, status))
+            bar.update(1)
+
+
+def _line(spec: Any, status: dict) -> str:
+    if status.get("status") == "ok":
+        return (f"  ok      {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: "
+                f"score {status['score']:.1f} ({status['wall_seconds']:.0f}s)")
+    return f"  FAILED  {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: {status.get('error')}"

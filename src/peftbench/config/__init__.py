@@ -1,0 +1,1 @@
+"""Suites and run specs: schema, validation, loading."""

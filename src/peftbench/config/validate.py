@@ -1,0 +1,92 @@
+"""Turn plain dicts (from YAML and --set) into the frozen dataclasses of `schema`, or fail clearly."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, Union
+
+from peftbench.errors import UserError, did_you_mean
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp).replace("typing.", ""))
+
+
+def _coerce(value: Any, tp: Any, path: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, path)
+            except UserError as exc:
+                errors.append(exc)
+        raise errors[0]
+    if dataclasses.is_dataclass(tp):
+        return build(tp, value, path)
+    if origin is tuple:
+        (item_tp, _) = typing.get_args(tp)
+        if isinstance(value, (str, int, float)):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            raise UserError(f"'{path}' must be a list, got {value!r}")
+        return tuple(_coerce(v, item_tp, f"{path}[{i}]") for i, v in enumerate(value))
+    if origin is dict or tp is dict:
+        if not isinstance(value, dict):
+            raise UserError(f"'{path}' must be a mapping, got {value!r}")
+        return value
+    if tp is Any:
+        return value
+    if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if tp is float and isinstance(value, str):
+        try:
+            return float(value)  # YAML reads 5e-5 as a string
+        except ValueError:
+            pass
+    if tp is bool and not isinstance(value, bool):
+        raise UserError(f"'{path}' must be true or false, got {value!r}")
+    if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise UserError(f"'{path}' must be an integer, got {value!r}")
+    if tp is str and not isinstance(value, str):
+        raise UserError(f"'{path}' must be a string, got {value!r}")
+    return value
+
+
+def build(cls: type, data: Any, path: str = "") -> Any:
+    """`cls(**data)` with every key checked: unknown keys, missing keys and wrong types fail."""
+    where = path or "suite"
+    if not isinstance(data, dict):
+        raise UserError(f"'{where}' must be a mapping of settings, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in fields:
+            hint = did_you_mean(key, fields) or f"valid keys here: {', '.join(fields)}"
+            raise UserError(f"unknown key '{key}' in '{where}'", hint)
+    kwargs = {}
+    for name, f in fields.items():
+        key_path = f"{path}.{name}" if path else name
+        if name in data:
+            kwargs[name] = _coerce(data[name], hints[name], key_path)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise UserError(f"'{where}' is missing the required key '{name}'")
+    return cls(**kwargs)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge mappings key by key (recursively); lists and scalars in `override` replace."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,87 @@
+"""Datasets: a registered `DatasetSpec` turns a source into prompt/answer `Example`s.
+
+Every dataset declares, in one place, what the pipeline needs to treat all of them the same way:
+its splits (train -> eval), how an answer is parsed from generated text, its headline metric and
+direction, and how many tokens an answer needs. Adding a dataset is one module that registers a
+spec; loading happens only inside `load`, so listing datasets imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from peftbench.registry import Registry
+
+
+@dataclass(frozen=True)
+class Example:
+    """One normalised item: the user turn, the target text, and the gold value the metric sees."""
+
+    id: str
+    prompt: str  # instruction + input fields; wrapped in the chat template later
+    answer: str  # what the model is trained to generate (verbalised label or answer text)
+    gold: Any  # what `parse(prediction)` is compared against by the metric
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    """Where data may come from: the cache (package-index downloads) and a user's local files."""
+
+    cache_dir: Path
+    data_dir: Path | None = None
+
+
+LoadFn = Callable[[str, LoadContext], list[Example]]
+ParseFn = Callable[[str], Any]
+
+
+def first_word(text: str) -> str:
+    """Lower-cased first word without surrounding punctuation ('' for empty output)."""
+    words = text.strip().split()
+    return words[0].strip(".,;:!?\"'()[]").lower() if words else ""
+
+
+def first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def label_parser(labels: Sequence[str]) -> ParseFn:
+    """Parse a verbalised label: the first word must be one of `labels`, else invalid (None)."""
+    allowed = {label.lower() for label in labels}
+
+    def parse(text: str) -> str | None:
+        word = first_word(text)
+        return word if word in allowed else None
+
+    return parse
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    group: str  # "classification", "generative", or the paper's groups ("glue", "math", ...)
+    description: str
+    source: str  # where the data comes from, in words (package, hub id + revision, generator)
+    load: LoadFn  # (split, ctx) -> examples
+    parse: ParseFn  # generated text -> parsed prediction, or None when unparseable
+    metric: str  # headline metric (a name in METRICS)
+    splits: tuple[str, str] = ("train", "eval")  # (train split, eval split)
+    max_new_tokens: int = 8
+    extra_metrics: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # verbalised label set, for classification
+    system_prompt: str | None = None
+    version: str = "1"
+    stop_at_newline: bool = True  # answers are one line: stop generating at the first newline
+    notes: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+DATASETS: Registry[DatasetSpec] = Registry("dataset", "peftbench.datasets")
+
+
+def register(spec: DatasetSpec) -> DatasetSpec:
+    return DATASETS.register(spec)

@@ -1,0 +1,80 @@
+"""Task score: batched greedy generation, the dataset's parser, the dataset's metric(s)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from peftbench.config.schema import EvaluationSettings
+from peftbench.datasets.base import DatasetSpec, Example
+from peftbench.evaluation.generate import greedy_generate
+from peftbench.metrics import METRICS
+from peftbench.training.data import prompt_ids
+
+
+@dataclass
+class EvalResult:
+    score: float  # headline metric, 0-100
+    metrics: dict[str, float]
+    invalid_rate: float  # share of outputs the dataset's parser could not read
+    predictions: list[dict[str, Any]]
+    seconds: float
+    generated_tokens: int
+
+
+def stop_ids(tokenizer: Any) -> frozenset[int]:
+    ids = {tokenizer.eos_token_id}
+    gen_eos = getattr(getattr(tokenizer, "generation_config", None), "eos_token_id", None)
+    if isinstance(gen_eos, int):
+        ids.add(gen_eos)
+    return frozenset(i for i in ids if i is not None)
+
+
+def evaluate(
+    model: Any,
+    tokenizer: Any,
+    spec: DatasetSpec,
+    examples: Sequence[Example],
+    settings: EvaluationSettings,
+    show_progress: bool = True,
+) -> EvalResult:
+    from tqdm.auto import tqdm
+
+    encoded = [prompt_ids(tokenizer, spec, ex) for ex in examples]
+    order = sorted(range(len(examples)), key=lambda i: len(encoded[i]))  # similar lengths batch
+    max_new = settings.max_new_tokens or spec.max_new_tokens
+    texts: list[str] = [""] * len(examples)
+    n_tokens = 0
+    start = time.perf_counter()
+    bar = tqdm(total=len(examples), desc=f"eval {spec.name}", disable=not show_progress, leave=False)
+    for lo in range(0, len(order), settings.batch_size):
+        idx = order[lo : lo + settings.batch_size]
+        new = greedy_generate(
+            model,
+            [encoded[i] for i in idx],
+            tokenizer.pad_token_id,
+            max_new,
+            stop_ids=stop_ids(tokenizer),
+            stop_text=("\n",) if spec.stop_at_newline else (),
+            tokenizer=tokenizer,
+        )
+        for i, toks in zip(idx, new, strict=True):
+            texts[i] = tokenizer.decode(toks, skip_special_tokens=True)
+            n_tokens += len(toks)
+        bar.update(len(idx))
+    bar.close()
+    seconds = time.perf_counter() - start
+    parsed = [spec.parse(t) for t in texts]
+    golds = [ex.gold for ex in examples]
+    metrics = {
+        name: METRICS.get(name)(parsed, golds) for name in (spec.metric, *spec.extra_metrics)
+    }
+    invalid = sum(p is None for p in parsed) / len(parsed)
+    predictions = [
+        {"id": ex.id, "prompt": ex.prompt, "output": t, "parsed": p, "gold": ex.gold,
+         "correct": p is not None and p == ex.gold}
+        for ex, t, p in zip(examples, texts, parsed, strict=True)
+    ]
+    return EvalResult(metrics[spec.metric], metrics, invalid, predictions, seconds, n_tokens)

@@ -1,0 +1,125 @@
+"""Batched greedy decoding that always runs the *adapted* model, for every kind of method.
+
+Why not `model.generate()`: under transformers 5 + peft 0.21 a prefix-tuned model's `generate()`
+silently drops the prefix, and prompt tuning with left padding drifts. Here the first forward
+pass goes through the PEFT model itself (which adds soft prompts / prefixes and returns their
+key/value cache); later steps feed one token at a time to the underlying model with that cache.
+Injected adapters (LoRA, IA3, bottleneck, BitFit) live inside the underlying model, so they act at
+every step. Tests check that this loop matches a cache-free reference and differs from the base
+model for every trained method.
+
+Prompts are left-padded with position ids taken from the attention mask, so every sequence sees
+the positions it saw in training. peft's prompt-learning models (soft prompts, prefixes) ignore
+position ids, and their virtual tokens carry no rotary offset, so for them a batch is split into
+sub-batches of equal prompt length (no padding at all). Evaluation sorts prompts by length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def _inner(model: Any) -> Any:
+    get_base = getattr(model, "get_base_model", None)
+    return get_base() if callable(get_base) else model
+
+
+def _device(model: Any) -> Any:
+    return next(model.parameters()).device
+
+
+def _ignores_positions(model: Any) -> bool:
+    config = getattr(model, "active_peft_config", None)
+    return bool(getattr(config, "is_prompt_learning", False))
+
+
+def _cache_kwarg(model: Any) -> str:
+    """transformers 5 renamed `past_key_values` to `cache` (the old name goes in 5.40)."""
+    import inspect
+
+    params = inspect.signature(model.forward).parameters
+    return "cache" if "cache" in params else "past_key_values"
+
+
+def _cache_of(result: Any) -> Any:
+    cache = getattr(result, "cache", None)
+    return cache if cache is not None else result.past_key_values
+
+
+def left_pad(prompts: Sequence[Sequence[int]], pad_id: int, device: Any) -> tuple[Any, Any]:
+    import torch
+
+    width = max(len(p) for p in prompts)
+    ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    for i, p in enumerate(prompts):
+        ids[i, width - len(p):] = torch.tensor(list(p), dtype=torch.long)
+        mask[i, width - len(p):] = 1
+    return ids.to(device), mask.to(device)
+
+
+def greedy_generate(
+    model: Any,
+    prompts: Sequence[Sequence[int]],
+    pad_id: int,
+    max_new_tokens: int,
+    stop_ids: frozenset[int] = frozenset(),
+    stop_text: tuple[str, ...] = (),
+    tokenizer: Any = None,
+) -> list[list[int]]:
+    """New token ids per prompt (stop token excluded), greedy, batched.
+
+    A sequence stops at a token in `stop_ids`, or once the decoded new text contains one of
+    `stop_text` (needs `tokenizer`); generation ends when all sequences stopped. With no stop
+    conditions it produces exactly `max_new_tokens` tokens (the latency protocol relies on it).
+    """
+    import torch
+
+    if _ignores_positions(model) and len({len(p) for p in prompts}) > 1:
+        merged: list[list[int]] = [[] for _ in prompts]
+        for length in sorted({len(p) for p in prompts}):
+            idx = [i for i, p in enumerate(prompts) if len(p) == length]
+            sub = greedy_generate(model, [prompts[i] for i in idx], pad_id, max_new_tokens,
+                                  stop_ids, stop_text, tokenizer)
+            for i, toks in zip(idx, sub, strict=True):
+                merged[i] = toks
+        return merged
+
+    device = _device(model)
+    ids, mask = left_pad(prompts, pad_id, device)
+    batch = ids.shape[0]
+    out: list[list[int]] = [[] for _ in range(batch)]
+    done = [False] * batch
+    inner = _inner(model)
+    cache_kw = _cache_kwarg(inner)
+    use_pos = not _ignores_positions(model)
+    with torch.inference_mode():
+        positions = (mask.cumsum(1) - 1).clamp(min=0)
+        first = {"position_ids": positions} if use_pos else {}
+        result = model(input_ids=ids, attention_mask=mask, use_cache=True, **first)
+        cache = _cache_of(result)
+        # Soft prompts / prefixes sit in front of the prompt in the cache: they are always attended.
+        extra = cache.get_seq_length() - ids.shape[1]
+        mask = torch.cat([torch.ones(batch, extra, dtype=mask.dtype, device=device), mask], 1)
+        last = positions[:, -1:]
+        for step in range(max_new_tokens):
+            nxt = result.logits[:, -1, :].argmax(-1)
+            for i, tok in enumerate(nxt.tolist()):
+                if done[i]:
+                    continue
+                if tok in stop_ids:
+                    done[i] = True
+                    continue
+                out[i].append(tok)
+                if stop_text and any(s in tokenizer.decode(out[i]) for s in stop_text):
+                    done[i] = True
+            if all(done) or step == max_new_tokens - 1:
+                break
+            mask = torch.cat([mask, torch.ones(batch, 1, dtype=mask.dtype, device=device)], 1)
+            last = last + 1
+            step_kw = {"position_ids": last} if use_pos else {}
+            result = inner(input_ids=nxt[:, None], attention_mask=mask, use_cache=True,
+                           **{cache_kw: cache}, **step_kw)
+            cache = _cache_of(result)
+    return out

@@ -1,0 +1,52 @@
+"""Run a suite: expand the grid, skip completed cells, execute the rest, write the leaderboard."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from peftbench.backends import BACKENDS
+from peftbench.cache import cache_dir
+from peftbench.config.loader import expand
+from peftbench.config.schema import Suite
+from peftbench.datasets import LoadContext
+from peftbench.reports import leaderboard
+from peftbench.results.store import ResultsStore, read_json, write_json
+
+
+def run_suite(suite: Suite, out: Path, data_dir: Path | None = None,
+              progress: bool = True) -> dict[str, Any]:
+    runs = expand(suite)
+    store = ResultsStore(out)
+    write_json(store.root / "suite.json", dataclasses.asdict(suite))
+    pending = [r for r in runs if not store.is_complete(r.run_id)]
+    skipped = len(runs) - len(pending)
+    if skipped:
+        print(f"{skipped} of {len(runs)} runs already complete in {store.runs_dir}: skipped")
+    if pending:
+        ctx = LoadContext(cache_dir=cache_dir(), data_dir=data_dir)
+        BACKENDS[suite.backend](pending, store, ctx, progress)
+    return write_leaderboard(store, suite, [r.run_id for r in runs])
+
+
+def write_leaderboard(store: ResultsStore, suite: Suite, run_ids: list[str]) -> dict[str, Any]:
+    wanted = set(run_ids)
+    records = [store.load(r) for r in store.run_ids() if r in wanted]
+    board = leaderboard.build(records, suite.scoring, run_ids)
+    write_json(store.root / "leaderboard.json", board)
+    (store.root / "leaderboard.md").write_text(leaderboard.render(board) + "\n", encoding="utf-8")
+    return board
+
+
+def board_for(results_dir: Path) -> dict[str, Any]:
+    """Leaderboard of a results folder, rebuilt from its records and its saved suite."""
+    from peftbench.config.schema import Suite as SuiteCls
+    from peftbench.config.validate import build
+
+    store = ResultsStore(results_dir)
+    suite_file = store.root / "suite.json"
+    suite = build(SuiteCls, read_json(suite_file)) if suite_file.exists() else None
+    scoring = suite.scoring if suite else SuiteCls("x", ("m",), ("m",), ("d",)).scoring
+    records = store.records()
+    return leaderboard.build(records, scoring)

@@ -1,0 +1,77 @@
+"""Text for `peftbench ls` and `peftbench show` (no torch import for `ls`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from peftbench.errors import UserError
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in [head, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def listing(what: str) -> str:
+    from peftbench.config.loader import builtin_suites
+    from peftbench.datasets import DATASETS
+    from peftbench.methods import METHODS
+    from peftbench.models import MODELS
+
+    parts = []
+    if what in ("all", "suites"):
+        rows = []
+        for name, path in sorted(builtin_suites().items()):
+            import yaml
+
+            data = yaml.safe_load(path.read_text()) or {}
+            rows.append([name, str(data.get("description", "")).strip()])
+        parts.append("suites\n" + _table(["name", "description"], rows))
+    if what in ("all", "methods"):
+        rows = [[m.name, m.family, m.provider, "yes" if m.mergeable else "no",
+                 str(m.preset.get("learning_rate", "-")), m.description] for m in METHODS]
+        parts.append("methods\n" + _table(
+            ["name", "family", "provider", "mergeable", "lr", "description"], rows))
+    if what in ("all", "datasets"):
+        rows = [[d.name, d.group, f"{d.splits[0]}->{d.splits[1]}", d.metric, d.source]
+                for d in DATASETS]
+        parts.append("datasets\n" + _table(["name", "group", "splits", "metric", "source"], rows))
+    if what in ("all", "models"):
+        rows = [[m.name, m.source, m.description] for m in MODELS]
+        parts.append("models\n" + _table(["name", "source", "description"], rows))
+    return "\n\n".join(parts)
+
+
+def show(path: Path) -> str:
+    """A results folder's leaderboard, or one run's record."""
+    from peftbench.grid import board_for
+    from peftbench.reports.leaderboard import render
+    from peftbench.results.store import ResultsStore
+
+    if (path / "runs").is_dir():
+        return render(board_for(path))
+    if (path / "status.json").is_file():
+        store = ResultsStore(path.parent.parent)
+        rec = store.load(path.name)
+        st, cfg, met, eff = rec["status"], rec["config"], rec["metrics"], rec["efficiency"]
+        lines = [f"run {rec['run_id']}: {st.get('status')}",
+                 f"  model {cfg.get('model')}  method {cfg.get('method')}  "
+                 f"dataset {cfg.get('dataset')}  seed {cfg.get('seed')}"]
+        if st.get("status") != "ok":
+            lines.append(f"  error: {st.get('error')}")
+            return "\n".join(lines)
+        lines += [
+            f"  score {met['score']:.2f} ({met['metric']}), invalid rate {met['invalid_rate']:.3f}",
+            f"  trainable {eff['trainable_params']} ({eff['trainable_pct']:.3f}%), "
+            f"adapter {eff['adapter_bytes']} bytes",
+            f"  latency {eff['latency_ms_per_token']:.2f} ms/token "
+            f"(base {eff['base_latency_ms_per_token']:.2f}, slowdown {eff['slowdown_pct']:+.1f}%)",
+            f"  peak training memory {eff['peak_train_mem_mb']:.0f} MiB ({eff['memory_kind']})",
+            "  phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in st["phase_seconds"].items()),
+        ]
+        return "\n".join(lines)
+    raise UserError(f"{path} is neither a results folder (with runs/) nor a run folder",
+                    "pass the --out folder of `peftbench run`, or one of its runs/<run_id>")

@@ -1,0 +1,76 @@
+"""Bottleneck adapters (Houlsby et al. 2019; Pfeiffer et al. 2021; parallel, He et al. 2022).
+
+Implemented natively (`peftbench.methods.native.bottleneck`), since HF peft has none. Three
+methods, one per placement, so each preset names the modules its placement wraps:
+
+- `adapter` (Houlsby): sequential adapters after the attention-output and FFN-output projections;
+- `adapter_pfeiffer`: a sequential adapter after the FFN-output projection only;
+- `adapter_parallel`: an adapter beside the whole FFN block, reading the block's input.
+
+Learning rate 3e-4: the PEFT-Bench paper gives none for adapters. Adapters add freshly
+initialised modules (random down-projection, zero up-projection) that must learn from scratch, so
+the adapter literature trains them an order of magnitude faster than the 5e-5 used for methods
+that nudge pretrained weights; 3e-4 is the middle of Houlsby et al.'s sweep {3e-5, 3e-4, 3e-3}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peftbench.methods.base import Method, register
+from peftbench.models.targets import resolve_targets
+
+_ROLES = {  # same as native.bottleneck.PLACEMENT_ROLES, which must not be imported here (torch)
+    "houlsby": ["attn_out", "ffn_out"],
+    "pfeiffer": ["ffn_out"],
+    "parallel": ["ffn_block"],
+}
+
+
+def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+    from peft import TaskType, get_peft_model
+
+    from peftbench.methods.native.bottleneck import BottleneckConfig
+
+    p = dict(params)
+    placement = p.pop("placement", "houlsby")
+    roles = p.pop("target_modules", None) or _ROLES[placement]
+    config = BottleneckConfig(
+        task_type=TaskType.CAUSAL_LM,
+        placement=placement,
+        target_modules=resolve_targets(loaded.model_type, roles),
+        **p,
+    )
+    return get_peft_model(model, config)
+
+
+_DESCRIPTIONS = {
+    "houlsby": "bottleneck adapters after attention output and FFN output (Houlsby placement)",
+    "pfeiffer": "bottleneck adapter after the FFN output only (Pfeiffer placement)",
+    "parallel": "bottleneck adapter in parallel to the FFN block, reading its input",
+}
+
+for _name, _placement in (
+    ("adapter", "houlsby"),
+    ("adapter_pfeiffer", "pfeiffer"),
+    ("adapter_parallel", "parallel"),
+):
+    register(
+        Method(
+            name=_name,
+            family="additive",
+            provider="native",
+            description=_DESCRIPTIONS[_placement] + "; up-projection starts at zero",
+            build=build,
+            preset={
+                "learning_rate": 3e-4,
+                "reduction_factor": 16,
+                "placement": _placement,
+                "non_linearity": "relu",
+                "target_modules": list(_ROLES[_placement]),
+            },
+            mergeable=False,
+            identity_at_init=True,
+            source="adapter literature (reduction 16, ReLU; lr 3e-4 from Houlsby et al.'s sweep)",
+        )
+    )

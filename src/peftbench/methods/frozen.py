@@ -1,0 +1,28 @@
+"""`frozen`: the base model as it is (zero-shot), the baseline every method must beat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peftbench.methods.base import Method, register
+
+
+def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+register(
+    Method(
+        name="frozen",
+        family="baseline",
+        provider="none",
+        description="no training: the base model zero-shot",
+        build=build,
+        preset={},
+        trains=False,
+        identity_at_init=True,
+        source="baseline",
+    )
+)

@@ -1,0 +1,102 @@
+"""SuperGLUE reading-comprehension metrics: MultiRC (F1a, EM) and ReCoRD (token F1, EM).
+
+MultiRC item format: one item per answer option. A gold item is a pair `(question_id, label)`;
+the prediction is the predicted label for that option (same type as `label`), or None when
+unparseable (wrong). Options of one question share its `question_id` (any hashable, unique per
+question across the split, e.g. "paragraph-question"). The registered metrics treat the label
+`True` as "this option is correct" (the hub's 0/1 labels work as they are, since 1 == True);
+a dataset that verbalises labels as words uses `make_multirc_f1a("true")`.
+- F1a: binary F1 over all answer options (positive = correct option), as the official scorer.
+- EM: share of questions whose options are all predicted right.
+
+ReCoRD item format: the gold item is the list of acceptable answer strings (a bare string is one
+answer); the prediction is a string or None (scores 0). Both scores use SQuAD normalisation and
+take the maximum over the gold answers, averaged over queries.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from peftbench.metrics.base import Metric, register
+from peftbench.metrics.f1 import binary_f1
+
+
+def _multirc_pairs(golds: Sequence[Any]) -> list[tuple[Hashable, Any]]:
+    pairs = []
+    for g in golds:
+        if not isinstance(g, (tuple, list)) or len(g) != 2:
+            raise ValueError(f"a MultiRC gold item is (question_id, label), got {g!r}")
+        pairs.append((g[0], g[1]))
+    return pairs
+
+
+def make_multirc_f1a(positive: Any = True, name: str = "multirc_f1a") -> Metric:
+    def compute(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+        labels = [label for _, label in _multirc_pairs(golds)]
+        return 100.0 * binary_f1(predictions, labels, positive)
+
+    return Metric(name, f"MultiRC F1 over all answer options, positive '{positive}' (x100)", compute)
+
+
+def multirc_em(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+    all_right: dict[Hashable, bool] = defaultdict(lambda: True)
+    for p, (qid, label) in zip(predictions, _multirc_pairs(golds), strict=True):
+        all_right[qid] = all_right[qid] and p is not None and p == label
+    return 100.0 * sum(all_right.values()) / len(all_right)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD normalisation: lower case, drop punctuation and articles, collapse whitespace."""
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in _PUNCT)
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+_PUNCT = frozenset(string.punctuation)
+
+
+def token_f1(prediction: str, gold: str) -> float:
+    """SQuAD v1.1 token F1 in [0, 1] between two answers, after normalisation."""
+    pred_tokens = normalize_answer(prediction).split()
+    gold_tokens = normalize_answer(gold).split()
+    same = sum((Counter(pred_tokens) & Counter(gold_tokens)).values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(pred_tokens), same / len(gold_tokens)
+    return 2 * precision * recall / (precision + recall)
+
+
+def _answers(gold: Any) -> list[str]:
+    answers = [gold] if isinstance(gold, str) else list(gold)
+    if not answers:
+        raise ValueError("a ReCoRD gold item needs at least one answer")
+    return answers
+
+
+def record_f1(predictions: Sequence[str | None], golds: Sequence[Any]) -> float:
+    total = sum(
+        0.0 if p is None else max(token_f1(p, a) for a in _answers(g))
+        for p, g in zip(predictions, golds, strict=True)
+    )
+    return 100.0 * total / len(golds)
+
+
+def record_em(predictions: Sequence[str | None], golds: Sequence[Any]) -> float:
+    hits = sum(
+        p is not None and any(normalize_answer(p) == normalize_answer(a) for a in _answers(g))
+        for p, g in zip(predictions, golds, strict=True)
+    )
+    return 100.0 * hits / len(golds)
+
+
+register(make_multirc_f1a())
+register(Metric("multirc_em", "MultiRC share of questions with every option right (x100)",
+                multirc_em))
+register(Metric("record_f1", "ReCoRD token F1, max over gold answers (x100)", record_f1))
+register(Metric("record_em", "ReCoRD exact match after normalisation (x100)", record_em))

@@ -1,0 +1,45 @@
+"""Models: a registered `ModelSpec` knows how to load a causal LM and its tokenizer.
+
+Adding a model is one module that registers a `ModelSpec`. Loading happens only inside `load`,
+so listing models never imports torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from peftbench.registry import Registry
+
+
+@dataclass
+class LoadedModel:
+    """A loaded base model with what the rest of the pipeline needs to know about it."""
+
+    name: str
+    model: Any  # transformers PreTrainedModel
+    tokenizer: Any  # transformers PreTrainedTokenizerBase (pad token set, left padding for eval)
+    model_type: str  # config.model_type, the key of the target-module table
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+# load(options) -> LoadedModel; options are the suite's `model_options` (dtype, trust_remote_code...)
+LoadFn = Callable[[Mapping[str, Any]], LoadedModel]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    description: str
+    source: str  # where the weights come from, in words (hub id, package, "built in code")
+    load: LoadFn
+    needs_gpu: bool = False
+    prepare: Callable[[], Any] | None = None  # fetch/convert into the cache ahead of the grid
+
+
+MODELS: Registry[ModelSpec] = Registry("model", "peftbench.models")
+
+
+def register(spec: ModelSpec) -> ModelSpec:
+    return MODELS.register(spec)

@@ -1,0 +1,101 @@
+"""Tiny randomly initialised models built in code, for tests and smoke runs (no download).
+
+Three architectures (Llama-, GPT-2- and Qwen2-style) share a character-level tokenizer with a
+ChatML-like chat template, so prompts go through the same chat path as real instruct models.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from peftbench.models.base import LoadedModel, ModelSpec, register
+
+SPECIALS = ["<pad>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def char_tokenizer() -> Any:
+    """A character-level fast tokenizer over printable ASCII, built offline in code."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    chars = [c for c in string.printable if c not in "\x0b\x0c"]
+    vocab = {tok: i for i, tok in enumerate(SPECIALS + chars + ["<unk>"])}
+    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.Split(pattern="", behavior="isolated")
+    core.decoder = decoders.Fuse()
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=core,
+        pad_token="<pad>",
+        bos_token="<s>",
+        eos_token="<|im_end|>",
+        unk_token="<unk>",
+        additional_special_tokens=["<|im_start|>", "</s>"],
+    )
+    tok.chat_template = CHAT_TEMPLATE
+    return tok
+
+
+def _config(arch: str, vocab_size: int, pad_id: int, eos_id: int) -> Any:
+    import transformers as tf
+
+    common: dict[str, Any] = dict(
+        vocab_size=vocab_size, pad_token_id=pad_id, eos_token_id=eos_id, bos_token_id=1
+    )
+    if arch == "llama":
+        return tf.LlamaConfig(
+            hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, max_position_embeddings=512, **common,
+        )
+    if arch == "qwen2":
+        return tf.Qwen2Config(
+            hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, max_position_embeddings=512, **common,
+        )
+    if arch == "gpt2":
+        return tf.GPT2Config(n_embd=64, n_layer=2, n_head=4, n_positions=512, **common)
+    raise ValueError(arch)
+
+
+def build_tiny(arch: str, seed: int = 0) -> LoadedModel:
+    """A fresh tiny model of `arch`, identical for the same seed."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    tok = char_tokenizer()
+    cfg = _config(arch, len(tok), tok.pad_token_id, tok.eos_token_id)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = AutoModelForCausalLM.from_config(cfg)
+    model.generation_config.pad_token_id = tok.pad_token_id
+    model.generation_config.eos_token_id = tok.eos_token_id
+    return LoadedModel(
+        name=f"tiny-{arch}",
+        model=model,
+        tokenizer=tok,
+        model_type=cfg.model_type,
+        provenance={"source": "built in code", "architecture": arch, "init_seed": seed},
+    )
+
+
+def _loader(arch: str):
+    def load(options: Mapping[str, Any]) -> LoadedModel:
+        return build_tiny(arch, seed=int(options.get("init_seed", 0)))
+
+    return load
+
+
+for _arch in ("llama", "gpt2", "qwen2"):
+    register(
+        ModelSpec(
+            name=f"tiny-{_arch}",
+            description=f"tiny random {_arch}-style model (2 layers, 64 wide) for tests",
+            source="built in code",
+            load=_loader(_arch),
+        )
+    )

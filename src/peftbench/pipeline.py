@@ -1,0 +1,186 @@
+"""One cell of the grid, end to end, in SPEC order: data -> model + method -> train -> evaluate
+-> measure -> record. Every method goes through exactly these steps; nothing here names one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import traceback
+from dataclasses import asdict
+from typing import Any
+
+from peftbench.config.schema import RunSpec
+from peftbench.datasets import DATASETS, Example, LoadContext
+from peftbench.errors import UserError
+from peftbench.results.store import ResultsStore
+
+
+def fingerprint(examples: list[Example]) -> str:
+    blob = json.dumps([asdict(e) for e in examples], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def load_examples(spec: RunSpec, ctx: LoadContext) -> tuple[list[Example], list[Example]]:
+    dataset = DATASETS.get(spec.dataset)
+    train_split, eval_split = dataset.splits
+    train = dataset.load(train_split, ctx)[: spec.training.max_train_examples or None]
+    evals = dataset.load(eval_split, ctx)[: spec.evaluation.max_eval_examples or None]
+    for split, rows in ((train_split, train), (eval_split, evals)):
+        if not rows:
+            raise UserError(f"dataset '{spec.dataset}' has no examples in split '{split}'",
+                            "check the data files or the max_*_examples caps")
+    return train, evals
+
+
+class Clock:
+    """Wall time per phase, so a record shows where the time went."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - self._t
+        self._t = now
+
+
+def quiet_libraries() -> None:
+    """Silence library chatter that says nothing about the run (deprecations, peft notices)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*past_key_values.*")
+    warnings.filterwarnings("ignore", message=".*[Pp]osition ids are not supported.*")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="peft")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+    except ImportError:
+        pass
+
+
+def run_cell(spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool = True) -> dict:
+    """Run one cell and commit its record (ok or failed). Returns the status written."""
+    quiet_libraries()
+    writer = store.writer(spec.run_id)
+    writer.json("config.json", {"run_id": spec.run_id, **spec.to_dict()})
+    clock = Clock()
+    started = time.time()
+    try:
+        status = _run(spec, writer, ctx, clock, progress)
+    except Exception as exc:  # recorded, and the grid goes on
+        status = {
+            "status": "failed",
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc(),
+        }
+    status.update({"run_id": spec.run_id, "started": started, "wall_seconds": time.time() - started,
+                   "phase_seconds": clock.phases})
+    writer.commit(status)
+    return status
+
+
+def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: bool) -> dict:
+    import torch
+    from transformers import set_seed
+
+    from peftbench.efficiency.flops import forward_flops
+    from peftbench.efficiency.latency import measure_latency
+    from peftbench.efficiency.memory import MemoryProbe
+    from peftbench.efficiency.params import count_parameters, save_adapter
+    from peftbench.evaluation.evaluate import evaluate
+    from peftbench.methods import METHODS, Method
+    from peftbench.models.hub import resolve
+    from peftbench.results.provenance import environment
+    from peftbench.training.data import train_features
+    from peftbench.training.trainer import train
+
+    dataset, method = DATASETS.get(spec.dataset), METHODS.get(spec.method)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    train_ex, eval_ex = load_examples(spec, ctx)
+    clock.lap("data")
+
+    probe = MemoryProbe.start(device)
+    loaded = resolve(spec.model).load(asdict(spec.model_options))
+    model, tok = loaded.model.to(device), loaded.tokenizer
+    vocab = model.get_input_embeddings().weight.shape[0]
+    _, base_params = count_parameters(model)
+    clock.lap("load")
+
+    lat = spec.measurement.latency
+    base_latency = measure_latency(model, vocab, tok.pad_token_id, lat)
+    m = spec.measurement
+    base_flops = forward_flops(model, m.flops_tokens, vocab) if m.flops else None
+    clock.lap("measure")
+
+    set_seed(spec.seed)  # before the adapter is created, so its init is reproducible
+    model = method.build(model, loaded, Method.build_params(spec.method_params))
+    trainable, total = count_parameters(model)
+    clock.lap("load")
+
+    train_info: dict[str, Any] = {"trained": method.trains}
+    if method.trains:
+        feats = train_features(tok, dataset, train_ex, spec.training.max_length)
+        result = train(model, feats, tok.pad_token_id, spec.training,
+                       float(spec.method_params["learning_rate"]), spec.seed, progress)
+        memory = probe.peak()
+        train_info.update(steps=result.steps, train_seconds=result.train_seconds,
+                          tokens=result.tokens, tokens_per_second=result.tokens_per_second,
+                          final_loss=result.final_loss)
+        writer.jsonl("train_log.jsonl", result.log)
+    else:
+        memory = {"peak_train_mem_mb": 0.0, "memory_kind": "no training"}
+        writer.jsonl("train_log.jsonl", [])
+    clock.lap("train")
+
+    ev = evaluate(model, tok, dataset, eval_ex, spec.evaluation, progress)
+    writer.jsonl("predictions.jsonl", ev.predictions)
+    clock.lap("eval")
+
+    latency = measure_latency(model, vocab, tok.pad_token_id, lat)
+    flops = forward_flops(model, m.flops_tokens, vocab) if m.flops else None
+    adapter = save_adapter(model, writer.path("adapter"))
+    clock.lap("measure")
+
+    base_ms = base_latency["latency_ms_per_token"]
+    efficiency = {
+        "device": device,
+        "trainable_params": trainable,
+        "total_params": total,
+        "base_params": base_params,
+        "trainable_pct": 100.0 * trainable / base_params,
+        **adapter,
+        **latency,
+        "base_latency_ms_per_token": base_ms,
+        "base_prefill_ms": base_latency["prefill_ms"],
+        "slowdown_pct": 100.0 * (latency["latency_ms_per_token"] / base_ms - 1) if base_ms else 0.0,
+        "flops_tokens": m.flops_tokens,
+        "base_flops": base_flops,
+        "flops": flops,
+        "extra_tflops": (flops - base_flops) / 1e12 if flops is not None else 0.0,
+        **memory,
+        **train_info,
+        "units": {"latency": "ms", "memory": "MiB", "flops": "FLOPs", "adapter_bytes": "bytes"},
+    }
+    metrics = {"score": ev.score, "metric": dataset.metric, **ev.metrics,
+               "invalid_rate": ev.invalid_rate, "eval_examples": len(eval_ex),
+               "eval_seconds": ev.seconds, "generated_tokens": ev.generated_tokens}
+    writer.json("metrics.json", metrics)
+    writer.json("efficiency.json", efficiency)
+    writer.json("provenance.json", {
+        **environment(),
+        "model": loaded.provenance,
+        "dataset": {"name": dataset.name, "version": dataset.version, "source": dataset.source,
+                    "train_examples": len(train_ex), "eval_examples": len(eval_ex),
+                    "train_fingerprint": fingerprint(train_ex),
+                    "eval_fingerprint": fingerprint(eval_ex)},
+        "method": {"name": method.name, "provider": method.provider,
+                   "preset_source": method.source,
+                   "notes": getattr(model, "peftbench_notes", None)},
+        "seed": spec.seed,
+    })
+    return {"status": "ok", "score": ev.score}

@@ -1,0 +1,52 @@
+"""Fetch and convert what a suite needs (models, data) into the cache before the grid starts.
+
+Done in a child process: the GGUF conversion runs torch ops, and the parent of forked run
+workers must not have started torch's thread pools. It also keeps one-off conversion memory out
+of the first run's peak-memory figure.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+from peftbench.config.schema import Suite
+from peftbench.errors import UserError
+
+
+def _prepare(suite: Suite, data_dir: Path | None) -> None:
+    from peftbench.cache import cache_dir
+    from peftbench.datasets import DATASETS, LoadContext
+    from peftbench.models.hub import resolve
+
+    ctx = LoadContext(cache_dir=cache_dir(), data_dir=data_dir)
+    for name in suite.models:
+        spec = resolve(name)
+        if spec.prepare is not None:
+            print(f"preparing model {name} ...", flush=True)
+            spec.prepare()
+    for name in suite.datasets:
+        dataset = DATASETS.get(name)
+        for split in dataset.splits:
+            dataset.load(split, ctx)
+
+
+def _child(suite: Suite, data_dir: Path | None, queue: multiprocessing.Queue) -> None:
+    try:
+        _prepare(suite, data_dir)
+        queue.put(None)
+    except UserError as exc:
+        queue.put((exc.message, exc.hint))
+    except Exception as exc:
+        queue.put((f"preparing the suite failed: {type(exc).__name__}: {exc}", None))
+
+
+def prepare(suite: Suite, data_dir: Path | None = None) -> None:
+    mp = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue = mp.Queue()
+    proc = mp.Process(target=_child, args=(suite, data_dir, queue))
+    proc.start()
+    proc.join()
+    problem = queue.get() if not queue.empty() else ("preparation process died", None)
+    if problem is not None:
+        raise UserError(*problem)
