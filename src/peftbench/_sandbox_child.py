@@ -8,6 +8,7 @@ only then compiles and runs the user's code as `__main__`. It imports nothing fr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -74,10 +75,8 @@ def _drop_privileges(uid: int, keep_read: bool) -> None:
 def _count_processes_of(uid: int) -> int:
     n = 0
     for entry in os.listdir("/proc"):
-        try:
+        with contextlib.suppress(OSError):
             n += entry.isdigit() and os.stat("/proc/" + entry).st_uid == uid
-        except OSError:
-            pass
     return n
 
 
@@ -85,11 +84,32 @@ def _install_guard(root: str, allow_subprocess: bool) -> None:
     """Audit hook (cannot be removed by user code). Its state lives in default arguments, which
     cannot be rebound without an audited `object.__setattr__` on the hook, refused below."""
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
-    spawn = frozenset({"os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-                       "os.forkpty", "subprocess.Popen", "pty.spawn"})
-    paths = {"os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1),
-             "os.link": (0, 1), "os.symlink": (1,), "os.chmod": (0,), "os.chown": (0,),
-             "os.truncate": (0,), "os.utime": (0,), "os.chflags": (0,), "shutil.rmtree": (0,)}
+    spawn = frozenset(
+        {
+            "os.system",
+            "os.exec",
+            "os.posix_spawn",
+            "os.spawn",
+            "os.fork",
+            "os.forkpty",
+            "subprocess.Popen",
+            "pty.spawn",
+        }
+    )
+    paths = {
+        "os.remove": (0,),
+        "os.rmdir": (0,),
+        "os.mkdir": (0,),
+        "os.rename": (0, 1),
+        "os.link": (0, 1),
+        "os.symlink": (1,),
+        "os.chmod": (0,),
+        "os.chown": (0,),
+        "os.truncate": (0,),
+        "os.utime": (0,),
+        "os.chflags": (0,),
+        "shutil.rmtree": (0,),
+    }
     realpath, fsdecode, sep, getpid = os.path.realpath, os.fsdecode, os.sep, os.getpid
 
     def inside(p: Any, root: str = root) -> bool:
@@ -98,13 +118,21 @@ def _install_guard(root: str, allow_subprocess: bool) -> None:
         real = realpath(fsdecode(p))
         return real == root or real.startswith(root + sep) or real == "/dev/null"
 
-    def hook(event: str, args: tuple, allow_subprocess: bool = allow_subprocess,
-             spawn: frozenset = spawn, paths: dict = paths, inside: Any = inside,
-             write_flags: int = write_flags, getpid: Any = getpid) -> None:
+    def hook(
+        event: str,
+        args: tuple,
+        allow_subprocess: bool = allow_subprocess,
+        spawn: frozenset = spawn,
+        paths: dict = paths,
+        inside: Any = inside,
+        write_flags: int = write_flags,
+        getpid: Any = getpid,
+    ) -> None:
         if event == "open":
             path, mode, flags = args
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                isinstance(flags, int) and flags & write_flags)
+                isinstance(flags, int) and flags & write_flags
+            )
             if writing and path is not None and not inside(path):
                 raise PermissionError(f"sandbox: writing outside the working dir: {path!r}")
         elif event in paths:
@@ -130,7 +158,6 @@ def _install_guard(root: str, allow_subprocess: bool) -> None:
 def main() -> None:
     cfg = json.loads(sys.argv[1])
     layers = ["rlimits"]
-    my_uid = os.getuid()
     _limit(resource.RLIMIT_AS, cfg["memory"])
     _limit(resource.RLIMIT_CPU, cfg["cpu"], cfg["cpu"] + 1)
     _limit(resource.RLIMIT_FSIZE, cfg["fsize"])
@@ -138,20 +165,24 @@ def main() -> None:
     with open(cfg["code"], encoding="utf-8") as f:
         source = f.read()
     root = os.geteuid() == 0
+    drop_to = cfg["uid"] if root else None
+    if drop_to is not None:
+        _limit(resource.RLIMIT_NPROC, cfg["nproc"])  # the fresh uid has no process yet
+    else:  # RLIMIT_NPROC counts every process of the uid: allow the others plus nproc of ours.
+        # Set before entering a user namespace, whose process cap is taken from it (and where
+        # other users' processes would all look like the overflow uid).
+        hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+        want = _count_processes_of(os.getuid()) - 1 + cfg["nproc"]  # - 1: this process
+        _limit(resource.RLIMIT_NPROC, want if hard < 0 else min(want, hard), hard)
     try:
         if _libc().unshare(CLONE_NEWNET if root else CLONE_NEWUSER | CLONE_NEWNET) == 0:
             layers.append("netns")
-    except Exception:
+    except Exception:  # no namespace support: the audit hook still refuses sockets
         pass
-    if root and cfg["uid"] is not None:
-        _limit(resource.RLIMIT_NPROC, cfg["nproc"])  # the fresh uid has no process yet
+    if drop_to is not None:
         keep_read = not all(_readable_by_others(p) for p in sys.path if p and os.path.exists(p))
-        _drop_privileges(cfg["uid"], keep_read)
+        _drop_privileges(drop_to, keep_read)
         layers.append("uid+read-all" if keep_read else "uid")
-    else:  # RLIMIT_NPROC counts every process of the uid: allow what runs now plus nproc more
-        hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
-        want = _count_processes_of(my_uid) + cfg["nproc"]
-        _limit(resource.RLIMIT_NPROC, want if hard < 0 else min(want, hard), hard)
     try:  # setuid programs (su, sudo...) must not regain privileges
         if _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
             layers.append("no-new-privs")

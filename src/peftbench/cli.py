@@ -22,16 +22,23 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a suite (default: the embedded 'default' suite)")
     run.add_argument("suite", nargs="?", default="default", help="built-in suite name or YAML path")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a setting, e.g. --set training.max_steps=10 (repeatable)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting, e.g. --set training.max_steps=10 (repeatable)",
+    )
     run.add_argument("--out", type=Path, help="results folder (default: results/<suite name>)")
     run.add_argument("--dry-run", action="store_true", help="validate and list runs; run nothing")
     run.add_argument("--data-dir", type=Path, help="local dataset files (for offline use)")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     ls = sub.add_parser("ls", help="list suites, methods, datasets, models")
-    ls.add_argument("what", nargs="?", default="all",
-                    choices=["all", "suites", "methods", "datasets", "models"])
+    ls.add_argument(
+        "what", nargs="?", default="all", choices=["all", "suites", "methods", "datasets", "models"]
+    )
 
     show = sub.add_parser("show", help="print the leaderboard of a results folder, or one run")
     show.add_argument("path", type=Path)
@@ -94,8 +101,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  hint: {exc.hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: completed runs are kept; run the same command again to resume",
-              file=sys.stderr)
+        print(
+            "interrupted: completed runs are kept; run the same command again to resume",
+            file=sys.stderr,
+        )
         return 130
 
 

@@ -15,8 +15,9 @@ from peftbench.reports import leaderboard
 from peftbench.results.store import ResultsStore, read_json, write_json
 
 
-def run_suite(suite: Suite, out: Path, data_dir: Path | None = None,
-              progress: bool = True) -> dict[str, Any]:
+def run_suite(
+    suite: Suite, out: Path, data_dir: Path | None = None, progress: bool = True
+) -> dict[str, Any]:
     runs = expand(suite)
     store = ResultsStore(out)
     write_json(store.root / "suite.json", dataclasses.asdict(suite))

@@ -9,8 +9,10 @@ from peftbench.errors import UserError
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-             for r in [head, *rows]]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [head, *rows]
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -31,13 +33,25 @@ def listing(what: str) -> str:
             rows.append([name, str(data.get("description", "")).strip()])
         parts.append("suites\n" + _table(["name", "description"], rows))
     if what in ("all", "methods"):
-        rows = [[m.name, m.family, m.provider, "yes" if m.mergeable else "no",
-                 str(m.preset.get("learning_rate", "-")), m.description] for m in METHODS]
-        parts.append("methods\n" + _table(
-            ["name", "family", "provider", "mergeable", "lr", "description"], rows))
+        rows = [
+            [
+                m.name,
+                m.family,
+                m.provider,
+                "yes" if m.mergeable else "no",
+                str(m.preset.get("learning_rate", "-")),
+                m.description,
+            ]
+            for m in METHODS
+        ]
+        parts.append(
+            "methods\n"
+            + _table(["name", "family", "provider", "mergeable", "lr", "description"], rows)
+        )
     if what in ("all", "datasets"):
-        rows = [[d.name, d.group, f"{d.splits[0]}->{d.splits[1]}", d.metric, d.source]
-                for d in DATASETS]
+        rows = [
+            [d.name, d.group, f"{d.splits[0]}->{d.splits[1]}", d.metric, d.source] for d in DATASETS
+        ]
         parts.append("datasets\n" + _table(["name", "group", "splits", "metric", "source"], rows))
     if what in ("all", "models"):
         rows = [[m.name, m.source, m.description] for m in MODELS]
@@ -57,9 +71,11 @@ def show(path: Path) -> str:
         store = ResultsStore(path.parent.parent)
         rec = store.load(path.name)
         st, cfg, met, eff = rec["status"], rec["config"], rec["metrics"], rec["efficiency"]
-        lines = [f"run {rec['run_id']}: {st.get('status')}",
-                 f"  model {cfg.get('model')}  method {cfg.get('method')}  "
-                 f"dataset {cfg.get('dataset')}  seed {cfg.get('seed')}"]
+        lines = [
+            f"run {rec['run_id']}: {st.get('status')}",
+            f"  model {cfg.get('model')}  method {cfg.get('method')}  "
+            f"dataset {cfg.get('dataset')}  seed {cfg.get('seed')}",
+        ]
         if st.get("status") != "ok":
             lines.append(f"  error: {st.get('error')}")
             return "\n".join(lines)
@@ -73,5 +89,7 @@ def show(path: Path) -> str:
             "  phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in st["phase_seconds"].items()),
         ]
         return "\n".join(lines)
-    raise UserError(f"{path} is neither a results folder (with runs/) nor a run folder",
-                    "pass the --out folder of `peftbench run`, or one of its runs/<run_id>")
+    raise UserError(
+        f"{path} is neither a results folder (with runs/) nor a run folder",
+        "pass the --out folder of `peftbench run`, or one of its runs/<run_id>",
+    )

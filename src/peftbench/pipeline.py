@@ -29,8 +29,10 @@ def load_examples(spec: RunSpec, ctx: LoadContext) -> tuple[list[Example], list[
     evals = dataset.load(eval_split, ctx)[: spec.evaluation.max_eval_examples or None]
     for split, rows in ((train_split, train), (eval_split, evals)):
         if not rows:
-            raise UserError(f"dataset '{spec.dataset}' has no examples in split '{split}'",
-                            "check the data files or the max_*_examples caps")
+            raise UserError(
+                f"dataset '{spec.dataset}' has no examples in split '{split}'",
+                "check the data files or the max_*_examples caps",
+            )
     return train, evals
 
 
@@ -78,8 +80,14 @@ def run_cell(spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: boo
             "error": f"{type(exc).__name__}: {exc}",
             "traceback": traceback.format_exc(),
         }
-    status.update({"run_id": spec.run_id, "started": started, "wall_seconds": time.time() - started,
-                   "phase_seconds": clock.phases})
+    status.update(
+        {
+            "run_id": spec.run_id,
+            "started": started,
+            "wall_seconds": time.time() - started,
+            "phase_seconds": clock.phases,
+        }
+    )
     writer.commit(status)
     return status
 
@@ -125,12 +133,23 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     train_info: dict[str, Any] = {"trained": method.trains}
     if method.trains:
         feats = train_features(tok, dataset, train_ex, spec.training.max_length)
-        result = train(model, feats, tok.pad_token_id, spec.training,
-                       float(spec.method_params["learning_rate"]), spec.seed, progress)
+        result = train(
+            model,
+            feats,
+            tok.pad_token_id,
+            spec.training,
+            float(spec.method_params["learning_rate"]),
+            spec.seed,
+            progress,
+        )
         memory = probe.peak()
-        train_info.update(steps=result.steps, train_seconds=result.train_seconds,
-                          tokens=result.tokens, tokens_per_second=result.tokens_per_second,
-                          final_loss=result.final_loss)
+        train_info.update(
+            steps=result.steps,
+            train_seconds=result.train_seconds,
+            tokens=result.tokens,
+            tokens_per_second=result.tokens_per_second,
+            final_loss=result.final_loss,
+        )
         writer.jsonl("train_log.jsonl", result.log)
     else:
         memory = {"peak_train_mem_mb": 0.0, "memory_kind": "no training"}
@@ -166,21 +185,38 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
         **train_info,
         "units": {"latency": "ms", "memory": "MiB", "flops": "FLOPs", "adapter_bytes": "bytes"},
     }
-    metrics = {"score": ev.score, "metric": dataset.metric, **ev.metrics,
-               "invalid_rate": ev.invalid_rate, "eval_examples": len(eval_ex),
-               "eval_seconds": ev.seconds, "generated_tokens": ev.generated_tokens}
+    metrics = {
+        "score": ev.score,
+        "metric": dataset.metric,
+        **ev.metrics,
+        "invalid_rate": ev.invalid_rate,
+        "eval_examples": len(eval_ex),
+        "eval_seconds": ev.seconds,
+        "generated_tokens": ev.generated_tokens,
+    }
     writer.json("metrics.json", metrics)
     writer.json("efficiency.json", efficiency)
-    writer.json("provenance.json", {
-        **environment(),
-        "model": loaded.provenance,
-        "dataset": {"name": dataset.name, "version": dataset.version, "source": dataset.source,
-                    "train_examples": len(train_ex), "eval_examples": len(eval_ex),
-                    "train_fingerprint": fingerprint(train_ex),
-                    "eval_fingerprint": fingerprint(eval_ex)},
-        "method": {"name": method.name, "provider": method.provider,
-                   "preset_source": method.source,
-                   "notes": getattr(model, "peftbench_notes", None)},
-        "seed": spec.seed,
-    })
+    writer.json(
+        "provenance.json",
+        {
+            **environment(),
+            "model": loaded.provenance,
+            "dataset": {
+                "name": dataset.name,
+                "version": dataset.version,
+                "source": dataset.source,
+                "train_examples": len(train_ex),
+                "eval_examples": len(eval_ex),
+                "train_fingerprint": fingerprint(train_ex),
+                "eval_fingerprint": fingerprint(eval_ex),
+            },
+            "method": {
+                "name": method.name,
+                "provider": method.provider,
+                "preset_source": method.source,
+                "notes": getattr(model, "peftbench_notes", None),
+            },
+            "seed": spec.seed,
+        },
+    )
     return {"status": "ok", "score": ev.score}

@@ -24,6 +24,7 @@ still contains them).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -108,26 +109,39 @@ def run_code(
             "MKL_NUM_THREADS": "1",
         }
         argv = [python or sys.executable, "-I", "-B", str(_CHILD), json.dumps(cfg)]
-        with (
-            open(outer / "stdin", "rb") as fin,
-            open(outer / "stdout", "wb") as fout,
-            open(outer / "stderr", "wb") as ferr,
-        ):
-            try:
-                proc = subprocess.Popen(
-                    argv, stdin=fin, stdout=fout, stderr=ferr, cwd=work, env=env,
-                    start_new_session=True, pass_fds=(status_w,), close_fds=True,
-                )
-            finally:
-                os.close(status_w)
         try:
-            timed_out = not _wait_exited(proc.pid, timeout_s)
-            _kill_everything(proc.pid, uid, str(outer))
-            returncode: int | None = proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            returncode = None
-        with os.fdopen(status_r, "rb") as status_file:
-            status = status_file.read(65536).decode("utf-8", "replace")
+            with (
+                open(outer / "stdin", "rb") as fin,
+                open(outer / "stdout", "wb") as fout,
+                open(outer / "stderr", "wb") as ferr,
+            ):
+                try:
+                    proc = subprocess.Popen(
+                        argv,
+                        stdin=fin,
+                        stdout=fout,
+                        stderr=ferr,
+                        cwd=work,
+                        env=env,
+                        start_new_session=True,
+                        pass_fds=(status_w,),
+                        close_fds=True,
+                    )
+                finally:
+                    os.close(status_w)
+            try:
+                timed_out = not _wait_exited(proc.pid, timeout_s)
+                _kill_everything(proc.pid, uid, str(outer))
+                returncode: int | None = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                returncode = None
+            os.set_blocking(status_r, False)  # never wait on a writer that should be dead
+            try:
+                status = os.read(status_r, 65536).decode("utf-8", "replace")
+            except BlockingIOError:
+                status = ""
+        finally:
+            os.close(status_r)
         stdout, out_full = _read_capped(outer / "stdout", max_output_bytes)
         stderr, err_full = _read_capped(outer / "stderr", max_output_bytes)
     finally:
@@ -153,10 +167,11 @@ def _wait_exited(pid: int, timeout_s: float) -> bool:
         pidfd = os.pidfd_open(pid)
     except (AttributeError, OSError):
         pidfd = None
-    if pidfd is not None:
+    if pidfd is not None:  # readable once the process has exited (poll: fds may be > 1024)
         try:
-            ready, _, _ = select.select([pidfd], [], [], max(0.0, timeout_s))
-            return bool(ready)
+            poller = select.poll()
+            poller.register(pidfd, select.POLLIN)
+            return bool(poller.poll(max(0, math.ceil(timeout_s * 1000))))
         finally:
             os.close(pidfd)
     delay = 0.001
@@ -174,19 +189,15 @@ def _kill_everything(pid: int, uid: int | None, marker: str) -> None:
     """SIGKILL the child's process group, then any process that left it (`setsid`): with a private
     uid, every process of that uid; without, every process whose command line names our directory
     (forks inherit it; a process that also `exec`s something else escapes this fallback)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     for _ in range(100):  # a fork bomb may still be forking: repeat until nothing is left
         alive = _leftovers(uid, marker.encode())
         if not alive:
             return
         for p in alive:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(p, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         time.sleep(0.005)
 
 

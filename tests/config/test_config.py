@@ -36,17 +36,32 @@ def test_valid_suite_loads_with_defaults(tmp_path: Path) -> None:
     ("text", "needle", "hint"),
     [
         (SMOKE + "trainig: {}\n", "unknown key 'trainig'", "did you mean 'training'"),
-        (SMOKE.replace("max_steps", "max_step"), "unknown key 'max_step' in 'training'",
-         "did you mean 'max_steps'"),
-        (SMOKE.replace("max_steps: 2", "max_steps: many"), "'training.max_steps' must be an integer",
-         None),
+        (
+            SMOKE.replace("max_steps", "max_step"),
+            "unknown key 'max_step' in 'training'",
+            "did you mean 'max_steps'",
+        ),
+        (
+            SMOKE.replace("max_steps: 2", "max_steps: many"),
+            "'training.max_steps' must be an integer",
+            None,
+        ),
         (SMOKE.replace("lora]", "loraa]"), "unknown method 'loraa'", "did you mean 'lora'"),
-        (SMOKE.replace("toy-addition", "toy-adition"), "unknown dataset 'toy-adition'",
-         "did you mean 'toy-addition'"),
-        (SMOKE.replace("tiny-llama", "tiny-lama"), "unknown model 'tiny-lama'",
-         "did you mean 'tiny-llama'"),
-        (SMOKE + "method_params: {lora: {rank: 4}}\n", "unknown key 'rank' in 'method_params.lora'",
-         None),
+        (
+            SMOKE.replace("toy-addition", "toy-adition"),
+            "unknown dataset 'toy-adition'",
+            "did you mean 'toy-addition'",
+        ),
+        (
+            SMOKE.replace("tiny-llama", "tiny-lama"),
+            "unknown model 'tiny-lama'",
+            "did you mean 'tiny-llama'",
+        ),
+        (
+            SMOKE + "method_params: {lora: {rank: 4}}\n",
+            "unknown key 'rank' in 'method_params.lora'",
+            None,
+        ),
         (SMOKE + "backend: rayy\n", "unknown backend 'rayy'", None),
         ("models: [tiny-llama\n", "not valid YAML", None),
     ],
@@ -73,8 +88,9 @@ def test_deep_merge_is_deep_and_overrides_win() -> None:
 
 
 def test_cli_overrides_beat_suite_file(tmp_path: Path) -> None:
-    suite = load_suite(write(tmp_path, SMOKE), ["training.max_steps=7", "seeds=[1, 2]",
-                                                 "method_params.lora.r=4"])
+    suite = load_suite(
+        write(tmp_path, SMOKE), ["training.max_steps=7", "seeds=[1, 2]", "method_params.lora.r=4"]
+    )
     assert suite.training.max_steps == 7
     assert suite.seeds == (1, 2)
     lora = next(r for r in expand(suite) if r.method == "lora")
@@ -84,7 +100,8 @@ def test_cli_overrides_beat_suite_file(tmp_path: Path) -> None:
 
 def test_parse_override_reads_yaml_values() -> None:
     assert parse_override("a.b=1e-3") == {"a": {"b": 1e-3}} or parse_override("a.b=1e-3") == {
-        "a": {"b": "1e-3"}}
+        "a": {"b": "1e-3"}
+    }
     assert parse_override("x=true") == {"x": True}
     with pytest.raises(UserError):
         parse_override("no-equals-sign")

@@ -65,8 +65,9 @@ def test_hf_generate_hazard_is_real_for_prefix_tuning() -> None:
     """Documents why peftbench has its own decoder: peft's generate() drops the prefix."""
     base, model = adapted("prefix_tuning", "llama")
     ids = torch.tensor([PROMPTS[0]])
-    hf = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=6,
-                        do_sample=False)[0, ids.shape[1]:].tolist()
+    hf = model.generate(
+        input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=6, do_sample=False
+    )[0, ids.shape[1] :].tolist()
     ours = greedy_generate(model, [PROMPTS[0]], pad_id=0, max_new_tokens=6)[0]
     if hf == ours:
         pytest.skip("this peft/transformers pair honours the prefix in generate()")
@@ -76,6 +77,7 @@ def test_hf_generate_hazard_is_real_for_prefix_tuning() -> None:
 def test_stop_token_ends_a_sequence() -> None:
     base, _ = adapted("lora", "llama")
     free = greedy_generate(base, PROMPTS[:1], pad_id=0, max_new_tokens=5)[0]
-    stopped = greedy_generate(base, PROMPTS[:1], pad_id=0, max_new_tokens=5,
-                              stop_ids=frozenset({free[2]}))[0]
+    stopped = greedy_generate(
+        base, PROMPTS[:1], pad_id=0, max_new_tokens=5, stop_ids=frozenset({free[2]})
+    )[0]
     assert stopped == free[: free.index(free[2])]

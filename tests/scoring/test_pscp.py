@@ -36,10 +36,20 @@ def test_paper_form_ignores_negative_extra_flops() -> None:
 
 def test_add_pscp_uses_maxima_over_rows() -> None:
     rows = [
-        {"score": 60, "trainable_params": 100, "latency_ms_per_token": 10,
-         "peak_train_mem_mb": 1024, "extra_tflops": 0.0},
-        {"score": 50, "trainable_params": 0, "latency_ms_per_token": 5,
-         "peak_train_mem_mb": 0, "extra_tflops": 0.0},
+        {
+            "score": 60,
+            "trainable_params": 100,
+            "latency_ms_per_token": 10,
+            "peak_train_mem_mb": 1024,
+            "extra_tflops": 0.0,
+        },
+        {
+            "score": 50,
+            "trainable_params": 0,
+            "latency_ms_per_token": 5,
+            "peak_train_mem_mb": 0,
+            "extra_tflops": 0.0,
+        },
     ]
     add_pscp(rows, PscpSeedSettings(), PscpPaperSettings())
     assert rows[0]["pscp"] == pytest.approx(60 * math.exp(-3))

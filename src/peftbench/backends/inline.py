@@ -21,6 +21,8 @@ def run_inline(runs: Sequence[Any], store: Any, ctx: Any, progress: bool) -> Non
 
 def _line(spec: Any, status: dict) -> str:
     if status.get("status") == "ok":
-        return (f"  ok      {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: "
-                f"score {status['score']:.1f} ({status['wall_seconds']:.0f}s)")
+        return (
+            f"  ok      {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: "
+            f"score {status['score']:.1f} ({status['wall_seconds']:.0f}s)"
+        )
     return f"  FAILED  {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: {status.get('error')}"

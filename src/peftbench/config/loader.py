@@ -21,9 +21,7 @@ SUITES_PACKAGE = "peftbench.config.suites"
 
 def builtin_suites() -> dict[str, Path]:
     root = resources.files(SUITES_PACKAGE)
-    return {
-        Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml")
-    }
+    return {Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml")}
 
 
 def read_suite_file(name_or_path: str) -> dict[str, Any]:
@@ -37,7 +35,9 @@ def read_suite_file(name_or_path: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise UserError(f"{path} is not valid YAML: {exc}", "check indentation and colons") from None
+        raise UserError(
+            f"{path} is not valid YAML: {exc}", "check indentation and colons"
+        ) from None
     if not isinstance(data, dict):
         raise UserError(f"{path} must hold a mapping of settings, got {type(data).__name__}")
     data.setdefault("name", path.stem)
@@ -78,8 +78,12 @@ def check_names(suite: Suite) -> None:
     from peftbench.methods import METHODS
     from peftbench.models.hub import resolve
 
-    for kind, names in (("models", suite.models), ("methods", suite.methods),
-                        ("datasets", suite.datasets), ("seeds", suite.seeds)):
+    for kind, names in (
+        ("models", suite.models),
+        ("methods", suite.methods),
+        ("datasets", suite.datasets),
+        ("seeds", suite.seeds),
+    ):
         if not names:
             raise UserError(f"the suite lists no {kind}", f"add at least one entry under '{kind}'")
     for model in suite.models:

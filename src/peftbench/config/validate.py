@@ -1,4 +1,4 @@
-"""Turn plain dicts (from YAML and --set) into the frozen dataclasses of `schema`, or fail clearly."""
+"""Turn plain dicts (YAML, --set) into the frozen dataclasses of `schema`, or fail clearly."""
 
 from __future__ import annotations
 

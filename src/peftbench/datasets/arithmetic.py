@@ -13,8 +13,15 @@ from peftbench.datasets.base import DatasetSpec, Example, LoadContext, first_lin
 from peftbench.datasets.splits import cached_jsonl
 
 GENERATOR = "reasoning-gym==0.1.25 basic_arithmetic"
-OPTIONS = dict(min_terms=2, max_terms=2, min_digits=1, max_digits=2, operators=("+", "-"),
-               allow_negation=False, allow_parentheses=False)
+OPTIONS = dict(
+    min_terms=2,
+    max_terms=2,
+    min_digits=1,
+    max_digits=2,
+    operators=("+", "-"),
+    allow_negation=False,
+    allow_parentheses=False,
+)
 SIZES = {"train": (1234, 3000), "eval": (5678, 800)}  # split -> (seed, rows generated)
 _INT = re.compile(r"^[+-]?\d+$")
 

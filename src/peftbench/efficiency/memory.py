@@ -48,8 +48,9 @@ class MemoryProbe:
 
             torch.cuda.synchronize()
             torch.cuda.reset_peak_memory_stats()
-            return cls(device, torch.cuda.memory_allocated() / 2**20,
-                       torch.cuda.memory_reserved() / 2**20)
+            return cls(
+                device, torch.cuda.memory_allocated() / 2**20, torch.cuda.memory_reserved() / 2**20
+            )
         reset = _reset_peak_rss()
         return cls(device, (_status_kb("VmRSS") or 0) / 1024, reset_ok=reset)
 
@@ -60,8 +61,8 @@ class MemoryProbe:
             torch.cuda.synchronize()
             return {
                 "peak_train_mem_mb": torch.cuda.max_memory_allocated() / 2**20 - self.baseline_mb,
-                "peak_train_reserved_mb":
-                    torch.cuda.max_memory_reserved() / 2**20 - self.baseline_reserved_mb,
+                "peak_train_reserved_mb": torch.cuda.max_memory_reserved() / 2**20
+                - self.baseline_reserved_mb,
                 "memory_kind": "cuda max_memory_allocated minus allocated before model load",
             }
         hwm = (_status_kb("VmHWM") or 0) / 1024

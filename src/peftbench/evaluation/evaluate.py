@@ -48,7 +48,9 @@ def evaluate(
     texts: list[str] = [""] * len(examples)
     n_tokens = 0
     start = time.perf_counter()
-    bar = tqdm(total=len(examples), desc=f"eval {spec.name}", disable=not show_progress, leave=False)
+    bar = tqdm(
+        total=len(examples), desc=f"eval {spec.name}", disable=not show_progress, leave=False
+    )
     for lo in range(0, len(order), settings.batch_size):
         idx = order[lo : lo + settings.batch_size]
         new = greedy_generate(
@@ -73,8 +75,7 @@ def evaluate(
     }
     invalid = sum(p is None for p in parsed) / len(parsed)
     predictions = [
-        {"id": ex.id, "prompt": ex.prompt, "output": t, "parsed": p, "gold": ex.gold,
-         "correct": p is not None and p == ex.gold}
+        {"id": ex.id, "prompt": ex.prompt, "output": t, "parsed": p, "gold": ex.gold}
         for ex, t, p in zip(examples, texts, parsed, strict=True)
     ]
     return EvalResult(metrics[spec.metric], metrics, invalid, predictions, seconds, n_tokens)

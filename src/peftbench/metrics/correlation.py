@@ -5,9 +5,10 @@ Unparseable predictions (`None`):
   confusion matrix, exactly like any other wrong label (multiclass MCC, as scikit-learn).
 - Pearson / Spearman: replaced by the mean of the valid predictions (for Spearman: the mean rank
   of the valid predictions). Such an item adds nothing to the covariance, since its deviation is
-  zero, but still counts in the gold variance: each invalid item pulls the correlation towards 0,
-  like an uninformative constant guess; it can never raise it. (Imputing the gold mean instead
-  would leak the answer; dropping the item would reward unparseable output.)
+  zero, but its gold value still counts in the gold variance: each invalid item pulls the
+  correlation towards 0, like an uninformative constant guess, so |r| is never above that of the
+  valid items alone (dropping invalid items would reward unparseable output; imputing the gold
+  mean would leak the answer). It may still beat a wildly wrong number, as any constant guess can.
 Undefined correlations (a constant side, or fewer than two items) are 0, not NaN.
 """
 

@@ -64,8 +64,9 @@ def run_apps_tests(
         if result.timed_out:
             return TestOutcome(False, n, i, f"test {i}: time limit")
         if not result.ok:
-            return TestOutcome(False, n, i, f"test {i}: exit {result.returncode}: "
-                               f"{_last_line(result.stderr)}")
+            return TestOutcome(
+                False, n, i, f"test {i}: exit {result.returncode}: {_last_line(result.stderr)}"
+            )
         if not outputs_match(result.stdout, _text(expected)):
             return TestOutcome(False, n, i, f"test {i}: wrong answer")
     return TestOutcome(True, n, n, "")

@@ -7,6 +7,7 @@ a class of its own in the macro average.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -46,10 +47,8 @@ def register_binary_f1(positive: str) -> str:
     """Register (once) the binary F1 for `positive` as `f1_<positive>`; returns the name, which a
     dataset module can put in its spec (several datasets may share a positive label)."""
     name = f"f1_{positive}"
-    try:
+    with contextlib.suppress(ValueError):  # already registered by another dataset
         register(make_binary_f1(positive, name))
-    except ValueError:  # already registered by another dataset
-        pass
     return name
 
 

@@ -40,7 +40,8 @@ def make_multirc_f1a(positive: Any = True, name: str = "multirc_f1a") -> Metric:
         labels = [label for _, label in _multirc_pairs(golds)]
         return 100.0 * binary_f1(predictions, labels, positive)
 
-    return Metric(name, f"MultiRC F1 over all answer options, positive '{positive}' (x100)", compute)
+    description = f"MultiRC F1 over all answer options, positive label '{positive}' (x100)"
+    return Metric(name, description, compute)
 
 
 def multirc_em(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
@@ -96,7 +97,8 @@ def record_em(predictions: Sequence[str | None], golds: Sequence[Any]) -> float:
 
 
 register(make_multirc_f1a())
-register(Metric("multirc_em", "MultiRC share of questions with every option right (x100)",
-                multirc_em))
+register(
+    Metric("multirc_em", "MultiRC share of questions with every option right (x100)", multirc_em)
+)
 register(Metric("record_f1", "ReCoRD token F1, max over gold answers (x100)", record_f1))
 register(Metric("record_em", "ReCoRD exact match after normalisation (x100)", record_em))

@@ -24,7 +24,7 @@ class LoadedModel:
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
-# load(options) -> LoadedModel; options are the suite's `model_options` (dtype, trust_remote_code...)
+# load(options) -> LoadedModel; options: the suite's `model_options` (dtype, trust_remote_code)
 LoadFn = Callable[[Mapping[str, Any]], LoadedModel]
 
 

@@ -63,8 +63,11 @@ def load(options: Mapping[str, Any]) -> LoadedModel:
 
     loaded = load_pretrained(str(converted_dir()), options, "smollm2-135m")
     loaded.provenance.update(
-        {"package": f"{DIST}=={importlib.metadata.version(DIST)}", "gguf": GGUF_NAME,
-         "note": "Q4_1 GGUF de-quantised to float32"}
+        {
+            "package": f"{DIST}=={importlib.metadata.version(DIST)}",
+            "gguf": GGUF_NAME,
+            "note": "Q4_1 GGUF de-quantised to float32",
+        }
     )
     return loaded
 

@@ -17,8 +17,9 @@ from peftbench.config.schema import ScoringSettings
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 
 
-def build(records: Sequence[dict[str, Any]], scoring: ScoringSettings,
-          expected: Sequence[str] = ()) -> dict[str, Any]:
+def build(
+    records: Sequence[dict[str, Any]], scoring: ScoringSettings, expected: Sequence[str] = ()
+) -> dict[str, Any]:
     ok = [r for r in records if r["status"].get("status") == "ok"]
     failed = [r for r in records if r["status"].get("status") != "ok"]
     present = {r["run_id"] for r in records}
@@ -73,24 +74,47 @@ def _params(n: int) -> str:
 def render(board: dict[str, Any]) -> str:
     """Fixed-width text table (also valid Markdown)."""
     ds = board["datasets"]
-    head = ["model", "method", *ds, "avg", "params", "params %", "ms/tok", "slowdown %",
-            "train MiB", "pscp", "pscp_paper"]
+    head = [
+        "model",
+        "method",
+        *ds,
+        "avg",
+        "params",
+        "params %",
+        "ms/tok",
+        "slowdown %",
+        "train MiB",
+        "pscp",
+        "pscp_paper",
+    ]
     lines = [head]
     for r in board["rows"]:
         cells = [r["model"], r["method"]]
         cells += [f"{r['scores'][d]:.1f}" if r["scores"][d] is not None else "-" for d in ds]
-        cells += [f"{r['score']:.1f}", _params(r["trainable_params"]),
-                  f"{r['trainable_pct']:.3f}", f"{r['latency_ms_per_token']:.1f}",
-                  f"{r['slowdown_pct']:+.1f}", f"{r['peak_train_mem_mb']:.0f}",
-                  f"{r['pscp']:.2f}", f"{r['pscp_paper']:.2f}"]
+        cells += [
+            f"{r['score']:.1f}",
+            _params(r["trainable_params"]),
+            f"{r['trainable_pct']:.3f}",
+            f"{r['latency_ms_per_token']:.1f}",
+            f"{r['slowdown_pct']:+.1f}",
+            f"{r['peak_train_mem_mb']:.0f}",
+            f"{r['pscp']:.2f}",
+            f"{r['pscp_paper']:.2f}",
+        ]
         lines.append(cells)
     widths = [max(len(str(row[i])) for row in lines) for i in range(len(head))]
-    fmt = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-           for row in lines]
+    fmt = [
+        "| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in lines
+    ]
     fmt.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    out = ["\n".join(fmt), "", f"sorted by pscp; {board['formulas']['pscp']} "
-           f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
-           f"(constants {board['scoring']['pscp_paper']})"]
+    out = [
+        "\n".join(fmt),
+        "",
+        f"sorted by pscp; {board['formulas']['pscp']} "
+        f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
+        f"(constants {board['scoring']['pscp_paper']})",
+    ]
     for f in board["failed"]:
         out.append(f"FAILED {f['run_id']}: {f['error']}")
     if board["missing"]:

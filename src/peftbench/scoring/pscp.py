@@ -23,15 +23,22 @@ def _ratio(x: float, top: float) -> float:
     return x / top if top > 0 else 0.0
 
 
-def pscp_seed(s: float, p: float, lat: float, m: float, p_max: float, l_max: float, m_max: float,
-              w: PscpSeedSettings) -> float:
-    return s * math.exp(
-        -w.a * _ratio(p, p_max) - w.b * _ratio(lat, l_max) - w.g * _ratio(m, m_max)
-    )
+def pscp_seed(
+    s: float,
+    p: float,
+    lat: float,
+    m: float,
+    p_max: float,
+    l_max: float,
+    m_max: float,
+    w: PscpSeedSettings,
+) -> float:
+    return s * math.exp(-w.a * _ratio(p, p_max) - w.b * _ratio(lat, l_max) - w.g * _ratio(m, m_max))
 
 
-def pscp_paper(s: float, p: float, extra_tflops: float, mem_gb: float,
-               w: PscpPaperSettings) -> float:
+def pscp_paper(
+    s: float, p: float, extra_tflops: float, mem_gb: float, w: PscpPaperSettings
+) -> float:
     return (
         s
         * (1 + p / w.cp) ** -w.bp
@@ -40,15 +47,29 @@ def pscp_paper(s: float, p: float, extra_tflops: float, mem_gb: float,
     )
 
 
-def add_pscp(rows: Sequence[dict[str, Any]], seed_w: PscpSeedSettings,
-             paper_w: PscpPaperSettings) -> None:
+def add_pscp(
+    rows: Sequence[dict[str, Any]], seed_w: PscpSeedSettings, paper_w: PscpPaperSettings
+) -> None:
     """Fill `pscp` and `pscp_paper` in each row (keys: score, trainable_params,
     latency_ms_per_token, peak_train_mem_mb, extra_tflops). Maxima are over `rows`."""
     p_max = max((r["trainable_params"] for r in rows), default=0)
     l_max = max((r["latency_ms_per_token"] for r in rows), default=0.0)
     m_max = max((r["peak_train_mem_mb"] for r in rows), default=0.0)
     for r in rows:
-        r["pscp"] = pscp_seed(r["score"], r["trainable_params"], r["latency_ms_per_token"],
-                              r["peak_train_mem_mb"], p_max, l_max, m_max, seed_w)
-        r["pscp_paper"] = pscp_paper(r["score"], r["trainable_params"], r["extra_tflops"],
-                                     r["peak_train_mem_mb"] / 1024, paper_w)
+        r["pscp"] = pscp_seed(
+            r["score"],
+            r["trainable_params"],
+            r["latency_ms_per_token"],
+            r["peak_train_mem_mb"],
+            p_max,
+            l_max,
+            m_max,
+            seed_w,
+        )
+        r["pscp_paper"] = pscp_paper(
+            r["score"],
+            r["trainable_params"],
+            r["extra_tflops"],
+            r["peak_train_mem_mb"] / 1024,
+            paper_w,
+        )

@@ -14,7 +14,7 @@ IGNORE_INDEX = -100
 
 
 def prompt_ids(tokenizer: Any, spec: DatasetSpec, example: Example) -> list[int]:
-    """Token ids of the prompt up to where the answer starts (chat template when the model has one)."""
+    """Prompt token ids up to where the answer starts (chat template when the model has one)."""
     if getattr(tokenizer, "chat_template", None):
         messages = [{"role": "user", "content": example.prompt}]
         if spec.system_prompt:
@@ -45,7 +45,7 @@ def train_features(
     for ex in examples:
         p, a = prompt_ids(tokenizer, spec, ex), answer_ids(tokenizer, ex)
         a = a[:max_length]
-        p = p[max(0, len(p) + len(a) - max_length):]
+        p = p[max(0, len(p) + len(a) - max_length) :]
         feats.append({"input_ids": p + a, "labels": [IGNORE_INDEX] * len(p) + a})
     return feats
 

@@ -128,7 +128,9 @@ def train(
     return TrainResult(steps, seconds, tokens, losses[-1] if losses else None, log)
 
 
-def _count_tokens(features: list[dict[str, list[int]]], settings: TrainingSettings, steps: int) -> int:
+def _count_tokens(
+    features: list[dict[str, list[int]]], settings: TrainingSettings, steps: int
+) -> int:
     """Tokens the run will process: mean example length x examples per step x steps."""
     mean_len = sum(len(f["input_ids"]) for f in features) / max(1, len(features))
     return int(mean_len * settings.batch_size * settings.grad_accum * steps)

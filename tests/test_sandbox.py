@@ -1,0 +1,182 @@
+"""The sandbox holds against the usual failure modes of generated code, and lets good code pass.
+
+Each hostile program is bounded twice (its own limits and the test's small timeouts), so a broken
+sandbox fails the test quickly instead of hurting this (small) machine.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from peftbench.metrics.execution import run_apps_tests
+from peftbench.sandbox import run_code
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "setsid"), reason="POSIX only")
+
+
+def _live_sandbox_pids() -> set[int]:
+    """Live (not zombie) processes started by any sandbox: forks keep the bootstrap's argv."""
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            state = Path(f"/proc/{entry}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if b"_sandbox_child.py" in cmdline and state not in (b"Z", b"X"):
+            pids.add(int(entry))
+    return pids
+
+
+def test_correct_stdin_stdout_solution_passes() -> None:
+    code = "n = int(input())\nprint(sum(map(int, input().split())) * n)\n"
+    tests = {"inputs": ["2\n1 2 3\n", "3\n10\n"], "outputs": ["12\n", "30\n"]}
+    outcome = run_apps_tests(code, tests, timeout_s=5)
+    assert outcome.passed, outcome.reason
+    wrong = run_apps_tests("print(0)", tests, timeout_s=5)
+    assert not wrong.passed and "wrong answer" in wrong.reason
+
+
+def test_correct_call_based_solution_passes() -> None:
+    code = (
+        "class Solution:\n    def twoSum(self, nums, target):\n"
+        "        seen = {}\n        for i, x in enumerate(nums):\n"
+        "            if target - x in seen:\n                return [seen[target - x], i]\n"
+        "            seen[x] = i\n"
+    )
+    tests = {
+        "fn_name": "twoSum",
+        "inputs": [[[2, 7, 11, 15], 9], [[3, 2, 4], 6]],
+        "outputs": [[0, 1], [1, 2]],
+    }
+    outcome = run_apps_tests(code, tests, timeout_s=5)
+    assert outcome.passed, outcome.reason
+
+
+def test_infinite_loop_times_out() -> None:
+    before = _live_sandbox_pids()
+    result = run_code("while True:\n    pass\n", timeout_s=1)
+    assert result.timed_out and not result.ok
+    assert result.duration_s < 5
+    assert not (_live_sandbox_pids() - before)
+
+
+def test_memory_bomb_fails_inside_the_child() -> None:
+    bomb = "chunks = []\nwhile True:\n    chunks.append(bytearray(32 * 2**20))\n"
+    result = run_code(bomb, timeout_s=10, memory_mb=256)
+    assert not result.ok and not result.timed_out
+    assert "MemoryError" in result.stderr
+    huge = run_code("x = bytearray(64 * 2**30)\n", timeout_s=10, memory_mb=256)
+    assert not huge.ok and "MemoryError" in huge.stderr
+
+
+def test_fork_bomb_is_contained_and_killed() -> None:
+    before = _live_sandbox_pids()
+    bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
+    # allow_subprocess lifts the Python-level ban: this checks the OS limits themselves
+    result = run_code(bomb, timeout_s=1, max_processes=8, allow_subprocess=True)
+    assert result.timed_out and not result.ok
+    assert not (_live_sandbox_pids() - before)
+    refused = run_code("import os\nos.fork()\n", timeout_s=5)
+    assert not refused.ok and "os.fork is not allowed" in refused.stderr
+
+
+def test_process_limit_stops_forking() -> None:
+    code = (
+        "import os, time\nn = 0\nfor _ in range(64):\n    try:\n        pid = os.fork()\n"
+        "    except OSError:\n        break\n    if pid == 0:\n        time.sleep(30)\n"
+        "        os._exit(0)\n    n += 1\nprint(n)\n"
+    )
+    before = _live_sandbox_pids()
+    result = run_code(code, timeout_s=5, max_processes=8, allow_subprocess=True)
+    assert result.ok, result.stderr
+    assert int(result.stdout) < 8
+    assert not (_live_sandbox_pids() - before)  # the sleeping children were killed
+
+
+def test_process_that_leaves_the_session_is_killed() -> None:
+    before = _live_sandbox_pids()
+    code = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\nprint('ok')\n"
+    result = run_code(code, timeout_s=5, allow_subprocess=True)
+    assert result.ok and result.stdout == "ok\n"
+    assert not (_live_sandbox_pids() - before)
+
+
+def test_writing_outside_the_working_dir_fails(tmp_path: Path) -> None:
+    tmp_path.chmod(0o777)  # writable by anyone: only the sandbox can stop the writes
+    target = tmp_path / "escaped.txt"
+    code = f"""
+import os
+attempts = {{
+    "open": lambda: open({str(target)!r}, "w").write("x"),
+    "os.open": lambda: os.open({str(target)!r}, os.O_WRONLY | os.O_CREAT),
+    "mkdir": lambda: os.mkdir({str(tmp_path / "newdir")!r}),
+    "symlink": lambda: os.symlink("inside.txt", {str(tmp_path / "link")!r}),
+}}
+for name, attempt in attempts.items():
+    try:
+        attempt()
+        print("WROTE", name)
+    except OSError as exc:
+        print("blocked", name, type(exc).__name__)
+with open("inside.txt", "w") as f:
+    f.write("fine")
+print(open("inside.txt").read(), os.getcwd())
+"""
+    result = run_code(code, timeout_s=5)
+    assert result.ok, result.stderr
+    assert "WROTE" not in result.stdout
+    assert result.stdout.count("blocked") == 4
+    assert list(tmp_path.iterdir()) == []
+    work_dir = result.stdout.split()[-1]
+    assert "fine" in result.stdout and not os.path.exists(work_dir)  # temp dir deleted
+
+
+def test_network_connection_to_localhost_fails() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        server.setblocking(False)
+        port = server.getsockname()[1]
+        code = f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+        result = run_code(code, timeout_s=5)
+        assert not result.ok
+        assert "no network" in result.stderr
+        with pytest.raises(BlockingIOError):
+            server.accept()  # nothing ever connected
+
+
+def test_network_namespace_has_no_interface_when_available() -> None:
+    result = run_code("print(open('/proc/self/net/dev').read())", timeout_s=5)
+    assert result.ok, result.stderr
+    if "netns" not in result.isolation:
+        pytest.skip(f"no network namespace here; isolation was {result.isolation}")
+    interfaces = [
+        line.split(":")[0].strip() for line in result.stdout.splitlines()[2:] if ":" in line
+    ]
+    assert interfaces == ["lo"]
+
+
+def test_other_guards_environment_and_output_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PEFTBENCH_TEST_SECRET", "s3cret")
+    env = run_code("import os\nprint(sorted(os.environ))", timeout_s=5)
+    assert env.ok and "PEFTBENCH_TEST_SECRET" not in env.stdout
+    ctypes = run_code("import ctypes\nctypes.CDLL(None).getpid()\n", timeout_s=5)
+    assert not ctypes.ok and "not allowed" in ctypes.stderr
+    victim = subprocess.Popen(["sleep", "30"])  # a bystander process, not this test runner
+    try:
+        kill = run_code(f"import os\nos.kill({victim.pid}, 9)\n", timeout_s=5)
+        assert not kill.ok and "not allowed" in kill.stderr
+        assert victim.poll() is None
+    finally:
+        victim.kill()
+        victim.wait()
+    flood = run_code("while True:\n    print('x' * 1000)\n", timeout_s=5, max_output_bytes=10_000)
+    assert flood.output_truncated and not flood.ok and len(flood.stdout) <= 10_000
