@@ -146,3 +146,28 @@ def test_help_does_not_import_torch(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_failing_run_is_recorded_and_the_grid_goes_on(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    proc = peftbench(
+        "run",
+        "smoke",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--set",
+        "methods=[frozen, lora]",
+        "--set",
+        "datasets=[toy-addition]",
+        "--set",
+        "method_params.lora.r=0",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1  # some run failed
+    failed = next((out / "runs").glob("*__lora__*"))
+    status = json.loads((failed / "status.json").read_text())
+    assert status["status"] == "failed" and "r" in status["error"] and status["traceback"]
+    ok = next((out / "runs").glob("*__frozen__*"))
+    assert json.loads((ok / "status.json").read_text())["status"] == "ok"
+    assert "FAILED" in proc.stdout

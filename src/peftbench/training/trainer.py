@@ -106,6 +106,7 @@ def train(
             remove_unused_columns=False,
             dataloader_pin_memory=False,
             disable_tqdm=True,
+            logging_nan_inf_filter=False,  # a NaN loss must surface, not be averaged away
         )
         trainer = Trainer(
             model=model,
