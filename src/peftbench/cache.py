@@ -77,8 +77,17 @@ def wheel_member(package: str, version: str, member: str, cache: Path | None = N
 
 
 def atomic_copytree(src: Path, dst: Path) -> None:
-    """Copy a folder into place by renaming a finished temporary copy."""
+    """Copy a folder into place by renaming a finished temporary copy.
+
+    When another process (a parallel run on the same node) put `dst` in place first, its copy
+    is kept and ours is dropped: a folder cannot be renamed over a non-empty one.
+    """
     tmp = dst.with_name(dst.name + f".{os.getpid()}.part")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(src, tmp)
-    os.replace(tmp, dst)
+    try:
+        os.replace(tmp, dst)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not dst.is_dir():
+            raise

@@ -6,20 +6,26 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from peftbench.backends import BACKENDS
+from peftbench.backends import BACKENDS, BackendOptions
 from peftbench.cache import cache_dir
 from peftbench.config.loader import expand
 from peftbench.config.schema import Suite
 from peftbench.datasets import LoadContext
 from peftbench.reports import leaderboard
-from peftbench.results.store import ResultsStore, read_json, write_json
+from peftbench.results.store import ResultsStore, read_json, write_json, write_text
 
 
 def run_suite(
-    suite: Suite, out: Path, data_dir: Path | None = None, progress: bool = True
+    suite: Suite,
+    out: Path,
+    data_dir: Path | None = None,
+    progress: bool = True,
+    address: str | None = None,
 ) -> dict[str, Any]:
+    """`address`: the Ray cluster to join when the suite's backend is `ray`."""
     runs = expand(suite)
     store = ResultsStore(out)
+    store.sweep()  # temporary folders left by a killed earlier invocation
     write_json(store.root / "suite.json", dataclasses.asdict(suite))
     pending = [r for r in runs if not store.is_complete(r.run_id)]
     skipped = len(runs) - len(pending)
@@ -27,7 +33,8 @@ def run_suite(
         print(f"{skipped} of {len(runs)} runs already complete in {store.runs_dir}: skipped")
     if pending:
         ctx = LoadContext(cache_dir=cache_dir(), data_dir=data_dir)
-        BACKENDS[suite.backend](pending, store, ctx, progress)
+        options = BackendOptions(resources=suite.resources, address=address)
+        BACKENDS[suite.backend](pending, store, ctx, progress, options)
     return write_leaderboard(store, suite, [r.run_id for r in runs])
 
 
@@ -36,7 +43,7 @@ def write_leaderboard(store: ResultsStore, suite: Suite, run_ids: list[str]) -> 
     records = [store.load(r) for r in store.run_ids() if r in wanted]
     board = leaderboard.build(records, suite.scoring, run_ids)
     write_json(store.root / "leaderboard.json", board)
-    (store.root / "leaderboard.md").write_text(leaderboard.render(board) + "\n", encoding="utf-8")
+    write_text(store.root / "leaderboard.md", leaderboard.render(board) + "\n")
     return board
 
 

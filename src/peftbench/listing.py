@@ -50,9 +50,21 @@ def listing(what: str) -> str:
         )
     if what in ("all", "datasets"):
         rows = [
-            [d.name, d.group, f"{d.splits[0]}->{d.splits[1]}", d.metric, d.source] for d in DATASETS
+            [
+                d.name,
+                d.group,
+                f"{d.splits[0]}->{d.splits[1]}",
+                ", ".join((d.metric, *d.extra_metrics)),
+                d.source,
+            ]
+            for d in DATASETS
         ]
-        parts.append("datasets\n" + _table(["name", "group", "splits", "metric", "source"], rows))
+        parts.append(
+            "datasets\n"
+            + _table(["name", "group", "splits", "metrics (headline first)", "source"], rows)
+            + "\n<data-dir>/<name>/<split>.*: the split as .parquet, .jsonl or .csv in the hub "
+            "schema, read instead of the hub with `peftbench run --data-dir DIR` (offline)"
+        )
     if what in ("all", "models"):
         rows = [[m.name, m.source, m.description] for m in MODELS]
         parts.append("models\n" + _table(["name", "source", "description"], rows))

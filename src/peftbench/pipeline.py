@@ -22,11 +22,19 @@ def fingerprint(examples: list[Example]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def _cap(*caps: int | None) -> int | None:
+    """The smallest of the caps that are set (suite and dataset); None when neither is."""
+    given = [c for c in caps if c]
+    return min(given) if given else None
+
+
 def load_examples(spec: RunSpec, ctx: LoadContext) -> tuple[list[Example], list[Example]]:
     dataset = DATASETS.get(spec.dataset)
     train_split, eval_split = dataset.splits
-    train = dataset.load(train_split, ctx)[: spec.training.max_train_examples or None]
-    evals = dataset.load(eval_split, ctx)[: spec.evaluation.max_eval_examples or None]
+    train_cap = _cap(spec.training.max_train_examples, dataset.max_train_examples)
+    eval_cap = _cap(spec.evaluation.max_eval_examples, dataset.max_eval_examples)
+    train = dataset.load(train_split, ctx)[:train_cap]
+    evals = dataset.load(eval_split, ctx)[:eval_cap]
     for split, rows in ((train_split, train), (eval_split, evals)):
         if not rows:
             raise UserError(
@@ -96,8 +104,8 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     import torch
     from transformers import set_seed
 
-    from peftbench.efficiency.flops import forward_flops
-    from peftbench.efficiency.latency import measure_latency
+    from peftbench.efficiency.figures import device_label, figures
+    from peftbench.efficiency.measure import measure_adapted, measure_base
     from peftbench.efficiency.memory import MemoryProbe
     from peftbench.efficiency.params import count_parameters, save_adapter
     from peftbench.evaluation.evaluate import evaluate
@@ -112,6 +120,10 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     train_ex, eval_ex = load_examples(spec, ctx)
     clock.lap("data")
 
+    # library code is not training memory: HF Trainer's import (datasets, pandas, pyarrow: ~90 MB
+    # resident) happens before the baseline, not inside the first training step
+    import transformers.trainer  # noqa: F401
+
     probe = MemoryProbe.start(device)
     loaded = resolve(spec.model).load(asdict(spec.model_options))
     model, tok = loaded.model.to(device), loaded.tokenizer
@@ -119,10 +131,9 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     _, base_params = count_parameters(model)
     clock.lap("load")
 
-    lat = spec.measurement.latency
-    base_latency = measure_latency(model, vocab, tok.pad_token_id, lat)
     m = spec.measurement
-    base_flops = forward_flops(model, m.flops_tokens, vocab) if m.flops else None
+    base = measure_base(model, vocab, tok.pad_token_id, m)  # same process, inputs, settings
+    probe.rearm()  # the training peak must not include the base measurements
     clock.lap("measure")
 
     set_seed(spec.seed)  # before the adapter is created, so its init is reproducible
@@ -133,14 +144,19 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     train_info: dict[str, Any] = {"trained": method.trains}
     if method.trains:
         feats = train_features(tok, dataset, train_ex, spec.training.max_length)
+        lr = float(spec.method_params["learning_rate"])
         result = train(
             model,
             feats,
             tok.pad_token_id,
             spec.training,
-            float(spec.method_params["learning_rate"]),
+            lr,
             spec.seed,
             progress,
+            optimizer=method.make_optimizer(
+                model, spec.method_params, lr, spec.training.weight_decay
+            ),
+            on_step=method.step_callback(model, spec.method_params),
         )
         memory = probe.peak()
         train_info.update(
@@ -160,31 +176,36 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     writer.jsonl("predictions.jsonl", ev.predictions)
     clock.lap("eval")
 
-    latency = measure_latency(model, vocab, tok.pad_token_id, lat)
-    flops = forward_flops(model, m.flops_tokens, vocab) if m.flops else None
     adapter = save_adapter(model, writer.path("adapter"))
+    adapted = measure_adapted(
+        model,
+        base,
+        base_params,
+        vocab,
+        tok.pad_token_id,
+        m,
+        writer.path("adapter"),
+        method.mergeable,
+        reload=lambda fresh, folder: method.load_saved(fresh, loaded, folder),
+    )
     clock.lap("measure")
 
-    base_ms = base_latency["latency_ms_per_token"]
     efficiency = {
         "device": device,
+        "device_name": device_label(device),
         "trainable_params": trainable,
         "total_params": total,
         "base_params": base_params,
         "trainable_pct": 100.0 * trainable / base_params,
         **adapter,
-        **latency,
-        "base_latency_ms_per_token": base_ms,
-        "base_prefill_ms": base_latency["prefill_ms"],
-        "slowdown_pct": 100.0 * (latency["latency_ms_per_token"] / base_ms - 1) if base_ms else 0.0,
+        **adapted,
         "flops_tokens": m.flops_tokens,
-        "base_flops": base_flops,
-        "flops": flops,
-        "extra_tflops": (flops - base_flops) / 1e12 if flops is not None else 0.0,
         **memory,
         **train_info,
-        "units": {"latency": "ms", "memory": "MiB", "flops": "FLOPs", "adapter_bytes": "bytes"},
     }
+    # every number with its unit and device (docs/measurements.md defines each)
+    efficiency["figures"] = figures(efficiency, efficiency["device_name"])
+    efficiency["units"] = {k: f["unit"] for k, f in efficiency["figures"].items()}
     metrics = {
         "score": ev.score,
         "metric": dataset.metric,

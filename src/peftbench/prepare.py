@@ -18,6 +18,7 @@ def _prepare(suite: Suite, data_dir: Path | None) -> None:
     from peftbench.cache import cache_dir
     from peftbench.datasets import DATASETS, LoadContext
     from peftbench.models.hub import resolve
+    from peftbench.preflight import load_split
 
     ctx = LoadContext(cache_dir=cache_dir(), data_dir=data_dir)
     for name in suite.models:
@@ -28,7 +29,7 @@ def _prepare(suite: Suite, data_dir: Path | None) -> None:
     for name in suite.datasets:
         dataset = DATASETS.get(name)
         for split in dataset.splits:
-            dataset.load(split, ctx)
+            load_split(dataset, split, ctx)  # a missing file or an empty split: exit 2 now
 
 
 def _child(suite: Suite, data_dir: Path | None, queue: multiprocessing.Queue) -> None:

@@ -8,7 +8,10 @@ from typing import Any
 from peftbench.backends.progress import grid_bar
 
 
-def run_inline(runs: Sequence[Any], store: Any, ctx: Any, progress: bool) -> None:
+def run_inline(
+    runs: Sequence[Any], store: Any, ctx: Any, progress: bool, options: Any = None
+) -> None:
+    """`options` (resources, address) mean nothing for in-process runs."""
     from peftbench.pipeline import run_cell
 
     with grid_bar(len(runs), progress) as bar:

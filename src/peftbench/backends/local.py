@@ -37,7 +37,10 @@ def _context() -> Any:
     return mp
 
 
-def run_local(runs: Sequence[Any], store: Any, ctx: Any, progress: bool) -> None:
+def run_local(
+    runs: Sequence[Any], store: Any, ctx: Any, progress: bool, options: Any = None
+) -> None:
+    """One run at a time on this machine, so `options.resources` are not consulted."""
     mp = _context()
     with grid_bar(len(runs), progress) as bar:
         for spec in runs:

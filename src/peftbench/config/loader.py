@@ -6,6 +6,7 @@ Precedence: schema defaults < suite file < command-line overrides, merged deeply
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,30 @@ def read_suite_file(name_or_path: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise UserError(
-            f"{path} is not valid YAML: {exc}", "check indentation and colons"
-        ) from None
+        raise UserError(f"{path} is not valid YAML{yaml_problem(exc)}", YAML_HINT) from None
     if not isinstance(data, dict):
-        raise UserError(f"{path} must hold a mapping of settings, got {type(data).__name__}")
+        raise UserError(
+            f"{path} must hold a mapping of settings, got {type(data).__name__}",
+            "start from a built-in suite (`peftbench ls suites`); it needs at least models, "
+            "methods and datasets",
+        )
     data.setdefault("name", path.stem)
     return data
+
+
+YAML_HINT = (
+    "check indentation (spaces, not tabs), colons, quotes and closing brackets on that line or "
+    "the line before"
+)
+
+
+def yaml_problem(exc: Exception) -> str:
+    """PyYAML's multi-line message as one clause: where, what, and inside what."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or (str(exc).strip().splitlines() or [""])[0]
+    context = getattr(exc, "context", None)
+    return f"{where}: {problem}" + (f" ({context})" if context else "")
 
 
 def parse_override(text: str) -> dict[str, Any]:
@@ -62,8 +80,15 @@ def parse_override(text: str) -> dict[str, Any]:
     return out
 
 
-def load_suite(name_or_path: str, overrides: list[str] | None = None) -> Suite:
+def load_suite(
+    name_or_path: str,
+    overrides: list[str] | None = None,
+    layers: Sequence[Mapping[str, Any]] = (),
+) -> Suite:
+    """`layers`: mappings merged over the file before the overrides (e.g. tuned presets)."""
     data = read_suite_file(name_or_path)
+    for layer in layers:
+        data = deep_merge(data, dict(layer))
     for text in overrides or []:
         data = deep_merge(data, parse_override(text))
     suite = build(Suite, data)

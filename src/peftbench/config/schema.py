@@ -12,6 +12,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from peftbench.errors import UserError
+
 
 @dataclass(frozen=True)
 class TrainingSettings:
@@ -40,12 +42,30 @@ class EvaluationSettings:
 
 @dataclass(frozen=True)
 class LatencySettings:
-    """Fixed synthetic prompt of `prompt_tokens`, greedy decode of `new_tokens`, batch 1."""
+    """Fixed synthetic prompt of `prompt_tokens`, greedy decode of `new_tokens`, batch 1.
+
+    `warmup` untimed runs, then `repeats` timed ones (docs/measurements.md). `merged`: also time
+    the merged form of methods that can merge.
+    """
 
     prompt_tokens: int = 64
     new_tokens: int = 16
     warmup: int = 2
     repeats: int = 5
+    merged: bool = True
+
+    def __post_init__(self) -> None:
+        for key, value, low in (
+            ("prompt_tokens", self.prompt_tokens, 1),
+            ("new_tokens", self.new_tokens, 2),
+            ("warmup", self.warmup, 0),
+            ("repeats", self.repeats, 1),
+        ):
+            if isinstance(value, int) and value < low:
+                raise UserError(
+                    f"'measurement.latency.{key}' is {value}, but must be at least {low}",
+                    f"set measurement.latency.{key} to {low} or more",
+                )
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,46 @@ class ModelOptions:
     init_seed: int = 0  # only for models built in code
 
 
+RESERVED_RESOURCES = ("CPU", "GPU", "memory", "object_store_memory")
+
+
+@dataclass(frozen=True)
+class ResourceSettings:
+    """What each run asks the execution backend for (the `ray` backend places runs by it).
+
+    Not part of a run's identity (not in `RunSpec`): moving a grid to a bigger cluster keeps its
+    run_ids, so completed runs are still skipped. The `local` backend runs one run at a time on
+    this machine and ignores it.
+    """
+
+    num_cpus: float = 1.0
+    num_gpus: float | None = None  # None: 1 per run when the cluster has GPUs, else 0
+    memory_gb: float | None = None  # memory reserved per run (Ray's logical `memory` resource)
+    custom: dict[str, float] = field(default_factory=dict)  # e.g. {"a100": 1}
+    max_retries: int = 2  # re-runs after the worker died (crash, OOM kill, lost node)
+
+    def __post_init__(self) -> None:
+        checks = [("num_cpus", self.num_cpus), ("num_gpus", self.num_gpus)]
+        checks += [("memory_gb", self.memory_gb), ("max_retries", self.max_retries)]
+        for key, value in checks:
+            if value is not None and value < 0:
+                raise UserError(
+                    f"'resources.{key}' is {value}, but a resource request cannot be negative",
+                    f"set resources.{key} to 0 or more",
+                )
+        for name, amount in self.custom.items():
+            if name in RESERVED_RESOURCES:
+                raise UserError(
+                    f"'resources.custom.{name}' names a built-in resource",
+                    "use resources.num_cpus / num_gpus / memory_gb for CPUs, GPUs and memory",
+                )
+            if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount <= 0:
+                raise UserError(
+                    f"'resources.custom.{name}' must be a positive number, got {amount!r}",
+                    f"e.g. resources.custom.{name}: 1",
+                )
+
+
 @dataclass(frozen=True)
 class Suite:
     name: str
@@ -105,6 +165,7 @@ class Suite:
     model_options: ModelOptions = field(default_factory=ModelOptions)
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     backend: str = "local"
+    resources: ResourceSettings = field(default_factory=ResourceSettings)
 
 
 @dataclass(frozen=True)

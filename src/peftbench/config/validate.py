@@ -36,11 +36,11 @@ def _coerce(value: Any, tp: Any, path: str) -> Any:
         if isinstance(value, (str, int, float)):
             value = [value]
         if not isinstance(value, (list, tuple)):
-            raise UserError(f"'{path}' must be a list, got {value!r}")
+            raise UserError(f"'{path}' must be a list, got {value!r}", "e.g. [a, b]")
         return tuple(_coerce(v, item_tp, f"{path}[{i}]") for i, v in enumerate(value))
     if origin is dict or tp is dict:
         if not isinstance(value, dict):
-            raise UserError(f"'{path}' must be a mapping, got {value!r}")
+            raise UserError(f"'{path}' must be a mapping, got {value!r}", "e.g. {key: value}")
         return value
     if tp is Any:
         return value
@@ -51,12 +51,16 @@ def _coerce(value: Any, tp: Any, path: str) -> Any:
             return float(value)  # YAML reads 5e-5 as a string
         except ValueError:
             pass
+    if tp is float:
+        raise UserError(f"'{path}' must be a number, got {value!r}", f"e.g. {path}=0.5")
     if tp is bool and not isinstance(value, bool):
-        raise UserError(f"'{path}' must be true or false, got {value!r}")
+        raise UserError(f"'{path}' must be true or false, got {value!r}", f"e.g. {path}=true")
     if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise UserError(f"'{path}' must be an integer, got {value!r}")
+        raise UserError(
+            f"'{path}' must be an integer, got {value!r}", f"write a whole number, e.g. {path}=10"
+        )
     if tp is str and not isinstance(value, str):
-        raise UserError(f"'{path}' must be a string, got {value!r}")
+        raise UserError(f"'{path}' must be a string, got {value!r}", "put the value in quotes")
     return value
 
 

@@ -78,6 +78,10 @@ class DatasetSpec:
     stop_at_newline: bool = True  # answers are one line: stop generating at the first newline
     notes: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
+    # The dataset's own caps (None: none). A suite's `max_*_examples` applies on top: the smaller
+    # of the two wins, so a small run can cap further but never exceed what the dataset allows.
+    max_train_examples: int | None = None
+    max_eval_examples: int | None = None
 
 
 DATASETS: Registry[DatasetSpec] = Registry("dataset", "peftbench.datasets")

@@ -75,7 +75,22 @@ def evaluate(
     }
     invalid = sum(p is None for p in parsed) / len(parsed)
     predictions = [
-        {"id": ex.id, "prompt": ex.prompt, "output": t, "parsed": p, "gold": ex.gold}
+        {"id": ex.id, "prompt": ex.prompt, "output": t, "parsed": p, "gold": _readable(ex.gold)}
         for ex, t, p in zip(examples, texts, parsed, strict=True)
     ]
     return EvalResult(metrics[spec.metric], metrics, invalid, predictions, seconds, n_tokens)
+
+
+GOLD_CHARS = 2000
+
+
+def _readable(gold: Any) -> Any:
+    """The gold as written to predictions.jsonl: large golds (APPS test suites) become a digest."""
+    import hashlib
+    import json
+
+    text = json.dumps(gold, default=str)
+    if len(text) <= GOLD_CHARS:
+        return gold
+    return {"sha256": hashlib.sha256(text.encode()).hexdigest(), "chars": len(text),
+            "head": text[:200]}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from peftbench.methods._peft import load_after_import
 from peftbench.methods.base import Method, register
 from peftbench.models.targets import resolve_targets
 
@@ -62,6 +63,7 @@ for _name, _placement in (
             provider="native",
             description=_DESCRIPTIONS[_placement] + "; up-projection starts at zero",
             build=build,
+        load=load_after_import("peftbench.methods.native.bottleneck"),
             preset={
                 "learning_rate": 3e-4,
                 "reduction_factor": 16,

@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 
 # build(model, loaded, params) -> the wrapped model (a peft.PeftModel for adapter methods).
 BuildFn = Callable[[Any, "LoadedModel", dict[str, Any]], Any]
+# load(model, loaded, folder) -> `model` with the adapter saved in `folder` (by save_pretrained).
+LoadFn = Callable[[Any, "LoadedModel", Any], Any]
+# optimizer(model, params, learning_rate, weight_decay) -> a torch optimizer over the trainable
+# parameters, for methods whose update rule is part of the method (LoRA+, GaLore).
+OptimizerFn = Callable[[Any, dict[str, Any], float, float], Any]
+# step_hook(model, params, step, total_steps): after each optimizer step, before gradients are
+# cleared (step counts from 0), for methods that adapt during training (AdaLoRA's rank budget).
+StepHookFn = Callable[[Any, dict[str, Any], int, int], None]
 
 # Hyper-parameters every method preset carries that are not passed to `build`.
 TRAINING_KEYS = ("learning_rate",)
@@ -43,6 +51,10 @@ class Method:
     identity_at_init: bool = False
     source: str = "documented default"  # where the preset comes from, e.g. "PEFT-Bench paper"
     extra_keys: tuple[str, ...] = ()  # accepted in suites' method_params beyond the preset's keys
+    needs_gpu: bool = False  # build raises UserError without a CUDA GPU (and what else it needs)
+    optimizer: OptimizerFn | None = None  # None: the suite's optimizer over trainable parameters
+    step_hook: StepHookFn | None = None
+    load: LoadFn | None = None  # None: peft's PeftModel.from_pretrained
 
     def params(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The preset with `overrides` applied (unknown keys are rejected by config validation)."""
@@ -53,6 +65,32 @@ class Method:
     @staticmethod
     def build_params(params: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in params.items() if k not in TRAINING_KEYS}
+
+    def make_optimizer(
+        self, model: Any, params: Mapping[str, Any], learning_rate: float, weight_decay: float
+    ) -> Any:
+        """The method's own optimizer for `model` (built by this method), or None."""
+        if self.optimizer is None:
+            return None
+        return self.optimizer(model, self.build_params(params), learning_rate, weight_decay)
+
+    def step_callback(
+        self, model: Any, params: Mapping[str, Any]
+    ) -> Callable[[int, int], None] | None:
+        """`callback(step, total_steps)` for the training loop, or None when the method has none."""
+        hook = self.step_hook
+        if hook is None:
+            return None
+        build_params = self.build_params(params)
+        return lambda step, total: hook(model, build_params, step, total)
+
+    def load_saved(self, model: Any, loaded: LoadedModel, folder: Any) -> Any:
+        """`model` (a fresh base) with the adapter that `save_pretrained` wrote to `folder`."""
+        if self.load is not None:
+            return self.load(model, loaded, folder)
+        from peft import PeftModel
+
+        return PeftModel.from_pretrained(model, str(folder))
 
 
 METHODS: Registry[Method] = Registry("method", "peftbench.methods")

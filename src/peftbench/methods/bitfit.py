@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from peftbench.methods._peft import load_after_import
 from peftbench.methods.base import Method, register
 from peftbench.models.targets import resolve_targets
 
@@ -35,6 +36,7 @@ register(
         description="trains only the biases of the attention and FFN projections "
         "(zero-initialised biases added where a projection has none)",
         build=build,
+        load=load_after_import("peftbench.methods.native.bitfit"),
         preset={
             "learning_rate": 5e-5,
             "target_modules": ["query", "key", "value", "attn_out", "ffn_in", "ffn_out"],

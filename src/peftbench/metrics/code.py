@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from peftbench.errors import UserError
@@ -35,7 +35,8 @@ def codebleu_components(
 ) -> dict[str, float]:
     """The four CodeBLEU components and the combined score, each in [0, 1].
 
-    A gold item is one reference program or a list of them.
+    A gold item is one reference program, a list of them, or a mapping whose "references" holds
+    them (APPS: the same gold item also carries the tests that `pass_at_1` runs).
     """
     try:
         from codebleu import calc_codebleu
@@ -49,7 +50,7 @@ def codebleu_components(
             f"grammar for {lang}: {exc}",
             INSTALL_HINT,
         ) from exc
-    refs = [[g] if isinstance(g, str) else list(g) for g in golds]
+    refs = [_references(g) for g in golds]
     hyps = ["" if p is None else str(p) for p in predictions]
     quiet = logging.getLogger()
     level = quiet.level
@@ -76,6 +77,12 @@ def codebleu_components(
         "syntax_match": parts["syntax_match_score"],
         "dataflow_match": dataflow,
     }
+
+
+def _references(gold: Any) -> list[str]:
+    if isinstance(gold, Mapping):
+        gold = gold["references"]
+    return [gold] if isinstance(gold, str) else list(gold)
 
 
 def _codebleu(predictions: Sequence[str | None], golds: Sequence[Any]) -> float:

@@ -41,6 +41,15 @@ def load_pretrained(path_or_id: str, options: Mapping[str, Any], name: str) -> L
             "give an existing local folder with config.json + *.safetensors, or a hub id "
             "reachable from this machine",
         ) from exc
+    except ValueError as exc:
+        if "trust_remote_code" not in str(exc):
+            raise
+        raise UserError(
+            f"model '{path_or_id}' needs to run its own Python code to load, and "
+            "model_options.trust_remote_code is off",
+            "read that code first; if you trust it, set model_options.trust_remote_code: true "
+            "(or --set model_options.trust_remote_code=true)",
+        ) from exc
     return finish(name, model, tok, {"source": str(path_or_id), "revision": revision})
 
 
@@ -66,6 +75,14 @@ def resolve(name: str) -> ModelSpec:
         return hub_spec(name, name[3:], f"HF hub model {name[3:]}", needs_gpu=False)
     if Path(name).is_dir():
         return hub_spec(name, name, f"local model folder {name}", needs_gpu=False)
+    if name not in MODELS and (name.startswith((".", "~")) or "/" in name or "\\" in name):
+        hub = "" if name.startswith((".", "/", "~")) else f", a hub model as 'hf:{name}'"
+        raise UserError(
+            f"model '{name}' is not a registered model, and no folder exists at that path "
+            f"(looked for {Path(name).expanduser().resolve()})",
+            f"give the path of a folder holding config.json and *.safetensors{hub}, or a name "
+            "from `peftbench ls models`",
+        )
     return MODELS.get(name)
 
 

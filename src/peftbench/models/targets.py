@@ -2,7 +2,9 @@
 
 Methods ask for *roles* ("key", "value", "ffn_out", ...) and get the module names of the model
 type at hand, so no method carries architecture names of its own. GPT-2 fuses q/k/v into
-`c_attn` (a Conv1D), so "query", "key" and "value" all resolve to it there.
+`c_attn` (a Conv1D), so "query", "key" and "value" all resolve to it there. `norm` is the
+per-layer norms, `final_norm` the one before the LM head (LN tuning trains both, as peft's
+default LN-tuning targets do).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ _LLAMA_LIKE: Mapping[str, tuple[str, ...]] = {
     "attn_block": ("self_attn",),
     "ffn_block": ("mlp",),
     "norm": ("input_layernorm", "post_attention_layernorm"),
+    "final_norm": ("model.norm",),
 }
 
 _GPT2: Mapping[str, tuple[str, ...]] = {
@@ -33,6 +36,7 @@ _GPT2: Mapping[str, tuple[str, ...]] = {
     "attn_block": ("attn",),
     "ffn_block": ("mlp",),
     "norm": ("ln_1", "ln_2"),
+    "final_norm": ("ln_f",),
 }
 
 _GEMMA: Mapping[str, tuple[str, ...]] = {
@@ -53,10 +57,20 @@ TARGETS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "gemma": _GEMMA,
     "gemma2": _GEMMA,
     "gemma3_text": _GEMMA,
+    "smollm3": _LLAMA_LIKE,
     "gpt2": _GPT2,
 }
 
 ROLES = tuple(_LLAMA_LIKE)
+
+# Model types whose projections are transformers' `Conv1D` (weight stored in x out), not Linear:
+# peft's LoRA-style tuners need `fan_in_fan_out=True` there, and tuners that only accept
+# `nn.Linear` get the targeted Conv1D layers converted to equivalent Linear layers first.
+CONV1D_MODEL_TYPES = frozenset({"gpt2"})
+
+
+def uses_conv1d(model_type: str) -> bool:
+    return model_type in CONV1D_MODEL_TYPES
 
 
 def role_table(model_type: str) -> Mapping[str, tuple[str, ...]]:

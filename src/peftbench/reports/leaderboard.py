@@ -15,6 +15,7 @@ from typing import Any
 
 from peftbench.config.schema import ScoringSettings
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
+from peftbench.scoring.sensitivity import sensitivity, summary
 
 
 def build(
@@ -31,6 +32,13 @@ def build(
     for model in {r["model"] for r in rows}:
         add_pscp([r for r in rows if r["model"] == model], scoring.pscp, scoring.pscp_paper)
     rows.sort(key=lambda r: (r["model"], -r["pscp"]))
+    # per model (the PSCP comparison): does the top method survive other weights/exponents?
+    sens = {
+        model: sensitivity(
+            [r for r in rows if r["model"] == model], scoring.pscp, scoring.pscp_paper
+        )
+        for model in sorted({r["model"] for r in rows})
+    }
     return {
         "datasets": datasets,
         "rows": rows,
@@ -38,6 +46,7 @@ def build(
         "missing": [rid for rid in expected if rid not in present],
         "formulas": {"pscp": SEED_FORMULA, "pscp_paper": PAPER_FORMULA},
         "scoring": {"pscp": vars(scoring.pscp), "pscp_paper": vars(scoring.pscp_paper)},
+        "sensitivity": sens,
     }
 
 
@@ -115,6 +124,8 @@ def render(board: dict[str, Any]) -> str:
         f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
         f"(constants {board['scoring']['pscp_paper']})",
     ]
+    for model, result in board.get("sensitivity", {}).items():
+        out += [f"{model}: {line}" for line in summary(result).splitlines()]
     for f in board["failed"]:
         out.append(f"FAILED {f['run_id']}: {f['error']}")
     if board["missing"]:

@@ -1,6 +1,9 @@
 """The one training loop: HF Trainer on answer-only loss, same settings for every method.
 
-Only the learning rate comes from the method's preset. A NaN/inf loss stops training and fails
+Only the learning rate comes from the method's preset. A method whose update rule is part of the
+method (LoRA+, GaLore) passes its own `optimizer` (the suite's schedule still drives its learning
+rate); one that adapts during training (AdaLoRA) passes `on_step(step, total_steps)`, called after
+every optimizer step while the gradients are still there. A NaN/inf loss stops training and fails
 the run (recorded as failed, the grid goes on).
 """
 
@@ -9,6 +12,7 @@ from __future__ import annotations
 import math
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +61,8 @@ def train(
     learning_rate: float,
     seed: int,
     show_progress: bool = True,
+    optimizer: Any = None,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> TrainResult:
     import torch
     from tqdm.auto import tqdm
@@ -84,6 +90,10 @@ def train(
                     bar.set_postfix(loss=f"{float(loss):.3f}")
                     if not math.isfinite(float(loss)):
                         raise NonFiniteLoss(f"loss became {loss} at step {state.global_step}")
+
+        def on_optimizer_step(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if on_step is not None:  # global_step still counts the steps before this one
+                on_step(state.global_step, steps)
 
     with tempfile.TemporaryDirectory(prefix="peftbench-train-") as out:
         args = TrainingArguments(
@@ -114,6 +124,7 @@ def train(
             train_dataset=features,
             data_collator=PadCollator(pad_id),
             callbacks=[Watch()],
+            optimizers=(optimizer, None),
         )
         for noisy in (PrinterCallback, ProgressCallback):
             trainer.remove_callback(noisy)

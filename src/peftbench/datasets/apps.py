@@ -1,0 +1,82 @@
+"""APPS competitive programming (codeparrot/apps, all difficulties; train -> test).
+
+One example per problem (the original made one per reference solution, so problems with many
+solutions dominated training). The prompt keeps the problem's starter code (the original dropped
+it, yet call-based problems must define the function it names) and says whether the program reads
+standard input or defines a function, as the APPS paper's prompts do. Training targets the first
+reference solution.
+
+Scores: CodeBLEU against up to `MAX_REFERENCES` reference solutions (as the paper) and execution
+pass@1, which runs the generated program against the problem's tests in the sandbox
+(`peftbench.sandbox`; never in the benchmark's process). The gold item holds both: the APPS
+`input_output` tests plus `references`. Evaluation problems without tests or without a
+reference solution cannot be scored and are left out; training problems need a solution.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from peftbench.datasets.base import Example, register
+from peftbench.datasets.hub import HubSource, hub_spec
+from peftbench.datasets.verbal import code_parser
+
+SPLITS = ("train", "test")
+MAX_REFERENCES = 5  # CodeBLEU cost grows with references; some problems have over 100
+
+
+def _json(value: Any, default: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def apps_prompt(question: str, starter_code: str, fn_name: str | None) -> str:
+    parts = [question.strip()]
+    if starter_code.strip():
+        parts.append(f"Starter code:\n```python\n{starter_code.rstrip()}\n```")
+    if fn_name:
+        parts.append(
+            f"Use Call-Based format: complete the function `{fn_name}` (a method of class "
+            "`Solution` if the starter code has one); it is called with the test arguments and "
+            "must return the answer, not print it."
+        )
+    else:
+        parts.append("Use Standard Input format: read the input from stdin and print the answer.")
+    parts.append("Answer with a complete Python 3 program only.")
+    return "\n\n".join(parts)
+
+
+def build_apps(split: str, i: int, row: dict[str, Any]) -> Example | None:
+    solutions = [s for s in _json(row["solutions"], []) if str(s).strip()]
+    tests = _json(row["input_output"], {})
+    fn_name = tests.get("fn_name") or None
+    if not solutions:
+        return None
+    evaluated = split == SPLITS[1]
+    if evaluated and not tests.get("inputs"):
+        return None
+    prompt = apps_prompt(str(row["question"]), str(row.get("starter_code") or ""), fn_name)
+    references = {"references": solutions[:MAX_REFERENCES]}
+    gold = {**tests, **references} if evaluated else references  # tests can be megabytes
+    return Example(f"{split}-{row.get('problem_id', i)}", prompt, solutions[0], gold)
+
+
+register(
+    hub_spec(
+        name="apps",
+        source=HubSource("codeparrot/apps", "all", "refs/convert/parquet"),
+        build=build_apps,
+        parse=code_parser,
+        group="code",
+        description="APPS programming problems: CodeBLEU (as the paper) and sandboxed pass@1",
+        metric="codebleu",
+        extra_metrics=("pass_at_1",),
+        splits=SPLITS,
+        max_new_tokens=512,
+        stop_at_newline=False,
+        system_prompt="You write correct, efficient Python 3 programs. Answer with code only.",
+        notes="one example per problem; starter code kept; unscorable eval problems left out",
+    )
+)

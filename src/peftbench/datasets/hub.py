@@ -1,0 +1,201 @@
+"""Rows by HF hub id + config + pinned revision, or from local files with the same schema.
+
+Local files come first: `<data_dir>/<dataset name>/<split>.parquet|jsonl|csv` (the first that
+exists), so `peftbench run --data-dir DIR` works with no network. Otherwise the split is loaded
+with `datasets.load_dataset(hub_id, config, revision=..., split=...)`. When neither works, one
+`UserError` names the hub id and every local path that was looked for.
+
+A local file holds the hub's rows unchanged (e.g. written by `load_dataset(...).to_json(path)`),
+with one exception: CSV cannot nest, so list and mapping fields are JSON text in a CSV cell
+(`seq` and `mapping` below read both forms).
+
+Every split is shuffled with a fixed seed after loading, whatever the source, so that a capped
+run (`max_eval_examples: 200`) scores a random sample rather than the first rows of a sorted
+file (MMLU is sorted by subject, APPS by difficulty). Options of one question can stay together
+(`group`), so that per-question scores such as MultiRC's exact match stay meaningful under a cap.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from peftbench.datasets.base import DatasetSpec, Example, LoadContext, LoadFn, ParseFn
+from peftbench.datasets.splits import SPLIT_SEED
+from peftbench.errors import UserError
+
+LOCAL_FORMATS = ("parquet", "jsonl", "csv")
+
+RowFn = Callable[[str, int, dict[str, Any]], Example | None]  # (split, row index, row)
+
+
+@dataclass(frozen=True)
+class HubSource:
+    """Where a dataset lives on the HF hub. `revision` is a commit id where one is pinned, else a
+    branch (`refs/convert/parquet` is the hub's own Parquet export of a script-based dataset,
+    which `datasets` >= 4 can no longer run)."""
+
+    hub_id: str
+    config: str | None = None
+    revision: str = "main"
+
+    def describe(self) -> str:
+        """Short form for listings: a commit id is cut to 12 characters (`version` has it all)."""
+        config = f" ({self.config})" if self.config else ""
+        revision = self.revision[:12] if len(self.revision) == 40 else self.revision
+        return f"HF hub {self.hub_id}{config} @ {revision}"
+
+    @property
+    def version(self) -> str:
+        config = f"/{self.config}" if self.config else ""
+        return f"{self.hub_id}{config}@{self.revision}"
+
+
+def local_paths(data_dir: Path, name: str, split: str) -> list[Path]:
+    return [data_dir / name / f"{split}.{ext}" for ext in LOCAL_FORMATS]
+
+
+def read_local(path: Path) -> list[dict[str, Any]]:
+    """Rows of one local split file (parquet, jsonl or csv)."""
+    try:
+        if path.suffix == ".jsonl":
+            with open(path, encoding="utf-8") as fh:
+                return [json.loads(line) for line in fh if line.strip()]
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return pq.read_table(path).to_pylist()
+        import pandas as pd
+
+        frame = pd.read_csv(path, keep_default_na=False)
+        return frame.to_dict(orient="records")
+    except (ValueError, OSError) as exc:  # JSONDecodeError is a ValueError
+        raise UserError(
+            f"could not read {path}: {exc}",
+            "the file must hold the dataset's rows in the HF hub schema (one JSON object per "
+            "line for .jsonl)",
+        ) from exc
+
+
+def load_rows(name: str, source: HubSource, split: str, ctx: LoadContext) -> list[dict[str, Any]]:
+    """The rows of `split`: from `ctx.data_dir` when a file is there, else from the hub."""
+    looked: list[Path] = []
+    if ctx.data_dir is not None:
+        looked = local_paths(Path(ctx.data_dir), name, split)
+        for path in looked:
+            if path.is_file():
+                return read_local(path)
+    try:
+        from datasets import load_dataset
+
+        data = load_dataset(source.hub_id, source.config, revision=source.revision, split=split)
+        return data.to_list()
+    except Exception as exc:  # network, missing repo/config/split, unsupported script, ...
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        where = (
+            f"no local file ({', '.join(str(p) for p in looked)})"
+            if looked
+            else "no --data-dir given"
+        )
+        raise UserError(
+            f"dataset '{name}' split '{split}': {where}, and {source.describe()} could not be "
+            f"loaded: {reason}",
+            f"make the HF hub reachable, or put the split in the hub's schema at "
+            f"<data-dir>/{name}/{split}.jsonl (or .parquet/.csv) and pass --data-dir",
+        ) from exc
+
+
+def shuffled(examples: list[Example], group: Callable[[Example], Hashable] | None) -> list[Example]:
+    """A seeded shuffle; with `group`, whole groups move together and keep their inner order."""
+    rng = random.Random(SPLIT_SEED)
+    if group is None:
+        out = list(examples)
+        rng.shuffle(out)
+        return out
+    groups: dict[Hashable, list[Example]] = {}
+    for ex in examples:
+        groups.setdefault(group(ex), []).append(ex)
+    keys = list(groups)
+    rng.shuffle(keys)
+    return [ex for key in keys for ex in groups[key]]
+
+
+def make_loader(
+    name: str,
+    source: HubSource,
+    build: RowFn,
+    group: Callable[[Example], Hashable] | None = None,
+) -> LoadFn:
+    """`load(split, ctx)`: rows -> `build` (None skips a row, e.g. an unlabelled one) -> shuffle."""
+
+    def load(split: str, ctx: LoadContext) -> list[Example]:
+        rows = load_rows(name, source, split, ctx)
+        out = []
+        for i, row in enumerate(rows):
+            try:
+                ex = build(split, i, row)
+            except (KeyError, TypeError, ValueError, IndexError) as exc:
+                raise UserError(
+                    f"dataset '{name}' split '{split}' row {i} does not fit the "
+                    f"{source.hub_id} schema: {type(exc).__name__}: {exc}",
+                    f"fields in that row: {', '.join(sorted(map(str, row)))}",
+                ) from exc
+            if ex is not None:
+                out.append(ex)
+        return shuffled(out, group)
+
+    return load
+
+
+def hub_spec(
+    *,
+    name: str,
+    source: HubSource,
+    build: RowFn,
+    parse: ParseFn,
+    group: str,
+    description: str,
+    metric: str,
+    splits: tuple[str, str] = ("train", "validation"),
+    prompt_version: str = "p1",
+    notes: str = "",
+    example_group: Callable[[Example], Hashable] | None = None,
+    **fields: Any,
+) -> DatasetSpec:
+    """A `DatasetSpec` whose data comes from `source` (or the same schema in local files)."""
+    where = f"{source.describe()}, or <data-dir>/{name}/<split>.*"
+    return DatasetSpec(
+        name=name,
+        group=group,
+        description=description,
+        source=where,
+        load=make_loader(name, source, build, example_group),
+        parse=parse,
+        metric=metric,
+        splits=splits,
+        version=f"{source.version} {prompt_version}",
+        notes=notes,
+        **fields,
+    )
+
+
+def seq(value: Any) -> list[Any]:
+    """A list field: as loaded, or JSON text (from a CSV cell)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """A mapping field: as loaded, or JSON text (from a CSV cell)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a mapping, got {type(value).__name__}")
+    return value

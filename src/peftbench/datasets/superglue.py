@@ -1,0 +1,166 @@
+"""SuperGLUE sentence tasks of PEFT-Bench: BoolQ, CB, COPA, WiC, WSC (aps/super_glue).
+
+Train on `train`, evaluate on `validation` (test labels are hidden). Yes/no tasks answer `yes` or
+`no`; CB answers its label words and is scored by macro-F1 (accuracy alongside), the rest by
+accuracy. COPA keeps its cause/effect question: the same premise asks for a cause in one item and
+an effect in another, so a prompt without it is ambiguous (a defect of the original's data prep).
+WSC uses the `wsc.fixed` config (span indices corrected) and marks the pronoun in the text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peftbench.datasets.base import Example, register
+from peftbench.datasets.hub import HubSource, hub_spec
+from peftbench.datasets.verbal import choice_parser, options
+
+REVISION = "3de24cf8022e94f4ee4b9d55a6f539891524d646"  # aps/super_glue, Parquet
+YES_NO = ("no", "yes")  # label 0 -> no (False), 1 -> yes (True)
+CB_LABELS = ("entailment", "contradiction", "neutral")
+COPA_QUESTION = {"cause": "What was the CAUSE of this?", "effect": "What happened as a RESULT?"}
+
+
+def _labelled(row: dict[str, Any]) -> int | None:
+    label = int(row["label"])
+    return None if label < 0 else label
+
+
+def build_boolq(split: str, i: int, row: dict[str, Any]) -> Example | None:
+    label = _labelled(row)
+    if label is None:
+        return None
+    question = str(row["question"]).strip().rstrip("?")
+    prompt = (
+        f"Passage: {str(row['passage']).strip()}\n\nQuestion: {question}?\n\n"
+        "Answer the question about the passage with yes or no."
+    )
+    return Example(f"{split}-{i}", prompt, YES_NO[label], YES_NO[label])
+
+
+def build_cb(split: str, i: int, row: dict[str, Any]) -> Example | None:
+    label = _labelled(row)
+    if label is None:
+        return None
+    prompt = (
+        f"Premise: {str(row['premise']).strip()}\nHypothesis: {str(row['hypothesis']).strip()}"
+        "\n\nDoes the premise entail the hypothesis, contradict it, or neither? Answer with one "
+        "word: entailment, contradiction or neutral."
+    )
+    return Example(f"{split}-{i}", prompt, CB_LABELS[label], CB_LABELS[label])
+
+
+def build_copa(split: str, i: int, row: dict[str, Any]) -> Example | None:
+    label = _labelled(row)
+    if label is None:
+        return None
+    kind = str(row["question"]).strip().lower()
+    choices = options([row["choice1"], row["choice2"]])
+    prompt = (
+        f"Premise: {str(row['premise']).strip()}\nQuestion: {COPA_QUESTION[kind]}\n{choices}\n\n"
+        f"Which alternative is the more plausible {kind} of the premise? Answer with A or B."
+    )
+    letter = "AB"[label]
+    return Example(f"{split}-{i}", prompt, letter, letter)
+
+
+def build_wic(split: str, i: int, row: dict[str, Any]) -> Example | None:
+    label = _labelled(row)
+    if label is None:
+        return None
+    word = str(row["word"]).strip()
+    prompt = (
+        f"Sentence 1: {str(row['sentence1']).strip()}\nSentence 2: "
+        f"{str(row['sentence2']).strip()}\n\nIs the word '{word}' used with the same meaning in "
+        "both sentences? Answer with yes or no."
+    )
+    return Example(f"{split}-{i}", prompt, YES_NO[label], YES_NO[label])
+
+
+def mark_pronoun(text: str, index: int, span: str) -> str:
+    """The text with the pronoun at word `index` wrapped in asterisks, when it is really there."""
+    tokens = text.split(" ")
+    if 0 <= index < len(tokens) and tokens[index].lower().startswith(span.split(" ")[0].lower()):
+        n = len(span.split(" "))
+        marked = " ".join(tokens[index : index + n])
+        return " ".join([*tokens[:index], f"*{marked}*", *tokens[index + n :]])
+    return text
+
+
+def build_wsc(split: str, i: int, row: dict[str, Any]) -> Example | None:
+    label = _labelled(row)
+    if label is None:
+        return None
+    pronoun, noun = str(row["span2_text"]).strip(), str(row["span1_text"]).strip()
+    text = mark_pronoun(str(row["text"]).strip(), int(row["span2_index"]), pronoun)
+    prompt = (
+        f"Text: {text}\n\nIn the text above, does the pronoun *{pronoun}* refer to "
+        f"'{noun}'? Answer with yes or no."
+    )
+    return Example(f"{split}-{i}", prompt, YES_NO[label], YES_NO[label])
+
+
+_COMMON = dict(group="superglue", max_new_tokens=8, system_prompt="Answer with the label only.")
+
+register(
+    hub_spec(
+        name="boolq",
+        source=HubSource("aps/super_glue", "boolq", REVISION),
+        build=build_boolq,
+        parse=choice_parser(YES_NO),
+        description="yes/no questions about a Wikipedia passage",
+        metric="accuracy",
+        labels=YES_NO,
+        **_COMMON,
+    )
+)
+register(
+    hub_spec(
+        name="cb",
+        source=HubSource("aps/super_glue", "cb", REVISION),
+        build=build_cb,
+        parse=choice_parser(CB_LABELS),
+        description="CommitmentBank, 3-way entailment of embedded clauses",
+        metric="f1_macro",
+        extra_metrics=("accuracy",),
+        labels=CB_LABELS,
+        **_COMMON,
+    )
+)
+register(
+    hub_spec(
+        name="copa",
+        source=HubSource("aps/super_glue", "copa", REVISION),
+        build=build_copa,
+        parse=choice_parser(("A", "B")),
+        description="choice of plausible alternatives: the cause or the effect of a premise",
+        metric="accuracy",
+        labels=("A", "B"),
+        notes="keeps the cause/effect question in the prompt",
+        **_COMMON,
+    )
+)
+register(
+    hub_spec(
+        name="wic",
+        source=HubSource("aps/super_glue", "wic", REVISION),
+        build=build_wic,
+        parse=choice_parser(YES_NO),
+        description="words in context: same sense of a word in two sentences?",
+        metric="accuracy",
+        labels=YES_NO,
+        **_COMMON,
+    )
+)
+register(
+    hub_spec(
+        name="wsc",
+        source=HubSource("aps/super_glue", "wsc.fixed", REVISION),
+        build=build_wsc,
+        parse=choice_parser(YES_NO),
+        description="Winograd schema coreference: does the pronoun refer to the noun?",
+        metric="accuracy",
+        labels=YES_NO,
+        **_COMMON,
+    )
+)

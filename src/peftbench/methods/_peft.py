@@ -1,0 +1,186 @@
+"""Shared plumbing for methods that are one HF peft config: roles -> module names, GPT-2 Conv1D.
+
+A method module calls `peft_method(...)` with the peft config class *name* (peft is imported only
+when a model is built, so `peftbench ls` stays fast) and registers the `Method` it returns.
+
+GPT-2 style models use transformers' `Conv1D` (weight stored in x out). peft's LoRA family
+handles it with `fan_in_fan_out=True`, which is set here from the architecture table instead of
+relying on peft's warning-and-fix. Many newer peft tuners accept only `nn.Linear`; for those
+(`linear_only=True`) the targeted Conv1D layers are replaced by numerically equivalent Linear
+layers (transposed weight, same bias) before the adapter is injected, and again before a saved
+adapter is loaded, so the method runs on GPT-2 too.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from peftbench.methods.base import BuildFn, LoadFn, Method
+from peftbench.models.targets import resolve_targets, uses_conv1d
+
+# The PEFT-Bench paper's LoRA preset (SPEC section 3). LoRA variants (DoRA, rsLoRA, PiSSA, LoRA+,
+# QLoRA) start from it, so a comparison isolates what the variant changes.
+LORA_PAPER: Mapping[str, Any] = {
+    "learning_rate": 5e-5,
+    "r": 16,
+    "lora_alpha": 16,
+    "lora_dropout": 0.05,
+    "target_modules": ["key", "value", "ffn_out"],
+}
+# The modules every weight-based method targets unless its paper says otherwise: the paper's LoRA
+# targets, so methods are compared on the same layers.
+PAPER_ROLES = ("key", "value", "ffn_out")
+
+
+def _matches(name: str, targets: Sequence[str] | str) -> bool:
+    """peft's rule: a str is a regex on the full name, a list holds name suffixes."""
+    if isinstance(targets, str):
+        return re.fullmatch(targets, name) is not None
+    return any(name == t or name.endswith("." + t) for t in targets)
+
+
+def conv1d_to_linear(model: Any, targets: Sequence[str] | str) -> list[str]:
+    """Replace the targeted `Conv1D` layers of `model` by equivalent `nn.Linear` layers.
+
+    Returns the names replaced. The Linear holds the transposed weight and the same bias, so
+    outputs agree up to float rounding (matmul order).
+    """
+    import torch
+    from transformers.pytorch_utils import Conv1D
+
+    replaced = []
+    for name, module in list(model.named_modules()):
+        if not isinstance(module, Conv1D) or not _matches(name, targets):
+            continue
+        n_in, n_out = module.weight.shape
+        linear = torch.nn.Linear(
+            n_in, n_out, bias=module.bias is not None, device=module.weight.device,
+            dtype=module.weight.dtype,
+        )
+        with torch.no_grad():
+            linear.weight.copy_(module.weight.T)
+            if module.bias is not None:
+                linear.bias.copy_(module.bias)
+        linear.requires_grad_(module.weight.requires_grad)
+        parent_name, _, child = name.rpartition(".")
+        setattr(model.get_submodule(parent_name) if parent_name else model, child, linear)
+        replaced.append(name)
+    return replaced
+
+
+def resolve_roles(model_type: str, value: Any) -> Any:
+    """Roles (or module names) -> module names; a str stays a peft regex."""
+    if value is None or isinstance(value, str):
+        return value
+    return resolve_targets(model_type, value)
+
+
+def peft_config(
+    config_name: str,
+    model_type: str,
+    params: Mapping[str, Any],
+    *,
+    role_keys: Sequence[str] = ("target_modules",),
+    fixed: Mapping[str, Any] | None = None,
+    linear_only: bool = False,
+) -> Any:
+    """The peft config `config_name(task_type=CAUSAL_LM, **params, **fixed)`, roles resolved."""
+    import dataclasses
+
+    import peft
+
+    cls = getattr(peft, config_name)
+    kwargs = {**dict(params), **dict(fixed or {})}
+    for key in role_keys:
+        if key in kwargs:
+            kwargs[key] = resolve_roles(model_type, kwargs[key])
+    fields = {f.name for f in dataclasses.fields(cls)}
+    if uses_conv1d(model_type) and not linear_only and "fan_in_fan_out" in fields:
+        kwargs.setdefault("fan_in_fan_out", True)
+    return cls(task_type=peft.TaskType.CAUSAL_LM, **kwargs)
+
+
+def peft_build(
+    config_name: str,
+    *,
+    role_keys: Sequence[str] = ("target_modules",),
+    fixed: Mapping[str, Any] | None = None,
+    linear_only: bool = False,
+) -> BuildFn:
+    """A `build` that wraps the model with one peft config (see `peft_config`)."""
+
+    def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+        from peft import get_peft_model
+
+        config = peft_config(
+            config_name,
+            loaded.model_type,
+            params,
+            role_keys=role_keys,
+            fixed=fixed,
+            linear_only=linear_only,
+        )
+        if linear_only and uses_conv1d(loaded.model_type):
+            conv1d_to_linear(model, config.target_modules)
+        return get_peft_model(model, config)
+
+    return build
+
+
+def linear_only_load(model: Any, loaded: Any, folder: Any) -> Any:
+    """Load a saved adapter of a Linear-only tuner: convert the saved targets' Conv1D first."""
+    from peft import PeftConfig, PeftModel
+
+    if uses_conv1d(loaded.model_type):
+        targets = PeftConfig.from_pretrained(str(folder)).target_modules
+        conv1d_to_linear(model, sorted(targets) if isinstance(targets, set) else targets)
+    return PeftModel.from_pretrained(model, str(folder))
+
+
+def load_after_import(module: str) -> LoadFn:
+    """A `load` for native tuners: import the tuner's module (it registers with peft) first."""
+
+    def load(model: Any, loaded: Any, folder: Any) -> Any:
+        import importlib
+
+        from peft import PeftModel
+
+        importlib.import_module(module)
+        return PeftModel.from_pretrained(model, str(folder))
+
+    return load
+
+
+def peft_method(
+    *,
+    name: str,
+    config: str,
+    family: str,
+    description: str,
+    preset: Mapping[str, Any],
+    source: str,
+    mergeable: bool,
+    identity_at_init: bool = False,
+    linear_only: bool = False,
+    role_keys: Sequence[str] = ("target_modules",),
+    fixed: Mapping[str, Any] | None = None,
+    load: LoadFn | None = None,
+    **extra: Any,
+) -> Method:
+    """A `Method` whose build is one peft config; `fixed` settings define the method (not tunable)."""
+    return Method(
+        name=name,
+        family=family,
+        provider="peft",
+        description=description,
+        build=peft_build(config, role_keys=role_keys, fixed=fixed, linear_only=linear_only),
+        preset=copy.deepcopy(dict(preset)),
+        mergeable=mergeable,
+        identity_at_init=identity_at_init,
+        source=source,
+        load=load or (linear_only_load if linear_only else None),
+        **extra,
+    )

@@ -1,0 +1,26 @@
+"""LoHa (Hyeon-Woo et al. 2022, LyCORIS): the update is the Hadamard product of two low-rank
+products, so rank r costs 2x LoRA's parameters but reaches rank r^2. Through peft's
+`LoHaConfig` (nn.Linear only: GPT-2's Conv1D targets are converted to Linear first).
+
+r=8, alpha=8 (peft's defaults), on the paper's LoRA targets, lr 5e-5 as the paper's LoRA: one of
+the two products starts at zero, so the model is unchanged at init.
+"""
+
+from __future__ import annotations
+
+from peftbench.methods._peft import PAPER_ROLES, peft_method
+from peftbench.methods.base import register
+
+register(
+    peft_method(
+        name="loha",
+        config="LoHaConfig",
+        linear_only=True,
+        family="reparameterised",
+        description="Hadamard product of two low-rank updates (rank up to r^2)",
+        preset={"learning_rate": 5e-5, "r": 8, "alpha": 8, "target_modules": list(PAPER_ROLES)},
+        mergeable=True,
+        identity_at_init=True,
+        source="peft defaults (r=8, alpha=8); the paper's LoRA targets and lr 5e-5",
+    )
+)

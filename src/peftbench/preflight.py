@@ -1,0 +1,95 @@
+"""Checks that fail fast, before anything starts, on input that would fail every run.
+
+An error inside a run is recorded as a failed run and the grid goes on: right for a run that
+diverges or runs out of memory, wrong for a missing model folder or data folder, which would fail
+every run the same way after minutes of set-up. Those are caught here (cheap checks, no torch),
+and `prepare` catches missing or empty dataset files, so the command exits with code 2 and one
+paragraph naming the cause and the fix. Resource requests are checked by the backend that places
+runs (Ray), once it can see the cluster.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from peftbench.config.schema import Suite
+from peftbench.errors import UserError
+
+UNSAFE_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
+
+
+def check_model_folder(folder: Path) -> None:
+    """A local model folder must hold a readable config.json and safetensors weights.
+
+    Pickle-based weight files (.bin, .pt) can run arbitrary code when loaded, so peftbench reads
+    safetensors only; a folder that has nothing else is refused with the conversion as the fix.
+    """
+    config = folder / "config.json"
+    if not config.is_file():
+        raise UserError(
+            f"model folder '{folder}' has no config.json, so it is not a saved transformers model",
+            "point to the folder written by `model.save_pretrained(...)` (config.json, "
+            "*.safetensors, tokenizer files)",
+        )
+    try:
+        json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(
+            f"model folder '{folder}': config.json is not valid JSON ({exc})",
+            "re-save the model with `model.save_pretrained(...)`",
+        ) from None
+    if any(folder.glob("*.safetensors")):
+        return
+    unsafe = sorted(p.name for pattern in UNSAFE_WEIGHTS for p in folder.glob(pattern))
+    found = f"only {', '.join(unsafe[:4])}" if unsafe else "no weight files"
+    raise UserError(
+        f"model folder '{folder}' has no *.safetensors weights ({found}); peftbench loads "
+        "weights from safetensors only, because pickle-based files can run code when loaded",
+        "convert it once where you trust the files: `AutoModelForCausalLM.from_pretrained(DIR)"
+        ".save_pretrained(DIR, safe_serialization=True)`",
+    )
+
+
+def check_data_dir(data_dir: Path | None) -> None:
+    if data_dir is not None and not Path(data_dir).is_dir():
+        raise UserError(
+            f"--data-dir '{data_dir}' does not exist or is not a folder",
+            "give the folder that holds the local dataset files, or leave --data-dir out to use "
+            "the built-in sources",
+        )
+
+
+def preflight(suite: Suite, data_dir: Path | None = None, backend: bool = True) -> None:
+    """Everything checkable in milliseconds: data folder, local model folders, and (`backend`)
+    the execution backend's library."""
+    from peftbench.backends import BACKENDS
+
+    check_data_dir(data_dir)
+    for name in suite.models:
+        if not name.startswith("hf:") and Path(name).is_dir():
+            check_model_folder(Path(name))
+    check = getattr(BACKENDS[suite.backend], "preflight", None)
+    if backend and check is not None:
+        check()
+
+
+def load_split(dataset: Any, split: str, ctx: Any) -> list[Any]:
+    """Load one split for `prepare`, turning a missing file or an empty split into a UserError
+    (inside a run they would only fail that run, after the model was loaded)."""
+    try:
+        rows = dataset.load(split, ctx)
+    except FileNotFoundError as exc:
+        raise UserError(
+            f"dataset '{dataset.name}' (split '{split}'): file not found: {exc.filename or exc}",
+            "put the file there, or pass --data-dir with the folder that holds it "
+            "(`peftbench ls datasets` shows where each dataset's data comes from)",
+        ) from None
+    if not rows:
+        raise UserError(
+            f"dataset '{dataset.name}' has no examples in split '{split}'",
+            "check that its data file is not empty and has the expected fields, or drop the "
+            "dataset from the suite",
+        )
+    return rows

@@ -1,0 +1,293 @@
+"""`peftbench compare NEW BASELINE`: does a new run set hold up against a baseline? (a CI gate)
+
+Each (model, method) of the new set is paired with the same method in the baseline; a method the
+baseline lacks (a new PEFT method) is paired with `against` when given, else with the baseline's
+best method on that model by the chosen metric. Only models and datasets present in both sets
+are compared, so an average never mixes different tasks. Per dataset and on the average over
+datasets, the difference of the means over seeds is tested with Welch's t-test.
+
+Verdict: `worse` when new - baseline < -tolerance, `better` when > tolerance, else `within`.
+With `require_significance`, a drop counts only when it is also significant (p < alpha); a side
+with a single seed cannot be tested, and then the drop alone decides (the output says so). The
+set falls short when any pair's average is worse or has no result (a failed new run); with
+`gate="each"` a worse dataset also counts.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from peftbench.errors import UserError, did_you_mean
+from peftbench.reports import tables
+from peftbench.reports.collect import RunSet, gather
+from peftbench.reports.seeds import fill_pscp, ok_runs, seed_rows
+from peftbench.reports.stats import CONFIDENCE, summarize, welch
+
+METRICS = ("score", "pscp", "pscp_paper")
+GATES = ("average", "each")
+
+
+def _datasets(rs: RunSet) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for r in ok_runs(rs.records):
+        out[r["config"]["model"]].add(r["config"]["dataset"])
+    return out
+
+
+def _values(rows: list[dict], side: str, model: str, method: str, metric: str) -> list[float]:
+    picked = [r for r in rows if (r["side"], r["model"], r["method"]) == (side, model, method)]
+    return [r[metric] for r in sorted(picked, key=lambda r: r["seed"])]
+
+
+def judge(
+    new: list[float],
+    base: list[float],
+    tolerance: float,
+    alpha: float,
+    require_significance: bool,
+) -> dict[str, Any]:
+    """One comparison: the two summaries, Welch's test and the verdict."""
+    if not new or not base:
+        return {
+            "new": summarize(new).as_dict() if new else None,
+            "baseline": summarize(base).as_dict() if base else None,
+            "verdict": "no result" if not new else "no baseline",
+            "fails": not new,
+        }
+    w = welch(new, base)
+    verdict, fails = "within", False
+    if w.diff > tolerance:
+        verdict = "better"
+    elif w.diff < -tolerance:
+        verdict, fails = "worse", True
+        if require_significance and w.p_value is not None and not w.significant(alpha):
+            verdict, fails = "worse, not significant", False
+        elif require_significance and w.p_value is None:
+            verdict = "worse (one seed: untested)"
+    return {
+        "new": summarize(new).as_dict(),
+        "baseline": summarize(base).as_dict(),
+        "welch": w.as_dict(),
+        "significant": w.significant(alpha),
+        "verdict": verdict,
+        "fails": fails,
+    }
+
+
+def compare(
+    new_dir: Path,
+    base_dir: Path,
+    metric: str = "score",
+    tolerance: float = 0.0,
+    alpha: float = 1.0 - CONFIDENCE,
+    require_significance: bool = False,
+    against: str | None = None,
+    gate: str = "average",
+) -> dict[str, Any]:
+    if metric not in METRICS:
+        raise UserError(f"unknown metric '{metric}'", f"choose one of {', '.join(METRICS)}")
+    if tolerance < 0:
+        raise UserError(f"tolerance must be >= 0, got {tolerance}", "e.g. --tolerance 1.0")
+    new, base = gather(new_dir), gather(base_dir)
+    notes = []
+    if new.scoring != base.scoring:
+        notes.append("the two sets use different PSCP settings: the baseline's are used")
+    scoring = base.scoring
+    nd, bd = _datasets(new), _datasets(base)
+    common = {m: nd[m] & bd[m] for m in nd if m in bd and nd[m] & bd[m]}
+    if not common:
+        raise UserError(
+            f"{new_dir} and {base_dir} share no (model, dataset) with a successful run",
+            "compare results of the same models and datasets",
+        )
+    for m in sorted(set(nd) | set(bd)):
+        left_out = (nd.get(m, set()) | bd.get(m, set())) - common.get(m, set())
+        if left_out:
+            notes.append(f"{m}: not in both sets, left out: {', '.join(sorted(left_out))}")
+
+    def keep(rs: RunSet) -> list[dict]:
+        return [
+            r
+            for r in ok_runs(rs.records)
+            if r["config"]["dataset"] in common.get(r["config"]["model"], set())
+        ]
+
+    avg_rows, ds_rows = [], []
+    for side, rs in (("new", new), ("base", base)):
+        recs = keep(rs)
+        for row in seed_rows(recs, scoring):
+            if row["n_datasets"] == len(common[row["model"]]):  # a seed that has every dataset
+                avg_rows.append({**row, "side": side})
+        ds_rows += [{**row, "side": side} for row in seed_rows(recs, scoring, per_dataset=True)]
+    fill_pscp(avg_rows, scoring)  # one scale for both sets: maxima over everything compared
+    fill_pscp(ds_rows, scoring)
+
+    base_methods = sorted({(r["config"]["model"], r["config"]["method"]) for r in keep(base)})
+    if against and not any(m == against for _, m in base_methods):
+        names = sorted({m for _, m in base_methods})
+        raise UserError(
+            f"the baseline has no method '{against}'",
+            did_you_mean(against, names) or f"its methods: {', '.join(names)}",
+        )
+    pairs = []
+    for model, method in sorted({(r["config"]["model"], r["config"]["method"]) for r in keep(new)}):
+        ref, how = _reference(model, method, base_methods, against, avg_rows, metric)
+        per_ds = {}
+        for d in sorted(common[model]):
+            rows_d = [r for r in ds_rows if r["dataset"] == d]
+            per_ds[d] = judge(
+                _values(rows_d, "new", model, method, metric),
+                _values(rows_d, "base", model, ref, metric),
+                tolerance,
+                alpha,
+                require_significance,
+            )
+        average = judge(
+            _values(avg_rows, "new", model, method, metric),
+            _values(avg_rows, "base", model, ref, metric),
+            tolerance,
+            alpha,
+            require_significance,
+        )
+        fails = average["fails"] or (gate == "each" and any(c["fails"] for c in per_ds.values()))
+        pairs.append(
+            {
+                "model": model,
+                "method": method,
+                "baseline_method": ref,
+                "paired_by": how,
+                "datasets": per_ds,
+                "average": average,
+                "fails": fails,
+            }
+        )
+    failed_new = [
+        f"{r['run_id']}: {r['status'].get('error')}"
+        for r in new.records
+        if r["status"].get("status") != "ok"
+    ]
+    return {
+        "new": str(new.root),
+        "baseline": str(base.root),
+        "metric": metric,
+        "tolerance": tolerance,
+        "alpha": alpha,
+        "require_significance": require_significance,
+        "gate": gate,
+        "pairs": pairs,
+        "failed_new_runs": failed_new,
+        "missing_new_runs": [
+            rid for rid in new.expected or [] if rid not in {r["run_id"] for r in new.records}
+        ],
+        "notes": notes,
+        "passed": not any(p["fails"] for p in pairs),
+    }
+
+
+def _reference(
+    model: str,
+    method: str,
+    base_methods: list[tuple[str, str]],
+    against: str | None,
+    avg_rows: list[dict],
+    metric: str,
+) -> tuple[str, str]:
+    """The baseline method a new method is held against, and why that one."""
+    if (model, method) in base_methods:
+        return method, "same method"
+    if against:
+        return against, "--against"
+    candidates = [m for mod, m in base_methods if mod == model]
+    means = {m: _values(avg_rows, "base", model, m, metric) for m in candidates}
+    scored = {m: statistics.fmean(v) for m, v in means.items() if v}
+    if not scored:
+        return (candidates[0] if candidates else method), "no baseline average"
+    return max(scored, key=lambda m: (scored[m], m)), f"best baseline {metric}"
+
+
+def _summary_cell(s: dict[str, Any] | None) -> str:
+    if not s:
+        return "-"
+    return f"{tables.mean_std(s, 2)} (n={s['n']})"
+
+
+def to_table(pair: dict[str, Any], metric: str) -> tables.Table:
+    header = ["dataset", "new", "baseline", "diff", "95% CI of diff", "p", "verdict"]
+    rows = []
+    for name, c in [*pair["datasets"].items(), ("average", pair["average"])]:
+        w = c.get("welch") or {}
+        ci = "-"
+        if w.get("ci_low") is not None:
+            ci = f"[{w['ci_low']:+.2f}, {w['ci_high']:+.2f}]"
+        p = "-" if w.get("p_value") is None else f"{w['p_value']:.3f}"
+        diff = "-" if not w else f"{w['diff']:+.2f}"
+        verdict = c["verdict"] + (" *" if c.get("significant") else "")
+        rows.append(
+            [
+                name,
+                _summary_cell(c["new"]),
+                _summary_cell(c["baseline"]),
+                diff,
+                ci,
+                p,
+                verdict.upper() if c["fails"] else verdict,
+            ]
+        )
+    title = f"{pair['model']}: {pair['method']} vs baseline {pair['baseline_method']}"
+    return tables.Table("compare", f"{title} ({pair['paired_by']}; {metric})", header, rows)
+
+
+def summary_table(result: dict[str, Any]) -> tables.Table:
+    """One line per pair: the average over datasets, its difference, p and verdict."""
+    header = ["model", "method", "baseline", "new avg", "baseline avg", "diff", "p", "verdict"]
+    rows = []
+    for p in result["pairs"]:
+        a = p["average"]
+        w = a.get("welch") or {}
+        rows.append(
+            [
+                p["model"],
+                p["method"],
+                p["baseline_method"],
+                _summary_cell(a["new"]),
+                _summary_cell(a["baseline"]),
+                "-" if not w else f"{w['diff']:+.2f}",
+                "-" if w.get("p_value") is None else f"{w['p_value']:.3f}",
+                a["verdict"].upper() if p["fails"] else a["verdict"],
+            ]
+        )
+    return tables.Table("compare-summary", f"Summary ({result['metric']})", header, rows)
+
+
+def render(result: dict[str, Any], markdown: bool = False) -> str:
+    """Text (or Markdown) for a terminal or a CI log / pull-request comment."""
+    head = (
+        f"compare {result['metric']}: new {result['new']} vs baseline {result['baseline']}; "
+        f"tolerance {result['tolerance']:g}, alpha {result['alpha']:g}"
+        + ("; drops must be significant" if result["require_significance"] else "")
+        + f"; gate on {result['gate']}"
+    )
+    out = [head, ""]
+    for pair in result["pairs"]:
+        t = to_table(pair, result["metric"])
+        out += [tables.to_markdown(t) if markdown else tables.to_text(t), ""]
+    out.append("* significant at alpha (Welch's t-test over seeds); n = seeds")
+    out += [
+        "",
+        tables.to_markdown(summary_table(result))
+        if markdown
+        else tables.to_text(summary_table(result)),
+    ]
+    out += [f"note: {n}" for n in result["notes"]]
+    out += [f"FAILED new run {f}" for f in result["failed_new_runs"]]
+    if result["missing_new_runs"]:
+        out.append(f"missing {len(result['missing_new_runs'])} run(s) of the new set's suite")
+    short = [f"{p['model']}/{p['method']}" for p in result["pairs"] if p["fails"]]
+    if result["passed"]:
+        out.append(f"PASS: {len(result['pairs'])} comparison(s), none falls short")
+    else:
+        out.append(f"FALLS SHORT: {', '.join(short)} ({len(short)} of {len(result['pairs'])})")
+    return "\n".join(out)

@@ -1,0 +1,340 @@
+"""The paper's tables from the report data: main (methods x datasets, average, PSCP), efficiency,
+seed stability, PSCP sensitivity, and the failed/missing runs. One `Table` per table, rendered to
+Markdown, CSV or LaTeX by the functions at the end, so the three formats hold the same cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    notes: list[str] = field(default_factory=list)
+
+
+def num(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def params(n: float | None) -> str:
+    if n is None:
+        return "-"
+    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= size:
+            return f"{n / size:.2f}{unit}"
+    return f"{n:.0f}"
+
+
+def sig(x: float | None, figures: int = 3) -> str:
+    """Three significant figures, for quantities spanning many magnitudes (FLOPs, bytes)."""
+    if x is None:
+        return "-"
+    return f"{x:.{figures}g}" if abs(x) < 1e4 else f"{x:,.0f}"
+
+
+def mean_std(s: dict[str, Any] | None, digits: int = 1) -> str:
+    if not s:
+        return "-"
+    if s.get("std") is None:
+        return num(s["mean"], digits)
+    return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}"
+
+
+def _multi_model(rows: list[dict[str, Any]]) -> bool:
+    return len({r["model"] for r in rows}) > 1
+
+
+def _stats_by_key(data: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(r["model"], r["method"]): r for r in data["seeds"]["rows"]}
+
+
+def main_table(data: dict[str, Any]) -> Table:
+    """Methods x datasets with the average and both PSCP forms; cells are mean ± std over seeds
+    when there is more than one seed."""
+    board = data["board"]
+    stats = _stats_by_key(data)
+    multi = _multi_model(board["rows"])
+    header = (["model"] if multi else []) + [
+        "method",
+        *board["datasets"],
+        "avg",
+        "PSCP",
+        "PSCP paper",
+    ]
+    rows = []
+    for r in board["rows"]:
+        st = stats.get((r["model"], r["method"]), {})
+        per_ds = st.get("datasets", {})
+        cells = [r["model"]] if multi else []
+        cells.append(r["method"] + ("" if r["complete"] else " (partial)"))
+        cells += [mean_std(per_ds.get(d)) if per_ds.get(d) else "-" for d in board["datasets"]]
+        cells += [num(r["score"]), num(r["pscp"], 2), num(r["pscp_paper"], 2)]
+        rows.append(cells)
+    notes = [
+        "task scores 0-100, mean ± std over seeds; avg = mean over datasets; sorted by PSCP",
+        f"{board['formulas']['pscp']} with {board['scoring']['pscp']}",
+        f"{board['formulas']['pscp_paper']} with {board['scoring']['pscp_paper']}",
+    ]
+    return Table("main", "Task scores and PSCP", header, rows, notes)
+
+
+def efficiency_table(data: dict[str, Any]) -> Table:
+    board = data["board"]
+    multi = _multi_model(board["rows"])
+    tokens = {r.get("costs", {}).get("flops_tokens") for r in board["rows"]} - {None}
+    tok = f" ({int(next(iter(tokens)))} tok)" if len(tokens) == 1 else ""
+    header = (["model"] if multi else []) + [
+        "method",
+        "trainable",
+        "trainable %",
+        "adapter KiB",
+        f"fwd GFLOPs{tok}",
+        "extra GFLOPs",
+        "train MiB",
+        "ms/token",
+        "slowdown %",
+        "train s",
+    ]
+    rows = []
+    for r in board["rows"]:
+        c = r.get("costs", {})
+        cells = [r["model"]] if multi else []
+        flops = c.get("flops")
+        adapter = c.get("adapter_bytes")
+        cells += [
+            r["method"],
+            params(r["trainable_params"]),
+            f"{r['trainable_pct']:.3f}",
+            num(adapter / 1024 if adapter is not None else None),
+            sig(flops / 1e9 if flops is not None else None),
+            sig(r["extra_tflops"] * 1e3),
+            num(r["peak_train_mem_mb"], 0),
+            num(r["latency_ms_per_token"], 2),
+            f"{r['slowdown_pct']:+.1f}",
+            num(c.get("train_seconds"), 1),
+        ]
+        rows.append(cells)
+    kinds = sorted({k for r in board["rows"] for k in r.get("costs", {}).get("memory_kind", [])})
+    notes = ["latency: median over the method's runs; memory: largest peak over its runs"]
+    notes += [f"memory measured as: {k}" for k in kinds]
+    return Table("efficiency", "Efficiency", header, rows, notes)
+
+
+def stability_table(data: dict[str, Any]) -> Table:
+    """Per-dataset mean ± std and 95% CI over seeds, and the mean std (lower is more stable)."""
+    seeds = data["seeds"]
+    multi = _multi_model(seeds["rows"])
+    header = (["model"] if multi else []) + ["method", "seeds", *seeds["datasets"]]
+    header += ["avg", "avg 95% CI", "mean std"]
+    rows = []
+    for r in seeds["rows"]:
+        cells = [r["model"]] if multi else []
+        cells += [r["method"], str(len(r["seeds"]))]
+        cells += [mean_std(r["datasets"].get(d)) for d in seeds["datasets"]]
+        score = r["score"]
+        ci = "-"
+        if score and score.get("ci_low") is not None:
+            ci = f"[{score['ci_low']:.1f}, {score['ci_high']:.1f}]"
+        cells += [mean_std(score), ci, num(r["mean_std"], 2)]
+        rows.append(cells)
+    return Table("stability", "Stability over seeds", header, rows, [seeds["note"]])
+
+
+FORMS = (("pscp", "seed form"), ("pscp_paper", "paper form"))
+
+
+def _sensitivity(board: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """board['sensitivity'] (per model, per form; see scoring/sensitivity.py), or {} when this
+    leaderboard has none or it has another shape."""
+    sens = board.get("sensitivity")
+    if not isinstance(sens, dict):
+        return {}
+    return {
+        model: forms
+        for model, forms in sens.items()
+        if isinstance(forms, dict) and all(isinstance(forms.get(f), dict) for f, _ in FORMS)
+    }
+
+
+def sensitivity_summary(data: dict[str, Any]) -> Table | None:
+    """Per model and PSCP form: which method is on top across the weight combinations, and
+    whether the top changes (the reader's conclusion then depends on the weights)."""
+    sens = _sensitivity(data["board"])
+    if not sens:
+        return None
+    header = ["model", "form", "varied", "values", "top (suite weights)", "top in", "top changes"]
+    rows = []
+    for model, forms in sorted(sens.items()):
+        for form, name in FORMS:
+            f = forms[form]
+            combos = len(f.get("table", []))
+            tops = ", ".join(f"{m} {n}/{combos}" for m, n in f.get("tops", {}).items())
+            rows.append(
+                [
+                    model,
+                    f"{form} ({name})",
+                    "/".join(f.get("varied", [])),
+                    "/".join(f"{v:g}" for v in f.get("values", [])),
+                    str(f.get("default_top")),
+                    tops,
+                    "YES" if f.get("top_changes") else "no",
+                ]
+            )
+    notes = ["every combination of the three weights (seed form) or exponents (paper form)"]
+    return Table("sensitivity", "PSCP sensitivity", header, rows, notes)
+
+
+def sensitivity_tables(data: dict[str, Any]) -> list[Table]:
+    """The full tables: one per model and form, a row per combination with every method's PSCP."""
+    out = []
+    sens = _sensitivity(data["board"])
+    for model, forms in sorted(sens.items()):
+        for form, name in FORMS:
+            f = forms[form]
+            varied = list(f.get("varied", []))
+            methods = sorted({m for row in f.get("table", []) for m in row.get("scores", {})})
+            header = [*varied, "top", *methods]
+            rows = [
+                [f"{row.get(k):g}" for k in varied]
+                + [str(row.get("top"))]
+                + [num(row["scores"].get(m), 2) for m in methods]
+                for row in f.get("table", [])
+            ]
+            notes = [f"{f.get('formula', form)}; other settings {f.get('settings', {})}"]
+            key = f"sensitivity-{form}" + (f"-{model}" if len(sens) > 1 else "")
+            out.append(Table(key, f"PSCP sensitivity, {name} ({model})", header, rows, notes))
+    return out
+
+
+def problems_table(data: dict[str, Any]) -> Table | None:
+    """Failed runs with their reason, and the runs the suite expects but the folder lacks."""
+    board = data["board"]
+    rows = [
+        [
+            "failed",
+            f["run_id"],
+            str(f.get("method", "")),
+            str(f.get("dataset", "")),
+            str(f["error"]),
+        ]
+        for f in board["failed"]
+    ]
+    rows += [
+        ["missing", rid, "", "", "not run yet (or its folder was removed)"]
+        for rid in board["missing"]
+    ]
+    if not rows:
+        return None
+    return Table(
+        "problems", "Failed and missing runs", ["state", "run", "method", "dataset", "reason"], rows
+    )
+
+
+def all_tables(data: dict[str, Any]) -> list[Table]:
+    tables = [main_table(data), efficiency_table(data), stability_table(data)]
+    tables += [t for t in (sensitivity_summary(data),) if t is not None]
+    tables += sensitivity_tables(data)
+    tables += [t for t in (problems_table(data),) if t is not None]
+    return tables
+
+
+def to_markdown(t: Table) -> str:
+    def esc(c: str) -> str:
+        return c.replace("|", "\\|")
+
+    lines = [f"### {t.title}", "", "| " + " | ".join(map(esc, t.header)) + " |"]
+    lines.append("|" + "|".join("---" for _ in t.header) + "|")
+    lines += ["| " + " | ".join(map(esc, row)) + " |" for row in t.rows]
+    if t.notes:
+        lines += [""] + [f"_{n}_  " for n in t.notes]
+    return "\n".join(lines)
+
+
+def to_text(t: Table) -> str:
+    """Fixed-width columns for a terminal: the title, then the table, then its notes."""
+    grid = [t.header, *t.rows]
+    widths = [max(len(row[i]) for row in grid) for i in range(len(t.header))]
+    numeric = [_numeric(t, i) for i in range(len(t.header))]
+
+    def line(row: list[str]) -> str:
+        cells = [
+            c.rjust(w) if n else c.ljust(w) for c, w, n in zip(row, widths, numeric, strict=True)
+        ]
+        return "  ".join(cells).rstrip()
+
+    out = [t.title, line(t.header), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in t.rows] + t.notes
+    return "\n".join(out)
+
+
+def to_csv(t: Table) -> str:
+    """Plain values for spreadsheets and pandas: a 'mean ± std' column becomes two columns."""
+    split = [any(" ± " in row[i] for row in t.rows) for i in range(len(t.header))]
+    header: list[str] = []
+    for h, two in zip(t.header, split, strict=True):
+        header += [f"{h} mean", f"{h} std"] if two else [h]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in t.rows:
+        cells: list[str] = []
+        for c, two in zip(row, split, strict=True):
+            cells += (c.split(" ± ") if " ± " in c else [c, ""]) if two else [c]
+        writer.writerow(cells)
+    return buf.getvalue()
+
+
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    out = "".join(_LATEX.get(ch, ch) for ch in text)
+    return out.replace("±", r"$\pm$")
+
+
+def _numeric(t: Table, col: int) -> bool:
+    cells = [row[col] for row in t.rows if row[col] != "-"]
+    return bool(cells) and all(re.match(r"^[-+\[]?[0-9]", c) for c in cells)
+
+
+def to_latex(t: Table) -> str:
+    """A booktabs table (needs \\usepackage{booktabs}); numeric columns right-aligned."""
+    align = "".join("r" if _numeric(t, i) else "l" for i in range(len(t.header)))
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        r"\small",
+        rf"\caption{{{latex_escape(t.title)}}}",
+        rf"\label{{tab:peftbench-{t.key}}}",
+        rf"\begin{{tabular}}{{{align}}}",
+        r"\toprule",
+        " & ".join(latex_escape(h) for h in t.header) + r" \\",
+        r"\midrule",
+    ]
+    lines += [" & ".join(latex_escape(c) for c in row) + r" \\" for row in t.rows]
+    lines.append(r"\bottomrule")
+    lines.append(r"\end{tabular}")
+    for note in t.notes:
+        lines.append(rf"\par\footnotesize {latex_escape(note)}")
+    lines.append(r"\end{table}")
+    return "\n".join(lines)

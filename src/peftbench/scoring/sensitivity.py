@@ -1,0 +1,102 @@
+"""How much a PSCP ranking depends on its weights: the sensitivity table (SPEC section 7).
+
+For one comparison (the rows of one model, as the leaderboard compares them) every combination of
+the three exponents of the paper form (bp, bf, bm), and of the three weights of the seed form
+(a, b, g), over `VALUES` = (0.5, 1, 2) is scored: 27 combinations per form. Each combination
+records the top-ranked method and the full ranking; `top_changes` is True when the top method is
+not the same in all of them, i.e. a reader's conclusion depends on a choice of weights. Constants
+and the formula are stored with the table; the other settings are the suite's.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from typing import Any
+
+from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings
+from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
+
+VALUES = (0.5, 1.0, 2.0)
+
+
+def _ranking(scores: dict[str, float]) -> list[str]:
+    """Best first; ties broken by name, so the table is deterministic."""
+    return sorted(scores, key=lambda m: (-scores[m], m))
+
+
+def _scorer(form: str, other: Any) -> Any:
+    """score(rows, settings) -> {method: PSCP of `form`}, through the one `add_pscp`."""
+
+    def score(rows: Sequence[dict[str, Any]], settings: Any) -> dict[str, float]:
+        copies = [dict(r) for r in rows]
+        if form == "pscp":
+            add_pscp(copies, settings, other)
+        else:
+            add_pscp(copies, other, settings)
+        return {r["method"]: r[form] for r in copies}
+
+    return score
+
+
+def _table(
+    rows: Sequence[dict[str, Any]],
+    names: tuple[str, str, str],
+    settings: Any,
+    score: Any,
+    values: Sequence[float],
+) -> dict[str, Any]:
+    default_rank = _ranking(score(rows, settings))
+    table = []
+    for combo in itertools.product(values, repeat=3):
+        weights = dict(zip(names, combo, strict=True))
+        scores = score(rows, replace(settings, **weights))
+        ranking = _ranking(scores)
+        top = ranking[0] if ranking else None
+        table.append({**weights, "top": top, "ranking": ranking, "scores": scores})
+    tops = Counter(t["top"] for t in table)
+    return {
+        "varied": list(names),
+        "values": list(values),
+        "settings": asdict(settings),
+        "default_top": default_rank[0] if default_rank else None,
+        "tops": dict(tops.most_common()),
+        "top_changes": len(tops) > 1,
+        "table": table,
+    }
+
+
+def sensitivity(
+    rows: Sequence[dict[str, Any]],
+    seed_w: PscpSeedSettings,
+    paper_w: PscpPaperSettings,
+    values: Sequence[float] = VALUES,
+) -> dict[str, Any]:
+    """Both forms' tables for one comparison. `rows`: leaderboard rows (method, score,
+    trainable_params, latency_ms_per_token, peak_train_mem_mb, extra_tflops)."""
+    return {
+        "pscp_paper": {
+            "formula": PAPER_FORMULA,
+            **_table(rows, ("bp", "bf", "bm"), paper_w, _scorer("pscp_paper", seed_w), values),
+        },
+        "pscp": {
+            "formula": SEED_FORMULA,
+            **_table(rows, ("a", "b", "g"), seed_w, _scorer("pscp", paper_w), values),
+        },
+    }
+
+
+def summary(result: dict[str, Any]) -> str:
+    """One line per form, e.g. for the text leaderboard."""
+    lines = []
+    for form in ("pscp", "pscp_paper"):
+        s = result[form]
+        combos = len(s["table"])
+        counts = ", ".join(f"{m} {n}/{combos}" for m, n in s["tops"].items())
+        verdict = "TOP METHOD CHANGES with the weights" if s["top_changes"] else "top method stable"
+        varied = "/".join(s["varied"])
+        values = "/".join(f"{v:g}" for v in s["values"])
+        lines.append(f"{form} sensitivity ({varied} in {values}): {verdict} ({counts})")
+    return "\n".join(lines)

@@ -1,0 +1,246 @@
+"""`peftbench tune`: per-method learning-rate search with Optuna, before the main grid.
+
+Why: one learning rate for every method (or the paper's presets, set for another model and
+budget) decides rankings as much as the methods do. Each method that trains gets a study over
+its learning rate, log-uniform in [preset / span, preset * span], scored by the mean task score
+over the suite's models and datasets (first seed) on a held-out part of the *train* split: the
+eval split is never loaded, so the main grid's scores stay untouched by the search. The first
+trial is always the preset itself, so the chosen rate is never worse than the preset on the
+held-out data. Studies live in `<out>/study.db` (SQLite), so a killed search resumes where it
+stopped; a changed suite or setting starts a new study (its name holds a hash of them).
+
+Trials run in this process, one after the other (no backend): a search is a few short runs.
+Output: `<out>/presets.yaml` (method_params, for `peftbench run --presets`) and `<out>/tune.json`
+(every trial's rate and scores, and which examples were held out).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from peftbench.config.loader import expand
+from peftbench.config.schema import RunSpec, Suite
+from peftbench.datasets import DATASETS, Example, LoadContext
+from peftbench.errors import UserError
+from peftbench.presets import write_presets
+from peftbench.results.store import write_json
+
+SPLIT_SEED = 20251127
+
+
+@dataclass(frozen=True)
+class TuneSettings:
+    trials: int = 8  # per method, the preset included
+    holdout: float = 0.2  # share of the train split held out for scoring trials
+    span: float = 10.0  # search [preset / span, preset * span], log scale
+    sampler_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.trials < 1:
+            raise UserError(f"--trials must be at least 1, got {self.trials}", "e.g. --trials 8")
+        if not 0 < self.holdout < 1:
+            raise UserError(
+                f"--holdout must be between 0 and 1, got {self.holdout}", "e.g. --holdout 0.2"
+            )
+        if self.span <= 1:
+            raise UserError(f"--span must be greater than 1, got {self.span}", "e.g. --span 10")
+
+
+def import_optuna() -> Any:
+    try:
+        import optuna
+    except ImportError:
+        raise UserError(
+            "`peftbench tune` needs Optuna, which is not installed in this environment",
+            "pip install 'peftbench[tune]'",
+        ) from None
+    return optuna
+
+
+def split_train(
+    examples: list[Example], holdout: float, cap_fit: int | None, cap_held: int | None
+) -> tuple[list[Example], list[Example]]:
+    """(fit, held-out): a seeded shuffle of the train split, cut in two disjoint parts."""
+    order = list(examples)
+    random.Random(SPLIT_SEED).shuffle(order)
+    n_held = max(1, round(len(order) * holdout))
+    if n_held >= len(order):
+        raise UserError(
+            f"the train split has {len(order)} examples: too few to hold {holdout:.0%} out",
+            "lower --holdout, or tune on a dataset with more training examples",
+        )
+    held, fit = order[:n_held], order[n_held:]
+    return fit[: cap_fit or None], held[: cap_held or None]
+
+
+def _study_key(suite: Suite, method: str, preset_lr: float, settings: TuneSettings) -> str:
+    blob = json.dumps(
+        [
+            method,
+            preset_lr,
+            dataclasses.asdict(settings),
+            suite.models,
+            suite.datasets,
+            suite.seeds[0],
+            dataclasses.asdict(suite.training),
+            dataclasses.asdict(suite.evaluation),
+            suite.method_params.get(method, {}),
+            dataclasses.asdict(suite.model_options),
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+
+def trial_score(
+    spec: RunSpec, lr: float, fit: list[Example], held: list[Example], progress: bool
+) -> float:
+    """Train `spec`'s method at `lr` on `fit`; the task score on `held` (0 when it diverged)."""
+    import torch
+    from transformers import set_seed
+
+    from peftbench.evaluation.evaluate import evaluate
+    from peftbench.methods import METHODS, Method
+    from peftbench.models.hub import resolve
+    from peftbench.training.data import train_features
+    from peftbench.training.trainer import NonFiniteLoss, train
+
+    dataset, method = DATASETS.get(spec.dataset), METHODS.get(spec.method)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    loaded = resolve(spec.model).load(dataclasses.asdict(spec.model_options))
+    model, tok = loaded.model.to(device), loaded.tokenizer
+    set_seed(spec.seed)
+    model = method.build(model, loaded, Method.build_params(spec.method_params))
+    feats = train_features(tok, dataset, fit, spec.training.max_length)
+    try:
+        train(model, feats, tok.pad_token_id, spec.training, lr, spec.seed, progress)
+    except NonFiniteLoss:
+        return 0.0
+    return evaluate(model, tok, dataset, held, spec.evaluation, progress).score
+
+
+def tune(
+    suite: Suite,
+    settings: TuneSettings,
+    out: Path,
+    data_dir: Path | None = None,
+    progress: bool = True,
+) -> Path:
+    """Run one study per training method; write presets.yaml and tune.json; return the YAML path."""
+    from peftbench.cache import cache_dir
+    from peftbench.methods import METHODS
+    from peftbench.pipeline import quiet_libraries
+
+    optuna = import_optuna()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    quiet_libraries()
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = LoadContext(cache_dir=cache_dir(), data_dir=data_dir)
+    seed = suite.seeds[0]
+    specs = [s for s in expand(suite) if s.seed == seed and METHODS.get(s.method).trains]
+    if not specs:
+        raise UserError("no method in the suite trains, so there is no learning rate to tune")
+    splits: dict[str, tuple[list[Example], list[Example]]] = {}
+    for name in suite.datasets:
+        dataset = DATASETS.get(name)
+        train_rows = dataset.load(dataset.splits[0], ctx)  # the eval split is never loaded
+        splits[name] = split_train(
+            train_rows,
+            settings.holdout,
+            suite.training.max_train_examples,
+            suite.evaluation.max_eval_examples,
+        )
+    storage = f"sqlite:///{(out / 'study.db').resolve()}"
+    report: dict[str, Any] = {"settings": dataclasses.asdict(settings), "seed": seed, "methods": {}}
+    chosen: dict[str, dict[str, float]] = {}
+    common = {"settings": settings, "splits": splits, "progress": progress}
+    for method in dict.fromkeys(s.method for s in specs):
+        cells = [s for s in specs if s.method == method]
+        preset = float(cells[0].method_params["learning_rate"])
+        key = _study_key(suite, method, preset, settings)
+        study = optuna.create_study(
+            study_name=f"{method}-{key}",
+            storage=storage,
+            direction="maximize",
+            sampler=optuna.samplers.TPESampler(seed=settings.sampler_seed),
+            load_if_exists=True,
+        )
+        if not any(
+            t.params.get("learning_rate") == preset and t.state.name in ("COMPLETE", "WAITING")
+            for t in study.trials
+        ):
+            study.enqueue_trial({"learning_rate": preset})  # the preset is always a candidate
+        done = sum(t.state.name == "COMPLETE" for t in study.trials)
+        if done < settings.trials:
+            objective = functools.partial(_objective, cells=cells, preset=preset, **common)
+            study.optimize(objective, n_trials=settings.trials - done)
+        best = study.best_trial
+        chosen[method] = {"learning_rate": float(best.params["learning_rate"])}
+        report["methods"][method] = {
+            "study": study.study_name,
+            "preset_learning_rate": preset,
+            "chosen_learning_rate": chosen[method]["learning_rate"],
+            "best_value": best.value,
+            "trials": [
+                {
+                    "number": t.number,
+                    "learning_rate": t.params.get("learning_rate"),
+                    "value": t.value,
+                    "state": t.state.name,
+                    "scores": t.user_attrs,
+                }
+                for t in study.trials
+            ],
+        }
+    report["held_out"] = {
+        name: {
+            "fit_examples": len(fit),
+            "held_out_ids": [e.id for e in held],
+            "split": DATASETS.get(name).splits[0],
+        }
+        for name, (fit, held) in splits.items()
+    }
+    write_json(out / "tune.json", report)
+    header = [
+        f"learning rates chosen by `peftbench tune {suite.name}` ({settings.trials} trials per "
+        f"method, held-out {settings.holdout:.0%} of the train split, seed {seed})",
+        "use: peftbench run SUITE --presets THIS_FILE",
+    ]
+    return write_presets(out / "presets.yaml", chosen, header)
+
+
+def _objective(
+    trial: Any,
+    cells: list[RunSpec],
+    preset: float,
+    settings: TuneSettings,
+    splits: dict[str, tuple[list[Example], list[Example]]],
+    progress: bool,
+) -> float:
+    """Mean held-out score of one learning rate over the method's cells (signed by direction)."""
+    from peftbench.metrics import METRICS
+
+    lr = trial.suggest_float(
+        "learning_rate", preset / settings.span, preset * settings.span, log=True
+    )
+    signed = []
+    for spec in cells:
+        fit, held = splits[spec.dataset]
+        score = trial_score(spec, lr, fit, held, progress)
+        trial.set_user_attr(f"{spec.model}/{spec.dataset}", score)
+        higher = METRICS.get(DATASETS.get(spec.dataset).metric).higher_is_better
+        signed.append(score if higher else -score)
+    value = sum(signed) / len(signed)
+    method = cells[0].method
+    print(
+        f"  {method:<16} trial {trial.number + 1}: lr {lr:.3g} -> held-out {value:.2f}", flush=True
+    )
+    return value

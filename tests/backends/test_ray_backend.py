@@ -1,0 +1,231 @@
+"""The Ray backend on one local cluster (2 CPUs, 2 fake GPUs, 1 custom resource), shared by the
+module because Ray takes seconds to start on 2 cores.
+
+Cells other than the real pipeline are defined here and shipped to the workers by value; they
+use `ctx.data_dir` (passed through to every task) as a scratch folder to count their attempts.
+Ray is an optional extra: without it these tests skip, except under CI=true, where the test extra
+installs it and a missing Ray fails them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from peftbench.backends.options import BackendOptions
+from peftbench.backends.ray import resource_request, run_ray
+from peftbench.config.loader import expand, load_suite
+from peftbench.config.schema import ResourceSettings
+from peftbench.datasets import LoadContext
+from peftbench.errors import UserError
+from peftbench.results.store import ResultsStore
+
+try:
+    import ray
+except ImportError:
+    ray = None
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Any:
+    if ray is None:
+        msg = "Ray is not installed (pip install 'peftbench[ray]')"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{msg}; CI installs the test extra, so Ray must be there", pytrace=False)
+        pytest.skip(msg)
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    ray.init(
+        num_cpus=2,
+        num_gpus=2,
+        resources={"big_mem": 1},
+        object_store_memory=100 * 2**20,
+        include_dashboard=False,
+        log_to_driver=False,
+    )
+    yield ray
+    ray.shutdown()
+
+
+def specs(n: int) -> list[Any]:
+    """n distinct real run specs (seeds 1..n of LoRA on a toy task)."""
+    seeds = ",".join(str(i) for i in range(1, n + 1))
+    suite = load_suite("smoke", ["methods=[lora]", "datasets=[toy-addition]", f"seeds=[{seeds}]"])
+    return expand(suite)
+
+
+def attempts(scratch: Path, spec: Any) -> int:
+    path = scratch / f"{spec.run_id}.attempts"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def _count(spec: Any, ctx: Any) -> int:
+    with open(ctx.data_dir / f"{spec.run_id}.attempts", "a") as fh:
+        fh.write(f"{os.getpid()}\n")
+    return attempts(ctx.data_dir, spec)
+
+
+def _commit(spec: Any, store: Any, status: dict) -> dict:
+    status = {"run_id": spec.run_id, "wall_seconds": 0.0, **status}
+    writer = store.writer(spec.run_id)
+    writer.json("metrics.json", {"score": status.get("score")})
+    writer.commit(status)
+    return status
+
+
+def sleepy_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> dict:
+    """Holds its slot for a while and says when and on which (fake) GPU."""
+    start = time.time()
+    time.sleep(1.0)
+    status = {"status": "ok", "score": 1.0, "start": start, "end": time.time()}
+    status["gpus"] = os.environ.get("CUDA_VISIBLE_DEVICES")
+    return _commit(spec, store, status)
+
+
+def dies_once_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> dict:
+    if _count(spec, ctx) == 1:
+        os.kill(os.getpid(), signal.SIGKILL)  # the worker dies as under the OOM killer
+    return _commit(spec, store, {"status": "ok", "score": 2.0})
+
+
+def always_dies_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> dict:
+    _count(spec, ctx)
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")
+
+
+def failing_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> dict:
+    """Fails like run_cell does on an error inside a run: records it, returns the status."""
+    _count(spec, ctx)
+    if spec.seed == 1:
+        return _commit(spec, store, {"status": "failed", "error": "ValueError: bad preset"})
+    if spec.seed == 2:
+        raise RuntimeError("escaped the cell")
+    return _commit(spec, store, {"status": "ok", "score": 3.0})
+
+
+def run(
+    tmp_path: Path, runs: list[Any], cell: Any, **resources: Any
+) -> tuple[ResultsStore, Path]:
+    store, scratch = ResultsStore(tmp_path / "results"), tmp_path / "scratch"
+    scratch.mkdir(exist_ok=True)
+    ctx = LoadContext(cache_dir=tmp_path, data_dir=scratch)
+    options = BackendOptions(resources=ResourceSettings(**resources))
+    run_ray(runs, store, ctx, False, options, cell=cell)
+    return store, scratch
+
+
+def max_overlap(statuses: list[dict]) -> int:
+    events = sorted([(s["start"], 1) for s in statuses] + [(s["end"], -1) for s in statuses])
+    level = peak = 0
+    for _, step in events:
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
+def test_no_more_concurrent_gpu_runs_than_gpus(cluster: Any, tmp_path: Path) -> None:
+    runs = specs(5)
+    store, _ = run(tmp_path, runs, sleepy_cell, num_cpus=0.25, num_gpus=1)
+    statuses = [store.status(r.run_id) for r in runs]
+    assert all(s["status"] == "ok" and s["backend"] == "ray" for s in statuses)
+    assert max_overlap(statuses) == 2  # CPUs would allow 8: the 2 GPUs are the limit
+    for a in statuses:  # runs that overlapped in time were given different GPUs
+        for b in statuses:
+            if a is not b and a["start"] < b["end"] and b["start"] < a["end"]:
+                assert a["gpus"] != b["gpus"]
+    assert {s["gpus"] for s in statuses} == {"0", "1"}
+
+
+def test_custom_resource_limits_concurrency(cluster: Any, tmp_path: Path) -> None:
+    runs = specs(2)
+    store, _ = run(tmp_path, runs, sleepy_cell, num_cpus=0.25, num_gpus=0, custom={"big_mem": 1})
+    assert max_overlap([store.status(r.run_id) for r in runs]) == 1
+
+
+def test_killed_worker_is_retried(cluster: Any, tmp_path: Path) -> None:
+    runs = specs(1)
+    store, scratch = run(tmp_path, runs, dies_once_cell, num_gpus=0, max_retries=1)
+    assert attempts(scratch, runs[0]) == 2
+    assert store.status(runs[0].run_id)["status"] == "ok"
+
+
+def test_worker_that_keeps_dying_is_recorded_failed_after_retries(
+    cluster: Any, tmp_path: Path
+) -> None:
+    runs = specs(1)
+    store, scratch = run(tmp_path, runs, always_dies_cell, num_gpus=0, max_retries=1)
+    assert attempts(scratch, runs[0]) == 2
+    status = store.status(runs[0].run_id)
+    assert status["status"] == "failed" and "gave up after 2 attempts" in status["error"]
+
+
+def test_failing_run_is_recorded_once_and_not_retried(cluster: Any, tmp_path: Path) -> None:
+    runs = specs(3)
+    store, scratch = run(tmp_path, runs, failing_cell, num_gpus=0, max_retries=3)
+    by_seed = {r.seed: r for r in runs}
+    assert [attempts(scratch, by_seed[s]) for s in (1, 2, 3)] == [1, 1, 1]
+    first, second = store.status(by_seed[1].run_id), store.status(by_seed[2].run_id)
+    assert first["status"] == "failed" and first["error"] == "ValueError: bad preset"
+    assert second["status"] == "failed" and "escaped the cell" in second["error"]
+    assert store.is_complete(by_seed[3].run_id)  # the grid went on
+    assert sorted(p.name for p in store.runs_dir.iterdir()) == sorted(r.run_id for r in runs)
+
+
+@pytest.mark.parametrize(
+    ("resources", "expected"),
+    [
+        ({"num_gpus": 3}, "GPU 3"),
+        ({"num_cpus": 4}, "CPU 4"),
+        ({"custom": {"big_mme": 1}}, "did you mean 'big_mem'"),
+        ({"memory_gb": 100_000}, "memory"),
+    ],
+)
+def test_impossible_request_is_refused_before_anything_starts(
+    cluster: Any, tmp_path: Path, resources: dict, expected: str
+) -> None:
+    with pytest.raises(UserError) as err:
+        run(tmp_path, specs(1), sleepy_cell, **resources)
+    assert expected in f"{err.value.message} {err.value.hint}"
+    assert "wait" in err.value.message and "GPU 2" in err.value.message  # what the cluster has
+    assert list((tmp_path / "results" / "runs").iterdir()) == []
+
+
+def test_unset_num_gpus_means_one_per_run_when_the_cluster_has_gpus() -> None:
+    gpu_node = [{"Alive": True, "Resources": {"CPU": 8.0, "GPU": 4.0}}]
+    cpu_node = [{"Alive": True, "Resources": {"CPU": 8.0}}]
+    assert resource_request(ResourceSettings(), gpu_node)["GPU"] == 1.0
+    assert resource_request(ResourceSettings(), cpu_node)["GPU"] == 0.0
+    dead = [{"Alive": False, "Resources": {"CPU": 8.0, "GPU": 4.0}}, *cpu_node]
+    with pytest.raises(UserError):
+        resource_request(ResourceSettings(num_gpus=1), dead)
+
+
+def test_cli_joins_the_cluster_and_the_driver_writes_real_records(
+    cluster: Any, tmp_path: Path
+) -> None:
+    """`peftbench run --backend ray --address ...` from another process: real tiny runs."""
+    address = cluster.get_runtime_context().gcs_address
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "peftbench", "run", "smoke", "--backend", "ray"]
+    cmd += ["--address", address, "--out", str(out), "--no-progress"]
+    cmd += ["--set", "methods=[frozen,lora]", "--set", "datasets=[toy-addition]"]
+    cmd += ["--set", "resources.num_gpus=0"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    runs = sorted((out / "runs").iterdir())
+    assert [r.name.split("__")[2] for r in runs] == ["frozen", "lora"]
+    for folder in runs:
+        status = json.loads((folder / "status.json").read_text())
+        assert status["status"] == "ok" and status["backend"] == "ray"
+        assert (folder / "metrics.json").is_file() and (folder / "predictions.jsonl").is_file()
+    lora = runs[1]
+    assert any((lora / "adapter").rglob("*.safetensors"))
+    assert "| lora" in proc.stdout

@@ -1,0 +1,94 @@
+"""The PSCP sensitivity table against hand-computed rankings, and its place in the leaderboard."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings, ScoringSettings
+from peftbench.reports import leaderboard
+from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA
+from peftbench.scoring.sensitivity import sensitivity, summary
+
+
+def row(method: str, score: float, params: float, lat: float = 10.0, mem: float = 0.0) -> dict:
+    return {
+        "method": method,
+        "score": score,
+        "trainable_params": params,
+        "latency_ms_per_token": lat,
+        "peak_train_mem_mb": mem,
+        "extra_tflops": 0.0,
+    }
+
+
+def test_paper_form_top_changes_with_the_parameter_exponent() -> None:
+    # big: 80 * (1 + 5e8/5e8)^-bp = 80 * 2^-bp -> 56.6 (bp 0.5), 40 (1), 20 (2); small: 50 always
+    rows = [row("big", 80, 5e8), row("small", 50, 0)]
+    got = sensitivity(rows, PscpSeedSettings(), PscpPaperSettings())["pscp_paper"]
+    assert len(got["table"]) == 27 and got["values"] == [0.5, 1.0, 2.0]
+    for entry in got["table"]:
+        assert entry["top"] == ("big" if entry["bp"] == 0.5 else "small")
+        assert entry["scores"]["big"] == pytest.approx(80 * 2 ** -entry["bp"])
+        assert entry["scores"]["small"] == pytest.approx(50)
+    assert got["tops"] == {"small": 18, "big": 9}
+    assert got["top_changes"] is True
+    assert got["default_top"] == "small"  # paper default bp = 2
+
+
+def test_seed_form_top_changes_with_the_parameter_weight() -> None:
+    # Pmax = 100, equal latency, no memory: big = 100 e^(-a-b), small = 50 e^(-b)
+    # big wins iff a < ln 2 = 0.69, i.e. only for a = 0.5
+    rows = [row("big", 100, 100), row("small", 50, 0)]
+    got = sensitivity(rows, PscpSeedSettings(), PscpPaperSettings())["pscp"]
+    entry = next(e for e in got["table"] if (e["a"], e["b"], e["g"]) == (0.5, 1.0, 2.0))
+    assert entry["scores"]["big"] == pytest.approx(100 * math.exp(-1.5))
+    assert entry["scores"]["small"] == pytest.approx(50 * math.exp(-1.0))
+    assert entry["ranking"] == ["big", "small"]
+    assert got["tops"] == {"small": 18, "big": 9} and got["top_changes"] is True
+
+
+def test_a_dominant_method_is_reported_stable_with_formula_and_constants() -> None:
+    rows = [row("best", 90, 10), row("worse", 40, 1e9, lat=20, mem=4096)]
+    paper = PscpPaperSettings(cp=1e8)
+    got = sensitivity(rows, PscpSeedSettings(), paper)
+    for form, formula in (("pscp", SEED_FORMULA), ("pscp_paper", PAPER_FORMULA)):
+        assert got[form]["top_changes"] is False and got[form]["tops"] == {"best": 27}
+        assert got[form]["formula"] == formula
+    assert got["pscp_paper"]["settings"]["cp"] == 1e8
+    assert got["pscp_paper"]["varied"] == ["bp", "bf", "bm"]
+    assert "top method stable" in summary(got)
+
+
+def test_ties_break_by_name_so_the_table_is_deterministic() -> None:
+    got = sensitivity([row("b", 50, 0), row("a", 50, 0)], PscpSeedSettings(), PscpPaperSettings())
+    assert {e["top"] for e in got["pscp_paper"]["table"]} == {"a"}
+
+
+def _record(method: str, score: float, params: int) -> dict[str, Any]:
+    return {
+        "run_id": f"tiny__toy__{method}",
+        "status": {"status": "ok"},
+        "config": {"model": "tiny", "method": method, "dataset": "toy"},
+        "metrics": {"score": score, "invalid_rate": 0.0},
+        "efficiency": {
+            "trainable_params": params,
+            "trainable_pct": 1.0,
+            "latency_ms_per_token": 10.0,
+            "slowdown_pct": 0.0,
+            "peak_train_mem_mb": 0.0,
+            "extra_tflops": 0.0,
+        },
+    }
+
+
+def test_leaderboard_carries_the_sensitivity_result() -> None:
+    records = [_record("big", 80, 500_000_000), _record("small", 50, 0)]
+    board = leaderboard.build(records, ScoringSettings())
+    sens = board["sensitivity"]["tiny"]
+    assert sens["pscp_paper"]["top_changes"] is True
+    assert sens["pscp_paper"]["tops"] == {"small": 18, "big": 9}
+    text = leaderboard.render(board)
+    assert "tiny: pscp_paper sensitivity (bp/bf/bm in 0.5/1/2): TOP METHOD CHANGES" in text
