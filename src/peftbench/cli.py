@@ -18,6 +18,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"peftbench {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    p.add_argument(
+        "--plugins",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="folder of plugin *.py files registering methods, datasets, models or metrics "
+        "(repeatable; adds to $PEFTBENCH_PLUGINS)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a suite (default: the embedded 'default' suite)")
@@ -76,9 +85,26 @@ def _parser() -> argparse.ArgumentParser:
     tune.add_argument("--data-dir", type=Path, help="local dataset files (for offline use)")
     tune.add_argument("--no-progress", action="store_true", help="no progress bars")
 
+    prep = sub.add_parser(
+        "prepare",
+        help="fetch and convert a suite's models and data into the cache (for offline use, "
+        "container images and cluster nodes); runs nothing",
+    )
+    prep.add_argument(
+        "suite", nargs="?", default="default", help="built-in suite name or YAML path"
+    )
+    prep.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    prep.add_argument("--data-dir", type=Path, help="local dataset files (for offline use)")
+
     ls = sub.add_parser("ls", help="list suites, methods, datasets, models")
     ls.add_argument(
         "what", nargs="?", default="all", choices=["all", "suites", "methods", "datasets", "models"]
+    )
+    ls.add_argument(
+        "--params",
+        action="store_true",
+        help="also count each method's trainable parameters on the tiny-llama reference model "
+        "(builds every method: a few seconds, imports torch)",
     )
 
     show = sub.add_parser("show", help="print the leaderboard of a results folder, or one run")
@@ -193,7 +219,7 @@ def _write_run_report(out: Path) -> None:
 def cmd_ls(args: argparse.Namespace) -> int:
     from peftbench.listing import listing
 
-    print(listing(args.what))
+    print(listing(args.what, params=args.params))
     return 0
 
 
@@ -218,6 +244,19 @@ def cmd_tune(args: argparse.Namespace) -> int:
     presets = tune(suite, settings, out, args.data_dir, progress=not args.no_progress)
     print(f"\nchosen learning rates -> {presets}")
     print(f"use them: peftbench run {args.suite} --presets {presets}")
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from peftbench.cache import cache_dir
+    from peftbench.config.loader import load_suite
+    from peftbench.preflight import preflight
+    from peftbench.prepare import prepare
+
+    suite = load_suite(args.suite, args.overrides)
+    preflight(suite, args.data_dir, backend=False)
+    prepare(suite, args.data_dir)
+    print(f"suite '{suite.name}': models and data ready in {cache_dir()}")
     return 0
 
 
@@ -256,13 +295,26 @@ COMMANDS = {
     "ls": cmd_ls,
     "show": cmd_show,
     "tune": cmd_tune,
+    "prepare": cmd_prepare,
     "report": cmd_report,
     "compare": cmd_compare,
 }
 
 
+def _use_plugins(folders: list[Path]) -> None:
+    """Put --plugins folders into the environment, so registries and run processes load them."""
+    import os
+
+    from peftbench.registry import PLUGINS_ENV
+
+    if folders:
+        given = [os.environ[PLUGINS_ENV]] if os.environ.get(PLUGINS_ENV) else []
+        os.environ[PLUGINS_ENV] = os.pathsep.join([*given, *(str(f) for f in folders)])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _use_plugins(args.plugins)
     try:
         return COMMANDS[args.command](args)
     except UserError as exc:

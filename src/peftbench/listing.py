@@ -17,7 +17,7 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def listing(what: str) -> str:
+def listing(what: str, params: bool = False) -> str:
     from peftbench.config.loader import builtin_suites
     from peftbench.datasets import DATASETS
     from peftbench.methods import METHODS
@@ -33,21 +33,10 @@ def listing(what: str) -> str:
             rows.append([name, str(data.get("description", "")).strip()])
         parts.append("suites\n" + _table(["name", "description"], rows))
     if what in ("all", "methods"):
-        rows = [
-            [
-                m.name,
-                m.family,
-                m.provider,
-                "yes" if m.mergeable else "no",
-                str(m.preset.get("learning_rate", "-")),
-                m.description,
-            ]
-            for m in METHODS
-        ]
-        parts.append(
-            "methods\n"
-            + _table(["name", "family", "provider", "mergeable", "lr", "description"], rows)
-        )
+        from peftbench.methods._table import method_table
+
+        head, rows = method_table(METHODS, with_params=params)
+        parts.append("methods\n" + _table(head, rows))
     if what in ("all", "datasets"):
         rows = [
             [

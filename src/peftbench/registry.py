@@ -3,13 +3,26 @@
 Each entry lives in its own module and registers itself at import time; `discover()` imports every
 module of a package so that the registry is complete without a second list to keep in sync.
 Modules that register entries must not import torch at module level.
+
+Plugins add entries without editing peftbench, two ways: an installed distribution declares an
+entry point in the group `peftbench.<kind>s` (e.g. `peftbench.methods`), or a folder of plugin
+files is named in the environment variable `PEFTBENCH_PLUGINS` (several joined by the path
+separator; `peftbench --plugins DIR` sets it). Every `*.py` file in such a folder (not starting
+with `_`) is imported once per process and registers what it likes with the registries' own
+`register` functions. Child processes (the local backend runs each cell in one) inherit the
+variable, so they see the same plugins.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.util
+import os
 import pkgutil
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 from peftbench.errors import UserError, unknown_name
@@ -20,6 +33,46 @@ class Named(Protocol):
 
 
 T = TypeVar("T", bound=Named)
+
+PLUGINS_ENV = "PEFTBENCH_PLUGINS"
+
+
+def plugin_files() -> list[Path]:
+    """The plugin files of the folders in $PEFTBENCH_PLUGINS, in a stable order."""
+    files: list[Path] = []
+    for entry in os.environ.get(PLUGINS_ENV, "").split(os.pathsep):
+        if not entry.strip():
+            continue
+        folder = Path(entry).expanduser()
+        if not folder.is_dir():
+            raise UserError(
+                f"plugin folder '{entry}' (from ${PLUGINS_ENV} or --plugins) does not exist",
+                "give a folder of *.py files that register methods, datasets, models or metrics",
+            )
+        files += sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
+    return files
+
+
+def load_plugin_files() -> None:
+    """Import every plugin file once (module name derived from its resolved path)."""
+    for path in plugin_files():
+        digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:10]
+        name = f"peftbench_plugin_{path.stem}_{digest}"
+        if name in sys.modules:
+            continue
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise UserError(f"plugin file {path} cannot be imported")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # a broken plugin names itself, not a traceback into peftbench
+            del sys.modules[name]
+            raise UserError(
+                f"plugin file {path} failed to load: {type(exc).__name__}: {exc}",
+                "fix the file, or remove its folder from --plugins / $" + PLUGINS_ENV,
+            ) from exc
 
 
 class Registry(Generic[T]):
@@ -54,8 +107,10 @@ class Registry(Generic[T]):
         self._load_plugins()
 
     def _load_plugins(self) -> None:
-        """Entries from installed distributions (entry point group `peftbench.<kind>s`)."""
+        """Entries from plugin folders, then installed distributions (`peftbench.<kind>s`)."""
         from importlib.metadata import entry_points
+
+        load_plugin_files()
 
         for ep in entry_points(group=f"peftbench.{self.kind}s"):
             try:

@@ -111,9 +111,7 @@ def failing_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> dict:
     return _commit(spec, store, {"status": "ok", "score": 3.0})
 
 
-def run(
-    tmp_path: Path, runs: list[Any], cell: Any, **resources: Any
-) -> tuple[ResultsStore, Path]:
+def run(tmp_path: Path, runs: list[Any], cell: Any, **resources: Any) -> tuple[ResultsStore, Path]:
     store, scratch = ResultsStore(tmp_path / "results"), tmp_path / "scratch"
     scratch.mkdir(exist_ok=True)
     ctx = LoadContext(cache_dir=tmp_path, data_dir=scratch)
@@ -229,3 +227,15 @@ def test_cli_joins_the_cluster_and_the_driver_writes_real_records(
     lora = runs[1]
     assert any((lora / "adapter").rglob("*.safetensors"))
     assert "| lora" in proc.stdout
+
+
+def test_cli_refuses_an_impossible_request_with_exit_2(cluster: Any, tmp_path: Path) -> None:
+    address = cluster.get_runtime_context().gcs_address
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "peftbench", "run", "smoke", "--address", address]
+    cmd += ["--out", str(out), "--set", "resources.num_gpus=8", "--set", "methods=[frozen]"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and "GPU 8" in proc.stderr
+    assert "lower resources.num_gpus to at most 2" in proc.stderr
+    assert list((out / "runs").iterdir()) == []

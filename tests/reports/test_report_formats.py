@@ -48,7 +48,7 @@ def test_every_format_renders(results: Path, tmp_path: Path) -> None:
         assert f"### {title}" in md
     assert "| lora |" in md and "± " in md
     tex = (tmp_path / "r-latex").read_text()
-    assert tex.count(r"\begin{tabular}") >= 4 and r"\toprule" in tex and "prefix" not in tex
+    assert tex.count(r"\begin{tabular}") >= 4 and r"\toprule" in tex
     assert r"toy-addition" in tex and r"$\pm$" in tex
     data = json.loads((tmp_path / "r-json").read_text())
     assert {"board", "seeds", "environment", "counts"} <= set(data)
@@ -57,7 +57,8 @@ def test_every_format_renders(results: Path, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO((tmp_path / "r-csv-main.csv").read_text())))
     assert {r["method"] for r in rows} == {"frozen", "lora", "ia3"}
     for r in rows:  # 'mean ± std' cells are split into numeric columns
-        float(r["toy-addition mean"]), float(r["toy-addition std"]), float(r["avg"])
+        values = [r["toy-addition mean"], r["toy-addition std"], r["avg"], r["PSCP"]]
+        assert all(0.0 <= float(v) <= 100.0 for v in values), r
 
 
 def test_markdown_to_stdout_and_default_location(results: Path, tmp_path: Path) -> None:
@@ -142,3 +143,15 @@ def test_failed_and_missing_runs_are_shown(copy_results, tmp_path: Path) -> None
     page = (root / "report.html").read_text()
     assert "RuntimeError: boom" in page and "Partial grid: 2 run(s)" in page
     assert "lora FAILED" in page
+
+
+def test_urls_quoted_in_records_are_defanged(copy_results, tmp_path: Path) -> None:
+    root = copy_results("with-url")
+    for run in run_dirs(root):  # the environment section shows each dataset's source
+        edit_json(
+            run / "provenance.json", lambda p: p["dataset"].update(source="https://example.org/d")
+        )
+    assert peftbench("report", str(root), cwd=tmp_path).returncode == 0
+    page = (root / "report.html").read_text()
+    assert "https://" not in page and "http://" not in page
+    assert "https[:]//example.org/d" in page

@@ -34,6 +34,7 @@ UNITS: dict[str, str] = {
     "prefill_samples_ms": "ms",
     "slowdown_pct": "%",
     "prefill_slowdown_pct": "%",
+    "latency_load_avg_1min": "runnable processes (1-min load average)",
     "latency_repeats": "runs",
     "latency_warmup": "runs",
     "latency_prompt_tokens": "tokens",

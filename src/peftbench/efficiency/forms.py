@@ -52,6 +52,11 @@ def max_gap(a: Any, b: Any) -> float:
     return float((a - b).abs().max())
 
 
+def copy_model(model: Any) -> Any:
+    """A full, independent copy (raises MemoryError / CUDA OOM when it does not fit)."""
+    return copy.deepcopy(model)
+
+
 def _release() -> None:
     gc.collect()
     try:
@@ -80,7 +85,12 @@ def deployed(
         def reload(base: Any, folder: Path) -> Any:
             return PeftModel.from_pretrained(base, str(folder))
 
-    base = copy.deepcopy(model.get_base_model())
+    try:
+        base = copy_model(model.get_base_model())
+    except _out_of_memory():
+        _release()
+        yield model, "trained model, eval mode (no memory for a copy with the saved adapter)"
+        return
     reloaded = reload(base, adapter_dir).eval()
     try:
         yield reloaded, "saved adapter loaded on a copy of the base model (encoder dropped)"
@@ -101,7 +111,7 @@ def merged(model: Any) -> Iterator[tuple[Any, str, bool]]:
 
     The trained model is unchanged afterwards."""
     try:
-        clone = copy.deepcopy(model)
+        clone = copy_model(model)
     except _out_of_memory():
         clone = None
         _release()

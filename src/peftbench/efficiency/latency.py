@@ -6,8 +6,10 @@ through the evaluation decoder (so the adapted model is timed on the path that p
 score), in eval mode. `warmup` runs are untimed and discarded, then `repeats` timed runs.
 
 Prefill and decode are split inside *one* generation: a forward pre-hook on the underlying
-transformers model marks the start of every forward pass. The decoder calls it once for the
-prompt and once per further token, so
+transformers model's input embeddings marks the start of every forward pass (the embeddings run
+first in every pass, also when a tuner calls the model's `forward` directly instead of through
+`__call__`, as peft's AdaLoRA does). The decoder calls it once for the prompt and once per
+further token, so
 
     prefill   = start of generation  -> start of the 2nd forward   (prompt forward + 1st token)
     decode/tok = start of the 2nd forward -> end of generation, over (new_tokens - 1) tokens
@@ -20,6 +22,7 @@ of variation (sample std / mean), and the raw samples.
 from __future__ import annotations
 
 import hashlib
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -92,7 +95,8 @@ def timed_generation(
 ) -> tuple[float, float]:
     """(prefill ms, decode ms per token) of one greedy generation of exactly `new_tokens`."""
     marks: list[Any] = []
-    hook = _inner(model).register_forward_pre_hook(lambda *_: marks.append(timer.mark()))
+    embeddings = _inner(model).get_input_embeddings()
+    hook = embeddings.register_forward_pre_hook(lambda *_: marks.append(timer.mark()))
     try:
         start = timer.mark()
         out = greedy_generate(model, [prompt], pad_id, new_tokens)
@@ -154,6 +158,8 @@ def measure_latency(
         "prefill_cv": pre["cv"],
         "latency_samples_ms": decode,
         "prefill_samples_ms": prefill,
+        # other processes competing for the CPU are the main source of spread: say how many
+        "latency_load_avg_1min": _load_average(),
         "latency_timer": timer.kind,
         "latency_prompt_sha": prompt_digest(prompt),
         "latency_repeats": settings.repeats,
@@ -161,6 +167,13 @@ def measure_latency(
         "latency_prompt_tokens": settings.prompt_tokens,
         "latency_new_tokens": new,
     }
+
+
+def _load_average() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 def slowdown_pct(adapted_ms: float, base_ms: float) -> float | None:

@@ -28,6 +28,7 @@ LATENCY_STATS = (
     "prefill_cv",
     "latency_samples_ms",
     "prefill_samples_ms",
+    "latency_load_avg_1min",
 )
 PROTOCOL = (
     "latency_timer",

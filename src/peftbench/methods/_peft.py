@@ -57,7 +57,10 @@ def conv1d_to_linear(model: Any, targets: Sequence[str] | str) -> list[str]:
             continue
         n_in, n_out = module.weight.shape
         linear = torch.nn.Linear(
-            n_in, n_out, bias=module.bias is not None, device=module.weight.device,
+            n_in,
+            n_out,
+            bias=module.bias is not None,
+            device=module.weight.device,
             dtype=module.weight.dtype,
         )
         with torch.no_grad():
@@ -170,7 +173,11 @@ def peft_method(
     load: LoadFn | None = None,
     **extra: Any,
 ) -> Method:
-    """A `Method` whose build is one peft config; `fixed` settings define the method (not tunable)."""
+    """A `Method` whose build is one peft config; `fixed` settings define the method.
+
+    `fixed` keys are not in the preset, so suites cannot switch them off (`dora` is LoRA with
+    `use_dora=True`, always).
+    """
     return Method(
         name=name,
         family=family,

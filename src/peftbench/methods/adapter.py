@@ -63,7 +63,7 @@ for _name, _placement in (
             provider="native",
             description=_DESCRIPTIONS[_placement] + "; up-projection starts at zero",
             build=build,
-        load=load_after_import("peftbench.methods.native.bottleneck"),
+            load=load_after_import("peftbench.methods.native.bottleneck"),
             preset={
                 "learning_rate": 3e-4,
                 "reduction_factor": 16,

@@ -19,6 +19,7 @@ from peftbench.methods.base import Method, register
 from peftbench.methods.full import load, train_everything
 from peftbench.models.targets import resolve_targets
 
+
 def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
     return train_everything(model, "GaLore")
 

@@ -17,7 +17,12 @@ register(
         config="VeraConfig",
         family="reparameterised",
         description="shared frozen random low-rank matrices, trained per-layer scaling vectors",
-        preset={"learning_rate": 4e-3, "r": 256, "d_initial": 0.1, "target_modules": list(PAPER_ROLES)},
+        preset={
+            "learning_rate": 4e-3,
+            "r": 256,
+            "d_initial": 0.1,
+            "target_modules": list(PAPER_ROLES),
+        },
         mergeable=True,
         identity_at_init=True,
         source="VeRA paper (instruction-tuning lr 4e-3); peft's default r=256",

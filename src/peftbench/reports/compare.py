@@ -89,6 +89,10 @@ def compare(
 ) -> dict[str, Any]:
     if metric not in METRICS:
         raise UserError(f"unknown metric '{metric}'", f"choose one of {', '.join(METRICS)}")
+    if not 0.0 < alpha < 1.0:
+        raise UserError(f"alpha must be between 0 and 1, got {alpha}", "e.g. --alpha 0.05")
+    if gate not in GATES:
+        raise UserError(f"unknown gate '{gate}'", f"choose one of {', '.join(GATES)}")
     if tolerance < 0:
         raise UserError(f"tolerance must be >= 0, got {tolerance}", "e.g. --tolerance 1.0")
     new, base = gather(new_dir), gather(base_dir)
@@ -98,6 +102,9 @@ def compare(
     scoring = base.scoring
     nd, bd = _datasets(new), _datasets(base)
     common = {m: nd[m] & bd[m] for m in nd if m in bd and nd[m] & bd[m]}
+    if not nd and new.records and bd:  # every run of the new set failed: it falls short
+        notes.append("the new set has no successful run")
+        return _result(new, base, metric, tolerance, alpha, require_significance, gate, [], notes)
     if not common:
         raise UserError(
             f"{new_dir} and {base_dir} share no (model, dataset) with a successful run",
@@ -164,11 +171,22 @@ def compare(
                 "fails": fails,
             }
         )
-    failed_new = [
-        f"{r['run_id']}: {r['status'].get('error')}"
-        for r in new.records
-        if r["status"].get("status") != "ok"
-    ]
+    return _result(new, base, metric, tolerance, alpha, require_significance, gate, pairs, notes)
+
+
+def _result(
+    new: RunSet,
+    base: RunSet,
+    metric: str,
+    tolerance: float,
+    alpha: float,
+    require_significance: bool,
+    gate: str,
+    pairs: list[dict[str, Any]],
+    notes: list[str],
+) -> dict[str, Any]:
+    present = {r["run_id"] for r in new.records}
+    ok = any(r["status"].get("status") == "ok" for r in new.records)
     return {
         "new": str(new.root),
         "baseline": str(base.root),
@@ -178,12 +196,14 @@ def compare(
         "require_significance": require_significance,
         "gate": gate,
         "pairs": pairs,
-        "failed_new_runs": failed_new,
-        "missing_new_runs": [
-            rid for rid in new.expected or [] if rid not in {r["run_id"] for r in new.records}
+        "failed_new_runs": [
+            f"{r['run_id']}: {r['status'].get('error')}"
+            for r in new.records
+            if r["status"].get("status") != "ok"
         ],
+        "missing_new_runs": [rid for rid in new.expected or [] if rid not in present],
         "notes": notes,
-        "passed": not any(p["fails"] for p in pairs),
+        "passed": ok and not any(p["fails"] for p in pairs),
     }
 
 
@@ -214,10 +234,12 @@ def _summary_cell(s: dict[str, Any] | None) -> str:
     return f"{tables.mean_std(s, 2)} (n={s['n']})"
 
 
-def to_table(pair: dict[str, Any], metric: str) -> tables.Table:
+def to_table(pair: dict[str, Any], metric: str, gate: str = "average") -> tables.Table:
+    """A pair's datasets and average; verdicts that make the gate fail are in capitals."""
     header = ["dataset", "new", "baseline", "diff", "95% CI of diff", "p", "verdict"]
     rows = []
     for name, c in [*pair["datasets"].items(), ("average", pair["average"])]:
+        gating = c["fails"] and (name == "average" or gate == "each")
         w = c.get("welch") or {}
         ci = "-"
         if w.get("ci_low") is not None:
@@ -233,7 +255,7 @@ def to_table(pair: dict[str, Any], metric: str) -> tables.Table:
                 diff,
                 ci,
                 p,
-                verdict.upper() if c["fails"] else verdict,
+                verdict.upper() if gating else verdict,
             ]
         )
     title = f"{pair['model']}: {pair['method']} vs baseline {pair['baseline_method']}"
@@ -272,9 +294,11 @@ def render(result: dict[str, Any], markdown: bool = False) -> str:
     )
     out = [head, ""]
     for pair in result["pairs"]:
-        t = to_table(pair, result["metric"])
+        t = to_table(pair, result["metric"], result["gate"])
         out += [tables.to_markdown(t) if markdown else tables.to_text(t), ""]
-    out.append("* significant at alpha (Welch's t-test over seeds); n = seeds")
+    out.append(
+        "* significant at alpha (Welch's t-test over seeds); n = seeds; CAPITALS: fails the gate"
+    )
     out += [
         "",
         tables.to_markdown(summary_table(result))
@@ -288,6 +312,8 @@ def render(result: dict[str, Any], markdown: bool = False) -> str:
     short = [f"{p['model']}/{p['method']}" for p in result["pairs"] if p["fails"]]
     if result["passed"]:
         out.append(f"PASS: {len(result['pairs'])} comparison(s), none falls short")
+    elif not result["pairs"]:
+        out.append("FALLS SHORT: the new set has no successful run to compare")
     else:
         out.append(f"FALLS SHORT: {', '.join(short)} ({len(short)} of {len(result['pairs'])})")
     return "\n".join(out)

@@ -54,7 +54,9 @@ def pareto_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
     rows = data["board"]["rows"]
     if not rows:
         return []
-    multi = len({r["model"] for r in rows}) > 1
+    models = sorted({r["model"] for r in rows})
+    multi = len(models) > 1
+    shapes = {m: svg.SHAPES[i % len(svg.SHAPES)] for i, m in enumerate(models)}
     colors = method_colors(data)
     out = []
     for key, label, log in COSTS:
@@ -70,6 +72,7 @@ def pareto_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
                 "y": r["score"],
                 "label": _label(r, multi),
                 "color": colors[r["method"]],
+                "shape": shapes[r["model"]],
                 "front": i in on_front,
                 "front_group": r["model"],
                 "tip": f"{_label(r, multi)}: score {r['score']:.2f}, {label.split(',')[0]} "

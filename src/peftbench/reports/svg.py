@@ -164,38 +164,63 @@ def scatter(
         path = [f"M{x(first['x']):.1f} {y(first['y']):.1f}"]
         path += [f"H{x(p['x']):.1f} V{y(p['y']):.1f}" for p in rest]
         body.append(f'<path d="{" ".join(path)}" class="front"/>')
-    placed: list[tuple[float, float, float, float]] = []
+    # Point markers block label spots too, so labels do not cover other points.
+    placed: list[tuple[float, float, float, float]] = [
+        (x(p["x"]) - 6, y(p["y"]) - 6, x(p["x"]) + 6, y(p["y"]) + 6) for p in points
+    ]
+    area = (x.px0, y.px1, width, y.px0)
     labels = []
     for p in sorted(points, key=lambda p: (-p["y"], p["x"])):
         px, py = x(p["x"]), y(p["y"])
-        tip = _e(p.get("tip", p["label"]))
         if p.get("front"):
             body.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="9" class="front-ring"/>')
-        body.append(
-            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="5.5" fill="{p["color"]}" '
-            f'class="pt"><title>{tip}</title></circle>'
-        )
-        lx, ly, anchor = _place_label(px, py, str(p["label"]), placed, width)
-        labels.append(text(lx, ly, p["label"], "pt-label", anchor))
+        body.append(marker(px, py, p.get("shape", "circle"), p["color"], p.get("tip", p["label"])))
+        spot = _place_label(px, py, str(p["label"]), placed, area)
+        if spot:  # no free spot: the marker's tooltip still names it
+            labels.append(text(spot[0], spot[1], p["label"], "pt-label", spot[2]))
     return _svg(width, height, body + labels, f"{y_label} vs {x_label}")
 
 
-def _place_label(px: float, py: float, text: str, placed: list, width: int) -> tuple:
-    """A spot near the point (right, then left, then further up or down) that overlaps no label
-    placed so far; the last candidate when all overlap. Text is ~6.2 px per character."""
-    w, h = 6.2 * len(text), 12.0
-    for dy in (-8, 14, -20, 26, -32, 38, -44, 50):
+SHAPES = ("circle", "square", "diamond", "triangle")
+
+
+def marker(px: float, py: float, shape: str, fill: str, tip: str) -> str:
+    """A point marker; the shape tells models apart when one figure shows several."""
+    title = f"<title>{_e(tip)}</title>"
+    if shape == "square":
+        return (
+            f'<rect x="{px - 5:.1f}" y="{py - 5:.1f}" width="10" height="10" fill="{fill}" '
+            f'class="pt">{title}</rect>'
+        )
+    if shape in ("diamond", "triangle"):
+        pts = (
+            [(px, py - 7), (px + 7, py), (px, py + 7), (px - 7, py)]
+            if shape == "diamond"
+            else [(px, py - 7), (px + 6.5, py + 5), (px - 6.5, py + 5)]
+        )
+        coords = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
+        return f'<polygon points="{coords}" fill="{fill}" class="pt">{title}</polygon>'
+    return f'<circle cx="{px:.1f}" cy="{py:.1f}" r="5.5" fill="{fill}" class="pt">{title}</circle>'
+
+
+def _place_label(px: float, py: float, label: str, placed: list, area: tuple) -> tuple | None:
+    """A spot near the point (right, then left, then further up or down) inside the plot `area`
+    (x0, y0, x1, y1) that overlaps no label or marker placed so far, or None when there is none
+    (a crowd of equal points). Text is ~6.2 px per character."""
+    w, h = 6.2 * len(label), 12.0
+    for dy in (-8, 14, -20, 26, -32, 38, -44, 50, -56, 62):
         for side in (1, -1):
             x0 = px + 9 if side == 1 else px - 9 - w
-            if x0 < 0 or x0 + w > width:
-                continue
             box = (x0, py + dy - h + 3, x0 + w, py + dy + 3)
-            if not any(
+            inside = (
+                area[0] <= box[0] and box[2] <= area[2] and area[1] <= box[1] and box[3] <= area[3]
+            )
+            if inside and not any(
                 b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3] for b in placed
             ):
                 placed.append(box)
                 return (px + 9, py + dy, "start") if side == 1 else (px - 9, py + dy, "end")
-    return px + 9, py - 8, "start"
+    return None
 
 
 def hbars(items: Sequence[dict], x_label: str, width: int = 460, bar: int = 22) -> str:

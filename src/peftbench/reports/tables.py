@@ -263,7 +263,7 @@ def to_text(t: Table) -> str:
     """Fixed-width columns for a terminal: the title, then the table, then its notes."""
     grid = [t.header, *t.rows]
     widths = [max(len(row[i]) for row in grid) for i in range(len(t.header))]
-    numeric = [_numeric(t, i) for i in range(len(t.header))]
+    numeric = [numeric_column(t, i) for i in range(len(t.header))]
 
     def line(row: list[str]) -> str:
         cells = [
@@ -312,14 +312,14 @@ def latex_escape(text: str) -> str:
     return out.replace("±", r"$\pm$")
 
 
-def _numeric(t: Table, col: int) -> bool:
+def numeric_column(t: Table, col: int) -> bool:
     cells = [row[col] for row in t.rows if row[col] != "-"]
     return bool(cells) and all(re.match(r"^[-+\[]?[0-9]", c) for c in cells)
 
 
 def to_latex(t: Table) -> str:
     """A booktabs table (needs \\usepackage{booktabs}); numeric columns right-aligned."""
-    align = "".join("r" if _numeric(t, i) else "l" for i in range(len(t.header)))
+    align = "".join("r" if numeric_column(t, i) else "l" for i in range(len(t.header)))
     lines = [
         r"\begin{table}[t]",
         r"\centering",

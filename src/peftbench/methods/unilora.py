@@ -1,0 +1,29 @@
+"""Uni-LoRA: all LoRA factors of the model are read from one shared trainable vector through fixed
+random index assignments.
+
+Through peft's `UniLoraConfig`.
+
+On the paper's LoRA targets (k/v/down_proj), so methods are compared on the same layers.
+"""
+
+from __future__ import annotations
+
+from peftbench.methods._peft import PAPER_ROLES, peft_method
+from peftbench.methods.base import register
+
+register(
+    peft_method(
+        name="unilora",
+        config="UniLoraConfig",
+        family="reparameterised",
+        description="every LoRA entry indexes one shared trainable vector",
+        preset={
+            "learning_rate": 0.01,
+            "r": 4,
+            "theta_d_length": 256,
+            "target_modules": list(PAPER_ROLES),
+        },
+        mergeable=True,
+        source="peft defaults (r=4, vector 256); lr 1e-2 documented default (one small vector)",
+    )
+)
