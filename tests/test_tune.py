@@ -22,11 +22,11 @@ from peftbench.datasets import DATASETS
 from peftbench.errors import UserError
 from peftbench.tuning import TuneSettings, split_train, tune
 
-GRID = ["methods=[frozen,lora]", "datasets=[toy-addition]", "training.max_steps=10"]
+GRID = ["methods=[frozen,lora]", "datasets=[toy-addition]", "training.max_steps=6"]
 
 
-@pytest.fixture(autouse=True)
-def _optuna() -> None:
+@pytest.fixture
+def optuna_installed() -> None:
     try:
         import optuna  # noqa: F401
     except ImportError:
@@ -41,7 +41,9 @@ def peftbench(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
-def test_tune_three_trials_writes_presets_the_grid_uses(tmp_path: Path) -> None:
+def test_tune_three_trials_writes_presets_the_grid_uses(
+    tmp_path: Path, optuna_installed: None
+) -> None:
     out = tmp_path / "tune"
     sets = [a for g in GRID for a in ("--set", g)]
     proc = peftbench(tmp_path, "tune", "smoke", *sets, "--trials", "3", "--out", str(out))
@@ -66,7 +68,9 @@ def test_tune_three_trials_writes_presets_the_grid_uses(tmp_path: Path) -> None:
     assert dry.returncode == 0 and f"lr={best['learning_rate']}" in dry.stdout
 
 
-def test_search_never_loads_the_eval_split(tmp_path: Path, monkeypatch: Any) -> None:
+def test_search_never_loads_the_eval_split(
+    tmp_path: Path, monkeypatch: Any, optuna_installed: None
+) -> None:
     seen: list[str] = []
     spec = DATASETS.get("toy-addition")
 

@@ -83,7 +83,7 @@ def _commit(spec: Any, store: Any, status: dict) -> dict:
 def sleepy_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> dict:
     """Holds its slot for a while and says when and on which (fake) GPU."""
     start = time.time()
-    time.sleep(1.0)
+    time.sleep(1.5)
     status = {"status": "ok", "score": 1.0, "start": start, "end": time.time()}
     status["gpus"] = os.environ.get("CUDA_VISIBLE_DEVICES")
     return _commit(spec, store, status)
