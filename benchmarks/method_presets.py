@@ -8,7 +8,9 @@ paper-scale (tuned for thousands of steps on an 8B model), so a short run shows 
 the paper's LoRA (lr 5e-5); the table is read relative to it: a preset that does not move the
 loss at all, or makes it worse, has the wrong learning rate.
 
-    python benchmarks/method_presets.py [--steps 24] [--batch 4] [--methods lora,ia3]
+    python benchmarks/method_presets.py [--steps 24] [--batch 4] [--methods lora,ia3] [--lr 1e-3]
+
+`--lr` replaces the preset rates (to calibrate a preset).
 """
 
 from __future__ import annotations
@@ -21,11 +23,18 @@ from _common import examples
 
 
 def held_out_loss(model, batch) -> float:
+    """Answer-only cross-entropy from the logits (AdaLoRA adds a regulariser to `.loss`)."""
     import torch
 
     model.eval()
     with torch.no_grad():
-        return float(model(**batch).loss)
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    logits = logits[:, -batch["labels"].shape[1] :]  # prompt methods prepend virtual tokens
+    return float(
+        torch.nn.functional.cross_entropy(
+            logits[:, :-1].flatten(0, 1), batch["labels"][:, 1:].flatten(), ignore_index=-100
+        )
+    )
 
 
 def main() -> None:
@@ -33,6 +42,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=24)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--methods", default="", help="comma-separated (default: all that train)")
+    ap.add_argument("--lr", type=float, help="use this learning rate instead of the presets'")
     args = ap.parse_args()
 
     import torch
@@ -60,7 +70,7 @@ def main() -> None:
         set_seed(42)
         model = method.build(loaded.model, loaded, Method.build_params(params))
         before = held_out_loss(model, held)
-        lr = float(params["learning_rate"])
+        lr = args.lr or float(params["learning_rate"])
         start = time.perf_counter()
         result = train(
             model,

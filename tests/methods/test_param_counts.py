@@ -97,3 +97,42 @@ def test_lntuning_targets_every_norm_of_the_tiny_llama() -> None:
     """Two RMSNorms per layer and the final one, 64 weights each: 2 * 2 * 64 + 64."""
     loaded = build_tiny("llama")
     assert _norms(loaded, dict(METHODS.get("lntuning").preset)) == 320
+
+
+def test_banded_svft_counts_its_band_and_merges_exactly() -> None:
+    """SVFT-B (off_diag=2): k + 2(k-1) + 2(k-2) entries per weight; U M Vh equals the forward."""
+    from peft import get_peft_model
+
+    from peftbench.methods.native.svft import SVFTConfig
+
+    loaded = build_tiny("llama")
+    mods = _targets(loaded, ["key", "value", "ffn_out"])
+    expected = sum(band_size(min(_in_out(m)), 2) for _, m in mods)
+    assert band_size(32, 2) == 32 + 2 * 31 + 2 * 30
+    names = resolve_targets("llama", ["key", "value", "ffn_out"])
+    model = get_peft_model(loaded.model, SVFTConfig(target_modules=names, off_diag=2)).eval()
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    assert sum(p.numel() for p in trainable) == expected
+    ids = torch.randint(5, 90, (2, 12), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        for p in trainable:
+            p.normal_(0, 0.05)  # a non-trivial band, off-diagonals included
+        unmerged = model(input_ids=ids).logits
+        merged = model.merge_and_unload()(input_ids=ids).logits
+    assert torch.allclose(merged, unmerged, atol=1e-4)
+
+
+def test_svft_band_layout_is_the_documented_one() -> None:
+    """U.T dW Vh.T recovers M: diagonal first, then for each offset j its upper and lower band."""
+    from peftbench.methods.native.svft import SVFTLayer
+
+    layer = SVFTLayer(torch.nn.Linear(6, 5, bias=False))
+    layer.update_layer("default", off_diag=1, inference_mode=False)
+    k = layer.rank
+    values = torch.arange(1.0, band_size(k, 1) + 1)
+    with torch.no_grad():
+        layer.svft_m["default"].copy_(values)
+    m = torch.diag(values[:k])
+    m += torch.diag(values[k : 2 * k - 1], 1) + torch.diag(values[2 * k - 1 :], -1)
+    recovered = layer.svft_u.T @ layer.delta_weight("default") @ layer.svft_vh.T
+    assert torch.allclose(recovered, m, atol=1e-4)

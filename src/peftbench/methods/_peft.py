@@ -21,6 +21,9 @@ from typing import Any
 from peftbench.methods.base import BuildFn, LoadFn, Method
 from peftbench.models.targets import resolve_targets, uses_conv1d
 
+# The modules every weight-based method targets unless its paper says otherwise: the paper's LoRA
+# targets (k_proj, v_proj, down_proj on Llama), so methods are compared on the same layers.
+PAPER_ROLES = ("key", "value", "ffn_out")
 # The PEFT-Bench paper's LoRA preset (SPEC section 3). LoRA variants (DoRA, rsLoRA, PiSSA, LoRA+,
 # QLoRA) start from it, so a comparison isolates what the variant changes.
 LORA_PAPER: Mapping[str, Any] = {
@@ -28,11 +31,8 @@ LORA_PAPER: Mapping[str, Any] = {
     "r": 16,
     "lora_alpha": 16,
     "lora_dropout": 0.05,
-    "target_modules": ["key", "value", "ffn_out"],
+    "target_modules": list(PAPER_ROLES),
 }
-# The modules every weight-based method targets unless its paper says otherwise: the paper's LoRA
-# targets, so methods are compared on the same layers.
-PAPER_ROLES = ("key", "value", "ffn_out")
 
 
 def _matches(name: str, targets: Sequence[str] | str) -> bool:
@@ -131,6 +131,40 @@ def peft_build(
         return get_peft_model(model, config)
 
     return build
+
+
+# Neutral text whose key/value cache initialises trainable KV prefixes (P-tuning v2, Cartridges);
+# repeated as often as the prefix needs (it is at least 16 tokens in any tokenizer).
+KV_INIT_TEXT = (
+    "Read the task below carefully and answer it correctly and concisely, in the requested format. "
+)
+
+
+def kv_prefix_from_text(build: BuildFn) -> BuildFn:
+    """`build`, then the KV prefix set to the base model's cache of `KV_INIT_TEXT`.
+
+    peft initialises such prefixes from N(0, 1), a key/value cache no text produces: on
+    SmolLM2-135M it raises the answer loss from 2.2 to 15.5 before any training. Starting from a
+    real cache (Cartridges' recommended initialisation, peft's `initialize_kv_prefix_from_text`)
+    keeps the start close to the base model. Only `build` does this; loading a saved adapter
+    restores the trained prefix as saved.
+    """
+
+    def wrapped(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+        from peft.tuners.cartridge.utils import initialize_kv_prefix_from_text
+
+        peft_model = build(model, loaded, params)
+        n = peft_model.active_peft_config.num_virtual_tokens
+        initialize_kv_prefix_from_text(
+            peft_model,
+            loaded.tokenizer,
+            text=KV_INIT_TEXT * (n // 16 + 1),
+            use_chat_template=False,
+            max_length=n,  # the first n tokens are used; no longer than the model's positions
+        )
+        return peft_model
+
+    return wrapped
 
 
 def linear_only_load(model: Any, loaded: Any, folder: Any) -> Any:

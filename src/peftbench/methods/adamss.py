@@ -1,5 +1,6 @@
 """AdaMSS (adaptive multi-subspaces): the top-r singular directions of each weight are clustered
-into subspaces, each with its own trainable low-rank update.
+into subspaces, each with its own trainable low-rank update. lr 5e-4: at the paper's LoRA rate
+(5e-5) SmolLM2-135M's held-out loss moved 1.2% in 10 steps (LoRA's 11%); at 5e-4, 12%.
 
 Through peft's `AdamssConfig`.
 
@@ -21,7 +22,7 @@ register(
         family="reparameterised",
         description="low-rank updates in clustered subspaces of each weight's SVD",
         preset={
-            "learning_rate": 5e-05,
+            "learning_rate": 5e-4,
             "r": 100,
             "num_subspaces": 5,
             "subspace_rank": 1,
@@ -29,6 +30,6 @@ register(
         },
         mergeable=True,
         identity_at_init=True,
-        source="peft defaults (r=100, 5 subspaces of rank 1); the paper's LoRA lr",
+        source="peft defaults (r=100, 5 subspaces of rank 1); lr 5e-4 (calibrated on SmolLM2-135M)",
     )
 )

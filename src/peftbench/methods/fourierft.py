@@ -2,8 +2,10 @@
 spectral coefficients at fixed random frequencies. Through peft's `FourierFTConfig`.
 
 1000 frequencies per weight and scaling 300, peft's documented setting for LLaMA-family
-instruction tuning, on the paper's LoRA targets. The coefficients start random, so the model is
-not unchanged at init. lr 1e-3: a documented default (few coefficients, large scaling).
+instruction tuning, on the paper's LoRA targets. The coefficients start at zero (peft's
+`init_weights=True`): peft's default random spectrum, scaled by 300, raises SmolLM2-135M's answer
+loss from 2.2 to 12.8 before training; the update is linear in the coefficients, so it trains
+from zero. lr 1e-3: a documented default (few coefficients, large scaling).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ register(
     peft_method(
         name="fourierft",
         config="FourierFTConfig",
+        fixed={"init_weights": True},
         family="reparameterised",
         description="weight update from learned coefficients at random 2-D Fourier frequencies",
         preset={
@@ -24,6 +27,7 @@ register(
             "target_modules": list(PAPER_ROLES),
         },
         mergeable=True,
+        identity_at_init=True,
         source="peft's documented LLaMA instruction-tuning setting (1000 freq., scaling 300)",
     )
 )

@@ -2,8 +2,10 @@
 products, so rank r costs 2x LoRA's parameters but reaches rank r^2. Through peft's
 `LoHaConfig` (nn.Linear only: GPT-2's Conv1D targets are converted to Linear first).
 
-r=8, alpha=8 (peft's defaults), on the paper's LoRA targets, lr 5e-5 as the paper's LoRA: one of
-the two products starts at zero, so the model is unchanged at init.
+r=8, alpha=8 (peft's defaults), on the paper's LoRA targets: one of the two products starts at
+zero, so the model is unchanged at init, and the Hadamard product makes the start slow: at the
+paper's LoRA rate (5e-5) SmolLM2-135M's held-out loss moved 0.6% in 10 steps (LoRA's 11%);
+lr 5e-4 moves it 6.7%.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ register(
         linear_only=True,
         family="reparameterised",
         description="Hadamard product of two low-rank updates (rank up to r^2)",
-        preset={"learning_rate": 5e-5, "r": 8, "alpha": 8, "target_modules": list(PAPER_ROLES)},
+        preset={"learning_rate": 5e-4, "r": 8, "alpha": 8, "target_modules": list(PAPER_ROLES)},
         mergeable=True,
         identity_at_init=True,
-        source="peft defaults (r=8, alpha=8); the paper's LoRA targets and lr 5e-5",
+        source="peft defaults (r=8, alpha=8); lr 5e-4 (calibrated on SmolLM2-135M)",
     )
 )

@@ -2,8 +2,9 @@
 low-rank one. Through peft's `LoKrConfig` (nn.Linear only: GPT-2's Conv1D targets are converted
 to Linear first).
 
-r=8, alpha=8 (peft's defaults), on the paper's LoRA targets, lr 5e-5 as the paper's LoRA; one
-factor starts at zero, so the model is unchanged at init.
+r=8, alpha=8 (peft's defaults), on the paper's LoRA targets; one factor starts at zero, so the
+model is unchanged at init. lr 5e-4: at the paper's LoRA rate (5e-5) SmolLM2-135M's held-out
+loss moved 2.1% in 10 steps (LoRA's 11%); at 5e-4, 19%.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ register(
         linear_only=True,
         family="reparameterised",
         description="Kronecker product of a small matrix and a low-rank update",
-        preset={"learning_rate": 5e-5, "r": 8, "alpha": 8, "target_modules": list(PAPER_ROLES)},
+        preset={"learning_rate": 5e-4, "r": 8, "alpha": 8, "target_modules": list(PAPER_ROLES)},
         mergeable=True,
         identity_at_init=True,
-        source="peft defaults (r=8, alpha=8); the paper's LoRA targets and lr 5e-5",
+        source="peft defaults (r=8, alpha=8); lr 5e-4 (calibrated on SmolLM2-135M)",
     )
 )

@@ -2,8 +2,8 @@
 
 Needs the `bitsandbytes` package and a CUDA GPU; without either, building fails with a UserError
 that names what is missing (the grid records the run as failed and goes on). The base model
-arrives loaded in full precision, so `build` quantises its decoder projections in place: each
-targeted-or-not `nn.Linear` inside the transformer blocks becomes a bitsandbytes `Linear4bit`
+arrives loaded in full precision, so `build` quantises its decoder projections in place: every
+`nn.Linear` inside the transformer blocks (targeted or not) becomes a bitsandbytes `Linear4bit`
 (NF4, double quantisation, bf16 compute, as in the paper); embeddings, norms and the LM head stay
 in higher precision. peft's `prepare_model_for_kbit_training` then casts the remaining
 parameters to fp32 for stable training, and LoRA is attached with the paper's LoRA preset, so
@@ -84,8 +84,8 @@ def _quantised_base(model: Any, loaded: Any) -> Any:
 
     if uses_conv1d(loaded.model_type):
         conv1d_to_linear(model, _BLOCK.pattern)
+    _quantise_blocks(model)  # block weights go to the GPU as 4-bit, never in full precision
     model = model.to("cuda")
-    _quantise_blocks(model)
     model.is_loaded_in_4bit = True  # read by peft to pick its 4-bit LoRA layers
     return prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
 

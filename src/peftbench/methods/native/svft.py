@@ -15,6 +15,8 @@ non-zeros. (The SVD of a given matrix on a given machine is deterministic, so re
 reproduces the trained model.) Mergeable: merging adds U M Vh to the weight.
 
 Trainable parameters per targeted weight: k + 2 * sum_{j=1..d} (k - j), d = off_diag.
+Cost: U and Vh together hold about as many numbers as the weight itself (k*(out+in)), and the
+SVD runs once per targeted weight at build and at load (seconds per large matrix on a GPU).
 """
 
 from __future__ import annotations
