@@ -45,9 +45,14 @@ def main() -> None:
         with torch.inference_mode():
             for lo in range(0, len(encoded), args.batch):
                 ids, mask = left_pad(encoded[lo : lo + args.batch], tok.pad_token_id, "cpu")
-                model.generate(input_ids=ids, attention_mask=mask, do_sample=False,
-                               max_new_tokens=spec.max_new_tokens, pad_token_id=tok.pad_token_id,
-                               eos_token_id=tok.eos_token_id)
+                model.generate(
+                    input_ids=ids,
+                    attention_mask=mask,
+                    do_sample=False,
+                    max_new_tokens=spec.max_new_tokens,
+                    pad_token_id=tok.pad_token_id,
+                    eos_token_id=tok.eos_token_id,
+                )
         return len(exs) / (time.perf_counter() - start)
 
     ours(), bare()  # warm-up

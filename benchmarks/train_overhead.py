@@ -34,10 +34,20 @@ def main() -> None:
     feats = train_features(loaded.tokenizer, spec, exs, 64)
     # pad every example to 64 tokens so both loops see identical shapes
     pad = loaded.tokenizer.pad_token_id
-    feats = [{"input_ids": f["input_ids"] + [pad] * (64 - len(f["input_ids"])),
-              "labels": f["labels"] + [-100] * (64 - len(f["labels"]))} for f in feats]
-    settings = TrainingSettings(max_steps=args.steps, batch_size=8, warmup_ratio=0.0,
-                                lr_scheduler="constant", logging_steps=10**6)
+    feats = [
+        {
+            "input_ids": f["input_ids"] + [pad] * (64 - len(f["input_ids"])),
+            "labels": f["labels"] + [-100] * (64 - len(f["labels"])),
+        }
+        for f in feats
+    ]
+    settings = TrainingSettings(
+        max_steps=args.steps,
+        batch_size=8,
+        warmup_ratio=0.0,
+        lr_scheduler="constant",
+        logging_steps=10**6,
+    )
     collate = PadCollator(pad)
 
     def ours() -> float:

@@ -92,5 +92,8 @@ def _readable(gold: Any) -> Any:
     text = json.dumps(gold, default=str)
     if len(text) <= GOLD_CHARS:
         return gold
-    return {"sha256": hashlib.sha256(text.encode()).hexdigest(), "chars": len(text),
-            "head": text[:200]}
+    return {
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "chars": len(text),
+        "head": text[:200],
+    }
