@@ -1,0 +1,177 @@
+"""One folder per run, written atomically; completed runs are skipped on the next invocation.
+
+A run is assembled in `runs/.tmp-<run_id>-<pid>/` and renamed to `runs/<run_id>/` when complete,
+so a crash never leaves a half-written record that looks finished. Two processes finishing the
+same run both succeed: the first rename wins and the second copy is dropped. A failed record is
+replaced when the run is retried.
+
+Several processes may write one results folder at once (two invocations, a Ray driver and a
+local run): the check-replace-rename of a commit happens under an exclusive lock on
+`<root>/.lock`, so a completed record is never replaced, not even by a failure that finished
+later. Temporary folders of killed processes are removed by `sweep`; other files (suite.json,
+leaderboards) are written to a temporary name and renamed, so they are never seen half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+STATUS = "status.json"
+OWNER = ".owner.json"  # in a temporary run folder: which process on which host is writing it
+STALE_UNOWNED_SECONDS = 3600.0
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write via a temporary name + rename: readers and crashes never see a partial file."""
+    part = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}.part")
+    try:
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class RunWriter:
+    """Collects a run's files in a private temporary folder; `commit` publishes them at once."""
+
+    def __init__(self, store: ResultsStore, run_id: str) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.tmp = store.runs_dir / f".tmp-{run_id}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.tmp.mkdir(parents=True)
+        write_json(self.tmp / OWNER, {"host": socket.gethostname(), "pid": os.getpid()})
+
+    def json(self, name: str, data: Any) -> None:
+        write_json(self.tmp / name, data)
+
+    def jsonl(self, name: str, rows: list[dict[str, Any]]) -> None:
+        with open(self.tmp / name, "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, default=str) + "\n")
+
+    def path(self, name: str) -> Path:
+        return self.tmp / name
+
+    def commit(self, status: dict[str, Any]) -> Path:
+        """Publish the record. A completed record already there wins (ours is dropped); an
+        older failed one is replaced."""
+        write_json(self.tmp / STATUS, status)
+        (self.tmp / OWNER).unlink(missing_ok=True)
+        final = self.store.run_dir(self.run_id)
+        trash = None
+        with self.store.lock():
+            if final.exists():
+                if self.store.is_complete(self.run_id):
+                    shutil.rmtree(self.tmp, ignore_errors=True)  # another process finished first
+                    return final
+                trash = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:6]}")
+                os.replace(final, trash)  # an older failed record: replace it
+            os.rename(self.tmp, final)
+        if trash is not None:
+            shutil.rmtree(trash, ignore_errors=True)
+        return final
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class ResultsStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.runs_dir = self.root / "runs"
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs_dir / run_id
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Exclusive across processes (flock on `<root>/.lock`; NFSv4 supports it)."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no cross-process lock
+            yield
+            return
+        with open(self.root / ".lock", "a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def sweep(self) -> list[str]:
+        """Remove leftovers of killed processes: temporary run folders whose writer is dead (same
+        host; folders of other hosts are left alone) and trash of replaced records."""
+        removed = []
+        host = socket.gethostname()
+        for d in list(self.runs_dir.iterdir()):
+            if not d.is_dir() or not d.name.startswith((".tmp-", ".old-")):
+                continue
+            if d.name.startswith(".tmp-"):
+                try:
+                    owner = read_json(d / OWNER)
+                    stale = owner.get("host") == host and not _alive(int(owner.get("pid", 0)))
+                except (OSError, ValueError):  # no owner file: a writer killed at birth
+                    stale = time.time() - d.stat().st_mtime > STALE_UNOWNED_SECONDS
+                if not stale:
+                    continue
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d.name)
+        return removed
+
+    def status(self, run_id: str) -> dict[str, Any] | None:
+        path = self.run_dir(run_id) / STATUS
+        return read_json(path) if path.exists() else None
+
+    def is_complete(self, run_id: str) -> bool:
+        status = self.status(run_id)
+        return bool(status and status.get("status") == "ok")
+
+    def writer(self, run_id: str) -> RunWriter:
+        return RunWriter(self, run_id)
+
+    def run_ids(self) -> Iterator[str]:
+        for d in sorted(self.runs_dir.iterdir()):
+            if d.is_dir() and not d.name.startswith(".") and (d / STATUS).exists():
+                yield d.name
+
+    def load(self, run_id: str) -> dict[str, Any]:
+        """A run's record as one dict: status, config, metrics, efficiency, provenance."""
+        folder = self.run_dir(run_id)
+        record: dict[str, Any] = {"run_id": run_id, "dir": str(folder)}
+        for name in ("status", "config", "metrics", "efficiency", "provenance"):
+            path = folder / f"{name}.json"
+            record[name] = read_json(path) if path.exists() else {}
+        return record
+
+    def records(self) -> list[dict[str, Any]]:
+        return [self.load(r) for r in self.run_ids()]
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
