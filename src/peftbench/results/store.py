@@ -166,6 +166,8 @@ class ResultsStore:
 
 
 def _alive(pid: int) -> bool:
+    """Whether a writer process still runs. A killed process whose parent died too can linger as
+    a zombie (where PID 1 does not reap, as in some containers): that counts as dead."""
     if pid <= 0:
         return False
     try:
@@ -174,4 +176,8 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (not Linux): trust the signal check
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
