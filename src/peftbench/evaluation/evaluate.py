@@ -48,8 +48,9 @@ def evaluate(
     texts: list[str] = [""] * len(examples)
     n_tokens = 0
     start = time.perf_counter()
-    bar = tqdm(
-        total=len(examples), desc=f"eval {spec.name}", disable=not show_progress, leave=False
+    bar = tqdm(  # position 1: the line under the grid bar of the parent process
+        total=len(examples), desc=f"eval {spec.name}", disable=not show_progress, leave=False,
+        position=1,
     )
     for lo in range(0, len(order), settings.batch_size):
         idx = order[lo : lo + settings.batch_size]

@@ -74,7 +74,9 @@ def train(
     log: list[dict[str, Any]] = []
 
     steps = total_steps(settings, len(features))
-    bar = tqdm(total=steps, desc="train", unit="step", disable=not show_progress, leave=False)
+    bar = tqdm(  # position 1: the line under the grid bar of the parent process
+        total=steps, desc="train", unit="step", disable=not show_progress, leave=False, position=1
+    )
 
     class Watch(TrainerCallback):
         """Keeps the training log, shows one progress bar, fails the run on a non-finite loss."""
