@@ -49,7 +49,10 @@ def evaluate(
     n_tokens = 0
     start = time.perf_counter()
     bar = tqdm(  # position 1: the line under the grid bar of the parent process
-        total=len(examples), desc=f"eval {spec.name}", disable=not show_progress, leave=False,
+        total=len(examples),
+        desc=f"eval {spec.name}",
+        disable=not show_progress,
+        leave=False,
         position=1,
     )
     for lo in range(0, len(order), settings.batch_size):
