@@ -19,13 +19,8 @@ from typing import Any
 
 from peftbench.methods._peft import load_after_import
 from peftbench.methods.base import Method, register
+from peftbench.methods.native import PLACEMENT_ROLES
 from peftbench.models.targets import resolve_targets
-
-_ROLES = {  # same as native.bottleneck.PLACEMENT_ROLES, which must not be imported here (torch)
-    "houlsby": ["attn_out", "ffn_out"],
-    "pfeiffer": ["ffn_out"],
-    "parallel": ["ffn_block"],
-}
 
 
 def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
@@ -35,7 +30,7 @@ def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
 
     p = dict(params)
     placement = p.pop("placement", "houlsby")
-    roles = p.pop("target_modules", None) or _ROLES[placement]
+    roles = p.pop("target_modules", None) or PLACEMENT_ROLES[placement]
     config = BottleneckConfig(
         task_type=TaskType.CAUSAL_LM,
         placement=placement,
@@ -69,7 +64,7 @@ for _name, _placement in (
                 "reduction_factor": 16,
                 "placement": _placement,
                 "non_linearity": "relu",
-                "target_modules": list(_ROLES[_placement]),
+                "target_modules": list(PLACEMENT_ROLES[_placement]),
             },
             mergeable=False,
             identity_at_init=True,

@@ -32,17 +32,12 @@ from peft.utils import PeftType
 from torch import nn
 from transformers.pytorch_utils import Conv1D
 
+from peftbench.methods.native import PLACEMENT_ROLES
 from peftbench.methods.native._peft_hook import _add_peft_type, register_native_peft_method
 
 _add_peft_type("BOTTLENECK")  # before the config class, whose __post_init__ names it
 
-PLACEMENTS = ("houlsby", "pfeiffer", "parallel")
-# Roles (see peftbench.models.targets) a placement wraps when the caller names no target_modules.
-PLACEMENT_ROLES: dict[str, tuple[str, ...]] = {
-    "houlsby": ("attn_out", "ffn_out"),
-    "pfeiffer": ("ffn_out",),
-    "parallel": ("ffn_block",),
-}
+PLACEMENTS = tuple(PLACEMENT_ROLES)
 
 
 @dataclass
