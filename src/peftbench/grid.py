@@ -49,12 +49,13 @@ def write_leaderboard(store: ResultsStore, suite: Suite, run_ids: list[str]) -> 
 
 def board_for(results_dir: Path) -> dict[str, Any]:
     """Leaderboard of a results folder, rebuilt from its records and its saved suite."""
+    from peftbench.config.schema import ScoringSettings
     from peftbench.config.schema import Suite as SuiteCls
     from peftbench.config.validate import build
 
     store = ResultsStore(results_dir)
     suite_file = store.root / "suite.json"
     suite = build(SuiteCls, read_json(suite_file)) if suite_file.exists() else None
-    scoring = suite.scoring if suite else SuiteCls("x", ("m",), ("m",), ("d",)).scoring
+    scoring = suite.scoring if suite else ScoringSettings()
     records = store.records()
     return leaderboard.build(records, scoring)
