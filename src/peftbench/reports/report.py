@@ -14,6 +14,7 @@ from typing import Any
 from peftbench.errors import UserError
 from peftbench.reports import tables
 from peftbench.reports.collect import collect
+from peftbench.results.atomic import WriteError, write_text
 
 FORMATS = ("html", "md", "csv", "latex", "json")
 TABLES = ("all", "main", "efficiency", "stability", "sensitivity", "problems")
@@ -86,9 +87,11 @@ def write_report(
         targets = [Path(f"{base}{suffix}") for suffix in parts]
     written = []
     for path, text in zip(targets, parts.values(), strict=True):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WriteError(f"could not create {path.parent}: {exc.strerror or exc}") from exc
+        written.append(write_text(path, text))
     return written
 
 
