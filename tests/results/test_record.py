@@ -136,3 +136,13 @@ def test_a_missing_file_of_an_ok_record_is_damage(tmp_path: Path, name: str) -> 
 def test_a_failed_record_needs_only_status_and_config() -> None:
     failed = next(d for d in (V1 / "runs").iterdir() if read_run(d).state == "failed")
     assert sorted(p.name for p in failed.iterdir()) == ["config.json", "status.json"]
+
+
+def test_damaged_predictions_give_no_items(tmp_path: Path) -> None:
+    from peftbench.results.items import item_sample
+
+    folder = tmp_path / OK_RUN.name
+    shutil.copytree(OK_RUN, folder)
+    text = (folder / "predictions.jsonl").read_text()
+    (folder / "predictions.jsonl").write_text(text[: len(text) // 2 + 7])
+    assert item_sample(folder, "accuracy") is None

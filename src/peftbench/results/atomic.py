@@ -21,6 +21,23 @@ class WriteError(UserError):
     """A file could not be written (full disk, read-only folder, a folder in the way, ...)."""
 
 
+def make_parent(path: Path) -> None:
+    """Create the folder `path` goes into, or WriteError saying why it cannot be."""
+    parent = Path(path).parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise WriteError(
+            f"could not write {path}: {parent} (or a folder above it) is a file, not a folder",
+            "give a path in a folder",
+        ) from None
+    except OSError as exc:
+        raise WriteError(
+            f"could not write {path}: cannot create {parent}: {exc.strerror or exc}",
+            "check that the folder can be created and its disk has space",
+        ) from exc
+
+
 def write_bytes(path: Path, data: bytes) -> Path:
     path = Path(path)
     part = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}.part")

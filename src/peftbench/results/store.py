@@ -176,18 +176,6 @@ class ResultsStore:
             if d.is_dir() and not d.name.startswith(".") and (d / STATUS).exists():
                 yield d.name
 
-    def load(self, run_id: str) -> dict[str, Any]:
-        """A run's record as one dict: status, config, metrics, efficiency, provenance."""
-        folder = self.run_dir(run_id)
-        record: dict[str, Any] = {"run_id": run_id, "dir": str(folder)}
-        for name in ("status", "config", "metrics", "efficiency", "provenance"):
-            path = folder / f"{name}.json"
-            record[name] = read_json(path) if path.exists() else {}
-        return record
-
-    def records(self) -> list[dict[str, Any]]:
-        return [self.load(r) for r in self.run_ids()]
-
 
 def _alive(pid: int) -> bool:
     """Whether a writer process still runs. A killed process whose parent died too can linger as
