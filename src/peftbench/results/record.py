@@ -152,13 +152,15 @@ class Status:
         if state not in ("ok", "failed"):
             raise RecordDamage(f, f"'status' should be 'ok' or 'failed', found {state!r}")
         version = data.get("schema_version", 1)
-        if version not in READABLE_VERSIONS:
+        if isinstance(version, bool) or version not in READABLE_VERSIONS:
             raise RecordDamage(
                 f, f"schema_version {version!r} is not one this peftbench reads {READABLE_VERSIONS}"
             )
         phases = data.get("phase_seconds") or {}
-        if not isinstance(phases, dict):
-            raise RecordDamage(f, f"'phase_seconds' should be an object, found {phases!r}")
+        if not isinstance(phases, dict) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in phases.values()
+        ):
+            raise RecordDamage(f, f"'phase_seconds' should map phases to seconds, found {phases!r}")
         error = data.get("error")
         return cls(
             status=state,

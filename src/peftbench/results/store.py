@@ -25,8 +25,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from peftbench.results import record
 from peftbench.results.atomic import write_json, write_jsonl, write_text
+from peftbench.results.record import (
+    SCHEMA_VERSION,
+    Part,
+    RecordDamage,
+    RunRecord,
+    Status,
+    read_object,
+    read_run,
+)
 
 __all__ = ["ResultsStore", "RunWriter", "read_json", "write_json", "write_text"]
 
@@ -55,28 +63,28 @@ class RunWriter:
     def jsonl(self, name: str, rows: list[dict[str, Any]]) -> None:
         write_jsonl(self.tmp / name, rows)
 
-    def record(self, part: record.Part) -> None:
+    def record(self, part: Part) -> None:
         """One part of the typed run record (config, metrics, efficiency, provenance)."""
         write_json(self.tmp / part.FILE, part.to_json())
 
     def path(self, name: str) -> Path:
         return self.tmp / name
 
-    def commit(self, status: record.Status | dict[str, Any]) -> Path:
+    def commit(self, status: Status | dict[str, Any]) -> Path:
         """Publish the record. A completed record already there wins (ours is dropped); an
         older failed or damaged one is replaced. A status given as a plain dict (a backend's
         own failure) is stamped with the schema version like a typed one."""
-        if isinstance(status, record.Status):
+        if isinstance(status, Status):
             data = status.to_json()
         else:
-            data = {"schema_version": record.SCHEMA_VERSION, **status}
+            data = {"schema_version": SCHEMA_VERSION, **status}
         write_json(self.tmp / STATUS, data)
         (self.tmp / OWNER).unlink(missing_ok=True)
         final = self.store.run_dir(self.run_id)
         trash = None
         with self.store.lock():
             if final.exists():
-                state = record.read_run(final).state
+                state = read_run(final).state
                 if state == "ok":
                     shutil.rmtree(self.tmp, ignore_errors=True)  # another process finished first
                     return final
@@ -154,8 +162,8 @@ class ResultsStore:
     def status(self, run_id: str) -> dict[str, Any] | None:
         """status.json of a run as written, or None when it has none or it cannot be read."""
         try:
-            return record.read_object(self.run_dir(run_id) / STATUS)
-        except record.RecordDamage:
+            return read_object(self.run_dir(run_id) / STATUS)
+        except RecordDamage:
             return None
 
     def is_complete(self, run_id: str) -> bool:
@@ -164,9 +172,9 @@ class ResultsStore:
             return False
         return self.read(run_id).ok
 
-    def read(self, run_id: str) -> record.RunRecord:
+    def read(self, run_id: str) -> RunRecord:
         """The typed record of one run (state ok, failed or damaged)."""
-        return record.read_run(self.run_dir(run_id))
+        return read_run(self.run_dir(run_id))
 
     def writer(self, run_id: str) -> RunWriter:
         return RunWriter(self, run_id)
