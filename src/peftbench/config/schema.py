@@ -77,16 +77,22 @@ class MeasurementSettings:
 
 @dataclass(frozen=True)
 class PscpSeedSettings:
-    """Seed form: S * exp(-a P/Pmax - b L/Lmax - g M/Mmax)."""
+    """Seed form: S * exp(-a P/Pmax - b L/Lmax - g M/Mmax - r R/Rmax).
+
+    R: forgetting, points lost on general tasks (docs/measurements.md); r = 0 by default so
+    published PSCP values stay comparable.
+    """
 
     a: float = 1.0
     b: float = 1.0
     g: float = 1.0
+    r: float = 0.0
 
 
 @dataclass(frozen=True)
 class PscpPaperSettings:
-    """Paper form: S * (1+P/cp)^-bp * (1+F/cf)^-bf * (1+M/cm)^-bm (F in TFLOPs, M in GB)."""
+    """Paper form: S * (1+P/cp)^-bp * (1+F/cf)^-bf * (1+M/cm)^-bm * (1+R/cr)^-br (F in TFLOPs,
+    M in GB, R forgetting in points; br = 0 by default, so the paper's values are unchanged)."""
 
     cp: float = 5e8
     cf: float = 10.0
@@ -94,6 +100,8 @@ class PscpPaperSettings:
     bp: float = 2.0
     bf: float = 2.0
     bm: float = 2.0
+    cr: float = 10.0
+    br: float = 0.0
 
 
 @dataclass(frozen=True)
