@@ -113,7 +113,7 @@ def check_names(suite: Suite) -> None:
             raise UserError(f"the suite lists no {kind}", f"add at least one entry under '{kind}'")
     for model in suite.models:
         resolve(model)
-    for dataset in suite.datasets:
+    for dataset in (*suite.datasets, *(suite.stability.tasks or ())):
         DATASETS.get(dataset)
     if suite.backend not in BACKENDS:
         raise unknown_name("backend", suite.backend, BACKENDS)
@@ -150,6 +150,7 @@ def expand(suite: Suite) -> list[RunSpec]:
                 evaluation=suite.evaluation,
                 measurement=suite.measurement,
                 model_options=suite.model_options,
+                stability=suite.stability.for_dataset(dataset, suite.datasets),
             )
         )
     return runs

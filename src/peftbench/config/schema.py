@@ -76,6 +76,27 @@ class MeasurementSettings:
 
 
 @dataclass(frozen=True)
+class StabilitySettings:
+    """What fine-tuning costs the model's general abilities (docs/measurements.md, Stability).
+
+    `text_tokens`: tokens of the fixed general-text sample scored for drift (0: no drift).
+    `tasks`: general tasks for retention; None: the suite's other datasets (resolved per run);
+    an empty list: none. `max_examples`: items per general task, the first of its eval split
+    (0: no retention).
+    """
+
+    text_tokens: int = 2048
+    tasks: tuple[str, ...] | None = None
+    max_examples: int = 100
+
+    def for_dataset(self, dataset: str, suite_datasets: tuple[str, ...]) -> StabilitySettings:
+        """The settings of one run: `tasks` resolved, never the task being trained."""
+        names = suite_datasets if self.tasks is None else self.tasks
+        tasks = tuple(d for d in names if d != dataset) if self.max_examples > 0 else ()
+        return StabilitySettings(self.text_tokens, tasks, self.max_examples)
+
+
+@dataclass(frozen=True)
 class PscpSeedSettings:
     """Seed form: S * exp(-a P/Pmax - b L/Lmax - g M/Mmax - r R/Rmax).
 
@@ -169,6 +190,7 @@ class Suite:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
     measurement: MeasurementSettings = field(default_factory=MeasurementSettings)
+    stability: StabilitySettings = field(default_factory=StabilitySettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     model_options: ModelOptions = field(default_factory=ModelOptions)
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -189,6 +211,7 @@ class RunSpec:
     evaluation: EvaluationSettings
     measurement: MeasurementSettings
     model_options: ModelOptions
+    stability: StabilitySettings = field(default_factory=StabilitySettings)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
