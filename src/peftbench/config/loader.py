@@ -89,7 +89,7 @@ def check_names(suite: Suite) -> None:
 
     for model in suite.models:
         resolve(model)
-    for dataset in suite.datasets:
+    for dataset in (*suite.datasets, *(suite.stability.tasks or ())):
         DATASETS.get(dataset)
     for name in suite.methods:
         METHODS.get(name)
@@ -141,6 +141,7 @@ def expand(suite: Suite) -> list[RunSpec]:
                 evaluation=suite.evaluation,
                 measurement=suite.measurement,
                 model_options=suite.model_options,
+                stability=suite.stability.for_dataset(dataset, suite.datasets),
             )
         )
     return runs

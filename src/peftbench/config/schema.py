@@ -112,19 +112,48 @@ class MeasurementSettings(Checked):
 
 
 @dataclass(frozen=True)
+class StabilitySettings(Checked):
+    """What fine-tuning costs the model's general abilities (docs/measurements.md, Stability).
+
+    `text_tokens`: tokens of the fixed general-text sample scored for drift (0: no drift).
+    `tasks`: general tasks for retention; None: the suite's other datasets (resolved per run);
+    an empty list: none. `max_examples`: items per general task, the first of its eval split
+    (0: no retention).
+    """
+
+    KEY: ClassVar[str] = "stability"
+
+    text_tokens: Annotated[int, Range(0, MAX_TOKENS)] = 2048
+    tasks: tuple[str, ...] | None = None
+    max_examples: Annotated[int, Range(0, 100_000)] = 100
+
+    def for_dataset(self, dataset: str, suite_datasets: tuple[str, ...]) -> StabilitySettings:
+        """The settings of one run: `tasks` resolved, never the task being trained."""
+        names = suite_datasets if self.tasks is None else self.tasks
+        tasks = tuple(d for d in names if d != dataset) if self.max_examples > 0 else ()
+        return StabilitySettings(self.text_tokens, tasks, self.max_examples)
+
+
+@dataclass(frozen=True)
 class PscpSeedSettings(Checked):
-    """Seed form: S * exp(-a P/Pmax - b L/Lmax - g M/Mmax). Weights are non-negative."""
+    """Seed form: S * exp(-a P/Pmax - b L/Lmax - g M/Mmax - r R/Rmax). Weights are non-negative.
+
+    R: forgetting, points lost on general tasks (docs/measurements.md); r = 0 by default so
+    published PSCP values stay comparable.
+    """
 
     KEY: ClassVar[str] = "scoring.pscp"
 
     a: NonNegative = 1.0
     b: NonNegative = 1.0
     g: NonNegative = 1.0
+    r: NonNegative = 0.0
 
 
 @dataclass(frozen=True)
 class PscpPaperSettings(Checked):
-    """Paper form: S * (1+P/cp)^-bp * (1+F/cf)^-bf * (1+M/cm)^-bm (F in TFLOPs, M in GB).
+    """Paper form: S * (1+P/cp)^-bp * (1+F/cf)^-bf * (1+M/cm)^-bm * (1+R/cr)^-br (F in TFLOPs,
+    M in GB, R forgetting in points; br = 0 by default, so the paper's values are unchanged).
     The scales c* divide, so they are positive; the exponents b* are non-negative."""
 
     KEY: ClassVar[str] = "scoring.pscp_paper"
@@ -135,6 +164,8 @@ class PscpPaperSettings(Checked):
     bp: NonNegative = 2.0
     bf: NonNegative = 2.0
     bm: NonNegative = 2.0
+    cr: Positive = 10.0
+    br: NonNegative = 0.0
 
 
 @dataclass(frozen=True)
@@ -204,6 +235,7 @@ class Suite(Checked):
     training: TrainingSettings = field(default_factory=TrainingSettings)
     evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
     measurement: MeasurementSettings = field(default_factory=MeasurementSettings)
+    stability: StabilitySettings = field(default_factory=StabilitySettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     model_options: ModelOptions = field(default_factory=ModelOptions)
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -243,6 +275,7 @@ class RunSpec:
     evaluation: EvaluationSettings
     measurement: MeasurementSettings
     model_options: ModelOptions
+    stability: StabilitySettings = field(default_factory=StabilitySettings)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
