@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,40 +121,41 @@ def _params(n: int) -> str:
     return str(n)
 
 
-def render(board: dict[str, Any]) -> str:
-    """Fixed-width text table (also valid Markdown)."""
-    ds = board["datasets"]
-    head = [
-        "model",
-        "method",
-        *ds,
-        "avg",
-        "params",
-        "params %",
-        "ms/tok",
-        "slowdown %",
-        "train MiB",
-        "pscp",
-        "pscp_paper",
+Column = tuple[str, Callable[[dict[str, Any]], str]]
+
+
+def _num(x: float | None, spec: str) -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def columns(board: dict[str, Any]) -> list[Column]:
+    """The text leaderboard's columns in order: (header, a row's cell). Add a column here."""
+    per_task: list[Column] = [
+        (d, lambda r, d=d: _num(r["scores"][d], ".1f")) for d in board["datasets"]
     ]
-    lines = [head]
-    for r in board["rows"]:
-        cells = [r["model"], r["method"]]
-        cells += [f"{r['scores'][d]:.1f}" if r["scores"][d] is not None else "-" for d in ds]
-        cells += [
-            f"{r['score']:.1f}",
-            _params(r["trainable_params"]),
-            f"{r['trainable_pct']:.3f}",
-            f"{r['latency_ms_per_token']:.1f}",
-            f"{r['slowdown_pct']:+.1f}",
-            f"{r['peak_train_mem_mb']:.0f}",
-            f"{r['pscp']:.2f}",
-            f"{r['pscp_paper']:.2f}",
-        ]
-        lines.append(cells)
-    widths = [max(len(str(row[i])) for row in lines) for i in range(len(head))]
+    return [
+        ("model", lambda r: r["model"]),
+        ("method", lambda r: r["method"]),
+        *per_task,
+        ("avg", lambda r: f"{r['score']:.1f}"),
+        ("params", lambda r: _params(r["trainable_params"])),
+        ("params %", lambda r: f"{r['trainable_pct']:.3f}"),
+        ("ms/tok", lambda r: f"{r['latency_ms_per_token']:.1f}"),
+        ("slowdown %", lambda r: f"{r['slowdown_pct']:+.1f}"),
+        ("train MiB", lambda r: f"{r['peak_train_mem_mb']:.0f}"),
+        ("pscp", lambda r: f"{r['pscp']:.2f}"),
+        ("pscp_paper", lambda r: f"{r['pscp_paper']:.2f}"),
+    ]
+
+
+def render(board: dict[str, Any]) -> str:
+    """Fixed-width text table (also valid Markdown), then what a reader must know about it."""
+    cols = columns(board)
+    lines = [[head for head, _ in cols]]
+    lines += [[cell(r) for _, cell in cols] for r in board["rows"]]
+    widths = [max(len(row[i]) for row in lines) for i in range(len(cols))]
     fmt = [
-        "| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
         for row in lines
     ]
     fmt.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
