@@ -13,6 +13,7 @@ reports/tables.py; per-model figures that need every row go after `add_pscp` in 
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -111,7 +112,32 @@ def _row(model: str, method: str, runs: list[RunRecord], datasets: list[str]) ->
         "peak_train_mem_mb": max(e.peak_train_mem_mb for e in eff),
         "extra_tflops": statistics.fmean(e.extra_tflops or 0.0 for e in eff),
         "invalid_rate": statistics.fmean(r.metrics.invalid_rate for r in runs if r.metrics),
+        **_stability(runs),
     }
+
+
+def _stability(runs: list[RunRecord]) -> dict[str, Any]:
+    """Retention and drift of a row (docs/measurements.md, Stability): means over the runs that
+    measured them. The retention interval of several runs combines theirs as independent normal
+    estimates: half-width = sqrt(sum h_i^2) / k for k runs with half-widths h_i."""
+    measured = [r.stability for r in runs if r.stability is not None]
+    kept = [s.retention for s in measured if s.retention is not None]
+    drifts = [s.drift for s in measured if s.drift is not None]
+    out: dict[str, Any] = {
+        "retention_delta": None,
+        "retention_ci95": None,
+        "ppl_delta_pct": statistics.fmean(d["ppl_delta_pct"] for d in drifts) if drifts else None,
+        "kl_mean": statistics.fmean(d["kl_mean"] for d in drifts) if drifts else None,
+    }
+    if kept:
+        mean = statistics.fmean(float(k["delta"]) for k in kept)
+        if len(kept) == 1:
+            lo, hi = (float(x) for x in kept[0]["ci95"])
+        else:
+            half = math.sqrt(sum(((k["ci95"][1] - k["ci95"][0]) / 2) ** 2 for k in kept))
+            lo, hi = mean - half / len(kept), mean + half / len(kept)
+        out.update(retention_delta=mean, retention_ci95=[lo, hi])
+    return out
 
 
 def _params(n: int) -> str:
@@ -145,7 +171,16 @@ def columns(board: dict[str, Any]) -> list[Column]:
         ("train MiB", lambda r: f"{r['peak_train_mem_mb']:.0f}"),
         ("pscp", lambda r: f"{r['pscp']:.2f}"),
         ("pscp_paper", lambda r: f"{r['pscp_paper']:.2f}"),
+        ("Δ general [95% CI]", _retention_cell),
+        ("Δ ppl %", lambda r: _num(r.get("ppl_delta_pct"), "+.1f")),
     ]
+
+
+def _retention_cell(row: dict[str, Any]) -> str:
+    delta, ci = row.get("retention_delta"), row.get("retention_ci95")
+    if delta is None:
+        return "-"
+    return f"{delta:+.1f}" + (f" [{ci[0]:+.1f}, {ci[1]:+.1f}]" if ci else "")
 
 
 def render(board: dict[str, Any]) -> str:

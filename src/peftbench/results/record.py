@@ -386,7 +386,59 @@ class Provenance:
         return cls(dict(data))
 
 
-Part = RunConfig | Metrics | Efficiency | Provenance  # what RunWriter.record writes
+@dataclass(frozen=True)
+class Stability:
+    """stability.json (optional; records before it have none): what fine-tuning cost the
+    model's general abilities (docs/measurements.md, Stability). `drift` and `retention` are
+    the blocks `stability/measure.py` writes, or None when the suite turned them off."""
+
+    FILE: ClassVar[str] = "stability.json"
+
+    drift: dict[str, Any] | None = None
+    retention: dict[str, Any] | None = None
+
+    @property
+    def retention_delta(self) -> float | None:
+        return None if self.retention is None else float(self.retention["delta"])
+
+    @property
+    def retention_ci95(self) -> tuple[float, float] | None:
+        if self.retention is None:
+            return None
+        lo, hi = self.retention["ci95"]
+        return float(lo), float(hi)
+
+    @property
+    def ppl_delta_pct(self) -> float | None:
+        return None if self.drift is None else float(self.drift["ppl_delta_pct"])
+
+    @property
+    def kl_mean(self) -> float | None:
+        return None if self.drift is None else float(self.drift["kl_mean"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"drift": self.drift, "retention": self.retention}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Stability:
+        f = cls.FILE
+        drift, retention = data.get("drift"), data.get("retention")
+        if drift is not None:
+            if not isinstance(drift, dict):
+                raise RecordDamage(f, f"'drift' should be an object, found {drift!r}")
+            for key in ("ppl_base", "ppl", "ppl_delta_pct", "kl_mean"):
+                _number(drift, key, f)
+        if retention is not None:
+            if not isinstance(retention, dict):
+                raise RecordDamage(f, f"'retention' should be an object, found {retention!r}")
+            _number(retention, "delta", f)
+            ci = retention.get("ci95")
+            if not isinstance(ci, list) or len(ci) != 2:
+                raise RecordDamage(f, f"'retention.ci95' should be [low, high], found {ci!r}")
+        return cls(drift=drift, retention=retention)
+
+
+Part = RunConfig | Metrics | Efficiency | Provenance | Stability  # what RunWriter.record writes
 
 
 # ---- one record --------------------------------------------------------------------------------
@@ -404,6 +456,7 @@ class RunRecord:
     metrics: Metrics | None = None
     efficiency: Efficiency | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    stability: Stability | None = None  # None: not measured (or a record older than it)
     damage: Damage | None = None
 
     @property
@@ -503,6 +556,8 @@ def read_run(folder: Path) -> RunRecord:
                 ("provenance", Provenance),
             ):
                 parts[key] = cls.from_json(_upgrade(key, read_object(folder / cls.FILE), version))
+            if (folder / Stability.FILE).exists():
+                parts["stability"] = Stability.from_json(read_object(folder / Stability.FILE))
         elif (folder / Provenance.FILE).exists():
             parts["provenance"] = Provenance.from_json(read_object(folder / Provenance.FILE))
     except RecordDamage as exc:

@@ -1,0 +1,104 @@
+"""Retention and drift reach the one leaderboard: per-row means, the combined interval, the
+text columns, the record part read back from disk, and forgetting entering PSCP when weighted."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from peftbench.config.schema import PscpSeedSettings, ScoringSettings
+from peftbench.reports import leaderboard
+from peftbench.results.record import (
+    Efficiency,
+    Metrics,
+    RunConfig,
+    RunRecord,
+    Stability,
+    Status,
+    read_run,
+)
+
+
+def _stability(delta: float, half: float, ppl_pct: float) -> Stability:
+    return Stability(
+        drift={
+            "ppl_base": 10.0,
+            "ppl": 10.0 * (1 + ppl_pct / 100),
+            "ppl_delta_pct": ppl_pct,
+            "kl_mean": 0.1,
+        },
+        retention={"delta": delta, "ci95": [delta - half, delta + half]},
+    )
+
+
+def _record(method: str, dataset: str, stability: Stability | None) -> RunRecord:
+    run_id = f"tiny__{dataset}__{method}"
+    return RunRecord(
+        run_id,
+        Path(run_id),
+        status=Status(status="ok", run_id=run_id, score=60.0),
+        config=RunConfig(run_id, "tiny", method, dataset, 42),
+        metrics=Metrics(score=60.0, metric="accuracy"),
+        efficiency=Efficiency(
+            trainable_params=100,
+            trainable_pct=1.0,
+            latency_ms_per_token=10.0,
+            slowdown_pct=0.0,
+            peak_train_mem_mb=0.0,
+            extra_tflops=0.0,
+        ),
+        stability=stability,
+    )
+
+
+def test_row_means_and_combined_interval_by_hand() -> None:
+    records = [
+        _record("lora", "a", _stability(-4.0, 3.0, 2.0)),
+        _record("lora", "b", _stability(-2.0, 4.0, 6.0)),
+        _record("frozen", "a", _stability(0.0, 0.0, 0.0)),
+        _record("frozen", "b", None),  # an older record without stability
+    ]
+    board = leaderboard.build(records, ScoringSettings())
+    rows = {r["method"]: r for r in board["rows"]}
+    lora = rows["lora"]
+    assert lora["retention_delta"] == -3.0
+    half = math.sqrt(3.0**2 + 4.0**2) / 2  # 2.5
+    assert lora["retention_ci95"] == pytest.approx([-3.0 - half, -3.0 + half])
+    assert lora["ppl_delta_pct"] == 4.0
+    assert rows["frozen"]["retention_delta"] == 0.0
+    assert rows["frozen"]["retention_ci95"] == [0.0, 0.0]
+    text = leaderboard.render(board)
+    assert "Δ general [95% CI]" in text and "-3.0 [-5.5, -0.5]" in text and "+4.0" in text
+
+
+def test_forgetting_enters_pscp_only_when_weighted() -> None:
+    records = [
+        _record("forgets", "a", _stability(-20.0, 1.0, 0.0)),
+        _record("keeps", "a", _stability(0.0, 1.0, 0.0)),
+    ]
+    plain = {r["method"]: r["pscp"] for r in leaderboard.build(records, ScoringSettings())["rows"]}
+    assert plain["forgets"] == plain["keeps"]
+    weighted = ScoringSettings(pscp=PscpSeedSettings(r=1.0))
+    got = {r["method"]: r["pscp"] for r in leaderboard.build(records, weighted)["rows"]}
+    assert got["forgets"] == pytest.approx(plain["forgets"] * math.exp(-1.0))
+    assert got["keeps"] == pytest.approx(plain["keeps"])
+
+
+def test_stability_part_round_trips_and_damage_is_named(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    rec = _record("lora", "a", _stability(-1.0, 2.0, 3.0))
+    parts = [rec.status, rec.config, rec.metrics, rec.efficiency, rec.stability]
+    for part in parts:
+        assert part is not None
+        (run / part.FILE).write_text(json.dumps(part.to_json()))
+    (run / "provenance.json").write_text("{}")
+    back = read_run(run)
+    assert back.ok and back.stability == rec.stability
+    (run / Stability.FILE).write_text('{"drift": {"ppl": 1}')
+    damaged = read_run(run)
+    assert damaged.state == "damaged" and damaged.damage is not None
+    assert damaged.damage.file == "stability.json"
