@@ -50,8 +50,10 @@ def tiny_llama(vocab_size: int, seed: int = 0) -> Any:
 def _permute(weight: Any, heads: int) -> Any:
     """llama.cpp's rotary layout for q/k rows (transformers undoes it on load)."""
     rows = weight.shape[0]
-    return weight.reshape(heads, 2, rows // heads // 2, *weight.shape[1:]).swapaxes(1, 2).reshape(
-        weight.shape
+    return (
+        weight.reshape(heads, 2, rows // heads // 2, *weight.shape[1:])
+        .swapaxes(1, 2)
+        .reshape(weight.shape)
     )
 
 

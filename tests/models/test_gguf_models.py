@@ -44,9 +44,7 @@ def test_local_gguf_loads_the_model_it_holds(tiny_gguf: tuple[Path, object]) -> 
     assert prov["path"] == str(path.resolve())
 
 
-def test_conversion_is_cached_by_content(
-    tiny_gguf: tuple[Path, object], tmp_path: Path
-) -> None:
+def test_conversion_is_cached_by_content(tiny_gguf: tuple[Path, object], tmp_path: Path) -> None:
     path, _ = tiny_gguf
     folder = resolve(f"gguf:{path}").prepare()  # type: ignore[misc]
     stamp = (folder / "model.safetensors").stat().st_mtime_ns

@@ -26,7 +26,8 @@ def builtin_suites() -> dict[str, Path]:
     return {Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml")}
 
 
-def read_suite_file(name_or_path: str) -> dict[str, Any]:
+def suite_file(name_or_path: str) -> Path:
+    """The YAML file of a built-in suite name or a path."""
     suites = builtin_suites()
     path = suites.get(name_or_path) or Path(name_or_path)
     if not path.is_file():
@@ -34,6 +35,11 @@ def read_suite_file(name_or_path: str) -> dict[str, Any]:
             f"built-in suites: {', '.join(sorted(suites))}; or give a path to a YAML file"
         )
         raise UserError(f"no suite named '{name_or_path}' and no such file", hint)
+    return path
+
+
+def read_suite_file(name_or_path: str) -> dict[str, Any]:
+    path = suite_file(name_or_path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -85,16 +91,24 @@ def load_suite(
     name_or_path: str,
     overrides: list[str] | None = None,
     layers: Sequence[Mapping[str, Any]] = (),
+    tasks: Sequence[Path] = (),
 ) -> Suite:
-    """`layers`: mappings merged over the file before the overrides (e.g. tuned presets)."""
+    """`layers`: mappings merged over the file before the overrides (e.g. tuned presets).
+    `tasks`: folders of declared datasets (`--tasks DIR`), added to the suite's `dataset_defs`;
+    relative data paths in a suite are relative to the suite file."""
+    from peftbench.datasets.declared import check_data, resolve_all
+
     data = read_suite_file(name_or_path)
     for layer in layers:
         data = deep_merge(data, dict(layer))
     for text in overrides or []:
         data = deep_merge(data, parse_override(text))
+    path = suite_file(name_or_path)
+    data["dataset_defs"] = resolve_all(data.get("dataset_defs"), path.parent, tasks, str(path))
     suite = build(Suite, data)
     check_plain_name("name", suite.name)
     check_names(suite)
+    check_data(suite.dataset_defs)
     return suite
 
 
@@ -102,9 +116,11 @@ def check_names(suite: Suite) -> None:
     """Every model, method and dataset must exist, and method_params keys must be known."""
     from peftbench.backends import BACKENDS
     from peftbench.datasets import DATASETS
+    from peftbench.datasets.declared import register_all
     from peftbench.methods import METHODS
     from peftbench.models.hub import resolve
 
+    register_all(suite.dataset_defs)
     for kind, names in (
         ("models", suite.models),
         ("methods", suite.methods),
@@ -134,8 +150,10 @@ def check_names(suite: Suite) -> None:
 
 def expand(suite: Suite) -> list[RunSpec]:
     """The grid in a stable order: model, dataset, method, seed."""
+    from peftbench.datasets.declared import register_all
     from peftbench.methods import METHODS
 
+    register_all(suite.dataset_defs)  # a saved suite read back (reports) declares them here
     runs = []
     for model, dataset, method, seed in itertools.product(
         suite.models, suite.datasets, suite.methods, suite.seeds
@@ -152,6 +170,7 @@ def expand(suite: Suite) -> list[RunSpec]:
                 evaluation=suite.evaluation,
                 measurement=suite.measurement,
                 model_options=suite.model_options,
+                dataset_def=suite.dataset_defs.get(dataset),
             )
         )
     return runs

@@ -166,6 +166,9 @@ class Suite:
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     backend: str = "local"
     resources: ResourceSettings = field(default_factory=ResourceSettings)
+    # Datasets declared in YAML (name -> inline definition or file path; `datasets/declared/`).
+    # `config.loader.load_suite` replaces each entry by its resolved, fingerprinted form.
+    dataset_defs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -181,14 +184,25 @@ class RunSpec:
     evaluation: EvaluationSettings
     measurement: MeasurementSettings
     model_options: ModelOptions
+    # The resolved declaration when `dataset` is declared in YAML (None for registered ones).
+    dataset_def: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.dataset_def is None:  # absent rather than null: registered runs keep their ids
+            del out["dataset_def"]
+        return out
 
     @property
     def run_id(self) -> str:
-        """Readable prefix + hash of the resolved config: stable across machines and sessions."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        """Readable prefix + hash of the resolved config: stable across machines and sessions.
+
+        A declared dataset counts by its fingerprint (definition + data file contents), not by
+        where its files happen to be on this machine."""
+        identity = self.to_dict()
+        if self.dataset_def is not None:
+            identity["dataset_def"] = self.dataset_def["fingerprint"]
+        blob = json.dumps(identity, sort_keys=True, default=str)
         digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
         model = self.model.replace("/", "_").replace(":", "_")
         return f"{model}__{self.dataset}__{self.method}__s{self.seed}__{digest}"
