@@ -52,20 +52,9 @@ def check_metrics(names: Iterable[str], where: str) -> None:
 
 
 def _read_yaml(path: Path, where: str) -> Any:
-    import yaml
+    from peftbench.config.yaml_file import read_yaml
 
-    from peftbench.config.loader import YAML_HINT, yaml_problem
-
-    if not path.is_file():
-        raise UserError(
-            f"'{where}' names the file {path}, which does not exist",
-            "give the path of a YAML file with one dataset definition (relative to the suite "
-            "file), or write the definition inline",
-        )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path} is not valid YAML{yaml_problem(exc)}", YAML_HINT) from None
+    data = read_yaml(path, f"dataset definition file named by '{where}'")
     if not isinstance(data, dict):
         raise UserError(f"{path} must hold one dataset definition (a mapping)")
     return data
