@@ -164,3 +164,12 @@ def test_a_declared_name_cannot_shadow_a_built_in_one(tmp_path: Path) -> None:
     (tmp_path / "sarcasm.yaml").write_text((HERE / "tasks" / "sums.yaml").read_text())
     with pytest.raises(UserError, match="built-in"):
         load_suite("smoke", tasks=[tmp_path])
+
+
+def test_a_run_carries_every_declared_dataset_it_uses() -> None:
+    """A run's worker knows declared datasets only through its RunSpec: its own, and the other
+    datasets it is scored on for retention (stability tasks)."""
+    specs = registered(["stability.max_examples=10"])
+    assert set(specs["mood"].dataset_defs) == {"mood", "sums", "colours"}
+    alone = registered()  # no retention tasks: only its own
+    assert set(alone["mood"].dataset_defs) == {"mood"}

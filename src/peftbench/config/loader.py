@@ -60,7 +60,7 @@ def parse_override(text: str) -> dict[str, Any]:
     key, raw = text.split("=", 1)
     try:
         value = loads(raw) if raw else ""
-    except yaml.YAMLError:  # not YAML: keep the text as it was typed
+    except (yaml.YAMLError, TypeError):  # not YAML (TypeError: unhashable key): keep the text
         value = raw
     out: dict[str, Any] = {}
     node = out
@@ -149,6 +149,8 @@ def expand(suite: Suite) -> list[RunSpec]:
         suite.models, suite.datasets, suite.methods, suite.seeds
     ):
         params = METHODS.get(method).params(suite.method_params.get(method))
+        stability = suite.stability.for_dataset(dataset, suite.datasets)
+        used = (dataset, *(stability.tasks or ()))
         runs.append(
             RunSpec(
                 model=model,
@@ -160,8 +162,8 @@ def expand(suite: Suite) -> list[RunSpec]:
                 evaluation=suite.evaluation,
                 measurement=suite.measurement,
                 model_options=suite.model_options,
-                dataset_def=suite.dataset_defs.get(dataset),
-                stability=suite.stability.for_dataset(dataset, suite.datasets),
+                stability=stability,
+                dataset_defs={d: suite.dataset_defs[d] for d in used if d in suite.dataset_defs},
             )
         )
     return runs

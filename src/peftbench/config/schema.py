@@ -279,13 +279,14 @@ class RunSpec:
     measurement: MeasurementSettings
     model_options: ModelOptions
     stability: StabilitySettings = field(default_factory=StabilitySettings)
-    # The resolved declaration when `dataset` is declared in YAML (None for registered ones).
-    dataset_def: dict[str, Any] | None = None
+    # The resolved declarations of the datasets this run uses (its own and its stability tasks)
+    # that are declared in YAML, by name; empty when all are registered ones.
+    dataset_defs: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        if self.dataset_def is None:  # absent rather than null: registered runs keep their ids
-            del out["dataset_def"]
+        if not self.dataset_defs:  # absent rather than empty: registered runs keep their ids
+            del out["dataset_defs"]
         return out
 
     @property
@@ -295,8 +296,8 @@ class RunSpec:
         A declared dataset counts by its fingerprint (definition + data file contents), not by
         where its files happen to be on this machine."""
         identity = self.to_dict()
-        if self.dataset_def is not None:
-            identity["dataset_def"] = self.dataset_def["fingerprint"]
+        if self.dataset_defs:
+            identity["dataset_defs"] = {k: v["fingerprint"] for k, v in self.dataset_defs.items()}
         blob = json.dumps(identity, sort_keys=True, default=str)
         digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
         model = self.model.replace("/", "_").replace(":", "_")

@@ -17,11 +17,10 @@ __all__ = ["check_data", "dataset_of", "register_all", "resolve_all"]
 
 
 def dataset_of(spec: Any) -> Any:
-    """The dataset of a run (`RunSpec`), registering its declaration first when it has one: a
-    run's worker process knows declared datasets only through the run it is given."""
+    """The dataset of a run (`RunSpec`), after registering every declared dataset the run uses
+    (its own and its stability tasks): a run's worker process knows declared datasets only
+    through the run it is given."""
     from peftbench.datasets.base import DATASETS
 
-    entry = getattr(spec, "dataset_def", None)
-    if entry:
-        register_all({spec.dataset: entry})
+    register_all(getattr(spec, "dataset_defs", None) or {})
     return DATASETS.get(spec.dataset)
