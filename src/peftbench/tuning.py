@@ -31,7 +31,7 @@ from peftbench.datasets import DATASETS, Example, LoadContext
 from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
 from peftbench.presets import write_presets
-from peftbench.results.store import write_json
+from peftbench.results.atomic import write_json
 
 SPLIT_SEED = 20251127
 
