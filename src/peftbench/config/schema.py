@@ -31,6 +31,23 @@ class TrainingSettings:
     precision: str = "auto"  # auto: bf16 on a CUDA GPU that supports it, else fp32
     max_train_examples: int | None = None
     logging_steps: int = 1
+    # The original's protocol (PEFT-Bench): hold out this share of the train split (never eval)
+    # and measure its loss every 5 % of the steps; select_best restores the best checkpoint.
+    val_fraction: float = 0.0
+    select_best: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.val_fraction, float) and not 0 <= self.val_fraction < 1:
+            raise UserError(
+                f"'training.val_fraction' is {self.val_fraction}, but must be in [0, 1)",
+                "e.g. training.val_fraction=0.1 (the paper's 10 %), or 0 to hold nothing out",
+            )
+        if self.select_best is True and not self.val_fraction:
+            raise UserError(
+                "'training.select_best' is true, but 'training.val_fraction' is 0: there is no "
+                "held-out loss to select a checkpoint by",
+                "also set training.val_fraction, e.g. 0.1",
+            )
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,21 @@ class EvaluationSettings:
     batch_size: int = 16
     max_eval_examples: int | None = None
     max_new_tokens: int | None = None  # None: the dataset's own
+    # Learning curve: every `curve_every` steps (0: off) score `curve_examples` held-out items of
+    # the train split (never eval) and measure their loss.
+    curve_every: int = 0
+    curve_examples: int = 32
+
+    def __post_init__(self) -> None:
+        for key, value, low in (
+            ("curve_every", self.curve_every, 0),
+            ("curve_examples", self.curve_examples, 1),
+        ):
+            if isinstance(value, int) and value < low:
+                raise UserError(
+                    f"'evaluation.{key}' is {value}, but must be at least {low}",
+                    f"set evaluation.{key} to {low} or more",
+                )
 
 
 @dataclass(frozen=True)
