@@ -120,3 +120,28 @@ def held_out_loss(model: Any, features: Sequence[dict[str, list[int]]], pad_id: 
             count += int((labels != IGNORE_INDEX).sum())
     model.train(was_training)
     return total / max(1, count)
+
+
+def curve_summary(
+    points: Sequence[dict[str, float]], higher_is_better: bool, dev_examples: int
+) -> dict[str, Any]:
+    """Best and final dev score of a learning curve, and whether training overshot.
+
+    Overshoot: the final score is worse than the best by more than one dev item's worth
+    (100 / dev_examples points, the smallest change the slice can show) and more than 2 points,
+    so a one-item wobble on a small slice is not called overshoot.
+    """
+    if not points:
+        return {"points": [], "best_step": None, "best_dev_score": None, "final_dev_score": None,
+                "overshoot": None}  # fmt: skip
+    sign = 1.0 if higher_is_better else -1.0
+    best = max(points, key=lambda p: (sign * p["dev_score"], -p["step"]))  # earliest of ties
+    final = points[-1]
+    margin = max(2.0, 100.0 / max(1, dev_examples))
+    return {
+        "points": list(points),
+        "best_step": best["step"],
+        "best_dev_score": best["dev_score"],
+        "final_dev_score": final["dev_score"],
+        "overshoot": sign * (best["dev_score"] - final["dev_score"]) > margin,
+    }
