@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peftbench.config.schema import RunSpec
-from peftbench.datasets import DATASETS, Example, LoadContext
+from peftbench.datasets import Example, LoadContext
+from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
+from peftbench.results.record import Efficiency, Metrics, Provenance, RunConfig, Status
 from peftbench.results.store import ResultsStore
 from peftbench.training.holdout import TrainSplit, split_train
 
@@ -56,7 +58,7 @@ class CellData:
 
 def load_data(spec: RunSpec, ctx: LoadContext) -> CellData:
     """The cell's examples; held-out items (validation, learning-curve dev) come from train."""
-    dataset = DATASETS.get(spec.dataset)
+    dataset = dataset_of(spec)
     train_split, eval_split = dataset.splits
     train_cap = _cap(spec.training.max_train_examples, dataset.max_train_examples)
     eval_cap = _cap(spec.evaluation.max_eval_examples, dataset.max_eval_examples)
@@ -157,7 +159,7 @@ def execute(
     from peftbench.models.hub import resolve
 
     hooks, clock = hooks or CellHooks(), clock or Clock()
-    dataset, method = DATASETS.get(spec.dataset), METHODS.get(spec.method)
+    dataset, method = dataset_of(spec), METHODS.get(spec.method)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     measure = measure_into is not None
     if measure:
@@ -218,7 +220,7 @@ def _train(run: CellRun, data: CellData, progress: bool, hooks: CellHooks) -> Tr
     from peftbench.training.trainer import Probe, train
 
     spec, tok = run.spec, run.loaded.tokenizer
-    dataset = DATASETS.get(spec.dataset)
+    dataset = dataset_of(spec)
 
     def features(examples: list[Example]) -> list[dict[str, list[int]]]:
         return train_features(tok, dataset, examples, spec.training.max_length)
@@ -247,7 +249,7 @@ def _curve_probe(run: CellRun, dev: list[Example]) -> Callable[[int], None]:
     from peftbench.training.holdout import held_out_loss
 
     spec, tok = run.spec, run.loaded.tokenizer
-    dataset = DATASETS.get(spec.dataset)
+    dataset = dataset_of(spec)
     feats = train_features(tok, dataset, dev, spec.training.max_length)
 
     def point(step: int) -> None:
@@ -279,11 +281,13 @@ def _measure_adapted(run: CellRun, folder: Path) -> None:
     )
 
 
-def run_cell(spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool = True) -> dict:
-    """Run one cell and commit its record (ok or failed). Returns the status written."""
+def run_cell(
+    spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool = True
+) -> dict[str, Any]:
+    """Run one cell and commit its record (ok or failed). Returns status.json as written."""
     quiet_libraries()
     writer = store.writer(spec.run_id)
-    writer.json("config.json", {"run_id": spec.run_id, **spec.to_dict()})
+    writer.record(RunConfig.of(spec))
     clock = Clock()
     started = time.time()
     try:
@@ -294,29 +298,18 @@ def run_cell(spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: boo
         )
         status = _write_record(run, data, writer)
     except Exception as exc:  # recorded, and the grid goes on
-        status = {
-            "status": "failed",
-            "error": f"{type(exc).__name__}: {exc}",
-            "traceback": traceback.format_exc(),
-        }
-    status.update(
-        {
-            "run_id": spec.run_id,
-            "started": started,
-            "wall_seconds": time.time() - started,
-            "phase_seconds": clock.phases,
-        }
-    )
+        status = Status.failed(spec.run_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    status = status.finished(started, time.time() - started, clock.phases)
     writer.commit(status)
-    return status
+    return status.to_json()
 
 
-def _write_record(run: CellRun, data: CellData, writer: Any) -> dict:
-    """The run's files from what the cell produced (moves to the typed record module)."""
+def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:
+    """The run's files from what the cell produced, as the typed record's parts."""
     from peftbench.efficiency.figures import device_label, figures
     from peftbench.results.provenance import environment
 
-    spec, method, dataset = run.spec, run.method, DATASETS.get(run.spec.dataset)
+    spec, method, dataset = run.spec, run.method, dataset_of(run.spec)
     ev = run.evaluation
     assert ev is not None and run.adapter is not None and run.adapted is not None
     train_info: dict[str, Any] = {"trained": method.trains}
@@ -347,38 +340,40 @@ def _write_record(run: CellRun, data: CellData, writer: Any) -> dict:
     # every number with its unit and device (docs/measurements.md defines each)
     efficiency["figures"] = figures(efficiency, efficiency["device_name"])
     efficiency["units"] = {k: f["unit"] for k, f in efficiency["figures"].items()}
-    metrics = {
-        "score": ev.score,
-        "metric": dataset.metric,
-        **ev.metrics,
-        "invalid_rate": ev.invalid_rate,
-        "eval_examples": len(data.evals),
-        "eval_seconds": ev.seconds,
-        "generated_tokens": ev.generated_tokens,
-    }
-    writer.json("metrics.json", metrics)
-    writer.json("efficiency.json", efficiency)
-    writer.json(
-        "provenance.json",
-        {
-            **environment(),
-            "model": run.loaded.provenance,
-            "dataset": {
-                "name": dataset.name,
-                "version": dataset.version,
-                "source": dataset.source,
-                "train_examples": len(data.train),
-                "eval_examples": len(data.evals),
-                "train_fingerprint": fingerprint(data.train),
-                "eval_fingerprint": fingerprint(data.evals),
-            },
-            "method": {
-                "name": method.name,
-                "provider": method.provider,
-                "preset_source": method.source,
-                "notes": getattr(run.model, "peftbench_notes", None),
-            },
-            "seed": spec.seed,
-        },
+    writer.record(
+        Metrics(
+            score=ev.score,
+            metric=dataset.metric,
+            values=dict(ev.metrics),
+            invalid_rate=ev.invalid_rate,
+            eval_examples=len(data.evals),
+            eval_seconds=ev.seconds,
+            generated_tokens=ev.generated_tokens,
+        )
     )
-    return {"status": "ok", "score": ev.score}
+    writer.record(Efficiency.from_json(efficiency))  # checked like every reader checks it
+    writer.record(
+        Provenance(
+            {
+                **environment(),
+                "model": run.loaded.provenance,
+                "dataset": {
+                    "name": dataset.name,
+                    "version": dataset.version,
+                    "source": dataset.source,
+                    "train_examples": len(data.train),
+                    "eval_examples": len(data.evals),
+                    "train_fingerprint": fingerprint(data.train),
+                    "eval_fingerprint": fingerprint(data.evals),
+                },
+                "method": {
+                    "name": method.name,
+                    "provider": method.provider,
+                    "preset_source": method.source,
+                    "notes": getattr(run.model, "peftbench_notes", None),
+                },
+                "seed": spec.seed,
+            }
+        )
+    )
+    return Status(status="ok", run_id=spec.run_id, score=ev.score)
