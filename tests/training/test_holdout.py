@@ -1,0 +1,137 @@
+"""Held-out parts of the train split: the paper's validation protocol and the learning curve.
+
+Outcomes: held-out items never come from the eval split and never overlap what the run trains
+on; with `select_best` the model ends holding exactly the checkpoint with the lowest held-out
+loss; the learning curve has one point per `curve_every` steps (and the final step).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from peftbench.config.schema import (
+    EvaluationSettings,
+    MeasurementSettings,
+    ModelOptions,
+    RunSpec,
+    TrainingSettings,
+)
+from peftbench.datasets import DATASETS, LoadContext
+from peftbench.errors import UserError
+from peftbench.methods import METHODS, Method
+from peftbench.models.tiny import build_tiny
+from peftbench.pipeline import execute, load_data
+from peftbench.training.data import train_features
+from peftbench.training.holdout import (
+    checkpoint_steps,
+    curve_summary,
+    every_fraction,
+    held_out_loss,
+    split_train,
+)
+from peftbench.training.trainer import train
+
+LR = {"learning_rate": 0.01}
+ROWS = list(range(100))  # stand-ins for examples: the split only moves them around
+
+
+def test_validation_comes_from_the_training_pool_and_leaves_it() -> None:
+    split = split_train(ROWS, 40, 0.1, 0)
+    assert len(split.validation) == 4 and len(split.fit) == 36
+    assert set(split.fit) | set(split.validation) == set(range(40))
+    assert not set(split.fit) & set(split.validation)
+    assert split.fit == sorted(split.fit)  # the rest keeps its order
+    assert split_train(ROWS, 40, 0.1, 0) == split  # the same items every time
+
+
+def test_curve_slice_comes_from_beyond_the_cap_so_training_data_is_unchanged() -> None:
+    split = split_train(ROWS, 40, 0.0, 8)
+    assert split.fit == ROWS[:40] and not split.validation
+    assert len(split.dev) == 8 and min(split.dev) >= 40
+
+
+def test_curve_slice_is_the_head_of_the_validation_items_when_there_are_some() -> None:
+    split = split_train(ROWS, None, 0.2, 8)
+    assert split.dev == split.validation[:8] and not set(split.dev) & set(split.fit)
+
+
+def test_curve_slice_without_spare_rows_leaves_the_pool() -> None:
+    split = split_train(ROWS[:20], None, 0.0, 5)
+    assert len(split.fit) == 15 and not set(split.dev) & set(split.fit)
+    with pytest.raises(UserError, match="curve"):
+        split_train(ROWS[:5], None, 0.0, 5)
+    with pytest.raises(UserError, match="val_fraction"):
+        split_train(ROWS[:1], None, 0.5, 0)
+
+
+def test_checkpoints_every_five_percent_and_at_the_end() -> None:
+    assert every_fraction(100) == 5 and checkpoint_steps(100, 5) == list(range(5, 101, 5))
+    assert every_fraction(7) == 1 and checkpoint_steps(7, 1) == list(range(1, 8))
+    assert checkpoint_steps(10, 4) == [4, 8, 10]  # the final model is always a point
+
+
+def test_curve_summary_flags_overshoot_only_beyond_one_item_and_two_points() -> None:
+    pts = [{"step": s, "dev_score": v, "dev_loss": 0.0} for s, v in [(2, 50), (4, 75), (6, 60)]]
+    summary = curve_summary(pts, True, 16)  # one item: 6.25 points
+    assert (summary["best_step"], summary["best_dev_score"]) == (4, 75)
+    assert summary["final_dev_score"] == 60 and summary["overshoot"] is True
+    assert curve_summary(pts, True, 4)["overshoot"] is False  # 15 < one item (25 points)
+    assert curve_summary(pts, False, 16)["best_step"] == 2  # lower is better: 50 is best
+    assert curve_summary([], True, 16)["overshoot"] is None
+
+
+def test_select_best_restores_the_checkpoint_with_the_lowest_held_out_loss(tmp_path) -> None:
+    loaded = build_tiny("llama")
+    spec, method = DATASETS.get("toy-addition"), METHODS.get("lora")
+    rows = spec.load("train", LoadContext(tmp_path))
+    split = split_train(rows[:48], None, 0.25, 0)
+    feats = train_features(loaded.tokenizer, spec, split.fit, 64)
+    val = train_features(loaded.tokenizer, spec, split.validation, 64)
+    model = method.build(loaded.model, loaded, Method.build_params(method.preset))
+    # a constant rate too high for the end of training: the held-out loss falls, then rises
+    # (best at step 18 of 20 here), so the best checkpoint is not the last
+    params = {**method.preset, "learning_rate": 0.03}
+    settings = TrainingSettings(
+        max_steps=20,
+        batch_size=8,
+        lr_scheduler="constant",
+        warmup_ratio=0.0,
+        val_fraction=0.25,
+        select_best=True,
+    )
+    result = train(model, method, params, feats, 0, settings, 0, False, validation=val)
+    assert [c["step"] for c in result.checkpoints] == list(range(1, 21))  # every 5 % of 20
+    best = min(result.checkpoints, key=lambda c: c["val_loss"])
+    assert result.selected_step == best["step"] < 20
+    assert held_out_loss(model, val, 0) == pytest.approx(best["val_loss"], rel=1e-5)
+
+
+def _curve_spec(every: int, steps: int) -> RunSpec:
+    return RunSpec(
+        "tiny-llama", "lora", "toy-addition", 0, METHODS.get("lora").params(LR),
+        TrainingSettings(max_steps=steps, batch_size=8, max_length=64, max_train_examples=32),
+        EvaluationSettings(max_eval_examples=8, curve_every=every, curve_examples=8),
+        MeasurementSettings(), ModelOptions(),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("every", "steps", "points"), [(2, 6, [2, 4, 6]), (4, 6, [4, 6])])
+def test_learning_curve_has_the_configured_points_on_items_disjoint_from_eval(
+    tmp_path, every: int, steps: int, points: list[int]
+) -> None:
+    spec = _curve_spec(every, steps)
+    data = load_data(spec, LoadContext(tmp_path))
+    dev, evals = data.split.dev, data.evals
+    assert len(dev) == 8 and not {e.id for e in dev} & {e.id for e in evals}
+    assert all(e.id.startswith("train-") for e in dev)  # from the train split (toy prompts
+    # repeat across the splits of toy-addition, so ids, not texts, tell the items apart)
+    assert not {e.id for e in dev} & {e.id for e in data.train}
+    off = load_data(
+        dataclasses.replace(spec, evaluation=EvaluationSettings()), LoadContext(tmp_path)
+    )
+    assert off.train == data.train  # turning the curve on does not change what the run trains on
+    run = execute(spec, data)
+    assert [p["step"] for p in run.curve] == points
+    assert all(0 <= p["dev_score"] <= 100 and p["dev_loss"] > 0 for p in run.curve)
