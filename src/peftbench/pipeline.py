@@ -19,11 +19,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peftbench.config.schema import RunSpec
-from peftbench.datasets import Example, LoadContext
+from peftbench.datasets import DATASETS, Example, LoadContext
 from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
-from peftbench.results.record import Efficiency, Metrics, Provenance, RunConfig, Status
+from peftbench.results.record import (
+    Efficiency,
+    Metrics,
+    Provenance,
+    RunConfig,
+    Stability,
+    Status,
+)
 from peftbench.results.store import ResultsStore
+from peftbench.stability.measure import GeneralTask
 from peftbench.training.holdout import TrainSplit, split_train
 
 if TYPE_CHECKING:
@@ -50,6 +58,7 @@ class CellData:
 
     split: TrainSplit
     evals: list[Example]
+    general: list[GeneralTask] = field(default_factory=list)  # stability's general tasks
 
     @property
     def train(self) -> list[Example]:
@@ -71,7 +80,19 @@ def load_data(spec: RunSpec, ctx: LoadContext) -> CellData:
                 "check the data files or the max_*_examples caps",
             )
     curve = spec.evaluation.curve_examples if spec.evaluation.curve_every > 0 else 0
-    return CellData(split_train(rows, train_cap, spec.training.val_fraction, curve), evals)
+    split = split_train(rows, train_cap, spec.training.val_fraction, curve)
+    return CellData(split, evals, general_tasks(spec, ctx))
+
+
+def general_tasks(spec: RunSpec, ctx: LoadContext) -> list[GeneralTask]:
+    """Stability's general tasks: the first `max_examples` items of each one's eval split."""
+    out = []
+    for name in spec.stability.tasks or ():
+        task = DATASETS.get(name)
+        items = task.load(task.splits[1], ctx)[: spec.stability.max_examples]
+        if items:
+            out.append(GeneralTask(task, items))
+    return out
 
 
 def load_examples(spec: RunSpec, ctx: LoadContext) -> tuple[list[Example], list[Example]]:
@@ -133,6 +154,7 @@ class CellRun:
     training: TrainResult | None = None
     evaluation: EvalResult | None = None
     curve: list[dict[str, float]] = field(default_factory=list)  # dev points, in step order
+    stability: dict[str, Any] | None = None  # drift and retention (measure_into given)
     base: dict[str, Any] | None = None  # base-model measurements (measure_into given)
     adapter: dict[str, Any] | None = None  # stored adapter sizes
     adapted: dict[str, Any] | None = None  # adapted-model measurements
@@ -147,10 +169,12 @@ def execute(
     measure_into: Path | None = None,
     hooks: CellHooks | None = None,
     clock: Clock | None = None,
+    base_answers: Path | None = None,
 ) -> CellRun:
     """Build `spec`'s method on its model, train it on `data.train`, evaluate on `data.evals`
     (skipped when empty) and, with `measure_into` (the adapter folder), measure base and adapted
-    model (params, latency, FLOPs, memory) as the run record needs them."""
+    model (params, latency, FLOPs, memory, stability) as the run record needs them;
+    `base_answers`: where the base model's general-task answers are cached across runs."""
     import torch
     from transformers import set_seed
 
@@ -211,7 +235,34 @@ def execute(
     if measure_into is not None:
         _measure_adapted(run, measure_into)
         clock.lap("measure")
+        run.stability = _measure_stability(run, data, base_answers)
+        clock.lap("stability")
     return run
+
+
+def _measure_stability(run: CellRun, data: CellData, cache: Path | None) -> dict[str, Any] | None:
+    """Drift on general text and retention on general tasks (docs/measurements.md)."""
+    from peftbench.models.hub import resolve
+    from peftbench.stability.measure import BaseAnswerCache, measure_stability
+
+    spec, settings = run.spec, run.spec.stability
+    if settings.text_tokens == 0 and not data.general:
+        return None
+
+    def fresh_base() -> Any:
+        return resolve(spec.model).load(asdict(spec.model_options)).model.to(run.device)
+
+    options = json.dumps(asdict(spec.model_options), sort_keys=True)
+    return measure_stability(
+        run.model,
+        run.loaded.tokenizer,
+        fresh_base,
+        settings.text_tokens,
+        data.general,
+        spec.evaluation,
+        model_key=f"{spec.model} {options}",
+        cache=BaseAnswerCache(cache),
+    )
 
 
 def _train(run: CellRun, data: CellData, progress: bool, hooks: CellHooks) -> TrainResult:
@@ -294,7 +345,12 @@ def run_cell(
         data = load_data(spec, ctx)
         clock.lap("data")
         run = execute(
-            spec, data, progress=progress, measure_into=writer.path("adapter"), clock=clock
+            spec,
+            data,
+            progress=progress,
+            measure_into=writer.path("adapter"),
+            clock=clock,
+            base_answers=store.root / "base",
         )
         status = _write_record(run, data, writer)
     except Exception as exc:  # recorded, and the grid goes on
@@ -376,4 +432,6 @@ def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:
             }
         )
     )
+    if run.stability is not None:
+        writer.record(Stability(**run.stability))
     return Status(status="ok", run_id=spec.run_id, score=ev.score)
