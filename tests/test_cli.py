@@ -173,3 +173,21 @@ def test_a_failing_run_is_recorded_and_the_grid_goes_on(tmp_path: Path) -> None:
     ok = next((out / "runs").glob("*__frozen__*"))
     assert json.loads((ok / "status.json").read_text())["status"] == "ok"
     assert "FAILED" in proc.stdout
+
+
+def test_every_run_records_stability_and_frozen_has_none_of_it(
+    smoke: tuple[Path, subprocess.CompletedProcess],
+) -> None:
+    out, _ = smoke
+    for run in (out / "runs").iterdir():
+        stab = json.loads((run / "stability.json").read_text())
+        other = "toy-sentiment" if "__toy-addition__" in run.name else "toy-addition"
+        assert list(stab["retention"]["tasks"]) == [other]  # never the task it trained on
+        assert stab["drift"]["tokens"] > 0
+        if "__frozen__" in run.name:
+            assert stab["drift"]["kl_mean"] == 0.0
+            assert stab["drift"]["ppl"] == stab["drift"]["ppl_base"]
+            assert stab["retention"]["delta"] == 0.0
+        elif "__lora__" in run.name:
+            assert stab["drift"]["kl_mean"] > 0.0
+    assert len(list((out / "base").glob("*.json"))) == 2  # one base answer set per general task
