@@ -1,4 +1,5 @@
-"""Run a suite: expand the grid, skip completed cells, execute the rest, write the leaderboard."""
+"""Run a suite: expand the grid, skip completed cells, execute the rest (each claimed first, so
+invocations sharing a results folder split the work: results/claims.py), write the leaderboard."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from peftbench.config.loader import expand
 from peftbench.config.schema import Suite
 from peftbench.datasets import LoadContext
 from peftbench.reports import leaderboard
+from peftbench.results.claims import ClaimedRuns
 from peftbench.results.store import ResultsStore, read_json, write_json, write_text
 
 
@@ -34,7 +36,8 @@ def run_suite(
     if pending:
         ctx = LoadContext(cache_dir=cache_dir(), data_dir=data_dir)
         options = BackendOptions(resources=suite.resources, address=address)
-        BACKENDS[suite.backend](pending, store, ctx, progress, options)
+        claimed = ClaimedRuns(pending, store)  # each run claimed just before it starts
+        BACKENDS[suite.backend](claimed, store, ctx, progress, options)
     return write_leaderboard(store, suite, [r.run_id for r in runs])
 
 
