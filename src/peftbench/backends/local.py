@@ -28,7 +28,14 @@ def _child(spec: Any, store: Any, ctx: Any, progress: bool) -> None:
     run_cell(spec, store, ctx, progress)
 
 
-PRELOAD = ["peftbench.backends._forkserver_lifeline", "torch", "transformers", "peft", "peftbench.pipeline", "peftbench.training.trainer"]
+PRELOAD = [
+    "peftbench.backends._forkserver_lifeline",
+    "torch",
+    "transformers",
+    "peft",
+    "peftbench.pipeline",
+    "peftbench.training.trainer",
+]
 
 
 def _context() -> Any:
