@@ -24,7 +24,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from peftbench.results.store import ResultsStore, _alive, write_json
+from peftbench.results.atomic import write_json
+from peftbench.results.store import ResultsStore, _alive
 
 HEARTBEAT_SECONDS = 5.0
 STALE_SECONDS = 60.0
