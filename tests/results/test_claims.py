@@ -21,8 +21,16 @@ class Spec:
     run_id: str
 
 
+def _store(root: Path) -> ResultsStore:
+    """A store whose records are just a status (complete = status ok): the claims are the unit
+    here, not what makes a full record."""
+    store = ResultsStore(root)
+    store.is_complete = lambda run_id: (store.status(run_id) or {}).get("status") == "ok"  # type: ignore[method-assign]
+    return store
+
+
 def test_one_owner_at_a_time_and_release(tmp_path: Path) -> None:
-    store = ResultsStore(tmp_path)
+    store = _store(tmp_path)
     a, b = Claims(store), Claims(store)
     assert a.try_claim("r1")
     assert not b.try_claim("r1")  # held by a live owner
@@ -34,13 +42,13 @@ def test_one_owner_at_a_time_and_release(tmp_path: Path) -> None:
 
 
 def test_complete_runs_are_never_claimed(tmp_path: Path) -> None:
-    store = ResultsStore(tmp_path)
+    store = _store(tmp_path)
     store.writer("done").commit({"status": "ok"})
     assert not Claims(store).try_claim("done")
 
 
 def test_claim_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
-    store = ResultsStore(tmp_path)
+    store = _store(tmp_path)
     dead = multiprocessing.get_context("fork").Process(target=os._exit, args=(0,))
     dead.start()
     dead.join()
@@ -52,7 +60,7 @@ def test_claim_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
 
 
 def test_silent_heartbeat_is_stale_even_on_another_host(tmp_path: Path) -> None:
-    store = ResultsStore(tmp_path)
+    store = _store(tmp_path)
     path = tmp_path / ".claims" / "r.json"
     path.parent.mkdir()
     path.write_text(json.dumps({"host": "elsewhere", "pid": 1, "token": "x"}))
@@ -64,7 +72,7 @@ def test_silent_heartbeat_is_stale_even_on_another_host(tmp_path: Path) -> None:
 
 def test_heartbeat_keeps_a_claim_fresh(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(claims_mod, "HEARTBEAT_SECONDS", 0.05)
-    store = ResultsStore(tmp_path)
+    store = _store(tmp_path)
     mine = Claims(store)
     assert mine.try_claim("r")
     old = time.time() - 1000
@@ -87,7 +95,7 @@ def _take(store: ResultsStore, worker: int) -> list[tuple[int, str]]:
 def test_concurrent_iterations_hand_out_each_run_once(tmp_path: Path) -> None:
     """Three claimants (threads here: each has its own token, so they exclude one another as
     processes do; two real processes: tests/test_concurrent_invocations.py)."""
-    store = ResultsStore(tmp_path)
+    store = _store(tmp_path)
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda w: _take(store, w), range(3)))
     taken = [t for r in results for t in r]
