@@ -27,10 +27,11 @@ from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 from peftbench.scoring.sensitivity import sensitivity, summary
 
 
-def of_folder(folder: ResultsFolder) -> dict[str, Any]:
+def of_folder(folder: ResultsFolder, scoring: ScoringSettings | None = None) -> dict[str, Any]:
     """THE leaderboard of a results folder: what `run` writes and `show`, `report` (every
-    format) and `compare` read. Extend `build`/`_row`, never add a second builder."""
-    board = build(folder.records, folder.scoring, folder.expected or ())
+    format) and `compare` read. Extend `build`/`_row`, never add a second builder. `scoring`
+    re-weights finished results (e.g. a PSCP profile); default: the folder's suite's."""
+    board = build(folder.records, scoring or folder.scoring, folder.expected or ())
     board["damaged_files"] = [{"file": d.file, "reason": d.reason} for d in folder.damaged_files]
     board["ignored"] = list(folder.ignored)
     board["notes"] = list(folder.notes)
