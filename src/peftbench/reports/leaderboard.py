@@ -128,11 +128,13 @@ def _num(x: float | None, spec: str) -> str:
     return "-" if x is None else format(x, spec)
 
 
+def _task_cell(dataset: str) -> Callable[[dict[str, Any]], str]:
+    return lambda row: _num(row["scores"][dataset], ".1f")
+
+
 def columns(board: dict[str, Any]) -> list[Column]:
     """The text leaderboard's columns in order: (header, a row's cell). Add a column here."""
-    per_task: list[Column] = [
-        (d, lambda r, d=d: _num(r["scores"][d], ".1f")) for d in board["datasets"]
-    ]
+    per_task: list[Column] = [(d, _task_cell(d)) for d in board["datasets"]]
     return [
         ("model", lambda r: r["model"]),
         ("method", lambda r: r["method"]),
