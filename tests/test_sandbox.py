@@ -194,3 +194,36 @@ def test_layers_of_the_runs_go_into_the_run_record() -> None:
     recorded = environment()["sandbox_isolation"]
     assert recorded[" ".join(result.isolation)] >= 1
     assert {"rlimits", "audit-hook"} <= set(result.isolation)
+
+
+def test_sandbox_dies_with_its_caller(tmp_path: Path) -> None:
+    """A caller killed with SIGKILL mid-run (no cleanup) leaves no sandbox process behind."""
+    import sys
+    import time
+
+    before = _live_sandbox_pids()
+    caller = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from peftbench.sandbox import run_code\n"
+            "run_code('import time\\nprint(1, flush=True)\\ntime.sleep(120)', timeout_s=100)\n",
+        ],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (_live_sandbox_pids() - before) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = _live_sandbox_pids() - before
+        assert started, "the sandbox never started"
+        time.sleep(1.0)
+        caller.kill()
+        caller.wait(10)
+        deadline = time.monotonic() + 10
+        while _live_sandbox_pids() & started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not (_live_sandbox_pids() & started)
+    finally:
+        caller.kill()
+        caller.wait()
