@@ -468,6 +468,7 @@ def fallback(cfg: dict, layers: list[str], libc: Any) -> None:
     paths = readable_paths()
     if cfg["uid"] is not None:
         layers += drop_privileges(libc, cfg["uid"], any(_private(p) for p in paths)).split()
+        _die_with_parent(libc, cfg["parent"])  # a change of uid disarms it
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
         layers.append("no-new-privs")
     if "landlock" in cfg["without"] or not landlock(
@@ -492,6 +493,13 @@ def _isolation_failed(exc: BaseException) -> None:
     os._exit(125)
 
 
+def _die_with_parent(libc: Any, parent: int) -> None:
+    """SIGKILL when the caller of run_code dies (a killed benchmark leaves no sandbox behind)."""
+    _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def setup(cfg: dict, layers: list[str]) -> Any:
     """Everything before the user's code; returns (in the process that will run it) libc."""
     _limit(resource.RLIMIT_AS, cfg["memory"])
@@ -506,6 +514,7 @@ def setup(cfg: dict, layers: list[str]) -> Any:
         want = _count_processes_of(os.getuid()) - 1 + cfg["nproc"]  # - 1: this process
         _limit(resource.RLIMIT_NPROC, want if hard < 0 else min(want, hard), hard)
     libc = _libc()
+    _die_with_parent(libc, cfg["parent"])
     uid, gid = os.getuid(), os.getgid()
     if not cfg["namespaces"] or libc.unshare(NS_FLAGS | (0 if root else CLONE_NEWUSER)) != 0:
         if libc.unshare(CLONE_NEWNET if root else CLONE_NEWUSER | CLONE_NEWNET) == 0:

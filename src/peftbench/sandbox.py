@@ -120,6 +120,7 @@ def run_code(
             "namespaces": namespaces,
             "without": sorted(without),
             "status_fd": status_w,
+            "parent": os.getpid(),
         }
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
