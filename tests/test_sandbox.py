@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from needs import missing
 
 from peftbench.metrics.execution import run_apps_tests
 from peftbench.sandbox import run_code
@@ -157,7 +158,10 @@ def test_network_namespace_has_no_interface_when_available() -> None:
     result = run_code("print(open('/proc/self/net/dev').read())", timeout_s=5)
     assert result.ok, result.stderr
     if "netns" not in result.isolation:
-        pytest.skip(f"no network namespace here; isolation was {result.isolation}")
+        missing(
+            f"a network namespace (isolation was {result.isolation})",
+            "run where unprivileged user namespaces or root are allowed",
+        )
     interfaces = [
         line.split(":")[0].strip() for line in result.stdout.splitlines()[2:] if ":" in line
     ]
