@@ -11,12 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 FAST = ["--set", "training.max_steps=2", "--set", "measurement.flops=false"]
 FAST += ["--set", "evaluation.max_eval_examples=4"]
 FAST += ["--set", "measurement.latency={prompt_tokens: 8, new_tokens: 2, warmup: 0, repeats: 1}"]
 LINE = re.compile(r"^\s+(ok|FAILED)\s+(\S+)\s+(\S+)\s+seed (\d+)", re.M)
 
 
+@pytest.mark.slow  # two full invocations: minutes on a loaded 2-core machine
 def test_two_invocations_train_every_cell_exactly_once(tmp_path: Path) -> None:
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "peftbench", "run", "smoke", "--out", str(out), "--no-progress"]

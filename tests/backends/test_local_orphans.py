@@ -48,6 +48,7 @@ def descendants(root: int) -> set[int]:
     return found
 
 
+@pytest.mark.slow  # a real invocation (torch loads in its fork server): about a minute
 def test_workers_die_with_the_main_process(tmp_path: Path) -> None:
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "peftbench", "run", "smoke", "--out", str(out), "--no-progress"]
