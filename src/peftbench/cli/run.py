@@ -68,8 +68,8 @@ def main(args: argparse.Namespace) -> int:
     print()
     print(render(board))
     print(f"\nresults: {out}")
-    _write_run_report(out)
-    return 1 if board["failed"] or board["damaged"] else 0
+    reported = _write_run_report(out)
+    return 1 if board["failed"] or board["damaged"] or not reported else 0
 
 
 def _dry_run(name: str, runs: list, out: Path) -> int:
@@ -83,12 +83,18 @@ def _dry_run(name: str, runs: list, out: Path) -> int:
     return 0
 
 
-def _write_run_report(out: Path) -> None:
-    """The HTML report next to the results; a failure here never loses the finished runs."""
+def _write_run_report(out: Path) -> bool:
+    """The HTML report next to the results; a failure here never loses the finished runs, but
+    the command then exits non-zero (the message names the path and the reason)."""
     from peftbench.reports.report import write_html
+    from peftbench.results.atomic import WriteError
 
     try:
         print(f"report: {write_html(out)}")
+        return True
+    except WriteError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
     except Exception as exc:  # the results are safe on disk; say how to retry
-        print(f"warning: could not write the HTML report: {exc}", file=sys.stderr)
-        print(f"  hint: peftbench --debug report {out}", file=sys.stderr)
+        print(f"error: could not write the HTML report: {exc}", file=sys.stderr)
+    print(f"  hint: the runs are safe; retry with: peftbench --debug report {out}", file=sys.stderr)
+    return False
