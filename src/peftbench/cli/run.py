@@ -75,10 +75,11 @@ def main(args: argparse.Namespace) -> int:
 def _dry_run(name: str, runs: list, out: Path) -> int:
     from peftbench.results.store import ResultsStore
 
-    done = ResultsStore(out).is_complete if (out / "runs").is_dir() else (lambda _: False)
+    store = ResultsStore(out) if (out / "runs").is_dir() else None
     print(f"suite '{name}': {len(runs)} runs -> {out}")
     for r in runs:
-        mark = "done   " if done(r.run_id) else "pending"
+        state = store.read(r.run_id).state if store and store.run_dir(r.run_id).is_dir() else ""
+        mark = {"ok": "done   ", "damaged": "damaged"}.get(state, "pending")
         print(f"  {mark} {r.run_id}  lr={r.method_params.get('learning_rate', '-')}")
     return 0
 
