@@ -17,6 +17,7 @@ from typing import Any
 
 from peftbench.config.schema import ScoringSettings
 from peftbench.reports import leaderboard
+from peftbench.reports.retention import retention_data
 from peftbench.reports.seeds import seed_stats
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
@@ -35,6 +36,7 @@ def collect(path: Path | ResultsFolder, scoring: ScoringSettings | None = None) 
         "suite": {"name": suite.name, "description": suite.description} if suite else None,
         "board": board,
         "seeds": seed_stats(ok, scoring),
+        "retention": retention_data(board, ok),
         "environment": environment(ok + folder.failed),
         "counts": {
             "runs": len(folder.records),

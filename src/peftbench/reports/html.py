@@ -15,7 +15,7 @@ import re
 from html import escape
 from typing import Any
 
-from peftbench.reports import figures, svg, tables
+from peftbench.reports import figures, retention, svg, tables
 from peftbench.reports.assets import CSS, SORT_JS
 
 SECTIONS = (
@@ -25,6 +25,7 @@ SECTIONS = (
     ("heatmap", "Heat map"),
     ("seeds", "Seed spread"),
     ("sensitivity", "PSCP sensitivity"),
+    ("retention", "Stability: retention and learning"),
     ("efficiency", "Efficiency"),
     ("problems", "Failed and missing"),
     ("environment", "Environment"),
@@ -246,6 +247,7 @@ def render(data: dict[str, Any]) -> str:
         + (figures.heatmap_figure(data) or "<p>no scores</p>"),
         "seeds": _seeds_html(data),
         "sensitivity": _sensitivity_html(data),
+        "retention": _retention_html(data),
         "efficiency": table_html(tables.efficiency_table(data), sortable=True)
         + "<h3>Paper main table</h3>"
         + table_html(tables.main_table(data)),
@@ -290,6 +292,29 @@ def _shapes_note(data: dict[str, Any]) -> str:
         return ""
     pairs = ", ".join(f"{svg.SHAPES[i % len(svg.SHAPES)]}: {m}" for i, m in enumerate(models))
     return f'<p class="note">Marker shape by model ({_e(pairs)}); fronts are per model.</p>'
+
+
+def _retention_html(data: dict[str, Any]) -> str:
+    """Target gain vs general-capability change (Pareto front marked), the retention table and
+    each method's learning curve (docs/measurements.md, Stability)."""
+    colors = figures.method_colors(data)
+    table = retention.retention_table(data)
+    plot = retention.stability_plasticity_figure(data, colors)
+    if table is None and plot is None:
+        return "<p>no stability figures in these runs (stability settings off)</p>"
+    out = (
+        '<p class="note">Right is worse: points lost on general tasks the method was not '
+        "trained on; up is better: task score gained over the zero-shot base. Ringed points on "
+        "the staircase form the stability-plasticity front.</p>"
+    )
+    out += _figs([("Stability vs plasticity", plot)]) if plot else ""
+    out += table_html(table, sortable=True) if table else ""
+    curves = retention.learning_curve_figures(data, colors)
+    if curves:
+        out += "<h3>Learning curves</h3>" + _figs(curves)
+        curve_table = retention.curve_table(data)
+        out += table_html(curve_table) if curve_table else ""
+    return out
 
 
 def _seeds_html(data: dict[str, Any]) -> str:

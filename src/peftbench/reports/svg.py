@@ -340,3 +340,36 @@ def strip(
             )
     body.append(text((left + width) / 2, height - 3, x_label, "axis"))
     return _svg(width, height, body, x_label)
+
+
+def lines(
+    series: Sequence[dict],
+    x_label: str,
+    y_label: str,
+    width: int = 560,
+    height: int = 320,
+) -> str:
+    """Line chart: series {label, color, points: [(x, y)], mark: (x, y) or None, tip}. `mark`
+    rings one point of a series (e.g. its best checkpoint)."""
+    xs = [p[0] for s in series for p in s["points"]]
+    ys = [p[1] for s in series for p in s["points"]]
+    x = Axis.fit(xs, 64, width - 110)
+    y = Axis.fit(ys, height - 44, 16)
+    body = _frame(x, y, x_label, y_label, width, height)
+    for s in series:
+        pts = sorted(s["points"])
+        if not pts:
+            continue
+        path = "M" + " L".join(f"{x(px):.1f} {y(py):.1f}" for px, py in pts)
+        body.append(
+            f'<path d="{path}" fill="none" stroke="{s["color"]}" stroke-width="2">'
+            f"<title>{_e(s.get('tip', s['label']))}</title></path>"
+        )
+        for px, py in pts:
+            body.append(marker(x(px), y(py), "circle", s["color"], f"{s['label']}: {py:.4g}"))
+        if s.get("mark") is not None:
+            mx, my = s["mark"]
+            body.append(f'<circle cx="{x(mx):.1f}" cy="{y(my):.1f}" r="8" class="front-ring"/>')
+        last_x, last_y = pts[-1]
+        body.append(text(x(last_x) + 8, y(last_y) + 4, s["label"], "pt-label", "start"))
+    return _svg(width, height, body, f"{y_label} vs {x_label}")

@@ -255,7 +255,10 @@ def problems_table(data: dict[str, Any]) -> Table | None:
 
 
 def all_tables(data: dict[str, Any]) -> list[Table]:
+    from peftbench.reports.retention import curve_table, retention_table
+
     tables = [main_table(data), efficiency_table(data), stability_table(data)]
+    tables += [t for t in (retention_table(data), curve_table(data)) if t is not None]
     tables += [t for t in (sensitivity_summary(data),) if t is not None]
     tables += sensitivity_tables(data)
     tables += [t for t in (problems_table(data),) if t is not None]
