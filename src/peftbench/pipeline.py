@@ -311,6 +311,19 @@ def _curve_probe(run: CellRun, dev: list[Example]) -> Callable[[int], None]:
     return point
 
 
+def _curve(run: CellRun, data: CellData) -> dict[str, Any] | None:
+    """The learning curve's record entry (None when the suite does not ask for one)."""
+    from peftbench.metrics import METRICS
+    from peftbench.training.holdout import curve_summary
+
+    every = run.spec.evaluation.curve_every
+    if every <= 0 or not run.method.trains:
+        return None
+    higher = METRICS.get(dataset_of(run.spec).metric).higher_is_better
+    summary = curve_summary(run.curve, higher, len(data.split.dev))
+    return {"every": every, "dev_examples": len(data.split.dev), **summary}
+
+
 def _measure_adapted(run: CellRun, folder: Path) -> None:
     from peftbench.efficiency.measure import measure_adapted
     from peftbench.efficiency.params import save_adapter
@@ -377,6 +390,12 @@ def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:
             tokens=result.tokens,
             tokens_per_second=result.tokens_per_second,
             final_loss=result.final_loss,
+            upcast_trainable_entries=result.upcast_entries,
+            probe_seconds=result.probe_seconds,
+            # the original's protocol: held-out loss per checkpoint, the one the model ended with
+            val_examples=len(data.split.validation),
+            val_checkpoints=result.checkpoints,
+            selected_step=result.selected_step if data.split.validation else result.steps,
         )
     writer.jsonl("train_log.jsonl", result.log if result else [])
     writer.jsonl("predictions.jsonl", ev.predictions)
@@ -405,6 +424,7 @@ def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:
             eval_examples=len(data.evals),
             eval_seconds=ev.seconds,
             generated_tokens=ev.generated_tokens,
+            learning_curve=_curve(run, data),
         )
     )
     writer.record(Efficiency.from_json(efficiency))  # checked like every reader checks it

@@ -22,7 +22,7 @@ from peftbench.datasets import DATASETS, LoadContext
 from peftbench.errors import UserError
 from peftbench.methods import METHODS, Method
 from peftbench.models.tiny import build_tiny
-from peftbench.pipeline import execute, load_data
+from peftbench.pipeline import execute, load_data, run_cell
 from peftbench.training.data import train_features
 from peftbench.training.holdout import (
     checkpoint_steps,
@@ -135,3 +135,34 @@ def test_learning_curve_has_the_configured_points_on_items_disjoint_from_eval(
     run = execute(spec, data)
     assert [p["step"] for p in run.curve] == points
     assert all(0 <= p["dev_score"] <= 100 and p["dev_loss"] > 0 for p in run.curve)
+
+
+def test_run_record_holds_the_curve_and_the_selected_checkpoint(tmp_path) -> None:
+    from peftbench.results.record import read_run
+    from peftbench.results.store import ResultsStore
+
+    spec = dataclasses.replace(
+        _curve_spec(3, 6),
+        training=TrainingSettings(
+            max_steps=6,
+            batch_size=8,
+            max_length=64,
+            max_train_examples=32,
+            val_fraction=0.25,
+            select_best=True,
+        ),
+        measurement=MeasurementSettings(flops=False),
+    )
+    store = ResultsStore(tmp_path / "out")
+    status = run_cell(spec, store, LoadContext(tmp_path), progress=False)
+    assert status["status"] == "ok", status
+    record = read_run(store.run_dir(spec.run_id))
+    curve = record.metrics.learning_curve
+    assert [p["step"] for p in curve["points"]] == [3, 6] and curve["every"] == 3
+    assert curve["dev_examples"] == 8 and curve["overshoot"] in (True, False)
+    assert curve["final_dev_score"] == curve["points"][-1]["dev_score"]
+    eff = record.efficiency
+    assert eff.get("val_examples") == 8  # 25 % of the 32 capped training examples
+    assert [c["step"] for c in eff.get("val_checkpoints")] == list(range(1, 7))
+    best = min(eff.get("val_checkpoints"), key=lambda c: c["val_loss"])
+    assert eff.get("selected_step") == best["step"]
