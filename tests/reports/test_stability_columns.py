@@ -102,3 +102,44 @@ def test_stability_part_round_trips_and_damage_is_named(tmp_path: Path) -> None:
     damaged = read_run(run)
     assert damaged.state == "damaged" and damaged.damage is not None
     assert damaged.damage.file == "stability.json"
+
+
+def test_report_view_gain_front_and_overshoot() -> None:
+    from dataclasses import replace
+
+    from peftbench.reports.retention import (
+        curve_table,
+        learning_curve_figures,
+        retention_data,
+        retention_table,
+        stability_plasticity_figure,
+    )
+
+    curve = {
+        "points": [
+            {"step": 10, "dev_score": 40.0, "dev_loss": 1.0},
+            {"step": 20, "dev_score": 70.0, "dev_loss": 0.5},
+            {"step": 30, "dev_score": 50.0, "dev_loss": 0.7},
+        ],
+        "best_step": 20,
+        "best_dev_score": 70.0,
+        "final_dev_score": 50.0,
+        "overshoot": True,
+    }
+    lora = _record("lora", "a", _stability(-4.0, 3.0, 2.0))
+    assert lora.metrics is not None
+    lora = replace(lora, metrics=replace(lora.metrics, score=80.0, learning_curve=curve))
+    frozen = _record("frozen", "a", _stability(0.0, 0.0, 0.0))
+    board = leaderboard.build([lora, frozen], ScoringSettings())
+    data = {"retention": retention_data(board, [lora, frozen])}
+    rows = {r["method"]: r for r in data["retention"]["rows"]}
+    assert rows["lora"]["gain"] == 20.0 and rows["frozen"]["gain"] == 0.0  # vs the untrained row
+    table = retention_table(data)
+    assert table is not None and ["lora", "+20.0", "-4.0", "[-7.0, -1.0]"] == table.rows[0][:4]
+    assert "overshoot) in 1: lora on a" in table.notes[1]
+    curves = curve_table(data)
+    assert curves is not None and curves.rows[0][-1] == "yes"
+    svg_text = stability_plasticity_figure(data, {})
+    assert svg_text is not None and svg_text.count('class="front-ring"') == 2  # both on the front
+    ((title, chart),) = learning_curve_figures(data, {})
+    assert title == "Learning curves: a" and "lora (overshoot)" in chart

@@ -311,7 +311,7 @@ def _retention_html(data: dict[str, Any]) -> str:
     out += table_html(table, sortable=True) if table else ""
     curves = retention.learning_curve_figures(data, colors)
     if curves:
-        out += "<h3>Learning curves</h3>" + _figs(curves)
+        out += _figs(curves)
         curve_table = retention.curve_table(data)
         out += table_html(curve_table) if curve_table else ""
     return out
