@@ -1,6 +1,6 @@
 """Run untrusted (model-generated) Python code in a separate, isolated process.
 
-Generated code is never executed in the benchmark's own process (SPEC section 4). `run_code` starts
+Generated code is never executed in the benchmark's own process. `run_code` starts
 `python -I -B _sandbox_child.py` in a fresh temporary directory (deleted afterwards) with a minimal
 environment; that trusted bootstrap layers the defences (details in _sandbox_child.py), so that
 one missing layer does not leave the machine exposed:
