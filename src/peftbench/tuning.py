@@ -137,7 +137,7 @@ def tune(
     """Run one study per training method; write presets.yaml and tune.json; return the YAML path."""
     from peftbench.cache import cache_dir
     from peftbench.methods import METHODS
-    from peftbench.pipeline import quiet_libraries
+    from peftbench.quiet import quiet_libraries
 
     optuna = import_optuna()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -161,7 +161,7 @@ def tune(
     storage = f"sqlite:///{(out / 'study.db').resolve()}"
     report: dict[str, Any] = {"settings": dataclasses.asdict(settings), "seed": seed, "methods": {}}
     chosen: dict[str, dict[str, float]] = {}
-    common = {"settings": settings, "splits": splits, "progress": progress}
+    common: dict[str, Any] = {"settings": settings, "splits": splits, "progress": progress}
     for method in dict.fromkeys(s.method for s in specs):
         cells = [s for s in specs if s.method == method]
         preset = float(cells[0].method_params["learning_rate"])
