@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import torch
 
 from peftbench.config.schema import (
     EvaluationSettings,
@@ -31,7 +32,7 @@ from peftbench.training.holdout import (
     held_out_loss,
     split_train,
 )
-from peftbench.training.trainer import train
+from peftbench.training.trainer import Probe, train
 
 LR = {"learning_rate": 0.01}
 ROWS = list(range(100))  # stand-ins for examples: the split only moves them around
@@ -89,22 +90,25 @@ def test_select_best_restores_the_checkpoint_with_the_lowest_held_out_loss(tmp_p
     split = split_train(rows[:48], None, 0.25, 0)
     feats = train_features(loaded.tokenizer, spec, split.fit, 64)
     val = train_features(loaded.tokenizer, spec, split.validation, 64)
+    torch.manual_seed(0)
     model = method.build(loaded.model, loaded, Method.build_params(method.preset))
-    # a constant rate too high for the end of training: the held-out loss falls, then rises
-    # (best at step 18 of 20 here), so the best checkpoint is not the last
-    params = {**method.preset, "learning_rate": 0.03}
-    settings = TrainingSettings(
-        max_steps=20,
-        batch_size=8,
-        lr_scheduler="constant",
-        warmup_ratio=0.0,
-        val_fraction=0.25,
-        select_best=True,
-    )
-    result = train(model, method, params, feats, 0, settings, 0, False, validation=val)
+    params = {**method.preset, "learning_rate": 0.01}
+    settings = TrainingSettings(max_steps=20, batch_size=8, val_fraction=0.25, select_best=True)
+
+    def diverge(step: int) -> None:
+        """After step 10 the run goes wrong (as a diverging one would): later checkpoints are
+        worse, so the best one is not the last."""
+        if step > 10:
+            with torch.no_grad():
+                for p in model.parameters():
+                    if p.requires_grad:
+                        p.add_(torch.randn_like(p))
+
+    probes = [Probe(1, diverge)]
+    result = train(model, method, params, feats, 0, settings, 0, False, val, probes)
     assert [c["step"] for c in result.checkpoints] == list(range(1, 21))  # every 5 % of 20
     best = min(result.checkpoints, key=lambda c: c["val_loss"])
-    assert result.selected_step == best["step"] < 20
+    assert result.selected_step == best["step"] <= 11  # validated before the step-11 probe
     assert held_out_loss(model, val, 0) == pytest.approx(best["val_loss"], rel=1e-5)
 
 
