@@ -182,7 +182,7 @@ def learning_curve_figures(data: dict[str, Any], colors: dict[str, str]) -> list
         panels.setdefault((c["model"], c["dataset"]), {}).setdefault(c["method"], c)
     out = []
     for (model, dataset), by_method in sorted(panels.items()):
-        series = []
+        series: list[dict[str, Any]] = []
         for method, c in sorted(by_method.items()):
             best = next((p for p in c["points"] if p[0] == c["best_step"]), None)
             series.append(
