@@ -4,6 +4,10 @@ Row inputs, defined here once: S = mean task score over the row's datasets (and 
 P = trainable parameters; L = median latency ms/token over the row's runs; M = largest peak
 training memory over its runs; F = mean extra TFLOPs. PSCP maxima are over the rows of the same
 model. Failed runs are listed, never dropped; missing cells are named.
+
+Baselines (methods registered with `baseline=True`: `frozen`, `full`) are reference rows: listed
+after the PEFT methods, without PSCP, outside the ties and the sensitivity analysis. The
+uncertainty columns (intervals, ties, "vs frozen") are added by `reports.uncertainty`.
 """
 
 from __future__ import annotations
@@ -14,13 +18,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from peftbench.config.schema import ScoringSettings
+from peftbench.reports import tables
+from peftbench.reports.uncertainty import annotate, method_role
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 from peftbench.scoring.sensitivity import sensitivity, summary
 
 
 def build(
-    records: Sequence[dict[str, Any]], scoring: ScoringSettings, expected: Sequence[str] = ()
+    records: Sequence[dict[str, Any]],
+    scoring: ScoringSettings,
+    expected: Sequence[str] = (),
+    uncertainty: bool = True,
 ) -> dict[str, Any]:
+    """The leaderboard of `records`; `uncertainty=False` leaves out the bootstrap columns (for
+    per-seed rows, which are not compared on their own)."""
     ok = [r for r in records if r["status"].get("status") == "ok"]
     failed = [r for r in records if r["status"].get("status") != "ok"]
     present = {r["run_id"] for r in records}
@@ -31,15 +42,15 @@ def build(
     rows = [_row(model, method, runs, datasets) for (model, method), runs in groups.items()]
     for model in {r["model"] for r in rows}:
         add_pscp([r for r in rows if r["model"] == model], scoring.pscp, scoring.pscp_paper)
-    rows.sort(key=lambda r: (r["model"], -r["pscp"]))
-    # per model (the PSCP comparison): does the top method survive other weights/exponents?
+    rows.sort(key=lambda r: (r["model"], r["baseline"], -(r["pscp"] or 0.0), r["method"]))
+    # per model (the PSCP comparison of the PEFT methods): does the top survive other weights?
     sens = {
         model: sensitivity(
             [r for r in rows if r["model"] == model], scoring.pscp, scoring.pscp_paper
         )
         for model in sorted({r["model"] for r in rows})
     }
-    return {
+    board = {
         "datasets": datasets,
         "rows": rows,
         "failed": [{"run_id": r["run_id"], "error": r["status"].get("error")} for r in failed],
@@ -48,6 +59,9 @@ def build(
         "scoring": {"pscp": vars(scoring.pscp), "pscp_paper": vars(scoring.pscp_paper)},
         "sensitivity": sens,
     }
+    if uncertainty:
+        annotate(board, ok, scoring)
+    return board
 
 
 def _row(model: str, method: str, runs: list[dict], datasets: list[str]) -> dict[str, Any]:
@@ -59,6 +73,7 @@ def _row(model: str, method: str, runs: list[dict], datasets: list[str]) -> dict
     return {
         "model": model,
         "method": method,
+        "baseline": method_role(method)[0],
         "scores": {d: scores.get(d) for d in datasets},
         "score": statistics.fmean(scores.values()),
         "complete": all(d in scores for d in datasets),
@@ -81,13 +96,16 @@ def _params(n: int) -> str:
 
 
 def render(board: dict[str, Any]) -> str:
-    """Fixed-width text table (also valid Markdown)."""
+    """Fixed-width text table (also valid Markdown): PEFT methods ranked by PSCP, then the
+    baselines as reference rows."""
     ds = board["datasets"]
     head = [
         "model",
         "method",
         *ds,
         "avg",
+        "avg 95% CI",
+        "vs frozen",
         "params",
         "params %",
         "ms/tok",
@@ -97,18 +115,24 @@ def render(board: dict[str, Any]) -> str:
         "pscp_paper",
     ]
     lines = [head]
+    shown_divider = False
     for r in board["rows"]:
+        if r.get("baseline") and not shown_divider:
+            lines.append(["", tables.BASELINES] + [""] * (len(head) - 2))
+            shown_divider = True
         cells = [r["model"], r["method"]]
-        cells += [f"{r['scores'][d]:.1f}" if r["scores"][d] is not None else "-" for d in ds]
+        cells += [tables.score_cell(r, d) for d in ds]
         cells += [
-            f"{r['score']:.1f}",
+            tables.score_cell(r),
+            tables.interval(r.get("score_ci")),
+            tables.vs_cell(r),
             _params(r["trainable_params"]),
             f"{r['trainable_pct']:.3f}",
             f"{r['latency_ms_per_token']:.1f}",
             f"{r['slowdown_pct']:+.1f}",
             f"{r['peak_train_mem_mb']:.0f}",
-            f"{r['pscp']:.2f}",
-            f"{r['pscp_paper']:.2f}",
+            tables.pscp_cell(r, "pscp"),
+            tables.pscp_cell(r, "pscp_paper"),
         ]
         lines.append(cells)
     widths = [max(len(str(row[i])) for row in lines) for i in range(len(head))]
@@ -120,9 +144,10 @@ def render(board: dict[str, Any]) -> str:
     out = [
         "\n".join(fmt),
         "",
-        f"sorted by pscp; {board['formulas']['pscp']} "
+        f"PEFT methods sorted by pscp; {board['formulas']['pscp']} "
         f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
         f"(constants {board['scoring']['pscp_paper']})",
+        *tables.uncertainty_notes(board),
     ]
     for model, result in board.get("sensitivity", {}).items():
         out += [f"{model}: {line}" for line in summary(result).splitlines()]
