@@ -107,6 +107,9 @@ def test_every_report_format_shows_intervals_ties_and_references(
     assert (
         show.returncode == 0 and "59.0 ±" in show.stdout and "baselines (references" in show.stdout
     )
+    run = next((grid_dir / "runs").glob("*__lora__*"))
+    one = peftbench("show", str(run), cwd=tmp_path)
+    assert one.returncode == 0 and "score 60.00 (accuracy) 95% CI [" in one.stdout
 
 
 def test_html_escapes_what_records_say(grid_dir: Path) -> None:

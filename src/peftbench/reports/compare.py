@@ -31,6 +31,7 @@ from peftbench.reports import tables
 from peftbench.reports.collect import RunSet, gather
 from peftbench.reports.seeds import fill_pscp, ok_runs, seed_rows
 from peftbench.reports.stats import CONFIDENCE, summarize, welch
+from peftbench.reports.uncertainty import method_role
 from peftbench.results.items import item_sample
 from peftbench.scoring.comparison import compare_model
 from peftbench.scoring.intervals import ItemSample
@@ -221,6 +222,9 @@ def compare(
         )
     pairs = []
     for model, method in sorted({(r["config"]["model"], r["config"]["method"]) for r in keep(new)}):
+        if metric != "score" and method_role(method)[0]:
+            notes.append(f"{model}/{method}: a baseline has no {metric} (not ranked): not compared")
+            continue
         ref, how = _reference(model, method, base_methods, against, avg_rows, metric)
         ds_diffs: dict[str, Difference | None] = {}
         avg_diff: Difference | None = None

@@ -72,8 +72,10 @@ def annotate(
     samples: dict[str, dict[str, dict[str, list[ItemSample]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
     )
-    for r in sorted(records, key=lambda r: (r["config"]["seed"], r["run_id"])):
+    for r in sorted(records, key=lambda r: (r["config"].get("seed") or 0, r["run_id"])):
         cfg = r["config"]
+        if not r.get("dir"):
+            continue  # a record not read from a folder: no per-item data
         sample = item_sample(r["dir"], r["metrics"].get("metric", ""))
         if sample is not None:
             samples[cfg["model"]][cfg["method"]][cfg["dataset"]].append(sample)
