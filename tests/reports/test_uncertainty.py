@@ -13,11 +13,10 @@ import pytest
 from reports_util import peftbench
 from synthetic import load_grid, write_results
 
-from peftbench.config.schema import ScoringSettings
 from peftbench.reports.collect import collect
 from peftbench.reports.compare import compare
-from peftbench.reports.leaderboard import build, render
-from peftbench.results.store import ResultsStore
+from peftbench.reports.leaderboard import of_folder, render
+from peftbench.results.folder import read_folder
 
 
 @pytest.fixture()
@@ -30,7 +29,7 @@ def rows_of(board: dict) -> dict[str, dict]:
 
 
 def test_leaderboard_marks_ties_and_keeps_baselines_apart(grid_dir: Path) -> None:
-    board = build(ResultsStore(grid_dir).records(), ScoringSettings())
+    board = of_folder(read_folder(grid_dir))
     rows = rows_of(board)
     assert [r["method"] for r in board["rows"]][-2:] == ["frozen", "full"]  # references last
     assert rows["frozen"]["pscp"] is None and rows["full"]["pscp"] is None

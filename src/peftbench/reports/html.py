@@ -181,6 +181,13 @@ def _alerts(data: dict[str, Any]) -> list[dict[str, str]]:
         out.append(
             {"cls": "bad", "text": f"{counts['failed']} run(s) failed: see Failed and missing."}
         )
+    if counts.get("damaged"):
+        out.append(
+            {
+                "cls": "bad",
+                "text": f"{counts['damaged']} damaged record(s) left out: see Failed and missing.",
+            }
+        )
     if counts["missing"]:
         out.append(
             {
@@ -197,8 +204,8 @@ def _alerts(data: dict[str, Any]) -> list[dict[str, str]]:
                 "left out.",
             }
         )
-    if data.get("match_note"):
-        out.append({"cls": "warn", "text": f"{data['match_note']}."})
+    for note in data.get("notes", []):
+        out.append({"cls": "warn", "text": f"{note}."})
     return out
 
 
@@ -271,8 +278,8 @@ def render(data: dict[str, Any]) -> str:
         .render(
             title=f"peftbench report: {suite.get('name', data['results_dir'])}",
             summary=f"{counts['ok']} runs ok, {counts['failed']} failed, {counts['missing']} "
-            f"missing{expected}; {len(board['rows'])} method rows on {len(board['datasets'])} "
-            f"datasets; up to {data['seeds']['max_seeds']} seeds",
+            f"missing{expected}, {counts.get('damaged', 0)} damaged; {len(board['rows'])} method "
+            f"rows on {len(board['datasets'])} datasets; up to {data['seeds']['max_seeds']} seeds",
             results_dir=data["results_dir"],
             made=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             sections=SECTIONS,

@@ -23,6 +23,7 @@ from typing import Any
 
 from peftbench.config.schema import ScoringSettings
 from peftbench.results.items import item_sample
+from peftbench.results.record import RunRecord
 from peftbench.scoring.comparison import compare_model
 from peftbench.scoring.intervals import CONFIDENCE, REPLICATES, SEED, ItemSample
 from peftbench.scoring.pscp import cost_factors
@@ -65,20 +66,25 @@ def _pair(iv: Any) -> list[float] | None:
     return None if iv is None else [iv.low, iv.high]
 
 
-def annotate(
-    board: dict[str, Any], records: Sequence[dict[str, Any]], scoring: ScoringSettings
-) -> None:
-    """Add the uncertainty columns to `board['rows']` from the ok `records`."""
+def samples_of(
+    records: Sequence[RunRecord],
+) -> dict[str, dict[str, dict[str, list[ItemSample]]]]:
+    """model -> method -> dataset -> the seeds' item samples (seed order) of the ok records."""
     samples: dict[str, dict[str, dict[str, list[ItemSample]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
     )
-    for r in sorted(records, key=lambda r: (r["config"].get("seed") or 0, r["run_id"])):
-        cfg = r["config"]
-        if not r.get("dir"):
-            continue  # a record not read from a folder: no per-item data
-        sample = item_sample(r["dir"], r["metrics"].get("metric", ""))
+    for r in sorted(records, key=lambda r: (r.seed, r.run_id)):
+        if not r.ok or r.metrics is None:
+            continue
+        sample = item_sample(r.folder, r.metrics.metric)
         if sample is not None:
-            samples[cfg["model"]][cfg["method"]][cfg["dataset"]].append(sample)
+            samples[r.model][r.method][r.dataset].append(sample)
+    return samples
+
+
+def annotate(board: dict[str, Any], records: Sequence[RunRecord], scoring: ScoringSettings) -> None:
+    """Add the uncertainty columns to `board['rows']` from the ok `records`."""
+    samples = samples_of(records)
     references: dict[str, str | None] = {}
     for model in sorted({row["model"] for row in board["rows"]}):
         rows = [row for row in board["rows"] if row["model"] == model]
