@@ -34,10 +34,11 @@ from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 from peftbench.scoring.sensitivity import sensitivity, summary
 
 
-def of_folder(folder: ResultsFolder) -> dict[str, Any]:
+def of_folder(folder: ResultsFolder, scoring: ScoringSettings | None = None) -> dict[str, Any]:
     """THE leaderboard of a results folder: what `run` writes and `show`, `report` (every
-    format) and `compare` read. Extend `build`/`_row`, never add a second builder."""
-    board = build(folder.records, folder.scoring, folder.expected or ())
+    format) and `compare` read. Extend `build`/`_row`, never add a second builder. `scoring`
+    re-weights finished results (e.g. a PSCP profile); default: the folder's suite's."""
+    board = build(folder.records, scoring or folder.scoring, folder.expected or ())
     board["damaged_files"] = [{"file": d.file, "reason": d.reason} for d in folder.damaged_files]
     board["ignored"] = list(folder.ignored)
     board["notes"] = list(folder.notes)
@@ -139,11 +140,13 @@ def _params(n: int) -> str:
 Column = tuple[str, Callable[[dict[str, Any]], str]]
 
 
+def _task_cell(dataset: str) -> Callable[[dict[str, Any]], str]:
+    return lambda r: tables.score_cell(r, dataset)
+
+
 def columns(board: dict[str, Any]) -> list[Column]:
     """The text leaderboard's columns in order: (header, a row's cell). Add a column here."""
-    per_task: list[Column] = [
-        (d, lambda r, d=d: tables.score_cell(r, d)) for d in board["datasets"]
-    ]
+    per_task = [(d, _task_cell(d)) for d in board["datasets"]]
     return [
         ("model", lambda r: r["model"]),
         ("method", lambda r: r["method"]),
