@@ -26,6 +26,7 @@ from typing import Any
 
 from peftbench.config.schema import ScoringSettings
 from peftbench.reports import tables
+from peftbench.reports.text_table import fixed_width
 from peftbench.reports.uncertainty import annotate, method_role
 from peftbench.results.atomic import write_json, write_text
 from peftbench.results.folder import ResultsFolder, read_folder
@@ -168,21 +169,15 @@ def render(board: dict[str, Any]) -> str:
     """Fixed-width text table (also valid Markdown), then what a reader must know about it. The
     PEFT methods come first, ranked by PSCP; the baselines follow under a divider row."""
     cols = columns(board)
-    lines = [[head for head, _ in cols]]
+    rows = []
     divider = False
     for r in board["rows"]:
         if r.get("baseline") and not divider:
-            lines.append(["", tables.BASELINES] + [""] * (len(cols) - 2))
+            rows.append(["", tables.BASELINES] + [""] * (len(cols) - 2))
             divider = True
-        lines.append([cell(r) for _, cell in cols])
-    widths = [max(len(row[i]) for row in lines) for i in range(len(cols))]
-    fmt = [
-        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-        for row in lines
-    ]
-    fmt.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        rows.append([cell(r) for _, cell in cols])
     out = [
-        "\n".join(fmt),
+        fixed_width([head for head, _ in cols], rows, markdown=True),
         "",
         f"PEFT methods sorted by pscp; {board['formulas']['pscp']} "
         f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
