@@ -82,10 +82,10 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     import torch
     from transformers import set_seed
 
-    from peftbench.efficiency.figures import device_label, figures
     from peftbench.efficiency.measure import measure_adapted, measure_base
     from peftbench.efficiency.memory import MemoryProbe
     from peftbench.efficiency.params import count_parameters, save_adapter
+    from peftbench.efficiency.units import device_label, figures
     from peftbench.evaluation.evaluate import evaluate
     from peftbench.methods import METHODS, Method
     from peftbench.models.hub import resolve
