@@ -72,3 +72,9 @@ register(
         replicates=lambda p, g, draws: 100.0 * _resample.macro_f1(p, g, draws),
     )
 )
+
+
+# The positive classes of the built-in datasets scored by binary F1 (QQP, MRPC), registered here
+# with the other metrics, not as a side effect of importing a dataset module.
+for _positive in ("duplicate", "equivalent"):
+    register_binary_f1(_positive)
