@@ -8,7 +8,7 @@ import pytest
 
 from peftbench.metrics import METRICS
 from peftbench.stability.drift import chunk_figures, perplexity, windows
-from peftbench.stability.retention import TaskAnswers, percentile, retention
+from peftbench.stability.retention import TaskAnswers, retention
 from peftbench.stability.text import general_text, gutenberg_body
 
 accuracy = METRICS.get("accuracy")
@@ -33,11 +33,6 @@ def test_kl_and_nll_of_one_position_by_hand() -> None:
 def test_windows_drop_a_last_chunk_too_short_to_score() -> None:
     assert list(windows(list(range(7)), 3)) == [[0, 1, 2], [3, 4, 5]]
     assert list(windows(list(range(8)), 3)) == [[0, 1, 2], [3, 4, 5], [6, 7]]
-
-
-def test_percentile_interpolates_like_numpy() -> None:
-    assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
-    assert percentile([1.0, 2.0, 3.0, 4.0], 0.025) == pytest.approx(1.075)
 
 
 def test_retention_difference_and_paired_interval_by_hand() -> None:

@@ -11,10 +11,11 @@ per-task differences, so the combined interval reflects every task's noise.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from peftbench.scoring.intervals import draw_items, percentile, stream_seed
 
 MetricFn = Callable[[Sequence[Any], Sequence[Any]], float]
 BOOTSTRAP_SAMPLES = 1000
@@ -54,27 +55,19 @@ class Retention:
         }
 
 
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Linear-interpolation percentile (numpy's default) of already sorted values, q in [0, 1]."""
-    pos = q * (len(sorted_values) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
-
-
 def bootstrap_deltas(tasks: Sequence[TaskAnswers], samples: int, seed: int) -> list[list[float]]:
-    """Per task, `samples` paired-bootstrap differences (task-major), from one seeded stream."""
-    rng = random.Random(seed)
+    """Per task, `samples` paired-bootstrap differences (the shared item draws of
+    scoring/intervals.py, one seeded stream per task)."""
     out: list[list[float]] = []
     for task in tasks:
-        n = len(task.golds)
-        out.append([task.delta([rng.randrange(n) for _ in range(n)]) for _ in range(samples)])
+        stream = stream_seed("retention", task.name, seed=seed)
+        draws = draw_items(len(task.golds), samples, stream)
+        out.append([task.delta([int(i) for i in idx]) for idx in draws])
     return out
 
 
 def interval(values: Sequence[float]) -> tuple[float, float]:
-    ordered = sorted(values)
-    return percentile(ordered, 0.025), percentile(ordered, 0.975)
+    return percentile(values, 2.5), percentile(values, 97.5)
 
 
 def retention(
