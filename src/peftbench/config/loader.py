@@ -119,15 +119,13 @@ def check_names(suite: Suite) -> None:
         raise unknown_name("backend", suite.backend, BACKENDS)
     for name in suite.methods:
         METHODS.get(name)
+    from peftbench.methods._checks import check_method_params
+
     for name, params in suite.method_params.items():
         method = METHODS.get(name)
         if not isinstance(params, dict):
             raise UserError(f"'method_params.{name}' must be a mapping, got {params!r}")
-        for key in params:
-            if key not in method.preset and key not in method.extra_keys:
-                allowed = sorted([*method.preset, *method.extra_keys])
-                hint = did_you_mean(key, allowed) or f"known keys: {', '.join(allowed) or 'none'}"
-                raise UserError(f"unknown key '{key}' in 'method_params.{name}'", hint)
+        check_method_params(method, params, f"method_params.{name}")
 
 
 def expand(suite: Suite) -> list[RunSpec]:
