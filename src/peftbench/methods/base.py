@@ -62,6 +62,9 @@ class Method:
     step_hook: StepHookFn | None = None
     load: LoadFn | None = None  # None: peft's PeftModel.from_pretrained
     check: CheckFn | None = None  # value checks beyond the preset's types (methods/_checks.py)
+    # A reference, not a contestant (zero-shot `frozen`, full fine-tuning `full`): tables show it
+    # apart, PSCP does not rank it, and the non-training baseline is what "vs frozen" compares to.
+    baseline: bool = False
 
     def params(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The preset with `overrides` applied (unknown keys are rejected by config validation)."""
