@@ -227,3 +227,23 @@ def test_settable_method_keys_are_accepted() -> None:
         "gelu",
         0.5,
     )
+
+
+def test_paper_dry_run_lists_the_paper_configurations(capsys: pytest.CaptureFixture[str]) -> None:
+    from peftbench.cli import main
+
+    assert main(["run", "paper", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "suite 'paper': 945 runs" in out
+    for setting in ("epochs=10.0", "batch_size=4", "max_length=2048", "precision=bf16"):
+        assert setting in out
+    lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("  method ")}
+    assert set(lines) == set(PAPER_CONFIG)
+    assert "r=16 lora_alpha=16 lora_dropout=0.05 target_modules=key+value+ffn_out" in lines["lora"]
+    assert "paper_compat=True" in lines["ia3"]
+    assert "prompt_tuning_init=vocab prompt_tuning_init_vocab=5000" in lines["prompt_tuning"]
+    assert "encoder_reparameterization_type=LSTM" in lines["ptuning"]
+    assert "target_modules=query+value" in lines["bitfit"]
+    assert "bias_init=uniform" in lines["bitfit"]
+    for name, config in PAPER_CONFIG.items():
+        assert f"lr={config['learning_rate']}" in lines[name]

@@ -78,10 +78,34 @@ def _dry_run(name: str, runs: list, out: Path) -> int:
 
     done = ResultsStore(out).is_complete if (out / "runs").is_dir() else (lambda _: False)
     print(f"suite '{name}': {len(runs)} runs -> {out}")
+    _print_configurations(runs)
     for r in runs:
         mark = "done   " if done(r.run_id) else "pending"
         print(f"  {mark} {r.run_id}  lr={r.method_params.get('learning_rate', '-')}")
     return 0
+
+
+def _print_configurations(runs: list) -> None:
+    """What each method runs with (preset + the suite's method_params) and the shared training
+    settings, once, so a dry run shows the configuration, not only run ids."""
+    from dataclasses import asdict
+
+    from peftbench.methods._table import describe_params
+
+    if not runs:
+        return
+    training = " ".join(f"{k}={v}" for k, v in asdict(runs[0].training).items())
+    print(f"  training: {training}")
+    print(
+        f"  model_options: {' '.join(f'{k}={v}' for k, v in asdict(runs[0].model_options).items())}"
+    )
+    configs: dict[str, dict] = {}
+    for r in runs:
+        configs.setdefault(r.method, r.method_params)
+    width = max(map(len, configs))
+    for method, params in configs.items():
+        lr = params.get("learning_rate", "-")
+        print(f"  method {method.ljust(width)}  lr={lr}  {describe_params(params)}")
 
 
 def _write_run_report(out: Path) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from peftbench.errors import UserError
 
-CONFIGS_PACKAGE = "peftbench.models.configs"
+CONFIGS_FOLDER = "configs"  # in the peftbench.models package (package data)
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ParamCounts:
 
 def shipped_configs() -> dict[str, Path]:
     """hub id -> shipped config.json (file name: the hub id with '/' written as '--')."""
-    root = resources.files(CONFIGS_PACKAGE)
+    root = resources.files("peftbench.models") / CONFIGS_FOLDER
     return {
         Path(str(p)).stem.replace("--", "/"): Path(str(p))
         for p in root.iterdir()
