@@ -44,13 +44,14 @@ def listing(what: str, params: bool = False) -> str:
                 d.group,
                 f"{d.splits[0]}->{d.splits[1]}",
                 ", ".join((d.metric, *d.extra_metrics)),
+                d.pin or "n/a (not from the hub)",
                 d.source,
             ]
             for d in DATASETS
         ]
         parts.append(
             "datasets\n"
-            + _table(["name", "group", "splits", "metrics (headline first)", "source"], rows)
+            + _table(["name", "group", "splits", "metrics (headline first)", "pin", "source"], rows)
             + "\n<data-dir>/<name>/<split>.*: the split as .parquet, .jsonl or .csv in the hub "
             "schema, read instead of the hub with `peftbench run --data-dir DIR` (offline)"
         )

@@ -82,6 +82,9 @@ class DatasetSpec:
     # of the two wins, so a small run can cap further but never exceed what the dataset allows.
     max_train_examples: int | None = None
     max_eval_examples: int | None = None
+    # For hub data: "commit <sha12>" when pinned to a commit, else "UNPINNED (<branch>): why".
+    # Empty for data built in code or shipped in a package (versioned by the package).
+    pin: str = ""
 
 
 DATASETS: Registry[DatasetSpec] = Registry("dataset", "peftbench.datasets")
