@@ -210,6 +210,7 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
         "score": ev.score,
         "metric": dataset.metric,
         **ev.metrics,
+        **paper_score(dataset.name, ev.metrics),
         "invalid_rate": ev.invalid_rate,
         "eval_examples": len(eval_ex),
         "eval_seconds": ev.seconds,
@@ -241,3 +242,14 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
         },
     )
     return {"status": "ok", "score": ev.score}
+
+
+def paper_score(dataset: str, metrics: dict[str, float]) -> dict[str, Any]:
+    """PEFT-Bench's headline for the dataset, recorded beside the official one (both always, so
+    `scoring.task_metric` chooses at report time; datasets/paper_metrics.py)."""
+    from peftbench.datasets.paper_metrics import paper_metric
+
+    name = paper_metric(dataset)
+    if name is None:
+        return {}
+    return {"paper_metric": name, "paper_score": metrics[name]}

@@ -42,6 +42,8 @@ Scheduler = Literal[
 Precision = Literal["auto", "fp32", "bf16"]  # auto: bf16 on a CUDA GPU that supports it, else fp32
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 BackendName = Literal["local", "inline", "ray"]
+# official: each dataset's own metric; paper: PEFT-Bench's choice (datasets/paper_metrics.py)
+TaskMetric = Literal["official", "paper"]
 
 Count = Annotated[int, Range(1, MAX_STEPS)]
 Cap = Annotated[int | None, Range(1, None, why="or null for no cap")]
@@ -174,6 +176,8 @@ class ScoringSettings(Checked):
 
     pscp: PscpSeedSettings = field(default_factory=PscpSeedSettings)
     pscp_paper: PscpPaperSettings = field(default_factory=PscpPaperSettings)
+    # which recorded score is each run's task score in leaderboards (both are always recorded)
+    task_metric: TaskMetric = "official"
 
 
 @dataclass(frozen=True)
