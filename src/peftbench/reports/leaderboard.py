@@ -16,12 +16,17 @@ from typing import Any
 from peftbench.config.schema import ScoringSettings
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 from peftbench.scoring.sensitivity import sensitivity, summary
+from peftbench.scoring.task_metric import with_task_metric
 
 
 def build(
     records: Sequence[dict[str, Any]], scoring: ScoringSettings, expected: Sequence[str] = ()
 ) -> dict[str, Any]:
-    ok = [r for r in records if r["status"].get("status") == "ok"]
+    ok = [
+        with_task_metric(r, scoring.task_metric)
+        for r in records
+        if r["status"].get("status") == "ok"
+    ]
     failed = [r for r in records if r["status"].get("status") != "ok"]
     present = {r["run_id"] for r in records}
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -46,6 +51,7 @@ def build(
         "missing": [rid for rid in expected if rid not in present],
         "formulas": {"pscp": SEED_FORMULA, "pscp_paper": PAPER_FORMULA},
         "scoring": {"pscp": vars(scoring.pscp), "pscp_paper": vars(scoring.pscp_paper)},
+        "task_metric": scoring.task_metric,
         "sensitivity": sens,
     }
 
@@ -123,6 +129,12 @@ def render(board: dict[str, Any]) -> str:
         f"sorted by pscp; {board['formulas']['pscp']} "
         f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
         f"(constants {board['scoring']['pscp_paper']})",
+        "task scores: "
+        + (
+            "PEFT-Bench's metric per dataset (scoring.task_metric: paper)"
+            if board.get("task_metric") == "paper"
+            else "each dataset's official metric (scoring.task_metric: official)"
+        ),
     ]
     for model, result in board.get("sensitivity", {}).items():
         out += [f"{model}: {line}" for line in summary(result).splitlines()]
