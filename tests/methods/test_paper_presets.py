@@ -175,7 +175,7 @@ BAD = [
     ("ptuning", "encoder_reparameterization_type", "GRU", "LSTM, MLP"),
     ("ptuning", "encoder_dropout", 1.5, "between 0.0 and 1.0"),
     ("prompt_tuning", "prompt_tuning_init", "txt", "text"),
-    ("prompt_tuning", "prompt_tuning_init_vocab", -1, "whole number"),
+    ("prompt_tuning", "prompt_tuning_init_vocab", -1, "-1"),
     ("ia3", "paper_compat", "yes", "true or false"),
     ("ia3", "feedforward_modules", ["ffn_in"], "not in"),
     ("bitfit", "bias_init", "normal", "zeros, uniform"),
@@ -183,7 +183,7 @@ BAD = [
     ("adapter", "non_linearity", "relu6", "relu"),
     ("adapter", "reduction_factor", 0, ">= 1"),
     ("adapter", "scaling", "big", "number"),
-    ("lora", "r", "16", "whole number"),
+    ("lora", "r", "16", "integer"),
 ]
 
 

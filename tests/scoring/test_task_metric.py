@@ -140,3 +140,9 @@ def test_run_record_carries_both_scores() -> None:
         "paper_score": 70.0,
     }
     assert paper_score("sarcasm", {"accuracy": 50.0}) == {}  # not a paper dataset
+
+
+def test_records_carry_apps_pass_at_1_and_xsum_rouge_1_2_l() -> None:
+    """Every evaluated metric goes into the run record (pipeline: **ev.metrics)."""
+    assert {"codebleu", "pass_at_1"} <= set(metric_names(DATASETS.get("apps")))
+    assert {"rouge_1", "rouge_2", "rouge_l"} <= set(metric_names(DATASETS.get("xsum")))

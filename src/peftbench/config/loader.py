@@ -93,19 +93,21 @@ def check_names(suite: Suite) -> None:
         DATASETS.get(dataset)
     for name in suite.methods:
         METHODS.get(name)
-    from peftbench.methods._checks import check_method_params
+    from peftbench.methods._checks import check_known_keys
 
     for name, params in suite.method_params.items():
         method = METHODS.get(name)
         if not isinstance(params, dict):
             raise UserError(f"'method_params.{name}' must be a mapping, got {params!r}")
-        check_method_params(method, params, f"method_params.{name}")
+        check_known_keys(method, params, f"method_params.{name}")
 
 
 def checked_method_params(suite: Suite) -> Suite:
     """`suite` with each method_params value checked against the type and sign of the preset's
-    default (and numbers written as text, e.g. YAML's `5e-5`, read as numbers)."""
+    default (and numbers written as text, e.g. YAML's `5e-5`, read as numbers), then by the
+    method's own checks (methods/_checks.py)."""
     from peftbench.methods import METHODS
+    from peftbench.methods._checks import run_method_check
 
     params = {
         name: {
@@ -116,6 +118,8 @@ def checked_method_params(suite: Suite) -> Suite:
         }
         for name, values in suite.method_params.items()
     }
+    for name, values in params.items():
+        run_method_check(METHODS.get(name), values, f"method_params.{name}")
     return dataclasses.replace(suite, method_params=params)
 
 

@@ -1,4 +1,4 @@
-"""XSum extreme summarisation (EdinburghNLP/xsum; train -> test), scored by ROUGE-L.
+"""XSum extreme summarisation (EdinburghNLP/xsum; train -> test): ROUGE-L headline, ROUGE-1/2 too.
 
 The seed document's extra task. The article comes first and the instruction last, so a prompt
 cut from the left to fit `max_length` loses the start of the article, not the instruction. The
@@ -39,6 +39,7 @@ register(
         group="summarization",
         description="BBC articles to one-sentence summaries (the seed document's extra task)",
         metric="rouge_l",
+        extra_metrics=("rouge_1", "rouge_2"),
         splits=("train", "test"),
         max_new_tokens=64,
         system_prompt="Answer with a one-sentence summary only.",

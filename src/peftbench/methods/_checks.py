@@ -1,11 +1,10 @@
-"""Validation of a suite's `method_params`: every key known, every value of the right kind.
+"""Validation of a suite's `method_params`, before any run starts. Three steps, in order:
 
-Two layers, both run by `config.loader.check_names` before any run starts:
-
-- types from the preset: a key whose preset value is a bool, int, float, str or list only takes
-  a value of that kind (a list of module names also takes one string, peft's regex form);
+- every key is known (`check_known_keys`, from `config.loader.check_names`);
+- every value has the kind and sign of the preset's value (`config.checks.check_param`);
 - the method's own `check` (closed choices, ranges, keys that depend on each other), written with
-  the helpers below, so every message names the key, the value and what is allowed.
+  the helpers below, so every message names the key, the value and what is allowed
+  (`run_method_check`, after the values were converted).
 
 Torch-free: `peftbench run --dry-run` validates without importing torch.
 """
@@ -19,47 +18,9 @@ from peftbench.errors import UserError, did_you_mean
 
 
 def _is_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, float)):
-        return True
-    if isinstance(value, str):  # YAML reads 5e-5 (no dot) as a string
-        try:
-            float(value)
-        except ValueError:
-            return False
-        return True
-    return False
-
-
-def check_like(path: str, preset_value: Any, value: Any) -> None:
-    """`value` must be of the kind of `preset_value` (None in the preset: anything)."""
-    if preset_value is None:
-        return
-    if isinstance(preset_value, bool):
-        if not isinstance(value, bool):
-            raise UserError(f"'{path}' must be true or false, got {value!r}", f"e.g. {path}=true")
-    elif isinstance(preset_value, int) and not isinstance(preset_value, bool):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise UserError(
-                f"'{path}' must be a whole number, got {value!r}", f"e.g. {path}={preset_value}"
-            )
-    elif isinstance(preset_value, float):
-        if not _is_number(value):
-            raise UserError(f"'{path}' must be a number, got {value!r}", f"e.g. {path}=1.0e-4")
-    elif isinstance(preset_value, str):
-        if not isinstance(value, str):
-            raise UserError(f"'{path}' must be a string, got {value!r}", "put the value in quotes")
-    elif isinstance(preset_value, (list, tuple)):
-        ok = isinstance(value, str) or (
-            isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
-        )
-        if not ok:
-            raise UserError(
-                f"'{path}' must be a list of module names or roles (or one regex string), "
-                f"got {value!r}",
-                f"e.g. {path}=[query, value]",
-            )
+    """A number (checks run after `check_param`, which turned numbers written as text into
+    numbers)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def one_of(path: str, value: Any, allowed: Iterable[Any]) -> None:
@@ -80,13 +41,16 @@ def in_range(path: str, value: Any, low: float, high: float) -> None:
         raise UserError(f"'{path}' is {value!r}, but must be between {low} and {high}")
 
 
-def check_method_params(method: Any, overrides: Mapping[str, Any], where: str) -> None:
-    """Unknown keys, wrong kinds and the method's own checks, for `method`'s suite overrides."""
-    for key, value in overrides.items():
+def check_known_keys(method: Any, overrides: Mapping[str, Any], where: str) -> None:
+    """Every key of `overrides` is a preset key or one of the method's extra keys."""
+    for key in overrides:
         if key not in method.preset and key not in method.extra_keys:
             allowed = sorted([*method.preset, *method.extra_keys])
             hint = did_you_mean(key, allowed) or f"known keys: {', '.join(allowed) or 'none'}"
             raise UserError(f"unknown key '{key}' in '{where}'", hint)
-        check_like(f"{where}.{key}", method.preset.get(key), value)
+
+
+def run_method_check(method: Any, overrides: Mapping[str, Any], where: str) -> None:
+    """The method's own checks on its preset with `overrides` applied."""
     if method.check is not None:
         method.check(method.params(overrides), where)

@@ -3,10 +3,10 @@
 The virtual tokens start as real token embeddings (`prompt_tuning_init`):
 
 - `vocab` (preset): the embeddings of `num_virtual_tokens` distinct token ids drawn uniformly
-  from [0, prompt_tuning_init_vocab) (the whole vocabulary when that is 0), as PEFT-Bench
-  did (ids from [0, 5000), `np.random.permutation(range(5000))[:100]`) and as Lester et al.
-  recommend (the 5,000 most common tokens; low ids of a BPE vocabulary are its earliest, most
-  frequent merges). Drawn from torch's generator, which the run seeds before building.
+  from [0, prompt_tuning_init_vocab) (all of the vocabulary when that is at least its size), as
+  PEFT-Bench did (ids from [0, 5000): `np.random.permutation(range(5000))[:100]`) and as
+  Lester et al. recommend (the 5,000 most common tokens; low ids of a BPE vocabulary are its
+  earliest, most frequent merges). Drawn from torch's generator, seeded by the run before building.
 - `text`: the embeddings of `prompt_tuning_init_text`'s tokens (model's own tokenizer),
   repeated or cut to `num_virtual_tokens` (peft's TEXT rule; peft would load a tokenizer from
   the hub, this uses the loaded one);
@@ -39,8 +39,7 @@ def init_token_ids(params: Mapping[str, Any], tokenizer: Any, vocab_size: int) -
         ids = (ids * (n // max(len(ids), 1) + 1))[:n]
         return torch.tensor(ids, dtype=torch.long)
     if params["prompt_tuning_init"] == "vocab":
-        limit = params.get("prompt_tuning_init_vocab") or vocab_size
-        pool = min(int(limit), vocab_size)
+        pool = min(int(params["prompt_tuning_init_vocab"]), vocab_size)
         if n <= pool:
             return torch.randperm(pool)[:n]
         return torch.randint(0, pool, (n,))
@@ -71,6 +70,7 @@ def check(params: Mapping[str, Any], where: str) -> None:
     init = params["prompt_tuning_init"]
     one_of(f"{where}.prompt_tuning_init", init, INITS)
     at_least(f"{where}.num_virtual_tokens", params["num_virtual_tokens"], 1)
+    at_least(f"{where}.prompt_tuning_init_vocab", params["prompt_tuning_init_vocab"], 1)
     text = params.get("prompt_tuning_init_text")
     if init == "text" and not (isinstance(text, str) and text.strip()):
         raise UserError(
@@ -80,12 +80,6 @@ def check(params: Mapping[str, Any], where: str) -> None:
         )
     if text is not None and not isinstance(text, str):
         raise UserError(f"'{where}.prompt_tuning_init_text' must be a string, got {text!r}")
-    vocab = params.get("prompt_tuning_init_vocab")
-    if isinstance(vocab, bool) or not isinstance(vocab, int) or vocab < 0:
-        raise UserError(
-            f"'{where}.prompt_tuning_init_vocab' is {vocab!r}, but must be a whole number: "
-            "token ids are drawn from [0, n), or from the whole vocabulary when it is 0"
-        )
 
 
 register(
