@@ -30,7 +30,7 @@ from peftbench.config.schema import RunSpec, Suite
 from peftbench.datasets import DATASETS, Example, LoadContext
 from peftbench.errors import UserError
 from peftbench.presets import write_presets
-from peftbench.results.store import write_json
+from peftbench.results.atomic import write_json
 
 SPLIT_SEED = 20251127
 

@@ -1,0 +1,34 @@
+"""Records written before the typed record (schema version 1, tests/data/records/v1) go through
+today's leaderboard and give the figures the old peftbench computed from them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from record_util import V1
+
+from peftbench.cli import main
+from peftbench.reports.leaderboard import of_folder
+from peftbench.results.folder import read_folder
+
+SAME = ("scores", "score", "trainable_params", "trainable_pct", "latency_ms_per_token")
+SAME += ("slowdown_pct", "peak_train_mem_mb", "extra_tflops", "invalid_rate", "runs")
+
+
+def test_old_records_give_the_old_figures() -> None:
+    old = {r["method"]: r for r in json.loads((V1 / "leaderboard.json").read_text())["rows"]}
+    board = of_folder(read_folder(V1))
+    assert [f["method"] for f in board["failed"]] == ["lora"]
+    for row in board["rows"]:  # PSCP differs: the old board's maxima spanned 7 methods
+        assert {k: row[k] for k in SAME} == {k: old[row["method"]][k] for k in SAME}
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "latex", "json", "html"])
+def test_every_report_format_reads_old_records(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(V1), "--format", fmt, "--out", str(tmp_path / "r")]) == 0
+    assert main(["show", str(V1)]) == 0
+    assert "| lora " in capsys.readouterr().out
