@@ -4,6 +4,7 @@ default; both are recorded and the board says which one it used."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from peftbench.evaluation.evaluate import metric_names
 from peftbench.metrics import METRICS
 from peftbench.pipeline import paper_score
 from peftbench.reports import leaderboard
+from peftbench.results.record import Efficiency, Metrics, RunConfig, RunRecord, Status
 
 MACRO = {"mnli", "cb", "mmlu", "siqa", "hellaswag", "openbookqa", "math_qa"}
 
@@ -87,25 +89,26 @@ def test_multirc_and_stsb_follow_the_original() -> None:
     assert stsb == pytest.approx(100 * pearsonr([1.0, -1.0, 3.0, 4.5], [1.0, 2.0, 3.0, 5.0])[0])
 
 
-def _record(dataset: str, method: str, official: float, paper: float | None) -> dict[str, Any]:
-    metrics: dict[str, Any] = {"score": official, "metric": DATASETS.get(dataset).metric}
+def _record(dataset: str, method: str, official: float, paper: float | None) -> RunRecord:
+    values: dict[str, Any] = {}
     if paper is not None:
-        metrics |= {"paper_score": paper, "paper_metric": PAPER_METRICS[dataset]}
-    eff = {
-        "trainable_params": 10,
-        "trainable_pct": 0.1,
-        "latency_ms_per_token": 1.0,
-        "slowdown_pct": 0.0,
-        "peak_train_mem_mb": 1.0,
-        "extra_tflops": 0.0,
-    }
-    return {
-        "run_id": f"{dataset}-{method}",
-        "status": {"status": "ok"},
-        "config": {"model": "m", "method": method, "dataset": dataset, "seed": 42},
-        "metrics": metrics,
-        "efficiency": eff,
-    }
+        values = {"paper_score": paper, "paper_metric": PAPER_METRICS[dataset]}
+    run_id = f"m__{dataset}__{method}"
+    return RunRecord(
+        run_id,
+        Path(run_id),
+        status=Status(status="ok", run_id=run_id, score=official),
+        config=RunConfig(run_id, "m", method, dataset, 42),
+        metrics=Metrics(score=official, metric=DATASETS.get(dataset).metric, values=values),
+        efficiency=Efficiency(
+            trainable_params=10,
+            trainable_pct=0.1,
+            latency_ms_per_token=1.0,
+            slowdown_pct=0.0,
+            peak_train_mem_mb=1.0,
+            extra_tflops=0.0,
+        ),
+    )
 
 
 def test_board_uses_the_chosen_task_metric_and_says_so() -> None:
