@@ -44,7 +44,7 @@ def listing(what: str, params: bool = False) -> str:
     if what in ("all", "datasets"):
         rows = [
             [
-                d.name,
+                d.name + (" *" if "fingerprint" in d.extras else ""),
                 d.group,
                 f"{d.splits[0]}->{d.splits[1]}",
                 ", ".join((d.metric, *d.extra_metrics)),
@@ -58,6 +58,7 @@ def listing(what: str, params: bool = False) -> str:
             + _table(["name", "group", "splits", "metrics (headline first)", "pin", "source"], rows)
             + "\n<data-dir>/<name>/<split>.*: the split as .parquet, .jsonl or .csv in the hub "
             "schema, read instead of the hub with `peftbench run --data-dir DIR` (offline)"
+            + "\n* declared in YAML (a suite's dataset_defs, or --tasks DIR), not built in"
         )
     if what in ("all", "models"):
         rows = [[m.name, m.source, m.description] for m in MODELS]

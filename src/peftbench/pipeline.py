@@ -12,7 +12,8 @@ from dataclasses import asdict
 from typing import Any
 
 from peftbench.config.schema import RunSpec
-from peftbench.datasets import DATASETS, Example, LoadContext
+from peftbench.datasets import Example, LoadContext
+from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
 from peftbench.results.record import Efficiency, Metrics, Provenance, RunConfig, Status
 from peftbench.results.store import ResultsStore
@@ -30,7 +31,7 @@ def _cap(*caps: int | None) -> int | None:
 
 
 def load_examples(spec: RunSpec, ctx: LoadContext) -> tuple[list[Example], list[Example]]:
-    dataset = DATASETS.get(spec.dataset)
+    dataset = dataset_of(spec)
     train_split, eval_split = dataset.splits
     train_cap = _cap(spec.training.max_train_examples, dataset.max_train_examples)
     eval_cap = _cap(spec.evaluation.max_eval_examples, dataset.max_eval_examples)
@@ -107,7 +108,7 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     from peftbench.training.data import train_features
     from peftbench.training.trainer import train
 
-    dataset, method = DATASETS.get(spec.dataset), METHODS.get(spec.method)
+    dataset, method = dataset_of(spec), METHODS.get(spec.method)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     train_ex, eval_ex = load_examples(spec, ctx)
     clock.lap("data")

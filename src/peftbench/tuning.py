@@ -28,6 +28,7 @@ from typing import Any
 from peftbench.config.loader import expand
 from peftbench.config.schema import RunSpec, Suite
 from peftbench.datasets import DATASETS, Example, LoadContext
+from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
 from peftbench.presets import write_presets
 from peftbench.results.atomic import write_json
@@ -113,7 +114,7 @@ def trial_score(
     from peftbench.training.data import train_features
     from peftbench.training.trainer import NonFiniteLoss, train
 
-    dataset, method = DATASETS.get(spec.dataset), METHODS.get(spec.method)
+    dataset, method = dataset_of(spec), METHODS.get(spec.method)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     loaded = resolve(spec.model).load(dataclasses.asdict(spec.model_options))
     model, tok = loaded.model.to(device), loaded.tokenizer
@@ -236,7 +237,7 @@ def _objective(
         fit, held = splits[spec.dataset]
         score = trial_score(spec, lr, fit, held, progress)
         trial.set_user_attr(f"{spec.model}/{spec.dataset}", score)
-        higher = METRICS.get(DATASETS.get(spec.dataset).metric).higher_is_better
+        higher = METRICS.get(dataset_of(spec).metric).higher_is_better
         signed.append(score if higher else -score)
     value = sum(signed) / len(signed)
     method = cells[0].method

@@ -46,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
     if args.backend or args.address:
         overrides.append(f"backend={args.backend or 'ray'}")
     layers = [read_presets(args.presets)] if args.presets else []
-    suite = load_suite(args.suite, overrides, layers)
+    suite = load_suite(args.suite, overrides, layers, tasks=args.tasks)
     if args.address and suite.backend != "ray":
         raise UserError(
             f"--address joins a Ray cluster, but the backend is '{suite.backend}'",

@@ -245,6 +245,9 @@ class Suite(Checked):
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     backend: BackendName = "local"
     resources: ResourceSettings = field(default_factory=ResourceSettings)
+    # Datasets declared in YAML (name -> inline definition or file path; `datasets/declared/`).
+    # `config.loader.load_suite` replaces each entry by its resolved, fingerprinted form.
+    dataset_defs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -280,14 +283,26 @@ class RunSpec:
     measurement: MeasurementSettings
     model_options: ModelOptions
     stability: StabilitySettings = field(default_factory=StabilitySettings)
+    # The resolved declarations of the datasets this run uses (its own and its stability tasks)
+    # that are declared in YAML, by name; empty when all are registered ones.
+    dataset_defs: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if not self.dataset_defs:  # absent rather than empty: registered runs keep their ids
+            del out["dataset_defs"]
+        return out
 
     @property
     def run_id(self) -> str:
-        """Readable prefix + hash of the resolved config: stable across machines and sessions."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        """Readable prefix + hash of the resolved config: stable across machines and sessions.
+
+        A declared dataset counts by its fingerprint (definition + data file contents), not by
+        where its files happen to be on this machine."""
+        identity = self.to_dict()
+        if self.dataset_defs:
+            identity["dataset_defs"] = {k: v["fingerprint"] for k, v in self.dataset_defs.items()}
+        blob = json.dumps(identity, sort_keys=True, default=str)
         digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
         model = self.model.replace("/", "_").replace(":", "_")
         return f"{model}__{self.dataset}__{self.method}__s{self.seed}__{digest}"
