@@ -1,4 +1,4 @@
-"""One cell of the grid, end to end, in SPEC order: data -> model + method -> train -> evaluate
+"""One cell of the grid, end to end, in this order: data -> model + method -> train -> evaluate
 -> measure -> record. Every method goes through exactly these steps; nothing here names one.
 """
 

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scipy.stats import pearsonr
-from sklearn.metrics import f1_score
+from needs import need_module
 
 from peftbench.config.loader import load_suite
 from peftbench.config.schema import ScoringSettings
@@ -21,6 +20,9 @@ from peftbench.metrics import METRICS
 from peftbench.pipeline import paper_score
 from peftbench.reports import leaderboard
 from peftbench.results.record import Efficiency, Metrics, RunConfig, RunRecord, Status
+
+f1_score = need_module("sklearn.metrics", "pip install scikit-learn", module_level=True).f1_score
+pearsonr = need_module("scipy.stats", "pip install scipy", module_level=True).pearsonr
 
 MACRO = {"mnli", "cb", "mmlu", "siqa", "hellaswag", "openbookqa", "math_qa"}
 

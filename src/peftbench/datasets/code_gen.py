@@ -41,7 +41,7 @@ CONALA_FILES = {"train": "data/conala-paired-train.json", "test": "data/conala-p
 # was not reachable to read one; PEFT-Bench loaded main too.
 CODEALPACA_UNPINNED = "no public commit id found"
 
-_COMMON = dict(
+_COMMON: dict[str, Any] = dict(
     group="code",
     parse=code_parser,
     metric="codebleu",

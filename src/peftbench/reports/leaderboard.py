@@ -28,10 +28,11 @@ from peftbench.scoring.sensitivity import sensitivity, summary
 from peftbench.scoring.task_metric import with_task_metric
 
 
-def of_folder(folder: ResultsFolder) -> dict[str, Any]:
+def of_folder(folder: ResultsFolder, scoring: ScoringSettings | None = None) -> dict[str, Any]:
     """THE leaderboard of a results folder: what `run` writes and `show`, `report` (every
-    format) and `compare` read. Extend `build`/`_row`, never add a second builder."""
-    board = build(folder.records, folder.scoring, folder.expected or ())
+    format) and `compare` read. Extend `build`/`_row`, never add a second builder. `scoring`
+    re-weights finished results (e.g. a PSCP profile); default: the folder's suite's."""
+    board = build(folder.records, scoring or folder.scoring, folder.expected or ())
     board["damaged_files"] = [{"file": d.file, "reason": d.reason} for d in folder.damaged_files]
     board["ignored"] = list(folder.ignored)
     board["notes"] = list(folder.notes)
@@ -130,11 +131,13 @@ def _num(x: float | None, spec: str) -> str:
     return "-" if x is None else format(x, spec)
 
 
+def _task_cell(dataset: str) -> Callable[[dict[str, Any]], str]:
+    return lambda r: _num(r["scores"][dataset], ".1f")
+
+
 def columns(board: dict[str, Any]) -> list[Column]:
     """The text leaderboard's columns in order: (header, a row's cell). Add a column here."""
-    per_task: list[Column] = [
-        (d, lambda r, d=d: _num(r["scores"][d], ".1f")) for d in board["datasets"]
-    ]
+    per_task = [(d, _task_cell(d)) for d in board["datasets"]]
     return [
         ("model", lambda r: r["model"]),
         ("method", lambda r: r["method"]),
