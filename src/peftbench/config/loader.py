@@ -101,6 +101,7 @@ def check_names(suite: Suite) -> None:
     from peftbench.datasets import DATASETS
     from peftbench.datasets.declared import register_all
     from peftbench.methods import METHODS
+    from peftbench.methods.base import TRAINING_OVERRIDES
     from peftbench.models.hub import resolve
 
     register_all(suite.dataset_defs)
@@ -116,7 +117,7 @@ def check_names(suite: Suite) -> None:
         method = METHODS.get(name)
         if not isinstance(params, dict):
             raise UserError(f"'method_params.{name}' must be a mapping, got {params!r}")
-        check_known_keys(method, params, f"method_params.{name}")
+        check_known_keys(method, params, f"method_params.{name}", TRAINING_OVERRIDES)
 
 
 def checked_method_params(suite: Suite) -> Suite:
@@ -135,8 +136,11 @@ def checked_method_params(suite: Suite) -> Suite:
         }
         for name, values in suite.method_params.items()
     }
+    from peftbench.methods.base import TRAINING_OVERRIDES
+
     for name, values in params.items():
-        run_method_check(METHODS.get(name), values, f"method_params.{name}")
+        method_only = {k: v for k, v in values.items() if k not in TRAINING_OVERRIDES}
+        run_method_check(METHODS.get(name), method_only, f"method_params.{name}")
     return dataclasses.replace(suite, method_params=params)
 
 
@@ -144,13 +148,16 @@ def expand(suite: Suite) -> list[RunSpec]:
     """The grid in a stable order: model, dataset, method, seed."""
     from peftbench.datasets.declared import register_all
     from peftbench.methods import METHODS
+    from peftbench.methods.base import TRAINING_OVERRIDES
 
     register_all(suite.dataset_defs)  # a saved suite read back (reports) declares them here
     runs = []
     for model, dataset, method, seed in itertools.product(
         suite.models, suite.datasets, suite.methods, suite.seeds
     ):
-        params = METHODS.get(method).params(suite.method_params.get(method))
+        overrides = dict(suite.method_params.get(method) or {})
+        own = {k: overrides.pop(k) for k in TRAINING_OVERRIDES if k in overrides}
+        params = METHODS.get(method).params(overrides)
         stability = suite.stability.for_dataset(dataset, suite.datasets)
         used = (dataset, *(stability.tasks or ()))
         runs.append(
@@ -160,7 +167,7 @@ def expand(suite: Suite) -> list[RunSpec]:
                 dataset=dataset,
                 seed=seed,
                 method_params=params,
-                training=suite.training,
+                training=dataclasses.replace(suite.training, **own) if own else suite.training,
                 evaluation=suite.evaluation,
                 measurement=suite.measurement,
                 model_options=suite.model_options,

@@ -41,10 +41,13 @@ def in_range(path: str, value: Any, low: float, high: float) -> None:
         raise UserError(f"'{path}' is {value!r}, but must be between {low} and {high}")
 
 
-def check_known_keys(method: Any, overrides: Mapping[str, Any], where: str) -> None:
-    """Every key of `overrides` is a preset key or one of the method's extra keys."""
+def check_known_keys(
+    method: Any, overrides: Mapping[str, Any], where: str, also: tuple[str, ...] = ()
+) -> None:
+    """Every key of `overrides` is a preset key, one of the method's extra keys or in `also`
+    (per-method training settings such as val_fraction)."""
     for key in overrides:
-        if key not in method.preset and key not in method.extra_keys:
+        if key not in method.preset and key not in (*method.extra_keys, *also):
             allowed = sorted([*method.preset, *method.extra_keys])
             hint = did_you_mean(key, allowed) or f"known keys: {', '.join(allowed) or 'none'}"
             raise UserError(f"unknown key '{key}' in '{where}'", hint)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from peftbench.methods.base import Method
+from peftbench.quiet import quiet_libraries
 
 REFERENCE = "tiny-llama"
 
@@ -47,7 +48,7 @@ def method_table(methods: Iterable[Method], with_params: bool) -> tuple[list[str
     head = ["name", "family", "provider", "origin", "mergeable", "lr"]
     if with_params:
         head.append(f"trainable on {REFERENCE}")
-        _quiet()
+        quiet_libraries()
     head.append("description")
     rows = []
     for m in methods:
@@ -65,19 +66,6 @@ def method_table(methods: Iterable[Method], with_params: bool) -> tuple[list[str
     return head, rows
 
 
-def _quiet() -> None:
-    """peft warns about layer types and defaults while building; the table says what matters."""
-    import warnings
-
-    warnings.filterwarnings("ignore")
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-    except ImportError:
-        pass
-
-
 def meta_counts_table(model_ref: str, suite_ref: str | None) -> str:
     """Each method's trainable / stored / inference parameters on `model_ref`'s architecture,
     built on the meta device (efficiency/meta.py), under `suite_ref`'s method configuration (its
@@ -85,7 +73,7 @@ def meta_counts_table(model_ref: str, suite_ref: str | None) -> str:
     from peftbench.efficiency.meta import config_dict, count_method
     from peftbench.methods.base import METHODS
 
-    _quiet()
+    quiet_libraries()
     config = config_dict(model_ref)
     if suite_ref is None:
         names, overrides, where = [m.name for m in METHODS], {}, "each method's preset"
