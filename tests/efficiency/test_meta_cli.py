@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from peftbench.cli import main
-from peftbench.config.loader import load_suite
+from peftbench.config.loader import load_suite, method_params_of
 from peftbench.efficiency.meta import count_method
 from peftbench.efficiency.params import count_parameters, save_adapter
 from peftbench.methods import METHODS, Method
@@ -31,8 +31,7 @@ CHECKED = [
 
 
 def _params(name: str) -> dict:
-    method = METHODS.get(name)
-    params = method.params(load_suite("paper").method_params.get(name))
+    params = method_params_of(load_suite("paper"), name)
     if name == "ptuning":
         params["encoder_hidden_size"] = 32  # keeps the real tiny build small
     return params

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from peftbench.config.loader import load_suite
+from peftbench.config.loader import load_suite, method_params_of
 from peftbench.efficiency.meta import config_dict, count_method
 from peftbench.methods import METHODS
 
@@ -91,7 +91,7 @@ def test_closed_form_of_the_base_is_llama_3_8b(llama3_8b: dict) -> None:
 def test_paper_method_counts_on_llama_3_8b(name: str, llama3_8b: dict) -> None:
     suite = load_suite("paper")
     method = METHODS.get(name)
-    counts = count_method(method, method.params(suite.method_params.get(name)), llama3_8b)
+    counts = count_method(method, method_params_of(suite, name), llama3_8b)
     assert (counts.trainable, counts.stored, counts.inference) == PAPER_COUNTS[name]
 
 

@@ -144,6 +144,18 @@ def checked_method_params(suite: Suite) -> Suite:
     return dataclasses.replace(suite, method_params=params)
 
 
+def method_params_of(suite: Suite, method: str) -> dict[str, Any]:
+    """What `method` is built with in `suite`: its preset with the suite's method_params, less
+    the per-method training settings (val_fraction), which go to the run's training settings."""
+    from peftbench.methods import METHODS
+    from peftbench.methods.base import TRAINING_OVERRIDES
+
+    overrides = dict(suite.method_params.get(method) or {})
+    return METHODS.get(method).params(
+        {k: v for k, v in overrides.items() if k not in TRAINING_OVERRIDES}
+    )
+
+
 def expand(suite: Suite) -> list[RunSpec]:
     """The grid in a stable order: model, dataset, method, seed."""
     from peftbench.datasets.declared import register_all

@@ -76,17 +76,17 @@ def meta_counts_table(model_ref: str, suite_ref: str | None) -> str:
     quiet_libraries()
     config = config_dict(model_ref)
     if suite_ref is None:
-        names, overrides, where = [m.name for m in METHODS], {}, "each method's preset"
+        names, where = [m.name for m in METHODS], "each method's preset"
     else:
-        from peftbench.config.loader import load_suite
+        from peftbench.config.loader import load_suite, method_params_of
 
         suite = load_suite(suite_ref)
-        names, overrides = list(suite.methods), suite.method_params
+        names = list(suite.methods)
         where = f"suite '{suite.name}' (presets + its method_params)"
     rows, base = [], None
     for name in names:
         method = METHODS.get(name)
-        params = method.params(overrides.get(name))
+        params = method.params() if suite_ref is None else method_params_of(suite, name)
         try:
             counts = count_method(method, params, config)
         except Exception as exc:  # e.g. an init that needs real weights (SVD): shown, not fatal
