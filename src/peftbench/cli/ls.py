@@ -55,7 +55,7 @@ def main(args: argparse.Namespace) -> int:
                 "e.g. peftbench ls methods --params --model "
                 "hf:meta-llama/Meta-Llama-3-8B-Instruct --suite paper",
             )
-        from peftbench.methods._table import meta_counts_table
+        from peftbench.method_listing import meta_counts_table
 
         print(meta_counts_table(args.model, args.suite))
         return 0
