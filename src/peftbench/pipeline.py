@@ -105,7 +105,7 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     from transformers import set_seed
 
     from peftbench.efficiency.figures import device_label, figures
-    from peftbench.efficiency.measure import measure_adapted, measure_base
+    from peftbench.efficiency.measure import measure_adapted
     from peftbench.efficiency.memory import MemoryProbe
     from peftbench.efficiency.params import count_parameters, save_adapter
     from peftbench.evaluation.evaluate import evaluate
@@ -132,9 +132,7 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     clock.lap("load")
 
     m = spec.measurement
-    base = measure_base(model, vocab, tok.pad_token_id, m)  # same process, inputs, settings
-    probe.rearm()  # the training peak must not include the base measurements
-    clock.lap("measure")
+    probe.rearm()  # the training peak must not include loading the model
 
     set_seed(spec.seed)  # before the adapter is created, so its init is reproducible
     model = method.build(model, loaded, Method.build_params(spec.method_params))
@@ -177,9 +175,13 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     clock.lap("eval")
 
     adapter = save_adapter(model, writer.path("adapter"))
+    clock.lap("measure")
+    # a fresh, unmodified base model, timed paired and interleaved with the adapted forms
+    base_model = resolve(spec.model).load(asdict(spec.model_options)).model.to(device)
+    clock.lap("load")
     adapted = measure_adapted(
         model,
-        base,
+        base_model,
         base_params,
         vocab,
         tok.pad_token_id,
@@ -187,7 +189,9 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
         writer.path("adapter"),
         method.mergeable,
         reload=lambda fresh, folder: method.load_saved(fresh, loaded, folder),
+        seed=spec.seed,
     )
+    del base_model
     clock.lap("measure")
 
     efficiency = {

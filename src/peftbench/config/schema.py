@@ -44,14 +44,20 @@ class EvaluationSettings:
 class LatencySettings:
     """Fixed synthetic prompt of `prompt_tokens`, greedy decode of `new_tokens`, batch 1.
 
-    `warmup` untimed runs, then `repeats` timed ones (docs/measurements.md). `merged`: also time
-    the merged form of methods that can merge.
+    Base and adapted forms are timed paired and interleaved (docs/measurements.md): `warmup`
+    untimed generations per form, then blocks of one timed generation per form until every
+    slowdown's 95 % half-width is at most `max_halfwidth_pp` points (after `min_pairs` blocks),
+    or `max_seconds` of timing, or `max_pairs` blocks. `merged`: also time the merged form of
+    methods that can merge.
     """
 
     prompt_tokens: int = 64
     new_tokens: int = 16
     warmup: int = 2
-    repeats: int = 5
+    min_pairs: int = 8
+    max_pairs: int = 400
+    max_seconds: float = 30.0
+    max_halfwidth_pp: float = 3.0
     merged: bool = True
 
     def __post_init__(self) -> None:
@@ -59,13 +65,33 @@ class LatencySettings:
             ("prompt_tokens", self.prompt_tokens, 1),
             ("new_tokens", self.new_tokens, 2),
             ("warmup", self.warmup, 0),
-            ("repeats", self.repeats, 1),
+            ("min_pairs", self.min_pairs, 1),
+            ("max_pairs", self.max_pairs, 1),
         ):
             if isinstance(value, int) and value < low:
                 raise UserError(
                     f"'measurement.latency.{key}' is {value}, but must be at least {low}",
                     f"set measurement.latency.{key} to {low} or more",
                 )
+        for key, value in (
+            ("max_seconds", self.max_seconds),
+            ("max_halfwidth_pp", self.max_halfwidth_pp),
+        ):
+            if isinstance(value, int | float) and value <= 0:
+                raise UserError(
+                    f"'measurement.latency.{key}' is {value}, but must be greater than 0",
+                    f"set measurement.latency.{key} to a positive number",
+                )
+        if (
+            isinstance(self.min_pairs, int)
+            and isinstance(self.max_pairs, int)
+            and self.max_pairs < self.min_pairs
+        ):
+            raise UserError(
+                f"'measurement.latency.max_pairs' ({self.max_pairs}) is below min_pairs "
+                f"({self.min_pairs})",
+                "set measurement.latency.max_pairs to at least min_pairs",
+            )
 
 
 @dataclass(frozen=True)
