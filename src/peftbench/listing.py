@@ -62,6 +62,7 @@ def listing(what: str, params: bool = False) -> str:
 
 def show(path: Path) -> str:
     """A results folder's leaderboard, or one run's record."""
+    from peftbench.efficiency.paired import describe
     from peftbench.grid import board_for
     from peftbench.reports.leaderboard import render
     from peftbench.results.store import ResultsStore
@@ -85,7 +86,10 @@ def show(path: Path) -> str:
             f"  trainable {eff['trainable_params']} ({eff['trainable_pct']:.3f}%), "
             f"adapter {eff['adapter_bytes']} bytes",
             f"  latency {eff['latency_ms_per_token']:.2f} ms/token "
-            f"(base {eff['base_latency_ms_per_token']:.2f}, slowdown {eff['slowdown_pct']:+.1f}%)",
+            f"(base {eff['base_latency_ms_per_token']:.2f} in the same blocks), "
+            f"paired slowdown {describe(eff)}",
+            f"  prefill slowdown {describe(eff, figure='prefill_slowdown')}"
+            + (f"; merged {describe(eff, 'merged_')}" if eff.get("merged") else ""),
             f"  peak training memory {eff['peak_train_mem_mb']:.0f} MiB ({eff['memory_kind']})",
             "  phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in st["phase_seconds"].items()),
         ]

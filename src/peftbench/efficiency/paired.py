@@ -85,3 +85,20 @@ def grid_latency(reference_ms: float | None, slowdown_pct: float | None) -> floa
     if reference_ms is None or slowdown_pct is None:
         return None
     return reference_ms * (1.0 + slowdown_pct / 100.0)
+
+
+def describe(eff: dict, prefix: str = "", figure: str = "slowdown") -> str:
+    """'+1.2% [-0.4, +2.8] 95% CI, 14 pairs' from a record's keys (old records: the point only)."""
+    key = f"{prefix}{figure}"
+    pct = eff.get(f"{key}_pct")
+    if pct is None:
+        return "n/a"
+    lo, hi = eff.get(f"{key}_ci_low_pct"), eff.get(f"{key}_ci_high_pct")
+    text = f"{pct:+.1f}%"
+    if lo is not None and hi is not None:
+        text += f" [{lo:+.1f}, {hi:+.1f}] 95% CI"
+    if eff.get("latency_pairs") is not None:
+        text += f", {eff['latency_pairs']} pairs"
+    if eff.get(f"{key}_wide"):
+        text += ", WIDE: interval above the allowed half-width"
+    return text
