@@ -45,8 +45,9 @@ def plugin_files() -> list[Path]:
             continue
         folder = Path(entry).expanduser()
         if not folder.is_dir():
+            what = "is a file, not a folder" if folder.exists() else "does not exist"
             raise UserError(
-                f"plugin folder '{entry}' (from ${PLUGINS_ENV} or --plugins) does not exist",
+                f"plugin folder '{entry}' (from ${PLUGINS_ENV} or --plugins) {what}",
                 "give a folder of *.py files that register methods, datasets, models or metrics",
             )
         files += sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from peftbench.config.paths import check_plain_name
 from peftbench.config.schema import RunSpec, Suite
 from peftbench.config.validate import build, deep_merge
 from peftbench.errors import UserError, did_you_mean, unknown_name
@@ -92,6 +93,7 @@ def load_suite(
     for text in overrides or []:
         data = deep_merge(data, parse_override(text))
     suite = build(Suite, data)
+    check_plain_name("name", suite.name)
     check_names(suite)
     return suite
 

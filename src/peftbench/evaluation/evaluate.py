@@ -74,13 +74,24 @@ def evaluate(
     seconds = time.perf_counter() - start
     parsed = [spec.parse(t) for t in texts]
     golds = [ex.gold for ex in examples]
-    metrics = {
-        name: METRICS.get(name)(parsed, golds) for name in (spec.metric, *spec.extra_metrics)
+    scored = {
+        name: METRICS.get(name).score(parsed, golds) for name in (spec.metric, *spec.extra_metrics)
     }
+    metrics = {name: value for name, (value, _) in scored.items()}
+    items = {name: per_item for name, (_, per_item) in scored.items() if per_item is not None}
     invalid = sum(p is None for p in parsed) / len(parsed)
     predictions = [
-        {"id": ex.id, "prompt": ex.prompt, "output": t, "parsed": p, "gold": _readable(ex.gold)}
-        for ex, t, p in zip(examples, texts, parsed, strict=True)
+        {
+            "id": ex.id,
+            "prompt": ex.prompt,
+            "output": t,
+            "parsed": p,
+            "gold": _readable(ex.gold),
+            # per-item scores of the metrics that are a mean over items (the score intervals
+            # resample them); whole-set metrics are recomputed from `parsed` and `gold`
+            "scores": {name: per_item[i] for name, per_item in items.items()},
+        }
+        for i, (ex, t, p) in enumerate(zip(examples, texts, parsed, strict=True))
     ]
     return EvalResult(metrics[spec.metric], metrics, invalid, predictions, seconds, n_tokens)
 

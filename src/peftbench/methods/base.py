@@ -55,6 +55,9 @@ class Method:
     optimizer: OptimizerFn | None = None  # None: the suite's optimizer over trainable parameters
     step_hook: StepHookFn | None = None
     load: LoadFn | None = None  # None: peft's PeftModel.from_pretrained
+    # A reference, not a contestant (zero-shot `frozen`, full fine-tuning `full`): tables show it
+    # apart, PSCP does not rank it, and the non-training baseline is what "vs frozen" compares to.
+    baseline: bool = False
 
     def params(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The preset with `overrides` applied (unknown keys are rejected by config validation)."""

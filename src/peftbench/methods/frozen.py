@@ -24,5 +24,6 @@ register(
         trains=False,
         identity_at_init=True,
         source="baseline",
+        baseline=True,
     )
 )

@@ -49,6 +49,7 @@ register(
         load=load,
         preset={"learning_rate": 2e-5},
         identity_at_init=True,
+        baseline=True,
         source="documented default (lr 2e-5, usual for full instruction tuning)",
     )
 )

@@ -1,5 +1,5 @@
 """Metrics: one module per family, registered in `METRICS` (see `base.py`)."""
 
-from peftbench.metrics.base import METRICS, Metric, register
+from peftbench.metrics.base import METRICS, Metric, mean_metric, register
 
-__all__ = ["METRICS", "Metric", "register"]
+__all__ = ["METRICS", "Metric", "mean_metric", "register"]

@@ -3,6 +3,13 @@
 A prediction of `None` means the model's output could not be parsed: it counts as wrong (and the
 evaluation reports the share of such outputs as `invalid_rate`). Values are on a 0-100 scale so
 every task score is comparable; `higher_is_better` gives the direction.
+
+Per-item scores: a metric that is the mean of a score per eval item (accuracy, exact match,
+ROUGE, pass@1) is built with `mean_metric` from that per-item function, so `item_scores` gives
+the items' scores and the metric is their mean by construction. Evaluation records them per item
+(predictions.jsonl), and the score intervals resample them. Any other metric (F1, MCC,
+correlations, CodeBLEU) is computed on the whole set: its intervals recompute it on resampled
+items from the parsed predictions and golds (scoring/intervals.py).
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from typing import Any
 from peftbench.registry import Registry
 
 ComputeFn = Callable[[Sequence[Any], Sequence[Any]], float]
+# (predictions, golds) -> one score per item on a 0-100 scale, whose mean is the metric.
+ItemsFn = Callable[[Sequence[Any], Sequence[Any]], list[float]]
 
 
 @dataclass(frozen=True)
@@ -22,15 +31,42 @@ class Metric:
     description: str
     compute: ComputeFn  # (predictions, golds) -> value on a 0-100 scale
     higher_is_better: bool = True
+    items: ItemsFn | None = None  # per-item scores when the metric is their mean
 
-    def __call__(self, predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+    def _check(self, predictions: Sequence[Any], golds: Sequence[Any]) -> None:
         if len(predictions) != len(golds):
             raise ValueError(
                 f"metric {self.name}: {len(predictions)} predictions for {len(golds)} golds"
             )
         if not golds:
             raise ValueError(f"metric {self.name}: nothing to score")
+
+    def __call__(self, predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+        self._check(predictions, golds)
         return float(self.compute(predictions, golds))
+
+    def score(
+        self, predictions: Sequence[Any], golds: Sequence[Any]
+    ) -> tuple[float, list[float] | None]:
+        """(value, per-item scores or None for a whole-set metric), computing each item once
+        (pass@1 runs programs: scoring twice would run them twice)."""
+        self._check(predictions, golds)
+        if self.items is None:
+            return float(self.compute(predictions, golds)), None
+        scores = [float(s) for s in self.items(predictions, golds)]
+        return sum(scores) / len(scores), scores
+
+
+def mean_metric(
+    name: str, description: str, item_scores: ItemsFn, higher_is_better: bool = True
+) -> Metric:
+    """A metric that is the mean of per-item scores (0-100 each)."""
+
+    def compute(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+        scores = item_scores(predictions, golds)
+        return sum(scores) / len(scores)
+
+    return Metric(name, description, compute, higher_is_better, item_scores)
 
 
 METRICS: Registry[Metric] = Registry("metric", "peftbench.metrics")

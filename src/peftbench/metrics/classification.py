@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from peftbench.metrics.base import Metric, register
+from peftbench.metrics.base import mean_metric, register
 
 
-def _accuracy(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
-    hits = sum(p is not None and p == g for p, g in zip(predictions, golds, strict=True))
-    return 100.0 * hits / len(golds)
+def _hits(predictions: Sequence[Any], golds: Sequence[Any]) -> list[float]:
+    """100 for an item whose prediction equals its gold, else 0."""
+    return [
+        100.0 if p is not None and p == g else 0.0 for p, g in zip(predictions, golds, strict=True)
+    ]
 
 
-register(Metric("accuracy", "share of predictions equal to the gold label (x100)", _accuracy))
+register(mean_metric("accuracy", "share of predictions equal to the gold label (x100)", _hits))
 register(
-    Metric(
+    mean_metric(
         "exact_match",
         "share of normalised answers exactly equal to the gold answer (x100)",
-        _accuracy,
+        _hits,
     )
 )

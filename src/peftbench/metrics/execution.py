@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from peftbench.metrics.base import Metric, register
+from peftbench.metrics.base import Metric, mean_metric, register
 from peftbench.sandbox import run_code
 
 
@@ -175,7 +175,7 @@ def make_pass_at_1(
 
     n_workers = workers or max(1, (os.cpu_count() or 2) // 2)
 
-    def compute(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+    def passed(predictions: Sequence[Any], golds: Sequence[Any]) -> list[float]:
         for gold in golds:
             parse_tests(gold)  # fail on bad data before running anything
 
@@ -184,13 +184,12 @@ def make_pass_at_1(
             return run_apps_tests(code, gold, timeout_s=timeout_s, memory_mb=memory_mb).passed
 
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            passed = list(pool.map(judge, zip(predictions, golds, strict=True)))
-        return 100.0 * sum(passed) / len(golds)
+            return [100.0 * ok for ok in pool.map(judge, zip(predictions, golds, strict=True))]
 
-    return Metric(
+    return mean_metric(
         "pass_at_1",
         "share of problems whose generated program passes all tests, run in the sandbox (x100)",
-        compute,
+        passed,
     )
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from peftbench.metrics.base import Metric, register
+from peftbench.metrics.base import mean_metric, register
 
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
@@ -45,12 +45,12 @@ def rouge_l_f(prediction: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _rouge_l(predictions: Sequence[str | None], golds: Sequence[Any]) -> float:
-    total = 0.0
+def _rouge_l(predictions: Sequence[str | None], golds: Sequence[Any]) -> list[float]:
+    out = []
     for p, g in zip(predictions, golds, strict=True):
         refs = [g] if isinstance(g, str) else list(g)
-        total += 0.0 if p is None else max(rouge_l_f(p, r) for r in refs)
-    return 100.0 * total / len(golds)
+        out.append(0.0 if p is None else 100.0 * max(rouge_l_f(p, r) for r in refs))
+    return out
 
 
-register(Metric("rouge_l", "ROUGE-L F-measure, mean over examples (x100)", _rouge_l))
+register(mean_metric("rouge_l", "ROUGE-L F-measure, mean over examples (x100)", _rouge_l))

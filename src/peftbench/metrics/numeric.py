@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from peftbench.metrics.base import Metric, register
+from peftbench.metrics.base import mean_metric, register
 
 # An optional sign, digits with optional thousands commas, an optional decimal part; or ".5".
 _NUMBER = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)")
@@ -59,15 +59,14 @@ def numbers_equal(prediction: Any, gold: Any) -> bool:
     return math.isclose(p, g, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def _numeric_accuracy(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
-    hits = sum(numbers_equal(p, g) for p, g in zip(predictions, golds, strict=True))
-    return 100.0 * hits / len(golds)
+def _numeric_hits(predictions: Sequence[Any], golds: Sequence[Any]) -> list[float]:
+    return [100.0 * numbers_equal(p, g) for p, g in zip(predictions, golds, strict=True)]
 
 
 register(
-    Metric(
+    mean_metric(
         "numeric_accuracy",
         "share of predictions numerically equal to the gold answer (x100)",
-        _numeric_accuracy,
+        _numeric_hits,
     )
 )

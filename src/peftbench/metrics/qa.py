@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from peftbench.metrics.base import Metric, register
+from peftbench.metrics.base import Metric, mean_metric, register
 from peftbench.metrics.f1 import binary_f1
 
 
@@ -80,25 +80,32 @@ def _answers(gold: Any) -> list[str]:
     return answers
 
 
-def record_f1(predictions: Sequence[str | None], golds: Sequence[Any]) -> float:
-    total = sum(
-        0.0 if p is None else max(token_f1(p, a) for a in _answers(g))
+def record_f1_items(predictions: Sequence[str | None], golds: Sequence[Any]) -> list[float]:
+    return [
+        0.0 if p is None else 100.0 * max(token_f1(p, a) for a in _answers(g))
         for p, g in zip(predictions, golds, strict=True)
-    )
-    return 100.0 * total / len(golds)
+    ]
+
+
+def record_em_items(predictions: Sequence[str | None], golds: Sequence[Any]) -> list[float]:
+    return [
+        100.0
+        * (p is not None and any(normalize_answer(p) == normalize_answer(a) for a in _answers(g)))
+        for p, g in zip(predictions, golds, strict=True)
+    ]
+
+
+def record_f1(predictions: Sequence[str | None], golds: Sequence[Any]) -> float:
+    return sum(record_f1_items(predictions, golds)) / len(golds)
 
 
 def record_em(predictions: Sequence[str | None], golds: Sequence[Any]) -> float:
-    hits = sum(
-        p is not None and any(normalize_answer(p) == normalize_answer(a) for a in _answers(g))
-        for p, g in zip(predictions, golds, strict=True)
-    )
-    return 100.0 * hits / len(golds)
+    return sum(record_em_items(predictions, golds)) / len(golds)
 
 
 register(make_multirc_f1a())
 register(
     Metric("multirc_em", "MultiRC share of questions with every option right (x100)", multirc_em)
 )
-register(Metric("record_f1", "ReCoRD token F1, max over gold answers (x100)", record_f1))
-register(Metric("record_em", "ReCoRD exact match after normalisation (x100)", record_em))
+register(mean_metric("record_f1", "ReCoRD token F1, max over gold answers (x100)", record_f1_items))
+register(mean_metric("record_em", "ReCoRD exact match after normalisation (x100)", record_em_items))

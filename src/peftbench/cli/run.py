@@ -1,0 +1,95 @@
+"""`peftbench run`: validate a suite, run every pending cell, print the leaderboard."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from peftbench.cli._common import add_suite_arguments
+from peftbench.errors import UserError
+
+HELP = "run a suite (default: the embedded 'default' suite)"
+EXAMPLE = """\
+examples:
+  peftbench run                                   # the default suite -> results/default
+  peftbench run smoke --set training.max_steps=5 --out results/try
+  peftbench run my-suite.yaml --dry-run           # validate and list the runs only"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_suite_arguments(p)
+    p.add_argument("--out", type=Path, help="results folder (default: results/<suite name>)")
+    p.add_argument("--dry-run", action="store_true", help="validate and list runs; run nothing")
+    p.add_argument(
+        "--backend", help="where runs execute: local (default), inline, ray (overrides the suite)"
+    )
+    p.add_argument(
+        "--address",
+        help="Ray cluster to join, e.g. 'auto' or HOST:6379 (implies --backend ray); "
+        "without it the ray backend starts a Ray instance on this machine",
+    )
+    p.add_argument(
+        "--presets",
+        type=Path,
+        help="YAML of tuned method_params (written by `peftbench tune`), applied before --set",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from peftbench.config.loader import expand, load_suite
+    from peftbench.config.paths import check_out_dir
+    from peftbench.preflight import preflight
+    from peftbench.presets import read_presets
+
+    overrides = list(args.overrides)
+    if args.backend or args.address:
+        overrides.append(f"backend={args.backend or 'ray'}")
+    layers = [read_presets(args.presets)] if args.presets else []
+    suite = load_suite(args.suite, overrides, layers)
+    if args.address and suite.backend != "ray":
+        raise UserError(
+            f"--address joins a Ray cluster, but the backend is '{suite.backend}'",
+            "use --backend ray with --address, or drop --address",
+        )
+    preflight(suite, args.data_dir)
+    runs = expand(suite)
+    out = args.out or Path("results") / suite.name
+    check_out_dir(out, "--out")
+    if args.dry_run:
+        return _dry_run(suite.name, runs, out)
+    from peftbench.grid import run_suite
+    from peftbench.prepare import prepare
+    from peftbench.reports.leaderboard import render
+
+    prepare(suite, args.data_dir)
+    board = run_suite(
+        suite, out, args.data_dir, progress=not args.no_progress, address=args.address
+    )
+    print()
+    print(render(board))
+    print(f"\nresults: {out}")
+    _write_run_report(out)
+    return 1 if board["failed"] else 0
+
+
+def _dry_run(name: str, runs: list, out: Path) -> int:
+    from peftbench.results.store import ResultsStore
+
+    done = ResultsStore(out).is_complete if (out / "runs").is_dir() else (lambda _: False)
+    print(f"suite '{name}': {len(runs)} runs -> {out}")
+    for r in runs:
+        mark = "done   " if done(r.run_id) else "pending"
+        print(f"  {mark} {r.run_id}  lr={r.method_params.get('learning_rate', '-')}")
+    return 0
+
+
+def _write_run_report(out: Path) -> None:
+    """The HTML report next to the results; a failure here never loses the finished runs."""
+    from peftbench.reports.report import write_html
+
+    try:
+        print(f"report: {write_html(out)}")
+    except Exception as exc:  # the results are safe on disk; say how to retry
+        print(f"warning: could not write the HTML report: {exc}", file=sys.stderr)
+        print(f"  hint: peftbench --debug report {out}", file=sys.stderr)

@@ -1,0 +1,54 @@
+"""`peftbench tune`: search each method's learning rate on a held-out part of the train split."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from peftbench.cli._common import add_suite_arguments
+
+HELP = "search each method's learning rate on a held-out part of the train split (Optuna)"
+EXAMPLE = """\
+examples:
+  peftbench tune smoke --trials 4                 # -> results/smoke/tune/presets.yaml
+  peftbench run smoke --presets results/smoke/tune/presets.yaml"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_suite_arguments(p)
+    p.add_argument("--trials", type=int, default=8, help="trials per method (default 8)")
+    p.add_argument(
+        "--holdout",
+        type=float,
+        default=0.2,
+        help="share of the train split held out to score trials (default 0.2); the eval split "
+        "is never used",
+    )
+    p.add_argument(
+        "--span",
+        type=float,
+        default=10.0,
+        help="search each learning rate within [preset / SPAN, preset * SPAN] (log scale)",
+    )
+    p.add_argument(
+        "--out", type=Path, help="folder for presets.yaml (default results/<suite>/tune)"
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from peftbench.config.loader import load_suite
+    from peftbench.config.paths import check_out_dir
+    from peftbench.preflight import preflight
+    from peftbench.prepare import prepare
+    from peftbench.tuning import TuneSettings, tune
+
+    suite = load_suite(args.suite, args.overrides)
+    preflight(suite, args.data_dir, backend=False)
+    settings = TuneSettings(trials=args.trials, holdout=args.holdout, span=args.span)
+    out = args.out or Path("results") / suite.name / "tune"
+    check_out_dir(out, "--out")
+    prepare(suite, args.data_dir)
+    presets = tune(suite, settings, out, args.data_dir, progress=not args.no_progress)
+    print(f"\nchosen learning rates -> {presets}")
+    print(f"use them: peftbench run {args.suite} --presets {presets}")
+    return 0

@@ -1,0 +1,194 @@
+"""Bootstrap intervals for task scores: over eval items, and over seeds when a cell has several.
+
+Why a bootstrap: a task score is a metric over a finite eval set, so it carries sampling noise
+(150 accuracy items at 50 % give a 95 % interval of about +-8 points). Some metrics are means of
+per-item scores (accuracy, exact match, ROUGE, pass@1); others are computed on the whole set
+(F1, MCC, correlations, CodeBLEU). The bootstrap treats both alike: draw the eval items with
+replacement, recompute the metric, repeat; the spread of the recomputed scores is the noise.
+
+Definitions (docs/measurements.md repeats them):
+- An `ItemSample` is one run's eval set for one metric: `value(idx)` is the metric on the items
+  `idx` (repeats allowed). `MeanItems` holds per-item scores (the metric is their mean);
+  `CorpusItems` holds the parsed predictions and golds and recomputes the metric.
+- A cell (model, method, dataset) has one sample per seed. Its estimate is the mean over seeds
+  of each seed's score on all items. Replicate b draws items (one draw shared by every seed and
+  every method of the model, which is what makes comparisons paired) and, with k > 1 seeds, k
+  seeds with replacement; its value is the mean over the drawn seeds of their score on the drawn
+  items. With one seed only items are drawn. Drawing both seeds and items is the two-stage
+  bootstrap of a crossed design: it also counts the seed-to-seed variance, slightly
+  conservatively.
+- The 95 % interval is the percentile interval: the 2.5th and 97.5th percentiles of the
+  replicates, linearly interpolated between order statistics (numpy's default, Hyndman and Fan's
+  type 7).
+All functions are pure: the same inputs and seed give the same numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+CONFIDENCE = 0.95
+REPLICATES = 1000
+SEED = 0
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate and its interval."""
+
+    estimate: float
+    low: float
+    high: float
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2.0
+
+    def contains(self, x: float) -> bool:
+        return self.low <= x <= self.high
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "estimate": self.estimate,
+            "low": self.low,
+            "high": self.high,
+            "half_width": self.half_width,
+        }
+
+
+def percentile(values: Sequence[float] | np.ndarray, q: float) -> float:
+    """The q-th percentile (0-100): linear interpolation between the order statistics at ranks
+    floor(h) and ceil(h), h = (n - 1) * q / 100 (0-based)."""
+    ordered = np.sort(np.asarray(values, dtype=float))
+    if ordered.size == 0:
+        raise ValueError("no values")
+    h = (ordered.size - 1) * q / 100.0
+    lo = int(np.floor(h))
+    hi = min(lo + 1, ordered.size - 1)
+    return float(ordered[lo] + (h - lo) * (ordered[hi] - ordered[lo]))
+
+
+def percentile_interval(
+    replicates: Sequence[float] | np.ndarray, estimate: float, confidence: float = CONFIDENCE
+) -> Interval:
+    tail = 100.0 * (1.0 - confidence) / 2.0
+    return Interval(
+        float(estimate), percentile(replicates, tail), percentile(replicates, 100.0 - tail)
+    )
+
+
+def stream_seed(*parts: object, seed: int = SEED) -> int:
+    """A random-stream seed derived from names (e.g. model and dataset): stable across processes
+    and Python versions, unlike hash()."""
+    text = "\x1f".join(str(p) for p in (seed, *parts))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+
+
+def draw_items(n_items: int, replicates: int, seed: int) -> np.ndarray:
+    """(replicates, n_items) item indices drawn with replacement."""
+    if n_items < 1:
+        raise ValueError("nothing to resample")
+    return np.random.default_rng(seed).integers(0, n_items, size=(replicates, n_items))
+
+
+def draw_seeds(n_seeds: int, replicates: int, seed: int) -> np.ndarray | None:
+    """(replicates, n_seeds) seed positions drawn with replacement; None with a single seed."""
+    if n_seeds < 2:
+        return None
+    return np.random.default_rng(seed).integers(0, n_seeds, size=(replicates, n_seeds))
+
+
+class ItemSample(Protocol):
+    """One run's eval items for one metric."""
+
+    ids: tuple[str, ...]
+
+    def value(self, idx: np.ndarray | None = None) -> float:
+        """The metric on the items `idx` (all items when None)."""
+        ...
+
+    def values(self, draws: np.ndarray) -> np.ndarray:
+        """The metric on each row of `draws` (replicates, n)."""
+        ...
+
+
+@dataclass(frozen=True)
+class MeanItems:
+    """A metric that is the mean of per-item scores (accuracy, exact match, ROUGE, pass@1)."""
+
+    ids: tuple[str, ...]
+    scores: tuple[float, ...]
+
+    def value(self, idx: np.ndarray | None = None) -> float:
+        arr = np.asarray(self.scores, dtype=float)
+        return float(arr.mean() if idx is None else arr[idx].mean())
+
+    def values(self, draws: np.ndarray) -> np.ndarray:
+        return np.asarray(self.scores, dtype=float)[draws].mean(axis=1)
+
+    def reorder(self, ids: Sequence[str]) -> MeanItems:
+        pos = {i: k for k, i in enumerate(self.ids)}
+        return MeanItems(tuple(ids), tuple(self.scores[pos[i]] for i in ids))
+
+
+@dataclass(frozen=True)
+class CorpusItems:
+    """A metric computed on the whole set (F1, MCC, correlation, CodeBLEU): recomputed on each
+    replicate from the parsed predictions and golds."""
+
+    ids: tuple[str, ...]
+    predictions: tuple[Any, ...]
+    golds: tuple[Any, ...]
+    compute: Callable[[Sequence[Any], Sequence[Any]], float]
+
+    def value(self, idx: np.ndarray | None = None) -> float:
+        if idx is None:
+            return float(self.compute(list(self.predictions), list(self.golds)))
+        return float(self.compute([self.predictions[i] for i in idx], [self.golds[i] for i in idx]))
+
+    def values(self, draws: np.ndarray) -> np.ndarray:
+        return np.array([self.value(row) for row in draws], dtype=float)
+
+    def reorder(self, ids: Sequence[str]) -> CorpusItems:
+        pos = {i: k for k, i in enumerate(self.ids)}
+        return CorpusItems(
+            tuple(ids),
+            tuple(self.predictions[pos[i]] for i in ids),
+            tuple(self.golds[pos[i]] for i in ids),
+            self.compute,
+        )
+
+
+def cell_estimate(seeds: Sequence[ItemSample]) -> float:
+    """The cell's score: the mean over seeds of each seed's score on all its items."""
+    return float(np.mean([s.value() for s in seeds]))
+
+
+def cell_replicates(
+    seeds: Sequence[ItemSample], items: np.ndarray, seed_draws: np.ndarray | None
+) -> np.ndarray:
+    """The cell's bootstrap replicates (see the module docstring). `items`: (B, n) shared item
+    draws; `seed_draws`: (B, k) seed positions, or None to keep every seed in each replicate
+    (then the replicates are the mean over all seeds: item noise only)."""
+    per_seed = np.stack([s.values(items) for s in seeds])  # (k, B)
+    if seed_draws is None:
+        return per_seed.mean(axis=0)
+    chosen = np.take_along_axis(per_seed.T, seed_draws, axis=1)  # (B, k)
+    return chosen.mean(axis=1)
+
+
+def cell_interval(
+    seeds: Sequence[ItemSample],
+    replicates: int = REPLICATES,
+    seed: int = SEED,
+    confidence: float = CONFIDENCE,
+) -> Interval:
+    """A cell's score and its 95 % interval on its own (not paired with anything)."""
+    items = draw_items(len(seeds[0].ids), replicates, seed)
+    reps = cell_replicates(seeds, items, draw_seeds(len(seeds), replicates, seed + 1))
+    return percentile_interval(reps, cell_estimate(seeds), confidence)
