@@ -11,27 +11,23 @@ adapter) fails here. A few minutes on 2 CPU cores.
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from peftbench.results.items import item_sample
+from peftbench.scoring.intervals import Interval, cell_interval
+
 EVAL_ITEMS = 120
 STEPS = 24
 
 
-def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % Wilson score interval for a proportion, in percent."""
-    p = hits / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return 100 * (centre - half), 100 * (centre + half)
-
-
-def hits(run_dir: Path) -> tuple[int, int]:
-    rows = [json.loads(x) for x in (run_dir / "predictions.jsonl").read_text().splitlines()]
-    return sum(r["parsed"] is not None and r["parsed"] == r["gold"] for r in rows), len(rows)
+def interval(run_dir: Path) -> Interval:
+    """The run's score and 95 % bootstrap interval over its eval items (what reports show)."""
+    sample = item_sample(run_dir, "exact_match")
+    assert sample is not None and len(sample.ids) == EVAL_ITEMS
+    return cell_interval([sample])
 
 
 def test_short_lora_run_beats_frozen_outside_the_interval(tmp_path: Path) -> None:
@@ -54,12 +50,7 @@ def test_short_lora_run_beats_frozen_outside_the_interval(tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stderr[-3000:]
 
     runs = {p.name.split("__")[2]: p for p in (out / "runs").iterdir()}
-    (lora_hits, n), (frozen_hits, n_frozen) = hits(runs["lora"]), hits(runs["frozen"])
-    assert n == n_frozen == EVAL_ITEMS
-    lora_low, _ = wilson(lora_hits, n)
-    _, frozen_high = wilson(frozen_hits, n)
-    score = json.loads((runs["lora"] / "metrics.json").read_text())["score"]
-    assert score == 100 * lora_hits / n  # the recorded score is the share of correct answers
-    assert lora_low > frozen_high, (
-        f"LoRA {lora_hits}/{n} vs frozen {frozen_hits}/{n}: intervals overlap"
-    )
+    lora, frozen = interval(runs["lora"]), interval(runs["frozen"])
+    recorded = json.loads((runs["lora"] / "metrics.json").read_text())["score"]
+    assert abs(recorded - lora.estimate) < 1e-9  # the interval is around the recorded score
+    assert lora.low > frozen.high, f"LoRA {lora} vs frozen {frozen}: intervals overlap"

@@ -30,6 +30,7 @@ from peftbench.efficiency.paired import (
     grid_latency,
     median_ci_ranks,
     paired_slowdown,
+    pooled_slowdown,
     reference_latency,
     unpaired_slowdown,
 )
@@ -130,13 +131,24 @@ def test_warmup_is_untimed_and_pairs_stop_once_every_interval_is_tight() -> None
 def test_time_cap_ends_a_noisy_measurement_and_says_so() -> None:
     clock = DriftingClock(drift_per_s=0.0, noise=0.5, seed=1)
     forms, vocab, pad = _models(clock, {"base": 10.0, "adapted": 10.0})
-    settings = LatencySettings(8, 4, warmup=0, min_pairs=6, max_pairs=10_000, max_seconds=0.5)
+    settings = LatencySettings(8, 4, warmup=0, min_pairs=6, max_pairs=10_000, max_seconds=2.0)
     run = measure_paired(
         forms, vocab, pad, settings, CpuTimer(lambda: clock.now), now=lambda: clock.now
     )
-    assert run.ended_by == "time_cap"
-    assert 0.5 <= run.seconds < 0.5 + 4 * 4 * 0.015  # stopped within one block of the cap
+    assert run.ended_by == "time_cap" and run.pairs > 6
+    assert 2.0 <= run.seconds < 2.0 + 4 * 4 * 0.015  # stopped within one block of the cap
     assert not run.slowdowns("adapted")["decode"].within(3.0)
+
+
+def test_min_pairs_hold_even_past_the_time_cap() -> None:
+    clock = DriftingClock(drift_per_s=0.0, noise=0.5, seed=1)
+    forms, vocab, pad = _models(clock, {"base": 10.0, "adapted": 10.0})
+    settings = LatencySettings(8, 4, warmup=0, min_pairs=6, max_pairs=100, max_seconds=0.01)
+    run = measure_paired(
+        forms, vocab, pad, settings, CpuTimer(lambda: clock.now), now=lambda: clock.now
+    )
+    assert (run.ended_by, run.pairs) == ("time_cap", 6)
+    assert run.slowdowns("adapted")["decode"].halfwidth_pp is not None  # 6 pairs: an interval
 
 
 def test_max_pairs_ends_the_measurement_when_no_cap_comes_first() -> None:
@@ -168,6 +180,15 @@ def test_paired_slowdown_is_the_median_ratio_with_order_statistic_interval() -> 
     assert paired_slowdown([10.0] * 3, [12.0] * 3).halfwidth_pp is None
     with pytest.raises(ValueError):
         paired_slowdown([1.0], [1.0, 2.0])
+
+
+def test_pairs_of_several_runs_pool_into_one_slowdown() -> None:
+    runs = [([10.0] * 3, [11.0, 11.0, 12.0]), ([20.0] * 3, [22.0, 21.0, 22.0]), (None, None)]
+    pooled = pooled_slowdown(runs)  # ratios 1.1 1.1 1.2 1.1 1.05 1.1
+    assert pooled is not None and pooled.pairs == 6
+    assert pooled.pct == pytest.approx(10.0)
+    assert (pooled.ci_low_pct, pooled.ci_high_pct) == pytest.approx((5.0, 20.0))
+    assert pooled_slowdown([(None, None)]) is None
 
 
 def test_grid_latency_is_the_reference_base_times_the_paired_slowdown() -> None:
