@@ -89,7 +89,7 @@ def test_malformed_yaml(tmp_path: Path) -> None:
         ("resources.num_gpus=-1", ["cannot be negative"]),
         ("resources.custom.gpu_a100=0", ["must be a positive number"]),
         ("models=[./no/such/model]", ["no folder exists at that path", "config.json"]),
-        ("backend=rey", ["unknown backend 'rey'", "did you mean 'ray'"]),
+        ("backend=rey", ["'backend' is 'rey'", "did you mean 'ray'"]),
     ],
 )
 def test_bad_settings_exit_2_before_anything_starts(

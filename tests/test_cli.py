@@ -161,13 +161,15 @@ def test_a_failing_run_is_recorded_and_the_grid_goes_on(tmp_path: Path) -> None:
         "--set",
         "datasets=[toy-addition]",
         "--set",
-        "method_params.lora.r=0",
+        "method_params.lora.target_modules=[no_such_module]",  # fails inside the run
         cwd=tmp_path,
     )
     assert proc.returncode == 1  # some run failed
     failed = next((out / "runs").glob("*__lora__*"))
     status = json.loads((failed / "status.json").read_text())
-    assert status["status"] == "failed" and "r" in status["error"] and status["traceback"]
+    assert (
+        status["status"] == "failed" and "no_such_module" in status["error"] and status["traceback"]
+    )
     ok = next((out / "runs").glob("*__frozen__*"))
     assert json.loads((ok / "status.json").read_text())["status"] == "ok"
     assert "FAILED" in proc.stdout

@@ -180,3 +180,13 @@ def test_other_guards_environment_and_output_cap(monkeypatch: pytest.MonkeyPatch
         victim.wait()
     flood = run_code("while True:\n    print('x' * 1000)\n", timeout_s=5, max_output_bytes=10_000)
     assert flood.output_truncated and not flood.ok and len(flood.stdout) <= 10_000
+
+
+def test_layers_of_the_runs_go_into_the_run_record() -> None:
+    from peftbench.results.provenance import environment
+
+    result = run_code("print('hi')", timeout_s=5)
+    assert result.ok, result.stderr
+    recorded = environment()["sandbox_isolation"]
+    assert recorded[" ".join(result.isolation)] >= 1
+    assert {"rlimits", "audit-hook"} <= set(result.isolation)

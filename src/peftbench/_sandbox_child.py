@@ -1,9 +1,21 @@
 """Bootstrap of a sandboxed run: `python -I -B _sandbox_child.py <config json>` (see sandbox.py).
 
-Trusted code, run as a script in the child before any user code exists: it applies the limits
-(what a `preexec_fn` would do, but without forking from a threaded parent), isolates the network,
-drops privileges, installs the audit-hook guard, reports on the status pipe which layers held, and
-only then compiles and runs the user's code as `__main__`. It imports nothing from peftbench.
+Trusted code, run as a script before any user code exists. It imports nothing from peftbench and
+uses only what the kernel gives (no compiled helper). Three processes:
+
+- B (this script as started): applies rlimits, enters new mount, PID, network, IPC and UTS
+  namespaces (plus a user namespace when not root), forks C, waits for it and exits the way the
+  user's code exited.
+- C (PID 1 of the new PID namespace): builds the private root (a read-only tmpfs holding only the
+  Python installation, the system libraries, a few /dev nodes, a fresh /proc and the work folder),
+  pivots into it and detaches the host's tree, drops every capability (bounding set included) and,
+  as root, switches to the run's unprivileged uid; sets no-new-privs, Landlock, then forks D and
+  reaps. When C exits the kernel kills everything left in the namespace.
+- D: installs the seccomp filter and the audit-hook tripwire, then runs the user's code.
+
+Which layers held is written, space separated, to the status pipe before any user code runs.
+When namespaces are unavailable the run falls back to uid + capability drop + Landlock in B
+itself; with neither a mount namespace nor Landlock it refuses to run (fail closed).
 """
 
 from __future__ import annotations
@@ -12,18 +24,29 @@ import contextlib
 import json
 import os
 import resource
-import stat
+import signal
+import struct
 import sys
 from typing import Any
 
-CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
-PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS = 8, 38
-CAP_DAC_READ_SEARCH = 2
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+CLONE_NEWCGROUP, CLONE_THREAD = 0x02000000, 0x00010000
+NS_FLAGS = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
+PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 28, 38, 47
+PR_CAP_AMBIENT_CLEAR_ALL, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 4, 22, 2
+SECBIT_NOROOT_ALL = 0x3  # SECBIT_NOROOT | SECBIT_NOROOT_LOCKED: exec never grants caps to uid 0
 _CAP_VERSION_3 = 0x20080522
-
-
-def _limit(res: int, soft: int, hard: int | None = None) -> None:
-    resource.setrlimit(res, (soft, soft if hard is None else hard))
+# (pivot_root, landlock_create_ruleset, landlock_add_rule, landlock_restrict_self) by machine
+SYSCALLS = {"x86_64": (155, 444, 445, 446), "aarch64": (41, 444, 445, 446)}
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime")
+DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 
 
 def _libc() -> Any:
@@ -32,32 +55,105 @@ def _libc() -> Any:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _readable_by_others(path: str) -> bool:
-    """Can a uid with no group in common read `path` (every ancestor searchable)?"""
-    real = os.path.realpath(path)
-    parts = real.strip("/").split("/")
-    for depth in range(len(parts)):
-        ancestor = "/" + "/".join(parts[:depth])
-        if not os.stat(ancestor).st_mode & stat.S_IXOTH:
-            return False
-    mode = os.stat(real).st_mode
-    need = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) else 0)
-    return mode & need == need
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        import ctypes
+
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def _drop_privileges(uid: int, keep_read: bool) -> None:
-    """Become `uid`; with `keep_read`, keep only CAP_DAC_READ_SEARCH (read any file), needed when
-    the interpreter's own files are not readable by other users (e.g. a Python under /root)."""
+def _limit(res: int, soft: int, hard: int | None = None) -> None:
+    resource.setrlimit(res, (soft, soft if hard is None else hard))
+
+
+# --- what the child may see --------------------------------------------------------------------
+
+
+def python_paths() -> list[str]:
+    """The interpreter's installation (venv and base), outermost first, without nested entries."""
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    candidates.update(p for p in sys.path[1:] if p and os.path.isdir(p))  # [0]: this script's dir
+    real = sorted({os.path.realpath(p) for p in candidates if os.path.isdir(p)})
+    prefixes = [p for p in real if any(p.startswith(q) for q in (sys.prefix, sys.base_prefix))]
+    kept: list[str] = []
+    for p in prefixes or real:
+        if not any(p == k or p.startswith(k + "/") for k in kept):
+            kept.append(p)
+    return kept
+
+
+def readable_paths() -> list[str]:
+    paths = [*python_paths(), *SYSTEM_DIRS, *SYSTEM_FILES]
+    return [p for p in paths if os.path.lexists(p)]
+
+
+# --- mounts ------------------------------------------------------------------------------------
+
+
+def _mount(libc: Any, src: str | None, dst: str, fstype: str | None, flags: int, data=None) -> None:
+    enc = [None if x is None else x.encode() for x in (src, dst, fstype, data)]
+    _check(libc.mount(enc[0], enc[1], enc[2], flags, enc[3]), f"mount {dst}")
+
+
+def _locked_flags(path: str) -> int:
+    """Mount flags of `path`'s mount that a read-only remount must keep (locked in a userns)."""
+    f = os.statvfs(path).f_flag
+    table = ((1, MS_RDONLY), (2, MS_NOSUID), (4, MS_NODEV), (8, MS_NOEXEC), (1024, MS_NOATIME))
+    flags = sum(ms for st, ms in table if f & st)
+    flags |= MS_NODIRATIME if f & 2048 else 0
+    return flags | (MS_RELATIME if f & 4096 else 0)
+
+
+def _bind(libc: Any, src: str, dst: str, mode: str = "ro") -> None:
+    """Bind `src` at `dst`: "ro" read-only, "rw" writable, "dev" a device node (no nodev)."""
+    if os.path.isdir(src):
+        os.makedirs(dst, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with open(dst, "a"):
+            pass
+    _mount(libc, src, dst, None, MS_BIND)
+    flags = (_locked_flags(src) | MS_NOSUID) & ~MS_RDONLY
+    flags |= {"ro": MS_RDONLY | MS_NODEV, "rw": MS_NODEV, "dev": MS_NOEXEC}[mode]
+    _mount(libc, None, dst, None, MS_REMOUNT | MS_BIND | flags)
+
+
+def build_root(libc: Any, newroot: str, work: str) -> None:
+    """Pivot into a minimal read-only tree; the host's tree is detached, not just hidden."""
+    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)  # nothing propagates back to the host
+    _mount(libc, "tmpfs", newroot, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    for src in readable_paths():
+        dst = newroot + src
+        if os.path.islink(src) and src in SYSTEM_DIRS:  # merged /usr: /lib -> usr/lib
+            os.symlink(os.readlink(src), dst)
+        else:
+            _bind(libc, os.path.realpath(src), dst)
+    for dev in DEVICES:
+        if os.path.exists(dev):
+            _bind(libc, dev, newroot + dev, "dev")
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0")):
+        os.symlink(target, f"{newroot}/dev/{name}")
+    for i, name in ((1, "stdout"), (2, "stderr")):
+        os.symlink(f"/proc/self/fd/{i}", f"{newroot}/dev/{name}")
+    os.makedirs(newroot + "/proc")
+    _mount(libc, "proc", newroot + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _bind(libc, work, newroot + work, "rw")
+    os.mkdir(newroot + "/.old")
+    old = (newroot + "/.old").encode()
+    _check(libc.syscall(SYSCALLS[os.uname().machine][0], newroot.encode(), old), "pivot_root")
+    os.chdir("/")
+    _check(libc.umount2(b"/.old", MNT_DETACH), "umount old root")
+    os.rmdir("/.old")
+    _mount(libc, None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    os.chdir(work)
+
+
+# --- privileges --------------------------------------------------------------------------------
+
+
+def _set_caps(libc: Any, mask: int) -> None:
     import ctypes
-
-    libc = _libc()
-    if keep_read and libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_KEEPCAPS)")
-    os.setgroups([])
-    os.setgid(uid)
-    os.setuid(uid)
-    if not keep_read:
-        return
 
     class Header(ctypes.Structure):
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
@@ -66,50 +162,176 @@ def _drop_privileges(uid: int, keep_read: bool) -> None:
         _fields_ = [(n, ctypes.c_uint32) for n in ("effective", "permitted", "inheritable")]
 
     data = (Data * 2)()
-    data[0].effective = data[0].permitted = 1 << CAP_DAC_READ_SEARCH
-    if libc.capset(ctypes.byref(Header(_CAP_VERSION_3, 0)), data) != 0:
-        raise OSError(ctypes.get_errno(), "capset: could not drop capabilities")  # never run then
-    libc.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0)
+    for i in range(2):
+        data[i].effective = data[i].permitted = (mask >> (32 * i)) & 0xFFFFFFFF
+    _check(libc.capset(ctypes.byref(Header(_CAP_VERSION_3, 0)), data), "capset")
 
 
-def _count_processes_of(uid: int) -> int:
-    n = 0
-    for entry in os.listdir("/proc"):
-        with contextlib.suppress(OSError):
-            n += entry.isdigit() and os.stat("/proc/" + entry).st_uid == uid
-    return n
+def capabilities() -> int:
+    with open("/proc/self/status") as f:
+        return int(next(ln for ln in f if ln.startswith("CapEff:")).split()[1], 16)
 
 
-def _install_guard(root: str, allow_subprocess: bool) -> None:
+def drop_privileges(libc: Any, uid: int | None, keep_read: bool = False) -> str:
+    """Empty the bounding set, then become `uid` (root: a fresh unprivileged uid, which clears
+    every capability) or, in a user namespace, clear the capabilities and lock them off for
+    exec. `keep_read` (fallback without a mount namespace only) keeps CAP_DAC_READ_SEARCH
+    so an interpreter under a 0700 home can still be read; Landlock then limits what is read."""
+    last = int(open("/proc/sys/kernel/cap_last_cap").read())
+    for cap in range(last + 1):
+        if not (keep_read and cap == 2):
+            libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    if uid is None:
+        _check(libc.prctl(PR_SET_SECUREBITS, SECBIT_NOROOT_ALL, 0, 0, 0), "securebits")
+        _set_caps(libc, 0)
+        return "caps-dropped"
+    if keep_read:
+        _check(libc.prctl(8, 1, 0, 0, 0), "keepcaps")  # PR_SET_KEEPCAPS across setuid
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if keep_read:
+        _set_caps(libc, 1 << 2)
+        return "uid caps-dropped-but-read"
+    return "uid caps-dropped"
+
+
+# --- Landlock ----------------------------------------------------------------------------------
+
+LL_EXECUTE, LL_WRITE, LL_READ_FILE, LL_READ_DIR = 1, 2, 4, 8
+LL_TRUNCATE, LL_IOCTL_DEV = 1 << 14, 1 << 15
+
+
+def landlock(libc: Any, read: list[str], write: list[str]) -> bool:
+    """Deny every file-system access but reading/executing `read` and anything in `write`; deny
+    TCP bind/connect; scope signals and abstract sockets to the sandbox. False if unsupported."""
+    nr = SYSCALLS.get(os.uname().machine)
+    if nr is None:
+        return False
+    abi = libc.syscall(nr[1], None, 0, 1)  # LANDLOCK_CREATE_RULESET_VERSION
+    if abi < 1:
+        return False
+    fs = (1 << 13) - 1
+    fs |= (1 << 13) if abi >= 2 else 0
+    fs |= LL_TRUNCATE if abi >= 3 else 0
+    fs |= LL_IOCTL_DEV if abi >= 5 else 0
+    attr = struct.pack("<Q", fs)
+    if abi >= 4:
+        attr += struct.pack("<Q", 0b11)  # handled: TCP bind, TCP connect (no rule allows them)
+    if abi >= 6:
+        attr += struct.pack("<Q", 0b11)  # scoped: abstract unix sockets, signals
+    ruleset = libc.syscall(nr[1], attr, len(attr), 0)
+    if ruleset < 0:
+        return False
+    file_rights = LL_EXECUTE | LL_WRITE | LL_READ_FILE | (LL_TRUNCATE if abi >= 3 else 0)
+    file_rights |= LL_IOCTL_DEV if abi >= 5 else 0
+    try:
+        for path, rights in [(p, LL_EXECUTE | LL_READ_FILE | LL_READ_DIR) for p in read] + [
+            (p, fs) for p in write
+        ]:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                if not os.path.isdir(path):
+                    rights &= file_rights
+                rule = struct.pack("<Qi", rights, fd)
+                _check(libc.syscall(nr[2], ruleset, 1, rule, 0), f"landlock rule {path}")
+            finally:
+                os.close(fd)
+        _check(libc.syscall(nr[3], ruleset, 0), "landlock_restrict_self")
+    finally:
+        os.close(ruleset)
+    return True
+
+
+# --- seccomp -----------------------------------------------------------------------------------
+
+# x86_64 system call numbers, by what refusing them stops (other architectures get no seccomp
+# layer, and the run's record says so).
+_NETWORK = "socket 41 connect 42 accept 43 bind 49 listen 50 socketpair 53 accept4 288"
+_SPAWN = "fork 57 vfork 58 execve 59 execveat 322"
+_ESCAPE = (
+    "ptrace 101 mount 165 umount2 166 pivot_root 155 chroot 161 unshare 272 setns 308 "
+    "keyctl 250 add_key 248 request_key 249 bpf 321 perf_event_open 298 userfaultfd 323 "
+    "kexec_load 246 kexec_file_load 320 init_module 175 finit_module 313 delete_module 176 "
+    "reboot 169 swapon 167 swapoff 168 process_vm_readv 310 process_vm_writev 311 "
+    "io_uring_setup 425 io_uring_enter 426 io_uring_register 427 name_to_handle_at 303 "
+    "open_by_handle_at 304 open_tree 428 move_mount 429 fsopen 430 fsconfig 431 fsmount 432 "
+    "mount_setattr 442 pidfd_getfd 438 acct 163 syslog 103 uselib 134 vhangup 153 iopl 172 "
+    "ioperm 173 kcmp 312 fanotify_init 300 memfd_secret 447"
+)
+
+
+def _numbers(table: str) -> list[int]:
+    return [int(x) for x in table.split()[1::2]]
+
+
+_NS_CLONE = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID
+_NS_CLONE |= CLONE_NEWNET | CLONE_NEWCGROUP
+
+
+def seccomp(libc: Any, allow_spawn: bool) -> bool:
+    """A hand-assembled BPF deny-list: sockets, ptrace, mounts, namespaces, module/kexec/bpf and
+    similar are refused with EPERM; without `allow_spawn` also fork/exec and any clone that is
+    not a thread. clone3 answers ENOSYS so libc falls back to the inspectable clone."""
+    import ctypes
+
+    if os.uname().machine != "x86_64":
+        return False
+    eperm, enosys, allow = 0x50000 | 1, 0x50000 | 38, 0x7FFF0000
+    deny = _numbers(_NETWORK) + _numbers(_ESCAPE) + ([] if allow_spawn else _numbers(_SPAWN))
+    ld_w_abs, jeq, jset, jge, ret = 0x20, 0x15, 0x45, 0x35, 0x06
+    prog: list[tuple[int, int, int, int]] = [
+        (ld_w_abs, 0, 0, 4),  # arch
+        (jeq, 1, 0, 0xC000003E),  # AUDIT_ARCH_X86_64
+        (ret, 0, 0, 0x80000000),  # other ABI: kill
+        (ld_w_abs, 0, 0, 0),  # syscall number
+        (jge, 0, 1, 0x40000000),  # x32 ABI: refuse
+        (ret, 0, 0, eperm),
+        (jeq, 0, 1, 435),  # clone3
+        (ret, 0, 0, enosys),
+    ]
+    for nr in deny:
+        prog += [(jeq, 0, 1, nr), (ret, 0, 0, eperm)]
+    prog += [(jeq, 1, 0, 56), (ret, 0, 0, allow)]  # clone: look at its flags
+    prog += [(ld_w_abs, 0, 0, 16), (jset, 0, 1, _NS_CLONE), (ret, 0, 0, eperm)]
+    if not allow_spawn:
+        prog += [(jset, 1, 0, CLONE_THREAD), (ret, 0, 0, eperm)]
+    prog += [(ret, 0, 0, allow)]
+    raw = b"".join(struct.pack("<HBBI", *ins) for ins in prog)
+    buf = ctypes.create_string_buffer(raw, len(raw))
+
+    class Fprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    fprog = Fprog(len(prog), ctypes.addressof(buf))
+    _check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
+    return True
+
+
+# --- the Python-level tripwire -----------------------------------------------------------------
+
+
+def install_guard(root: str, allow_subprocess: bool) -> None:
     """Audit hook (cannot be removed by user code). Its state lives in default arguments, which
     cannot be rebound without an audited `object.__setattr__` on the hook, refused below."""
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     spawn = frozenset(
-        {
-            "os.system",
-            "os.exec",
-            "os.posix_spawn",
-            "os.spawn",
-            "os.fork",
-            "os.forkpty",
-            "subprocess.Popen",
-            "pty.spawn",
-        }
+        {"os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty"}
+        | {"subprocess.Popen", "pty.spawn"}
     )
+    # _posixsubprocess.fork_exec raises no audit event of its own: refuse loading the module
+    banned_imports = frozenset(() if allow_subprocess else ("_posixsubprocess",))
+    if not allow_subprocess:
+        sys.modules.pop("_posixsubprocess", None)
     paths = {
-        "os.remove": (0,),
-        "os.rmdir": (0,),
-        "os.mkdir": (0,),
-        "os.rename": (0, 1),
-        "os.link": (0, 1),
-        "os.symlink": (1,),
-        "os.chmod": (0,),
-        "os.chown": (0,),
-        "os.truncate": (0,),
-        "os.utime": (0,),
-        "os.chflags": (0,),
-        "shutil.rmtree": (0,),
-    }
+        "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1),
+        "os.link": (0, 1), "os.symlink": (1,), "os.chmod": (0,), "os.chown": (0,),
+        "os.truncate": (0,), "os.utime": (0,), "os.chflags": (0,), "shutil.rmtree": (0,),
+    }  # fmt: skip
     realpath, fsdecode, sep, getpid = os.path.realpath, os.fsdecode, os.sep, os.getpid
 
     def inside(p: Any, root: str = root) -> bool:
@@ -123,6 +345,7 @@ def _install_guard(root: str, allow_subprocess: bool) -> None:
         args: tuple,
         allow_subprocess: bool = allow_subprocess,
         spawn: frozenset = spawn,
+        banned_imports: frozenset = banned_imports,
         paths: dict = paths,
         inside: Any = inside,
         write_flags: int = write_flags,
@@ -139,6 +362,9 @@ def _install_guard(root: str, allow_subprocess: bool) -> None:
             for i in paths[event]:
                 if i < len(args) and args[i] is not None and not inside(args[i]):
                     raise PermissionError(f"sandbox: {event} outside the working dir")
+        elif event == "import":
+            if args[0] in banned_imports:
+                raise PermissionError(f"sandbox: import of {args[0]} is not allowed")
         elif event.startswith("socket."):
             raise PermissionError("sandbox: no network")
         elif event in spawn:
@@ -155,46 +381,190 @@ def _install_guard(root: str, allow_subprocess: bool) -> None:
     sys.addaudithook(hook)
 
 
-def main() -> None:
-    cfg = json.loads(sys.argv[1])
-    layers = ["rlimits"]
+# --- processes ---------------------------------------------------------------------------------
+
+
+def _count_processes_of(uid: int) -> int:
+    n = 0
+    for entry in os.listdir("/proc"):
+        with contextlib.suppress(OSError):
+            n += entry.isdigit() and os.stat("/proc/" + entry).st_uid == uid
+    return n
+
+
+def _exit_like(status: int) -> None:
+    """Leave the way a child with wait status `status` left (signals are re-raised)."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+        os._exit(128 + sig)
+    os._exit(os.waitstatus_to_exitcode(status))
+
+
+def _reap_until(pid: int) -> int:
+    """As PID 1: reap every orphan; return the wait status of `pid`."""
+    while True:
+        try:
+            done, status = os.wait()
+        except ChildProcessError:
+            return 0
+        if done == pid:
+            return status
+
+
+def _readable(fd: int) -> bool:
+    import select
+
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def run_user_code(cfg: dict, layers: list[str], libc: Any) -> None:
+    """D (or B in the fallback): last layers, report them, then the user's code as __main__."""
+    if "seccomp" not in cfg["without"] and seccomp(libc, bool(cfg["subprocess"])):
+        layers.append("seccomp")
+    if "audit-hook" not in cfg["without"]:
+        install_guard(os.path.realpath(cfg["root"]), bool(cfg["subprocess"]))
+        layers.append("audit-hook")
+    os.write(cfg["status_fd"], " ".join(layers).encode())
+    os.close(cfg["status_fd"])
+    sys.argv = ["solution.py"]
+    sys.path[:] = [p for p in sys.path[1:] if os.path.exists(p)]
+    code = compile(cfg["source"], "solution.py", "exec")
+    exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
+
+
+def sandbox_init(cfg: dict, layers: list[str], libc: Any, alive_r: int, relay_w: int) -> None:
+    """C, PID 1 of the sandbox: isolate, fork D, reap, report D's wait status to B. Returns only
+    in D."""
+    build_root(libc, cfg["newroot"], cfg["root"])
+    layers.append("mountns")
+    layers += drop_privileges(libc, cfg["uid"]).split()
+    _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    if _readable(alive_r):  # B died before the death signal was armed
+        os._exit(1)
+    os.close(alive_r)
+    _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    layers.append("no-new-privs")
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # D may not read or write C's memory
+    read, write = [*readable_paths(), "/dev", "/proc"], [cfg["root"], *DEVICES]
+    if "landlock" not in cfg["without"] and landlock(libc, read, write):
+        layers.append("landlock")
+    if capabilities() != 0:
+        raise OSError(1, "capabilities still held after the drop")
+    child = os.fork()
+    if child == 0:
+        os.close(relay_w)
+        return
+    os.close(cfg["status_fd"])
+    status = _reap_until(child)
+    os.write(relay_w, str(status).encode())  # PID 1 cannot re-raise a signal on itself
+    os._exit(0)
+
+
+def fallback(cfg: dict, layers: list[str], libc: Any) -> None:
+    """Namespaces refused (some containers): uid + capabilities + Landlock, or no run at all."""
+    paths = readable_paths()
+    if cfg["uid"] is not None:
+        layers += drop_privileges(libc, cfg["uid"], any(_private(p) for p in paths)).split()
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
+        layers.append("no-new-privs")
+    if "landlock" in cfg["without"] or not landlock(
+        libc, [*paths, "/dev", "/proc/self"], [cfg["root"], *DEVICES]
+    ):
+        sys.stderr.write("sandbox: no file-system isolation here (need namespaces or Landlock)\n")
+        os._exit(125)
+    layers.append("landlock")
+
+
+def _private(path: str) -> bool:
+    """Whether a uid sharing no group with the owner cannot reach `path` (an ancestor lacks o+x)."""
+    parts = os.path.realpath(path).strip("/").split("/")
+    return any(
+        not os.stat("/" + "/".join(parts[:depth])).st_mode & 0o001 for depth in range(len(parts))
+    )
+
+
+def _isolation_failed(exc: BaseException) -> None:
+    sys.stderr.write(f"sandbox: could not isolate the run: {exc}\n")
+    sys.stderr.flush()
+    os._exit(125)
+
+
+def setup(cfg: dict, layers: list[str]) -> Any:
+    """Everything before the user's code; returns (in the process that will run it) libc."""
     _limit(resource.RLIMIT_AS, cfg["memory"])
     _limit(resource.RLIMIT_CPU, cfg["cpu"], cfg["cpu"] + 1)
     _limit(resource.RLIMIT_FSIZE, cfg["fsize"])
     _limit(resource.RLIMIT_CORE, 0)
-    with open(cfg["code"], encoding="utf-8") as f:
-        source = f.read()
     root = os.geteuid() == 0
-    drop_to = cfg["uid"] if root else None
-    if drop_to is not None:
-        _limit(resource.RLIMIT_NPROC, cfg["nproc"])  # the fresh uid has no process yet
-    else:  # RLIMIT_NPROC counts every process of the uid: allow the others plus nproc of ours.
-        # Set before entering a user namespace, whose process cap is taken from it (and where
-        # other users' processes would all look like the overflow uid).
+    if root:
+        _limit(resource.RLIMIT_NPROC, cfg["nproc"])  # root is exempt; the fresh uid has none yet
+    else:  # RLIMIT_NPROC counts every process of the uid: allow the others plus nproc of ours
         hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
         want = _count_processes_of(os.getuid()) - 1 + cfg["nproc"]  # - 1: this process
         _limit(resource.RLIMIT_NPROC, want if hard < 0 else min(want, hard), hard)
-    try:
-        if _libc().unshare(CLONE_NEWNET if root else CLONE_NEWUSER | CLONE_NEWNET) == 0:
+    libc = _libc()
+    uid, gid = os.getuid(), os.getgid()
+    if not cfg["namespaces"] or libc.unshare(NS_FLAGS | (0 if root else CLONE_NEWUSER)) != 0:
+        if libc.unshare(CLONE_NEWNET if root else CLONE_NEWUSER | CLONE_NEWNET) == 0:
             layers.append("netns")
-    except Exception:  # no namespace support: the audit hook still refuses sockets
-        pass
-    if drop_to is not None:
-        keep_read = not all(_readable_by_others(p) for p in sys.path if p and os.path.exists(p))
-        _drop_privileges(drop_to, keep_read)
-        layers.append("uid+read-all" if keep_read else "uid")
-    try:  # setuid programs (su, sudo...) must not regain privileges
-        if _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
-            layers.append("no-new-privs")
-    except Exception:
-        pass
-    _install_guard(os.path.realpath(cfg["root"]), bool(cfg["subprocess"]))
-    layers.append("audit-hook")
-    os.write(cfg["status_fd"], " ".join(layers).encode())
+            if not root:
+                cfg["uid"] = None
+                _map_ids(uid, gid)
+        elif not root:
+            cfg["uid"] = None
+        try:
+            fallback(cfg, layers, libc)
+        except OSError as exc:
+            _isolation_failed(exc)
+        return libc
+    if not root:
+        _map_ids(uid, gid)
+        layers.append("userns")
+        cfg["uid"] = None
+    layers += ["netns", "pidns"]
+    alive_r, alive_w = os.pipe()
+    relay_r, relay_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(alive_w)
+        os.close(relay_r)
+        try:
+            sandbox_init(cfg, layers, libc, alive_r, relay_w)
+        except BaseException as exc:  # before any user code: never a traceback of ours
+            _isolation_failed(exc)
+        return libc
+    os.close(alive_r)
+    os.close(relay_w)
     os.close(cfg["status_fd"])
-    sys.argv = ["solution.py"]
-    code = compile(source, "solution.py", "exec")
-    exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    status = os.waitpid(child, 0)[1]
+    relayed = os.read(relay_r, 64)
+    _exit_like(int(relayed) if relayed else status)
+    return None
+
+
+def _map_ids(uid: int, gid: int) -> None:
+    """Map our ids to themselves: the namespace's creator holds the capabilities needed to build
+    the root whatever its uid, and the code inside is not uid 0 even there."""
+    for name, text in (
+        ("setgroups", "deny"),
+        ("uid_map", f"{uid} {uid} 1"),
+        ("gid_map", f"{gid} {gid} 1"),
+    ):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+
+
+def main() -> None:
+    cfg = json.loads(sys.argv[1])
+    with open(cfg["code"], encoding="utf-8") as f:
+        cfg["source"] = f.read()
+    layers = ["rlimits"]
+    libc = setup(cfg, layers)
+    run_user_code(cfg, layers, libc)
 
 
 if __name__ == "__main__":

@@ -26,17 +26,9 @@ def write_presets(path: Path, params: dict[str, dict[str, Any]], header: list[st
 
 def read_presets(path: Path) -> dict[str, Any]:
     """{"method_params": {...}} from a presets file, or a UserError naming what is wrong."""
-    from peftbench.config.loader import YAML_HINT, yaml_problem
+    from peftbench.config.yaml_file import read_yaml
 
-    if not Path(path).is_file():
-        raise UserError(
-            f"presets file '{path}' does not exist",
-            "write one with `peftbench tune SUITE` (it prints the path), or drop --presets",
-        )
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path} is not valid YAML{yaml_problem(exc)}", YAML_HINT) from None
+    data = read_yaml(Path(path), "presets file")
     if not isinstance(data, dict) or set(data) != {"method_params"}:
         found = sorted(data) if isinstance(data, dict) else type(data).__name__
         raise UserError(

@@ -1,25 +1,33 @@
-"""Run untrusted (model-generated) Python code in a separate, limited process.
+"""Run untrusted (model-generated) Python code in a separate, isolated process.
 
 Generated code is never executed in the benchmark's own process (SPEC section 4). `run_code` starts
-`python -I -B` in a fresh temporary directory (deleted afterwards) with an empty-ish environment,
-and layers defences so that one missing layer does not leave the machine exposed:
+`python -I -B _sandbox_child.py` in a fresh temporary directory (deleted afterwards) with a minimal
+environment; that trusted bootstrap layers the defences (details in _sandbox_child.py), so that
+one missing layer does not leave the machine exposed:
 
-- OS layer (the real boundary): a new session (the whole process group is SIGKILLed when the run
-  ends or times out); rlimits on CPU seconds, address space, file size, core dumps and processes;
-  when we are root, a new network namespace (`unshare(CLONE_NEWNET)`: no interface but a down
-  loopback) and a drop to a fresh, unused uid, so RLIMIT_NPROC really limits (root is exempt from
-  it), the code cannot write anywhere it does not own, and every process left under that uid is
-  killed afterwards. Without root we try an unprivileged user+network namespace instead.
-- Python layer (a tripwire for accidents): an audit hook, which user code cannot remove, refuses
-  sockets, writes outside the working directory, subprocesses (unless allowed), signals to other
-  processes, ctypes and gc introspection.
+- rlimits (CPU seconds, address space, file size, no core dumps, processes) and a new session;
+- namespaces: network (no interface but a down loopback), PID (the code sees only its own
+  processes; they all die with the sandbox's PID 1), IPC, UTS and mount; in the mount namespace
+  the child pivots into a private read-only root holding only the Python installation, the system
+  libraries, a few /dev nodes, a fresh /proc and its work folder (nothing of /root, /home, /etc);
+  without root, an unprivileged user namespace makes this possible;
+- privileges: every capability dropped (bounding set included) and, as root, a switch to a fresh
+  unused uid, so RLIMIT_NPROC really limits and every process it left can be killed by uid;
+  no-new-privs;
+- Landlock (where the kernel has it): reads limited to those paths, writes to the work folder,
+  TCP bind/connect refused, signals scoped to the sandbox;
+- seccomp (x86_64, a hand-assembled BPF filter; no compiled dependency): sockets, ptrace, mount,
+  namespace, module, bpf, io_uring, kexec and similar calls are refused, and fork/exec unless
+  `allow_subprocess`;
+- an audit hook (a tripwire for accidents, not a boundary): refuses sockets, writes outside the
+  work folder, subprocesses, loading `_posixsubprocess`, signals to other processes, ctypes.
 
-Which layers were in force is reported in `SandboxResult.isolation`. Limits are applied by the
-trusted bootstrap at the start of the child, before any user code is compiled: this is what a
-`preexec_fn` would do, without `preexec_fn`'s deadlock risk in a threaded parent (torch).
-Threat model: buggy or careless generated code, not a determined attacker (for example, direct
-`_posixsubprocess` calls or `dir_fd`-relative writes slip past the Python layer; the OS layer
-still contains them).
+Where namespaces are refused (some containers), the fallback is uid + capabilities + Landlock +
+seccomp; with neither a mount namespace nor Landlock the run is refused (fail closed). Which layers
+held is in `SandboxResult.isolation`, and `isolation_report()` sums them up for the run record.
+Limits are applied by the bootstrap before any user code is compiled: what a `preexec_fn` would do,
+without `preexec_fn`'s deadlock risk in a threaded parent (torch). tests/test_sandbox_attacks.py
+runs the attack table against every mode.
 """
 
 from __future__ import annotations
@@ -68,18 +76,30 @@ def run_code(
     max_output_bytes: int = 8 * 2**20,
     allow_subprocess: bool = False,
     python: str | None = None,
+    namespaces: bool = True,
+    without: frozenset[str] = frozenset(),
 ) -> SandboxResult:
     """Run `code` as `__main__` in a sandboxed child process and collect its output.
 
     `max_processes` counts processes and threads of the sandbox uid (RLIMIT_NPROC).
-    `allow_subprocess` lifts only the Python-layer ban on fork/exec; the OS limits stay.
+    `allow_subprocess` lifts the bans on fork/exec (audit hook, seccomp); the other layers stay.
+    `namespaces=False` runs the fallback used where namespaces are refused (uid, capabilities,
+    Landlock), so that it can be tested where namespaces work. `without` leaves out layers
+    ({"audit-hook", "seccomp", "landlock"}): the attack tests use it to show that the others hold
+    on their own.
     """
+    unknown = set(without) - OPTIONAL_LAYERS
+    if unknown:
+        raise ValueError(
+            f"unknown sandbox layers {sorted(unknown)}; known: {sorted(OPTIONAL_LAYERS)}"
+        )
     outer = Path(tempfile.mkdtemp(prefix="peftbench-sandbox-"))
     start = time.perf_counter()
     try:
         os.chmod(outer, 0o711)  # the child may traverse to its work dir but not list or write here
         work = outer / "work"
         work.mkdir()
+        (outer / "root").mkdir()  # mount point of the child's private root
         uid = random.SystemRandom().randrange(_UID_LOW, _UID_HIGH) if os.geteuid() == 0 else None
         if uid is not None:
             os.chown(work, uid, uid)
@@ -90,12 +110,15 @@ def run_code(
         cfg = {
             "code": str(code_path),
             "root": str(work),
+            "newroot": str(outer / "root"),
             "uid": uid,
             "memory": memory_mb * 2**20,
             "cpu": math.ceil(timeout_s) + 1,
             "fsize": max_output_bytes,
             "nproc": max_processes,
             "subprocess": allow_subprocess,
+            "namespaces": namespaces,
+            "without": sorted(without),
             "status_fd": status_w,
         }
         env = {
@@ -147,6 +170,7 @@ def run_code(
     finally:
         _remove_tree(outer)
     layers = ("session", *tuple(status.split())) if status else ("session",)
+    _ISOLATION_SEEN[layers] = _ISOLATION_SEEN.get(layers, 0) + 1
     return SandboxResult(
         ok=returncode == 0 and not timed_out,
         stdout=stdout,
@@ -157,6 +181,18 @@ def run_code(
         duration_s=time.perf_counter() - start,
         isolation=layers,
     )
+
+
+OPTIONAL_LAYERS = frozenset({"audit-hook", "seccomp", "landlock"})
+_ISOLATION_SEEN: dict[tuple[str, ...], int] = {}  # layers of each run in this process -> count
+
+
+def isolation_report() -> dict[str, int] | None:
+    """The isolation layers of the sandbox runs made by this process (None: no run), for the run
+    record: layer combination (space separated) -> number of runs."""
+    if not _ISOLATION_SEEN:
+        return None
+    return {" ".join(k): v for k, v in sorted(_ISOLATION_SEEN.items())}
 
 
 def _wait_exited(pid: int, timeout_s: float) -> bool:

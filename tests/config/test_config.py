@@ -62,7 +62,7 @@ def test_valid_suite_loads_with_defaults(tmp_path: Path) -> None:
             "unknown key 'rank' in 'method_params.lora'",
             None,
         ),
-        (SMOKE + "backend: rayy\n", "unknown backend 'rayy'", None),
+        (SMOKE + "backend: rayy\n", "'backend' is 'rayy'", "did you mean 'ray'"),
         ("models: [tiny-llama\n", "not valid YAML", None),
     ],
 )

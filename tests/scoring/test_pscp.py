@@ -55,3 +55,17 @@ def test_add_pscp_uses_maxima_over_rows() -> None:
     assert rows[0]["pscp"] == pytest.approx(60 * math.exp(-3))
     assert rows[1]["pscp"] == pytest.approx(50 * math.exp(-0.5))
     assert rows[0]["pscp_paper"] == pytest.approx(60 * (1 + 100 / 5e8) ** -2 * (1 + 1 / 94) ** -2)
+
+
+def test_retention_factor_is_off_by_default_and_penalises_forgetting_when_on() -> None:
+    from peftbench.scoring.pscp import forgetting
+
+    base = pscp_seed(80, 1e6, 12, 300, 2e6, 24, 600, PscpSeedSettings())
+    assert pscp_seed(80, 1e6, 12, 300, 2e6, 24, 600, PscpSeedSettings(), 5.0, 10.0) == base
+    on = pscp_seed(80, 1e6, 12, 300, 2e6, 24, 600, PscpSeedSettings(r=1.0), 5.0, 10.0)
+    assert on == pytest.approx(base * math.exp(-0.5))
+    paper = pscp_paper(64, 5e8, 10, 94, PscpPaperSettings(br=2.0), forgetting=10.0)
+    assert paper == pytest.approx(pscp_paper(64, 5e8, 10, 94, PscpPaperSettings()) / 4)
+    assert forgetting({"retention_delta": -3.5}) == 3.5
+    assert forgetting({"retention_delta": 2.0}) == 0.0
+    assert forgetting({}) == 0.0

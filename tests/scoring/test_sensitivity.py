@@ -92,3 +92,15 @@ def test_leaderboard_carries_the_sensitivity_result() -> None:
     assert sens["pscp_paper"]["tops"] == {"small": 18, "big": 9}
     text = leaderboard.render(board)
     assert "tiny: pscp_paper sensitivity (bp/bf/bm in 0.5/1/2): TOP METHOD CHANGES" in text
+
+
+def test_retention_table_shows_when_counting_forgetting_changes_the_top() -> None:
+    keeps = {**row("keeps", 60, 100), "retention_delta": 0.0}
+    forgets = {**row("forgets", 62, 100), "retention_delta": -30.0}
+    got = sensitivity([keeps, forgets], PscpSeedSettings(), PscpPaperSettings())
+    for form in ("pscp", "pscp_paper"):
+        ret = got[form]["retention"]
+        assert len(ret["table"]) == 4  # the retention weight in 0, 0.5, 1, 2
+        assert ret["table"][0]["top"] == "forgets"  # weight 0: forgetting not counted
+        assert ret["table"][-1]["top"] == "keeps"
+        assert ret["top_changes"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from peftbench.cli._common import number_in
+
 HELP = "compare a results folder against a baseline one; exit 1 when it falls short"
 EXAMPLE = """\
 examples:
@@ -18,11 +20,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metric", default="score", choices=["score", "pscp", "pscp_paper"])
     p.add_argument(
         "--tolerance",
-        type=float,
+        type=number_in(0),
         default=0.0,
         help="allowed drop, in the metric's points, before the new set falls short (default 0)",
     )
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    p.add_argument(
+        "--alpha",
+        type=number_in(0, 1, above=True),
+        default=0.05,
+        help="significance level (default 0.05)",
+    )
     p.add_argument(
         "--require-significance",
         action="store_true",

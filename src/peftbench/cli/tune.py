@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from peftbench.cli._common import add_suite_arguments
+from peftbench.cli._common import add_suite_arguments, count_in, number_in
 
 HELP = "search each method's learning rate on a held-out part of the train split (Optuna)"
 EXAMPLE = """\
@@ -16,17 +16,19 @@ examples:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_suite_arguments(p)
-    p.add_argument("--trials", type=int, default=8, help="trials per method (default 8)")
+    p.add_argument(
+        "--trials", type=count_in(1, 10_000), default=8, help="trials per method (default 8)"
+    )
     p.add_argument(
         "--holdout",
-        type=float,
+        type=number_in(0, 0.9, above=True),
         default=0.2,
         help="share of the train split held out to score trials (default 0.2); the eval split "
         "is never used",
     )
     p.add_argument(
         "--span",
-        type=float,
+        type=number_in(1, 1e6, above=True),
         default=10.0,
         help="search each learning rate within [preset / SPAN, preset * SPAN] (log scale)",
     )

@@ -5,6 +5,7 @@ Precedence: schema defaults < suite file < command-line overrides, merged deeply
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -13,10 +14,11 @@ from typing import Any
 
 import yaml
 
-from peftbench.config.paths import check_plain_name
+from peftbench.config.checks import check_param
 from peftbench.config.schema import RunSpec, Suite
 from peftbench.config.validate import build, deep_merge
-from peftbench.errors import UserError, did_you_mean, unknown_name
+from peftbench.config.yaml_file import loads, read_yaml
+from peftbench.errors import UserError, did_you_mean
 
 SUITES_PACKAGE = "peftbench.config.suites"
 
@@ -29,15 +31,12 @@ def builtin_suites() -> dict[str, Path]:
 def read_suite_file(name_or_path: str) -> dict[str, Any]:
     suites = builtin_suites()
     path = suites.get(name_or_path) or Path(name_or_path)
-    if not path.is_file():
+    if not path.exists():
         hint = did_you_mean(name_or_path, suites) or (
             f"built-in suites: {', '.join(sorted(suites))}; or give a path to a YAML file"
         )
         raise UserError(f"no suite named '{name_or_path}' and no such file", hint)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path} is not valid YAML{yaml_problem(exc)}", YAML_HINT) from None
+    data = read_yaml(path, "suite file")
     if not isinstance(data, dict):
         raise UserError(
             f"{path} must hold a mapping of settings, got {type(data).__name__}",
@@ -48,29 +47,14 @@ def read_suite_file(name_or_path: str) -> dict[str, Any]:
     return data
 
 
-YAML_HINT = (
-    "check indentation (spaces, not tabs), colons, quotes and closing brackets on that line or "
-    "the line before"
-)
-
-
-def yaml_problem(exc: Exception) -> str:
-    """PyYAML's multi-line message as one clause: where, what, and inside what."""
-    mark = getattr(exc, "problem_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    problem = getattr(exc, "problem", None) or (str(exc).strip().splitlines() or [""])[0]
-    context = getattr(exc, "context", None)
-    return f"{where}: {problem}" + (f" ({context})" if context else "")
-
-
 def parse_override(text: str) -> dict[str, Any]:
     """`training.max_steps=10` -> {"training": {"max_steps": 10}} (value read as YAML)."""
     if "=" not in text:
         raise UserError(f"override '{text}' is not KEY=VALUE", "e.g. --set training.max_steps=10")
     key, raw = text.split("=", 1)
     try:
-        value = yaml.safe_load(raw) if raw else ""
-    except yaml.YAMLError:
+        value = loads(raw) if raw else ""
+    except yaml.YAMLError:  # not YAML: keep the text as it was typed
         value = raw
     out: dict[str, Any] = {}
     node = out
@@ -93,32 +77,20 @@ def load_suite(
     for text in overrides or []:
         data = deep_merge(data, parse_override(text))
     suite = build(Suite, data)
-    check_plain_name("name", suite.name)
     check_names(suite)
-    return suite
+    return checked_method_params(suite)
 
 
 def check_names(suite: Suite) -> None:
     """Every model, method and dataset must exist, and method_params keys must be known."""
-    from peftbench.backends import BACKENDS
     from peftbench.datasets import DATASETS
     from peftbench.methods import METHODS
     from peftbench.models.hub import resolve
 
-    for kind, names in (
-        ("models", suite.models),
-        ("methods", suite.methods),
-        ("datasets", suite.datasets),
-        ("seeds", suite.seeds),
-    ):
-        if not names:
-            raise UserError(f"the suite lists no {kind}", f"add at least one entry under '{kind}'")
     for model in suite.models:
         resolve(model)
-    for dataset in suite.datasets:
+    for dataset in (*suite.datasets, *(suite.stability.tasks or ())):
         DATASETS.get(dataset)
-    if suite.backend not in BACKENDS:
-        raise unknown_name("backend", suite.backend, BACKENDS)
     for name in suite.methods:
         METHODS.get(name)
     for name, params in suite.method_params.items():
@@ -130,6 +102,23 @@ def check_names(suite: Suite) -> None:
                 allowed = sorted([*method.preset, *method.extra_keys])
                 hint = did_you_mean(key, allowed) or f"known keys: {', '.join(allowed) or 'none'}"
                 raise UserError(f"unknown key '{key}' in 'method_params.{name}'", hint)
+
+
+def checked_method_params(suite: Suite) -> Suite:
+    """`suite` with each method_params value checked against the type and sign of the preset's
+    default (and numbers written as text, e.g. YAML's `5e-5`, read as numbers)."""
+    from peftbench.methods import METHODS
+
+    params = {
+        name: {
+            key: check_param(
+                f"method_params.{name}.{key}", value, METHODS.get(name).preset.get(key)
+            )
+            for key, value in values.items()
+        }
+        for name, values in suite.method_params.items()
+    }
+    return dataclasses.replace(suite, method_params=params)
 
 
 def expand(suite: Suite) -> list[RunSpec]:
@@ -152,6 +141,7 @@ def expand(suite: Suite) -> list[RunSpec]:
                 evaluation=suite.evaluation,
                 measurement=suite.measurement,
                 model_options=suite.model_options,
+                stability=suite.stability.for_dataset(dataset, suite.datasets),
             )
         )
     return runs

@@ -1,8 +1,11 @@
-"""The frozen shape of a suite: every setting with its type and default, in one place.
+"""The frozen shape of a suite: every setting with its type, default and allowed values, in one
+place.
 
 A suite file is validated against these dataclasses by `config.validate.build`: unknown keys fail
-with a "did you mean", wrong types name the key and the value. Everything that changes a run's
-result is in `RunSpec`, whose hash is the run_id.
+with a "did you mean", wrong types name the key and the value. Closed choices are `Literal`s and
+numbers carry their allowed `Range` (checked in `__post_init__` by `config.checks`, so settings
+made in code are checked too). Everything that changes a run's result is in `RunSpec`, whose hash
+is the run_id.
 """
 
 from __future__ import annotations
@@ -10,83 +13,103 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
 
+from peftbench.config.checks import Checked, Range, check_fields, check_range
+from peftbench.config.paths import check_plain_name
 from peftbench.errors import UserError
 
+# Upper sanity bounds: far above any sensible run, low enough that a typo (an extra few zeros)
+# fails up front instead of hanging for days.
+MAX_STEPS = 10_000_000
+MAX_BATCH = 4096
+MAX_TOKENS = 1_048_576
+MAX_NEW_TOKENS = 8192
+SEED_LIMIT = 2**32  # numpy's and torch's seeds must fit in 32 bits
+
+# Closed choices. Optimizers and schedulers are the HF Trainer's names that need no extra
+# package and no extra arguments (tests check each against transformers).
+Optimizer = Literal["adamw_torch", "adamw_torch_fused", "adafactor", "sgd", "adagrad", "rmsprop"]
+Scheduler = Literal[
+    "linear",
+    "cosine",
+    "cosine_with_restarts",
+    "polynomial",
+    "constant",
+    "constant_with_warmup",
+    "inverse_sqrt",
+]
+Precision = Literal["auto", "fp32", "bf16"]  # auto: bf16 on a CUDA GPU that supports it, else fp32
+Dtype = Literal["auto", "float32", "bfloat16", "float16"]
+BackendName = Literal["local", "inline", "ray"]
+
+Count = Annotated[int, Range(1, MAX_STEPS)]
+Cap = Annotated[int | None, Range(1, None, why="or null for no cap")]
+Batch = Annotated[int, Range(1, MAX_BATCH)]
+NonNegative = Annotated[float, Range(0, None)]
+Positive = Annotated[float, Range(0, None, above=True)]
+Seed = Annotated[int, Range(0, SEED_LIMIT - 1)]
+
 
 @dataclass(frozen=True)
-class TrainingSettings:
+class TrainingSettings(Checked):
     """Shared by every method in the grid (per-method learning rates live in method presets)."""
 
-    max_steps: int = -1  # > 0 overrides epochs
-    epochs: float = 1.0
-    batch_size: int = 4
-    grad_accum: int = 1
-    max_length: int = 256  # prompt + answer tokens; longer prompts are cut from the left
-    lr_scheduler: str = "cosine"
-    warmup_ratio: float = 0.1
-    weight_decay: float = 1e-5
-    optimizer: str = "adamw_torch"
-    precision: str = "auto"  # auto: bf16 on a CUDA GPU that supports it, else fp32
-    max_train_examples: int | None = None
-    logging_steps: int = 1
+    KEY: ClassVar[str] = "training"
+
+    # > 0 overrides epochs; -1: train `epochs` epochs
+    max_steps: Annotated[int, Range(1, MAX_STEPS, also=(-1,), why="-1: train by epochs")] = -1
+    epochs: Annotated[float, Range(0, 10_000, above=True)] = 1.0
+    batch_size: Batch = 4
+    grad_accum: Annotated[int, Range(1, MAX_BATCH)] = 1
+    # prompt + answer tokens; longer prompts are cut from the left
+    max_length: Annotated[int, Range(2, MAX_TOKENS)] = 256
+    lr_scheduler: Scheduler = "cosine"
+    warmup_ratio: Annotated[float, Range(0, 1)] = 0.1
+    weight_decay: Annotated[float, Range(0, 1)] = 1e-5
+    optimizer: Optimizer = "adamw_torch"
+    precision: Precision = "auto"
+    max_train_examples: Cap = None
+    logging_steps: Count = 1
 
 
 @dataclass(frozen=True)
-class EvaluationSettings:
-    batch_size: int = 16
-    max_eval_examples: int | None = None
-    max_new_tokens: int | None = None  # None: the dataset's own
+class EvaluationSettings(Checked):
+    KEY: ClassVar[str] = "evaluation"
+
+    batch_size: Batch = 16
+    max_eval_examples: Cap = None
+    # None: the dataset's own
+    max_new_tokens: Annotated[int | None, Range(1, MAX_NEW_TOKENS, why="or null")] = None
 
 
 @dataclass(frozen=True)
-class LatencySettings:
+class LatencySettings(Checked):
     """Fixed synthetic prompt of `prompt_tokens`, greedy decode of `new_tokens`, batch 1.
 
     Base and adapted forms are timed paired and interleaved (docs/measurements.md): `warmup`
-    untimed generations per form, then blocks of one timed generation per form until every
-    slowdown's 95 % half-width is at most `max_halfwidth_pp` points (after `min_pairs` blocks),
-    or `max_seconds` of timing, or `max_pairs` blocks. `merged`: also time the merged form of
-    methods that can merge.
+    untimed generations per form, then palindromic blocks of two timed generations per form
+    until every slowdown's 95 % half-width is at most `max_halfwidth_pp` points, or
+    `max_seconds` of timing, or `max_pairs` blocks (at least `min_pairs`). `merged`: also time
+    the merged form of methods that can merge.
     """
 
-    prompt_tokens: int = 64
-    new_tokens: int = 16
-    warmup: int = 2
-    min_pairs: int = 8
-    max_pairs: int = 400
-    max_seconds: float = 30.0
-    max_halfwidth_pp: float = 3.0
+    KEY: ClassVar[str] = "measurement.latency"
+
+    prompt_tokens: Annotated[int, Range(1, MAX_TOKENS)] = 64
+    # 2 or more: the first token is the prompt's forward pass, the rest the decode steps
+    new_tokens: Annotated[int, Range(2, MAX_NEW_TOKENS)] = 16
+    warmup: Annotated[int, Range(0, 1000)] = 2
+    # at least 6 for a 95 % interval (order statistics); taken even past max_seconds
+    min_pairs: Annotated[int, Range(1, 100_000)] = 8
+    max_pairs: Annotated[int, Range(1, 100_000)] = 400
+    max_seconds: Annotated[float, Range(0, 86_400, above=True)] = 30.0
+    max_halfwidth_pp: Annotated[float, Range(0, 1000, above=True)] = 3.0
     merged: bool = True
 
     def __post_init__(self) -> None:
-        for key, value, low in (
-            ("prompt_tokens", self.prompt_tokens, 1),
-            ("new_tokens", self.new_tokens, 2),
-            ("warmup", self.warmup, 0),
-            ("min_pairs", self.min_pairs, 1),
-            ("max_pairs", self.max_pairs, 1),
-        ):
-            if isinstance(value, int) and value < low:
-                raise UserError(
-                    f"'measurement.latency.{key}' is {value}, but must be at least {low}",
-                    f"set measurement.latency.{key} to {low} or more",
-                )
-        for key, value in (
-            ("max_seconds", self.max_seconds),
-            ("max_halfwidth_pp", self.max_halfwidth_pp),
-        ):
-            if isinstance(value, int | float) and value <= 0:
-                raise UserError(
-                    f"'measurement.latency.{key}' is {value}, but must be greater than 0",
-                    f"set measurement.latency.{key} to a positive number",
-                )
-        if (
-            isinstance(self.min_pairs, int)
-            and isinstance(self.max_pairs, int)
-            and self.max_pairs < self.min_pairs
-        ):
+        check_fields(self)
+        if self.max_pairs < self.min_pairs:
             raise UserError(
                 f"'measurement.latency.max_pairs' ({self.max_pairs}) is below min_pairs "
                 f"({self.min_pairs})",
@@ -95,52 +118,95 @@ class LatencySettings:
 
 
 @dataclass(frozen=True)
-class MeasurementSettings:
+class MeasurementSettings(Checked):
+    KEY: ClassVar[str] = "measurement"
+
     latency: LatencySettings = field(default_factory=LatencySettings)
-    flops_tokens: int = 512  # forward FLOPs counted for batch 1 x this many tokens
+    # forward FLOPs counted for batch 1 x this many tokens
+    flops_tokens: Annotated[int, Range(1, MAX_TOKENS)] = 512
     flops: bool = True
 
 
 @dataclass(frozen=True)
-class PscpSeedSettings:
-    """Seed form: S * exp(-a P/Pmax - b L/Lmax - g M/Mmax)."""
+class StabilitySettings(Checked):
+    """What fine-tuning costs the model's general abilities (docs/measurements.md, Stability).
 
-    a: float = 1.0
-    b: float = 1.0
-    g: float = 1.0
+    `text_tokens`: tokens of the fixed general-text sample scored for drift (0: no drift).
+    `tasks`: general tasks for retention; None: the suite's other datasets (resolved per run);
+    an empty list: none. `max_examples`: items per general task, the first of its eval split
+    (0: no retention).
+    """
+
+    KEY: ClassVar[str] = "stability"
+
+    text_tokens: Annotated[int, Range(0, MAX_TOKENS)] = 2048
+    tasks: tuple[str, ...] | None = None
+    max_examples: Annotated[int, Range(0, 100_000)] = 100
+
+    def for_dataset(self, dataset: str, suite_datasets: tuple[str, ...]) -> StabilitySettings:
+        """The settings of one run: `tasks` resolved, never the task being trained."""
+        names = suite_datasets if self.tasks is None else self.tasks
+        tasks = tuple(d for d in names if d != dataset) if self.max_examples > 0 else ()
+        return StabilitySettings(self.text_tokens, tasks, self.max_examples)
 
 
 @dataclass(frozen=True)
-class PscpPaperSettings:
-    """Paper form: S * (1+P/cp)^-bp * (1+F/cf)^-bf * (1+M/cm)^-bm (F in TFLOPs, M in GB)."""
+class PscpSeedSettings(Checked):
+    """Seed form: S * exp(-a P/Pmax - b L/Lmax - g M/Mmax - r R/Rmax). Weights are non-negative.
 
-    cp: float = 5e8
-    cf: float = 10.0
-    cm: float = 94.0
-    bp: float = 2.0
-    bf: float = 2.0
-    bm: float = 2.0
+    R: forgetting, points lost on general tasks (docs/measurements.md); r = 0 by default so
+    published PSCP values stay comparable.
+    """
+
+    KEY: ClassVar[str] = "scoring.pscp"
+
+    a: NonNegative = 1.0
+    b: NonNegative = 1.0
+    g: NonNegative = 1.0
+    r: NonNegative = 0.0
 
 
 @dataclass(frozen=True)
-class ScoringSettings:
+class PscpPaperSettings(Checked):
+    """Paper form: S * (1+P/cp)^-bp * (1+F/cf)^-bf * (1+M/cm)^-bm * (1+R/cr)^-br (F in TFLOPs,
+    M in GB, R forgetting in points; br = 0 by default, so the paper's values are unchanged).
+    The scales c* divide, so they are positive; the exponents b* are non-negative."""
+
+    KEY: ClassVar[str] = "scoring.pscp_paper"
+
+    cp: Positive = 5e8
+    cf: Positive = 10.0
+    cm: Positive = 94.0
+    bp: NonNegative = 2.0
+    bf: NonNegative = 2.0
+    bm: NonNegative = 2.0
+    cr: Positive = 10.0
+    br: NonNegative = 0.0
+
+
+@dataclass(frozen=True)
+class ScoringSettings(Checked):
+    KEY: ClassVar[str] = "scoring"
+
     pscp: PscpSeedSettings = field(default_factory=PscpSeedSettings)
     pscp_paper: PscpPaperSettings = field(default_factory=PscpPaperSettings)
 
 
 @dataclass(frozen=True)
-class ModelOptions:
-    dtype: str = "float32"
+class ModelOptions(Checked):
+    KEY: ClassVar[str] = "model_options"
+
+    dtype: Dtype = "float32"
     trust_remote_code: bool = False
     revision: str | None = None
-    init_seed: int = 0  # only for models built in code
+    init_seed: Seed = 0  # only for models built in code
 
 
 RESERVED_RESOURCES = ("CPU", "GPU", "memory", "object_store_memory")
 
 
 @dataclass(frozen=True)
-class ResourceSettings:
+class ResourceSettings(Checked):
     """What each run asks the execution backend for (the `ray` backend places runs by it).
 
     Not part of a run's identity (not in `RunSpec`): moving a grid to a bigger cluster keeps its
@@ -148,21 +214,19 @@ class ResourceSettings:
     this machine and ignores it.
     """
 
-    num_cpus: float = 1.0
-    num_gpus: float | None = None  # None: 1 per run when the cluster has GPUs, else 0
-    memory_gb: float | None = None  # memory reserved per run (Ray's logical `memory` resource)
+    KEY: ClassVar[str] = "resources"
+
+    num_cpus: Annotated[float, Range(0, None, why="a resource request cannot be negative")] = 1.0
+    # None: 1 per run when the cluster has GPUs, else 0
+    num_gpus: Annotated[float | None, Range(0, None, why="cannot be negative; null: auto")] = None
+    # memory reserved per run (Ray's logical `memory` resource)
+    memory_gb: Annotated[float | None, Range(0, None, why="cannot be negative; null: none")] = None
     custom: dict[str, float] = field(default_factory=dict)  # e.g. {"a100": 1}
-    max_retries: int = 2  # re-runs after the worker died (crash, OOM kill, lost node)
+    # re-runs after the worker died (crash, OOM kill, lost node)
+    max_retries: Annotated[int, Range(0, 100, why="a resource request cannot be negative")] = 2
 
     def __post_init__(self) -> None:
-        checks = [("num_cpus", self.num_cpus), ("num_gpus", self.num_gpus)]
-        checks += [("memory_gb", self.memory_gb), ("max_retries", self.max_retries)]
-        for key, value in checks:
-            if value is not None and value < 0:
-                raise UserError(
-                    f"'resources.{key}' is {value}, but a resource request cannot be negative",
-                    f"set resources.{key} to 0 or more",
-                )
+        check_fields(self)
         for name, amount in self.custom.items():
             if name in RESERVED_RESOURCES:
                 raise UserError(
@@ -177,21 +241,41 @@ class ResourceSettings:
 
 
 @dataclass(frozen=True)
-class Suite:
+class Suite(Checked):
     name: str
     models: tuple[str, ...]
     methods: tuple[str, ...]
     datasets: tuple[str, ...]
     description: str = ""
-    seeds: tuple[int, ...] = (42,)
+    seeds: tuple[Seed, ...] = (42,)
     training: TrainingSettings = field(default_factory=TrainingSettings)
     evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
     measurement: MeasurementSettings = field(default_factory=MeasurementSettings)
+    stability: StabilitySettings = field(default_factory=StabilitySettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     model_options: ModelOptions = field(default_factory=ModelOptions)
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    backend: str = "local"
+    backend: BackendName = "local"
     resources: ResourceSettings = field(default_factory=ResourceSettings)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        check_plain_name("name", self.name)
+        for kind in ("models", "methods", "datasets", "seeds"):
+            values = getattr(self, kind)
+            if not values:
+                raise UserError(
+                    f"the suite lists no {kind}", f"add at least one entry under '{kind}'"
+                )
+            twice = sorted({str(v) for v in values if values.count(v) > 1})
+            if twice:
+                raise UserError(
+                    f"'{kind}' lists {', '.join(twice)} more than once (the same cells would run "
+                    "twice)",
+                    f"remove the repeated entries from '{kind}'",
+                )
+        for i, seed in enumerate(self.seeds):
+            check_range(f"seeds[{i}]", seed, Range(0, SEED_LIMIT - 1, why="seeds fit 32 bits"))
 
 
 @dataclass(frozen=True)
@@ -207,6 +291,7 @@ class RunSpec:
     evaluation: EvaluationSettings
     measurement: MeasurementSettings
     model_options: ModelOptions
+    stability: StabilitySettings = field(default_factory=StabilitySettings)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -5,13 +5,9 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from peftbench.errors import UserError, did_you_mean
-
-
-def _type_name(tp: Any) -> str:
-    return getattr(tp, "__name__", str(tp).replace("typing.", ""))
 
 
 def _coerce(value: Any, tp: Any, path: str) -> Any:
@@ -42,7 +38,7 @@ def _coerce(value: Any, tp: Any, path: str) -> Any:
         if not isinstance(value, dict):
             raise UserError(f"'{path}' must be a mapping, got {value!r}", "e.g. {key: value}")
         return value
-    if tp is Any:
+    if tp is Any or origin is Literal:  # a Literal's choices are checked by the dataclass
         return value
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)

@@ -136,6 +136,12 @@ def _builder(task: GlueTask):
         inputs = "\n".join(f"{name}: {str(row[col]).strip()}" for col, name in task.fields)
         prompt = f"{inputs}\n\n{task.question}"
         if task.labels:
+            if int(label) >= len(task.labels):
+                raise ValueError(
+                    f"label {label} is out of range: {task.name} labels are "
+                    f"0..{len(task.labels) - 1}"
+                    f" ({', '.join(task.labels)})"
+                )
             word = task.labels[int(label)]
             return Example(f"{split}-{i}", prompt, word, word)
         gold = round(float(label), 4)

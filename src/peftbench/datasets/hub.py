@@ -63,8 +63,7 @@ def read_local(path: Path) -> list[dict[str, Any]]:
     """Rows of one local split file (parquet, jsonl or csv)."""
     try:
         if path.suffix == ".jsonl":
-            with open(path, encoding="utf-8") as fh:
-                return [json.loads(line) for line in fh if line.strip()]
+            return _read_jsonl(path)
         if path.suffix == ".parquet":
             import pyarrow.parquet as pq
 
@@ -81,6 +80,24 @@ def read_local(path: Path) -> list[dict[str, Any]]:
         ) from exc
 
 
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """One JSON object per line; a bad line is named by its line number in the file."""
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise UserError(
+                    f"could not read {path}: line {number} is not valid JSON ({exc.msg}, "
+                    f"column {exc.colno})",
+                    "a .jsonl file holds one JSON object per line, in the HF hub schema",
+                ) from None
+    return rows
+
+
 def load_rows(name: str, source: HubSource, split: str, ctx: LoadContext) -> list[dict[str, Any]]:
     """The rows of `split`: from `ctx.data_dir` when a file is there, else from the hub."""
     looked: list[Path] = []
@@ -89,6 +106,11 @@ def load_rows(name: str, source: HubSource, split: str, ctx: LoadContext) -> lis
         for path in looked:
             if path.is_file():
                 return read_local(path)
+            if path.exists():
+                raise UserError(
+                    f"dataset '{name}' split '{split}': {path} is a folder, not a file",
+                    "put the split's rows in that file (remove or rename the folder)",
+                )
     try:
         from datasets import load_dataset
 

@@ -9,6 +9,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from peftbench.sandbox import isolation_report
+
 PACKAGES = (
     "peftbench",
     "torch",
@@ -78,4 +80,7 @@ def environment() -> dict[str, Any]:
     }
     if env["gpu_count"]:
         env["gpu"] = torch.cuda.get_device_name(0)
+    sandbox = isolation_report()  # layers of the code sandbox, when a metric used it (pass@1)
+    if sandbox:
+        env["sandbox_isolation"] = sandbox
     return env

@@ -1,10 +1,12 @@
 """PSCP, both forms (SPEC section 7), and how a leaderboard row's inputs are gathered.
 
-Seed form (`pscp`):   S * exp(-a*P/Pmax - b*L/Lmax - g*M/Mmax)
-Paper form (`pscp_paper`): S * (1 + P/cp)^-bp * (1 + F/cf)^-bf * (1 + M/cm)^-bm
+Seed form (`pscp`):   S * exp(-a*P/Pmax - b*L/Lmax - g*M/Mmax - r*R/Rmax)
+Paper form (`pscp_paper`): S * (1 + P/cp)^-bp * (1 + F/cf)^-bf * (1 + M/cm)^-bm * (1 + R/cr)^-br
 S: task score 0-100; P: trainable parameters; L: latency ms/token; M: peak training memory
 (MB in the seed form, where only ratios matter; GB in the paper form); F: extra inference
-TFLOPs over the base model. Pmax/Lmax/Mmax are the largest values among the rows compared.
+TFLOPs over the base model; R: forgetting, the points lost on general tasks (max(0, -retention
+change); 0 when not measured). Pmax/Lmax/Mmax/Rmax are the largest values among the rows compared.
+The retention weights r and br are 0 by default, so published PSCP values stay comparable.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from typing import Any
 
 from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings
 
-SEED_FORMULA = "pscp = S*exp(-a*P/Pmax - b*L/Lmax - g*M/Mmax)"
-PAPER_FORMULA = "pscp_paper = S*(1+P/cp)^-bp*(1+F/cf)^-bf*(1+M/cm)^-bm"
+SEED_FORMULA = "pscp = S*exp(-a*P/Pmax - b*L/Lmax - g*M/Mmax - r*R/Rmax)"
+PAPER_FORMULA = "pscp_paper = S*(1+P/cp)^-bp*(1+F/cf)^-bf*(1+M/cm)^-bm*(1+R/cr)^-br"
 
 
 def _ratio(x: float, top: float) -> float:
@@ -32,27 +34,44 @@ def pscp_seed(
     l_max: float,
     m_max: float,
     w: PscpSeedSettings,
+    forgetting: float = 0.0,
+    f_max: float = 0.0,
 ) -> float:
-    return s * math.exp(-w.a * _ratio(p, p_max) - w.b * _ratio(lat, l_max) - w.g * _ratio(m, m_max))
+    cost = w.a * _ratio(p, p_max) + w.b * _ratio(lat, l_max) + w.g * _ratio(m, m_max)
+    return s * math.exp(-cost - w.r * _ratio(forgetting, f_max))
 
 
 def pscp_paper(
-    s: float, p: float, extra_tflops: float, mem_gb: float, w: PscpPaperSettings
+    s: float,
+    p: float,
+    extra_tflops: float,
+    mem_gb: float,
+    w: PscpPaperSettings,
+    forgetting: float = 0.0,
 ) -> float:
     return (
         s
         * (1 + p / w.cp) ** -w.bp
         * (1 + max(0.0, extra_tflops) / w.cf) ** -w.bf
         * (1 + mem_gb / w.cm) ** -w.bm
+        * (1 + forgetting / w.cr) ** -w.br
     )
+
+
+def forgetting(row: dict[str, Any]) -> float:
+    """Points lost on general tasks (0 when the row gained, or retention was not measured)."""
+    delta = row.get("retention_delta")
+    return max(0.0, -float(delta)) if delta is not None else 0.0
 
 
 def add_pscp(
     rows: Sequence[dict[str, Any]], seed_w: PscpSeedSettings, paper_w: PscpPaperSettings
 ) -> None:
     """Fill `pscp` and `pscp_paper` in each row (keys: score, trainable_params,
-    latency_ms_per_token, peak_train_mem_mb, extra_tflops). Maxima are over `rows`."""
+    latency_ms_per_token, peak_train_mem_mb, extra_tflops, optional retention_delta). Maxima are
+    over `rows`."""
     p_max = max((r["trainable_params"] for r in rows), default=0)
+    f_max = max((forgetting(r) for r in rows), default=0.0)
     l_max = max((r["latency_ms_per_token"] for r in rows), default=0.0)
     m_max = max((r["peak_train_mem_mb"] for r in rows), default=0.0)
     for r in rows:
@@ -65,6 +84,8 @@ def add_pscp(
             l_max,
             m_max,
             seed_w,
+            forgetting(r),
+            f_max,
         )
         r["pscp_paper"] = pscp_paper(
             r["score"],
@@ -72,4 +93,5 @@ def add_pscp(
             r["extra_tflops"],
             r["peak_train_mem_mb"] / 1024,
             paper_w,
+            forgetting(r),
         )

@@ -6,6 +6,11 @@ the three exponents of the paper form (bp, bf, bm), and of the three weights of 
 records the top-ranked method and the full ranking; `top_changes` is True when the top method is
 not the same in all of them, i.e. a reader's conclusion depends on a choice of weights. Constants
 and the formula are stored with the table; the other settings are the suite's.
+
+Retention (forgetting on general tasks) enters PSCP with its own weight (r in the seed form, br in
+the paper form; 0 by default). A second table per form, `retention`, varies that weight alone over
+`RETENTION_VALUES` (0 and `VALUES`) with the others at the suite's settings, so a reader sees
+whether counting forgetting would change the top method.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 
 VALUES = (0.5, 1.0, 2.0)
+RETENTION_VALUES = (0.0, *VALUES)
 
 
 def _ranking(scores: dict[str, float]) -> list[str]:
@@ -43,14 +49,14 @@ def _scorer(form: str, other: Any) -> Any:
 
 def _table(
     rows: Sequence[dict[str, Any]],
-    names: tuple[str, str, str],
+    names: tuple[str, ...],
     settings: Any,
     score: Any,
     values: Sequence[float],
 ) -> dict[str, Any]:
     default_rank = _ranking(score(rows, settings))
     table = []
-    for combo in itertools.product(values, repeat=3):
+    for combo in itertools.product(values, repeat=len(names)):
         weights = dict(zip(names, combo, strict=True))
         scores = score(rows, replace(settings, **weights))
         ranking = _ranking(scores)
@@ -76,14 +82,17 @@ def sensitivity(
 ) -> dict[str, Any]:
     """Both forms' tables for one comparison. `rows`: leaderboard rows (method, score,
     trainable_params, latency_ms_per_token, peak_train_mem_mb, extra_tflops)."""
+    paper, seed = _scorer("pscp_paper", seed_w), _scorer("pscp", paper_w)
     return {
         "pscp_paper": {
             "formula": PAPER_FORMULA,
-            **_table(rows, ("bp", "bf", "bm"), paper_w, _scorer("pscp_paper", seed_w), values),
+            **_table(rows, ("bp", "bf", "bm"), paper_w, paper, values),
+            "retention": _table(rows, ("br",), paper_w, paper, RETENTION_VALUES),
         },
         "pscp": {
             "formula": SEED_FORMULA,
-            **_table(rows, ("a", "b", "g"), seed_w, _scorer("pscp", paper_w), values),
+            **_table(rows, ("a", "b", "g"), seed_w, seed, values),
+            "retention": _table(rows, ("r",), seed_w, seed, RETENTION_VALUES),
         },
     }
 
@@ -99,4 +108,9 @@ def summary(result: dict[str, Any]) -> str:
         varied = "/".join(s["varied"])
         values = "/".join(f"{v:g}" for v in s["values"])
         lines.append(f"{form} sensitivity ({varied} in {values}): {verdict} ({counts})")
+        ret = s.get("retention")
+        if ret and ret["top_changes"]:
+            weight = ret["varied"][0]
+            tops = ", ".join(f"{m} {n}/{len(ret['table'])}" for m, n in ret["tops"].items())
+            lines.append(f"{form}: counting forgetting ({weight} in 0..2) changes the top ({tops})")
     return "\n".join(lines)

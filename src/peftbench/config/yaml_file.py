@@ -1,0 +1,75 @@
+"""Reading the YAML files a user writes (suites, presets): strict, with errors that say where.
+
+Stricter than `yaml.safe_load`: a key given twice in one mapping is an error (PyYAML keeps the
+last silently, so a suite could run with a setting its author did not see). A folder, a missing
+file, bytes that are not UTF-8 and malformed YAML each get their own message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from peftbench.errors import UserError
+
+YAML_HINT = (
+    "check indentation (spaces, not tabs), colons, quotes and closing brackets on that line or "
+    "the line before"
+)
+
+
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a mapping with the same key twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise _DuplicateKey(
+                    problem=f"the key '{key}' appears twice in one mapping",
+                    problem_mark=key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def loads(text: str) -> Any:
+    return yaml.load(text, Loader=UniqueKeyLoader)
+
+
+def read_yaml(path: Path, what: str) -> Any:
+    """The parsed content of `path`, or a `UserError` naming `what` (e.g. "suite file")."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{what} '{path}' is a folder, not a file", f"give the path of a {what}")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{what} '{path}' does not exist", f"give the path of a {what}") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"{what} '{path}' is not UTF-8 text (byte {exc.start} cannot be decoded)",
+            "save the file as UTF-8",
+        ) from None
+    except OSError as exc:
+        raise UserError(f"{what} '{path}' cannot be read: {exc.strerror or exc}") from None
+    try:
+        return loads(text)
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path} is not valid YAML{yaml_problem(exc)}", YAML_HINT) from None
+
+
+def yaml_problem(exc: Exception) -> str:
+    """PyYAML's multi-line message as one clause: where, what, and inside what."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or (str(exc).strip().splitlines() or [""])[0]
+    context = getattr(exc, "context", None)
+    return f"{where}: {problem}" + (f" ({context})" if context else "")

@@ -1,0 +1,127 @@
+"""Stability figures of one cell: general-text drift and general-task retention.
+
+Called by the pipeline after evaluation, with the fine-tuned model and a way to get the base
+model (`fresh_base`: a fresh load of the same weights, on the same device and dtype). The base
+model's answers on the general tasks depend only on the model and the items, so they are computed
+once per results folder and kept in `base_cache` (like the base latency, they are a property of
+the model, not of the run); drift needs the base model's whole next-token distribution at every
+position, which is too large to keep, so the base is loaded again for it (for a 135M model that
+is ~0.2 s from the converted cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from peftbench.datasets.base import DatasetSpec, Example
+
+WINDOW = 512  # tokens per drift window
+
+
+@dataclass(frozen=True)
+class GeneralTask:
+    spec: DatasetSpec
+    examples: list[Example]
+
+
+class BaseAnswerCache:
+    """The base model's generated texts per (model, task items, decoding settings), as JSON.
+
+    Texts, not parsed values, are kept: they survive JSON exactly and are parsed again on use.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    @staticmethod
+    def key(model_key: str, task: GeneralTask, max_new_tokens: int) -> str:
+        blob = json.dumps(
+            [model_key, task.spec.name, task.spec.version, max_new_tokens]
+            + [asdict(e) for e in task.examples],
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+    def get(self, key: str) -> list[str] | None:
+        path = self.folder / f"{key}.json" if self.folder else None
+        if path is None or not path.is_file():
+            return None
+        try:
+            texts = json.loads(path.read_text(encoding="utf-8"))["outputs"]
+            return [str(t) for t in texts]
+        except (ValueError, KeyError, TypeError):  # a damaged cache entry is recomputed
+            return None
+
+    def put(self, key: str, texts: list[str]) -> None:
+        if self.folder is None:
+            return
+        from peftbench.results.store import write_json
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_json(self.folder / f"{key}.json", {"outputs": texts})
+
+
+def text_ids(tokenizer: Any, tokens: int) -> list[int]:
+    from peftbench.stability.text import general_text
+
+    ids = tokenizer(general_text().text, add_special_tokens=False)["input_ids"]
+    return list(ids[:tokens])
+
+
+def measure_stability(
+    adapted: Any,
+    tokenizer: Any,
+    fresh_base: Callable[[], Any],
+    text_tokens: int,
+    tasks: Sequence[GeneralTask],
+    evaluation: Any,
+    model_key: str,
+    cache: BaseAnswerCache,
+) -> dict[str, Any]:
+    """The record's `stability` block. `text_tokens` 0 skips drift; no tasks skips retention."""
+    from peftbench.evaluation.evaluate import evaluate
+    from peftbench.metrics import METRICS
+    from peftbench.stability.drift import measure_drift
+    from peftbench.stability.retention import TaskAnswers, retention
+    from peftbench.stability.text import general_text
+
+    out: dict[str, Any] = {"drift": None, "retention": None}
+    base: Any = None
+
+    def base_model() -> Any:
+        nonlocal base
+        if base is None:
+            base = fresh_base()
+        return base
+
+    if text_tokens > 0:
+        drift = measure_drift(base_model(), adapted, text_ids(tokenizer, text_tokens), WINDOW)
+        out["drift"] = {**drift.as_record(), "text": general_text().describe(), "window": WINDOW}
+    answers = []
+    for task in tasks:
+        max_new = evaluation.max_new_tokens or task.spec.max_new_tokens
+        key = BaseAnswerCache.key(model_key, task, max_new)
+        base_texts = cache.get(key)
+        if base_texts is None or len(base_texts) != len(task.examples):
+            ev = evaluate(base_model(), tokenizer, task.spec, task.examples, evaluation, False)
+            base_texts = [str(p["output"]) for p in ev.predictions]
+            cache.put(key, base_texts)
+        ev = evaluate(adapted, tokenizer, task.spec, task.examples, evaluation, False)
+        answers.append(
+            TaskAnswers(
+                name=task.spec.name,
+                metric=METRICS.get(task.spec.metric),
+                base=[task.spec.parse(t) for t in base_texts],
+                adapted=[p["parsed"] for p in ev.predictions],
+                golds=[e.gold for e in task.examples],
+            )
+        )
+    if answers:
+        out["retention"] = retention(answers).as_record()
+    return out
