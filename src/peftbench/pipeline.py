@@ -14,6 +14,7 @@ from typing import Any
 from peftbench.config.schema import RunSpec
 from peftbench.datasets import DATASETS, Example, LoadContext
 from peftbench.errors import UserError
+from peftbench.results.record import Efficiency, Metrics, Provenance, RunConfig, Status
 from peftbench.results.store import ResultsStore
 
 
@@ -73,34 +74,25 @@ def quiet_libraries() -> None:
         pass
 
 
-def run_cell(spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool = True) -> dict:
-    """Run one cell and commit its record (ok or failed). Returns the status written."""
+def run_cell(
+    spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool = True
+) -> dict[str, Any]:
+    """Run one cell and commit its record (ok or failed). Returns status.json as written."""
     quiet_libraries()
     writer = store.writer(spec.run_id)
-    writer.json("config.json", {"run_id": spec.run_id, **spec.to_dict()})
+    writer.record(RunConfig.of(spec))
     clock = Clock()
     started = time.time()
     try:
         status = _run(spec, writer, ctx, clock, progress)
     except Exception as exc:  # recorded, and the grid goes on
-        status = {
-            "status": "failed",
-            "error": f"{type(exc).__name__}: {exc}",
-            "traceback": traceback.format_exc(),
-        }
-    status.update(
-        {
-            "run_id": spec.run_id,
-            "started": started,
-            "wall_seconds": time.time() - started,
-            "phase_seconds": clock.phases,
-        }
-    )
+        status = Status.failed(spec.run_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    status = status.finished(started, time.time() - started, clock.phases)
     writer.commit(status)
-    return status
+    return status.to_json()
 
 
-def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: bool) -> dict:
+def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: bool) -> Status:
     import torch
     from transformers import set_seed
 
@@ -210,38 +202,39 @@ def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: b
     # every number with its unit and device (docs/measurements.md defines each)
     efficiency["figures"] = figures(efficiency, efficiency["device_name"])
     efficiency["units"] = {k: f["unit"] for k, f in efficiency["figures"].items()}
-    metrics = {
-        "score": ev.score,
-        "metric": dataset.metric,
-        **ev.metrics,
-        "invalid_rate": ev.invalid_rate,
-        "eval_examples": len(eval_ex),
-        "eval_seconds": ev.seconds,
-        "generated_tokens": ev.generated_tokens,
-    }
-    writer.json("metrics.json", metrics)
-    writer.json("efficiency.json", efficiency)
-    writer.json(
-        "provenance.json",
-        {
-            **environment(),
-            "model": loaded.provenance,
-            "dataset": {
-                "name": dataset.name,
-                "version": dataset.version,
-                "source": dataset.source,
-                "train_examples": len(train_ex),
-                "eval_examples": len(eval_ex),
-                "train_fingerprint": fingerprint(train_ex),
-                "eval_fingerprint": fingerprint(eval_ex),
-            },
-            "method": {
-                "name": method.name,
-                "provider": method.provider,
-                "preset_source": method.source,
-                "notes": getattr(model, "peftbench_notes", None),
-            },
-            "seed": spec.seed,
-        },
+    metrics = Metrics(
+        score=ev.score,
+        metric=dataset.metric,
+        values=dict(ev.metrics),
+        invalid_rate=ev.invalid_rate,
+        eval_examples=len(eval_ex),
+        eval_seconds=ev.seconds,
+        generated_tokens=ev.generated_tokens,
     )
-    return {"status": "ok", "score": ev.score}
+    writer.record(metrics)
+    writer.record(Efficiency.from_json(efficiency))  # checked like every reader checks it
+    writer.record(
+        Provenance(
+            {
+                **environment(),
+                "model": loaded.provenance,
+                "dataset": {
+                    "name": dataset.name,
+                    "version": dataset.version,
+                    "source": dataset.source,
+                    "train_examples": len(train_ex),
+                    "eval_examples": len(eval_ex),
+                    "train_fingerprint": fingerprint(train_ex),
+                    "eval_fingerprint": fingerprint(eval_ex),
+                },
+                "method": {
+                    "name": method.name,
+                    "provider": method.provider,
+                    "preset_source": method.source,
+                    "notes": getattr(model, "peftbench_notes", None),
+                },
+                "seed": spec.seed,
+            }
+        )
+    )
+    return Status(status="ok", run_id=spec.run_id, score=ev.score)

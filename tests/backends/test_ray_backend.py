@@ -26,6 +26,7 @@ from peftbench.config.loader import expand, load_suite
 from peftbench.config.schema import ResourceSettings
 from peftbench.datasets import LoadContext
 from peftbench.errors import UserError
+from peftbench.results.record import Efficiency, Metrics, Provenance
 from peftbench.results.store import ResultsStore
 
 try:
@@ -75,7 +76,11 @@ def _count(spec: Any, ctx: Any) -> int:
 def _commit(spec: Any, store: Any, status: dict) -> dict:
     status = {"run_id": spec.run_id, "wall_seconds": 0.0, **status}
     writer = store.writer(spec.run_id)
-    writer.json("metrics.json", {"score": status.get("score")})
+    if status["status"] == "ok":
+        # a complete record, as run_cell writes (record_util is not importable on Ray workers)
+        writer.record(Metrics(score=status["score"], metric="accuracy"))
+        writer.record(Efficiency(0, 0.0, 1.0, 0.0, 0.0))
+        writer.record(Provenance({}))
     writer.commit(status)
     return status
 

@@ -13,6 +13,8 @@ import os
 import signal
 from pathlib import Path
 
+from record_util import fill
+
 from peftbench.results.store import ResultsStore
 
 RUNS = [f"run-{i}" for i in range(12)]
@@ -23,7 +25,7 @@ def _writer(root: str, worker: int, barrier: multiprocessing.synchronize.Barrier
     for run_id in RUNS:
         writer = store.writer(run_id)
         ok = (worker + RUNS.index(run_id)) % 3 == 0  # each run: some ok writers, some failed
-        writer.json("metrics.json", {"worker": worker})
+        fill(writer, worker=worker)
         barrier.wait(timeout=20)
         writer.commit({"status": "ok" if ok else "failed", "worker": worker})
 
@@ -43,16 +45,19 @@ def test_racing_writers_keep_every_success(tmp_path: Path) -> None:
     for run_id in RUNS:
         status = store.status(run_id)
         assert status["status"] == "ok", (run_id, status)
-        worker = store.load(run_id)["metrics"]["worker"]
+        worker = store.read(run_id).metrics.values["worker"]
         assert worker == status["worker"]  # the files of one writer, never a mix
     assert sorted(p.name for p in store.runs_dir.iterdir()) == sorted(RUNS)
 
 
 def test_later_failure_never_replaces_a_success(tmp_path: Path) -> None:
     store = ResultsStore(tmp_path)
-    store.writer("r").commit({"status": "ok", "score": 1.0})
+    first = store.writer("r")
+    fill(first, score=1.0)
+    first.commit({"status": "ok", "score": 1.0})
     store.writer("r").commit({"status": "failed", "error": "late duplicate"})
-    assert store.status("r") == {"status": "ok", "score": 1.0}
+    status = store.status("r")
+    assert status is not None and (status["status"], status["score"]) == ("ok", 1.0)
 
 
 def test_sweep_removes_only_dead_writers_leftovers(tmp_path: Path) -> None:
@@ -70,6 +75,7 @@ def test_sweep_removes_only_dead_writers_leftovers(tmp_path: Path) -> None:
     removed = store.sweep()
     assert sorted(removed) == sorted([dead[0].name, trash.name])
     assert live.tmp.is_dir()
+    fill(live)
     live.commit({"status": "ok"})
     assert [p.name for p in store.runs_dir.iterdir()] == ["live"]
 

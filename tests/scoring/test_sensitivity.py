@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from pathlib import Path
 
 import pytest
 
 from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings, ScoringSettings
 from peftbench.reports import leaderboard
+from peftbench.results.record import Efficiency, Metrics, RunConfig, RunRecord, Status
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA
 from peftbench.scoring.sensitivity import sensitivity, summary
 
@@ -67,21 +68,23 @@ def test_ties_break_by_name_so_the_table_is_deterministic() -> None:
     assert {e["top"] for e in got["pscp_paper"]["table"]} == {"a"}
 
 
-def _record(method: str, score: float, params: int) -> dict[str, Any]:
-    return {
-        "run_id": f"tiny__toy__{method}",
-        "status": {"status": "ok"},
-        "config": {"model": "tiny", "method": method, "dataset": "toy"},
-        "metrics": {"score": score, "invalid_rate": 0.0},
-        "efficiency": {
-            "trainable_params": params,
-            "trainable_pct": 1.0,
-            "latency_ms_per_token": 10.0,
-            "slowdown_pct": 0.0,
-            "peak_train_mem_mb": 0.0,
-            "extra_tflops": 0.0,
-        },
-    }
+def _record(method: str, score: float, params: int) -> RunRecord:
+    run_id = f"tiny__toy__{method}"
+    return RunRecord(
+        run_id,
+        Path(run_id),
+        status=Status(status="ok", run_id=run_id, score=score),
+        config=RunConfig(run_id, "tiny", method, "toy", 42),
+        metrics=Metrics(score=score, metric="accuracy"),
+        efficiency=Efficiency(
+            trainable_params=params,
+            trainable_pct=1.0,
+            latency_ms_per_token=10.0,
+            slowdown_pct=0.0,
+            peak_train_mem_mb=0.0,
+            extra_tflops=0.0,
+        ),
+    )
 
 
 def test_leaderboard_carries_the_sensitivity_result() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from peftbench.backends.inline import _line
 from peftbench.backends.progress import grid_bar
+from peftbench.results.record import RunConfig
 
 
 def _child(spec: Any, store: Any, ctx: Any, progress: bool) -> None:
@@ -69,7 +70,7 @@ def _record_death(spec: Any, store: Any, exitcode: int | None) -> dict:
     else:
         why = f"worker exited with code {exitcode}"
     writer = store.writer(spec.run_id)
-    writer.json("config.json", {"run_id": spec.run_id, **spec.to_dict()})
+    writer.record(RunConfig.of(spec))
     status = {"status": "failed", "error": why, "run_id": spec.run_id, "wall_seconds": 0.0}
     writer.commit(status)
     return status

@@ -31,6 +31,7 @@ from peftbench.backends.options import BackendOptions
 from peftbench.backends.progress import grid_bar
 from peftbench.config.schema import ResourceSettings
 from peftbench.errors import UserError, did_you_mean
+from peftbench.results.record import RunConfig
 
 # (spec, store, ctx, progress) -> status dict; must commit the run's record into `store`.
 Cell = Callable[[Any, Any, Any, bool], dict]
@@ -185,7 +186,7 @@ def commit(store: Any, spec: Any, status: dict[str, Any], files: Mapping[str, by
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         if "config.json" not in files:
-            writer.json("config.json", {"run_id": spec.run_id, **spec.to_dict()})
+            writer.record(RunConfig.of(spec))
         writer.commit(status)
     except BaseException:
         writer.abandon()

@@ -60,17 +60,16 @@ def main(args: argparse.Namespace) -> int:
         return _dry_run(suite.name, runs, out)
     from peftbench.grid import run_suite
     from peftbench.prepare import prepare
-    from peftbench.reports.leaderboard import render
+    from peftbench.reports.leaderboard import render, write
 
     prepare(suite, args.data_dir)
-    board = run_suite(
-        suite, out, args.data_dir, progress=not args.no_progress, address=args.address
-    )
+    run_suite(suite, out, args.data_dir, progress=not args.no_progress, address=args.address)
+    board = write(out)  # the one leaderboard, as `show` and `report` build it
     print()
     print(render(board))
     print(f"\nresults: {out}")
     _write_run_report(out)
-    return 1 if board["failed"] else 0
+    return 1 if board["failed"] or board["damaged"] else 0
 
 
 def _dry_run(name: str, runs: list, out: Path) -> int:

@@ -8,11 +8,12 @@ random subset.
 from __future__ import annotations
 
 import json
-import os
 import random
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from peftbench.results.atomic import write_jsonl
 
 SPLIT_SEED = 20251126
 
@@ -49,9 +50,5 @@ def cached_jsonl(path: Path, build: Callable[[], list[dict[str, Any]]]) -> list[
     if not path.exists():
         rows = build()
         path.parent.mkdir(parents=True, exist_ok=True)
-        part = path.with_suffix(f".{os.getpid()}.part")
-        with open(part, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row) + "\n")
-        os.replace(part, path)
+        write_jsonl(path, rows)
     return read_jsonl(path)

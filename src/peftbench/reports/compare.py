@@ -15,6 +15,7 @@ set falls short when any pair's average is worse or has no result (a failed new 
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -22,18 +23,19 @@ from typing import Any
 
 from peftbench.errors import UserError, did_you_mean
 from peftbench.reports import tables
-from peftbench.reports.collect import RunSet, gather
 from peftbench.reports.seeds import fill_pscp, ok_runs, seed_rows
 from peftbench.reports.stats import CONFIDENCE, summarize, welch
+from peftbench.results.folder import ResultsFolder, read_folder
+from peftbench.results.record import RunRecord
 
 METRICS = ("score", "pscp", "pscp_paper")
 GATES = ("average", "each")
 
 
-def _datasets(rs: RunSet) -> dict[str, set[str]]:
+def _datasets(rs: ResultsFolder) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
-    for r in ok_runs(rs.records):
-        out[r["config"]["model"]].add(r["config"]["dataset"])
+    for r in rs.ok:
+        out[r.model].add(r.dataset)
     return out
 
 
@@ -93,9 +95,11 @@ def compare(
         raise UserError(f"alpha must be between 0 and 1, got {alpha}", "e.g. --alpha 0.05")
     if gate not in GATES:
         raise UserError(f"unknown gate '{gate}'", f"choose one of {', '.join(GATES)}")
-    if tolerance < 0:
-        raise UserError(f"tolerance must be >= 0, got {tolerance}", "e.g. --tolerance 1.0")
-    new, base = gather(new_dir), gather(base_dir)
+    if not math.isfinite(tolerance) or tolerance < 0:
+        raise UserError(
+            f"tolerance must be a finite number >= 0, got {tolerance}", "e.g. --tolerance 1.0"
+        )
+    new, base = read_folder(new_dir), read_folder(base_dir)
     notes = []
     if new.scoring != base.scoring:
         notes.append("the two sets use different PSCP settings: the baseline's are used")
@@ -115,12 +119,8 @@ def compare(
         if left_out:
             notes.append(f"{m}: not in both sets, left out: {', '.join(sorted(left_out))}")
 
-    def keep(rs: RunSet) -> list[dict]:
-        return [
-            r
-            for r in ok_runs(rs.records)
-            if r["config"]["dataset"] in common.get(r["config"]["model"], set())
-        ]
+    def keep(rs: ResultsFolder) -> list[RunRecord]:
+        return [r for r in ok_runs(rs.records) if r.dataset in common.get(r.model, set())]
 
     avg_rows, ds_rows = [], []
     for side, rs in (("new", new), ("base", base)):
@@ -132,7 +132,7 @@ def compare(
     fill_pscp(avg_rows, scoring)  # one scale for both sets: maxima over everything compared
     fill_pscp(ds_rows, scoring)
 
-    base_methods = sorted({(r["config"]["model"], r["config"]["method"]) for r in keep(base)})
+    base_methods = sorted({(r.model, r.method) for r in keep(base)})
     if against and not any(m == against for _, m in base_methods):
         names = sorted({m for _, m in base_methods})
         raise UserError(
@@ -140,7 +140,7 @@ def compare(
             did_you_mean(against, names) or f"its methods: {', '.join(names)}",
         )
     pairs = []
-    for model, method in sorted({(r["config"]["model"], r["config"]["method"]) for r in keep(new)}):
+    for model, method in sorted({(r.model, r.method) for r in keep(new)}):
         ref, how = _reference(model, method, base_methods, against, avg_rows, metric)
         per_ds = {}
         for d in sorted(common[model]):
@@ -175,8 +175,8 @@ def compare(
 
 
 def _result(
-    new: RunSet,
-    base: RunSet,
+    new: ResultsFolder,
+    base: ResultsFolder,
     metric: str,
     tolerance: float,
     alpha: float,
@@ -185,8 +185,7 @@ def _result(
     pairs: list[dict[str, Any]],
     notes: list[str],
 ) -> dict[str, Any]:
-    present = {r["run_id"] for r in new.records}
-    ok = any(r["status"].get("status") == "ok" for r in new.records)
+    ok = bool(new.ok)
     return {
         "new": str(new.root),
         "baseline": str(base.root),
@@ -196,12 +195,13 @@ def _result(
         "require_significance": require_significance,
         "gate": gate,
         "pairs": pairs,
-        "failed_new_runs": [
-            f"{r['run_id']}: {r['status'].get('error')}"
-            for r in new.records
-            if r["status"].get("status") != "ok"
-        ],
-        "missing_new_runs": [rid for rid in new.expected or [] if rid not in present],
+        "failed_new_runs": [f"{r.run_id}: {r.error}" for r in new.failed],
+        "damaged": {
+            side: [f"{r.run_id}: {r.damage}" for r in rs.damaged]
+            + [f"{d.file}: {d.reason}" for d in rs.damaged_files]
+            for side, rs in (("new", new), ("baseline", base))
+        },
+        "missing_new_runs": new.missing,
         "notes": notes,
         "passed": ok and not any(p["fails"] for p in pairs),
     }
@@ -307,6 +307,8 @@ def render(result: dict[str, Any], markdown: bool = False) -> str:
     ]
     out += [f"note: {n}" for n in result["notes"]]
     out += [f"FAILED new run {f}" for f in result["failed_new_runs"]]
+    for side, items in result.get("damaged", {}).items():
+        out += [f"DAMAGED {side} record (left out) {d}" for d in items]
     if result["missing_new_runs"]:
         out.append(f"missing {len(result['missing_new_runs'])} run(s) of the new set's suite")
     short = [f"{p['model']}/{p['method']}" for p in result["pairs"] if p["fails"]]

@@ -205,12 +205,18 @@ def render(data: dict[str, Any]) -> str:
     expected = f" of {counts['expected']} expected" if counts["expected"] is not None else ""
     summary = (
         f"{counts['ok']} runs ok, {counts['failed']} failed, {counts['missing']} missing"
-        f"{expected}; {len(board['rows'])} method rows on {len(board['datasets'])} datasets; "
+        f"{expected}, {counts.get('damaged', 0)} damaged; {len(board['rows'])} method rows on "
+        f"{len(board['datasets'])} datasets; "
         f"up to {data['seeds']['max_seeds']} seeds"
     )
     alerts = ""
     if counts["failed"]:
         alerts += f'<p class="bad">{counts["failed"]} run(s) failed: see Failed and missing.</p>'
+    if counts.get("damaged"):
+        alerts += (
+            f'<p class="bad">{counts["damaged"]} damaged record(s) left out: see Failed and '
+            "missing.</p>"
+        )
     if counts["missing"]:
         alerts += (
             f'<p class="warn">Partial grid: {counts["missing"]} run(s) of the suite are '
@@ -221,8 +227,8 @@ def render(data: dict[str, Any]) -> str:
             f'<p class="note">{len(data["ignored"])} run folder(s) not in the current '
             "suite were left out.</p>"
         )
-    if data.get("match_note"):
-        alerts += f'<p class="warn">{_e(data["match_note"])}.</p>'
+    for note in data.get("notes", []):
+        alerts += f'<p class="warn">{_e(note)}.</p>'
     body = {
         "leaderboard": alerts + leaderboard_html(data),
         "pareto": '<p class="note">Each point is a method (average score over datasets and seeds). '

@@ -3,7 +3,12 @@
 Row inputs, defined here once: S = mean task score over the row's datasets (and seeds);
 P = trainable parameters; L = median latency ms/token over the row's runs; M = largest peak
 training memory over its runs; F = mean extra TFLOPs. PSCP maxima are over the rows of the same
-model. Failed runs are listed, never dropped; missing cells are named.
+model. Failed and damaged runs are listed, never dropped or scored; missing cells are named.
+
+This is the one leaderboard builder: `of_folder` gives the board of a results folder to `run`
+(leaderboard.json/.md), `show`, `report` (every format) and `compare`. To add a column, add its
+key in `_row` (from the typed record: results/record.py) and show it in `render` and in
+reports/tables.py; per-model figures that need every row go after `add_pscp` in `build`.
 """
 
 from __future__ import annotations
@@ -11,23 +16,50 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from peftbench.config.schema import ScoringSettings
+from peftbench.results.atomic import write_json, write_text
+from peftbench.results.folder import ResultsFolder, read_folder
+from peftbench.results.record import RunRecord
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 from peftbench.scoring.sensitivity import sensitivity, summary
 
 
+def of_folder(folder: ResultsFolder) -> dict[str, Any]:
+    """THE leaderboard of a results folder: what `run` writes and `show`, `report` (every
+    format) and `compare` read. Extend `build`/`_row`, never add a second builder."""
+    board = build(folder.records, folder.scoring, folder.expected or ())
+    board["damaged_files"] = [{"file": d.file, "reason": d.reason} for d in folder.damaged_files]
+    board["ignored"] = list(folder.ignored)
+    board["notes"] = list(folder.notes)
+    return board
+
+
+def write(root: Path) -> dict[str, Any]:
+    """Build the folder's leaderboard and write leaderboard.json and leaderboard.md."""
+    board = of_folder(read_folder(root))
+    write_json(Path(root) / "leaderboard.json", board)
+    write_text(Path(root) / "leaderboard.md", render(board) + "\n")
+    return board
+
+
+def _cell(r: RunRecord) -> dict[str, Any]:
+    return {"method": r.method, "dataset": r.dataset, "seed": r.seed}
+
+
 def build(
-    records: Sequence[dict[str, Any]], scoring: ScoringSettings, expected: Sequence[str] = ()
+    records: Sequence[RunRecord], scoring: ScoringSettings, expected: Sequence[str] = ()
 ) -> dict[str, Any]:
-    ok = [r for r in records if r["status"].get("status") == "ok"]
-    failed = [r for r in records if r["status"].get("status") != "ok"]
-    present = {r["run_id"] for r in records}
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    """Rows from the ok records; failed and damaged ones are listed (with their cell), never
+    scored; expected run_ids without a record are named as missing."""
+    ok = [r for r in records if r.ok]
+    present = {r.run_id for r in records}
+    groups: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
     for r in ok:
-        groups[(r["config"]["model"], r["config"]["method"])].append(r)
-    datasets = sorted({r["config"]["dataset"] for r in ok})
+        groups[(r.model, r.method)].append(r)
+    datasets = sorted({r.dataset for r in ok})
     rows = [_row(model, method, runs, datasets) for (model, method), runs in groups.items()]
     for model in {r["model"] for r in rows}:
         add_pscp([r for r in rows if r["model"] == model], scoring.pscp, scoring.pscp_paper)
@@ -42,7 +74,16 @@ def build(
     return {
         "datasets": datasets,
         "rows": rows,
-        "failed": [{"run_id": r["run_id"], "error": r["status"].get("error")} for r in failed],
+        "failed": [
+            {"run_id": r.run_id, "error": r.error, **_cell(r)}
+            for r in records
+            if r.state == "failed"
+        ],
+        "damaged": [
+            {"run_id": r.run_id, "file": r.damage.file, "reason": r.damage.reason, **_cell(r)}
+            for r in records
+            if r.damage is not None
+        ],
         "missing": [rid for rid in expected if rid not in present],
         "formulas": {"pscp": SEED_FORMULA, "pscp_paper": PAPER_FORMULA},
         "scoring": {"pscp": vars(scoring.pscp), "pscp_paper": vars(scoring.pscp_paper)},
@@ -50,12 +91,12 @@ def build(
     }
 
 
-def _row(model: str, method: str, runs: list[dict], datasets: list[str]) -> dict[str, Any]:
+def _row(model: str, method: str, runs: list[RunRecord], datasets: list[str]) -> dict[str, Any]:
     per_task: dict[str, list[float]] = defaultdict(list)
     for r in runs:
-        per_task[r["config"]["dataset"]].append(r["metrics"]["score"])
+        per_task[r.dataset].append(r.score)
     scores = {d: statistics.fmean(v) for d, v in per_task.items()}
-    eff = [r["efficiency"] for r in runs]
+    eff = [r.eff for r in runs]
     return {
         "model": model,
         "method": method,
@@ -63,13 +104,13 @@ def _row(model: str, method: str, runs: list[dict], datasets: list[str]) -> dict
         "score": statistics.fmean(scores.values()),
         "complete": all(d in scores for d in datasets),
         "runs": len(runs),
-        "trainable_params": max(e["trainable_params"] for e in eff),
-        "trainable_pct": max(e["trainable_pct"] for e in eff),
-        "latency_ms_per_token": statistics.median(e["latency_ms_per_token"] for e in eff),
-        "slowdown_pct": statistics.median(e["slowdown_pct"] for e in eff),
-        "peak_train_mem_mb": max(e["peak_train_mem_mb"] for e in eff),
-        "extra_tflops": statistics.fmean(e.get("extra_tflops") or 0.0 for e in eff),
-        "invalid_rate": statistics.fmean(r["metrics"].get("invalid_rate", 0.0) for r in runs),
+        "trainable_params": max(e.trainable_params for e in eff),
+        "trainable_pct": max(e.trainable_pct for e in eff),
+        "latency_ms_per_token": statistics.median(e.latency_ms_per_token for e in eff),
+        "slowdown_pct": statistics.median(e.slowdown_pct for e in eff),
+        "peak_train_mem_mb": max(e.peak_train_mem_mb for e in eff),
+        "extra_tflops": statistics.fmean(e.extra_tflops or 0.0 for e in eff),
+        "invalid_rate": statistics.fmean(r.metrics.invalid_rate for r in runs if r.metrics),
     }
 
 
@@ -128,6 +169,16 @@ def render(board: dict[str, Any]) -> str:
         out += [f"{model}: {line}" for line in summary(result).splitlines()]
     for f in board["failed"]:
         out.append(f"FAILED {f['run_id']}: {f['error']}")
+    for d in board.get("damaged", []):
+        out.append(f"DAMAGED {d['run_id']}: {d['file']}: {d['reason']}")
+    for d in board.get("damaged_files", []):
+        out.append(f"DAMAGED {d['file']}: {d['reason']}")
+    if board.get("ignored"):
+        out.append(
+            f"{len(board['ignored'])} run(s) in the folder not asked for by its last invocation: "
+            "left out"
+        )
+    out += [f"note: {n}" for n in board.get("notes", [])]
     if board["missing"]:
         out.append(f"missing {len(board['missing'])} run(s): {', '.join(board['missing'])}")
     return "\n".join(out)

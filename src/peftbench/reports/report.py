@@ -14,6 +14,7 @@ from typing import Any
 from peftbench.errors import UserError
 from peftbench.reports import tables
 from peftbench.reports.collect import collect
+from peftbench.results.atomic import make_parent, write_text
 
 FORMATS = ("html", "md", "csv", "latex", "json")
 TABLES = ("all", "main", "efficiency", "stability", "sensitivity", "problems")
@@ -25,8 +26,8 @@ def pick(data: dict[str, Any], table: str) -> list[tables.Table]:
     if not found:
         raise UserError(
             f"this results folder has no '{table}' table",
-            "the sensitivity table needs successful runs; problems only exist when runs failed "
-            "or are missing",
+            "the sensitivity table needs successful runs; problems only exist when runs failed, "
+            "are damaged or are missing",
         )
     return found
 
@@ -36,9 +37,9 @@ def header(data: dict[str, Any]) -> tuple[str, list[str]]:
     c = data["counts"]
     expected = f" of {c['expected']} expected" if c["expected"] is not None else ""
     name = (data["suite"] or {}).get("name", data["results_dir"])
-    lines = [f"{c['ok']} runs ok, {c['failed']} failed, {c['missing']} missing{expected}"]
-    if data.get("match_note"):
-        lines.append(f"note: {data['match_note']}")
+    damaged = f", {c['damaged']} damaged (left out)" if c.get("damaged") else ""
+    lines = [f"{c['ok']} runs ok, {c['failed']} failed, {c['missing']} missing{expected}{damaged}"]
+    lines += [f"note: {n}" for n in data.get("notes", [])]
     return f"peftbench results '{name}'", lines
 
 
@@ -86,9 +87,8 @@ def write_report(
         targets = [Path(f"{base}{suffix}") for suffix in parts]
     written = []
     for path, text in zip(targets, parts.values(), strict=True):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
+        make_parent(path)
+        written.append(write_text(path, text))
     return written
 
 

@@ -16,28 +16,28 @@ from typing import Any
 from peftbench.config.schema import ScoringSettings
 from peftbench.reports import leaderboard
 from peftbench.reports.stats import summarize
+from peftbench.results.record import RunRecord
 from peftbench.scoring.pscp import add_pscp
 
 
-def ok_runs(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in records if r["status"].get("status") == "ok"]
+def ok_runs(records: Iterable[RunRecord]) -> list[RunRecord]:
+    return [r for r in records if r.ok]
 
 
 def seed_rows(
-    records: Sequence[dict[str, Any]], scoring: ScoringSettings, per_dataset: bool = False
+    records: Sequence[RunRecord], scoring: ScoringSettings, per_dataset: bool = False
 ) -> list[dict[str, Any]]:
     """One row per (model, method, seed), or per (model, method, dataset, seed) with
     `per_dataset`. Rows carry `seed`, `dataset` (None for the average) and `n_datasets`.
     PSCP is filled over the given rows only: call `fill_pscp` on the whole comparison."""
-    groups: dict[tuple, list[dict]] = defaultdict(list)
+    groups: dict[tuple, list[RunRecord]] = defaultdict(list)
     for r in ok_runs(records):
-        cfg = r["config"]
-        ds = cfg["dataset"] if per_dataset else None
-        groups[(cfg["model"], cfg["method"], cfg["seed"], ds)].append(r)
+        ds = r.dataset if per_dataset else None
+        groups[(r.model, r.method, r.seed, ds)].append(r)
     rows = []
     for (_, _, seed, ds), runs in sorted(groups.items(), key=lambda kv: str(kv[0])):
         row = leaderboard.build(runs, scoring)["rows"][0]
-        row.update(seed=seed, dataset=ds, n_datasets=len({r["config"]["dataset"] for r in runs}))
+        row.update(seed=seed, dataset=ds, n_datasets=len({r.dataset for r in runs}))
         rows.append(row)
     fill_pscp(rows, scoring)
     return rows
@@ -53,7 +53,7 @@ def fill_pscp(rows: Sequence[dict[str, Any]], scoring: ScoringSettings) -> None:
         add_pscp(group, scoring.pscp, scoring.pscp_paper)
 
 
-def seed_stats(records: Sequence[dict[str, Any]], scoring: ScoringSettings) -> dict[str, Any]:
+def seed_stats(records: Sequence[RunRecord], scoring: ScoringSettings) -> dict[str, Any]:
     """Per (model, method): each dataset's score over seeds, and the average score and both PSCP
     forms over the seeds that cover every dataset of the method. Also the mean of the per-dataset
     standard deviations, the stability figure of the paper's seed table."""
@@ -63,11 +63,8 @@ def seed_stats(records: Sequence[dict[str, Any]], scoring: ScoringSettings) -> d
     )
     seeds: dict[tuple[str, str], set[int]] = defaultdict(set)
     for r in ok:
-        cfg = r["config"]
-        scores[(cfg["model"], cfg["method"])][cfg["dataset"]].append(
-            (cfg["seed"], r["metrics"]["score"])
-        )
-        seeds[(cfg["model"], cfg["method"])].add(cfg["seed"])
+        scores[(r.model, r.method)][r.dataset].append((r.seed, r.score))
+        seeds[(r.model, r.method)].add(r.seed)
     whole = defaultdict(list)
     for row in seed_rows(ok, scoring):
         n_ds = len(scores[(row["model"], row["method"])])
@@ -95,7 +92,7 @@ def seed_stats(records: Sequence[dict[str, Any]], scoring: ScoringSettings) -> d
         )
     return {
         "rows": out,
-        "datasets": sorted({r["config"]["dataset"] for r in ok}),
+        "datasets": sorted({r.dataset for r in ok}),
         "max_seeds": max((len(s) for s in seeds.values()), default=0),
         "note": "mean ± sample std over seeds; 95% CI from Student's t; a seed's average and "
         "PSCP count only when it covers every dataset of the method; per-seed seed-form PSCP "

@@ -216,7 +216,8 @@ def sensitivity_tables(data: dict[str, Any]) -> list[Table]:
 
 
 def problems_table(data: dict[str, Any]) -> Table | None:
-    """Failed runs with their reason, and the runs the suite expects but the folder lacks."""
+    """Failed runs with their reason, damaged records (which file, why), and the runs the suite
+    expects but the folder lacks."""
     board = data["board"]
     rows = [
         [
@@ -227,6 +228,20 @@ def problems_table(data: dict[str, Any]) -> Table | None:
             str(f["error"]),
         ]
         for f in board["failed"]
+    ]
+    rows += [
+        [
+            "damaged",
+            d["run_id"],
+            str(d.get("method", "")),
+            str(d.get("dataset", "")),
+            f"{d['file']}: {d['reason']} (left out; `peftbench run` moves it aside and reruns it)",
+        ]
+        for d in board.get("damaged", [])
+    ]
+    rows += [
+        ["damaged", d["file"], "", "", f"{d['reason']} (read with default settings)"]
+        for d in board.get("damaged_files", [])
     ]
     rows += [
         ["missing", rid, "", "", "not run yet (or its folder was removed)"]

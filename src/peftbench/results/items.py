@@ -24,8 +24,12 @@ def read_predictions(run_dir: Path | str) -> list[dict[str, Any]] | None:
     path = Path(run_dir) / PREDICTIONS
     if not path.is_file():
         return None
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    try:
+        with path.open(encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None  # a damaged predictions file: no items, like a missing one
+    return rows if all(isinstance(r, dict) for r in rows) else None
 
 
 def _digest(gold: Any) -> bool:

@@ -25,23 +25,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from peftbench.results.atomic import write_json, write_jsonl, write_text
+from peftbench.results.record import (
+    SCHEMA_VERSION,
+    Part,
+    RecordDamage,
+    RunRecord,
+    Status,
+    read_object,
+    read_run,
+)
+
+__all__ = ["ResultsStore", "RunWriter", "read_json", "write_json", "write_text"]
+
 STATUS = "status.json"
 OWNER = ".owner.json"  # in a temporary run folder: which process on which host is writing it
 STALE_UNOWNED_SECONDS = 3600.0
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write via a temporary name + rename: readers and crashes never see a partial file."""
-    part = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}.part")
-    try:
-        part.write_text(text, encoding="utf-8")
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
-
-
-def write_json(path: Path, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def read_json(path: Path) -> Any:
@@ -62,27 +61,38 @@ class RunWriter:
         write_json(self.tmp / name, data)
 
     def jsonl(self, name: str, rows: list[dict[str, Any]]) -> None:
-        with open(self.tmp / name, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, default=str) + "\n")
+        write_jsonl(self.tmp / name, rows)
+
+    def record(self, part: Part) -> None:
+        """One part of the typed run record (config, metrics, efficiency, provenance)."""
+        write_json(self.tmp / part.FILE, part.to_json())
 
     def path(self, name: str) -> Path:
         return self.tmp / name
 
-    def commit(self, status: dict[str, Any]) -> Path:
+    def commit(self, status: Status | dict[str, Any]) -> Path:
         """Publish the record. A completed record already there wins (ours is dropped); an
-        older failed one is replaced."""
-        write_json(self.tmp / STATUS, status)
+        older failed or damaged one is replaced. A status given as a plain dict (a backend's
+        own failure) is stamped with the schema version like a typed one."""
+        if isinstance(status, Status):
+            data = status.to_json()
+        else:
+            data = {"schema_version": SCHEMA_VERSION, **status}
+        write_json(self.tmp / STATUS, data)
         (self.tmp / OWNER).unlink(missing_ok=True)
         final = self.store.run_dir(self.run_id)
         trash = None
         with self.store.lock():
             if final.exists():
-                if self.store.is_complete(self.run_id):
+                state = read_run(final).state
+                if state == "ok":
                     shutil.rmtree(self.tmp, ignore_errors=True)  # another process finished first
                     return final
-                trash = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:6]}")
-                os.replace(final, trash)  # an older failed record: replace it
+                if state == "damaged":  # kept for inspection, never deleted
+                    self.store.set_aside(self.run_id)
+                else:
+                    trash = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:6]}")
+                    os.replace(final, trash)  # an older failed record: replace it
             os.rename(self.tmp, final)
         if trash is not None:
             shutil.rmtree(trash, ignore_errors=True)
@@ -100,6 +110,19 @@ class ResultsStore:
 
     def run_dir(self, run_id: str) -> Path:
         return self.runs_dir / run_id
+
+    @property
+    def damaged_dir(self) -> Path:
+        return self.root / "damaged"
+
+    def set_aside(self, run_id: str) -> Path:
+        """Move a damaged run folder out of runs/ (into damaged/<run_id>-<time>/), so the cell
+        can run again; the damaged files are kept for inspection, never deleted."""
+        self.damaged_dir.mkdir(exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        target = self.damaged_dir / f"{run_id}-{stamp}-{uuid.uuid4().hex[:4]}"
+        os.replace(self.run_dir(run_id), target)
+        return target
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -137,12 +160,21 @@ class ResultsStore:
         return removed
 
     def status(self, run_id: str) -> dict[str, Any] | None:
-        path = self.run_dir(run_id) / STATUS
-        return read_json(path) if path.exists() else None
+        """status.json of a run as written, or None when it has none or it cannot be read."""
+        try:
+            return read_object(self.run_dir(run_id) / STATUS)
+        except RecordDamage:
+            return None
 
     def is_complete(self, run_id: str) -> bool:
-        status = self.status(run_id)
-        return bool(status and status.get("status") == "ok")
+        """A committed ok record whose files all read (a damaged one is run again)."""
+        if not (self.run_dir(run_id) / STATUS).exists():
+            return False
+        return self.read(run_id).ok
+
+    def read(self, run_id: str) -> RunRecord:
+        """The typed record of one run (state ok, failed or damaged)."""
+        return read_run(self.run_dir(run_id))
 
     def writer(self, run_id: str) -> RunWriter:
         return RunWriter(self, run_id)
@@ -151,18 +183,6 @@ class ResultsStore:
         for d in sorted(self.runs_dir.iterdir()):
             if d.is_dir() and not d.name.startswith(".") and (d / STATUS).exists():
                 yield d.name
-
-    def load(self, run_id: str) -> dict[str, Any]:
-        """A run's record as one dict: status, config, metrics, efficiency, provenance."""
-        folder = self.run_dir(run_id)
-        record: dict[str, Any] = {"run_id": run_id, "dir": str(folder)}
-        for name in ("status", "config", "metrics", "efficiency", "provenance"):
-            path = folder / f"{name}.json"
-            record[name] = read_json(path) if path.exists() else {}
-        return record
-
-    def records(self) -> list[dict[str, Any]]:
-        return [self.load(r) for r in self.run_ids()]
 
 
 def _alive(pid: int) -> bool:

@@ -1,0 +1,523 @@
+"""The run record: what one cell wrote, typed and versioned. Every writer and reader goes here.
+
+A run folder `runs/<run_id>/` holds five JSON files, one per part of the record:
+
+    status.json      Status      ok or failed, timings, the error; carries `schema_version`
+    config.json      RunConfig   the resolved cell (model, method, dataset, seed + its settings)
+    metrics.json     Metrics     the task score, the headline metric and the other metrics
+    efficiency.json  Efficiency  parameters, latency, memory, FLOPs, ... (docs/measurements.md)
+    provenance.json  Provenance  packages, git commit, hardware, data fingerprints
+
+On disk each part is a flat JSON object, as peftbench always wrote it, so files stay readable by
+anything. Reading is tolerant and never raises for a bad file: `read_run` returns a `RunRecord`
+whose `damage` says which file is wrong and why (missing, empty, truncated, not an object, a
+required figure absent or not a number), and readers leave such a record out of every aggregate.
+
+Versions: 1 is what peftbench wrote before this module existed (no `schema_version`); 2 adds
+`schema_version` to status.json. Both read the same. To add a figure, add an optional field with
+a default (old records read it as the default) and write it in the pipeline; bump
+SCHEMA_VERSION only when a key is renamed or removed, and translate the old key in `_upgrade`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+
+RunState = Literal["ok", "failed", "damaged"]
+
+
+class RecordDamage(ValueError):
+    """One file of a record cannot be used: which file and why."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        self.file = file
+        self.reason = reason
+        super().__init__(f"{file}: {reason}")
+
+
+@dataclass(frozen=True)
+class Damage:
+    file: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
+
+
+# ---- checked reads of one JSON object ----------------------------------------------------------
+
+
+def _number(data: Mapping[str, Any], key: str, file: str, required: bool = True) -> float | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise RecordDamage(file, f"'{key}' should be a number, found {value!r}")
+    return float(value)
+
+
+def _int(data: Mapping[str, Any], key: str, file: str, required: bool = True) -> int | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RecordDamage(file, f"'{key}' should be an integer, found {value!r}")
+    return value
+
+
+def _text(data: Mapping[str, Any], key: str, file: str, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value):
+        raise RecordDamage(file, f"'{key}' should be a non-empty string, found {value!r}")
+    return value
+
+
+def _rest(data: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in known}
+
+
+# ---- the parts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    """status.json, written last (its presence marks a committed record)."""
+
+    FILE: ClassVar[str] = "status.json"
+    KNOWN: ClassVar[tuple[str, ...]] = (
+        "status",
+        "run_id",
+        "schema_version",
+        "started",
+        "wall_seconds",
+        "phase_seconds",
+        "score",
+        "error",
+        "traceback",
+    )
+
+    status: Literal["ok", "failed"]
+    run_id: str
+    started: float | None = None
+    wall_seconds: float = 0.0
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    score: float | None = None
+    error: str | None = None
+    traceback: str | None = None
+    schema_version: int = SCHEMA_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @classmethod
+    def failed(cls, run_id: str, error: str, traceback: str | None = None) -> Status:
+        return cls(status="failed", run_id=run_id, error=error, traceback=traceback)
+
+    def finished(self, started: float, wall_seconds: float, phases: dict[str, float]) -> Status:
+        """This status with the run's timings."""
+        return replace(self, started=started, wall_seconds=wall_seconds, phase_seconds=dict(phases))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {**self.extra, "status": self.status, "run_id": self.run_id}
+        out["schema_version"] = self.schema_version
+        if self.status == "ok":
+            out["score"] = self.score
+        else:
+            out["error"] = self.error
+            if self.traceback is not None:
+                out["traceback"] = self.traceback
+        if self.started is not None:
+            out["started"] = self.started
+        out["wall_seconds"] = self.wall_seconds
+        if self.phase_seconds:
+            out["phase_seconds"] = self.phase_seconds
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Status:
+        f = cls.FILE
+        state = data.get("status")
+        if state not in ("ok", "failed"):
+            raise RecordDamage(f, f"'status' should be 'ok' or 'failed', found {state!r}")
+        version = data.get("schema_version", 1)
+        if isinstance(version, bool) or version not in READABLE_VERSIONS:
+            raise RecordDamage(
+                f, f"schema_version {version!r} is not one this peftbench reads {READABLE_VERSIONS}"
+            )
+        phases = data.get("phase_seconds") or {}
+        if not isinstance(phases, dict) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in phases.values()
+        ):
+            raise RecordDamage(f, f"'phase_seconds' should map phases to seconds, found {phases!r}")
+        error = data.get("error")
+        return cls(
+            status=state,
+            run_id=str(_text(data, "run_id", f, required=False) or ""),
+            started=_number(data, "started", f, required=False),
+            wall_seconds=_number(data, "wall_seconds", f, required=False) or 0.0,
+            phase_seconds={str(k): float(v) for k, v in phases.items()},
+            score=_number(data, "score", f, required=False),
+            error=None if error is None else str(error),
+            traceback=data.get("traceback"),
+            schema_version=int(version),
+            extra=_rest(data, cls.KNOWN),
+        )
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """config.json: the cell as it ran. `settings` holds the rest of the resolved RunSpec
+    (method_params, training, evaluation, measurement, model_options) as plain data: a reader
+    never re-validates it against today's schema, so old records stay readable."""
+
+    FILE: ClassVar[str] = "config.json"
+    KNOWN: ClassVar[tuple[str, ...]] = ("run_id", "model", "method", "dataset", "seed")
+
+    run_id: str
+    model: str
+    method: str
+    dataset: str
+    seed: int
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, spec: Any) -> RunConfig:
+        """From a `config.schema.RunSpec`."""
+        data = spec.to_dict()
+        return cls(
+            run_id=spec.run_id,
+            model=spec.model,
+            method=spec.method,
+            dataset=spec.dataset,
+            seed=spec.seed,
+            settings=_rest(data, cls.KNOWN),
+        )
+
+    @property
+    def method_params(self) -> dict[str, Any]:
+        params = self.settings.get("method_params")
+        return params if isinstance(params, dict) else {}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "model": self.model,
+            "method": self.method,
+            "dataset": self.dataset,
+            "seed": self.seed,
+            **self.settings,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RunConfig:
+        f = cls.FILE
+        return cls(
+            run_id=str(_text(data, "run_id", f, required=False) or ""),
+            model=str(_text(data, "model", f)),
+            method=str(_text(data, "method", f)),
+            dataset=str(_text(data, "dataset", f)),
+            seed=int(_int(data, "seed", f) or 0),
+            settings=_rest(data, cls.KNOWN),
+        )
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """metrics.json: `score` is the headline metric on 0-100 (what the leaderboard ranks);
+    `values` are every metric the dataset computes, by name (the headline among them)."""
+
+    FILE: ClassVar[str] = "metrics.json"
+    KNOWN: ClassVar[tuple[str, ...]] = (
+        "score",
+        "metric",
+        "invalid_rate",
+        "eval_examples",
+        "eval_seconds",
+        "generated_tokens",
+    )
+
+    score: float
+    metric: str
+    values: dict[str, Any] = field(default_factory=dict)
+    invalid_rate: float = 0.0
+    eval_examples: int | None = None
+    eval_seconds: float | None = None
+    generated_tokens: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "metric": self.metric,
+            **self.values,
+            "invalid_rate": self.invalid_rate,
+            "eval_examples": self.eval_examples,
+            "eval_seconds": self.eval_seconds,
+            "generated_tokens": self.generated_tokens,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Metrics:
+        f = cls.FILE
+        return cls(
+            score=float(_number(data, "score", f) or 0.0),
+            metric=str(_text(data, "metric", f)),
+            values=_rest(data, cls.KNOWN),
+            invalid_rate=_number(data, "invalid_rate", f, required=False) or 0.0,
+            eval_examples=_int(data, "eval_examples", f, required=False),
+            eval_seconds=_number(data, "eval_seconds", f, required=False),
+            generated_tokens=_int(data, "generated_tokens", f, required=False),
+        )
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """efficiency.json. The typed fields are the figures readers use (the leaderboard's P, L, M,
+    F and the efficiency table); `measured` keeps every other figure the measurement wrote
+    (latency samples and spreads, merged form, prefill, memory detail, `figures`, `units`), so a
+    new measurement needs no change here until a reader wants it by name."""
+
+    FILE: ClassVar[str] = "efficiency.json"
+    REQUIRED: ClassVar[tuple[str, ...]] = (
+        "trainable_params",
+        "trainable_pct",
+        "latency_ms_per_token",
+        "slowdown_pct",
+        "peak_train_mem_mb",
+    )
+    OPTIONAL: ClassVar[tuple[str, ...]] = (
+        "total_params",
+        "base_params",
+        "base_latency_ms_per_token",
+        "extra_tflops",
+        "flops",
+        "flops_tokens",
+        "adapter_bytes",
+        "train_seconds",
+        "tokens_per_second",
+        "prefill_ms",
+    )
+
+    trainable_params: int
+    trainable_pct: float
+    latency_ms_per_token: float
+    slowdown_pct: float
+    peak_train_mem_mb: float
+    device: str | None = None
+    device_name: str | None = None
+    memory_kind: str | None = None
+    trained: bool = True
+    total_params: int | None = None
+    base_params: int | None = None
+    base_latency_ms_per_token: float | None = None
+    extra_tflops: float | None = None
+    flops: float | None = None
+    flops_tokens: int | None = None
+    adapter_bytes: int | None = None
+    train_seconds: float | None = None
+    tokens_per_second: float | None = None
+    prefill_ms: float | None = None
+    measured: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        """A figure by its record key, typed field or not (None when this record lacks it)."""
+        if key in self.REQUIRED or key in self.OPTIONAL or key in _EFF_TEXT:
+            return getattr(self, key)
+        return self.measured.get(key)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.measured)
+        for key in (*self.REQUIRED, *self.OPTIONAL, *_EFF_TEXT):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Efficiency:
+        f = cls.FILE
+        typed: dict[str, Any] = {}
+        for key in cls.REQUIRED:
+            typed[key] = _number(data, key, f)
+        for key in cls.OPTIONAL:
+            typed[key] = _number(data, key, f, required=False)
+        for key in ("trainable_params", "total_params", "base_params"):
+            if typed[key] is not None:
+                typed[key] = int(typed[key])
+        for key in ("flops_tokens", "adapter_bytes"):
+            if typed[key] is not None and float(typed[key]).is_integer():
+                typed[key] = int(typed[key])
+        for key in ("device", "device_name", "memory_kind"):
+            typed[key] = _text(data, key, f, required=False)
+        trained = data.get("trained", True)
+        if not isinstance(trained, bool):
+            raise RecordDamage(f, f"'trained' should be true or false, found {trained!r}")
+        typed["trained"] = trained
+        return cls(**typed, measured=_rest(data, (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT)))
+
+
+_EFF_TEXT = ("device", "device_name", "memory_kind", "trained")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """provenance.json: where the run ran and on what (environment(), model, dataset, method)."""
+
+    FILE: ClassVar[str] = "provenance.json"
+
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.data)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Provenance:
+        return cls(dict(data))
+
+
+Part = RunConfig | Metrics | Efficiency | Provenance  # what RunWriter.record writes
+
+
+# ---- one record --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run folder, read. `state` is ok, failed, or damaged (then `damage` says why); the
+    parts that could be read are set even on a damaged record (a readable config names the cell)."""
+
+    run_id: str
+    folder: Path
+    status: Status | None = None
+    config: RunConfig | None = None
+    metrics: Metrics | None = None
+    efficiency: Efficiency | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+    damage: Damage | None = None
+
+    @property
+    def state(self) -> RunState:
+        if self.damage is not None or self.status is None:
+            return "damaged"
+        return self.status.status
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "ok"
+
+    @property
+    def error(self) -> str | None:
+        """Why this run has no result: its error, or the damage."""
+        if self.damage is not None:
+            return f"damaged record: {self.damage}"
+        return self.status.error if self.status else None
+
+    @property
+    def cell(self) -> tuple[str | None, str | None, str | None, int | None]:
+        c = self.config
+        return (c.model, c.method, c.dataset, c.seed) if c else (None, None, None, None)
+
+    @property
+    def model(self) -> str:
+        return self.config.model if self.config else "?"
+
+    @property
+    def method(self) -> str:
+        return self.config.method if self.config else "?"
+
+    @property
+    def dataset(self) -> str:
+        return self.config.dataset if self.config else "?"
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed if self.config else 0
+
+    @property
+    def score(self) -> float:
+        """The task score of an ok record (readers only ask ok records)."""
+        assert self.metrics is not None, f"{self.run_id} has no metrics ({self.state})"
+        return self.metrics.score
+
+    @property
+    def eff(self) -> Efficiency:
+        assert self.efficiency is not None, f"{self.run_id} has no efficiency ({self.state})"
+        return self.efficiency
+
+
+def read_object(path: Path) -> dict[str, Any]:
+    """A JSON object from `path`, or RecordDamage naming the file and what is wrong with it."""
+    name = path.name
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RecordDamage(name, "missing") from None
+    except OSError as exc:
+        raise RecordDamage(name, f"unreadable ({exc.strerror or exc})") from None
+    if not raw.strip():
+        raise RecordDamage(name, "empty")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise RecordDamage(name, "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise RecordDamage(
+            name, f"not valid JSON (truncated?): {exc.msg} at line {exc.lineno}"
+        ) from None
+    if not isinstance(data, dict):
+        raise RecordDamage(name, f"should hold a JSON object, holds {type(data).__name__}")
+    return data
+
+
+def _upgrade(part: str, data: dict[str, Any], version: int) -> dict[str, Any]:
+    """Translate a part written by an older schema into today's keys (1 -> 2: nothing renamed)."""
+    return data
+
+
+def read_run(folder: Path) -> RunRecord:
+    """Read a run folder. Never raises for a bad file: the record comes back `damaged`."""
+    folder = Path(folder)
+    parts: dict[str, Any] = {}
+    try:
+        status = Status.from_json(read_object(folder / Status.FILE))
+        parts["status"] = status
+        version = status.schema_version
+        parts["config"] = RunConfig.from_json(
+            _upgrade("config", read_object(folder / RunConfig.FILE), version)
+        )
+        if status.ok:  # a failed run may have stopped before its results
+            for key, cls in (
+                ("metrics", Metrics),
+                ("efficiency", Efficiency),
+                ("provenance", Provenance),
+            ):
+                parts[key] = cls.from_json(_upgrade(key, read_object(folder / cls.FILE), version))
+        elif (folder / Provenance.FILE).exists():
+            parts["provenance"] = Provenance.from_json(read_object(folder / Provenance.FILE))
+    except RecordDamage as exc:
+        if "config" not in parts:  # the cell may still be named by a readable config
+            try:
+                parts["config"] = RunConfig.from_json(read_object(folder / RunConfig.FILE))
+            except RecordDamage:
+                pass
+        return RunRecord(folder.name, folder, damage=Damage(exc.file, exc.reason), **parts)
+    return RunRecord(folder.name, folder, **parts)
+
+
+def read_status(folder: Path) -> Status | None:
+    """Just the status of a run folder (None when it has none or it cannot be read)."""
+    try:
+        return Status.from_json(read_object(Path(folder) / Status.FILE))
+    except RecordDamage:
+        return None
