@@ -17,6 +17,7 @@ from typing import Any
 
 from peftbench.reports import figures, svg, tables
 from peftbench.reports.assets import CSS, SORT_JS
+from peftbench.reports.leaderboard import slowdown_cell
 
 SECTIONS = (
     ("leaderboard", "Leaderboard"),
@@ -91,7 +92,7 @@ def leaderboard_html(data: dict[str, Any]) -> str:
             _td(tables.params(r["trainable_params"]), r["trainable_params"]),
             _td(f"{r['trainable_pct']:.3f}", r["trainable_pct"]),
             _td(f"{r['latency_ms_per_token']:.2f}", r["latency_ms_per_token"]),
-            _td(f"{r['slowdown_pct']:+.1f}", r["slowdown_pct"]),
+            _td(slowdown_cell(r), r["slowdown_pct"]),
             _td(f"{r['peak_train_mem_mb']:.0f}", r["peak_train_mem_mb"]),
             _td(tables.sig(r["extra_tflops"] * 1e3), r["extra_tflops"]),
             _td(f"{r['pscp']:.2f}", r["pscp"]),

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from peftbench.reports.leaderboard import slowdown_cell
+
 
 @dataclass
 class Table:
@@ -119,12 +121,16 @@ def efficiency_table(data: dict[str, Any]) -> Table:
             sig(r["extra_tflops"] * 1e3),
             num(r["peak_train_mem_mb"], 0),
             num(r["latency_ms_per_token"], 2),
-            f"{r['slowdown_pct']:+.1f}",
+            slowdown_cell(r),
             num(c.get("train_seconds"), 1),
         ]
         rows.append(cells)
     kinds = sorted({k for r in board["rows"] for k in r.get("costs", {}).get("memory_kind", [])})
-    notes = ["latency: median over the method's runs; memory: largest peak over its runs"]
+    notes = [
+        "latency: the model's reference base latency x (1 + the method's paired slowdown); "
+        "slowdown: median per-pair ratio against the base, ± its 95 % interval, ! when wider "
+        "than allowed; memory: largest peak over its runs"
+    ]
     notes += [f"memory measured as: {k}" for k in kinds]
     return Table("efficiency", "Efficiency", header, rows, notes)
 
