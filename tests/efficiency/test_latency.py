@@ -70,7 +70,7 @@ def _models(clock: DriftingClock, costs: dict[str, float]) -> tuple[dict[str, An
 
 
 SETTINGS = LatencySettings(
-    prompt_tokens=8, new_tokens=4, warmup=1, min_pairs=8, max_pairs=60, max_seconds=1e9
+    prompt_tokens=8, new_tokens=4, warmup=1, min_pairs=8, max_pairs=60, max_seconds=86_400
 )
 
 
@@ -79,7 +79,7 @@ def test_paired_estimate_recovers_the_true_ratio_under_drift_and_block_timing_do
     clock = DriftingClock(drift_per_s=1.0, noise=0.02)
     forms, vocab, pad = _models(clock, {"base": 10.0, "adapted": 12.0})
     timer = CpuTimer(lambda: clock.now)
-    settings = LatencySettings(8, 4, warmup=1, min_pairs=30, max_pairs=30, max_seconds=1e9)
+    settings = LatencySettings(8, 4, warmup=1, min_pairs=30, max_pairs=30, max_seconds=86_400)
 
     run = measure_paired(forms, vocab, pad, settings, timer, now=lambda: clock.now)
     paired = run.slowdowns("adapted")["decode"]
@@ -154,7 +154,7 @@ def test_min_pairs_hold_even_past_the_time_cap() -> None:
 def test_max_pairs_ends_the_measurement_when_no_cap_comes_first() -> None:
     clock = DriftingClock(drift_per_s=0.0, noise=0.5, seed=2)
     forms, vocab, pad = _models(clock, {"base": 10.0, "adapted": 10.0})
-    settings = LatencySettings(8, 4, warmup=0, min_pairs=6, max_pairs=7, max_seconds=1e9)
+    settings = LatencySettings(8, 4, warmup=0, min_pairs=6, max_pairs=7, max_seconds=86_400)
     run = measure_paired(
         forms, vocab, pad, settings, CpuTimer(lambda: clock.now), now=lambda: clock.now
     )

@@ -37,6 +37,7 @@ def _record(method: str, base: list[float], adapted: list[float]) -> RunRecord:
                 "base_latency_samples_ms": base,
                 "latency_samples_ms": adapted,
                 "latency_max_halfwidth_pp": 3.0,
+                "latency_pairs": len(base),
             },
         ),
     )

@@ -113,10 +113,12 @@ def _reference_latencies(ok: Sequence[RunRecord]) -> dict[str, dict[str, Any]]:
 def _latency(runs: list[RunRecord], reference: dict[str, Any] | None) -> dict[str, Any]:
     """L of the row: reference base latency x (1 + paired slowdown pooled over the row's runs),
     with the slowdown's 95 % interval; `latency_wide` flags an interval wider than allowed.
-    Records without paired samples fall back to the median of their own figures."""
+    Records without paired samples (older protocol) use the median of their recorded slowdowns."""
     eff = [r.eff for r in runs]
-    pooled = pooled_slowdown(
-        (e.get("base_latency_samples_ms"), e.get("latency_samples_ms")) for e in eff
+    pooled = pooled_slowdown(  # only paired records: older ones timed base and method apart
+        (e.get("base_latency_samples_ms"), e.get("latency_samples_ms"))
+        for e in eff
+        if e.get("latency_pairs") is not None
     )
     slowdown = pooled.pct if pooled else statistics.median(e.slowdown_pct for e in eff)
     ref = reference["ms_per_token"] if reference else None
