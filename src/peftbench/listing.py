@@ -12,13 +12,9 @@ if TYPE_CHECKING:
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    lines = [
-        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-        for r in [head, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    from peftbench.reports.text_table import fixed_width
+
+    return fixed_width(head, rows)
 
 
 def listing(what: str, params: bool = False) -> str:
@@ -44,7 +40,7 @@ def listing(what: str, params: bool = False) -> str:
     if what in ("all", "datasets"):
         rows = [
             [
-                d.name,
+                d.name + (" *" if "fingerprint" in d.extras else ""),
                 d.group,
                 f"{d.splits[0]}->{d.splits[1]}",
                 ", ".join((d.metric, *d.extra_metrics)),
@@ -57,6 +53,7 @@ def listing(what: str, params: bool = False) -> str:
             + _table(["name", "group", "splits", "metrics (headline first)", "source"], rows)
             + "\n<data-dir>/<name>/<split>.*: the split as .parquet, .jsonl or .csv in the hub "
             "schema, read instead of the hub with `peftbench run --data-dir DIR` (offline)"
+            + "\n* declared in YAML (a suite's dataset_defs, or --tasks DIR), not built in"
         )
     if what in ("all", "models"):
         rows = [[m.name, m.source, m.description] for m in MODELS]

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from peftbench.errors import UserError
-from peftbench.results.store import write_text
+from peftbench.results.atomic import write_text
 
 
 def write_presets(path: Path, params: dict[str, dict[str, Any]], header: list[str]) -> Path:

@@ -1,6 +1,6 @@
 """Run untrusted (model-generated) Python code in a separate, isolated process.
 
-Generated code is never executed in the benchmark's own process (SPEC section 4). `run_code` starts
+Generated code is never executed in the benchmark's own process. `run_code` starts
 `python -I -B _sandbox_child.py` in a fresh temporary directory (deleted afterwards) with a minimal
 environment; that trusted bootstrap layers the defences (details in _sandbox_child.py), so that
 one missing layer does not leave the machine exposed:
@@ -23,7 +23,8 @@ one missing layer does not leave the machine exposed:
   work folder, subprocesses, loading `_posixsubprocess`, signals to other processes, ctypes.
 
 Where namespaces are refused (some containers), the fallback is uid + capabilities + Landlock +
-seccomp; with neither a mount namespace nor Landlock the run is refused (fail closed). Which layers
+seccomp; with neither a mount namespace nor Landlock the run is refused (fail closed:
+`SandboxUnavailable`, never a silent failure of the code). Which layers
 held is in `SandboxResult.isolation`, and `isolation_report()` sums them up for the run record.
 Limits are applied by the bootstrap before any user code is compiled: what a `preexec_fn` would do,
 without `preexec_fn`'s deadlock risk in a threaded parent (torch). tests/test_sandbox_attacks.py
@@ -33,7 +34,7 @@ runs the attack table against every mode.
 from __future__ import annotations
 
 import contextlib
-import json
+import marshal
 import math
 import os
 import random
@@ -52,6 +53,10 @@ from pathlib import Path
 _UID_LOW, _UID_HIGH = 0x70000000, 0x7FFD0000
 # The trusted bootstrap the child runs before the user's code (a script: no peftbench imports).
 _CHILD = Path(__file__).with_name("_sandbox_child.py")
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox could not isolate the run, so nothing ran (never a silent score of 0)."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,7 @@ def run_code(
             "namespaces": namespaces,
             "without": sorted(without),
             "status_fd": status_w,
+            "parent": os.getpid(),
         }
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -131,7 +137,9 @@ def run_code(
             "OPENBLAS_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
         }
-        argv = [python or sys.executable, "-I", "-B", str(_CHILD), json.dumps(cfg)]
+        config = marshal.dumps(cfg).hex()
+        # the plain path names the run in every process's command line (the fallback's hunt)
+        argv = [python or sys.executable, "-I", "-B", str(_CHILD), config, str(outer)]
         try:
             with (
                 open(outer / "stdin", "rb") as fin,
@@ -154,21 +162,24 @@ def run_code(
                     os.close(status_w)
             try:
                 timed_out = not _wait_exited(proc.pid, timeout_s)
-                _kill_everything(proc.pid, uid, str(outer))
+                os.set_blocking(status_r, False)  # written before the user's code started
+                try:
+                    status = os.read(status_r, 65536).decode("utf-8", "replace")
+                except BlockingIOError:
+                    status = ""
+                # in a PID namespace, everything dies with its PID 1 (killed with the group)
+                _kill_everything(proc.pid, uid, str(outer), "pidns" not in status.split())
                 returncode: int | None = proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 returncode = None
-            os.set_blocking(status_r, False)  # never wait on a writer that should be dead
-            try:
-                status = os.read(status_r, 65536).decode("utf-8", "replace")
-            except BlockingIOError:
-                status = ""
         finally:
             os.close(status_r)
         stdout, out_full = _read_capped(outer / "stdout", max_output_bytes)
         stderr, err_full = _read_capped(outer / "stderr", max_output_bytes)
     finally:
         _remove_tree(outer)
+    if status.startswith("refused:"):
+        raise SandboxUnavailable(f"the code sandbox cannot run here: {status[len('refused:') :]}")
     layers = ("session", *tuple(status.split())) if status else ("session",)
     _ISOLATION_SEEN[layers] = _ISOLATION_SEEN.get(layers, 0) + 1
     return SandboxResult(
@@ -221,12 +232,15 @@ def _wait_exited(pid: int, timeout_s: float) -> bool:
         delay = min(delay * 2, 0.02)
 
 
-def _kill_everything(pid: int, uid: int | None, marker: str) -> None:
-    """SIGKILL the child's process group, then any process that left it (`setsid`): with a private
-    uid, every process of that uid; without, every process whose command line names our directory
-    (forks inherit it; a process that also `exec`s something else escapes this fallback)."""
+def _kill_everything(pid: int, uid: int | None, marker: str, hunt: bool = True) -> None:
+    """SIGKILL the child's process group, then (`hunt`: no PID namespace did it for us) any
+    process that left it (`setsid`): with a private uid, every process of that uid; without, every
+    process whose command line names our directory (forks inherit it; a process that also
+    `exec`s something else escapes this fallback, where only Landlock and seccomp remain)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+    if not hunt:
+        return
     for _ in range(100):  # a fork bomb may still be forking: repeat until nothing is left
         alive = _leftovers(uid, marker.encode())
         if not alive:
@@ -249,9 +263,7 @@ def _leftovers(uid: int | None, marker: bytes) -> list[int]:
             if state in (b"Z", b"X"):
                 continue
             if uid is not None:
-                with open(f"/proc/{entry}/status", "rb") as f:
-                    line = next(ln for ln in f if ln.startswith(b"Uid:"))
-                mine = int(line.split()[1]) == uid
+                mine = os.stat(f"/proc/{entry}").st_uid == uid
             else:
                 with open(f"/proc/{entry}/cmdline", "rb") as f:
                     mine = marker in f.read()

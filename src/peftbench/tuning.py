@@ -28,9 +28,10 @@ from typing import Any
 from peftbench.config.loader import expand
 from peftbench.config.schema import RunSpec, Suite
 from peftbench.datasets import DATASETS, Example, LoadContext
+from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
 from peftbench.presets import write_presets
-from peftbench.results.store import write_json
+from peftbench.results.atomic import write_json
 
 SPLIT_SEED = 20251127
 
@@ -103,28 +104,27 @@ def _study_key(suite: Suite, method: str, preset_lr: float, settings: TuneSettin
 def trial_score(
     spec: RunSpec, lr: float, fit: list[Example], held: list[Example], progress: bool
 ) -> float:
-    """Train `spec`'s method at `lr` on `fit`; the task score on `held` (0 when it diverged)."""
-    import torch
-    from transformers import set_seed
+    """Train `spec`'s method at `lr` on `fit`; the task score on `held` (0 when it diverged).
 
-    from peftbench.evaluation.evaluate import evaluate
-    from peftbench.methods import METHODS, Method
-    from peftbench.models.hub import resolve
-    from peftbench.training.data import train_features
-    from peftbench.training.trainer import NonFiniteLoss, train
+    Through the one cell path (`pipeline.execute`), so the method trains with its own optimizer
+    and step hook and the suite's held-out protocol, exactly as in the grid; no learning curve.
+    """
+    from peftbench.pipeline import CellData, execute
+    from peftbench.training.holdout import split_train as hold_out
+    from peftbench.training.trainer import NonFiniteLoss
 
-    dataset, method = DATASETS.get(spec.dataset), METHODS.get(spec.method)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    loaded = resolve(spec.model).load(dataclasses.asdict(spec.model_options))
-    model, tok = loaded.model.to(device), loaded.tokenizer
-    set_seed(spec.seed)
-    model = method.build(model, loaded, Method.build_params(spec.method_params))
-    feats = train_features(tok, dataset, fit, spec.training.max_length)
+    trial = dataclasses.replace(
+        spec,
+        method_params={**spec.method_params, "learning_rate": lr},
+        evaluation=dataclasses.replace(spec.evaluation, curve_every=0),
+    )
+    data = CellData(hold_out(fit, None, spec.training.val_fraction, 0), held)
     try:
-        train(model, feats, tok.pad_token_id, spec.training, lr, spec.seed, progress)
+        run = execute(trial, data, progress=progress)
     except NonFiniteLoss:
         return 0.0
-    return evaluate(model, tok, dataset, held, spec.evaluation, progress).score
+    assert run.evaluation is not None
+    return run.evaluation.score
 
 
 def tune(
@@ -137,7 +137,7 @@ def tune(
     """Run one study per training method; write presets.yaml and tune.json; return the YAML path."""
     from peftbench.cache import cache_dir
     from peftbench.methods import METHODS
-    from peftbench.pipeline import quiet_libraries
+    from peftbench.quiet import quiet_libraries
 
     optuna = import_optuna()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -161,7 +161,7 @@ def tune(
     storage = f"sqlite:///{(out / 'study.db').resolve()}"
     report: dict[str, Any] = {"settings": dataclasses.asdict(settings), "seed": seed, "methods": {}}
     chosen: dict[str, dict[str, float]] = {}
-    common = {"settings": settings, "splits": splits, "progress": progress}
+    common: dict[str, Any] = {"settings": settings, "splits": splits, "progress": progress}
     for method in dict.fromkeys(s.method for s in specs):
         cells = [s for s in specs if s.method == method]
         preset = float(cells[0].method_params["learning_rate"])
@@ -236,7 +236,7 @@ def _objective(
         fit, held = splits[spec.dataset]
         score = trial_score(spec, lr, fit, held, progress)
         trial.set_user_attr(f"{spec.model}/{spec.dataset}", score)
-        higher = METRICS.get(DATASETS.get(spec.dataset).metric).higher_is_better
+        higher = METRICS.get(dataset_of(spec).metric).higher_is_better
         signed.append(score if higher else -score)
     value = sum(signed) / len(signed)
     method = cells[0].method

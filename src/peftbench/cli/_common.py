@@ -25,8 +25,21 @@ def add_suite_arguments(p: argparse.ArgumentParser, progress: bool = True) -> No
         help="override a setting, e.g. --set training.max_steps=10 (repeatable)",
     )
     p.add_argument("--data-dir", type=Path, help="local dataset files (for offline use)")
+    add_tasks_argument(p)
     if progress:
         p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def add_tasks_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tasks",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="folder of declared datasets, one YAML file each (the file name is the dataset "
+        "name); usable in the suite's `datasets` like built-in ones (repeatable)",
+    )
 
 
 def number_in(

@@ -26,7 +26,7 @@ def main(args: argparse.Namespace) -> int:
     from peftbench.preflight import preflight
     from peftbench.prepare import prepare
 
-    suite = load_suite(args.suite, args.overrides)
+    suite = load_suite(args.suite, args.overrides, tasks=args.tasks)
     preflight(suite, args.data_dir, backend=False)
     prepare(suite, args.data_dir)
     print(f"suite '{suite.name}': models and data ready in {cache_dir()}")

@@ -44,7 +44,7 @@ def main(args: argparse.Namespace) -> int:
     from peftbench.prepare import prepare
     from peftbench.tuning import TuneSettings, tune
 
-    suite = load_suite(args.suite, args.overrides)
+    suite = load_suite(args.suite, args.overrides, tasks=args.tasks)
     preflight(suite, args.data_dir, backend=False)
     settings = TuneSettings(trials=args.trials, holdout=args.holdout, span=args.span)
     out = args.out or Path("results") / suite.name / "tune"

@@ -28,7 +28,8 @@ def builtin_suites() -> dict[str, Path]:
     return {Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml")}
 
 
-def read_suite_file(name_or_path: str) -> dict[str, Any]:
+def suite_file(name_or_path: str) -> Path:
+    """The YAML file of a built-in suite name or a path."""
     suites = builtin_suites()
     path = suites.get(name_or_path) or Path(name_or_path)
     if not path.exists():
@@ -36,6 +37,11 @@ def read_suite_file(name_or_path: str) -> dict[str, Any]:
             f"built-in suites: {', '.join(sorted(suites))}; or give a path to a YAML file"
         )
         raise UserError(f"no suite named '{name_or_path}' and no such file", hint)
+    return path
+
+
+def read_suite_file(name_or_path: str) -> dict[str, Any]:
+    path = suite_file(name_or_path)
     data = read_yaml(path, "suite file")
     if not isinstance(data, dict):
         raise UserError(
@@ -54,7 +60,7 @@ def parse_override(text: str) -> dict[str, Any]:
     key, raw = text.split("=", 1)
     try:
         value = loads(raw) if raw else ""
-    except yaml.YAMLError:  # not YAML: keep the text as it was typed
+    except (yaml.YAMLError, TypeError):  # not YAML (TypeError: unhashable key): keep the text
         value = raw
     out: dict[str, Any] = {}
     node = out
@@ -69,24 +75,36 @@ def load_suite(
     name_or_path: str,
     overrides: list[str] | None = None,
     layers: Sequence[Mapping[str, Any]] = (),
+    tasks: Sequence[Path] = (),
 ) -> Suite:
-    """`layers`: mappings merged over the file before the overrides (e.g. tuned presets)."""
+    """`layers`: mappings merged over the file before the overrides (e.g. tuned presets).
+    `tasks`: folders of declared datasets (`--tasks DIR`), added to the suite's `dataset_defs`;
+    relative data paths in a suite are relative to the suite file."""
+    from peftbench.datasets.declared import check_data, resolve_all
+
     data = read_suite_file(name_or_path)
     for layer in layers:
         data = deep_merge(data, dict(layer))
     for text in overrides or []:
         data = deep_merge(data, parse_override(text))
+    path = suite_file(name_or_path)
+    data["dataset_defs"] = resolve_all(data.get("dataset_defs"), path.parent, tasks, str(path))
     suite = build(Suite, data)
     check_names(suite)
-    return checked_method_params(suite)
+    suite = checked_method_params(suite)
+    check_data(suite.dataset_defs)
+    return suite
 
 
 def check_names(suite: Suite) -> None:
     """Every model, method and dataset must exist, and method_params keys must be known."""
     from peftbench.datasets import DATASETS
+    from peftbench.datasets.declared import register_all
     from peftbench.methods import METHODS
+    from peftbench.methods.base import TRAINING_OVERRIDES
     from peftbench.models.hub import resolve
 
+    register_all(suite.dataset_defs)
     for model in suite.models:
         resolve(model)
     for dataset in (*suite.datasets, *(suite.stability.tasks or ())):
@@ -98,7 +116,7 @@ def check_names(suite: Suite) -> None:
         if not isinstance(params, dict):
             raise UserError(f"'method_params.{name}' must be a mapping, got {params!r}")
         for key in params:
-            if key not in method.preset and key not in method.extra_keys:
+            if key not in method.preset and key not in (*method.extra_keys, *TRAINING_OVERRIDES):
                 allowed = sorted([*method.preset, *method.extra_keys])
                 hint = did_you_mean(key, allowed) or f"known keys: {', '.join(allowed) or 'none'}"
                 raise UserError(f"unknown key '{key}' in 'method_params.{name}'", hint)
@@ -123,13 +141,20 @@ def checked_method_params(suite: Suite) -> Suite:
 
 def expand(suite: Suite) -> list[RunSpec]:
     """The grid in a stable order: model, dataset, method, seed."""
+    from peftbench.datasets.declared import register_all
     from peftbench.methods import METHODS
+    from peftbench.methods.base import TRAINING_OVERRIDES
 
+    register_all(suite.dataset_defs)  # a saved suite read back (reports) declares them here
     runs = []
     for model, dataset, method, seed in itertools.product(
         suite.models, suite.datasets, suite.methods, suite.seeds
     ):
-        params = METHODS.get(method).params(suite.method_params.get(method))
+        overrides = dict(suite.method_params.get(method) or {})
+        own = {k: overrides.pop(k) for k in TRAINING_OVERRIDES if k in overrides}
+        params = METHODS.get(method).params(overrides)
+        stability = suite.stability.for_dataset(dataset, suite.datasets)
+        used = (dataset, *(stability.tasks or ()))
         runs.append(
             RunSpec(
                 model=model,
@@ -137,11 +162,12 @@ def expand(suite: Suite) -> list[RunSpec]:
                 dataset=dataset,
                 seed=seed,
                 method_params=params,
-                training=suite.training,
+                training=dataclasses.replace(suite.training, **own) if own else suite.training,
                 evaluation=suite.evaluation,
                 measurement=suite.measurement,
                 model_options=suite.model_options,
-                stability=suite.stability.for_dataset(dataset, suite.datasets),
+                stability=stability,
+                dataset_defs={d: suite.dataset_defs[d] for d in used if d in suite.dataset_defs},
             )
         )
     return runs

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from peftbench.config.schema import Dtype
 from peftbench.errors import UserError
 from peftbench.models.base import MODELS, LoadedModel, ModelSpec, register
 
-DTYPES = ("auto", "float32", "bfloat16", "float16")
+DTYPES: tuple[str, ...] = get_args(Dtype)  # one list: the schema's
 
 
 def load_pretrained(path_or_id: str, options: Mapping[str, Any], name: str) -> LoadedModel:
@@ -70,7 +71,11 @@ def hub_spec(name: str, hub_id: str, description: str, needs_gpu: bool = True) -
 
 
 def resolve(name: str) -> ModelSpec:
-    """A registered model, or an ad-hoc one for a local folder / `hf:<hub id>`."""
+    """A registered model, or an ad-hoc one for a local folder / `hf:<hub id>` / `gguf:<file>`."""
+    if name.startswith("gguf:"):
+        from peftbench.models.gguf import local_spec
+
+        return local_spec(name)
     if name.startswith("hf:"):
         return hub_spec(name, name[3:], f"HF hub model {name[3:]}", needs_gpu=False)
     if Path(name).is_dir():
@@ -80,8 +85,8 @@ def resolve(name: str) -> ModelSpec:
         raise UserError(
             f"model '{name}' is not a registered model, and no folder exists at that path "
             f"(looked for {Path(name).expanduser().resolve()})",
-            f"give the path of a folder holding config.json and *.safetensors{hub}, or a name "
-            "from `peftbench ls models`",
+            f"give the path of a folder holding config.json and *.safetensors{hub}, a GGUF file "
+            "as 'gguf:PATH', or a name from `peftbench ls models`",
         )
     return MODELS.get(name)
 

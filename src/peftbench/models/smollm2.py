@@ -2,7 +2,8 @@
 
 The package ships the model as a Q4_1 GGUF file. We never import the package (its import pulls
 llama.cpp bindings); we find the file through the package metadata, de-quantise it once with
-transformers' GGUF loader (~18 s) and keep a safetensors copy in the cache (reloads in < 1 s).
+transformers' GGUF loader (~18 s) and keep a safetensors copy in the cache (reloads in < 1 s);
+`models/gguf.py` does that for every GGUF-backed model.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from peftbench.cache import atomic_copytree, cache_dir
 from peftbench.errors import UserError
 from peftbench.models.base import LoadedModel, ModelSpec, register
 
@@ -35,33 +35,18 @@ def gguf_path() -> Path:
 
 
 def converted_dir() -> Path:
-    """The safetensors copy, made on first use."""
+    """The safetensors copy, made on first use (see `models/gguf.py`)."""
+    from peftbench.models.gguf import converted_dir as convert
+
     version = importlib.metadata.version(DIST)
-    target = cache_dir() / "models" / f"SmolLM2-135M-Instruct-{DIST}-{version}"
-    if (target / "model.safetensors").exists():
-        return target
-    from tempfile import TemporaryDirectory
-
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    gguf = gguf_path()
-    tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    # The de-quantised weights are plain float tensors; drop the GGUF marker so they can be saved.
-    model.hf_quantizer = None
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    with TemporaryDirectory(dir=cache_dir()) as tmp:
-        model.save_pretrained(tmp)
-        tok.save_pretrained(tmp)
-        atomic_copytree(Path(tmp), target)
-    return target
+    package = f"{DIST}=={version}"
+    return convert(gguf_path(), f"SmolLM2-135M-Instruct-{DIST}-{version}", {"package": package})
 
 
 def load(options: Mapping[str, Any]) -> LoadedModel:
-    from peftbench.models.hub import load_pretrained
+    from peftbench.models.gguf import load_converted
 
-    loaded = load_pretrained(str(converted_dir()), options, "smollm2-135m")
+    loaded = load_converted(converted_dir(), options, "smollm2-135m")
     loaded.provenance.update(
         {
             "package": f"{DIST}=={importlib.metadata.version(DIST)}",

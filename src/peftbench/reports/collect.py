@@ -15,16 +15,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from peftbench.config.schema import ScoringSettings
 from peftbench.reports import leaderboard
 from peftbench.reports.seeds import seed_stats
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
 
 
-def collect(path: Path | ResultsFolder) -> dict[str, Any]:
-    """The report's data for the results folder `path`."""
+def collect(path: Path | ResultsFolder, scoring: ScoringSettings | None = None) -> dict[str, Any]:
+    """The report's data for the results folder `path` (`scoring`: see leaderboard.of_folder)."""
     folder = path if isinstance(path, ResultsFolder) else read_folder(path)
-    board = leaderboard.of_folder(folder)
+    scoring = scoring or folder.scoring
+    board = leaderboard.of_folder(folder, scoring)
     ok = folder.ok
     _add_costs(board, ok)
     suite = folder.suite
@@ -32,7 +34,7 @@ def collect(path: Path | ResultsFolder) -> dict[str, Any]:
         "results_dir": str(folder.root),
         "suite": {"name": suite.name, "description": suite.description} if suite else None,
         "board": board,
-        "seeds": seed_stats(ok, folder.scoring),
+        "seeds": seed_stats(ok, scoring),
         "environment": environment(ok + folder.failed),
         "counts": {
             "runs": len(folder.records),

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from peftbench.config.schema import ScoringSettings
 from peftbench.efficiency.paired import grid_latency, pooled_slowdown, reference_latency
+from peftbench.reports.text_table import fixed_width
 from peftbench.results.atomic import write_json, write_text
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
@@ -30,10 +31,11 @@ from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 from peftbench.scoring.sensitivity import sensitivity, summary
 
 
-def of_folder(folder: ResultsFolder) -> dict[str, Any]:
+def of_folder(folder: ResultsFolder, scoring: ScoringSettings | None = None) -> dict[str, Any]:
     """THE leaderboard of a results folder: what `run` writes and `show`, `report` (every
-    format) and `compare` read. Extend `build`/`_row`, never add a second builder."""
-    board = build(folder.records, folder.scoring, folder.expected or ())
+    format) and `compare` read. Extend `build`/`_row`, never add a second builder. `scoring`
+    re-weights finished results (e.g. a PSCP profile); default: the folder's suite's."""
+    board = build(folder.records, scoring or folder.scoring, folder.expected or ())
     board["damaged_files"] = [{"file": d.file, "reason": d.reason} for d in folder.damaged_files]
     board["ignored"] = list(folder.ignored)
     board["notes"] = list(folder.notes)
@@ -190,45 +192,41 @@ def _latency_note(board: dict[str, Any]) -> str:
     )
 
 
+Column = tuple[str, Callable[[dict[str, Any]], str]]
+
+
+def _num(x: float | None, spec: str) -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def _task_cell(dataset: str) -> Callable[[dict[str, Any]], str]:
+    return lambda r: _num(r["scores"][dataset], ".1f")
+
+
+def columns(board: dict[str, Any]) -> list[Column]:
+    """The text leaderboard's columns in order: (header, a row's cell). Add a column here."""
+    per_task = [(d, _task_cell(d)) for d in board["datasets"]]
+    return [
+        ("model", lambda r: r["model"]),
+        ("method", lambda r: r["method"]),
+        *per_task,
+        ("avg", lambda r: f"{r['score']:.1f}"),
+        ("params", lambda r: _params(r["trainable_params"])),
+        ("params %", lambda r: f"{r['trainable_pct']:.3f}"),
+        ("ms/tok", lambda r: f"{r['latency_ms_per_token']:.1f}"),
+        ("slowdown %", slowdown_cell),
+        ("train MiB", lambda r: f"{r['peak_train_mem_mb']:.0f}"),
+        ("pscp", lambda r: f"{r['pscp']:.2f}"),
+        ("pscp_paper", lambda r: f"{r['pscp_paper']:.2f}"),
+    ]
+
+
 def render(board: dict[str, Any]) -> str:
-    """Fixed-width text table (also valid Markdown)."""
-    ds = board["datasets"]
-    head = [
-        "model",
-        "method",
-        *ds,
-        "avg",
-        "params",
-        "params %",
-        "ms/tok",
-        "slowdown %",
-        "train MiB",
-        "pscp",
-        "pscp_paper",
-    ]
-    lines = [head]
-    for r in board["rows"]:
-        cells = [r["model"], r["method"]]
-        cells += [f"{r['scores'][d]:.1f}" if r["scores"][d] is not None else "-" for d in ds]
-        cells += [
-            f"{r['score']:.1f}",
-            _params(r["trainable_params"]),
-            f"{r['trainable_pct']:.3f}",
-            f"{r['latency_ms_per_token']:.1f}",
-            slowdown_cell(r),
-            f"{r['peak_train_mem_mb']:.0f}",
-            f"{r['pscp']:.2f}",
-            f"{r['pscp_paper']:.2f}",
-        ]
-        lines.append(cells)
-    widths = [max(len(str(row[i])) for row in lines) for i in range(len(head))]
-    fmt = [
-        "| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-        for row in lines
-    ]
-    fmt.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    """Fixed-width text table (also valid Markdown), then what a reader must know about it."""
+    cols = columns(board)
+    rows = [[cell(r) for _, cell in cols] for r in board["rows"]]
     out = [
-        "\n".join(fmt),
+        fixed_width([head for head, _ in cols], rows, markdown=True),
         "",
         _latency_note(board),
         f"sorted by pscp; {board['formulas']['pscp']} "

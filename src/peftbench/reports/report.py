@@ -17,8 +17,6 @@ from peftbench.reports.collect import collect
 from peftbench.results.atomic import make_parent, write_text
 
 FORMATS = ("html", "md", "csv", "latex", "json")
-TABLES = ("all", "main", "efficiency", "stability", "sensitivity", "problems")
-SUFFIX = {"html": "html", "md": "md", "latex": "tex", "json": "json", "csv": "csv"}
 
 
 def pick(data: dict[str, Any], table: str) -> list[tables.Table]:

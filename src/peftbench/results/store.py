@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from peftbench.results.atomic import write_json, write_jsonl, write_text
+from peftbench.results.atomic import write_json, write_jsonl
 from peftbench.results.record import (
     SCHEMA_VERSION,
     Part,
@@ -35,8 +35,6 @@ from peftbench.results.record import (
     read_object,
     read_run,
 )
-
-__all__ = ["ResultsStore", "RunWriter", "read_json", "write_json", "write_text"]
 
 STATUS = "status.json"
 OWNER = ".owner.json"  # in a temporary run folder: which process on which host is writing it

@@ -61,7 +61,7 @@ class BaseAnswerCache:
     def put(self, key: str, texts: list[str]) -> None:
         if self.folder is None:
             return
-        from peftbench.results.store import write_json
+        from peftbench.results.atomic import write_json
 
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json(self.folder / f"{key}.json", {"outputs": texts})

@@ -1,0 +1,132 @@
+"""PSCP weight profiles: named answers to "what does my deployment pay for?".
+
+PEFT-Bench leaves the PSCP weights empirical and names domain-specific weighting (latency- vs
+memory-sensitive deployments) as open work. A profile fixes the cost weights of both PSCP forms
+for one kind of deployment; `--profile NAME` on run, show, report and compare re-scores finished
+results with them (scores and costs are measured once; only the weighting changes). The
+retention weights (`r`, `cr`, `br`) are not part of a profile: they keep the suite's values.
+
+Why the numbers are what they are (docs/profiles.md has the long form):
+
+Seed form, S * exp(-a P/Pmax - b L/Lmax - g M/Mmax): each ratio is in [0, 1], so a weight w
+means "the most expensive method on this cost keeps e^-w of its score": w = 1 -> 37 %, 3 -> 5 %,
+0.25 -> 78 %; between two methods, a gap of 0.1 in cost/max becomes a factor e^(-0.1 w): 0.74
+for w = 3, 0.90 for w = 1, 0.975 for w = 0.25. A profile puts 3 on the cost its deployment pays
+for and 0.25 on the others (they still break ties). Latency L and memory M include the base
+model, so their ratios sit close together (a method 10 % slower than the slowest is at 0.9, not
+0), which is why their weight must be large to tell methods apart at all.
+
+Paper form, S * (1+P/cp)^-bp * (1+F/cf)^-bf * (1+M/cm)^-bm: the scales c say what counts as
+"a lot" and the exponents how hard it is punished. balanced keeps the paper's constants (5e8
+parameters, 10 TFLOPs, 94 GB = one H100 NVL). latency sets cf = 1 TFLOP (about 12 % of an 8B
+model's 8.2 TFLOPs forward over 512 tokens), memory sets cm = 16 GB (a T4 / V100-16GB class
+card), storage sets cp = 1e7 parameters (40 MB in fp32 per adapter: a thousand adapters are
+40 GB). The costs a profile does not care about get exponent 0.5 instead of 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings, ScoringSettings
+from peftbench.errors import UserError, did_you_mean
+
+SEED_KEYS = ("a", "b", "g")
+PAPER_KEYS = ("cp", "cf", "cm", "bp", "bf", "bm")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    summary: str  # who it is for, one line
+    seed: Mapping[str, float]  # a, b, g of the seed form
+    paper: Mapping[str, float]  # cp, cf, cm, bp, bf, bm of the paper form
+    why: str  # the reasoning behind the numbers
+
+    def apply(self, scoring: ScoringSettings) -> ScoringSettings:
+        """`scoring` with this profile's cost weights (retention weights kept)."""
+        return dataclasses.replace(
+            scoring,
+            pscp=dataclasses.replace(scoring.pscp, **self.seed),
+            pscp_paper=dataclasses.replace(scoring.pscp_paper, **self.paper),
+        )
+
+    def weights(self) -> dict[str, dict[str, float]]:
+        return {"pscp": dict(self.seed), "pscp_paper": dict(self.paper)}
+
+
+def _defaults(cls: type, keys: tuple[str, ...]) -> dict[str, float]:
+    made = cls()
+    return {k: float(getattr(made, k)) for k in keys}
+
+
+_PAPER = _defaults(PscpPaperSettings, PAPER_KEYS)
+
+PROFILES: Mapping[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile(
+            "balanced",
+            "no single cost dominates (today's defaults)",
+            _defaults(PscpSeedSettings, SEED_KEYS),
+            _PAPER,
+            "the seed paper's a = b = g = 1 and PEFT-Bench's constants and exponents 2: every "
+            "cost counts the same; the leaderboard's default",
+        ),
+        Profile(
+            "latency",
+            "serving: tokens per second per request matter most",
+            {"a": 0.25, "b": 3.0, "g": 0.25},
+            {**_PAPER, "cf": 1.0, "bf": 2.0, "bp": 0.5, "bm": 0.5},
+            "inference cost is paid on every request, training once: b = 3 makes 10 % more "
+            "latency cost 26 % of PSCP (b = 1: 10 %); the paper form counts extra inference "
+            "FLOPs against 1 TFLOP (~12 % of an 8B forward over 512 tokens) instead of 10",
+        ),
+        Profile(
+            "memory",
+            "training on small GPUs: peak training memory decides what fits",
+            {"a": 0.25, "b": 0.25, "g": 3.0},
+            {**_PAPER, "cm": 16.0, "bm": 2.0, "bp": 0.5, "bf": 0.5},
+            "a method that does not fit cannot be used at all: g = 3 makes 10 % more peak "
+            "training memory cost 26 % of PSCP; the paper form measures memory against a "
+            "16 GB card instead of a 94 GB H100",
+        ),
+        Profile(
+            "storage",
+            "many adapters on disk or on edge devices: adapter size matters most",
+            {"a": 3.0, "b": 0.25, "g": 0.25},
+            {**_PAPER, "cp": 1e7, "bp": 2.0, "bf": 0.5, "bm": 0.5},
+            "adapter bytes grow with trainable parameters and are paid once per task or user: "
+            "a = 3 leaves the largest adapter 5 % of a zero-size one's PSCP; the paper form "
+            "counts parameters against 1e7 (40 MB in fp32) instead of 5e8",
+        ),
+    )
+}
+
+DEFAULT = "balanced"
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        hint = did_you_mean(name, PROFILES) or f"choose one of {', '.join(PROFILES)}"
+        raise UserError(
+            f"unknown profile '{name}'. Profiles: {', '.join(PROFILES)}", hint
+        ) from None
+
+
+def scoring_for(scoring: ScoringSettings, profile: str | None) -> ScoringSettings:
+    """The suite's scoring, or the named profile's weights over it."""
+    return scoring if profile is None else get_profile(profile).apply(scoring)
+
+
+def describe() -> list[dict[str, Any]]:
+    """Every profile with its weights and reasons (for reports and `ls`)."""
+    return [
+        {"name": p.name, "summary": p.summary, "why": p.why, **p.weights()}
+        for p in PROFILES.values()
+    ]

@@ -1,0 +1,43 @@
+"""Records written before the typed record (schema version 1, tests/data/records/v1) go through
+today's leaderboard and give the figures the old peftbench computed from them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from record_util import V1
+
+from peftbench.cli import main
+from peftbench.reports.leaderboard import of_folder
+from peftbench.results.folder import read_folder
+
+SAME = ("scores", "score", "trainable_params", "trainable_pct", "latency_ms_per_token")
+SAME += ("slowdown_pct", "peak_train_mem_mb", "extra_tflops", "invalid_rate", "runs")
+
+
+def test_old_records_give_the_old_figures() -> None:
+    old = {r["method"]: r for r in json.loads((V1 / "leaderboard.json").read_text())["rows"]}
+    board = of_folder(read_folder(V1))
+    assert [f["method"] for f in board["failed"]] == ["lora"]
+    for row in board["rows"]:  # PSCP differs: the old board's maxima spanned 7 methods
+        assert {k: row[k] for k in SAME} == {k: old[row["method"]][k] for k in SAME}
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "latex", "json", "html"])
+def test_every_report_format_reads_old_records(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(V1), "--format", fmt, "--out", str(tmp_path / "r")]) == 0
+    assert main(["show", str(V1)]) == 0
+    assert "| lora " in capsys.readouterr().out
+
+
+def test_finished_results_can_be_rescored_without_rerunning() -> None:
+    from peftbench.config.schema import PscpSeedSettings, ScoringSettings
+
+    free = ScoringSettings(pscp=PscpSeedSettings(a=0.0, b=0.0, g=0.0))  # costs weigh nothing
+    board = of_folder(read_folder(V1), free)
+    assert all(r["pscp"] == r["score"] for r in board["rows"])
+    assert {k: board["scoring"]["pscp"][k] for k in "abg"} == {"a": 0.0, "b": 0.0, "g": 0.0}
