@@ -6,7 +6,9 @@ Hungarian, Polish or Turkish (all Latin script, so the script alone does not giv
 It is a classification task on real human-written text that SmolLM2-135M can learn within the
 default suite's budget, unlike news-headline sarcasm (still registered as `sarcasm`): the
 zero-shot model often names a wrong or related language, a few dozen training steps teach it the
-four labels and their cues. The label comes from the file a question was published in.
+four labels and their cues. The label comes from the file a question was published in. The
+parser accepts an answer that names exactly one of the four languages on its first line, so a
+zero-shot sentence ("This text is written in Polish.") counts; 8 new tokens leave room for it.
 
 Per language the questions are de-duplicated, shuffled with a fixed seed and cut once: the first
 `EVAL_PER_LANGUAGE` go to eval, the next `TRAIN_PER_LANGUAGE` to train (disjoint). Each question
@@ -16,9 +18,10 @@ is cut to its first `CHARS` characters (about 40 tokens) to keep sequences short
 from __future__ import annotations
 
 import random
+import re
 
 from peftbench.cache import wheel_member
-from peftbench.datasets.base import DatasetSpec, Example, LoadContext, label_parser, register
+from peftbench.datasets.base import DatasetSpec, Example, LoadContext, first_line, register
 from peftbench.datasets.splits import SPLIT_SEED, dedupe, read_jsonl
 
 PACKAGE, VERSION = "evals", "3.0.1.post1"
@@ -50,6 +53,14 @@ def _rows(language: str, split: str, ctx: LoadContext) -> list[str]:
     raise ValueError(f"unknown split '{split}' (expected 'train' or 'eval')")
 
 
+def parse_language(text: str) -> str | None:
+    """The one language the first line names ("Polish", "This text is written in Polish."), or
+    None when it names none or several ("Polish or Turkish?"): a zero-shot model that answers
+    in a sentence is read fairly, a hedge is not an answer."""
+    named = {w for w in re.findall(r"[a-z]+", first_line(text).lower()) if w in LANGUAGES}
+    return named.pop() if len(named) == 1 else None
+
+
 def load(split: str, ctx: LoadContext) -> list[Example]:
     per_language = {lang: _rows(lang, split, ctx) for lang in LANGUAGES}
     n = min(len(v) for v in per_language.values())
@@ -71,9 +82,9 @@ register(
         source=f"package index: {PACKAGE}=={VERSION} wheel, "
         + ", ".join(MEMBER.format(lang) for lang in LANGUAGES),
         load=load,
-        parse=label_parser(LANGUAGES),
+        parse=parse_language,
         metric="accuracy",
-        max_new_tokens=3,
+        max_new_tokens=8,
         labels=LANGUAGES,
         system_prompt="Answer with one word.",
         version=f"{PACKAGE}-{VERSION}-v1",
