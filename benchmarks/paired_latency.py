@@ -97,6 +97,7 @@ def main() -> int:
     from peftbench.config.loader import expand, load_suite
     from peftbench.datasets import LoadContext
     from peftbench.pipeline import run_cell
+    from peftbench.results.record import read_run
     from peftbench.results.store import ResultsStore
 
     overrides = [
@@ -120,7 +121,7 @@ def main() -> int:
                 if status.get("status") != "ok":
                     print(f"{name}: run failed: {status.get('error')}", file=sys.stderr)
                     return 1
-                eff = store.load(spec.run_id)["efficiency"]
+                eff = read_run(store.run_dir(spec.run_id)).eff.to_json()
                 cell = {"method": name, **summary(eff)}
                 cells.append(cell)
                 merged = (
