@@ -9,7 +9,7 @@ from pathlib import Path
 
 from peftbench.errors import UserError
 
-PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")  # <= 100: a folder name fits
 
 
 def check_plain_name(key: str, name: str) -> None:
@@ -17,7 +17,7 @@ def check_plain_name(key: str, name: str) -> None:
     if not isinstance(name, str) or not PLAIN_NAME.match(name) or name in (".", ".."):
         raise UserError(
             f"'{key}' is {name!r}, but it must be a plain name (letters, digits, '-', '_', '.', "
-            "starting with a letter or digit), not a path",
+            "starting with a letter or digit, at most 100), not a path",
             f"set '{key}' to a name like my-suite_v2; choose where results go with --out",
         )
 
@@ -32,6 +32,12 @@ def check_out_dir(out: Path, flag: str) -> None:
         )
     existing = out
     while not existing.exists():
+        if existing.is_symlink():  # exists() is False for a dangling link or a link loop
+            raise UserError(
+                f"{flag} '{out}' cannot be created: '{existing}' is a broken symbolic link "
+                "(its target is missing, or it points to itself)",
+                f"remove the link or give another folder to {flag}",
+            )
         if existing.parent == existing:
             break
         existing = existing.parent
