@@ -138,8 +138,9 @@ MAX_PARAM_COUNT = 1_048_576
 def check_param(key: str, value: Any, default: Any) -> Any:
     """A method hyper-parameter checked against its preset default: same kind of value (a number
     where the preset has a number), finite, not negative where the default is not, at least 1
-    where the default is a count >= 1; a learning rate in (0, 1]. Returns the value, numbers
-    given as text converted. Counts have an upper sanity bound; a dropout is a probability. Keys without a preset default (extra keys) pass unchanged."""
+    where the default is a count >= 1 (and at most `MAX_PARAM_COUNT`); a learning rate in (0, 1];
+    a dropout in [0, 1]. Returns the value, numbers given as text converted. Keys without a
+    preset default (extra keys) pass unchanged."""
     if default is None:
         return value
     name = key.rsplit(".", 1)[-1]
