@@ -30,6 +30,7 @@ def check_out_dir(out: Path, flag: str) -> None:
             f"{flag} '{out}' is a file, not a folder",
             f"give a folder path to {flag} (it is created when missing)",
         )
+    _check_not_in_results(out, flag)
     existing = out
     while not existing.exists():
         if existing.is_symlink():  # exists() is False for a dangling link or a link loop
@@ -66,3 +67,20 @@ def _not_writable(folder: Path) -> str | None:
     except OSError as exc:
         return exc.strerror or str(exc)
     return None
+
+
+def _check_not_in_results(out: Path, flag: str) -> None:
+    """`out` must not be, or sit inside, a run folder or a results folder's `runs/`: the outer
+    folder's readers would take the new results folder for a damaged run (and a rerun there
+    would set it aside)."""
+    for folder in (out, *out.absolute().parents):
+        if folder.parent.name == "runs" and (folder / "status.json").exists():
+            what = f"'{folder}' is a run folder"
+        elif folder.name == "runs" and (folder.parent / "suite.json").exists():
+            what = f"'{folder}' holds the runs of the results folder '{folder.parent}'"
+        else:
+            continue
+        raise UserError(
+            f"{flag} '{out}' is inside another results folder: {what}",
+            f"give {flag} a folder of its own (e.g. next to '{folder.parent}')",
+        )
