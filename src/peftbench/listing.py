@@ -33,7 +33,7 @@ def listing(what: str, params: bool = False) -> str:
             rows.append([name, str(data.get("description", "")).strip()])
         parts.append("suites\n" + _table(["name", "description"], rows))
     if what in ("all", "methods"):
-        from peftbench.methods._table import method_table
+        from peftbench.method_listing import method_table
 
         head, rows = method_table(METHODS, with_params=params)
         parts.append("methods\n" + _table(head, rows))
@@ -59,6 +59,18 @@ def listing(what: str, params: bool = False) -> str:
         rows = [[m.name, m.source, m.description] for m in MODELS]
         parts.append("models\n" + _table(["name", "source", "description"], rows))
     return "\n\n".join(parts)
+
+
+def _interval(run_dir: Path, metric: str) -> str:
+    """' 95% CI [a, b]' from the run's own eval items (bootstrap), or '' without per-item data."""
+    from peftbench.results.items import item_sample
+    from peftbench.scoring.intervals import cell_interval
+
+    sample = item_sample(run_dir, metric)
+    if sample is None:
+        return ""
+    iv = cell_interval([sample])
+    return f" 95% CI [{iv.low:.2f}, {iv.high:.2f}] over {len(sample.ids)} items"
 
 
 def show(path: Path) -> str:
@@ -92,7 +104,8 @@ def _run_text(rec: RunRecord) -> str:
     base = eff.base_latency_ms_per_token
     figures = eff.to_json()
     lines += [
-        f"  score {met.score:.2f} ({met.metric}), invalid rate {met.invalid_rate:.3f}",
+        f"  score {met.score:.2f} ({met.metric}){_interval(rec.folder, met.metric)}, "
+        f"invalid rate {met.invalid_rate:.3f}",
         f"  trainable {eff.trainable_params} ({eff.trainable_pct:.3f}%), "
         f"adapter {eff.adapter_bytes} bytes",
         f"  latency {eff.latency_ms_per_token:.2f} ms/token "

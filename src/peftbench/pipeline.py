@@ -302,7 +302,7 @@ def run_cell(
 
 def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:
     """The run's files from what the cell produced, as the typed record's parts."""
-    from peftbench.efficiency.figures import device_label, figures
+    from peftbench.efficiency.units import device_label, figures
     from peftbench.results.provenance import environment
 
     spec, method, dataset = run.spec, run.method, dataset_of(run.spec)

@@ -30,8 +30,8 @@ from peftbench.config.schema import RunSpec, Suite
 from peftbench.datasets import DATASETS, Example, LoadContext
 from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
-from peftbench.presets import write_presets
 from peftbench.results.atomic import write_json
+from peftbench.tuned_rates import write_presets
 
 SPLIT_SEED = 20251127
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -255,7 +256,12 @@ class ResourceSettings(Checked):
                     f"'resources.custom.{name}' names a built-in resource",
                     "use resources.num_cpus / num_gpus / memory_gb for CPUs, GPUs and memory",
                 )
-            if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount <= 0:
+            if (
+                isinstance(amount, bool)
+                or not isinstance(amount, (int, float))
+                or not math.isfinite(amount)
+                or amount <= 0
+            ):
                 raise UserError(
                     f"'resources.custom.{name}' must be a positive number, got {amount!r}",
                     f"e.g. resources.custom.{name}: 1",

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from peftbench.metrics import _resample
 from peftbench.metrics.base import Metric, register
 
 
@@ -40,6 +41,7 @@ def make_binary_f1(positive: str, name: str | None = None) -> Metric:
         name or f"f1_{positive}",
         f"F1 of the positive class '{positive}' (x100)",
         lambda preds, golds: 100.0 * binary_f1(preds, golds, positive),
+        replicates=lambda p, g, draws: 100.0 * _resample.binary_f1(p, g, positive, draws),
     )
 
 
@@ -67,5 +69,12 @@ register(
         "f1_macro",
         "macro-averaged F1 over the gold classes (x100; unparseable counts as wrong)",
         lambda preds, golds: 100.0 * macro_f1(preds, golds),
+        replicates=lambda p, g, draws: 100.0 * _resample.macro_f1(p, g, draws),
     )
 )
+
+
+# The positive classes of the built-in datasets scored by binary F1 (QQP, MRPC), registered here
+# with the other metrics, not as a side effect of importing a dataset module.
+for _positive in ("duplicate", "equivalent"):
+    register_binary_f1(_positive)
