@@ -39,6 +39,10 @@ def _argv(entry: dict[str, Any], tmp: Path) -> list[str]:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+    for name, size in (entry.get("grow") or {}).items():
+        os.truncate(tmp / name, size)  # sparse: a big file without writing it
+    for name, target in (entry.get("links") or {}).items():
+        (tmp / name).symlink_to(target.replace("{tmp}", str(tmp)))
     (tmp / "a-file.txt").write_text("not a folder\n")
     places = {"{tmp}": str(tmp), "{file}": str(tmp / "a-file.txt")}
     if any("{ro}" in a for a in entry.get("args", [])):
