@@ -173,7 +173,7 @@ def test_ptuning_uses_an_lstm_encoder() -> None:
 
 BAD = [
     ("ptuning", "encoder_reparameterization_type", "GRU", "LSTM, MLP"),
-    ("ptuning", "encoder_dropout", 1.5, "between 0.0 and 1.0"),
+    ("ptuning", "encoder_dropout", 1.5, "<= 1"),
     ("prompt_tuning", "prompt_tuning_init", "txt", "text"),
     ("prompt_tuning", "prompt_tuning_init_vocab", -1, "-1"),
     ("ia3", "paper_compat", "yes", "true or false"),
