@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from peftbench.cli._common import number_in
+from peftbench.cli._common import add_profile_argument, number_in
 
 HELP = "compare a results folder against a baseline one; exit 1 when it falls short"
 EXAMPLE = """\
@@ -47,6 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="fail on the average over datasets only (default), or on any dataset too",
     )
     p.add_argument("--format", default="text", choices=["text", "md", "json"])
+    add_profile_argument(p, "compare PSCP")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -63,6 +64,7 @@ def main(args: argparse.Namespace) -> int:
         require_significance=args.require_significance,
         against=args.against,
         gate=args.gate,
+        profile=args.profile,
     )
     if args.format == "json":
         print(json.dumps(result, indent=2, default=str))

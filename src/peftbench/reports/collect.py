@@ -19,12 +19,17 @@ from peftbench.reports import leaderboard
 from peftbench.reports.seeds import seed_stats
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
+from peftbench.scoring.constraints import Constraints
+from peftbench.scoring.profiles import scoring_for
 
 
-def collect(path: Path | ResultsFolder) -> dict[str, Any]:
-    """The report's data for the results folder `path`."""
+def collect(
+    path: Path | ResultsFolder, profile: str | None = None, limits: Constraints | None = None
+) -> dict[str, Any]:
+    """The report's data for the results folder `path` (`profile`, `limits`: see
+    `leaderboard.of_folder`)."""
     folder = path if isinstance(path, ResultsFolder) else read_folder(path)
-    board = leaderboard.of_folder(folder)
+    board = leaderboard.of_folder(folder, profile, limits)
     ok = folder.ok
     _add_costs(board, ok)
     suite = folder.suite
@@ -32,7 +37,7 @@ def collect(path: Path | ResultsFolder) -> dict[str, Any]:
         "results_dir": str(folder.root),
         "suite": {"name": suite.name, "description": suite.description} if suite else None,
         "board": board,
-        "seeds": seed_stats(ok, folder.scoring),
+        "seeds": seed_stats(ok, scoring_for(folder.scoring, profile)),
         "environment": environment(ok + folder.failed),
         "counts": {
             "runs": len(folder.records),

@@ -27,6 +27,7 @@ from peftbench.reports.seeds import fill_pscp, ok_runs, seed_rows
 from peftbench.reports.stats import CONFIDENCE, summarize, welch
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
+from peftbench.scoring.profiles import scoring_for
 
 METRICS = ("score", "pscp", "pscp_paper")
 GATES = ("average", "each")
@@ -88,7 +89,10 @@ def compare(
     require_significance: bool = False,
     against: str | None = None,
     gate: str = "average",
+    profile: str | None = None,
 ) -> dict[str, Any]:
+    """`profile`: compare PSCP under a named weight profile (scoring/profiles.py) instead of the
+    baseline set's own weights."""
     if metric not in METRICS:
         raise UserError(f"unknown metric '{metric}'", f"choose one of {', '.join(METRICS)}")
     if not 0.0 < alpha < 1.0:
@@ -103,7 +107,9 @@ def compare(
     notes = []
     if new.scoring != base.scoring:
         notes.append("the two sets use different PSCP settings: the baseline's are used")
-    scoring = base.scoring
+    scoring = scoring_for(base.scoring, profile)
+    if profile is not None:
+        notes.append(f"PSCP weights: profile {profile}")
     nd, bd = _datasets(new), _datasets(base)
     common = {m: nd[m] & bd[m] for m in nd if m in bd and nd[m] & bd[m]}
     if not nd and new.records and bd:  # every run of the new set failed: it falls short

@@ -230,7 +230,7 @@ def render(data: dict[str, Any]) -> str:
     for note in data.get("notes", []):
         alerts += f'<p class="warn">{_e(note)}.</p>'
     body = {
-        "leaderboard": alerts + leaderboard_html(data),
+        "leaderboard": alerts + leaderboard_html(data) + _profiles_html(data),
         "pareto": '<p class="note">Each point is a method (average score over datasets and seeds). '
         "Ringed points joined by the dashed red staircase form the Pareto front: no other method "
         "scores higher at lower cost. Hover a point for its name and values.</p>"
@@ -307,6 +307,15 @@ def _seeds_html(data: dict[str, Any]) -> str:
         + "<h3>Stability table</h3>"
         + table_html(tables.stability_table(data), sortable=True)
     )
+
+
+def _profiles_html(data: dict[str, Any]) -> str:
+    """The user's limits (when given) and the top method under each PSCP profile."""
+    parts = []
+    for t in (tables.constraints_table(data), tables.profiles_table(data)):
+        if t is not None:
+            parts.append(f"<h3>{_e(t.title)}</h3>" + table_html(t))
+    return "".join(parts)
 
 
 def _sensitivity_html(data: dict[str, Any]) -> str:

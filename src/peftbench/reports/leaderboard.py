@@ -23,14 +23,24 @@ from peftbench.config.schema import ScoringSettings
 from peftbench.results.atomic import write_json, write_text
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
+from peftbench.scoring.constraints import Constraints, split_rows
+from peftbench.scoring.profiles import PROFILES, matching_profile, scoring_for, tops
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 from peftbench.scoring.sensitivity import sensitivity, summary
 
 
-def of_folder(folder: ResultsFolder) -> dict[str, Any]:
+def of_folder(
+    folder: ResultsFolder, profile: str | None = None, limits: Constraints | None = None
+) -> dict[str, Any]:
     """THE leaderboard of a results folder: what `run` writes and `show`, `report` (every
-    format) and `compare` read. Extend `build`/`_row`, never add a second builder."""
-    board = build(folder.records, folder.scoring, folder.expected or ())
+    format) and `compare` read. Extend `build`/`_row`, never add a second builder.
+
+    `profile`: rank with a named PSCP weight profile instead of the suite's weights (nothing is
+    re-run: scoring/profiles.py). `limits`: also say which methods are within a user's limits
+    (scoring/constraints.py)."""
+    board = build(
+        folder.records, scoring_for(folder.scoring, profile), folder.expected or (), limits
+    )
     board["damaged_files"] = [{"file": d.file, "reason": d.reason} for d in folder.damaged_files]
     board["ignored"] = list(folder.ignored)
     board["notes"] = list(folder.notes)
@@ -50,7 +60,10 @@ def _cell(r: RunRecord) -> dict[str, Any]:
 
 
 def build(
-    records: Sequence[RunRecord], scoring: ScoringSettings, expected: Sequence[str] = ()
+    records: Sequence[RunRecord],
+    scoring: ScoringSettings,
+    expected: Sequence[str] = (),
+    limits: Constraints | None = None,
 ) -> dict[str, Any]:
     """Rows from the ok records; failed and damaged ones are listed (with their cell), never
     scored; expected run_ids without a record are named as missing."""
@@ -71,7 +84,7 @@ def build(
         )
         for model in sorted({r["model"] for r in rows})
     }
-    return {
+    board = {
         "datasets": datasets,
         "rows": rows,
         "failed": [
@@ -88,6 +101,34 @@ def build(
         "formulas": {"pscp": SEED_FORMULA, "pscp_paper": PAPER_FORMULA},
         "scoring": {"pscp": vars(scoring.pscp), "pscp_paper": vars(scoring.pscp_paper)},
         "sensitivity": sens,
+        # which named weight profile ranks this board (None: the suite's own weights), and the
+        # top method of each model under every profile, side by side (baselines do not compete)
+        "profile": matching_profile(scoring),
+        "profiles": tops(rows, scoring, contestant=lambda r: not is_baseline(r["method"])),
+    }
+    if limits is not None and limits.active:
+        board["constraints"] = constrained(rows, limits)
+    return board
+
+
+def is_baseline(method: str) -> bool:
+    """frozen/full are references, not contestants (a method no longer installed is not)."""
+    from peftbench.methods import METHODS
+
+    return method in METHODS and bool(getattr(METHODS.get(method), "baseline", False))
+
+
+def constrained(rows: list[dict[str, Any]], limits: Constraints) -> dict[str, Any]:
+    """The rows within `limits`, in leaderboard order (PSCP as on the full board), and the
+    others with the figures that put them outside."""
+    kept, dropped = split_rows(rows, limits)
+    return {
+        "limits": limits.to_dict(),
+        "described": limits.describe(),
+        "within": [{"model": r["model"], "method": r["method"]} for r in kept],
+        "outside": [
+            {"model": r["model"], "method": r["method"], "reasons": why} for r, why in dropped
+        ],
     }
 
 
@@ -152,22 +193,22 @@ def render(board: dict[str, Any]) -> str:
     """Fixed-width text table (also valid Markdown), then what a reader must know about it."""
     cols = columns(board)
     lines = [[head for head, _ in cols]]
-    lines += [[cell(r) for _, cell in cols] for r in board["rows"]]
+    lines += [[cell(r) for _, cell in cols] for r in shown_rows(board)]
     widths = [max(len(row[i]) for row in lines) for i in range(len(cols))]
     fmt = [
         "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
         for row in lines
     ]
     fmt.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    out = [
-        "\n".join(fmt),
-        "",
-        f"sorted by pscp; {board['formulas']['pscp']} "
+    out = [*constraint_lines(board), "\n".join(fmt), ""]
+    out += [
+        f"sorted by pscp ({weights_name(board)}); {board['formulas']['pscp']} "
         f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
         f"(constants {board['scoring']['pscp_paper']})",
     ]
     for model, result in board.get("sensitivity", {}).items():
         out += [f"{model}: {line}" for line in summary(result).splitlines()]
+    out += profile_lines(board)
     for f in board["failed"]:
         out.append(f"FAILED {f['run_id']}: {f['error']}")
     for d in board.get("damaged", []):
@@ -183,3 +224,45 @@ def render(board: dict[str, Any]) -> str:
     if board["missing"]:
         out.append(f"missing {len(board['missing'])} run(s): {', '.join(board['missing'])}")
     return "\n".join(out)
+
+
+def weights_name(board: dict[str, Any]) -> str:
+    name = board.get("profile")
+    return f"profile {name}" if name else "the suite's own weights"
+
+
+def shown_rows(board: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every row, or only those within the user's limits when the board has limits."""
+    cons = board.get("constraints")
+    if not cons:
+        return list(board["rows"])
+    within = {(c["model"], c["method"]) for c in cons["within"]}
+    return [r for r in board["rows"] if (r["model"], r["method"]) in within]
+
+
+def constraint_lines(board: dict[str, Any]) -> list[str]:
+    cons = board.get("constraints")
+    if not cons:
+        return []
+    n = len(cons["within"])
+    head = f"methods within your limits ({cons['described']}): {n} of {len(board['rows'])}"
+    if not n:
+        head += " -- none; relax a limit"
+    return [head, ""]
+
+
+def profile_lines(board: dict[str, Any]) -> list[str]:
+    """Where each method outside the limits fails, and the top method under every profile."""
+    out = []
+    cons = board.get("constraints")
+    for c in (cons or {}).get("outside", []):
+        out.append(f"outside the limits: {c['model']} {c['method']}: {', '.join(c['reasons'])}")
+    for model, by_profile in board.get("profiles", {}).items():
+        cells = [
+            f"{name} {tops['pscp']}"
+            + (f"/{tops['pscp_paper']}" if tops["pscp_paper"] != tops["pscp"] else "")
+            for name, tops in by_profile.items()
+            if name in PROFILES
+        ]
+        out.append(f"{model}: top method by profile (pscp/pscp_paper): {'; '.join(cells)}")
+    return out

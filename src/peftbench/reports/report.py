@@ -15,9 +15,19 @@ from peftbench.errors import UserError
 from peftbench.reports import tables
 from peftbench.reports.collect import collect
 from peftbench.results.atomic import make_parent, write_text
+from peftbench.scoring.constraints import Constraints
 
 FORMATS = ("html", "md", "csv", "latex", "json")
-TABLES = ("all", "main", "efficiency", "stability", "sensitivity", "problems")
+TABLES = (
+    "all",
+    "main",
+    "efficiency",
+    "stability",
+    "profiles",
+    "constraints",
+    "sensitivity",
+    "problems",
+)
 SUFFIX = {"html": "html", "md": "md", "latex": "tex", "json": "json", "csv": "csv"}
 
 
@@ -67,10 +77,15 @@ def render(data: dict[str, Any], fmt: str, table: str = "all") -> dict[str, str]
 
 
 def write_report(
-    results_dir: Path, fmt: str = "html", out: Path | str | None = None, table: str = "all"
+    results_dir: Path,
+    fmt: str = "html",
+    out: Path | str | None = None,
+    table: str = "all",
+    profile: str | None = None,
+    limits: Constraints | None = None,
 ) -> list[Path]:
     """Render and write; returns the paths written ([] when printed to stdout)."""
-    data = collect(Path(results_dir))
+    data = collect(Path(results_dir), profile, limits)
     parts = render(data, fmt, table)
     if str(out) == "-":
         if len(parts) > 1:
