@@ -74,7 +74,10 @@ def show(path: Path, profile: str | None = None, limits: Any = None) -> str:
 
     path = Path(path)
     if (path / "runs").is_dir():
-        return render(of_folder(read_folder(path), profile, limits))
+        from peftbench.scoring.profiles import scoring_for
+
+        folder = read_folder(path)
+        return render(of_folder(folder, scoring_for(folder.scoring, profile), limits))
     if path.is_dir() and ((path / Status.FILE).exists() or path.parent.name == "runs"):
         return _run_text(read_run(path))
     raise UserError(

@@ -32,3 +32,12 @@ def test_every_report_format_reads_old_records(
     assert main(["report", str(V1), "--format", fmt, "--out", str(tmp_path / "r")]) == 0
     assert main(["show", str(V1)]) == 0
     assert "| lora " in capsys.readouterr().out
+
+
+def test_finished_results_can_be_rescored_without_rerunning() -> None:
+    from peftbench.config.schema import PscpSeedSettings, ScoringSettings
+
+    free = ScoringSettings(pscp=PscpSeedSettings(a=0.0, b=0.0, g=0.0))  # costs weigh nothing
+    board = of_folder(read_folder(V1), free)
+    assert all(r["pscp"] == r["score"] for r in board["rows"])
+    assert {k: board["scoring"]["pscp"][k] for k in "abg"} == {"a": 0.0, "b": 0.0, "g": 0.0}

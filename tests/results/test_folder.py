@@ -86,8 +86,9 @@ def test_a_damaged_invocation_list_is_named_and_every_run_shown(folder: Path, te
     assert len(rf.records) == 5 and rf.expected is None
 
 
-def test_recording_an_invocation_over_a_damaged_list_starts_it_afresh(folder: Path) -> None:
+def test_recording_an_invocation_over_damaged_files_writes_them_afresh(folder: Path) -> None:
     (folder / INVOCATIONS).write_text("{")
+    (folder / SUITE).write_text("")
     record_invocation(ResultsStore(folder), {"name": "smoke"}, [FAILED])
     rf = read_folder(folder)
     assert rf.damaged_files == [] and [r.run_id for r in rf.records] == [FAILED]

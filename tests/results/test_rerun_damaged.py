@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ARGS = ["--set", "methods=[frozen]", "--set", "training.max_steps=2", "--no-progress"]
+ARGS = ["--set", "methods=[frozen]", "--backend", "inline", "--no-progress"]
 
 
 def run(out: Path) -> subprocess.CompletedProcess:

@@ -15,21 +15,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from peftbench.config.schema import ScoringSettings
 from peftbench.reports import leaderboard
 from peftbench.reports.seeds import seed_stats
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
 from peftbench.scoring.constraints import Constraints
-from peftbench.scoring.profiles import scoring_for
 
 
 def collect(
-    path: Path | ResultsFolder, profile: str | None = None, limits: Constraints | None = None
+    path: Path | ResultsFolder,
+    scoring: ScoringSettings | None = None,
+    limits: Constraints | None = None,
 ) -> dict[str, Any]:
-    """The report's data for the results folder `path` (`profile`, `limits`: see
-    `leaderboard.of_folder`)."""
+    """The report's data for the results folder `path` (`scoring`, `limits`: see
+    leaderboard.of_folder)."""
     folder = path if isinstance(path, ResultsFolder) else read_folder(path)
-    board = leaderboard.of_folder(folder, profile, limits)
+    scoring = scoring or folder.scoring
+    board = leaderboard.of_folder(folder, scoring, limits)
     ok = folder.ok
     _add_costs(board, ok)
     suite = folder.suite
@@ -37,7 +40,7 @@ def collect(
         "results_dir": str(folder.root),
         "suite": {"name": suite.name, "description": suite.description} if suite else None,
         "board": board,
-        "seeds": seed_stats(ok, scoring_for(folder.scoring, profile)),
+        "seeds": seed_stats(ok, scoring),
         "environment": environment(ok + folder.failed),
         "counts": {
             "runs": len(folder.records),

@@ -24,23 +24,22 @@ from peftbench.results.atomic import write_json, write_text
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
 from peftbench.scoring.constraints import Constraints, split_rows
-from peftbench.scoring.profiles import PROFILES, matching_profile, scoring_for, tops
+from peftbench.scoring.profiles import PROFILES, matching_profile, tops
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 from peftbench.scoring.sensitivity import sensitivity, summary
 
 
 def of_folder(
-    folder: ResultsFolder, profile: str | None = None, limits: Constraints | None = None
+    folder: ResultsFolder,
+    scoring: ScoringSettings | None = None,
+    limits: Constraints | None = None,
 ) -> dict[str, Any]:
     """THE leaderboard of a results folder: what `run` writes and `show`, `report` (every
-    format) and `compare` read. Extend `build`/`_row`, never add a second builder.
-
-    `profile`: rank with a named PSCP weight profile instead of the suite's weights (nothing is
-    re-run: scoring/profiles.py). `limits`: also say which methods are within a user's limits
+    format) and `compare` read. Extend `build`/`_row`, never add a second builder. `scoring`
+    re-weights finished results (e.g. a PSCP profile: scoring/profiles.py); default: the
+    folder's suite's. `limits`: also say which methods are within a user's limits
     (scoring/constraints.py)."""
-    board = build(
-        folder.records, scoring_for(folder.scoring, profile), folder.expected or (), limits
-    )
+    board = build(folder.records, scoring or folder.scoring, folder.expected or (), limits)
     board["damaged_files"] = [{"file": d.file, "reason": d.reason} for d in folder.damaged_files]
     board["ignored"] = list(folder.ignored)
     board["notes"] = list(folder.notes)
@@ -169,11 +168,13 @@ def _num(x: float | None, spec: str) -> str:
     return "-" if x is None else format(x, spec)
 
 
+def _task_cell(dataset: str) -> Callable[[dict[str, Any]], str]:
+    return lambda r: _num(r["scores"][dataset], ".1f")
+
+
 def columns(board: dict[str, Any]) -> list[Column]:
     """The text leaderboard's columns in order: (header, a row's cell). Add a column here."""
-    per_task: list[Column] = [
-        (d, lambda r, d=d: _num(r["scores"][d], ".1f")) for d in board["datasets"]
-    ]
+    per_task = [(d, _task_cell(d)) for d in board["datasets"]]
     return [
         ("model", lambda r: r["model"]),
         ("method", lambda r: r["method"]),

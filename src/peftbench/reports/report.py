@@ -15,7 +15,9 @@ from peftbench.errors import UserError
 from peftbench.reports import tables
 from peftbench.reports.collect import collect
 from peftbench.results.atomic import make_parent, write_text
+from peftbench.results.folder import read_folder
 from peftbench.scoring.constraints import Constraints
+from peftbench.scoring.profiles import scoring_for
 
 FORMATS = ("html", "md", "csv", "latex", "json")
 TABLES = (
@@ -85,7 +87,8 @@ def write_report(
     limits: Constraints | None = None,
 ) -> list[Path]:
     """Render and write; returns the paths written ([] when printed to stdout)."""
-    data = collect(Path(results_dir), profile, limits)
+    folder = read_folder(Path(results_dir))
+    data = collect(folder, scoring_for(folder.scoring, profile), limits)
     parts = render(data, fmt, table)
     if str(out) == "-":
         if len(parts) > 1:
