@@ -13,8 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import METHODS, SEEDS
-from reports_util import edit_json, peftbench, run_dirs
+from reports_util import METHODS, SEEDS, edit_json, peftbench, run_dirs
 
 SCENARIO = json.loads((Path(__file__).parent / "data" / "profile_scenario.json").read_text())
 
