@@ -11,3 +11,13 @@ import pytest
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["PEFTBENCH_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(autouse=True)
+def _no_plugins_leak(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--plugins` sets $PEFTBENCH_PLUGINS in the process (so run workers inherit it); a test
+    that calls the CLI in-process must not leave it set for the tests after it."""
+    # setenv first: delenv of an unset variable records nothing to undo, so a value the CLI sets
+    # during the test would survive it
+    monkeypatch.setenv("PEFTBENCH_PLUGINS", "")
+    monkeypatch.delenv("PEFTBENCH_PLUGINS")

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from needs import missing
 
 from peftbench.metrics.execution import run_apps_tests
 from peftbench.sandbox import run_code
@@ -157,7 +158,10 @@ def test_network_namespace_has_no_interface_when_available() -> None:
     result = run_code("print(open('/proc/self/net/dev').read())", timeout_s=5)
     assert result.ok, result.stderr
     if "netns" not in result.isolation:
-        pytest.skip(f"no network namespace here; isolation was {result.isolation}")
+        missing(
+            f"a network namespace (isolation was {result.isolation})",
+            "run where unprivileged user namespaces or root are allowed",
+        )
     interfaces = [
         line.split(":")[0].strip() for line in result.stdout.splitlines()[2:] if ":" in line
     ]
@@ -190,3 +194,36 @@ def test_layers_of_the_runs_go_into_the_run_record() -> None:
     recorded = environment()["sandbox_isolation"]
     assert recorded[" ".join(result.isolation)] >= 1
     assert {"rlimits", "audit-hook"} <= set(result.isolation)
+
+
+def test_sandbox_dies_with_its_caller(tmp_path: Path) -> None:
+    """A caller killed with SIGKILL mid-run (no cleanup) leaves no sandbox process behind."""
+    import sys
+    import time
+
+    before = _live_sandbox_pids()
+    caller = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from peftbench.sandbox import run_code\n"
+            "run_code('import time\\nprint(1, flush=True)\\ntime.sleep(120)', timeout_s=100)\n",
+        ],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (_live_sandbox_pids() - before) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = _live_sandbox_pids() - before
+        assert started, "the sandbox never started"
+        time.sleep(1.0)
+        caller.kill()
+        caller.wait(10)
+        deadline = time.monotonic() + 10
+        while _live_sandbox_pids() & started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not (_live_sandbox_pids() & started)
+    finally:
+        caller.kill()
+        caller.wait()

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from needs import need_program
 
 _spec = importlib.util.spec_from_file_location(
     "sandbox_attack_harness", Path(__file__).with_name("sandbox_attack_harness.py")
@@ -54,8 +55,11 @@ def shared_tmp() -> Iterator[Path]:
 @pytest.fixture(scope="module", params=MODES)
 def verdicts(request: pytest.FixtureRequest, shared_tmp: Path) -> dict[str, dict[str, Any]]:
     mode = harness.MODES[request.param]
-    if mode.get("uid") is not None and os.geteuid() != 0:
-        pytest.skip("the tests already run unprivileged: the 'caller' modes are that run")
+    if mode.get("uid") is not None:
+        if os.geteuid() != 0:
+            pytest.skip("the tests already run unprivileged: the 'caller' modes are that run")
+        need_program("setpriv", "apt-get install util-linux")
+        need_program("unshare", "apt-get install util-linux")
     folder = shared_tmp / request.param.replace(" ", "_").replace(",", "")
     folder.mkdir()
     folder.chmod(0o755)

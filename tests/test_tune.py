@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from needs import need_module
 
 from peftbench.config.loader import load_suite
 from peftbench.datasets import DATASETS
@@ -27,13 +27,7 @@ GRID = ["methods=[frozen,lora]", "datasets=[toy-addition]", "training.max_steps=
 
 @pytest.fixture
 def optuna_installed() -> None:
-    try:
-        import optuna  # noqa: F401
-    except ImportError:
-        msg = "Optuna is not installed (pip install 'peftbench[tune]')"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{msg}; CI installs the test extra, so Optuna must be there")
-        pytest.skip(msg)
+    need_module("optuna", "pip install 'peftbench[tune]'")
 
 
 def peftbench(cwd: Path, *args: str) -> subprocess.CompletedProcess:

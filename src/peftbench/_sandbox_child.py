@@ -1,4 +1,5 @@
-"""Bootstrap of a sandboxed run: `python -I -B _sandbox_child.py <config json>` (see sandbox.py).
+"""Bootstrap of a sandboxed run: `python -I -B _sandbox_child.py <config>` (see sandbox.py; the
+config is a dict, marshalled and hex-encoded: `json` would cost an import of `re` per run).
 
 Trusted code, run as a script before any user code exists. It imports nothing from peftbench and
 uses only what the kernel gives (no compiled helper). Three processes:
@@ -20,14 +21,16 @@ itself; with neither a mount namespace nor Landlock it refuses to run (fail clos
 
 from __future__ import annotations
 
-import contextlib
-import json
+import _signal as signal  # `signal` would import enum: this script keeps its imports minimal
+import marshal
 import os
 import resource
-import signal
 import struct
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # not `typing`: every import here is paid by each sandboxed run
+if TYPE_CHECKING:
+    from typing import Any
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -387,8 +390,10 @@ def install_guard(root: str, allow_subprocess: bool) -> None:
 def _count_processes_of(uid: int) -> int:
     n = 0
     for entry in os.listdir("/proc"):
-        with contextlib.suppress(OSError):
+        try:
             n += entry.isdigit() and os.stat("/proc/" + entry).st_uid == uid
+        except OSError:
+            pass
     return n
 
 
@@ -396,9 +401,11 @@ def _exit_like(status: int) -> None:
     """Leave the way a child with wait status `status` left (signals are re-raised)."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        with contextlib.suppress(OSError, ValueError):
+        try:
             signal.signal(sig, signal.SIG_DFL)
             os.kill(os.getpid(), sig)
+        except (OSError, ValueError):
+            pass
         os._exit(128 + sig)
     os._exit(os.waitstatus_to_exitcode(status))
 
@@ -468,6 +475,7 @@ def fallback(cfg: dict, layers: list[str], libc: Any) -> None:
     paths = readable_paths()
     if cfg["uid"] is not None:
         layers += drop_privileges(libc, cfg["uid"], any(_private(p) for p in paths)).split()
+        _die_with_parent(libc, cfg["parent"])  # a change of uid disarms it
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
         layers.append("no-new-privs")
     if "landlock" in cfg["without"] or not landlock(
@@ -492,6 +500,13 @@ def _isolation_failed(exc: BaseException) -> None:
     os._exit(125)
 
 
+def _die_with_parent(libc: Any, parent: int) -> None:
+    """SIGKILL when the caller of run_code dies (a killed benchmark leaves no sandbox behind)."""
+    _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def setup(cfg: dict, layers: list[str]) -> Any:
     """Everything before the user's code; returns (in the process that will run it) libc."""
     _limit(resource.RLIMIT_AS, cfg["memory"])
@@ -506,6 +521,7 @@ def setup(cfg: dict, layers: list[str]) -> Any:
         want = _count_processes_of(os.getuid()) - 1 + cfg["nproc"]  # - 1: this process
         _limit(resource.RLIMIT_NPROC, want if hard < 0 else min(want, hard), hard)
     libc = _libc()
+    _die_with_parent(libc, cfg["parent"])
     uid, gid = os.getuid(), os.getgid()
     if not cfg["namespaces"] or libc.unshare(NS_FLAGS | (0 if root else CLONE_NEWUSER)) != 0:
         if libc.unshare(CLONE_NEWNET if root else CLONE_NEWUSER | CLONE_NEWNET) == 0:
@@ -559,7 +575,7 @@ def _map_ids(uid: int, gid: int) -> None:
 
 
 def main() -> None:
-    cfg = json.loads(sys.argv[1])
+    cfg = marshal.loads(bytes.fromhex(sys.argv[1]))
     with open(cfg["code"], encoding="utf-8") as f:
         cfg["source"] = f.read()
     layers = ["rlimits"]

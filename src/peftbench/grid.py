@@ -1,4 +1,5 @@
-"""Run a suite: expand the grid, skip completed cells, execute the rest, write the leaderboard."""
+"""Run a suite: expand the grid, skip completed cells, execute the rest (each claimed first, so
+invocations sharing a results folder split the work: results/claims.py), write the leaderboard."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from peftbench.cache import cache_dir
 from peftbench.config.loader import expand
 from peftbench.config.schema import RunSpec, Suite
 from peftbench.datasets import LoadContext
+from peftbench.results.claims import ClaimedRuns
 from peftbench.results.folder import record_invocation
 from peftbench.results.store import ResultsStore
 
@@ -35,7 +37,8 @@ def run_suite(
     if pending:
         ctx = LoadContext(cache_dir=cache_dir(), data_dir=data_dir)
         options = BackendOptions(resources=suite.resources, address=address)
-        BACKENDS[suite.backend](pending, store, ctx, progress, options)
+        claimed = ClaimedRuns(pending, store)  # each run claimed just before it starts
+        BACKENDS[suite.backend](claimed, store, ctx, progress, options)
     return [r.run_id for r in runs]
 
 

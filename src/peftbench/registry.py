@@ -29,7 +29,8 @@ from peftbench.errors import UserError, unknown_name
 
 
 class Named(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
 
 T = TypeVar("T", bound=Named)

@@ -33,7 +33,7 @@ runs the attack table against every mode.
 from __future__ import annotations
 
 import contextlib
-import json
+import marshal
 import math
 import os
 import random
@@ -120,6 +120,7 @@ def run_code(
             "namespaces": namespaces,
             "without": sorted(without),
             "status_fd": status_w,
+            "parent": os.getpid(),
         }
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -131,7 +132,9 @@ def run_code(
             "OPENBLAS_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
         }
-        argv = [python or sys.executable, "-I", "-B", str(_CHILD), json.dumps(cfg)]
+        config = marshal.dumps(cfg).hex()
+        # the plain path names the run in every process's command line (the fallback's hunt)
+        argv = [python or sys.executable, "-I", "-B", str(_CHILD), config, str(outer)]
         try:
             with (
                 open(outer / "stdin", "rb") as fin,
@@ -154,15 +157,16 @@ def run_code(
                     os.close(status_w)
             try:
                 timed_out = not _wait_exited(proc.pid, timeout_s)
-                _kill_everything(proc.pid, uid, str(outer))
+                os.set_blocking(status_r, False)  # written before the user's code started
+                try:
+                    status = os.read(status_r, 65536).decode("utf-8", "replace")
+                except BlockingIOError:
+                    status = ""
+                # in a PID namespace, everything dies with its PID 1 (killed with the group)
+                _kill_everything(proc.pid, uid, str(outer), "pidns" not in status.split())
                 returncode: int | None = proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 returncode = None
-            os.set_blocking(status_r, False)  # never wait on a writer that should be dead
-            try:
-                status = os.read(status_r, 65536).decode("utf-8", "replace")
-            except BlockingIOError:
-                status = ""
         finally:
             os.close(status_r)
         stdout, out_full = _read_capped(outer / "stdout", max_output_bytes)
@@ -221,12 +225,15 @@ def _wait_exited(pid: int, timeout_s: float) -> bool:
         delay = min(delay * 2, 0.02)
 
 
-def _kill_everything(pid: int, uid: int | None, marker: str) -> None:
-    """SIGKILL the child's process group, then any process that left it (`setsid`): with a private
-    uid, every process of that uid; without, every process whose command line names our directory
-    (forks inherit it; a process that also `exec`s something else escapes this fallback)."""
+def _kill_everything(pid: int, uid: int | None, marker: str, hunt: bool = True) -> None:
+    """SIGKILL the child's process group, then (`hunt`: no PID namespace did it for us) any
+    process that left it (`setsid`): with a private uid, every process of that uid; without, every
+    process whose command line names our directory (forks inherit it; a process that also
+    `exec`s something else escapes this fallback, where only Landlock and seccomp remain)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+    if not hunt:
+        return
     for _ in range(100):  # a fork bomb may still be forking: repeat until nothing is left
         alive = _leftovers(uid, marker.encode())
         if not alive:
@@ -249,9 +256,7 @@ def _leftovers(uid: int | None, marker: bytes) -> list[int]:
             if state in (b"Z", b"X"):
                 continue
             if uid is not None:
-                with open(f"/proc/{entry}/status", "rb") as f:
-                    line = next(ln for ln in f if ln.startswith(b"Uid:"))
-                mine = int(line.split()[1]) == uid
+                mine = os.stat(f"/proc/{entry}").st_uid == uid
             else:
                 with open(f"/proc/{entry}/cmdline", "rb") as f:
                     mine = marker in f.read()

@@ -162,7 +162,7 @@ def tune(
     storage = f"sqlite:///{(out / 'study.db').resolve()}"
     report: dict[str, Any] = {"settings": dataclasses.asdict(settings), "seed": seed, "methods": {}}
     chosen: dict[str, dict[str, float]] = {}
-    common = {"settings": settings, "splits": splits, "progress": progress}
+    common: dict[str, Any] = {"settings": settings, "splits": splits, "progress": progress}
     for method in dict.fromkeys(s.method for s in specs):
         cells = [s for s in specs if s.method == method]
         preset = float(cells[0].method_params["learning_rate"])

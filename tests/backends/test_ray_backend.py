@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from needs import missing
 
 from peftbench.backends.options import BackendOptions
 from peftbench.backends.ray import resource_request, run_ray
@@ -38,10 +39,7 @@ except ImportError:
 @pytest.fixture(scope="module")
 def cluster() -> Any:
     if ray is None:
-        msg = "Ray is not installed (pip install 'peftbench[ray]')"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{msg}; CI installs the test extra, so Ray must be there", pytrace=False)
-        pytest.skip(msg)
+        missing("Ray", "pip install 'peftbench[ray]'")
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     ray.init(
         num_cpus=2,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from dataset_checks import eval_examples, row_index, score
 from fixture_rows import ROWS
+from needs import need_module
 
 from peftbench.datasets import DATASETS, LoadContext
 from peftbench.training.data import IGNORE_INDEX, prompt_ids, train_features
@@ -132,7 +133,7 @@ def test_prompts_show_the_input_fields(name: str, ctx: LoadContext) -> None:
 
 def _reference(metric: str, golds: list[str], preds: list[str]) -> float:
     """The metric computed by scikit-learn, with unparseable predictions as a class of their own."""
-    sk = pytest.importorskip("sklearn.metrics")
+    sk = need_module("sklearn.metrics", "pip install 'peftbench[test]' (scikit-learn)")
     accuracy_score, f1_score = sk.accuracy_score, sk.f1_score
     matthews_corrcoef = sk.matthews_corrcoef
     if metric == "accuracy":

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from dataset_checks import eval_examples, score
+from needs import missing, need_module
 
 from peftbench.datasets import DATASETS, Example, LoadContext
 
@@ -52,7 +53,7 @@ def test_mnli_evaluates_on_mismatched_and_scores_macro_f1(ctx: LoadContext) -> N
 
 
 def test_stsb_correlations(ctx: LoadContext) -> None:
-    pearsonr = pytest.importorskip("scipy.stats").pearsonr
+    pearsonr = need_module("scipy.stats", "pip install scipy").pearsonr
     spec, evals = eval_examples("stsb", ctx)
     outputs = {
         "validation-0": "4.2",
@@ -149,13 +150,13 @@ def test_svamp_compares_with_gold_answer(ctx: LoadContext) -> None:
 
 @pytest.fixture(scope="module")
 def codebleu_ok() -> Any:
-    codebleu = pytest.importorskip("codebleu")
+    codebleu = need_module("codebleu", "pip install 'peftbench[code]'")
     try:
         from codebleu.utils import get_tree_sitter_language
 
         get_tree_sitter_language("python")
     except (ImportError, TypeError) as exc:
-        pytest.skip(f"tree-sitter grammar unavailable: {exc}")
+        missing(f"the tree-sitter Python grammar ({exc})", "pip install 'peftbench[code]'")
     return codebleu
 
 
@@ -207,7 +208,7 @@ def test_xsum_rouge_l(ctx: LoadContext) -> None:
     values = score(spec, evals, outputs)
     # LCS 'the cat sat': precision 3/3, recall 3/6 -> F 2/3; the other summary is exact
     assert values["rouge_l"] == pytest.approx(100 * (1 + 2 / 3) / 2)
-    rouge_scorer = pytest.importorskip("rouge_score.rouge_scorer")
+    rouge_scorer = need_module("rouge_score.rouge_scorer", "pip install rouge-score")
     scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
     ref = [
         scorer.score("A cat sat.", "A cat sat."),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from needs import missing, need_module
 
 from peftbench.metrics import METRICS
 
-codebleu = pytest.importorskip("codebleu")
+codebleu = need_module("codebleu", "pip install 'peftbench[code]'", module_level=True)
 
 REF = "def add(a, b):\n    total = a + b\n    return total\n"
 PRED = "def add(x, y):\n    s = x + y\n    return s\n"
@@ -19,7 +20,7 @@ def language_ok() -> None:
 
         get_tree_sitter_language("python")
     except (ImportError, TypeError) as exc:
-        pytest.skip(f"tree-sitter grammar unavailable: {exc}")
+        missing(f"the tree-sitter Python grammar ({exc})", "pip install 'peftbench[code]'")
 
 
 def test_identical_code_scores_100(language_ok: None) -> None:

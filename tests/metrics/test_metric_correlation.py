@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 
 import pytest
+from needs import need_module
 
 from peftbench.metrics import METRICS
 from peftbench.metrics.correlation import ranks
 
-sk = pytest.importorskip("sklearn.metrics")
-stats = pytest.importorskip("scipy.stats")
+sk = need_module(
+    "sklearn.metrics", "pip install 'peftbench[test]' (scikit-learn)", module_level=True
+)
+stats = need_module("scipy.stats", "pip install scipy", module_level=True)
 
 GOLD_LABELS = ["acceptable", "unacceptable", "acceptable", "acceptable", "unacceptable"] * 3
 PRED_LABELS = ["acceptable", "acceptable", None, "acceptable", "unacceptable"] * 3

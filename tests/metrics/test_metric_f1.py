@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from needs import need_module
 
 from peftbench.metrics import METRICS
 from peftbench.metrics.f1 import make_binary_f1, register_binary_f1
 
-sk = pytest.importorskip("sklearn.metrics")
+sk = need_module(
+    "sklearn.metrics", "pip install 'peftbench[test]' (scikit-learn)", module_level=True
+)
 
 GOLDS = ["yes", "no", "yes", "yes", "no", "no", "yes", "no"]
 PREDS = ["yes", "yes", None, "yes", "no", "maybe", "no", "no"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from needs import need_module
 
 from peftbench.metrics import METRICS
 from peftbench.metrics.qa import make_multirc_f1a, normalize_answer, token_f1
@@ -20,7 +21,7 @@ def test_multirc_em_per_question() -> None:
 def test_multirc_f1a_over_all_options() -> None:
     # positive options: gold 1 at 0, 2, 4; predicted 1 at 0, 2 -> tp 2, fp 0, fn 1 -> F1 = 4/5
     assert METRICS.get("multirc_f1a")(PREDS, GOLDS) == pytest.approx(80.0)
-    sk = pytest.importorskip("sklearn.metrics")
+    sk = need_module("sklearn.metrics", "pip install 'peftbench[test]' (scikit-learn)")
     expected = sk.f1_score(
         [g for _, g in GOLDS], [-1 if p is None else p for p in PREDS], labels=[1], average=None
     )[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from needs import need_module
 
 from peftbench.metrics import METRICS
 from peftbench.metrics.generation import lcs_length, rouge_l_f
@@ -33,7 +34,7 @@ def test_rouge_l_metric_mean_and_none() -> None:
 
 
 def test_matches_rouge_score_package() -> None:
-    rouge_scorer = pytest.importorskip("rouge_score.rouge_scorer")
+    rouge_scorer = need_module("rouge_score.rouge_scorer", "pip install rouge-score")
     scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
     for pred, ref in PAIRS:
         expected = scorer.score(ref, pred)["rougeL"].fmeasure

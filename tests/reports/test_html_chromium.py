@@ -1,27 +1,22 @@
 """The HTML report in a real browser: headless Chromium renders it offline, the screenshot is not
 blank, no script error is logged, and clicking a leaderboard header sorts the table.
 
-Needs the Debian package `chromium` (`apt-get install -y chromium`); skipped without it.
+Needs the Debian package `chromium` (`apt-get install -y chromium`); skipped without it, except
+under CI=true, where `.ci/run` installs it and its absence fails (tests/needs.py).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import struct
 import subprocess
 import zlib
 from pathlib import Path
 
-import pytest
+from needs import need_program
 
-CHROMIUM = shutil.which("chromium") or (
-    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-)
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="headless Chromium not installed: `apt-get install -y chromium` (Debian/Ubuntu) "
-    "to run the browser check of the HTML report",
+CHROMIUM = need_program(
+    "chromium", "apt-get install -y chromium (Debian/Ubuntu)", module_level=True
 )
 
 

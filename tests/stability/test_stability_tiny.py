@@ -4,14 +4,13 @@ trained hard on one toy task drifts on general text."""
 from __future__ import annotations
 
 import pytest
+import torch  # a required dependency: never skipped
 
 from peftbench.config.schema import EvaluationSettings
 from peftbench.datasets import DATASETS, LoadContext
 from peftbench.methods import METHODS, Method
 from peftbench.models.tiny import build_tiny
 from peftbench.stability.measure import BaseAnswerCache, GeneralTask, measure_stability
-
-torch = pytest.importorskip("torch")
 
 
 def _general(tmp_path) -> list[GeneralTask]:

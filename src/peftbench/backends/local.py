@@ -5,6 +5,7 @@ memory figure is its own. Why a fork server: children inherit the imported libra
 starts in milliseconds instead of re-importing torch/transformers (~5 s), and the server never
 runs a torch op, so no OpenMP pool exists at fork time (forking a process that has used one
 deadlocks the child; measured here). Where fork servers are unavailable, 'spawn' is used.
+No orphans: the fork server and each worker die with the main process (backends/lifeline.py).
 """
 
 from __future__ import annotations
@@ -16,21 +17,31 @@ from collections.abc import Sequence
 from typing import Any
 
 from peftbench.backends.inline import _line
+from peftbench.backends.lifeline import die_with_parent, mark_main_process
 from peftbench.backends.progress import grid_bar
 from peftbench.results.record import RunConfig
 
 
 def _child(spec: Any, store: Any, ctx: Any, progress: bool) -> None:
+    die_with_parent()  # the fork server (or, with 'spawn', the main process)
     from peftbench.pipeline import run_cell
 
     run_cell(spec, store, ctx, progress)
 
 
-PRELOAD = ["torch", "transformers", "peft", "peftbench.pipeline", "peftbench.training.trainer"]
+PRELOAD = [
+    "peftbench.backends._forkserver_lifeline",
+    "torch",
+    "transformers",
+    "peft",
+    "peftbench.pipeline",
+    "peftbench.training.trainer",
+]
 
 
 def _context() -> Any:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    mark_main_process()
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     mp = multiprocessing.get_context("forkserver")

@@ -87,10 +87,11 @@ def _field_rules(cls: type) -> list[tuple[str, tuple[Any, ...] | None, Range | N
     return rules
 
 
-def check_fields(obj: Any) -> None:
+def check_fields(obj: Checked) -> None:
     """Raise a `UserError` for the first field of `obj` outside its choices or range."""
     prefix = type(obj).KEY
-    for name, choices, bounds, integer in _field_rules(type(obj)):
+    cls: type = type(obj)
+    for name, choices, bounds, integer in _field_rules(cls):
         value = getattr(obj, name)
         key = f"{prefix}.{name}" if prefix else name
         if value is None:

@@ -25,7 +25,7 @@ def _coerce(value: Any, tp: Any, path: str) -> Any:
             except UserError as exc:
                 errors.append(exc)
         raise errors[0]
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return build(tp, value, path)
     if origin is tuple:
         (item_tp, _) = typing.get_args(tp)

@@ -34,7 +34,7 @@ def build_codealpaca(split: str, i: int, row: dict[str, Any]) -> Example | None:
     return Example(f"{split}-{i}", f"{request}\n\n{ASK}", code, code)
 
 
-_COMMON = dict(
+_COMMON: dict[str, Any] = dict(
     group="code",
     parse=code_parser,
     metric="codebleu",

@@ -100,7 +100,9 @@ def build_wsc(split: str, i: int, row: dict[str, Any]) -> Example | None:
     return Example(f"{split}-{i}", prompt, YES_NO[label], YES_NO[label])
 
 
-_COMMON = dict(group="superglue", max_new_tokens=8, system_prompt="Answer with the label only.")
+_COMMON: dict[str, Any] = dict(
+    group="superglue", max_new_tokens=8, system_prompt="Answer with the label only."
+)
 
 register(
     hub_spec(

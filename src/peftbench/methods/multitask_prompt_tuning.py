@@ -28,6 +28,8 @@ def _task_zero(module: Any, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple,
             ref = kwargs.get("inputs_embeds")
         if ref is None and args:
             ref = args[0]
+        if ref is None:
+            raise TypeError("multitask prompt tuning needs input_ids or inputs_embeds")
         kwargs["task_ids"] = torch.zeros(ref.shape[0], dtype=torch.long, device=ref.device)
     return args, kwargs
 

@@ -7,6 +7,7 @@ least as well at no more cost (and is strictly better on one of the two).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +18,10 @@ COSTS = (
     ("latency_ms_per_token", "inference latency, ms per token", False),
     ("peak_train_mem_mb", "peak training memory, MiB", False),
 )
+
+
+def _dataset_score(dataset: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda row: row["datasets"].get(dataset)
 
 
 def pareto_front(
@@ -64,7 +69,7 @@ def pareto_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
         for model in {r["model"] for r in rows}:
             idx = [i for i, r in enumerate(rows) if r["model"] == model]
             sub = [rows[i] for i in idx]
-            front = pareto_front(sub, lambda r, key=key: r[key], lambda r: r["score"])
+            front = pareto_front(sub, operator.itemgetter(key), operator.itemgetter("score"))
             on_front |= {idx[k] for k in front}
         points = [
             {
@@ -128,8 +133,10 @@ def seed_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     multi = len({r["model"] for r in seeds["rows"]}) > 1
     colors = method_colors(data)
-    panels = [(d, lambda r, d=d: r["datasets"].get(d)) for d in seeds["datasets"]]
-    panels.append(("average over datasets", lambda r: r["score"]))
+    panels: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+        (d, _dataset_score(d)) for d in seeds["datasets"]
+    ]
+    panels.append(("average over datasets", operator.itemgetter("score")))
     out = []
     for title, pick in panels:
         strips = []

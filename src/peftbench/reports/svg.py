@@ -76,7 +76,8 @@ class Axis:
         vals = [v for v in values if v is not None]
         if log:
             pos = [v for v in vals if v > 0] or [1.0]
-            lo, hi = math.floor(math.log10(min(pos))), math.ceil(math.log10(max(pos)))
+            lo: float = math.floor(math.log10(min(pos)))
+            hi: float = math.ceil(math.log10(max(pos)))
             lo = lo - 0.5 if any(v <= 0 for v in vals) else lo
             return cls(lo, hi if hi > lo else lo + 1, px0, px1, True)
         lo, hi = min(vals, default=0.0), max(vals, default=1.0)

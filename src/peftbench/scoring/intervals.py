@@ -106,7 +106,8 @@ def draw_seeds(n_seeds: int, replicates: int, seed: int) -> np.ndarray | None:
 class ItemSample(Protocol):
     """One run's eval items for one metric."""
 
-    ids: tuple[str, ...]
+    @property
+    def ids(self) -> tuple[str, ...]: ...
 
     def value(self, idx: np.ndarray | None = None) -> float:
         """The metric on the items `idx` (all items when None)."""

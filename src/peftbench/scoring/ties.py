@@ -64,7 +64,7 @@ class Difference:
 def bootstrap_p_value(differences: np.ndarray) -> float:
     """Two-sided: 2 * min(P(d <= 0), P(d >= 0)) over the replicates, at most 1."""
     d = np.asarray(differences, dtype=float)
-    return float(min(1.0, 2.0 * min(np.mean(d <= 0.0), np.mean(d >= 0.0))))
+    return min(1.0, 2.0 * min(float(np.mean(d <= 0.0)), float(np.mean(d >= 0.0))))
 
 
 def paired_difference(

@@ -96,5 +96,5 @@ def retention(
             "items": len(golds),
         }
     combined = [sum(col) / len(tasks) for col in zip(*draws, strict=True)]
-    delta = sum(float(t["delta"]) for t in per_task.values()) / len(tasks)  # type: ignore[arg-type]
+    delta = sum(task.delta() for task in tasks) / len(tasks)
     return Retention(delta, interval(combined), per_task, samples)

@@ -106,7 +106,8 @@ def galore_param_groups(
             weight = getattr(module, "weight", None)
             if isinstance(weight, torch.nn.Parameter) and weight.ndim == 2:
                 projected_ids.add(id(weight))
-    projected, plain = [], []
+    projected: list[Any] = []
+    plain: list[Any] = []
     for p in model.parameters():
         if p.requires_grad:
             (projected if id(p) in projected_ids else plain).append(p)

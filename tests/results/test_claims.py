@@ -1,0 +1,104 @@
+"""Claims on pending cells: one owner at a time, stale claims taken over, released when done."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from peftbench.results import claims as claims_mod
+from peftbench.results.claims import ClaimedRuns, Claims
+from peftbench.results.store import ResultsStore
+
+
+@dataclass(frozen=True)
+class Spec:
+    run_id: str
+
+
+def _store(root: Path) -> ResultsStore:
+    """A store whose records are just a status (complete = status ok): the claims are the unit
+    here, not what makes a full record."""
+    store = ResultsStore(root)
+    store.is_complete = lambda run_id: (store.status(run_id) or {}).get("status") == "ok"  # type: ignore[method-assign]
+    return store
+
+
+def test_one_owner_at_a_time_and_release(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    a, b = Claims(store), Claims(store)
+    assert a.try_claim("r1")
+    assert not b.try_claim("r1")  # held by a live owner
+    assert a.try_claim("r1")  # re-claiming one's own is fine
+    a.release("r1")
+    assert b.try_claim("r1")
+    b.release_all()
+    assert list((tmp_path / ".claims").iterdir()) == []
+
+
+def test_complete_runs_are_never_claimed(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    store.writer("done").commit({"status": "ok"})
+    assert not Claims(store).try_claim("done")
+
+
+def test_claim_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    dead = multiprocessing.get_context("fork").Process(target=os._exit, args=(0,))
+    dead.start()
+    dead.join()
+    path = tmp_path / ".claims" / "r.json"
+    path.parent.mkdir()
+    owner = {"host": socket.gethostname(), "pid": dead.pid, "token": "x"}
+    path.write_text(json.dumps(owner))
+    assert Claims(store).try_claim("r")
+
+
+def test_silent_heartbeat_is_stale_even_on_another_host(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    path = tmp_path / ".claims" / "r.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"host": "elsewhere", "pid": 1, "token": "x"}))
+    assert not Claims(store).try_claim("r")  # fresh: respected
+    old = time.time() - claims_mod.STALE_SECONDS - 5
+    os.utime(path, (old, old))
+    assert Claims(store).try_claim("r")
+
+
+def test_heartbeat_keeps_a_claim_fresh(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(claims_mod, "HEARTBEAT_SECONDS", 0.05)
+    store = _store(tmp_path)
+    mine = Claims(store)
+    assert mine.try_claim("r")
+    old = time.time() - 1000
+    os.utime(mine.path("r"), (old, old))
+    time.sleep(0.5)
+    assert time.time() - mine.path("r").stat().st_mtime < 5
+    mine.release_all()
+
+
+def _take(store: ResultsStore, worker: int) -> list[tuple[int, str]]:
+    taken = []
+    runs = [Spec(f"r{i}") for i in range(12)]
+    for spec in ClaimedRuns(runs, store, log=lambda _msg: None):
+        taken.append((worker, spec.run_id))
+        time.sleep(0.05)  # "training"
+        store.writer(spec.run_id).commit({"status": "ok"})
+    return taken
+
+
+def test_concurrent_iterations_hand_out_each_run_once(tmp_path: Path) -> None:
+    """Three claimants (threads here: each has its own token, so they exclude one another as
+    processes do; two real processes: tests/test_concurrent_invocations.py)."""
+    store = _store(tmp_path)
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda w: _take(store, w), range(3)))
+    taken = [t for r in results for t in r]
+    assert sorted(r for _, r in taken) == sorted(f"r{i}" for i in range(12))  # once each
+    assert len({w for w, _ in taken}) >= 2  # the work was split
+    assert list((tmp_path / ".claims").iterdir()) == []
