@@ -25,9 +25,9 @@ def main() -> None:
     import torch
 
     from peftbench.config.schema import EvaluationSettings
+    from peftbench.datasets.prompt import prompt_ids
     from peftbench.evaluation.evaluate import evaluate
     from peftbench.evaluation.generate import left_pad
-    from peftbench.training.data import prompt_ids
 
     model, loaded = lora_model()
     tok = loaded.tokenizer

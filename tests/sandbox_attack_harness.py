@@ -139,8 +139,8 @@ def make_targets(base: Path, uid: int, private_parent: Path | None, n_attacks: i
 
 
 def close_targets(targets: Targets) -> None:
-    if targets.victim is not None:
-        with contextlib.suppress(ProcessLookupError):
+    if targets.victim is not None:  # its group: the shell (maybe killed already) and its sleep
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(targets.victim.pid, signal.SIGKILL)
         targets.victim.wait()
     for s in (targets.tcp, targets.unix):
@@ -273,9 +273,7 @@ def control(tmp: Path, attacks: list[dict[str, str]]) -> list[dict]:
                     shutil.rmtree(
                         path
                     ) if path.is_dir() and not path.is_symlink() else path.unlink()
-        if targets.victim is not None and targets.victim.poll() is not None:
-            targets.victim = None
-        close_targets(targets)
+        close_targets(targets)  # also the bystander's `sleep` when an attack killed its shell
 
 
 def run_attacks(

@@ -227,3 +227,12 @@ def test_sandbox_dies_with_its_caller(tmp_path: Path) -> None:
     finally:
         caller.kill()
         caller.wait()
+
+
+def test_no_file_system_isolation_means_no_run() -> None:
+    """Without namespaces and without Landlock the sandbox refuses, loudly: a metric must not
+    score generated code as failing when it never ran."""
+    from peftbench.sandbox import SandboxUnavailable
+
+    with pytest.raises(SandboxUnavailable, match="no file-system isolation"):
+        run_code("print('never')", timeout_s=5, namespaces=False, without=frozenset({"landlock"}))

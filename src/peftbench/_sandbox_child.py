@@ -481,8 +481,7 @@ def fallback(cfg: dict, layers: list[str], libc: Any) -> None:
     if "landlock" in cfg["without"] or not landlock(
         libc, [*paths, "/dev", "/proc/self"], [cfg["root"], *DEVICES]
     ):
-        sys.stderr.write("sandbox: no file-system isolation here (need namespaces or Landlock)\n")
-        os._exit(125)
+        raise OSError(95, "no file-system isolation here (need namespaces or Landlock)")
     layers.append("landlock")
 
 
@@ -494,9 +493,14 @@ def _private(path: str) -> bool:
     )
 
 
-def _isolation_failed(exc: BaseException) -> None:
-    sys.stderr.write(f"sandbox: could not isolate the run: {exc}\n")
-    sys.stderr.flush()
+def _isolation_failed(exc: BaseException, cfg: dict) -> None:
+    """No user code runs; the caller learns why on the status pipe (which user code never has
+    open, so it cannot fake this) and raises SandboxUnavailable."""
+    message = f"refused: could not isolate the run: {exc}"
+    try:
+        os.write(cfg["status_fd"], message.encode())
+    except OSError:
+        sys.stderr.write(f"sandbox: {message}\n")
     os._exit(125)
 
 
@@ -534,7 +538,7 @@ def setup(cfg: dict, layers: list[str]) -> Any:
         try:
             fallback(cfg, layers, libc)
         except OSError as exc:
-            _isolation_failed(exc)
+            _isolation_failed(exc, cfg)
         return libc
     if not root:
         _map_ids(uid, gid)
@@ -550,7 +554,7 @@ def setup(cfg: dict, layers: list[str]) -> Any:
         try:
             sandbox_init(cfg, layers, libc, alive_r, relay_w)
         except BaseException as exc:  # before any user code: never a traceback of ours
-            _isolation_failed(exc)
+            _isolation_failed(exc, cfg)
         return libc
     os.close(alive_r)
     os.close(relay_w)

@@ -12,13 +12,9 @@ if TYPE_CHECKING:
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    lines = [
-        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-        for r in [head, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    from peftbench.reports.text_table import fixed_width
+
+    return fixed_width(head, rows)
 
 
 def listing(what: str, params: bool = False) -> str:

@@ -1,4 +1,4 @@
-"""One cell of the grid, end to end, in SPEC order: data -> model + method -> train -> evaluate
+"""One cell of the grid, end to end, in this order: data -> model + method -> train -> evaluate
 -> measure -> record. Every method goes through exactly these steps; nothing here names one.
 """
 
@@ -15,6 +15,7 @@ from peftbench.config.schema import RunSpec
 from peftbench.datasets import Example, LoadContext
 from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
+from peftbench.quiet import quiet_libraries
 from peftbench.results.record import Efficiency, Metrics, Provenance, RunConfig, Status
 from peftbench.results.store import ResultsStore
 
@@ -57,22 +58,6 @@ class Clock:
         now = time.perf_counter()
         self.phases[phase] = self.phases.get(phase, 0.0) + now - self._t
         self._t = now
-
-
-def quiet_libraries() -> None:
-    """Silence library chatter that says nothing about the run (deprecations, peft notices)."""
-    import warnings
-
-    warnings.filterwarnings("ignore", message=".*past_key_values.*")
-    warnings.filterwarnings("ignore", message=".*[Pp]osition ids are not supported.*")
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=UserWarning, module="peft")
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-    except ImportError:
-        pass
 
 
 def run_cell(

@@ -1,6 +1,6 @@
 """Run untrusted (model-generated) Python code in a separate, isolated process.
 
-Generated code is never executed in the benchmark's own process (SPEC section 4). `run_code` starts
+Generated code is never executed in the benchmark's own process. `run_code` starts
 `python -I -B _sandbox_child.py` in a fresh temporary directory (deleted afterwards) with a minimal
 environment; that trusted bootstrap layers the defences (details in _sandbox_child.py), so that
 one missing layer does not leave the machine exposed:
@@ -23,7 +23,8 @@ one missing layer does not leave the machine exposed:
   work folder, subprocesses, loading `_posixsubprocess`, signals to other processes, ctypes.
 
 Where namespaces are refused (some containers), the fallback is uid + capabilities + Landlock +
-seccomp; with neither a mount namespace nor Landlock the run is refused (fail closed). Which layers
+seccomp; with neither a mount namespace nor Landlock the run is refused (fail closed:
+`SandboxUnavailable`, never a silent failure of the code). Which layers
 held is in `SandboxResult.isolation`, and `isolation_report()` sums them up for the run record.
 Limits are applied by the bootstrap before any user code is compiled: what a `preexec_fn` would do,
 without `preexec_fn`'s deadlock risk in a threaded parent (torch). tests/test_sandbox_attacks.py
@@ -52,6 +53,10 @@ from pathlib import Path
 _UID_LOW, _UID_HIGH = 0x70000000, 0x7FFD0000
 # The trusted bootstrap the child runs before the user's code (a script: no peftbench imports).
 _CHILD = Path(__file__).with_name("_sandbox_child.py")
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox could not isolate the run, so nothing ran (never a silent score of 0)."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,8 @@ def run_code(
         stderr, err_full = _read_capped(outer / "stderr", max_output_bytes)
     finally:
         _remove_tree(outer)
+    if status.startswith("refused:"):
+        raise SandboxUnavailable(f"the code sandbox cannot run here: {status[len('refused:') :]}")
     layers = ("session", *tuple(status.split())) if status else ("session",)
     _ISOLATION_SEEN[layers] = _ISOLATION_SEEN.get(layers, 0) + 1
     return SandboxResult(

@@ -138,7 +138,7 @@ def tune(
     """Run one study per training method; write presets.yaml and tune.json; return the YAML path."""
     from peftbench.cache import cache_dir
     from peftbench.methods import METHODS
-    from peftbench.pipeline import quiet_libraries
+    from peftbench.quiet import quiet_libraries
 
     optuna = import_optuna()
     optuna.logging.set_verbosity(optuna.logging.WARNING)

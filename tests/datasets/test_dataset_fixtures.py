@@ -14,7 +14,8 @@ from fixture_rows import ROWS
 from needs import need_module
 
 from peftbench.datasets import DATASETS, LoadContext
-from peftbench.training.data import IGNORE_INDEX, prompt_ids, train_features
+from peftbench.datasets.prompt import prompt_ids
+from peftbench.training.data import IGNORE_INDEX, train_features
 
 INVALID = "<invalid>"  # how an unparseable prediction enters the independent reference metrics
 

@@ -111,3 +111,17 @@ def test_a_run_folder_with_a_damaged_file_is_shown_as_damaged(
     assert code == 0
     assert "damaged" in out and "efficiency.json: not valid JSON" in out
     assert "method lora  dataset toy-sentiment" in out
+
+
+def test_a_folder_whose_every_record_is_damaged_still_reports(
+    capsys: pytest.CaptureFixture[str], clean: Path, tmp_path: Path
+) -> None:
+    for status in clean.glob("runs/*/status.json"):
+        status.write_text('{"sta')
+    for fmt in FORMATS:
+        code, out = cli(capsys, "report", str(clean), "--format", fmt, "--out", str(tmp_path / fmt))
+        assert code == 0, out
+    data = json.loads((tmp_path / "json").read_text())
+    assert data["counts"]["damaged"] == 5 and data["board"]["rows"] == []
+    code, out = cli(capsys, "compare", str(V1), str(clean))
+    assert code == 2 and "5 damaged record(s) left out" in out

@@ -56,3 +56,17 @@ def test_report_exits_non_zero_with_the_path_and_reason(
         code = main(["report", str(results), "--format", "md", "--out", str(out)])
         err = capsys.readouterr().err
         assert code != 0 and str(out) in err and "Traceback" not in err
+
+
+def test_run_exits_non_zero_when_its_report_cannot_be_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from peftbench.cli.run import _write_run_report
+
+    results = tmp_path / "results"
+    shutil.copytree(V1, results)
+    (results / "report.html").mkdir()  # a folder where the report goes
+    assert _write_run_report(results) is False
+    err = capsys.readouterr().err
+    assert f"could not write {results / 'report.html'}: Is a directory" in err
+    assert (results / "report.html").is_dir()

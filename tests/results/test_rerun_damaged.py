@@ -12,10 +12,10 @@ from pathlib import Path
 ARGS = ["--set", "methods=[frozen]", "--backend", "inline", "--no-progress"]
 
 
-def run(out: Path) -> subprocess.CompletedProcess:
+def run(out: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return subprocess.run(
-        [sys.executable, "-m", "peftbench", "run", "smoke", "--out", str(out), *ARGS],
+        [sys.executable, "-m", "peftbench", "run", "smoke", "--out", str(out), *ARGS, *extra],
         capture_output=True,
         text=True,
         env=env,
@@ -39,6 +39,10 @@ def test_run_moves_a_damaged_record_aside_and_reruns_only_that_cell(tmp_path: Pa
         [sys.executable, "-m", "peftbench", "show", str(out)], capture_output=True, text=True
     )
     assert shown.returncode == 0 and "DAMAGED" in shown.stdout and "metrics.json" in shown.stdout
+
+    dry = run(out, "--dry-run")
+    assert dry.returncode == 0 and f"damaged {hit.name}" in dry.stdout
+    assert f"done    {kept.name}" in dry.stdout
 
     second = run(out)
     assert second.returncode == 0, second.stderr[-3000:]

@@ -7,9 +7,10 @@ import torch
 
 from peftbench.config.schema import TrainingSettings
 from peftbench.datasets import DATASETS, LoadContext
+from peftbench.datasets.prompt import prompt_ids
 from peftbench.methods import METHODS, Method
 from peftbench.models.tiny import build_tiny
-from peftbench.training.data import IGNORE_INDEX, PadCollator, prompt_ids, train_features
+from peftbench.training.data import IGNORE_INDEX, PadCollator, train_features
 from peftbench.training.trainer import NonFiniteLoss, train
 
 

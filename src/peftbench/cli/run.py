@@ -74,27 +74,34 @@ def main(args: argparse.Namespace) -> int:
     print()
     print(render(board))
     print(f"\nresults: {out}")
-    _write_run_report(out)
-    return 1 if board["failed"] or board["damaged"] else 0
+    reported = _write_run_report(out)
+    return 1 if board["failed"] or board["damaged"] or not reported else 0
 
 
 def _dry_run(name: str, runs: list, out: Path) -> int:
     from peftbench.results.store import ResultsStore
 
-    done = ResultsStore(out).is_complete if (out / "runs").is_dir() else (lambda _: False)
+    store = ResultsStore(out) if (out / "runs").is_dir() else None
     print(f"suite '{name}': {len(runs)} runs -> {out}")
     for r in runs:
-        mark = "done   " if done(r.run_id) else "pending"
+        state = store.read(r.run_id).state if store and store.run_dir(r.run_id).is_dir() else ""
+        mark = {"ok": "done   ", "damaged": "damaged"}.get(state, "pending")
         print(f"  {mark} {r.run_id}  lr={r.method_params.get('learning_rate', '-')}")
     return 0
 
 
-def _write_run_report(out: Path) -> None:
-    """The HTML report next to the results; a failure here never loses the finished runs."""
+def _write_run_report(out: Path) -> bool:
+    """The HTML report next to the results; a failure here never loses the finished runs, but
+    the command then exits non-zero (the message names the path and the reason)."""
     from peftbench.reports.report import write_html
+    from peftbench.results.atomic import WriteError
 
     try:
         print(f"report: {write_html(out)}")
+        return True
+    except WriteError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
     except Exception as exc:  # the results are safe on disk; say how to retry
-        print(f"warning: could not write the HTML report: {exc}", file=sys.stderr)
-        print(f"  hint: peftbench --debug report {out}", file=sys.stderr)
+        print(f"error: could not write the HTML report: {exc}", file=sys.stderr)
+    print(f"  hint: the runs are safe; retry with: peftbench --debug report {out}", file=sys.stderr)
+    return False

@@ -8,6 +8,8 @@ record has no number without a unit here.
 
 from __future__ import annotations
 
+import platform
+from pathlib import Path
 from typing import Any
 
 PARAMS = "parameters"
@@ -96,6 +98,14 @@ def device_label(device: str) -> str:
     if device.startswith("cuda"):
         index = torch.cuda.current_device()
         return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
-    from peftbench.results.provenance import cpu_model
-
     return f"cpu ({cpu_model()}, {torch.get_num_threads()} threads)"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

@@ -30,6 +30,7 @@ from typing import Any
 
 from peftbench.config.schema import LatencySettings
 from peftbench.evaluation.generate import greedy_generate
+from peftbench.models.base import base_model
 
 
 def fixed_prompt(n_tokens: int, vocab_size: int) -> list[int]:
@@ -85,17 +86,12 @@ def timer_for(device: Any) -> CpuTimer | CudaTimer:
     return CudaTimer() if getattr(device, "type", str(device)) == "cuda" else CpuTimer()
 
 
-def _inner(model: Any) -> Any:
-    get_base = getattr(model, "get_base_model", None)
-    return get_base() if callable(get_base) else model
-
-
 def timed_generation(
     model: Any, prompt: list[int], pad_id: int, new_tokens: int, timer: Any
 ) -> tuple[float, float]:
     """(prefill ms, decode ms per token) of one greedy generation of exactly `new_tokens`."""
     marks: list[Any] = []
-    embeddings = _inner(model).get_input_embeddings()
+    embeddings = base_model(model).get_input_embeddings()
     hook = embeddings.register_forward_pre_hook(lambda *_: marks.append(timer.mark()))
     try:
         start = timer.mark()

@@ -9,9 +9,9 @@ from typing import Any
 
 from peftbench.config.schema import EvaluationSettings
 from peftbench.datasets.base import DatasetSpec, Example
+from peftbench.datasets.prompt import prompt_ids
 from peftbench.evaluation.generate import greedy_generate
 from peftbench.metrics import METRICS
-from peftbench.training.data import prompt_ids
 
 
 @dataclass

@@ -19,10 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-
-def _inner(model: Any) -> Any:
-    get_base = getattr(model, "get_base_model", None)
-    return get_base() if callable(get_base) else model
+from peftbench.models.base import base_model
 
 
 def _device(model: Any) -> Any:
@@ -98,7 +95,7 @@ def greedy_generate(
     batch = ids.shape[0]
     out: list[list[int]] = [[] for _ in range(batch)]
     done = [False] * batch
-    inner = _inner(model)
+    inner = base_model(model)
     cache_kw = _cache_kwarg(inner)
     use_pos = not _ignores_positions(model)
     with torch.inference_mode():

@@ -18,13 +18,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from peftbench.methods.base import BuildFn, LoadFn, Method
+from peftbench.methods.base import BuildFn, Family, LoadFn, Method
 from peftbench.models.targets import resolve_targets, uses_conv1d
 
 # The modules every weight-based method targets unless its paper says otherwise: the paper's LoRA
 # targets (k_proj, v_proj, down_proj on Llama), so methods are compared on the same layers.
 PAPER_ROLES = ("key", "value", "ffn_out")
-# The PEFT-Bench paper's LoRA preset (SPEC section 3). LoRA variants (DoRA, rsLoRA, PiSSA, LoRA+,
+# The PEFT-Bench paper's LoRA preset (docs/methods.md). LoRA variants (DoRA, rsLoRA, PiSSA, LoRA+,
 # QLoRA) start from it, so a comparison isolates what the variant changes.
 LORA_PAPER: Mapping[str, Any] = {
     "learning_rate": 5e-5,
@@ -195,7 +195,7 @@ def peft_method(
     *,
     name: str,
     config: str,
-    family: str,
+    family: Family,
     description: str,
     preset: Mapping[str, Any],
     source: str,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from peftbench.methods.base import Method
+from peftbench.quiet import quiet_libraries
 
 REFERENCE = "tiny-llama"
 
@@ -47,7 +48,7 @@ def method_table(methods: Iterable[Method], with_params: bool) -> tuple[list[str
     head = ["name", "family", "provider", "origin", "mergeable", "lr"]
     if with_params:
         head.append(f"trainable on {REFERENCE}")
-        _quiet()
+        quiet_libraries()
     head.append("description")
     rows = []
     for m in methods:
@@ -63,16 +64,3 @@ def method_table(methods: Iterable[Method], with_params: bool) -> tuple[list[str
             row.append(trainable_on_reference(m))
         rows.append([*row, m.description])
     return head, rows
-
-
-def _quiet() -> None:
-    """peft warns about layer types and defaults while building; the table says what matters."""
-    import warnings
-
-    warnings.filterwarnings("ignore")
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-    except ImportError:
-        pass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from peftbench.registry import Registry
 
@@ -28,6 +28,18 @@ OptimizerFn = Callable[[Any, dict[str, Any], float, float], Any]
 # cleared (step counts from 0), for methods that adapt during training (AdaLoRA's rank budget).
 StepHookFn = Callable[[Any, dict[str, Any], int, int], None]
 
+# How a method adapts the model (a closed list: listings group by it and tests branch on it).
+Family = Literal[
+    "reparameterised",  # a low-rank or structured update of existing weights (LoRA and kin)
+    "orthogonal",  # a rotation of existing weights (OFT, BOFT, HRA, ...)
+    "additive",  # new modules in the forward pass (bottleneck adapters, IA3)
+    "prompt",  # trained virtual tokens (prompt, prefix, P-tuning)
+    "selective",  # a subset of existing weights trained (BitFit, LN tuning, ...)
+    "full-parameter",  # every weight trained (full fine-tuning, GaLore)
+    "baseline",  # nothing trained (frozen)
+]
+FAMILIES: tuple[str, ...] = get_args(Family)
+
 # Hyper-parameters every method preset carries that are not passed to `build`.
 TRAINING_KEYS = ("learning_rate",)
 
@@ -41,7 +53,7 @@ class Method:
     """
 
     name: str
-    family: str  # e.g. "reparameterised", "additive", "prompt", "selective", "baseline"
+    family: Family
     provider: str  # "peft", "native" or "none"
     description: str
     build: BuildFn
@@ -100,4 +112,8 @@ METHODS: Registry[Method] = Registry("method", "peftbench.methods")
 
 
 def register(method: Method) -> Method:
+    if method.family not in FAMILIES:
+        from peftbench.errors import unknown_name
+
+        raise unknown_name("method family", method.family, FAMILIES)
     return METHODS.register(method)

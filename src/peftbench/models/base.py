@@ -41,5 +41,11 @@ class ModelSpec:
 MODELS: Registry[ModelSpec] = Registry("model", "peftbench.models")
 
 
+def base_model(model: Any) -> Any:
+    """The transformers model under a peft wrapper (the model itself when it has none)."""
+    get_base = getattr(model, "get_base_model", None)
+    return get_base() if callable(get_base) else model
+
+
 def register(spec: ModelSpec) -> ModelSpec:
     return MODELS.register(spec)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from peftbench.config.schema import Dtype
 from peftbench.errors import UserError
 from peftbench.models.base import MODELS, LoadedModel, ModelSpec, register
 
-DTYPES = ("auto", "float32", "bfloat16", "float16")
+DTYPES: tuple[str, ...] = get_args(Dtype)  # one list: the schema's
 
 
 def load_pretrained(path_or_id: str, options: Mapping[str, Any], name: str) -> LoadedModel:

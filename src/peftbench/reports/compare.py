@@ -116,8 +116,10 @@ def compare(
         notes.append("the new set has no successful run")
         return _result(new, base, metric, tolerance, alpha, require_significance, gate, [], notes)
     if not common:
+        damaged = len(new.damaged) + len(base.damaged)
         raise UserError(
-            f"{new_dir} and {base_dir} share no (model, dataset) with a successful run",
+            f"{new_dir} and {base_dir} share no (model, dataset) with a successful run"
+            + (f" ({damaged} damaged record(s) left out)" if damaged else ""),
             "compare results of the same models and datasets",
         )
     for m in sorted(set(nd) | set(bd)):

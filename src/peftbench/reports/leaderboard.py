@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from peftbench.config.schema import ScoringSettings
+from peftbench.reports.text_table import fixed_width
 from peftbench.results.atomic import write_json, write_text
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
@@ -193,16 +194,11 @@ def columns(board: dict[str, Any]) -> list[Column]:
 def render(board: dict[str, Any]) -> str:
     """Fixed-width text table (also valid Markdown), then what a reader must know about it."""
     cols = columns(board)
-    lines = [[head for head, _ in cols]]
-    lines += [[cell(r) for _, cell in cols] for r in shown_rows(board)]
-    widths = [max(len(row[i]) for row in lines) for i in range(len(cols))]
-    fmt = [
-        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-        for row in lines
-    ]
-    fmt.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    out = [*constraint_lines(board), "\n".join(fmt), ""]
-    out += [
+    rows = [[cell(r) for _, cell in cols] for r in shown_rows(board)]
+    out = [
+        *constraint_lines(board),
+        fixed_width([head for head, _ in cols], rows, markdown=True),
+        "",
         f"sorted by pscp ({weights_name(board)}); {board['formulas']['pscp']} "
         f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
         f"(constants {board['scoring']['pscp_paper']})",

@@ -30,7 +30,6 @@ TABLES = (
     "sensitivity",
     "problems",
 )
-SUFFIX = {"html": "html", "md": "md", "latex": "tex", "json": "json", "csv": "csv"}
 
 
 def pick(data: dict[str, Any], table: str) -> list[tables.Table]:

@@ -149,12 +149,3 @@ def welch(a: Sequence[float], b: Sequence[float], confidence: float = CONFIDENCE
     p = 2.0 * (1.0 - t_cdf(abs(t), df))
     half = t_quantile(0.5 + confidence / 2.0, df) * math.sqrt(se2)
     return Welch(diff, t, df, p, diff - half, diff + half)
-
-
-def fmt_summary(s: Summary | None, digits: int = 1) -> str:
-    """'56.2 ± 8.8' (mean ± std), or the bare mean with one seed, '-' when there is nothing."""
-    if s is None:
-        return "-"
-    if s.std is None:
-        return f"{s.mean:.{digits}f}"
-    return f"{s.mean:.{digits}f} ± {s.std:.{digits}f}"

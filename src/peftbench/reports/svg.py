@@ -28,7 +28,6 @@ PALETTE = (
     "#44AA99",
     "#117733",
 )
-FRONT = "#C0392B"
 
 
 def color(i: int) -> str:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from peftbench.reports.text_table import fixed_width
+
 
 @dataclass
 class Table:
@@ -325,19 +327,8 @@ def to_markdown(t: Table) -> str:
 
 def to_text(t: Table) -> str:
     """Fixed-width columns for a terminal: the title, then the table, then its notes."""
-    grid = [t.header, *t.rows]
-    widths = [max(len(row[i]) for row in grid) for i in range(len(t.header))]
     numeric = [numeric_column(t, i) for i in range(len(t.header))]
-
-    def line(row: list[str]) -> str:
-        cells = [
-            c.rjust(w) if n else c.ljust(w) for c, w, n in zip(row, widths, numeric, strict=True)
-        ]
-        return "  ".join(cells).rstrip()
-
-    out = [t.title, line(t.header), "  ".join("-" * w for w in widths)]
-    out += [line(r) for r in t.rows] + t.notes
-    return "\n".join(out)
+    return "\n".join([t.title, fixed_width(t.header, t.rows, right=numeric), *t.notes])
 
 
 def to_csv(t: Table) -> str:

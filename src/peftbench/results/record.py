@@ -473,7 +473,7 @@ def read_object(path: Path) -> dict[str, Any]:
         raise RecordDamage(name, "not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise RecordDamage(
-            name, f"not valid JSON (truncated?): {exc.msg} at line {exc.lineno}"
+            name, f"not valid JSON (truncated?): {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
     if not isinstance(data, dict):
         raise RecordDamage(name, f"should hold a JSON object, holds {type(data).__name__}")

@@ -1,4 +1,4 @@
-"""PSCP, both forms (SPEC section 7), and how a leaderboard row's inputs are gathered.
+"""PSCP, both forms (docs/measurements.md), and how a leaderboard row's inputs are gathered.
 
 Seed form (`pscp`):   S * exp(-a*P/Pmax - b*L/Lmax - g*M/Mmax - r*R/Rmax)
 Paper form (`pscp_paper`): S * (1 + P/cp)^-bp * (1 + F/cf)^-bf * (1 + M/cm)^-bm * (1 + R/cr)^-br

@@ -1,4 +1,4 @@
-"""How much a PSCP ranking depends on its weights: the sensitivity table (SPEC section 7).
+"""How much a PSCP ranking depends on its weights: the sensitivity table (docs/measurements.md).
 
 For one comparison (the rows of one model, as the leaderboard compares them) every combination of
 the three exponents of the paper form (bp, bf, bm), and of the three weights of the seed form

@@ -1,6 +1,7 @@
-"""Prompts and training features: chat-template wrapping, answer-only loss, padding.
+"""Training features: answer-only loss, truncation, padding.
 
-The prompt is built here and only here, so training and evaluation see byte-identical prompts.
+Prompts come from `datasets.prompt`, the one place they are built, so training and evaluation see
+byte-identical prompts.
 """
 
 from __future__ import annotations
@@ -9,28 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from peftbench.datasets.base import DatasetSpec, Example
+from peftbench.datasets.prompt import answer_ids, prompt_ids
 
 IGNORE_INDEX = -100
-
-
-def prompt_ids(tokenizer: Any, spec: DatasetSpec, example: Example) -> list[int]:
-    """Prompt token ids up to where the answer starts (chat template when the model has one)."""
-    if getattr(tokenizer, "chat_template", None):
-        messages = [{"role": "user", "content": example.prompt}]
-        if spec.system_prompt:
-            messages.insert(0, {"role": "system", "content": spec.system_prompt})
-        ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
-        if not isinstance(ids, list):  # transformers 5 returns a BatchEncoding
-            ids = ids["input_ids"]
-        return list(ids)
-    text = (f"{spec.system_prompt}\n\n" if spec.system_prompt else "") + example.prompt
-    return list(tokenizer(text + "\nAnswer: ", add_special_tokens=True)["input_ids"])
-
-
-def answer_ids(tokenizer: Any, example: Example) -> list[int]:
-    """The answer tokens followed by the end-of-turn token, so the model learns to stop."""
-    ids = list(tokenizer(example.answer, add_special_tokens=False)["input_ids"])
-    return [*ids, tokenizer.eos_token_id]
 
 
 def train_features(
