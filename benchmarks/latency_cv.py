@@ -48,8 +48,8 @@ def main() -> None:
     import torch
 
     from peftbench.config.schema import LatencySettings
-    from peftbench.efficiency.figures import device_label
     from peftbench.efficiency.latency import measure_latency
+    from peftbench.efficiency.units import device_label
     from peftbench.models.hub import resolve
 
     loaded = resolve(args.model).load({})

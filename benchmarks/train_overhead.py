@@ -26,6 +26,7 @@ def main() -> None:
     import torch
 
     from peftbench.config.schema import TrainingSettings
+    from peftbench.methods import METHODS
     from peftbench.training.data import PadCollator, train_features
     from peftbench.training.trainer import train
 
@@ -52,7 +53,9 @@ def main() -> None:
 
     def ours() -> float:
         start = time.perf_counter()
-        train(model, feats, pad, settings, 1e-4, seed=0, show_progress=False)
+        lora = METHODS.get("lora")
+        params = lora.params({"learning_rate": 1e-4})
+        train(model, lora, params, feats, pad, settings, seed=0, show_progress=False)
         return args.steps / (time.perf_counter() - start)
 
     def hand() -> float:

@@ -95,3 +95,36 @@ def test_held_out_part_is_disjoint_from_training_part() -> None:
 def test_bad_tune_settings_are_user_errors(bad: dict) -> None:
     with pytest.raises(UserError):
         TuneSettings(**bad)
+
+
+def test_tune_trains_loraplus_with_its_optimizer_and_adalora_with_its_hook(
+    tmp_path: Path, monkeypatch: Any, optuna_installed: None
+) -> None:
+    """`tune` goes through the one cell path, so each method's training contract comes along."""
+    from peftbench.methods import METHODS
+
+    made: list[str] = []
+    hooked: list[tuple[int, int]] = []
+    loraplus, adalora = METHODS.get("loraplus"), METHODS.get("adalora")
+    assert loraplus.optimizer is not None and adalora.step_hook is not None
+    make, hook = loraplus.optimizer, adalora.step_hook
+
+    def spy_optimizer(model: Any, params: dict, lr: float, wd: float) -> Any:
+        opt = make(model, params, lr, wd)
+        ratio = max(g["lr"] for g in opt.param_groups if g["params"]) / lr
+        made.append(f"ratio {ratio:g}")
+        return opt
+
+    def spy_hook(model: Any, params: dict, step: int, total: int) -> None:
+        hooked.append((step, total))
+        hook(model, params, step, total)
+
+    for name, spied in (
+        ("loraplus", dataclasses.replace(loraplus, optimizer=spy_optimizer)),
+        ("adalora", dataclasses.replace(adalora, step_hook=spy_hook)),
+    ):
+        monkeypatch.setitem(METHODS._entries, name, spied)
+    grid = ["methods=[loraplus,adalora]", "datasets=[toy-addition]", "training.max_steps=3"]
+    tune(load_suite("smoke", grid), TuneSettings(trials=1), tmp_path, progress=False)
+    assert made == ["ratio 16"]  # LoRA+'s B group at 16x the rate, as the method defines
+    assert hooked == [(0, 3), (1, 3), (2, 3)]  # AdaLoRA's budget hook after every step

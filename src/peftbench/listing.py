@@ -33,7 +33,7 @@ def listing(what: str, params: bool = False) -> str:
             rows.append([name, str(data.get("description", "")).strip()])
         parts.append("suites\n" + _table(["name", "description"], rows))
     if what in ("all", "methods"):
-        from peftbench.methods._table import method_table
+        from peftbench.method_listing import method_table
 
         head, rows = method_table(METHODS, with_params=params)
         parts.append("methods\n" + _table(head, rows))

@@ -1,5 +1,10 @@
 """One cell of the grid, end to end, in this order: data -> model + method -> train -> evaluate
 -> measure -> record. Every method goes through exactly these steps; nothing here names one.
+
+`execute` is the one path that runs a cell (build -> train -> evaluate, and measure when asked):
+`run` (through `run_cell`, which also writes the record), `tune`, the benchmarks and the method
+contract tests all call it, so the method's whole training contract, the precision rules and the
+held-out protocol are the same for every caller.
 """
 
 from __future__ import annotations
@@ -8,8 +13,10 @@ import hashlib
 import json
 import time
 import traceback
-from dataclasses import asdict
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from peftbench.config.schema import RunSpec
 from peftbench.datasets import Example, LoadContext
@@ -18,6 +25,13 @@ from peftbench.errors import UserError
 from peftbench.quiet import quiet_libraries
 from peftbench.results.record import Efficiency, Metrics, Provenance, RunConfig, Status
 from peftbench.results.store import ResultsStore
+from peftbench.training.holdout import TrainSplit, split_train
+
+if TYPE_CHECKING:
+    from peftbench.evaluation.evaluate import EvalResult
+    from peftbench.methods.base import Method
+    from peftbench.models.base import LoadedModel
+    from peftbench.training.trainer import Probe, TrainResult
 
 
 def fingerprint(examples: list[Example]) -> str:
@@ -31,20 +45,40 @@ def _cap(*caps: int | None) -> int | None:
     return min(given) if given else None
 
 
-def load_examples(spec: RunSpec, ctx: LoadContext) -> tuple[list[Example], list[Example]]:
+@dataclass(frozen=True)
+class CellData:
+    """The examples of one cell: the train split cut by `training.holdout`, and the eval split."""
+
+    split: TrainSplit
+    evals: list[Example]
+
+    @property
+    def train(self) -> list[Example]:
+        return self.split.fit
+
+
+def load_data(spec: RunSpec, ctx: LoadContext) -> CellData:
+    """The cell's examples; held-out items (validation, learning-curve dev) come from train."""
     dataset = dataset_of(spec)
     train_split, eval_split = dataset.splits
     train_cap = _cap(spec.training.max_train_examples, dataset.max_train_examples)
     eval_cap = _cap(spec.evaluation.max_eval_examples, dataset.max_eval_examples)
-    train = dataset.load(train_split, ctx)[:train_cap]
+    rows = dataset.load(train_split, ctx)
     evals = dataset.load(eval_split, ctx)[:eval_cap]
-    for split, rows in ((train_split, train), (eval_split, evals)):
-        if not rows:
+    for split, got in ((train_split, rows), (eval_split, evals)):
+        if not got:
             raise UserError(
                 f"dataset '{spec.dataset}' has no examples in split '{split}'",
                 "check the data files or the max_*_examples caps",
             )
-    return train, evals
+    curve = spec.evaluation.curve_examples if spec.evaluation.curve_every > 0 else 0
+    return CellData(split_train(rows, train_cap, spec.training.val_fraction, curve), evals)
+
+
+def load_examples(spec: RunSpec, ctx: LoadContext) -> tuple[list[Example], list[Example]]:
+    """(examples the cell trains on, eval examples)."""
+    data = load_data(spec, ctx)
+    return data.train, data.evals
 
 
 class Clock:
@@ -60,6 +94,191 @@ class Clock:
         self._t = now
 
 
+@dataclass
+class CellHooks:
+    """Optional looks inside a cell for tests and benchmarks; a run never depends on them."""
+
+    loaded: Callable[[LoadedModel], None] | None = None  # the base model, before the method
+    built: Callable[[Any], None] | None = None  # the method's model, before training
+    probes: Sequence[Probe] = ()  # extra checks during training (see training.trainer.Probe)
+
+
+@dataclass
+class CellRun:
+    """What one cell produced: the trained model and every figure the record is made of."""
+
+    spec: RunSpec
+    method: Method
+    loaded: LoadedModel
+    model: Any
+    device: str
+    base_params: int
+    trainable: int
+    total: int
+    training: TrainResult | None = None
+    evaluation: EvalResult | None = None
+    curve: list[dict[str, float]] = field(default_factory=list)  # dev points, in step order
+    base: dict[str, Any] | None = None  # base-model measurements (measure_into given)
+    adapter: dict[str, Any] | None = None  # stored adapter sizes
+    adapted: dict[str, Any] | None = None  # adapted-model measurements
+    memory: dict[str, Any] = field(default_factory=dict)
+
+
+def execute(
+    spec: RunSpec,
+    data: CellData,
+    *,
+    progress: bool = False,
+    measure_into: Path | None = None,
+    hooks: CellHooks | None = None,
+    clock: Clock | None = None,
+) -> CellRun:
+    """Build `spec`'s method on its model, train it on `data.train`, evaluate on `data.evals`
+    (skipped when empty) and, with `measure_into` (the adapter folder), measure base and adapted
+    model (params, latency, FLOPs, memory) as the run record needs them."""
+    import torch
+    from transformers import set_seed
+
+    from peftbench.efficiency.params import count_parameters
+    from peftbench.methods import METHODS
+    from peftbench.models.hub import resolve
+
+    hooks, clock = hooks or CellHooks(), clock or Clock()
+    dataset, method = dataset_of(spec), METHODS.get(spec.method)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    measure = measure_into is not None
+    if measure:
+        # library code is not training memory: HF Trainer's import (datasets, pandas, pyarrow:
+        # ~90 MB resident) happens before the baseline, not inside the first training step
+        import transformers.trainer  # noqa: F401
+
+        from peftbench.efficiency.memory import MemoryProbe
+
+        probe = MemoryProbe.start(device)
+    loaded = resolve(spec.model).load(asdict(spec.model_options))
+    model, tok = loaded.model.to(device), loaded.tokenizer
+    if hooks.loaded:
+        hooks.loaded(loaded)
+    _, base_params = count_parameters(model)
+    clock.lap("load")
+
+    base = None
+    if measure:
+        from peftbench.efficiency.measure import measure_base
+
+        vocab = model.get_input_embeddings().weight.shape[0]
+        base = measure_base(model, vocab, tok.pad_token_id, spec.measurement)  # same process
+        probe.rearm()  # the training peak must not include the base measurements
+        clock.lap("measure")
+
+    set_seed(spec.seed)  # before the adapter is created, so its init is reproducible
+    params = spec.method_params
+    model = method.build(model, loaded, method.build_params(params))
+    trainable, total = count_parameters(model)
+    if hooks.built:
+        hooks.built(model)
+    clock.lap("load")
+
+    run = CellRun(spec, method, loaded, model, device, base_params, trainable, total, base=base)
+    if method.trains:
+        run.training = _train(run, data, progress, hooks)
+        run.memory = probe.peak() if measure else {}
+    else:
+        run.memory = {"peak_train_mem_mb": 0.0, "memory_kind": "no training"}
+    clock.lap("train")
+
+    if data.evals:
+        from peftbench.evaluation.evaluate import evaluate
+
+        run.evaluation = evaluate(model, tok, dataset, data.evals, spec.evaluation, progress)
+        clock.lap("eval")
+
+    if measure_into is not None:
+        _measure_adapted(run, measure_into)
+        clock.lap("measure")
+    return run
+
+
+def _train(run: CellRun, data: CellData, progress: bool, hooks: CellHooks) -> TrainResult:
+    """Train through the one training loop, with the learning curve when the suite asks for it."""
+    from peftbench.training.data import train_features
+    from peftbench.training.trainer import Probe, train
+
+    spec, tok = run.spec, run.loaded.tokenizer
+    dataset = dataset_of(spec)
+
+    def features(examples: list[Example]) -> list[dict[str, list[int]]]:
+        return train_features(tok, dataset, examples, spec.training.max_length)
+
+    probes = list(hooks.probes)
+    if spec.evaluation.curve_every > 0 and data.split.dev:
+        probes.append(Probe(spec.evaluation.curve_every, _curve_probe(run, data.split.dev)))
+    return train(
+        run.model,
+        run.method,
+        spec.method_params,
+        features(data.train),
+        tok.pad_token_id,
+        spec.training,
+        spec.seed,
+        progress,
+        validation=features(data.split.validation) or None,
+        probes=probes,
+    )
+
+
+def _curve_probe(run: CellRun, dev: list[Example]) -> Callable[[int], None]:
+    """A learning-curve point: dev loss and dev score (greedy decode, the task metric)."""
+    from peftbench.evaluation.evaluate import evaluate
+    from peftbench.training.data import train_features
+    from peftbench.training.holdout import held_out_loss
+
+    spec, tok = run.spec, run.loaded.tokenizer
+    dataset = dataset_of(spec)
+    feats = train_features(tok, dataset, dev, spec.training.max_length)
+
+    def point(step: int) -> None:
+        loss = held_out_loss(run.model, feats, tok.pad_token_id)
+        score = evaluate(run.model, tok, dataset, dev, spec.evaluation, False).score
+        run.curve.append({"step": step, "dev_loss": loss, "dev_score": score})
+
+    return point
+
+
+def _curve(run: CellRun, data: CellData) -> dict[str, Any] | None:
+    """The learning curve's record entry (None when the suite does not ask for one)."""
+    from peftbench.metrics import METRICS
+    from peftbench.training.holdout import curve_summary
+
+    every = run.spec.evaluation.curve_every
+    if every <= 0 or not run.method.trains:
+        return None
+    higher = METRICS.get(dataset_of(run.spec).metric).higher_is_better
+    summary = curve_summary(run.curve, higher, len(data.split.dev))
+    return {"every": every, "dev_examples": len(data.split.dev), **summary}
+
+
+def _measure_adapted(run: CellRun, folder: Path) -> None:
+    from peftbench.efficiency.measure import measure_adapted
+    from peftbench.efficiency.params import save_adapter
+
+    tok, method, loaded = run.loaded.tokenizer, run.method, run.loaded
+    vocab = run.model.get_input_embeddings().weight.shape[0]
+    run.adapter = save_adapter(run.model, folder)
+    assert run.base is not None
+    run.adapted = measure_adapted(
+        run.model,
+        run.base,
+        run.base_params,
+        vocab,
+        tok.pad_token_id,
+        run.spec.measurement,
+        folder,
+        method.mergeable,
+        reload=lambda fresh, path: method.load_saved(fresh, loaded, path),
+    )
+
+
 def run_cell(
     spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool = True
 ) -> dict[str, Any]:
@@ -70,7 +289,12 @@ def run_cell(
     clock = Clock()
     started = time.time()
     try:
-        status = _run(spec, writer, ctx, clock, progress)
+        data = load_data(spec, ctx)
+        clock.lap("data")
+        run = execute(
+            spec, data, progress=progress, measure_into=writer.path("adapter"), clock=clock
+        )
+        status = _write_record(run, data, writer)
     except Exception as exc:  # recorded, and the grid goes on
         status = Status.failed(spec.run_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
     status = status.finished(started, time.time() - started, clock.phases)
@@ -78,142 +302,80 @@ def run_cell(
     return status.to_json()
 
 
-def _run(spec: RunSpec, writer: Any, ctx: LoadContext, clock: Clock, progress: bool) -> Status:
-    import torch
-    from transformers import set_seed
-
-    from peftbench.efficiency.figures import device_label, figures
-    from peftbench.efficiency.measure import measure_adapted, measure_base
-    from peftbench.efficiency.memory import MemoryProbe
-    from peftbench.efficiency.params import count_parameters, save_adapter
-    from peftbench.evaluation.evaluate import evaluate
-    from peftbench.methods import METHODS, Method
-    from peftbench.models.hub import resolve
+def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:
+    """The run's files from what the cell produced, as the typed record's parts."""
+    from peftbench.efficiency.units import device_label, figures
     from peftbench.results.provenance import environment
-    from peftbench.training.data import train_features
-    from peftbench.training.trainer import train
 
-    dataset, method = dataset_of(spec), METHODS.get(spec.method)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    train_ex, eval_ex = load_examples(spec, ctx)
-    clock.lap("data")
-
-    # library code is not training memory: HF Trainer's import (datasets, pandas, pyarrow: ~90 MB
-    # resident) happens before the baseline, not inside the first training step
-    import transformers.trainer  # noqa: F401
-
-    probe = MemoryProbe.start(device)
-    loaded = resolve(spec.model).load(asdict(spec.model_options))
-    model, tok = loaded.model.to(device), loaded.tokenizer
-    vocab = model.get_input_embeddings().weight.shape[0]
-    _, base_params = count_parameters(model)
-    clock.lap("load")
-
-    m = spec.measurement
-    base = measure_base(model, vocab, tok.pad_token_id, m)  # same process, inputs, settings
-    probe.rearm()  # the training peak must not include the base measurements
-    clock.lap("measure")
-
-    set_seed(spec.seed)  # before the adapter is created, so its init is reproducible
-    model = method.build(model, loaded, Method.build_params(spec.method_params))
-    trainable, total = count_parameters(model)
-    clock.lap("load")
-
+    spec, method, dataset = run.spec, run.method, dataset_of(run.spec)
+    ev = run.evaluation
+    assert ev is not None and run.adapter is not None and run.adapted is not None
     train_info: dict[str, Any] = {"trained": method.trains}
-    if method.trains:
-        feats = train_features(tok, dataset, train_ex, spec.training.max_length)
-        lr = float(spec.method_params["learning_rate"])
-        result = train(
-            model,
-            feats,
-            tok.pad_token_id,
-            spec.training,
-            lr,
-            spec.seed,
-            progress,
-            optimizer=method.make_optimizer(
-                model, spec.method_params, lr, spec.training.weight_decay
-            ),
-            on_step=method.step_callback(model, spec.method_params),
-        )
-        memory = probe.peak()
+    result = run.training
+    if result is not None:
         train_info.update(
             steps=result.steps,
             train_seconds=result.train_seconds,
             tokens=result.tokens,
             tokens_per_second=result.tokens_per_second,
             final_loss=result.final_loss,
+            upcast_trainable_entries=result.upcast_entries,
+            probe_seconds=result.probe_seconds,
+            # the original's protocol: held-out loss per checkpoint, the one the model ended with
+            val_examples=len(data.split.validation),
+            val_checkpoints=result.checkpoints,
+            selected_step=result.selected_step if data.split.validation else result.steps,
         )
-        writer.jsonl("train_log.jsonl", result.log)
-    else:
-        memory = {"peak_train_mem_mb": 0.0, "memory_kind": "no training"}
-        writer.jsonl("train_log.jsonl", [])
-    clock.lap("train")
-
-    ev = evaluate(model, tok, dataset, eval_ex, spec.evaluation, progress)
+    writer.jsonl("train_log.jsonl", result.log if result else [])
     writer.jsonl("predictions.jsonl", ev.predictions)
-    clock.lap("eval")
-
-    adapter = save_adapter(model, writer.path("adapter"))
-    adapted = measure_adapted(
-        model,
-        base,
-        base_params,
-        vocab,
-        tok.pad_token_id,
-        m,
-        writer.path("adapter"),
-        method.mergeable,
-        reload=lambda fresh, folder: method.load_saved(fresh, loaded, folder),
-    )
-    clock.lap("measure")
-
     efficiency = {
-        "device": device,
-        "device_name": device_label(device),
-        "trainable_params": trainable,
-        "total_params": total,
-        "base_params": base_params,
-        "trainable_pct": 100.0 * trainable / base_params,
-        **adapter,
-        **adapted,
-        "flops_tokens": m.flops_tokens,
-        **memory,
+        "device": run.device,
+        "device_name": device_label(run.device),
+        "trainable_params": run.trainable,
+        "total_params": run.total,
+        "base_params": run.base_params,
+        "trainable_pct": 100.0 * run.trainable / run.base_params,
+        **run.adapter,
+        **run.adapted,
+        "flops_tokens": spec.measurement.flops_tokens,
+        **run.memory,
         **train_info,
     }
     # every number with its unit and device (docs/measurements.md defines each)
     efficiency["figures"] = figures(efficiency, efficiency["device_name"])
     efficiency["units"] = {k: f["unit"] for k, f in efficiency["figures"].items()}
-    metrics = Metrics(
-        score=ev.score,
-        metric=dataset.metric,
-        values=dict(ev.metrics),
-        invalid_rate=ev.invalid_rate,
-        eval_examples=len(eval_ex),
-        eval_seconds=ev.seconds,
-        generated_tokens=ev.generated_tokens,
+    writer.record(
+        Metrics(
+            score=ev.score,
+            metric=dataset.metric,
+            values=dict(ev.metrics),
+            invalid_rate=ev.invalid_rate,
+            eval_examples=len(data.evals),
+            eval_seconds=ev.seconds,
+            generated_tokens=ev.generated_tokens,
+            learning_curve=_curve(run, data),
+        )
     )
-    writer.record(metrics)
     writer.record(Efficiency.from_json(efficiency))  # checked like every reader checks it
     writer.record(
         Provenance(
             {
                 **environment(),
-                "model": loaded.provenance,
+                "model": run.loaded.provenance,
                 "dataset": {
                     "name": dataset.name,
                     "version": dataset.version,
                     "source": dataset.source,
-                    "train_examples": len(train_ex),
-                    "eval_examples": len(eval_ex),
-                    "train_fingerprint": fingerprint(train_ex),
-                    "eval_fingerprint": fingerprint(eval_ex),
+                    "train_examples": len(data.train),
+                    "eval_examples": len(data.evals),
+                    "train_fingerprint": fingerprint(data.train),
+                    "eval_fingerprint": fingerprint(data.evals),
                 },
                 "method": {
                     "name": method.name,
                     "provider": method.provider,
                     "preset_source": method.source,
-                    "notes": getattr(model, "peftbench_notes", None),
+                    "notes": getattr(run.model, "peftbench_notes", None),
                 },
                 "seed": spec.seed,
             }

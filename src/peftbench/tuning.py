@@ -30,8 +30,8 @@ from peftbench.config.schema import RunSpec, Suite
 from peftbench.datasets import DATASETS, Example, LoadContext
 from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
-from peftbench.presets import write_presets
 from peftbench.results.atomic import write_json
+from peftbench.tuned_rates import write_presets
 
 SPLIT_SEED = 20251127
 
@@ -104,28 +104,27 @@ def _study_key(suite: Suite, method: str, preset_lr: float, settings: TuneSettin
 def trial_score(
     spec: RunSpec, lr: float, fit: list[Example], held: list[Example], progress: bool
 ) -> float:
-    """Train `spec`'s method at `lr` on `fit`; the task score on `held` (0 when it diverged)."""
-    import torch
-    from transformers import set_seed
+    """Train `spec`'s method at `lr` on `fit`; the task score on `held` (0 when it diverged).
 
-    from peftbench.evaluation.evaluate import evaluate
-    from peftbench.methods import METHODS, Method
-    from peftbench.models.hub import resolve
-    from peftbench.training.data import train_features
-    from peftbench.training.trainer import NonFiniteLoss, train
+    Through the one cell path (`pipeline.execute`), so the method trains with its own optimizer
+    and step hook and the suite's held-out protocol, exactly as in the grid; no learning curve.
+    """
+    from peftbench.pipeline import CellData, execute
+    from peftbench.training.holdout import split_train as hold_out
+    from peftbench.training.trainer import NonFiniteLoss
 
-    dataset, method = dataset_of(spec), METHODS.get(spec.method)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    loaded = resolve(spec.model).load(dataclasses.asdict(spec.model_options))
-    model, tok = loaded.model.to(device), loaded.tokenizer
-    set_seed(spec.seed)
-    model = method.build(model, loaded, Method.build_params(spec.method_params))
-    feats = train_features(tok, dataset, fit, spec.training.max_length)
+    trial = dataclasses.replace(
+        spec,
+        method_params={**spec.method_params, "learning_rate": lr},
+        evaluation=dataclasses.replace(spec.evaluation, curve_every=0),
+    )
+    data = CellData(hold_out(fit, None, spec.training.val_fraction, 0), held)
     try:
-        train(model, feats, tok.pad_token_id, spec.training, lr, spec.seed, progress)
+        run = execute(trial, data, progress=progress)
     except NonFiniteLoss:
         return 0.0
-    return evaluate(model, tok, dataset, held, spec.evaluation, progress).score
+    assert run.evaluation is not None
+    return run.evaluation.score
 
 
 def tune(

@@ -1,5 +1,5 @@
-"""Fixtures of the dataset tests: the fixture rows written to local files, a tiny tokenizer, and
-no HF hub (any attempt to load from it fails the test)."""
+"""Fixtures of the dataset tests: the fixture data files (tests/data), a tiny tokenizer, and no HF
+hub (any attempt to load from it fails the test)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import types
 from typing import Any
 
 import pytest
-from fixture_rows import write_all
+from fixture_rows import DATA
 
 from peftbench.datasets import LoadContext
 from peftbench.models.tiny import char_tokenizer
@@ -26,8 +26,7 @@ def no_hub(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def ctx(tmp_path_factory: pytest.TempPathFactory) -> LoadContext:
-    root = write_all(tmp_path_factory.mktemp("data"))
-    return LoadContext(cache_dir=tmp_path_factory.mktemp("cache"), data_dir=root)
+    return LoadContext(cache_dir=tmp_path_factory.mktemp("cache"), data_dir=DATA)
 
 
 @pytest.fixture(scope="session")

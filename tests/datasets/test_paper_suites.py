@@ -29,8 +29,13 @@ def test_paper_suite_is_the_published_grid() -> None:
     assert (t.batch_size, t.optimizer, t.lr_scheduler) == (4, "adamw_torch", "cosine")
     assert (t.warmup_ratio, t.weight_decay, t.precision) == (0.1, 1e-5, "bf16")
     assert t.max_train_examples is None and suite.evaluation.max_eval_examples is None
-    assert suite.method_params == {}  # the methods' own paper presets apply
+    # the methods' own paper presets apply; only the original's held-out share differs per method
+    assert suite.method_params == {"prefix_tuning": {"val_fraction": 0.2}}
+    assert (t.val_fraction, t.select_best) == (0.1, True)
     runs = expand(suite)
+    held = {r.method: r.training.val_fraction for r in runs}
+    assert held == {m: 0.2 if m == "prefix_tuning" else 0.1 for m in suite.methods}
+    assert all("val_fraction" not in r.method_params for r in runs)  # never reaches `build`
     assert len(runs) == 27 * 7 * 5
     assert len({r.run_id for r in runs}) == len(runs)
 

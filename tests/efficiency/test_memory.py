@@ -21,8 +21,8 @@ import pytest
 from peftbench.backends.local import run_local
 from peftbench.config.loader import expand, load_suite
 from peftbench.datasets import LoadContext
-from peftbench.efficiency.figures import unit_of
 from peftbench.efficiency.memory import MemoryProbe, rss_mb
+from peftbench.efficiency.units import unit_of
 from peftbench.results.store import ResultsStore
 
 BALLAST_MB = 200

@@ -2,20 +2,24 @@
 
 Llama-style (no biases, nn.Linear), GPT-2-style (fused qkv in Conv1D layers, biases) and
 Qwen2-style (biases on q/k/v only). For each (method, architecture) one cell is computed once
-(`_cell`): build with the method's preset, then 4 optimizer steps on one tiny batch with the
-method's own optimizer and step hook (lr 5e-3 for every method: the check is that the method
-trains, not that its preset learning rate suits a random 64-wide model; LoRA+ multiplies it by
-16 for B, which 1e-2 would make diverge), then save, reload onto a fresh base, merge. The tests
-below each assert one clause of the contract on that record.
+(`_cell`) through the one path that runs a cell (`pipeline.execute`, as `run` and `tune` do, so
+the method's optimizer, step hook and precision rules apply): build with the method's preset,
+train on one batch of four toy-addition examples (constant lr 5e-3 for every method: the check is
+that the method trains, not that its preset learning rate suits a random 64-wide model; LoRA+
+multiplies it by 16 for B, which 1e-2 would make diverge), then save, reload onto a fresh base,
+merge. The tests below each assert one clause of the contract on that record.
 
 Generation: the tiny GPT-2 ties its embeddings, so the random model greedily repeats its last
 token by a logit margin that methods with a handful of scale parameters (IA3: ~100 steps, VeRA,
-SVFT) do not overcome in 4 steps. Training therefore continues, 4 steps at a time and at most
-`MAX_STEPS` in all, until greedy generation through the evaluation decoder differs from the
+SVFT) do not overcome in 4 steps. Training therefore continues (a probe every 4 steps, at most
+`MAX_STEPS` in all) until greedy generation through the evaluation decoder differs from the
 base model's; the test fails if it never does.
-Models are in eval mode throughout (no dropout), so comparisons can be exact; gradients flow the
-same. Tolerances: identity at init and save/load 1e-5 (absolute, on logits of order 1), merged
-vs unmerged 1e-4 (float32 re-association of the merged weight).
+Dropout is switched off (p = 0) once the method is built, so comparisons can be exact; the
+model is in eval mode whenever it is read. Tolerances: identity at init and save/load 1e-5
+(absolute, on logits of order 1), merged vs unmerged 1e-4 (float32 re-association).
+
+bf16 (issue 12): the tiny models are also loaded in bf16, and a few steps at each method's
+*preset* learning rate must change every trainable tensor (trainables are float32 masters).
 """
 
 from __future__ import annotations
@@ -29,10 +33,23 @@ from typing import Any
 import pytest
 import torch
 
+from peftbench.config.schema import (
+    EvaluationSettings,
+    MeasurementSettings,
+    ModelOptions,
+    RunSpec,
+    TrainingSettings,
+)
+from peftbench.datasets import DATASETS
 from peftbench.errors import UserError
 from peftbench.evaluation.generate import greedy_generate
 from peftbench.methods import METHODS, Method
+from peftbench.models.base import LoadedModel
 from peftbench.models.tiny import build_tiny
+from peftbench.pipeline import CellData, CellHooks, execute
+from peftbench.training.data import train_features
+from peftbench.training.holdout import TrainSplit, held_out_loss
+from peftbench.training.trainer import Probe
 
 ARCHS = ("llama", "gpt2", "qwen2")
 STEPS, MAX_STEPS, LR = 4, 128, 5e-3
@@ -54,10 +71,35 @@ NAMES = METHODS.names()
 CUDA = torch.cuda.is_available()
 
 
-def _batch() -> torch.Tensor:
-    """Two sequences of a repeating pattern: easy to fit, so a few steps change the model."""
-    pattern = torch.tensor([20, 21, 22, 23, 24, 25, 26, 27])
-    return torch.stack([pattern.repeat(3), pattern.roll(4).repeat(3)])
+DATASET, N_EXAMPLES = "toy-addition", 4  # one batch of 4, seen at every step
+BF16_STEPS = 4
+
+
+def _data() -> CellData:
+    rows = DATASETS.get(DATASET).load("train", None)[:N_EXAMPLES]  # generated in code
+    return CellData(TrainSplit(rows, [], []), [])
+
+
+def _spec(name: str, arch: str, params: dict[str, Any], steps: int, dtype: str) -> RunSpec:
+    settings = TrainingSettings(
+        max_steps=steps,
+        batch_size=N_EXAMPLES,
+        max_length=64,
+        lr_scheduler="constant",
+        warmup_ratio=0.0,
+        weight_decay=0.0,
+        logging_steps=steps,
+    )
+    return RunSpec(
+        f"tiny-{arch}", name, DATASET, 0, params, settings,
+        EvaluationSettings(), MeasurementSettings(), ModelOptions(dtype=dtype),
+    )  # fmt: skip
+
+
+def _no_dropout(model: Any) -> None:
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
 
 
 PROMPTS = [[20, 21, 22, 23, 24], [30, 31, 32]]  # different lengths: exercises left padding
@@ -65,12 +107,10 @@ PROMPTS = [[20, 21, 22, 23, 24], [30, 31, 32]]  # different lengths: exercises l
 
 def _logits(model: Any, ids: torch.Tensor) -> torch.Tensor:
     with torch.no_grad():
-        return model(input_ids=ids).logits
+        return model.eval()(input_ids=ids).logits
 
 
-def _loss(model: Any, ids: torch.Tensor) -> float:
-    with torch.no_grad():
-        return model(input_ids=ids, labels=ids).loss.item()
+IDS = torch.tensor([[20, 21, 22, 23, 24, 25, 26, 27] * 3])  # logits are compared on this
 
 
 def _generate(model: Any, pad_id: int) -> list[list[int]]:
@@ -103,83 +143,77 @@ class Cell:
     merge_gap: float | None = None
 
 
-class _Trainer:
-    """The method's optimizer (or AdamW) and step hook, stepping one batch."""
-
-    def __init__(self, method: Method, model: Any, params: dict[str, Any], ids: torch.Tensor):
-        trainable = [p for p in model.parameters() if p.requires_grad]
-        self.opt = method.make_optimizer(model, params, LR, 0.0) or torch.optim.AdamW(
-            trainable, lr=LR, weight_decay=0.0
-        )
-        self.on_step = method.step_callback(model, params)
-        self.model, self.ids, self.step = model, ids, 0
-
-    def run(self, steps: int) -> None:
-        for _ in range(steps):
-            loss = self.model(input_ids=self.ids, labels=self.ids).loss
-            self.opt.zero_grad()
-            loss.backward()
-            self.opt.step()
-            if self.on_step is not None:
-                self.on_step(self.step, MAX_STEPS)
-            self.step += 1
-
-
 @functools.cache
 def _cell(name: str, arch: str, tmp: str) -> Cell:
     method = METHODS.get(name)
-    params = method.params()
-    loaded = build_tiny(arch)
-    model, pad = loaded.model.eval(), loaded.tokenizer.pad_token_id
-    ids = _batch()
-    cell = Cell(base_param_names={n for n, _ in model.named_parameters()})
-    base_logits = _logits(model, ids)
-    cell.generation_base = _generate(model, pad)
+    params = {**method.params(), "learning_rate": LR}
+    cell = Cell()
+    seen: dict[str, Any] = {}
 
-    torch.manual_seed(0)
-    model = method.build(model, loaded, Method.build_params(params)).eval()
-    cell.trainable_names = {n for n, p in model.named_parameters() if p.requires_grad}
-    unique = {id(p): p for p in model.parameters()}  # tied weights once
-    cell.trainable = sum(p.numel() for p in unique.values() if p.requires_grad)
-    cell.total = sum(p.numel() for p in unique.values())
-    cell.unfrozen_base = [
-        n
-        for n in cell.trainable_names
-        if _base_name(n) in cell.base_param_names and method.family != "full-parameter"
-    ]
-    if method.identity_at_init:
-        init = _logits(model, ids)
-        same_shape = init.shape == base_logits.shape
-        cell.identity_gap = float((init - base_logits).abs().max()) if same_shape else 1e9
+    def loaded(base: LoadedModel) -> None:
+        model = base.model.eval()
+        seen["pad"], seen["base_logits"] = base.tokenizer.pad_token_id, _logits(model, IDS)
+        seen["feats"] = train_features(base.tokenizer, DATASETS.get(DATASET), _data().train, 64)
+        cell.base_param_names = {n for n, _ in model.named_parameters()}
+        cell.generation_base = _generate(model, seen["pad"])
+
+    def built(model: Any) -> None:
+        _no_dropout(model)
+        model.eval()
+        cell.trainable_names = {n for n, p in model.named_parameters() if p.requires_grad}
+        unique = {id(p): p for p in model.parameters()}  # tied weights once
+        cell.trainable = sum(p.numel() for p in unique.values() if p.requires_grad)
+        cell.total = sum(p.numel() for p in unique.values())
+        cell.unfrozen_base = [
+            n
+            for n in cell.trainable_names
+            if _base_name(n) in cell.base_param_names and method.family != "full-parameter"
+        ]
+        if method.identity_at_init:
+            init = _logits(model, IDS)
+            same_shape = init.shape == seen["base_logits"].shape
+            cell.identity_gap = (
+                float((init - seen["base_logits"]).abs().max()) if same_shape else 1e9
+            )
+        cell.loss_before = held_out_loss(model, seen["feats"], seen["pad"])
+        seen["model"], seen["before"] = (
+            model,
+            {n: p.detach().clone() for n, p in model.named_parameters()},
+        )
+
+    def check(step: int) -> bool:
+        model = seen["model"]
+        if step == 1:
+            cell.changed_by_one_step = {
+                n for n, p in model.named_parameters() if not torch.equal(p, seen["before"][n])
+            }
+        if step % STEPS:
+            return False
+        if step == STEPS:
+            cell.loss_after = held_out_loss(model, seen["feats"], seen["pad"])
+        cell.generation_trained = _generate(model.eval(), seen["pad"])
+        return cell.generation_trained != cell.generation_base
+
+    spec = _spec(name, arch, params, MAX_STEPS, "float32")
+    hooks = CellHooks(loaded=loaded, built=built, probes=[Probe(1, check)])
+    run = execute(spec, _data(), hooks=hooks)
+    model = run.model.eval()
     if not method.trains:
-        cell.generation_trained = _generate(model, pad)
+        cell.generation_trained = _generate(model, seen["pad"])
         return cell
-
-    cell.loss_before = _loss(model, ids)
-    trainer = _Trainer(method, model, params, ids)
-    before = {n: p.detach().clone() for n, p in model.named_parameters()}
-    trainer.run(1)
-    cell.changed_by_one_step = {
-        n for n, p in model.named_parameters() if not torch.equal(p, before[n])
-    }
-    trainer.run(STEPS - 1)
-    cell.loss_after = _loss(model, ids)
-    cell.generation_trained = _generate(model, pad)
-    while cell.generation_trained == cell.generation_base and trainer.step < MAX_STEPS:
-        trainer.run(STEPS)
-        cell.generation_trained = _generate(model, pad)
-    cell.steps = trainer.step
-    trained = _logits(model, ids)
+    assert run.training is not None
+    cell.steps = run.training.steps
+    trained = _logits(model, IDS)
 
     folder = f"{tmp}/{name}-{arch}"
     model.save_pretrained(folder)
     fresh = build_tiny(arch)
     reloaded = method.load_saved(fresh.model.eval(), fresh, folder).eval()
-    cell.reload_gap = float((_logits(reloaded, ids) - trained).abs().max())
+    cell.reload_gap = float((_logits(reloaded, IDS) - trained).abs().max())
 
     if method.mergeable:
         merged = copy.deepcopy(model).merge_and_unload()
-        cell.merge_gap = float((_logits(merged, ids) - trained).abs().max())
+        cell.merge_gap = float((_logits(merged, IDS) - trained).abs().max())
     return cell
 
 
@@ -262,6 +296,36 @@ def test_merged_logits_agree_with_unmerged(name: str, arch: str, tmp_path_factor
     if not METHODS.get(name).mergeable:
         pytest.skip(f"{name} cannot merge")
     assert cell(name, arch, tmp_path_factory).merge_gap <= MERGE_ATOL
+
+
+@functools.cache
+def _bf16_run(name: str) -> tuple[dict[str, int], dict[str, torch.dtype]]:
+    """Changed entries and dtype of each trainable tensor after a few steps on a bf16 tiny Llama
+    at the method's preset learning rate."""
+    before: dict[str, torch.Tensor] = {}
+
+    def built(model: Any) -> None:
+        trainable = ((n, p) for n, p in model.named_parameters() if p.requires_grad)
+        before.update({n: p.detach().float().clone() for n, p in trainable})
+
+    spec = _spec(name, "llama", METHODS.get(name).params(), BF16_STEPS, "bfloat16")
+    model = execute(spec, _data(), hooks=CellHooks(built=built)).model
+    after = {n: p for n, p in model.named_parameters() if n in before}
+    changed = {n: int((p.detach().float() != before[n]).sum()) for n, p in after.items()}
+    return changed, {n: p.dtype for n, p in after.items()}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_trainable_tensor_changes_in_bf16_at_the_preset_rate(name: str) -> None:
+    method = METHODS.get(name)
+    if not method.trains:
+        pytest.skip(f"{name} does not train")
+    if method.needs_gpu and not CUDA:
+        pytest.skip(f"{name} needs a CUDA GPU")
+    changed, dtypes = _bf16_run(name)
+    assert changed, "nothing trainable"
+    assert not [n for n, c in changed.items() if c == 0], f"unchanged after {BF16_STEPS} steps"
+    assert set(dtypes.values()) == {torch.float32}, "trainable weights must be float32 masters"
 
 
 @pytest.mark.skipif(CUDA, reason="the machine has a CUDA GPU")

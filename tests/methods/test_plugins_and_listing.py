@@ -89,8 +89,8 @@ def test_the_environment_variable_works_too(plugins: Path) -> None:
 
 def test_the_params_column_counts_trainable_parameters_on_tiny_llama() -> None:
     """In process, on registered methods plus one defined here (so nothing is registered)."""
+    from peftbench.method_listing import method_table
     from peftbench.methods import METHODS, Method
-    from peftbench.methods._table import method_table
 
     local = Method(
         name="local_lora",

@@ -1,11 +1,13 @@
 """Methods whose optimizer or schedule is part of the method, through the real training loop.
 
-`training.trainer.train` (HF Trainer) must use the optimizer a method makes (LoRA+, GaLore) and
-call its step hook after every optimizer step while gradients exist (AdaLoRA).
+`training.trainer.train` takes the method, so it must use the optimizer the method makes (LoRA+,
+GaLore) and call its step hook after every optimizer step while gradients exist (AdaLoRA)
+without the caller passing either.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -24,35 +26,48 @@ def _features() -> list[dict[str, list[int]]]:
     return [{"input_ids": s, "labels": s} for s in seqs]
 
 
-def _built(name: str) -> tuple[Method, Any, dict[str, Any], Any]:
-    method = METHODS.get(name)
+def _built(method: Method) -> tuple[Any, dict[str, Any], Any]:
     loaded = build_tiny("llama")
-    params = method.params()
+    params = {**method.params(), "learning_rate": 1e-3}
     model = method.build(loaded.model, loaded, Method.build_params(params))
-    return method, model, params, loaded.tokenizer.pad_token_id
+    return model, params, loaded.tokenizer.pad_token_id
 
 
-def _train(model: Any, pad: int, lr: float, **hooks: Any) -> Any:
-    return train(model, _features(), pad, SETTINGS, lr, seed=0, show_progress=False, **hooks)
+def _train(method: Method, model: Any, params: dict[str, Any], pad: int) -> Any:
+    return train(model, method, params, _features(), pad, SETTINGS, seed=0, show_progress=False)
 
 
-def test_on_step_runs_after_every_optimizer_step_with_gradients() -> None:
-    _, model, _, pad = _built("lora")
+def _spying_optimizer(name: str) -> tuple[Method, list[Any]]:
+    """The registered method, with its optimizer factory recording what it made."""
+    method, made = METHODS.get(name), []
+    assert method.optimizer is not None
+    factory = method.optimizer
+
+    def spy(*args: Any) -> Any:
+        made.append(factory(*args))
+        return made[-1]
+
+    return dataclasses.replace(method, optimizer=spy), made
+
+
+def test_step_hook_runs_after_every_optimizer_step_with_gradients() -> None:
     calls = []
 
-    def on_step(step: int, total: int) -> None:
+    def hook(model: Any, params: dict[str, Any], step: int, total: int) -> None:
         grads = [p.grad for p in model.parameters() if p.requires_grad]
         calls.append((step, total, all(g is not None for g in grads)))
 
-    _train(model, pad, 1e-3, on_step=on_step)
+    method = dataclasses.replace(METHODS.get("lora"), step_hook=hook)
+    _train(method, *_built(method))
     assert calls == [(s, STEPS, True) for s in range(STEPS)]
 
 
 def test_loraplus_trains_b_with_its_higher_learning_rate() -> None:
-    method, model, params, pad = _built("loraplus")
-    opt = method.make_optimizer(model, params, 1e-3, SETTINGS.weight_decay)
+    method, made = _spying_optimizer("loraplus")
+    model, params, pad = _built(method)
     b_before = {n: p.detach().clone() for n, p in model.named_parameters() if "lora_B" in n}
-    _train(model, pad, 1e-3, optimizer=opt)
+    _train(method, model, params, pad)
+    (opt,) = made
     # The Trainer's schedule took over this optimizer (it records each group's starting rate).
     lrs = sorted({g["initial_lr"] for g in opt.param_groups if g["params"]})
     assert lrs[0] == pytest.approx(1e-3)
@@ -63,8 +78,9 @@ def test_loraplus_trains_b_with_its_higher_learning_rate() -> None:
 
 
 def test_adalora_schedule_and_budget_follow_the_run() -> None:
-    method, model, params, pad = _built("adalora")
-    _train(model, pad, 1e-3, on_step=method.step_callback(model, params))
+    method = METHODS.get("adalora")
+    model, params, pad = _built(method)
+    _train(method, model, params, pad)
     config = model.peft_config["default"]
     assert config.total_step == STEPS
     assert (config.tinit, config.tfinal) == (0, 0)  # 10% and 20% of 4 steps
@@ -73,9 +89,10 @@ def test_adalora_schedule_and_budget_follow_the_run() -> None:
 
 
 def test_galore_projects_the_targeted_weights_only() -> None:
-    method, model, params, pad = _built("galore")
-    opt = method.make_optimizer(model, params, 1e-3, 0.0)
-    _train(model, pad, 1e-3, optimizer=opt)
+    method, made = _spying_optimizer("galore")
+    model, params, pad = _built(method)
+    _train(method, model, params, pad)
+    (opt,) = made
     names = {id(p): n for n, p in model.named_parameters()}
     projected = {names[id(p)] for p, s in opt.state.items() if "basis" in s}
     assert projected and all(n.endswith("_proj.weight") for n in projected)

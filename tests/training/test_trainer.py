@@ -51,7 +51,8 @@ def test_training_lowers_the_loss_and_logs(tmp_path) -> None:
     method = METHODS.get("lora")
     model = method.build(loaded.model, loaded, Method.build_params(method.preset))
     settings = TrainingSettings(max_steps=12, batch_size=8, logging_steps=1)
-    result = train(model, feats, 0, settings, 1e-2, seed=0, show_progress=False)
+    params = {**method.preset, "learning_rate": 1e-2}
+    result = train(model, method, params, feats, 0, settings, seed=0, show_progress=False)
     losses = [e["loss"] for e in result.log if "loss" in e]
     assert result.steps == 12 and len(losses) == 12
     assert losses[-1] < losses[0]
@@ -65,4 +66,5 @@ def test_nan_loss_fails_the_run(tmp_path) -> None:
     with torch.no_grad():
         model.get_input_embeddings().weight.fill_(float("nan"))
     with pytest.raises(NonFiniteLoss):
-        train(model, feats, 0, TrainingSettings(max_steps=3, batch_size=8), 1e-3, 0, False)
+        settings = TrainingSettings(max_steps=3, batch_size=8)
+        train(model, method, method.params(), feats, 0, settings, 0, False)

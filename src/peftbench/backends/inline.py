@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.backends.progress import grid_bar
 
+if TYPE_CHECKING:
+    from peftbench.backends.options import BackendOptions
+    from peftbench.config.schema import RunSpec
+    from peftbench.datasets.base import LoadContext
+    from peftbench.results.store import ResultsStore
+
 
 def run_inline(
-    runs: Sequence[Any], store: Any, ctx: Any, progress: bool, options: Any = None
+    runs: Sequence[RunSpec],
+    store: ResultsStore,
+    ctx: LoadContext,
+    progress: bool,
+    options: BackendOptions | None = None,
 ) -> None:
     """`options` (resources, address) mean nothing for in-process runs."""
     from peftbench.pipeline import run_cell
@@ -22,7 +32,7 @@ def run_inline(
             bar.update(1)
 
 
-def _line(spec: Any, status: dict) -> str:
+def _line(spec: RunSpec, status: dict[str, Any]) -> str:
     if status.get("status") == "ok":
         return (
             f"  ok      {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: "

@@ -14,15 +14,21 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.backends.inline import _line
 from peftbench.backends.lifeline import die_with_parent, mark_main_process
 from peftbench.backends.progress import grid_bar
 from peftbench.results.record import RunConfig
 
+if TYPE_CHECKING:
+    from peftbench.backends.options import BackendOptions
+    from peftbench.config.schema import RunSpec
+    from peftbench.datasets.base import LoadContext
+    from peftbench.results.store import ResultsStore
 
-def _child(spec: Any, store: Any, ctx: Any, progress: bool) -> None:
+
+def _child(spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool) -> None:
     die_with_parent()  # the fork server (or, with 'spawn', the main process)
     from peftbench.pipeline import run_cell
 
@@ -50,7 +56,11 @@ def _context() -> Any:
 
 
 def run_local(
-    runs: Sequence[Any], store: Any, ctx: Any, progress: bool, options: Any = None
+    runs: Sequence[RunSpec],
+    store: ResultsStore,
+    ctx: LoadContext,
+    progress: bool,
+    options: BackendOptions | None = None,
 ) -> None:
     """One run at a time on this machine, so `options.resources` are not consulted."""
     mp = _context()
@@ -72,7 +82,7 @@ def run_local(
             bar.update(1)
 
 
-def _record_death(spec: Any, store: Any, exitcode: int | None) -> dict:
+def _record_death(spec: RunSpec, store: ResultsStore, exitcode: int | None) -> dict[str, Any]:
     """The worker died without writing its record (killed, out of memory): record the failure."""
     if exitcode is not None and exitcode < 0:
         why = f"worker killed by signal {signal.Signals(-exitcode).name}"

@@ -24,7 +24,7 @@ import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.backends.inline import _line
 from peftbench.backends.options import BackendOptions
@@ -33,8 +33,13 @@ from peftbench.config.schema import ResourceSettings
 from peftbench.errors import UserError, did_you_mean
 from peftbench.results.record import RunConfig
 
+if TYPE_CHECKING:
+    from peftbench.config.schema import RunSpec
+    from peftbench.datasets.base import LoadContext
+    from peftbench.results.store import ResultsStore
+
 # (spec, store, ctx, progress) -> status dict; must commit the run's record into `store`.
-Cell = Callable[[Any, Any, Any, bool], dict]
+Cell = Callable[["RunSpec", "ResultsStore", "LoadContext", bool], dict[str, Any]]
 
 HIDDEN = ("node:", "accelerator_type:", "object_store_memory")
 
@@ -149,7 +154,7 @@ def _fit_hint(wanted: Mapping[str, float], totals: list[dict[str, float]]) -> st
     )
 
 
-def execute(cell: Cell, spec: Any, data_dir: Path | None) -> dict[str, Any]:
+def execute(cell: Cell, spec: RunSpec, data_dir: Path | None) -> dict[str, Any]:
     """Runs on a worker: the cell into a private store; returns its status and its files."""
     import shutil
     import tempfile
@@ -174,7 +179,9 @@ def execute(cell: Cell, spec: Any, data_dir: Path | None) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def commit(store: Any, spec: Any, status: dict[str, Any], files: Mapping[str, bytes]) -> dict:
+def commit(
+    store: ResultsStore, spec: RunSpec, status: dict[str, Any], files: Mapping[str, bytes]
+) -> dict[str, Any]:
     """Write a worker's record into the results folder, on the driver, atomically."""
     writer = store.writer(spec.run_id)
     try:
@@ -208,9 +215,9 @@ def _failure(ray: Any, exc: Exception, retries: int) -> dict[str, Any]:
 
 
 def run_ray(
-    runs: Sequence[Any],
-    store: Any,
-    ctx: Any,
+    runs: Sequence[RunSpec],
+    store: ResultsStore,
+    ctx: LoadContext,
     progress: bool,
     options: BackendOptions | None = None,
     cell: Cell | None = None,
@@ -253,7 +260,9 @@ def run_ray(
             ray.shutdown()
 
 
-def _collect(ray: Any, refs: dict[Any, Any], store: Any, progress: bool, retries: int) -> None:
+def _collect(
+    ray: Any, refs: dict[Any, Any], store: ResultsStore, progress: bool, retries: int
+) -> None:
     pending = list(refs)
     with grid_bar(len(pending), progress) as bar:
         while pending:

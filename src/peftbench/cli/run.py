@@ -42,7 +42,7 @@ def main(args: argparse.Namespace) -> int:
     from peftbench.config.loader import expand, load_suite
     from peftbench.config.paths import check_out_dir
     from peftbench.preflight import preflight
-    from peftbench.presets import read_presets
+    from peftbench.tuned_rates import read_presets
 
     overrides = list(args.overrides)
     if args.backend or args.address:

@@ -101,6 +101,7 @@ def check_names(suite: Suite) -> None:
     from peftbench.datasets import DATASETS
     from peftbench.datasets.declared import register_all
     from peftbench.methods import METHODS
+    from peftbench.methods.base import TRAINING_OVERRIDES
     from peftbench.models.hub import resolve
 
     register_all(suite.dataset_defs)
@@ -115,7 +116,7 @@ def check_names(suite: Suite) -> None:
         if not isinstance(params, dict):
             raise UserError(f"'method_params.{name}' must be a mapping, got {params!r}")
         for key in params:
-            if key not in method.preset and key not in method.extra_keys:
+            if key not in method.preset and key not in (*method.extra_keys, *TRAINING_OVERRIDES):
                 allowed = sorted([*method.preset, *method.extra_keys])
                 hint = did_you_mean(key, allowed) or f"known keys: {', '.join(allowed) or 'none'}"
                 raise UserError(f"unknown key '{key}' in 'method_params.{name}'", hint)
@@ -142,13 +143,16 @@ def expand(suite: Suite) -> list[RunSpec]:
     """The grid in a stable order: model, dataset, method, seed."""
     from peftbench.datasets.declared import register_all
     from peftbench.methods import METHODS
+    from peftbench.methods.base import TRAINING_OVERRIDES
 
     register_all(suite.dataset_defs)  # a saved suite read back (reports) declares them here
     runs = []
     for model, dataset, method, seed in itertools.product(
         suite.models, suite.datasets, suite.methods, suite.seeds
     ):
-        params = METHODS.get(method).params(suite.method_params.get(method))
+        overrides = dict(suite.method_params.get(method) or {})
+        own = {k: overrides.pop(k) for k in TRAINING_OVERRIDES if k in overrides}
+        params = METHODS.get(method).params(overrides)
         stability = suite.stability.for_dataset(dataset, suite.datasets)
         used = (dataset, *(stability.tasks or ()))
         runs.append(
@@ -158,7 +162,7 @@ def expand(suite: Suite) -> list[RunSpec]:
                 dataset=dataset,
                 seed=seed,
                 method_params=params,
-                training=suite.training,
+                training=dataclasses.replace(suite.training, **own) if own else suite.training,
                 evaluation=suite.evaluation,
                 measurement=suite.measurement,
                 model_options=suite.model_options,

@@ -71,6 +71,24 @@ class TrainingSettings(Checked):
     precision: Precision = "auto"
     max_train_examples: Cap = None
     logging_steps: Count = 1
+    # The original's protocol (PEFT-Bench): hold out this share of the train split (never eval)
+    # and measure its loss every 5 % of the steps; select_best restores the best checkpoint.
+    val_fraction: Annotated[float, Range(0, 1, why="0: hold nothing out")] = 0.0
+    select_best: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.val_fraction >= 1:
+            raise UserError(
+                f"'training.val_fraction' is {self.val_fraction}, which leaves nothing to train on",
+                "e.g. training.val_fraction=0.1 (the paper's 10 %), or 0 to hold nothing out",
+            )
+        if self.select_best is True and not self.val_fraction:
+            raise UserError(
+                "'training.select_best' is true, but 'training.val_fraction' is 0: there is no "
+                "held-out loss to select a checkpoint by",
+                "also set training.val_fraction, e.g. 0.1",
+            )
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,10 @@ class EvaluationSettings(Checked):
     max_eval_examples: Cap = None
     # None: the dataset's own
     max_new_tokens: Annotated[int | None, Range(1, MAX_NEW_TOKENS, why="or null")] = None
+    # Learning curve: every `curve_every` steps (0: off) score `curve_examples` held-out items of
+    # the train split (never eval) and measure their loss.
+    curve_every: Annotated[int, Range(0, MAX_STEPS, why="0: no learning curve")] = 0
+    curve_examples: Annotated[int, Range(1, 100_000)] = 32
 
 
 @dataclass(frozen=True)

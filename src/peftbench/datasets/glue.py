@@ -18,7 +18,6 @@ from typing import Any
 from peftbench.datasets.base import Example, register
 from peftbench.datasets.hub import HubSource, hub_spec
 from peftbench.datasets.verbal import choice_parser, number_parser
-from peftbench.metrics.f1 import register_binary_f1
 
 REVISION = "main"  # nyu-mll/glue is Parquet on main; no commit id was reachable to pin (see notes)
 
@@ -61,7 +60,7 @@ TASKS = (
         "Do the two questions ask the same thing? Answer with one word: duplicate or "
         "not_duplicate.",
         ("not_duplicate", "duplicate"),
-        register_binary_f1("duplicate"),
+        "f1_duplicate",
         ("accuracy",),
         description="Quora question pairs, duplicate or not",
     ),
@@ -98,7 +97,7 @@ TASKS = (
         "Are the two sentences paraphrases of each other? Answer with one word: equivalent or "
         "not_equivalent.",
         ("not_equivalent", "equivalent"),
-        register_binary_f1("equivalent"),
+        "f1_equivalent",
         ("accuracy",),
         description="Microsoft Research paraphrase corpus, equivalent or not",
     ),

@@ -42,6 +42,10 @@ FAMILIES: tuple[str, ...] = get_args(Family)
 
 # Hyper-parameters every method preset carries that are not passed to `build`.
 TRAINING_KEYS = ("learning_rate",)
+# Training settings a suite may set for one method in its method_params (the paper holds out
+# 20 % for prefix tuning, 10 % for the others): they replace the suite's `training.<key>` in
+# that method's runs (config.loader.expand), and never reach `build`.
+TRAINING_OVERRIDES = ("val_fraction",)
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,9 @@ def _config(arch: str, vocab_size: int, pad_id: int, eos_id: int) -> Any:
     raise ValueError(arch)
 
 
-def build_tiny(arch: str, seed: int = 0) -> LoadedModel:
-    """A fresh tiny model of `arch`, identical for the same seed."""
+def build_tiny(arch: str, seed: int = 0, dtype: str = "float32") -> LoadedModel:
+    """A fresh tiny model of `arch`, identical for the same seed, in `dtype` (initialised in
+    float32, then cast, so a bf16 model is the float32 one rounded)."""
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -82,6 +83,8 @@ def build_tiny(arch: str, seed: int = 0) -> LoadedModel:
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         model = AutoModelForCausalLM.from_config(cfg)
+    if dtype not in ("float32", "auto"):
+        model = model.to(getattr(torch, dtype))
     model.generation_config.pad_token_id = tok.pad_token_id
     model.generation_config.eos_token_id = tok.eos_token_id
     return LoadedModel(
@@ -95,7 +98,8 @@ def build_tiny(arch: str, seed: int = 0) -> LoadedModel:
 
 def _loader(arch: str):
     def load(options: Mapping[str, Any]) -> LoadedModel:
-        return build_tiny(arch, seed=int(options.get("init_seed", 0)))
+        dtype = str(options.get("dtype", "float32"))
+        return build_tiny(arch, seed=int(options.get("init_seed", 0)), dtype=dtype)
 
     return load
 

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from peftbench.efficiency.figures import cpu_model
+from peftbench.efficiency.units import cpu_model
 from peftbench.sandbox import isolation_report
 
 PACKAGES = (

@@ -246,6 +246,7 @@ class Metrics:
         "eval_examples",
         "eval_seconds",
         "generated_tokens",
+        "learning_curve",
     )
 
     score: float
@@ -255,9 +256,12 @@ class Metrics:
     eval_examples: int | None = None
     eval_seconds: float | None = None
     generated_tokens: int | None = None
+    # dev score and loss during training (`evaluation.curve_every`; training.holdout.curve_summary:
+    # points, best_step, best_dev_score, final_dev_score, overshoot, dev_examples, every)
+    learning_curve: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "score": self.score,
             "metric": self.metric,
             **self.values,
@@ -266,6 +270,9 @@ class Metrics:
             "eval_seconds": self.eval_seconds,
             "generated_tokens": self.generated_tokens,
         }
+        if self.learning_curve is not None:
+            out["learning_curve"] = self.learning_curve
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Metrics:
@@ -278,7 +285,16 @@ class Metrics:
             eval_examples=_int(data, "eval_examples", f, required=False),
             eval_seconds=_number(data, "eval_seconds", f, required=False),
             generated_tokens=_int(data, "generated_tokens", f, required=False),
+            learning_curve=_curve(data.get("learning_curve"), f),
         )
+
+
+def _curve(value: Any, file: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("points"), list):
+        raise RecordDamage(file, f"'learning_curve' should hold a list of points, found {value!r}")
+    return value
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,17 @@
 """The one training loop: HF Trainer on answer-only loss, same settings for every method.
 
-Only the learning rate comes from the method's preset. A method whose update rule is part of the
-method (LoRA+, GaLore) passes its own `optimizer` (the suite's schedule still drives its learning
-rate); one that adapts during training (AdaLoRA) passes `on_step(step, total_steps)`, called after
-every optimizer step while the gradients are still there. A NaN/inf loss stops training and fails
-the run (recorded as failed, the grid goes on).
+`train` takes the method, so its whole training contract comes with it and no caller can forget
+a part: the learning rate from the method's parameters, the method's own optimizer when its
+update rule is part of the method (LoRA+, GaLore; the suite's schedule still drives its rate),
+its per-step hook when it adapts during training (AdaLoRA: called after every optimizer step
+while the gradients are still there), and trainable weights in float32 whatever the base dtype
+(`training.precision`). A NaN/inf loss stops training and fails the run (recorded as failed,
+the grid goes on).
+
+Held-out checks (`training.holdout`): with validation features the held-out loss is measured
+every 5 % of the steps (the original's protocol) and, with `training.select_best`, the
+checkpoint with the lowest loss is restored at the end. `probes` run other checks at fixed
+step intervals (the learning curve's dev score); the model is in eval mode while they run.
 """
 
 from __future__ import annotations
@@ -12,15 +19,31 @@ from __future__ import annotations
 import math
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.config.schema import TrainingSettings
+from peftbench.training.holdout import checkpoint_steps, every_fraction, held_out_loss
+from peftbench.training.precision import fp32_trainables
+
+if TYPE_CHECKING:
+    from peftbench.methods.base import Method
+
+Features = list[dict[str, list[int]]]
 
 
 class NonFiniteLoss(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class Probe:
+    """`run(step)` after every `every`-th optimizer step and after the last one; training stops
+    early when it returns True."""
+
+    every: int
+    run: Callable[[int], bool | None]
 
 
 @dataclass
@@ -30,6 +53,10 @@ class TrainResult:
     tokens: int  # non-padding tokens seen by forward passes
     final_loss: float | None
     log: list[dict[str, Any]] = field(default_factory=list)
+    upcast_entries: int = 0  # low-precision trainable entries given float32 masters
+    checkpoints: list[dict[str, float]] = field(default_factory=list)  # {step, val_loss}
+    selected_step: int | None = None  # the checkpoint the model holds at the end
+    probe_seconds: float = 0.0  # time spent in held-out checks (not in train_seconds)
 
     @property
     def tokens_per_second(self) -> float:
@@ -53,17 +80,52 @@ def total_steps(settings: TrainingSettings, n_examples: int) -> int:
     return max(1, math.ceil(per_epoch * settings.epochs))
 
 
+class _Validation:
+    """Held-out loss at every checkpoint; keeps the best trainable state when selecting."""
+
+    def __init__(self, model: Any, features: Features, pad_id: int, select_best: bool) -> None:
+        self.model, self.features, self.pad_id = model, features, pad_id
+        self.select_best = select_best
+        self.checkpoints: list[dict[str, float]] = []
+        self.best: tuple[float, int, dict[str, Any]] | None = None
+
+    def __call__(self, step: int) -> bool:
+        loss = held_out_loss(self.model, self.features, self.pad_id)
+        self.checkpoints.append({"step": step, "val_loss": loss})
+        if self.select_best and math.isfinite(loss) and (self.best is None or loss < self.best[0]):
+            state = {
+                n: p.detach().clone() for n, p in self.model.named_parameters() if p.requires_grad
+            }
+            self.best = (loss, step, state)
+        return False
+
+    def restore(self, last_step: int) -> int:
+        """Load the best checkpoint into the model; the step it was taken at."""
+        import torch
+
+        if self.best is None:
+            return last_step
+        _, step, state = self.best
+        with torch.no_grad():
+            for n, p in self.model.named_parameters():
+                if n in state:
+                    p.copy_(state[n])
+        return step
+
+
 def train(
     model: Any,
-    features: list[dict[str, list[int]]],
+    method: Method,
+    params: Mapping[str, Any],
+    features: Features,
     pad_id: int,
     settings: TrainingSettings,
-    learning_rate: float,
     seed: int,
     show_progress: bool = True,
-    optimizer: Any = None,
-    on_step: Callable[[int, int], None] | None = None,
+    validation: Features | None = None,
+    probes: Sequence[Probe] = (),
 ) -> TrainResult:
+    """Train `model` (built by `method` with `params`) on `features` under `settings`."""
     import torch
     from tqdm.auto import tqdm
     from transformers import Trainer, TrainerCallback, TrainingArguments
@@ -71,9 +133,21 @@ def train(
 
     from peftbench.training.data import PadCollator
 
-    log: list[dict[str, Any]] = []
+    upcast = fp32_trainables(model)  # before the optimizer, so its state is float32 too
+    learning_rate = float(params["learning_rate"])
+    optimizer = method.make_optimizer(model, params, learning_rate, settings.weight_decay)
+    on_step = method.step_callback(model, params)
 
+    log: list[dict[str, Any]] = []
     steps = total_steps(settings, len(features))
+    checks: list[tuple[list[int], Callable[[int], bool | None]]] = [
+        (checkpoint_steps(steps, p.every), p.run) for p in probes
+    ]
+    val = None
+    if validation:
+        val = _Validation(model, validation, pad_id, settings.select_best)
+        checks.insert(0, (checkpoint_steps(steps, every_fraction(steps)), val))
+    probe_time = [0.0]
     bar = tqdm(  # position 1: the line under the grid bar of the parent process
         total=steps, desc="train", unit="step", disable=not show_progress, leave=False, position=1
     )
@@ -83,6 +157,11 @@ def train(
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             bar.update(1)
+            start = time.perf_counter()
+            for at, run in checks:
+                if state.global_step in at and run(state.global_step):
+                    control.should_training_stop = True
+            probe_time[0] += time.perf_counter() - start
 
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
             if logs:
@@ -136,15 +215,24 @@ def train(
             trainer.train()
         finally:
             bar.close()
-        seconds = time.perf_counter() - start
+        seconds = time.perf_counter() - start - probe_time[0]
+        steps = trainer.state.global_step  # fewer than planned when a probe stopped training
     losses = [e["loss"] for e in log if "loss" in e]
     model.eval()
-    return TrainResult(steps, seconds, tokens, losses[-1] if losses else None, log)
+    return TrainResult(
+        steps,
+        seconds,
+        tokens,
+        losses[-1] if losses else None,
+        log,
+        upcast_entries=upcast,
+        checkpoints=val.checkpoints if val else [],
+        selected_step=val.restore(steps) if val else None,
+        probe_seconds=probe_time[0],
+    )
 
 
-def _count_tokens(
-    features: list[dict[str, list[int]]], settings: TrainingSettings, steps: int
-) -> int:
+def _count_tokens(features: Features, settings: TrainingSettings, steps: int) -> int:
     """Tokens the run will process: mean example length x examples per step x steps."""
     mean_len = sum(len(f["input_ids"]) for f in features) / max(1, len(features))
     return int(mean_len * settings.batch_size * settings.grad_accum * steps)

@@ -1,4 +1,5 @@
-"""The methods table of `peftbench ls methods` (with `--params`, trainable parameters too).
+"""The methods table of `peftbench ls methods` (with `--params`, trainable parameters too); CLI
+output, so it lives beside `listing`, not among the methods.
 
 Counting trainable parameters means building each method on a model, which imports torch and
 peft, so it happens only when asked. The reference model is `tiny-llama` (built in code: Llama

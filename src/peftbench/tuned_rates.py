@@ -1,4 +1,4 @@
-"""Tuned presets: the YAML that `peftbench tune` writes and `peftbench run --presets` reads.
+"""Tuned learning rates: the presets.yaml that `peftbench tune` writes and `run --presets` reads.
 
 The file is a suite fragment holding only `method_params`, so it can also be pasted into a suite
 file. It is merged over the suite file and under `--set`, and its keys are checked like a

@@ -1,0 +1,147 @@
+"""Held-out parts of the train split: validation (best checkpoint) and the learning-curve dev slice.
+
+The original's protocol (PEFT-Bench): a share of the train split (`training.val_fraction`, 10 %,
+20 % for prefix tuning) is held out, the loss on it is measured every 5 % of the steps, and with
+`training.select_best` the checkpoint with the lowest loss is restored at the end. The learning
+curve (`evaluation.curve_every`) scores a small dev slice of the train split during training.
+Held-out items always come from the train split, never from the eval split, so the scores of
+the run stay untouched by the selection.
+
+Which items: a seeded sample (`HOLDOUT_SEED`, independent of the run's seed, so every method
+and seed of a cell sees the same split). Validation items come from the training pool (the
+capped train split) and are removed from it; the dev slice is the head of the validation items
+when there are any, else rows beyond the training cap (so turning curves on does not change
+what a run trains on), else rows of the pool (removed from it).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from peftbench.errors import UserError
+
+HOLDOUT_SEED = 20251130
+CHECKPOINT_FRACTION = 0.05  # the original's checkpoint interval: every 5 % of the steps
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TrainSplit:
+    """What a run trains on and what it holds out, all from the train split."""
+
+    fit: list[Any]
+    validation: list[Any]  # for val loss and checkpoint selection; [] when val_fraction is 0
+    dev: list[Any]  # the learning-curve slice; [] when curves are off
+
+
+def _sample(rows: Sequence[T], n: int) -> tuple[list[T], list[T]]:
+    """(n rows drawn with the fixed seed, the rest in their original order)."""
+    picked = set(random.Random(HOLDOUT_SEED).sample(range(len(rows)), n))
+    return [rows[i] for i in sorted(picked)], [r for i, r in enumerate(rows) if i not in picked]
+
+
+def split_train(
+    rows: Sequence[T], cap: int | None, val_fraction: float, dev_examples: int
+) -> TrainSplit:
+    """Cut the train split `rows` into fit / validation / dev (see the module docstring)."""
+    pool, spare = list(rows[:cap] if cap else rows), list(rows[cap:] if cap else [])
+    validation: list[T] = []
+    if val_fraction > 0:
+        n_val = max(1, round(len(pool) * val_fraction))
+        if n_val >= len(pool):
+            raise UserError(
+                f"training.val_fraction {val_fraction} holds out {n_val} of {len(pool)} training "
+                "examples, leaving none to train on",
+                "lower training.val_fraction or raise training.max_train_examples",
+            )
+        validation, pool = _sample(pool, n_val)
+    dev: list[T] = []
+    if dev_examples > 0:
+        if validation:
+            dev = validation[:dev_examples]
+        elif len(spare) >= dev_examples:
+            dev, _ = _sample(spare, dev_examples)
+        elif dev_examples < len(pool):
+            dev, pool = _sample(pool, dev_examples)
+        else:
+            raise UserError(
+                f"the learning curve needs {dev_examples} held-out training examples, but the "
+                f"train split has only {len(pool) + len(spare)}",
+                "lower evaluation.curve_examples, or set evaluation.curve_every: 0",
+            )
+    return TrainSplit(pool, validation, dev)
+
+
+def every_fraction(total_steps: int, fraction: float = CHECKPOINT_FRACTION) -> int:
+    """The interval in steps of a checkpoint every `fraction` of the run (at least 1)."""
+    return max(1, math.ceil(total_steps * fraction))
+
+
+def checkpoint_steps(total_steps: int, every: int) -> list[int]:
+    """Multiples of `every` up to `total_steps`, and the last step (the final model) always."""
+    steps = list(range(every, total_steps + 1, every)) if every > 0 else []
+    if not steps or steps[-1] != total_steps:
+        steps.append(total_steps)
+    return steps
+
+
+def held_out_loss(model: Any, features: Sequence[dict[str, list[int]]], pad_id: int) -> float:
+    """Mean answer-only cross-entropy per answer token over `features`, from the logits.
+
+    From the logits rather than `.loss`, since AdaLoRA adds its orthogonality regulariser to
+    `.loss`; the last positions are taken, since prompt methods prepend virtual tokens.
+    """
+    import torch
+
+    from peftbench.training.data import IGNORE_INDEX, PadCollator
+
+    was_training = model.training
+    model.eval()
+    collate, total, count = PadCollator(pad_id), 0.0, 0
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        for lo in range(0, len(features), 8):
+            batch = {k: v.to(device) for k, v in collate(features[lo : lo + 8]).items()}
+            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+            logits = logits.logits[:, -batch["labels"].shape[1] :].float()
+            labels = batch["labels"][:, 1:]
+            loss = torch.nn.functional.cross_entropy(
+                logits[:, :-1].flatten(0, 1),
+                labels.flatten(),
+                ignore_index=IGNORE_INDEX,
+                reduction="sum",
+            )
+            total += float(loss)
+            count += int((labels != IGNORE_INDEX).sum())
+    model.train(was_training)
+    return total / max(1, count)
+
+
+def curve_summary(
+    points: Sequence[dict[str, float]], higher_is_better: bool, dev_examples: int
+) -> dict[str, Any]:
+    """Best and final dev score of a learning curve, and whether training overshot.
+
+    Overshoot: the final score is worse than the best by more than one dev item's worth
+    (100 / dev_examples points, the smallest change the slice can show) and more than 2 points,
+    so a one-item wobble on a small slice is not called overshoot.
+    """
+    if not points:
+        return {"points": [], "best_step": None, "best_dev_score": None, "final_dev_score": None,
+                "overshoot": None}  # fmt: skip
+    sign = 1.0 if higher_is_better else -1.0
+    best = max(points, key=lambda p: (sign * p["dev_score"], -p["step"]))  # earliest of ties
+    final = points[-1]
+    margin = max(2.0, 100.0 / max(1, dev_examples))
+    return {
+        "points": list(points),
+        "best_step": best["step"],
+        "best_dev_score": best["dev_score"],
+        "final_dev_score": final["dev_score"],
+        "overshoot": sign * (best["dev_score"] - final["dev_score"]) > margin,
+    }
