@@ -66,8 +66,11 @@ def test_run_writes_records_and_leaderboard(
     for method in ["frozen", *TRAINED]:
         assert f"| {method}" in proc.stdout
     board = json.loads((out / "leaderboard.json").read_text())
-    pscps = [row["pscp"] for row in board["rows"]]
+    pscps = [row["pscp"] for row in board["rows"] if not row["baseline"]]
     assert pscps == sorted(pscps, reverse=True)
+    # baselines are references: listed last, without PSCP
+    assert [row["method"] for row in board["rows"] if row["baseline"]] == ["frozen"]
+    assert board["rows"][-1]["method"] == "frozen" and board["rows"][-1]["pscp"] is None
 
 
 def test_trained_methods_change_generations(

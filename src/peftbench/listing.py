@@ -61,6 +61,18 @@ def listing(what: str, params: bool = False) -> str:
     return "\n\n".join(parts)
 
 
+def _interval(run_dir: Path, metric: str) -> str:
+    """' 95% CI [a, b]' from the run's own eval items (bootstrap), or '' without per-item data."""
+    from peftbench.results.items import item_sample
+    from peftbench.scoring.intervals import cell_interval
+
+    sample = item_sample(run_dir, metric)
+    if sample is None:
+        return ""
+    iv = cell_interval([sample])
+    return f" 95% CI [{iv.low:.2f}, {iv.high:.2f}] over {len(sample.ids)} items"
+
+
 def show(path: Path, profile: str | None = None, limits: Any = None) -> str:
     """A results folder's leaderboard (ranked by `profile`, within `limits` when given: see
     `leaderboard.of_folder`), or one run's record."""
@@ -93,7 +105,8 @@ def _run_text(rec: RunRecord) -> str:
     met, eff = rec.metrics, rec.eff
     base = eff.base_latency_ms_per_token
     lines += [
-        f"  score {met.score:.2f} ({met.metric}), invalid rate {met.invalid_rate:.3f}",
+        f"  score {met.score:.2f} ({met.metric}){_interval(rec.folder, met.metric)}, "
+        f"invalid rate {met.invalid_rate:.3f}",
         f"  trainable {eff.trainable_params} ({eff.trainable_pct:.3f}%), "
         f"adapter {eff.adapter_bytes} bytes",
         f"  latency {eff.latency_ms_per_token:.2f} ms/token "

@@ -56,9 +56,11 @@ def test_every_format_renders(results: Path, tmp_path: Path) -> None:
     assert {"r-csv-main.csv", "r-csv-efficiency.csv", "r-csv-stability.csv"} <= set(csvs)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "r-csv-main.csv").read_text())))
     assert {r["method"] for r in rows} == {"frozen", "lora", "ia3"}
-    for r in rows:  # 'mean ± std' cells are split into numeric columns
-        values = [r["toy-addition mean"], r["toy-addition std"], r["avg"], r["PSCP"]]
+    for r in rows:  # score, interval and mark are columns of their own
+        values = [r["toy-addition"], r["toy-addition ci_low"], r["toy-addition ci_high"], r["avg"]]
         assert all(0.0 <= float(v) <= 100.0 for v in values), r
+        assert float(r["toy-addition ci_low"]) <= float(r["toy-addition"])
+        assert (r["pscp"] == "") == (r["baseline"] == "True")  # baselines get no PSCP
 
 
 def test_markdown_to_stdout_and_default_location(results: Path, tmp_path: Path) -> None:

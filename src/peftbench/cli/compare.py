@@ -11,7 +11,8 @@ HELP = "compare a results folder against a baseline one; exit 1 when it falls sh
 EXAMPLE = """\
 examples:
   peftbench compare results/new results/main      # fails when the average score dropped
-  peftbench compare results/new results/main --tolerance 0.5 --gate each --format md"""
+  peftbench compare results/new results/main --tolerance 0.5 --gate each --format md
+  peftbench compare results/new results/main --test paired   # noise on the eval items is no drop"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,6 +47,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=["average", "each"],
         help="fail on the average over datasets only (default), or on any dataset too",
     )
+    p.add_argument(
+        "--test",
+        default="welch",
+        choices=["welch", "paired"],
+        help="welch: Welch's t-test over seeds (default); paired: paired bootstrap on the same "
+        "eval items, so a drop inside the noise does not fail the gate (task scores only)",
+    )
     p.add_argument("--format", default="text", choices=["text", "md", "json"])
     add_profile_argument(p, "compare PSCP")
 
@@ -65,6 +73,7 @@ def main(args: argparse.Namespace) -> int:
         against=args.against,
         gate=args.gate,
         profile=args.profile,
+        test=args.test,
     )
     if args.format == "json":
         print(json.dumps(result, indent=2, default=str))

@@ -9,7 +9,9 @@ ROUGE, pass@1) is built with `mean_metric` from that per-item function, so `item
 the items' scores and the metric is their mean by construction. Evaluation records them per item
 (predictions.jsonl), and the score intervals resample them. Any other metric (F1, MCC,
 correlations, CodeBLEU) is computed on the whole set: its intervals recompute it on resampled
-items from the parsed predictions and golds (scoring/intervals.py).
+items from the parsed predictions and golds (scoring/intervals.py), through `replicates` when the
+metric has that vectorised form (F1, MCC, Pearson: metrics/_resample.py), else by calling
+`compute` once per resample.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from peftbench.registry import Registry
 ComputeFn = Callable[[Sequence[Any], Sequence[Any]], float]
 # (predictions, golds) -> one score per item on a 0-100 scale, whose mean is the metric.
 ItemsFn = Callable[[Sequence[Any], Sequence[Any]], list[float]]
+# (predictions, golds, draws) -> the metric (0-100) on each row of item indices `draws`
+# (a (B, n) numpy array): a whole-set metric on B bootstrap resamples at once.
+ReplicatesFn = Callable[[Sequence[Any], Sequence[Any], Any], Any]
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class Metric:
     compute: ComputeFn  # (predictions, golds) -> value on a 0-100 scale
     higher_is_better: bool = True
     items: ItemsFn | None = None  # per-item scores when the metric is their mean
+    replicates: ReplicatesFn | None = None  # fast resampling of a whole-set metric (optional)
 
     def _check(self, predictions: Sequence[Any], golds: Sequence[Any]) -> None:
         if len(predictions) != len(golds):

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from peftbench.metrics import _resample
 from peftbench.metrics.base import Metric, register
 
 _INVALID = object()  # the class of an unparseable prediction: equal to no gold label
@@ -86,6 +87,20 @@ def spearman(predictions: Sequence[float | None], golds: Sequence[float]) -> flo
     return _pearson(_impute(pred_ranks), ranks([float(g) for g in golds]))
 
 
-register(Metric("mcc", "Matthews correlation coefficient (x100)", lambda p, g: 100 * mcc(p, g)))
-register(Metric("pearson", "Pearson correlation (x100)", lambda p, g: 100 * pearson(p, g)))
+register(
+    Metric(
+        "mcc",
+        "Matthews correlation coefficient (x100)",
+        lambda p, g: 100 * mcc(p, g),
+        replicates=lambda p, g, draws: 100.0 * _resample.mcc(p, g, draws),
+    )
+)
+register(
+    Metric(
+        "pearson",
+        "Pearson correlation (x100)",
+        lambda p, g: 100 * pearson(p, g),
+        replicates=lambda p, g, draws: 100.0 * _resample.pearson(p, g, draws),
+    )
+)
 register(Metric("spearman", "Spearman rank correlation (x100)", lambda p, g: 100 * spearman(p, g)))

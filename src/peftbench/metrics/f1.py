@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from peftbench.metrics import _resample
 from peftbench.metrics.base import Metric, register
 
 
@@ -40,6 +41,7 @@ def make_binary_f1(positive: str, name: str | None = None) -> Metric:
         name or f"f1_{positive}",
         f"F1 of the positive class '{positive}' (x100)",
         lambda preds, golds: 100.0 * binary_f1(preds, golds, positive),
+        replicates=lambda p, g, draws: 100.0 * _resample.binary_f1(p, g, positive, draws),
     )
 
 
@@ -67,6 +69,7 @@ register(
         "f1_macro",
         "macro-averaged F1 over the gold classes (x100; unparseable counts as wrong)",
         lambda preds, golds: 100.0 * macro_f1(preds, golds),
+        replicates=lambda p, g, draws: 100.0 * _resample.macro_f1(p, g, draws),
     )
 )
 

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from peftbench.metrics import _resample
 from peftbench.metrics.base import Metric, mean_metric, register
 from peftbench.metrics.f1 import binary_f1
 
@@ -40,8 +41,12 @@ def make_multirc_f1a(positive: Any = True, name: str = "multirc_f1a") -> Metric:
         labels = [label for _, label in _multirc_pairs(golds)]
         return 100.0 * binary_f1(predictions, labels, positive)
 
+    def replicates(predictions: Sequence[Any], golds: Sequence[Any], draws: Any) -> Any:
+        labels = [label for _, label in _multirc_pairs(golds)]
+        return 100.0 * _resample.binary_f1(predictions, labels, positive, draws)
+
     description = f"MultiRC F1 over all answer options, positive label '{positive}' (x100)"
-    return Metric(name, description, compute)
+    return Metric(name, description, compute, replicates=replicates)
 
 
 def multirc_em(predictions: Sequence[Any], golds: Sequence[Any]) -> float:

@@ -11,6 +11,12 @@ With `require_significance`, a drop counts only when it is also significant (p <
 with a single seed cannot be tested, and then the drop alone decides (the output says so). The
 set falls short when any pair's average is worse or has no result (a failed new run); with
 `gate="each"` a worse dataset also counts.
+
+`test="paired"` replaces Welch's test over seeds by the paired bootstrap on the eval items the two
+sets share (scoring/comparison.py, as the leaderboard's ties): per dataset and on the average, the
+difference new - baseline with its (1 - alpha) interval, seeds drawn per side. A drop then fails
+only when it is beyond the tolerance and its interval lies below 0, so noise does not fail a CI
+gate, and a single seed per side is enough to test. It compares task scores (`metric="score"`).
 """
 
 from __future__ import annotations
@@ -25,12 +31,16 @@ from peftbench.errors import UserError, did_you_mean
 from peftbench.reports import tables
 from peftbench.reports.seeds import fill_pscp, ok_runs, seed_rows
 from peftbench.reports.stats import CONFIDENCE, summarize, welch
+from peftbench.reports.uncertainty import method_role, samples_of
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
 from peftbench.scoring.profiles import scoring_for
+from peftbench.scoring.comparison import compare_model
+from peftbench.scoring.ties import PAIRED_BOOTSTRAP, Difference
 
 METRICS = ("score", "pscp", "pscp_paper")
 GATES = ("average", "each")
+TESTS = ("welch", "paired")
 
 
 def _datasets(rs: ResultsFolder) -> dict[str, set[str]]:
@@ -42,7 +52,8 @@ def _datasets(rs: ResultsFolder) -> dict[str, set[str]]:
 
 def _values(rows: list[dict], side: str, model: str, method: str, metric: str) -> list[float]:
     picked = [r for r in rows if (r["side"], r["model"], r["method"]) == (side, model, method)]
-    return [r[metric] for r in sorted(picked, key=lambda r: r["seed"])]
+    # a baseline has no PSCP (None): nothing to compare on that metric
+    return [r[metric] for r in sorted(picked, key=lambda r: r["seed"]) if r[metric] is not None]
 
 
 def judge(
@@ -80,6 +91,63 @@ def judge(
     }
 
 
+def judge_paired(
+    new: list[float],
+    base: list[float],
+    diff: Difference | None,
+    tolerance: float,
+) -> dict[str, Any]:
+    """One comparison by the paired bootstrap: a drop fails only when it is beyond the tolerance
+    and significant (its interval below 0)."""
+    if not new or not base:
+        return judge(new, base, tolerance, 0.05, False)
+    out: dict[str, Any] = {"new": summarize(new).as_dict(), "baseline": summarize(base).as_dict()}
+    if diff is None:
+        out.update(verdict="no paired items (other eval items)", fails=False, significant=False)
+        return out
+    out["paired"] = {
+        "diff": diff.estimate,
+        "ci_low": diff.low,
+        "ci_high": diff.high,
+        "p_value": diff.p_value,
+        "test": PAIRED_BOOTSTRAP,
+    }
+    out["significant"] = diff.significant
+    verdict, fails = "within", False
+    if diff.estimate > tolerance:
+        verdict = "better"
+    elif diff.estimate < -tolerance:
+        verdict, fails = ("worse", True) if diff.high < 0 else ("worse, within noise", False)
+    out.update(verdict=verdict, fails=fails)
+    return out
+
+
+def paired_differences(
+    new: ResultsFolder,
+    base: ResultsFolder,
+    model: str,
+    method: str,
+    ref: str,
+    datasets: set[str],
+    alpha: float,
+) -> tuple[dict[str, Difference | None], Difference | None]:
+    """new - baseline per dataset and on the average, by the paired bootstrap (None where the
+    two sides have no eval items in common)."""
+    mine = [r for r in new.records if (r.model, r.method) == (model, method)]
+    theirs = [r for r in base.records if (r.model, r.method) == (model, ref)]
+    new_s = samples_of(mine).get(model, {}).get(method, {})
+    base_s = samples_of(theirs).get(model, {}).get(ref, {})
+
+    def diff(ds: list[str]) -> Difference | None:
+        if not all(new_s.get(d) and base_s.get(d) for d in ds):
+            return None
+        cells = {"new": {d: new_s[d] for d in ds}, "base": {d: base_s[d] for d in ds}}
+        stats = compare_model(model, cells, [], reference="base", confidence=1.0 - alpha)
+        return stats["new"].vs_reference
+
+    return {d: diff([d]) for d in sorted(datasets)}, diff(sorted(datasets))
+
+
 def compare(
     new_dir: Path,
     base_dir: Path,
@@ -90,9 +158,17 @@ def compare(
     against: str | None = None,
     gate: str = "average",
     profile: str | None = None,
+    test: str = "welch",
 ) -> dict[str, Any]:
     """`profile`: compare PSCP under a named weight profile (scoring/profiles.py) instead of the
     baseline set's own weights."""
+    if test not in TESTS:
+        raise UserError(f"unknown test '{test}'", f"choose one of {', '.join(TESTS)}")
+    if test == "paired" and metric != "score":
+        raise UserError(
+            f"--test paired compares task scores, not '{metric}'",
+            "use --metric score with --test paired, or --test welch for PSCP",
+        )
     if metric not in METRICS:
         raise UserError(f"unknown metric '{metric}'", f"choose one of {', '.join(METRICS)}")
     if not 0.0 < alpha < 1.0:
@@ -149,23 +225,32 @@ def compare(
         )
     pairs = []
     for model, method in sorted({(r.model, r.method) for r in keep(new)}):
+        if metric != "score" and method_role(method)[0]:
+            notes.append(f"{model}/{method}: a baseline has no {metric} (not ranked): not compared")
+            continue
         ref, how = _reference(model, method, base_methods, against, avg_rows, metric)
+        ds_diffs: dict[str, Difference | None] = {}
+        avg_diff: Difference | None = None
+        if test == "paired":
+            ds_diffs, avg_diff = paired_differences(
+                new, base, model, method, ref, common[model], alpha
+            )
         per_ds = {}
         for d in sorted(common[model]):
             rows_d = [r for r in ds_rows if r["dataset"] == d]
-            per_ds[d] = judge(
-                _values(rows_d, "new", model, method, metric),
-                _values(rows_d, "base", model, ref, metric),
-                tolerance,
-                alpha,
-                require_significance,
+            new_v = _values(rows_d, "new", model, method, metric)
+            base_v = _values(rows_d, "base", model, ref, metric)
+            per_ds[d] = (
+                judge_paired(new_v, base_v, ds_diffs.get(d), tolerance)
+                if test == "paired"
+                else judge(new_v, base_v, tolerance, alpha, require_significance)
             )
-        average = judge(
-            _values(avg_rows, "new", model, method, metric),
-            _values(avg_rows, "base", model, ref, metric),
-            tolerance,
-            alpha,
-            require_significance,
+        new_v = _values(avg_rows, "new", model, method, metric)
+        base_v = _values(avg_rows, "base", model, ref, metric)
+        average = (
+            judge_paired(new_v, base_v, avg_diff, tolerance)
+            if test == "paired"
+            else judge(new_v, base_v, tolerance, alpha, require_significance)
         )
         fails = average["fails"] or (gate == "each" and any(c["fails"] for c in per_ds.values()))
         pairs.append(
@@ -179,7 +264,9 @@ def compare(
                 "fails": fails,
             }
         )
-    return _result(new, base, metric, tolerance, alpha, require_significance, gate, pairs, notes)
+    result = _result(new, base, metric, tolerance, alpha, require_significance, gate, pairs, notes)
+    result["test"] = test
+    return result
 
 
 def _result(
@@ -248,7 +335,7 @@ def to_table(pair: dict[str, Any], metric: str, gate: str = "average") -> tables
     rows = []
     for name, c in [*pair["datasets"].items(), ("average", pair["average"])]:
         gating = c["fails"] and (name == "average" or gate == "each")
-        w = c.get("welch") or {}
+        w = c.get("paired") or c.get("welch") or {}
         ci = "-"
         if w.get("ci_low") is not None:
             ci = f"[{w['ci_low']:+.2f}, {w['ci_high']:+.2f}]"
@@ -276,7 +363,7 @@ def summary_table(result: dict[str, Any]) -> tables.Table:
     rows = []
     for p in result["pairs"]:
         a = p["average"]
-        w = a.get("welch") or {}
+        w = a.get("paired") or a.get("welch") or {}
         rows.append(
             [
                 p["model"],
@@ -298,15 +385,19 @@ def render(result: dict[str, Any], markdown: bool = False) -> str:
         f"compare {result['metric']}: new {result['new']} vs baseline {result['baseline']}; "
         f"tolerance {result['tolerance']:g}, alpha {result['alpha']:g}"
         + ("; drops must be significant" if result["require_significance"] else "")
+        + ("; paired test on the same eval items" if result.get("test") == "paired" else "")
         + f"; gate on {result['gate']}"
     )
     out = [head, ""]
     for pair in result["pairs"]:
         t = to_table(pair, result["metric"], result["gate"])
         out += [tables.to_markdown(t) if markdown else tables.to_text(t), ""]
-    out.append(
-        "* significant at alpha (Welch's t-test over seeds); n = seeds; CAPITALS: fails the gate"
+    how = (
+        "paired bootstrap over the shared eval items, seeds drawn per side"
+        if result.get("test") == "paired"
+        else "Welch's t-test over seeds"
     )
+    out.append(f"* significant at alpha ({how}); n = seeds; CAPITALS: fails the gate")
     out += [
         "",
         tables.to_markdown(summary_table(result))

@@ -102,7 +102,8 @@ def pscp_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
     colors = method_colors(data)
     out = []
     for key, title in (("pscp", "PSCP, seed form"), ("pscp_paper", "PSCP, paper form")):
-        ordered = sorted(rows, key=lambda r: -r[key])
+        # baselines have no PSCP: they are references, not ranked
+        ordered = sorted((r for r in rows if r.get(key) is not None), key=lambda r: -r[key])
         items = [
             {
                 "label": _label(r, multi),

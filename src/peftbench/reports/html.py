@@ -1,10 +1,16 @@
 """The HTML report: one self-contained file that opens offline.
 
+Rendered from the Jinja2 template `templates/report.html.j2` with autoescaping, so every value
+from a record (a method name, an error message, a dataset source) is escaped by the template
+engine, not by hand. What is inserted as markup is made here and marked safe explicitly: the
+inline SVG figures (drawn by `svg.py`, which escapes its own text), the style sheet, the sorting
+script and the embedded report data (JSON, with '</' broken up).
+
 Styles, the table-sorting script and every figure (inline SVG) live in the file itself; it loads
 nothing and links nowhere, so it can be mailed, archived with the results, or opened on a machine
-with no network. Sections: summary, leaderboard (click a header to sort), Pareto fronts, PSCP
-bars, heat map, seed spread and stability, PSCP sensitivity, efficiency, failed/missing runs,
-environment.
+with no network. Sections: summary, leaderboard (click a header to sort; baselines stay in their
+own reference block below the PEFT methods), Pareto fronts, PSCP bars, heat map, seed spread and
+stability, PSCP sensitivity, efficiency, failed/missing runs, environment.
 """
 
 from __future__ import annotations
@@ -12,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from html import escape
 from typing import Any
 
 from peftbench.reports import figures, svg, tables
@@ -31,242 +36,279 @@ SECTIONS = (
 )
 
 
-def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+TEMPLATE = "report.html.j2"
 
 
-def _td(text: str, value: Any = None, cls: str = "", title: str = "") -> str:
-    v = text if value is None else value
-    attrs = f' data-v="{_e(v)}"'
-    attrs += f' class="{cls}"' if cls else ""
-    attrs += f' title="{_e(title)}"' if title else ""
-    return f"<td{attrs}>{_e(text)}</td>"
+def _environment() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("peftbench.reports", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+    )
 
 
-def table_html(t: tables.Table, sortable: bool = False) -> str:
+def _cell(
+    text: str, value: Any = None, cls: str = "", title: str = "", colspan: int = 0
+) -> dict[str, Any]:
+    return {
+        "text": text,
+        "v": text if value is None else value,
+        "cls": cls,
+        "title": title,
+        "colspan": colspan,
+    }
+
+
+def table_view(t: tables.Table) -> dict[str, Any]:
+    """A `tables.Table` as the template's table: header cells, one row group, notes."""
     text_cols = {i for i, _ in enumerate(t.header) if not tables.numeric_column(t, i)}
-    head = "".join(
-        f'<th class="{"text" if i in text_cols else ""}">{_e(h)}</th>'
-        for i, h in enumerate(t.header)
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(_td(c, cls="text" if i in text_cols else "") for i, c in enumerate(row))
-        + "</tr>"
-        for row in t.rows
-    )
-    notes = "".join(f'<p class="note">{_e(n)}</p>' for n in t.notes)
-    cls = ' class="sortable"' if sortable else ""
-    table = f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    return f'<div class="scroll">{table}</div>{notes}'
+    head = [{"text": h, "cls": "text" if i in text_cols else ""} for i, h in enumerate(t.header)]
+    rows = [
+        {
+            "cls": "",
+            "cells": [_cell(c, cls="text" if i in text_cols else "") for i, c in enumerate(r)],
+        }
+        for r in t.rows
+    ]
+    return {
+        "head": head,
+        "groups": [{"cls": "", "label": None, "rows": rows}],
+        "notes": t.notes,
+        "title": t.title,
+        "count": len(t.rows),
+    }
 
 
-def leaderboard_html(data: dict[str, Any]) -> str:
-    """Every leaderboard column, sortable; hovering a score shows its seeds' spread and CI."""
+def _seed_tip(s: dict[str, Any] | None) -> str:
+    if not s:
+        return ""
+    tip = f"seeds: {', '.join(f'{v:.2f}' for v in s['values'])}"
+    if s.get("ci_low") is not None:
+        tip += f"; mean ± std {tables.mean_std(s, 2)}"
+    return tip
+
+
+def _score_cells(r: dict[str, Any], datasets: list[str], stats: dict[str, Any]) -> list[dict]:
+    cells = []
+    for d in datasets:
+        score = r["scores"].get(d)
+        ci = (r.get("scores_ci") or {}).get(d)
+        tip = f"95% interval {tables.interval(ci, 2)}" if ci else "no per-item data: no interval"
+        seeds = _seed_tip(stats.get("datasets", {}).get(d))
+        tip += f"; {seeds}" if seeds else ""
+        tie = (r.get("ties") or {}).get(d)
+        cells.append(
+            _cell(
+                tables.score_cell(r, d),
+                score if score is not None else -1,
+                tie or "",
+                tip,
+            )
+        )
+    return cells
+
+
+def leaderboard_view(data: dict[str, Any]) -> dict[str, Any]:
+    """Every leaderboard column, sortable within its block: the PEFT methods first, then the
+    baselines in a reference block of their own; scores carry their interval and tie mark."""
     board = data["board"]
     stats = {(r["model"], r["method"]): r for r in data["seeds"]["rows"]}
     multi = len({r["model"] for r in board["rows"]}) > 1
-    head = (["model"] if multi else []) + ["method", *board["datasets"], "avg", "avg 95% CI"]
-    head += ["params", "params %", "ms/tok", "slowdown %", "train MiB", "extra GFLOPs"]
-    head += ["PSCP", "PSCP paper", "runs"]
-    rows = []
+    names = (["model"] if multi else []) + ["method", *board["datasets"], "avg", "avg 95% CI"]
+    names += ["vs frozen", "params", "params %", "ms/tok", "slowdown %", "train MiB"]
+    names += ["extra GFLOPs", "PSCP", "PSCP paper", "runs"]
+    head = [{"text": h, "cls": "text" if h in ("model", "method") else ""} for h in names]
+    peft: list[dict[str, Any]] = []
+    refs: list[dict[str, Any]] = []
     for r in board["rows"]:
         st = stats.get((r["model"], r["method"]), {})
-        cells = [_td(r["model"], cls="text")] if multi else []
+        cells = [_cell(r["model"], cls="text")] if multi else []
         status = "" if r["complete"] else " (partial)"
-        cells.append(_td(r["method"] + status, r["method"], "text"))
-        for d in board["datasets"]:
-            s = st.get("datasets", {}).get(d)
-            tip = f"seeds: {', '.join(f'{v:.2f}' for v in s['values'])}" if s else ""
-            if s and s.get("ci_low") is not None:
-                tip += f"; mean ± std {tables.mean_std(s, 2)}"
-                tip += f"; 95% CI [{s['ci_low']:.2f}, {s['ci_high']:.2f}]"
-            score = r["scores"].get(d)
-            cells.append(_td(tables.num(score), score if score is not None else -1, title=tip))
-        avg = st.get("score")
-        ci = f"± {avg['half_width']:.1f}" if avg and avg.get("half_width") is not None else "-"
+        cells.append(_cell(r["method"] + status, r["method"], "text"))
+        cells += _score_cells(r, board["datasets"], st)
+        ci = r.get("score_ci")
+        vs = r.get("vs_reference")
         cells += [
-            _td(tables.num(r["score"]), r["score"]),
-            _td(ci, avg["half_width"] if avg and avg.get("half_width") is not None else -1),
-            _td(tables.params(r["trainable_params"]), r["trainable_params"]),
-            _td(f"{r['trainable_pct']:.3f}", r["trainable_pct"]),
-            _td(f"{r['latency_ms_per_token']:.2f}", r["latency_ms_per_token"]),
-            _td(f"{r['slowdown_pct']:+.1f}", r["slowdown_pct"]),
-            _td(f"{r['peak_train_mem_mb']:.0f}", r["peak_train_mem_mb"]),
-            _td(tables.sig(r["extra_tflops"] * 1e3), r["extra_tflops"]),
-            _td(f"{r['pscp']:.2f}", r["pscp"]),
-            _td(f"{r['pscp_paper']:.2f}", r["pscp_paper"]),
-            _td(str(r["runs"]), r["runs"]),
+            _cell(tables.score_cell(r), r["score"], r.get("tie") or ""),
+            _cell(tables.interval(ci), (ci[1] - ci[0]) / 2 if ci else -1),
+            _cell(tables.vs_cell(r), vs["estimate"] if vs else -1e9),
+            _cell(tables.params(r["trainable_params"]), r["trainable_params"]),
+            _cell(f"{r['trainable_pct']:.3f}", r["trainable_pct"]),
+            _cell(f"{r['latency_ms_per_token']:.2f}", r["latency_ms_per_token"]),
+            _cell(f"{r['slowdown_pct']:+.1f}", r["slowdown_pct"]),
+            _cell(f"{r['peak_train_mem_mb']:.0f}", r["peak_train_mem_mb"]),
+            _cell(tables.sig(r["extra_tflops"] * 1e3), r["extra_tflops"]),
+            _cell(tables.pscp_cell(r, "pscp"), _or(r.get("pscp")), r.get("pscp_tie") or ""),
+            _cell(
+                tables.pscp_cell(r, "pscp_paper"),
+                _or(r.get("pscp_paper")),
+                r.get("pscp_paper_tie") or "",
+            ),
+            _cell(str(r["runs"]), r["runs"]),
         ]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+        (refs if r.get("baseline") else peft).append({"cls": "", "cells": cells})
     for f in board["failed"]:
-        span = len(head) - 1 - (1 if multi else 0)
-        model = [_td(str(f.get("model", "")), cls="text")] if multi else []
-        rows.append(
-            '<tr class="failed">'
-            + "".join(model)
-            + _td(f"{f.get('method', '?')} FAILED", "~", "text")
-            + f'<td class="text" colspan="{span}" data-v="~">{_e(f.get("dataset", ""))} seed '
-            f"{_e(f.get('seed', ''))}: {_e(f['error'])}</td></tr>"
+        model = [_cell(str(f.get("model", "")), cls="text")] if multi else []
+        detail = f"{f.get('dataset', '')} seed {f.get('seed', '')}: {f['error']}"
+        span = len(head) - 1 - len(model)
+        peft.append(
+            {
+                "cls": "failed",
+                "cells": [
+                    *model,
+                    _cell(f"{f.get('method', '?')} FAILED", "~", "text"),
+                    _cell(detail, "~", "text", colspan=span),
+                ],
+            }
         )
-    ths = "".join(
-        f'<th class="{"text" if h in ("model", "method") else ""}">{_e(h)}</th>' for h in head
-    )
-    notes = tables.main_table(data).notes
-    return (
-        f'<div class="scroll"><table class="sortable" id="leaderboard-table"><thead><tr>{ths}</tr>'
-        f"</thead><tbody>{''.join(rows)}</tbody></table></div>"
-        + "".join(f'<p class="note">{_e(n)}</p>' for n in notes)
-    )
+    groups = [{"cls": "", "label": None, "rows": peft}]
+    if refs:
+        groups.append({"cls": "reference", "label": tables.BASELINES, "rows": refs})
+    return {"head": head, "groups": groups, "notes": tables.main_table(data).notes}
 
 
-def _figs(items: list[tuple[str, str]]) -> str:
-    return (
-        '<div class="grid2">'
-        + "".join(f"<div><h3>{_e(t)}</h3>{s}</div>" for t, s in items)
-        + "</div>"
-    )
+def _or(value: float | None) -> float:
+    return -1e9 if value is None else value
 
 
-def environment_html(data: dict[str, Any]) -> str:
+def _alerts(data: dict[str, Any]) -> list[dict[str, str]]:
+    counts = data["counts"]
+    out = []
+    if counts["failed"]:
+        out.append(
+            {"cls": "bad", "text": f"{counts['failed']} run(s) failed: see Failed and missing."}
+        )
+    if counts.get("damaged"):
+        out.append(
+            {
+                "cls": "bad",
+                "text": f"{counts['damaged']} damaged record(s) left out: see Failed and missing.",
+            }
+        )
+    if counts["missing"]:
+        out.append(
+            {
+                "cls": "warn",
+                "text": f"Partial grid: {counts['missing']} run(s) of the suite are missing; "
+                "rows marked (partial) lack datasets.",
+            }
+        )
+    if data["ignored"]:
+        out.append(
+            {
+                "cls": "note",
+                "text": f"{len(data['ignored'])} run folder(s) not in the current suite were "
+                "left out.",
+            }
+        )
+    for note in data.get("notes", []):
+        out.append({"cls": "warn", "text": f"{note}."})
+    return out
+
+
+def _values(vals: dict[str, int]) -> str:
+    return "; ".join(f"{v} ({n} runs)" if len(vals) > 1 else v for v, n in vals.items())
+
+
+def environment_view(data: dict[str, Any]) -> dict[str, Any]:
     env = data["environment"]
-    parts = []
-    if env["mixed"]:
-        parts.append(
-            f'<p class="warn">The runs differ in: {_e(", ".join(env["mixed"]))}. '
-            "Compare their costs with care.</p>"
-        )
-    rows = [
-        [k, "; ".join(f"{v} ({n} runs)" if len(vals) > 1 else v for v, n in vals.items())]
-        for k, vals in env["fields"].items()
-    ]
-    rows += [
-        [
-            f"package {k}",
-            "; ".join(f"{v} ({n} runs)" if len(vals) > 1 else v for v, n in vals.items()),
-        ]
-        for k, vals in env["packages"].items()
-    ]
-    parts.append(table_html(tables.Table("env", "", ["field", "value"], rows)))
+    rows = [[k, _values(vals)] for k, vals in env["fields"].items()]
+    rows += [[f"package {k}", _values(vals)] for k, vals in env["packages"].items()]
+    ds_head = ["dataset", "source", "version", "train", "eval", "train fingerprint"]
+    ds_head.append("eval fingerprint")
+    ds_keys = ("source", "version", "train_examples", "eval_examples", "train_fingerprint")
     ds_rows = [
-        [
-            name,
-            str(d.get("source", "")),
-            str(d.get("version", "")),
-            str(d.get("train_examples", "")),
-            str(d.get("eval_examples", "")),
-            str(d.get("train_fingerprint", "")),
-            str(d.get("eval_fingerprint", "")),
-        ]
+        [name, *(str(d.get(k, "")) for k in (*ds_keys, "eval_fingerprint"))]
         for name, d in sorted(env["datasets"].items())
     ]
-    if ds_rows:
-        parts.append(
-            "<h3>Datasets</h3>"
-            + table_html(
-                tables.Table(
-                    "ds",
-                    "",
-                    [
-                        "dataset",
-                        "source",
-                        "version",
-                        "train",
-                        "eval",
-                        "train fingerprint",
-                        "eval fingerprint",
-                    ],
-                    ds_rows,
-                )
-            )
-        )
     m_rows = [
         [name, ", ".join(f"{k}={v}" for k, v in m.items())]
         for name, m in sorted(env["models"].items())
     ]
-    if m_rows:
-        parts.append(
-            "<h3>Models</h3>" + table_html(tables.Table("m", "", ["model", "details"], m_rows))
-        )
     when = ""
     if env["first_start"]:
         first = dt.datetime.fromtimestamp(env["first_start"], dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         last = dt.datetime.fromtimestamp(env["last_start"], dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         when = f"; runs started between {first} and {last}"
-    parts.append(f'<p class="note">total run wall time {env["wall_seconds_total"]:.0f} s{when}</p>')
-    return "".join(parts)
+    return {
+        "mixed": ", ".join(env["mixed"]),
+        "fields": table_view(tables.Table("env", "", ["field", "value"], rows)),
+        "datasets": table_view(tables.Table("ds", "", ds_head, ds_rows)) if ds_rows else None,
+        "models": table_view(tables.Table("m", "", ["model", "details"], m_rows))
+        if m_rows
+        else None,
+        "wall": f"{env['wall_seconds_total']:.0f}",
+        "when": when,
+    }
+
+
+def _sensitivity_view(data: dict[str, Any]) -> dict[str, Any] | None:
+    summary = tables.sensitivity_summary(data)
+    if summary is None:
+        return None
+    changes = [r for r in summary.rows if r[-1] == "YES"]
+    return {
+        "summary": table_view(summary),
+        "full": [table_view(t) for t in tables.sensitivity_tables(data)],
+        "changes": ", ".join(f"{r[1]} on {r[0]}" for r in changes),
+    }
+
+
+def _safe_figs(items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+    from markupsafe import Markup
+
+    return [(title, Markup(svg_text)) for title, svg_text in items]
 
 
 def render(data: dict[str, Any]) -> str:
     """The whole report as one HTML document."""
+    from markupsafe import Markup
+
     board, counts = data["board"], data["counts"]
     suite = data["suite"] or {}
-    title = f"peftbench report: {suite.get('name', data['results_dir'])}"
     expected = f" of {counts['expected']} expected" if counts["expected"] is not None else ""
-    summary = (
-        f"{counts['ok']} runs ok, {counts['failed']} failed, {counts['missing']} missing"
-        f"{expected}, {counts.get('damaged', 0)} damaged; {len(board['rows'])} method rows on "
-        f"{len(board['datasets'])} datasets; "
-        f"up to {data['seeds']['max_seeds']} seeds"
-    )
-    alerts = ""
-    if counts["failed"]:
-        alerts += f'<p class="bad">{counts["failed"]} run(s) failed: see Failed and missing.</p>'
-    if counts.get("damaged"):
-        alerts += (
-            f'<p class="bad">{counts["damaged"]} damaged record(s) left out: see Failed and '
-            "missing.</p>"
+    problems = tables.problems_table(data)
+    heat = figures.heatmap_figure(data)
+    page = (
+        _environment()
+        .get_template(TEMPLATE)
+        .render(
+            title=f"peftbench report: {suite.get('name', data['results_dir'])}",
+            summary=f"{counts['ok']} runs ok, {counts['failed']} failed, {counts['missing']} "
+            f"missing{expected}, {counts.get('damaged', 0)} damaged; {len(board['rows'])} method "
+            f"rows on {len(board['datasets'])} datasets; up to {data['seeds']['max_seeds']} seeds",
+            results_dir=data["results_dir"],
+            made=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            sections=SECTIONS,
+            alerts=_alerts(data),
+            leaderboard=leaderboard_view(data),
+            choice_tables=[
+                table_view(t)
+                for t in (tables.constraints_table(data), tables.profiles_table(data))
+                if t is not None
+            ],
+            shapes_note=_shapes_note(data),
+            pareto=_safe_figs(figures.pareto_figures(data)),
+            formulas=board["formulas"],
+            pscp=_safe_figs(figures.pscp_figures(data)),
+            heatmap=Markup(heat) if heat else None,
+            one_seed=data["seeds"]["max_seeds"] < 2,
+            seed_figs=_safe_figs(figures.seed_figures(data)),
+            stability=table_view(tables.stability_table(data)),
+            sensitivity=_sensitivity_view(data),
+            efficiency=table_view(tables.efficiency_table(data)),
+            main=table_view(tables.main_table(data)),
+            problems=table_view(problems) if problems else None,
+            env=environment_view(data),
+            css=Markup(CSS),
+            script=Markup(SORT_JS),
+            data_json=Markup(_json(data)),
         )
-    if counts["missing"]:
-        alerts += (
-            f'<p class="warn">Partial grid: {counts["missing"]} run(s) of the suite are '
-            "missing; rows marked (partial) lack datasets.</p>"
-        )
-    if data["ignored"]:
-        alerts += (
-            f'<p class="note">{len(data["ignored"])} run folder(s) not in the current '
-            "suite were left out.</p>"
-        )
-    for note in data.get("notes", []):
-        alerts += f'<p class="warn">{_e(note)}.</p>'
-    body = {
-        "leaderboard": alerts + leaderboard_html(data) + _profiles_html(data),
-        "pareto": '<p class="note">Each point is a method (average score over datasets and seeds). '
-        "Ringed points joined by the dashed red staircase form the Pareto front: no other method "
-        "scores higher at lower cost. Hover a point for its name and values.</p>"
-        + _shapes_note(data)
-        + _figs(figures.pareto_figures(data)),
-        "pscp": '<p class="note">'
-        + _e(board["formulas"]["pscp"])
-        + " and "
-        + _e(board["formulas"]["pscp_paper"])
-        + "</p>"
-        + _figs(figures.pscp_figures(data)),
-        "heatmap": '<p class="note">Mean task score per dataset and method (over seeds).</p>'
-        + (figures.heatmap_figure(data) or "<p>no scores</p>"),
-        "seeds": _seeds_html(data),
-        "sensitivity": _sensitivity_html(data),
-        "efficiency": table_html(tables.efficiency_table(data), sortable=True)
-        + "<h3>Paper main table</h3>"
-        + table_html(tables.main_table(data)),
-        "problems": _problems_html(data),
-        "environment": environment_html(data),
-    }
-    nav = "".join(f'<a href="#{k}">{_e(t)}</a>' for k, t in SECTIONS)
-    sections = "".join(
-        f'<section id="{k}"><h2>{_e(t)}</h2>{body[k]}</section>' for k, t in SECTIONS
     )
-    made = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return defang(
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title>"
-        f"<style>{CSS}</style></head><body><header><h1>{_e(title)}</h1><p>{_e(summary)}</p>"
-        f"<p>results folder <code>{_e(data['results_dir'])}</code>; made {made}</p></header>"
-        f"<nav>{nav}</nav><main>{sections}</main>"
-        f'<script type="application/json" id="report-data">{_json(data)}</script>'
-        f"<script>{SORT_JS}</script></body></html>\n"
-    )
+    return defang(page + "\n")
 
 
 URL = re.compile(r"\b(https?|ftp|wss?)://", re.IGNORECASE)
@@ -279,8 +321,9 @@ def defang(page: str) -> str:
 
 
 def _json(data: dict[str, Any]) -> str:
-    """The report data, embedded for anyone who wants the numbers; '</' cannot end the script."""
-    return json.dumps(data, default=str, sort_keys=True).replace("</", "<\\/")
+    """The report data, embedded for anyone who wants the numbers. Every '<' is written as the
+    JSON escape \\u003c, so no text from a record can end the script element or open a tag."""
+    return json.dumps(data, default=str, sort_keys=True).replace("<", "\\u003c")
 
 
 def _shapes_note(data: dict[str, Any]) -> str:
@@ -289,56 +332,4 @@ def _shapes_note(data: dict[str, Any]) -> str:
     if len(models) < 2:
         return ""
     pairs = ", ".join(f"{svg.SHAPES[i % len(svg.SHAPES)]}: {m}" for i, m in enumerate(models))
-    return f'<p class="note">Marker shape by model ({_e(pairs)}); fronts are per model.</p>'
-
-
-def _seeds_html(data: dict[str, Any]) -> str:
-    seeds = data["seeds"]
-    note = ""
-    if seeds["max_seeds"] < 2:
-        note = (
-            '<p class="warn">One seed per cell: no spread or confidence interval can be shown. '
-            "Run more seeds (e.g. <code>--set seeds=[1,2,3]</code>).</p>"
-        )
-    return (
-        note + '<p class="note">Each dot is one seed; the black bar is the mean, the grey '
-        "whisker the 95% confidence interval (Student's t).</p>"
-        + _figs(figures.seed_figures(data))
-        + "<h3>Stability table</h3>"
-        + table_html(tables.stability_table(data), sortable=True)
-    )
-
-
-def _profiles_html(data: dict[str, Any]) -> str:
-    """The user's limits (when given) and the top method under each PSCP profile."""
-    parts = []
-    for t in (tables.constraints_table(data), tables.profiles_table(data)):
-        if t is not None:
-            parts.append(f"<h3>{_e(t.title)}</h3>" + table_html(t))
-    return "".join(parts)
-
-
-def _sensitivity_html(data: dict[str, Any]) -> str:
-    summary = tables.sensitivity_summary(data)
-    if summary is None:
-        return '<p class="note">This leaderboard carries no PSCP sensitivity table.</p>'
-    full = "".join(
-        f"<details><summary>{_e(t.title)}: all {len(t.rows)} combinations</summary>"
-        f"{table_html(t, sortable=True)}</details>"
-        for t in tables.sensitivity_tables(data)
-    )
-    changes = [r for r in summary.rows if r[-1] == "YES"]
-    warn = ""
-    if changes:
-        which = ", ".join(f"{r[1]} on {r[0]}" for r in changes)
-        warn = (
-            f'<p class="warn">The top-ranked method changes with the weights for {_e(which)}.</p>'
-        )
-    return warn + table_html(summary) + full
-
-
-def _problems_html(data: dict[str, Any]) -> str:
-    t = tables.problems_table(data)
-    if t is None:
-        return '<p class="note">None: every run of the suite completed.</p>'
-    return table_html(t)
+    return f"Marker shape by model ({pairs}); fronts are per model."

@@ -5,6 +5,11 @@ P = trainable parameters; L = median latency ms/token over the row's runs; M = l
 training memory over its runs; F = mean extra TFLOPs. PSCP maxima are over the rows of the same
 model. Failed and damaged runs are listed, never dropped or scored; missing cells are named.
 
+Baselines (methods registered with `baseline=True`: `frozen`, `full`) are reference rows: listed
+after the PEFT methods, without PSCP, outside the ties and the sensitivity analysis. The
+uncertainty columns (score intervals, ties with the best, "vs frozen") come from the runs'
+per-item data through `reports.uncertainty.annotate`, called here.
+
 This is the one leaderboard builder: `of_folder` gives the board of a results folder to `run`
 (leaderboard.json/.md), `show`, `report` (every format) and `compare`. To add a column, add its
 key in `_row` (from the typed record: results/record.py) and show it in `render` and in
@@ -20,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from peftbench.config.schema import ScoringSettings
+from peftbench.reports import tables
 from peftbench.reports.text_table import fixed_width
+from peftbench.reports.uncertainty import annotate, method_role
 from peftbench.results.atomic import write_json, write_text
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
@@ -64,9 +71,11 @@ def build(
     scoring: ScoringSettings,
     expected: Sequence[str] = (),
     limits: Constraints | None = None,
+    uncertainty: bool = True,
 ) -> dict[str, Any]:
     """Rows from the ok records; failed and damaged ones are listed (with their cell), never
-    scored; expected run_ids without a record are named as missing."""
+    scored; expected run_ids without a record are named as missing. `uncertainty=False` leaves
+    out the bootstrap columns (per-seed rows, which are not compared on their own)."""
     ok = [r for r in records if r.ok]
     present = {r.run_id for r in records}
     groups: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
@@ -76,8 +85,8 @@ def build(
     rows = [_row(model, method, runs, datasets) for (model, method), runs in groups.items()]
     for model in {r["model"] for r in rows}:
         add_pscp([r for r in rows if r["model"] == model], scoring.pscp, scoring.pscp_paper)
-    rows.sort(key=lambda r: (r["model"], -r["pscp"]))
-    # per model (the PSCP comparison): does the top method survive other weights/exponents?
+    rows.sort(key=lambda r: (r["model"], r["baseline"], -(r["pscp"] or 0.0), r["method"]))
+    # per model (the PSCP comparison of the PEFT methods): does the top survive other weights?
     sens = {
         model: sensitivity(
             [r for r in rows if r["model"] == model], scoring.pscp, scoring.pscp_paper
@@ -130,6 +139,9 @@ def constrained(rows: list[dict[str, Any]], limits: Constraints) -> dict[str, An
             {"model": r["model"], "method": r["method"], "reasons": why} for r, why in dropped
         ],
     }
+    if uncertainty:
+        annotate(board, ok, scoring)
+    return board
 
 
 def _row(model: str, method: str, runs: list[RunRecord], datasets: list[str]) -> dict[str, Any]:
@@ -141,6 +153,7 @@ def _row(model: str, method: str, runs: list[RunRecord], datasets: list[str]) ->
     return {
         "model": model,
         "method": method,
+        "baseline": method_role(method)[0],
         "scores": {d: scores.get(d) for d in datasets},
         "score": statistics.fmean(scores.values()),
         "complete": all(d in scores for d in datasets),
@@ -165,12 +178,8 @@ def _params(n: int) -> str:
 Column = tuple[str, Callable[[dict[str, Any]], str]]
 
 
-def _num(x: float | None, spec: str) -> str:
-    return "-" if x is None else format(x, spec)
-
-
 def _task_cell(dataset: str) -> Callable[[dict[str, Any]], str]:
-    return lambda r: _num(r["scores"][dataset], ".1f")
+    return lambda r: tables.score_cell(r, dataset)
 
 
 def columns(board: dict[str, Any]) -> list[Column]:
@@ -180,28 +189,38 @@ def columns(board: dict[str, Any]) -> list[Column]:
         ("model", lambda r: r["model"]),
         ("method", lambda r: r["method"]),
         *per_task,
-        ("avg", lambda r: f"{r['score']:.1f}"),
+        ("avg", lambda r: tables.score_cell(r)),
+        ("avg 95% CI", lambda r: tables.interval(r.get("score_ci"))),
+        ("vs frozen", tables.vs_cell),
         ("params", lambda r: _params(r["trainable_params"])),
         ("params %", lambda r: f"{r['trainable_pct']:.3f}"),
         ("ms/tok", lambda r: f"{r['latency_ms_per_token']:.1f}"),
         ("slowdown %", lambda r: f"{r['slowdown_pct']:+.1f}"),
         ("train MiB", lambda r: f"{r['peak_train_mem_mb']:.0f}"),
-        ("pscp", lambda r: f"{r['pscp']:.2f}"),
-        ("pscp_paper", lambda r: f"{r['pscp_paper']:.2f}"),
+        ("pscp", lambda r: tables.pscp_cell(r, "pscp")),
+        ("pscp_paper", lambda r: tables.pscp_cell(r, "pscp_paper")),
     ]
 
 
 def render(board: dict[str, Any]) -> str:
-    """Fixed-width text table (also valid Markdown), then what a reader must know about it."""
+    """Fixed-width text table (also valid Markdown), then what a reader must know about it. The
+    PEFT methods come first, ranked by PSCP; the baselines follow under a divider row."""
     cols = columns(board)
-    rows = [[cell(r) for _, cell in cols] for r in shown_rows(board)]
+    rows = []
+    divider = False
+    for r in shown_rows(board):
+        if r.get("baseline") and not divider:
+            rows.append(["", tables.BASELINES] + [""] * (len(cols) - 2))
+            divider = True
+        rows.append([cell(r) for _, cell in cols])
     out = [
         *constraint_lines(board),
         fixed_width([head for head, _ in cols], rows, markdown=True),
         "",
-        f"sorted by pscp ({weights_name(board)}); {board['formulas']['pscp']} "
+        f"PEFT methods sorted by pscp ({weights_name(board)}); {board['formulas']['pscp']} "
         f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
         f"(constants {board['scoring']['pscp_paper']})",
+        *tables.uncertainty_notes(board),
     ]
     for model, result in board.get("sensitivity", {}).items():
         out += [f"{model}: {line}" for line in summary(result).splitlines()]

@@ -36,7 +36,7 @@ def seed_rows(
         groups[(r.model, r.method, r.seed, ds)].append(r)
     rows = []
     for (_, _, seed, ds), runs in sorted(groups.items(), key=lambda kv: str(kv[0])):
-        row = leaderboard.build(runs, scoring)["rows"][0]
+        row = leaderboard.build(runs, scoring, uncertainty=False)["rows"][0]
         row.update(seed=seed, dataset=ds, n_datasets=len({r.dataset for r in runs}))
         rows.append(row)
     fill_pscp(rows, scoring)
@@ -101,8 +101,9 @@ def seed_stats(records: Sequence[RunRecord], scoring: ScoringSettings) -> dict[s
 
 
 def _maybe(rows: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
-    """Summary of `key` over per-seed rows, with the seeds in the order of its values."""
-    if not rows:
+    """Summary of `key` over per-seed rows, with the seeds in the order of its values; None when
+    there is nothing to summarise (no rows, or a baseline's PSCP, which is not computed)."""
+    if not rows or any(r[key] is None for r in rows):
         return None
     rows = sorted(rows, key=lambda r: r["seed"])
     return {**summarize([r[key] for r in rows]).as_dict(), "seeds": [r["seed"] for r in rows]}

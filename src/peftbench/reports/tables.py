@@ -21,6 +21,9 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     notes: list[str] = field(default_factory=list)
+    # plain values for CSV when the shown cells combine several (score, interval, mark)
+    csv_header: list[str] | None = None
+    csv_rows: list[list[Any]] | None = None
 
 
 def num(x: float | None, digits: int = 1) -> str:
@@ -51,42 +54,134 @@ def mean_std(s: dict[str, Any] | None, digits: int = 1) -> str:
     return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}"
 
 
+# Marks after a score: the best PEFT method, and those not significantly different from it.
+MARKS = {"best": "*", "tie": "="}
+BASELINES = "baselines (references, not ranked):"
+
+
+def mark(label: str | None) -> str:
+    return f" {MARKS[label]}" if label in MARKS else ""
+
+
+def interval(ci: list[float] | None, digits: int = 1, signed: bool = False) -> str:
+    if not ci:
+        return "-"
+    sign = "+" if signed else ""
+    return f"[{ci[0]:{sign}.{digits}f}, {ci[1]:{sign}.{digits}f}]"
+
+
+def score_cell(row: dict[str, Any], dataset: str | None = None) -> str:
+    """'56.0 ±7.9 *': the score, the half-width of its 95 % interval and the tie mark; the
+    average (dataset None) carries its interval in a column of its own."""
+    if dataset is None:
+        return num(row.get("score")) + mark(row.get("tie"))
+    score = row["scores"].get(dataset)
+    if score is None:
+        return "-"
+    ci = (row.get("scores_ci") or {}).get(dataset)
+    spread = f" ±{(ci[1] - ci[0]) / 2:.1f}" if ci else ""
+    return f"{score:.1f}{spread}" + mark((row.get("ties") or {}).get(dataset))
+
+
+def vs_cell(row: dict[str, Any]) -> str:
+    """'+12.3 [+5.1, +19.0]': average score minus the reference's, with its paired interval."""
+    if row.get("reference") == row["method"]:
+        return "reference"
+    vs = row.get("vs_reference")
+    if not vs:
+        return "-"
+    return f"{vs['estimate']:+.1f} " + interval([vs["low"], vs["high"]], signed=True)
+
+
+def pscp_cell(row: dict[str, Any], form: str) -> str:
+    if row.get(form) is None:
+        return "-"
+    return f"{row[form]:.2f}" + mark(row.get(f"{form}_tie"))
+
+
+def uncertainty_notes(board: dict[str, Any]) -> list[str]:
+    """What the marks and intervals mean, and which test made them."""
+    u = board.get("uncertainty")
+    if not u:
+        return []
+    refs = sorted({r for r in u.get("references", {}).values() if r})
+    out = [u["note"], u["ties"]]
+    if refs:
+        out.append(
+            f"vs frozen: average score minus that of {', '.join(refs)} on the same items, "
+            "with its 95 % paired-bootstrap interval"
+        )
+    return out
+
+
 def _multi_model(rows: list[dict[str, Any]]) -> bool:
     return len({r["model"] for r in rows}) > 1
 
 
-def _stats_by_key(data: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(r["model"], r["method"]): r for r in data["seeds"]["rows"]}
-
-
 def main_table(data: dict[str, Any]) -> Table:
-    """Methods x datasets with the average and both PSCP forms; cells are mean ± std over seeds
-    when there is more than one seed."""
+    """Methods x datasets with the average, its interval, "vs frozen" and both PSCP forms. Cells
+    are the score (mean over seeds) ± the half-width of its 95 % bootstrap interval, marked when
+    best or tied with the best; the PEFT methods come first, ranked by PSCP, then the baselines
+    as reference rows under a divider row."""
     board = data["board"]
-    stats = _stats_by_key(data)
     multi = _multi_model(board["rows"])
     header = (["model"] if multi else []) + [
         "method",
         *board["datasets"],
         "avg",
+        "avg 95% CI",
+        "vs frozen",
         "PSCP",
         "PSCP paper",
     ]
     rows = []
+    divider = False
     for r in board["rows"]:
-        st = stats.get((r["model"], r["method"]), {})
-        per_ds = st.get("datasets", {})
+        if r.get("baseline") and not divider:
+            lead = [""] if multi else []
+            rows.append(lead + [BASELINES] + [""] * (len(header) - len(lead) - 1))
+            divider = True
         cells = [r["model"]] if multi else []
         cells.append(r["method"] + ("" if r["complete"] else " (partial)"))
-        cells += [mean_std(per_ds.get(d)) if per_ds.get(d) else "-" for d in board["datasets"]]
-        cells += [num(r["score"]), num(r["pscp"], 2), num(r["pscp_paper"], 2)]
+        cells += [score_cell(r, d) for d in board["datasets"]]
+        cells += [
+            score_cell(r),
+            interval(r.get("score_ci")),
+            vs_cell(r),
+            pscp_cell(r, "pscp"),
+            pscp_cell(r, "pscp_paper"),
+        ]
         rows.append(cells)
     notes = [
-        "task scores 0-100, mean ± std over seeds; avg = mean over datasets; sorted by PSCP",
+        "task scores 0-100, mean over seeds; avg = mean over datasets; PEFT methods sorted by "
+        "PSCP, baselines (references) below",
+        *uncertainty_notes(board),
         f"{board['formulas']['pscp']} with {board['scoring']['pscp']}",
         f"{board['formulas']['pscp_paper']} with {board['scoring']['pscp_paper']}",
     ]
-    return Table("main", "Task scores and PSCP", header, rows, notes)
+    csv_header, csv_rows = _main_values(board)
+    return Table("main", "Task scores and PSCP", header, rows, notes, csv_header, csv_rows)
+
+
+def _main_values(board: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The main table as plain values: each score with its interval and mark in own columns."""
+    header = ["model", "method", "baseline", "complete"]
+    for name in [*board["datasets"], "avg"]:
+        header += [name, f"{name} ci_low", f"{name} ci_high", f"{name} mark"]
+    header += ["vs frozen", "vs frozen ci_low", "vs frozen ci_high", "reference"]
+    header += ["pscp", "pscp mark", "pscp_paper", "pscp_paper mark"]
+    rows = []
+    for r in board["rows"]:
+        cells: list[Any] = [r["model"], r["method"], r.get("baseline", False), r["complete"]]
+        for d in board["datasets"]:
+            ci = (r.get("scores_ci") or {}).get(d) or [None, None]
+            cells += [r["scores"].get(d), *ci, (r.get("ties") or {}).get(d)]
+        cells += [r["score"], *(r.get("score_ci") or [None, None]), r.get("tie")]
+        vs = r.get("vs_reference") or {}
+        cells += [vs.get("estimate"), vs.get("low"), vs.get("high"), r.get("reference")]
+        cells += [r.get("pscp"), r.get("pscp_tie"), r.get("pscp_paper"), r.get("pscp_paper_tie")]
+        rows.append(["" if c is None else c for c in cells])
+    return header, rows
 
 
 def efficiency_table(data: dict[str, Any]) -> Table:
@@ -333,6 +428,12 @@ def to_text(t: Table) -> str:
 
 def to_csv(t: Table) -> str:
     """Plain values for spreadsheets and pandas: a 'mean ± std' column becomes two columns."""
+    if t.csv_header is not None and t.csv_rows is not None:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(t.csv_header)
+        writer.writerows(t.csv_rows)
+        return buf.getvalue()
     split = [any(" ± " in row[i] for row in t.rows) for i in range(len(t.header))]
     header: list[str] = []
     for h, two in zip(t.header, split, strict=True):

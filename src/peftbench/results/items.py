@@ -56,4 +56,5 @@ def item_sample(run_dir: Path | str, metric: str) -> ItemSample | None:
         tuple(r.get("parsed") for r in rows),
         tuple(r.get("gold") for r in rows),
         entry.compute,
+        entry.replicates,
     )

@@ -146,6 +146,8 @@ class CorpusItems:
     predictions: tuple[Any, ...]
     golds: tuple[Any, ...]
     compute: Callable[[Sequence[Any], Sequence[Any]], float]
+    # the metric on many resamples at once (Metric.replicates), or None: one compute per row
+    replicates: Callable[[Sequence[Any], Sequence[Any], np.ndarray], np.ndarray] | None = None
 
     def value(self, idx: np.ndarray | None = None) -> float:
         if idx is None:
@@ -153,6 +155,8 @@ class CorpusItems:
         return float(self.compute([self.predictions[i] for i in idx], [self.golds[i] for i in idx]))
 
     def values(self, draws: np.ndarray) -> np.ndarray:
+        if self.replicates is not None:
+            return np.asarray(self.replicates(self.predictions, self.golds, draws), dtype=float)
         return np.array([self.value(row) for row in draws], dtype=float)
 
     def reorder(self, ids: Sequence[str]) -> CorpusItems:
@@ -162,6 +166,7 @@ class CorpusItems:
             tuple(self.predictions[pos[i]] for i in ids),
             tuple(self.golds[pos[i]] for i in ids),
             self.compute,
+            self.replicates,
         )
 
 

@@ -7,6 +7,10 @@ S: task score 0-100; P: trainable parameters; L: latency ms/token; M: peak train
 TFLOPs over the base model; R: forgetting, the points lost on general tasks (max(0, -retention
 change); 0 when not measured). Pmax/Lmax/Mmax/Rmax are the largest values among the rows compared.
 The retention weights r and br are 0 by default, so published PSCP values stay comparable.
+
+Baselines (`frozen`, `full`: rows with `baseline` true) are references, not contestants: they get
+no PSCP (None) and their costs do not enter the maxima, as the paper's PSCP table has only the
+PEFT methods.
 """
 
 from __future__ import annotations
@@ -69,12 +73,16 @@ def add_pscp(
 ) -> None:
     """Fill `pscp` and `pscp_paper` in each row (keys: score, trainable_params,
     latency_ms_per_token, peak_train_mem_mb, extra_tflops, optional retention_delta). Maxima are
-    over `rows`."""
-    p_max = max((r["trainable_params"] for r in rows), default=0)
-    f_max = max((forgetting(r) for r in rows), default=0.0)
-    l_max = max((r["latency_ms_per_token"] for r in rows), default=0.0)
-    m_max = max((r["peak_train_mem_mb"] for r in rows), default=0.0)
+    over the contestants of `rows`; a baseline row gets None for both."""
+    ranked = [r for r in rows if not r.get("baseline")]
     for r in rows:
+        if r.get("baseline"):
+            r["pscp"] = r["pscp_paper"] = None
+    p_max = max((r["trainable_params"] for r in ranked), default=0)
+    f_max = max((forgetting(r) for r in ranked), default=0.0)
+    l_max = max((r["latency_ms_per_token"] for r in ranked), default=0.0)
+    m_max = max((r["peak_train_mem_mb"] for r in ranked), default=0.0)
+    for r in ranked:
         r["pscp"] = pscp_seed(
             r["score"],
             r["trainable_params"],
@@ -95,3 +103,16 @@ def add_pscp(
             paper_w,
             forgetting(r),
         )
+
+
+def cost_factors(
+    rows: Sequence[dict[str, Any]], seed_w: PscpSeedSettings, paper_w: PscpPaperSettings
+) -> dict[str, dict[str, float]]:
+    """{form: {method: PSCP with S = 1}}: what multiplies a contestant's score (both forms are
+    linear in S), so PSCP can be recomputed on bootstrap replicates of the score."""
+    copies = [{**r, "score": 1.0} for r in rows]
+    add_pscp(copies, seed_w, paper_w)
+    return {
+        form: {r["method"]: r[form] for r in copies if r[form] is not None}
+        for form in ("pscp", "pscp_paper")
+    }

@@ -81,7 +81,9 @@ def sensitivity(
     values: Sequence[float] = VALUES,
 ) -> dict[str, Any]:
     """Both forms' tables for one comparison. `rows`: leaderboard rows (method, score,
-    trainable_params, latency_ms_per_token, peak_train_mem_mb, extra_tflops)."""
+    trainable_params, latency_ms_per_token, peak_train_mem_mb, extra_tflops). Baseline rows are
+    left out: PSCP ranks the PEFT methods only."""
+    rows = [r for r in rows if not r.get("baseline")]
     paper, seed = _scorer("pscp_paper", seed_w), _scorer("pscp", paper_w)
     return {
         "pscp_paper": {
