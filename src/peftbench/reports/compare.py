@@ -34,8 +34,8 @@ from peftbench.reports.stats import CONFIDENCE, summarize, welch
 from peftbench.reports.uncertainty import method_role, samples_of
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
-from peftbench.scoring.profiles import scoring_for
 from peftbench.scoring.comparison import compare_model
+from peftbench.scoring.profiles import scoring_for
 from peftbench.scoring.ties import PAIRED_BOOTSTRAP, Difference
 
 METRICS = ("score", "pscp", "pscp_paper")

@@ -113,18 +113,13 @@ def build(
         # which named weight profile ranks this board (None: the suite's own weights), and the
         # top method of each model under every profile, side by side (baselines do not compete)
         "profile": matching_profile(scoring),
-        "profiles": tops(rows, scoring, contestant=lambda r: not is_baseline(r["method"])),
+        "profiles": tops(rows, scoring, contestant=lambda r: not r.get("baseline")),
     }
     if limits is not None and limits.active:
         board["constraints"] = constrained(rows, limits)
+    if uncertainty:
+        annotate(board, ok, scoring)
     return board
-
-
-def is_baseline(method: str) -> bool:
-    """frozen/full are references, not contestants (a method no longer installed is not)."""
-    from peftbench.methods import METHODS
-
-    return method in METHODS and bool(getattr(METHODS.get(method), "baseline", False))
 
 
 def constrained(rows: list[dict[str, Any]], limits: Constraints) -> dict[str, Any]:
@@ -139,9 +134,6 @@ def constrained(rows: list[dict[str, Any]], limits: Constraints) -> dict[str, An
             {"model": r["model"], "method": r["method"], "reasons": why} for r, why in dropped
         ],
     }
-    if uncertainty:
-        annotate(board, ok, scoring)
-    return board
 
 
 def _row(model: str, method: str, runs: list[RunRecord], datasets: list[str]) -> dict[str, Any]:
