@@ -39,6 +39,10 @@ def _argv(entry: dict[str, Any], tmp: Path) -> list[str]:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+    for name, size in (entry.get("grow") or {}).items():
+        os.truncate(tmp / name, size)  # sparse: a big file without writing it
+    for name, target in (entry.get("links") or {}).items():
+        (tmp / name).symlink_to(target.replace("{tmp}", str(tmp)))
     (tmp / "a-file.txt").write_text("not a folder\n")
     places = {"{tmp}": str(tmp), "{file}": str(tmp / "a-file.txt")}
     if any("{ro}" in a for a in entry.get("args", [])):
@@ -79,7 +83,11 @@ def test_bad_input(
     capsys: pytest.CaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("PEFTBENCH_PLUGINS", raising=False)  # --plugins sets it; undone after
+    # --plugins sets $PEFTBENCH_PLUGINS; setenv first records its state (often: absent), so
+    # the value main() leaves behind is undone after the test (a bare delenv of an absent
+    # variable records nothing, and the value leaked into later tests' subprocesses)
+    monkeypatch.setenv("PEFTBENCH_PLUGINS", "")
+    monkeypatch.delenv("PEFTBENCH_PLUGINS")
     argv = _argv(entry, tmp_path)
     try:
         code = main(argv)

@@ -129,13 +129,18 @@ def _hint(key: str) -> str:
 
 
 LEARNING_RATE = Range(0, 1, above=True, why="a learning rate")
+DROPOUT = Range(0, 1, why="a dropout probability")
+# Integer hyper-parameters (ranks, virtual tokens, reduction factors): a typo with extra zeros
+# fails here instead of running out of memory inside every run.
+MAX_PARAM_COUNT = 1_048_576
 
 
 def check_param(key: str, value: Any, default: Any) -> Any:
     """A method hyper-parameter checked against its preset default: same kind of value (a number
     where the preset has a number), finite, not negative where the default is not, at least 1
-    where the default is a count >= 1; a learning rate in (0, 1]. Returns the value, numbers
-    given as text converted. Keys without a preset default (extra keys) pass unchanged."""
+    where the default is a count >= 1 (and at most `MAX_PARAM_COUNT`); a learning rate in (0, 1];
+    a dropout in [0, 1]. Returns the value, numbers given as text converted. Keys without a
+    preset default (extra keys) pass unchanged."""
     if default is None:
         return value
     name = key.rsplit(".", 1)[-1]
@@ -146,12 +151,14 @@ def check_param(key: str, value: Any, default: Any) -> Any:
     if isinstance(default, int) and name != "learning_rate":
         if isinstance(value, bool) or not isinstance(value, int):
             raise UserError(f"'{key}' is {value!r}, but must be an integer", _hint(key))
-        check_range(key, value, Range(1 if default >= 1 else 0, None), integer=True)
+        check_range(key, value, Range(1 if default >= 1 else 0, MAX_PARAM_COUNT), integer=True)
         return value
     if isinstance(default, (int, float)):
         number = _number(key, value)
         if name == "learning_rate":
             check_range(key, number, LEARNING_RATE)
+        elif name.endswith("dropout"):
+            check_range(key, number, DROPOUT)
         elif default >= 0:
             check_range(key, number, Range(0, None))
         return value if isinstance(value, (int, float)) else number  # run_ids stay as they were

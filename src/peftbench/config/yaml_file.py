@@ -20,6 +20,9 @@ YAML_HINT = (
 )
 
 
+MAX_YAML_BYTES = 16 * 2**20  # far above any suite or presets file
+
+
 class _DuplicateKey(yaml.MarkedYAMLError):
     pass
 
@@ -49,7 +52,18 @@ def read_yaml(path: Path, what: str) -> Any:
     path = Path(path)
     if path.is_dir():
         raise UserError(f"{what} '{path}' is a folder, not a file", f"give the path of a {what}")
+    if path.exists() and not path.is_file():  # a FIFO would hang, /dev/zero fill the memory
+        raise UserError(
+            f"{what} '{path}' is not a regular file (a device, pipe or socket)",
+            f"give the path of a {what}",
+        )
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise UserError(
+                f"{what} '{path}' is {path.stat().st_size:,} bytes; at most "
+                f"{MAX_YAML_BYTES:,} are read",
+                f"give the path of a {what}, not a data file",
+            )
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise UserError(f"{what} '{path}' does not exist", f"give the path of a {what}") from None
