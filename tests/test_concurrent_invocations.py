@@ -15,7 +15,10 @@ import pytest
 
 FAST = ["--set", "training.max_steps=2", "--set", "measurement.flops=false"]
 FAST += ["--set", "evaluation.max_eval_examples=4"]
-FAST += ["--set", "measurement.latency={prompt_tokens: 8, new_tokens: 2, warmup: 0, repeats: 1}"]
+FAST += [
+    "--set",
+    "measurement.latency={prompt_tokens: 8, new_tokens: 2, warmup: 0, min_pairs: 1, max_pairs: 1}",
+]
 LINE = re.compile(r"^\s+(ok|FAILED)\s+(\S+)\s+(\S+)\s+seed (\d+)", re.M)
 
 

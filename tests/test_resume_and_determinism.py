@@ -25,7 +25,10 @@ import pytest
 
 GRID = ["--set", "methods=[frozen,lora,adapter]", "--set", "datasets=[toy-addition]"]
 GRID += ["--set", "training.max_steps=12", "--set", "measurement.flops=false"]
-GRID += ["--set", "measurement.latency={prompt_tokens: 8, new_tokens: 2, warmup: 0, repeats: 1}"]
+GRID += [
+    "--set",
+    "measurement.latency={prompt_tokens: 8, new_tokens: 2, warmup: 0, min_pairs: 1, max_pairs: 1}",
+]
 RECORD = ["config.json", "metrics.json", "efficiency.json", "provenance.json", "predictions.jsonl"]
 
 

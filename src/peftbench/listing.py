@@ -44,13 +44,14 @@ def listing(what: str, params: bool = False) -> str:
                 d.group,
                 f"{d.splits[0]}->{d.splits[1]}",
                 ", ".join((d.metric, *d.extra_metrics)),
+                d.pin or "n/a (not from the hub)",
                 d.source,
             ]
             for d in DATASETS
         ]
         parts.append(
             "datasets\n"
-            + _table(["name", "group", "splits", "metrics (headline first)", "source"], rows)
+            + _table(["name", "group", "splits", "metrics (headline first)", "pin", "source"], rows)
             + "\n<data-dir>/<name>/<split>.*: the split as .parquet, .jsonl or .csv in the hub "
             "schema, read instead of the hub with `peftbench run --data-dir DIR` (offline)"
             + "\n* declared in YAML (a suite's dataset_defs, or --tasks DIR), not built in"
@@ -98,15 +99,21 @@ def _run_text(rec: RunRecord) -> str:
     if not rec.ok or rec.metrics is None or rec.status is None:
         lines.append(f"  error: {rec.error}")
         return "\n".join(lines)
+    from peftbench.efficiency.paired import describe
+
     met, eff = rec.metrics, rec.eff
     base = eff.base_latency_ms_per_token
+    figures = eff.to_json()
     lines += [
         f"  score {met.score:.2f} ({met.metric}){_interval(rec.folder, met.metric)}, "
         f"invalid rate {met.invalid_rate:.3f}",
         f"  trainable {eff.trainable_params} ({eff.trainable_pct:.3f}%), "
         f"adapter {eff.adapter_bytes} bytes",
         f"  latency {eff.latency_ms_per_token:.2f} ms/token "
-        f"(base {'-' if base is None else f'{base:.2f}'}, slowdown {eff.slowdown_pct:+.1f}%)",
+        f"(base {'-' if base is None else f'{base:.2f}'} in the same blocks), "
+        f"paired slowdown {describe(figures)}",
+        f"  prefill slowdown {describe(figures, figure='prefill_slowdown')}"
+        + (f"; merged {describe(figures, 'merged_')}" if figures.get("merged") else ""),
         f"  peak training memory {eff.peak_train_mem_mb:.0f} MiB ({eff.memory_kind})",
         "  phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in rec.status.phase_seconds.items()),
     ]

@@ -65,3 +65,62 @@ def method_table(methods: Iterable[Method], with_params: bool) -> tuple[list[str
             row.append(trainable_on_reference(m))
         rows.append([*row, m.description])
     return head, rows
+
+
+def meta_counts_table(model_ref: str, suite_ref: str | None) -> str:
+    """Each method's trainable / stored / inference parameters on `model_ref`'s architecture,
+    built on the meta device (efficiency/meta.py), under `suite_ref`'s method configuration (its
+    methods and method_params), or every registered method's preset when no suite is given."""
+    from peftbench.efficiency.meta import config_dict, count_method
+    from peftbench.methods.base import METHODS
+
+    quiet_libraries()
+    config = config_dict(model_ref)
+    if suite_ref is None:
+        names, where = [m.name for m in METHODS], "each method's preset"
+    else:
+        from peftbench.config.loader import load_suite, method_params_of
+
+        suite = load_suite(suite_ref)
+        names = list(suite.methods)
+        where = f"suite '{suite.name}' (presets + its method_params)"
+    rows, base = [], None
+    for name in names:
+        method = METHODS.get(name)
+        params = method.params() if suite_ref is None else method_params_of(suite, name)
+        try:
+            counts = count_method(method, params, config)
+        except Exception as exc:  # e.g. an init that needs real weights (SVD): shown, not fatal
+            rows.append([name, f"n/a on meta ({type(exc).__name__})", "", "", "", ""])
+            continue
+        base = counts.base
+        rows.append(
+            [
+                name,
+                f"{counts.trainable:,}",
+                f"{100.0 * counts.trainable / counts.base:.4f}",
+                f"{counts.stored:,}",
+                f"{counts.inference:,}",
+                describe_params(params),
+            ]
+        )
+    title = (
+        f"parameters on {config.get('_name_or_path') or model_ref} (meta device, no weights; "
+        f"base {base:,} parameters) under {where}\n"
+        "trainable: updated by training; stored: in the saved adapter; inference: added to the "
+        "base by the deployed adapter (unmerged)"
+    )
+    head = ["method", "trainable", "% of base", "stored", "inference", "configuration"]
+    from peftbench.listing import _table
+
+    return title + "\n" + _table(head, rows)
+
+
+def describe_params(params: dict[str, Any]) -> str:
+    """The build settings, short: lists joined by '+', the learning rate left out."""
+    parts = []
+    for key, value in Method.build_params(params).items():
+        if isinstance(value, (list, tuple)):
+            value = "+".join(map(str, value))
+        parts.append(f"{key}={value}")
+    return " ".join(parts)

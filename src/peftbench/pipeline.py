@@ -118,7 +118,6 @@ class CellRun:
     training: TrainResult | None = None
     evaluation: EvalResult | None = None
     curve: list[dict[str, float]] = field(default_factory=list)  # dev points, in step order
-    base: dict[str, Any] | None = None  # base-model measurements (measure_into given)
     adapter: dict[str, Any] | None = None  # stored adapter sizes
     adapted: dict[str, Any] | None = None  # adapted-model measurements
     memory: dict[str, Any] = field(default_factory=dict)
@@ -162,14 +161,8 @@ def execute(
     _, base_params = count_parameters(model)
     clock.lap("load")
 
-    base = None
     if measure:
-        from peftbench.efficiency.measure import measure_base
-
-        vocab = model.get_input_embeddings().weight.shape[0]
-        base = measure_base(model, vocab, tok.pad_token_id, spec.measurement)  # same process
-        probe.rearm()  # the training peak must not include the base measurements
-        clock.lap("measure")
+        probe.rearm()  # the training peak must not include loading the model
 
     set_seed(spec.seed)  # before the adapter is created, so its init is reproducible
     params = spec.method_params
@@ -179,7 +172,7 @@ def execute(
         hooks.built(model)
     clock.lap("load")
 
-    run = CellRun(spec, method, loaded, model, device, base_params, trainable, total, base=base)
+    run = CellRun(spec, method, loaded, model, device, base_params, trainable, total)
     if method.trains:
         run.training = _train(run, data, progress, hooks)
         run.memory = probe.peak() if measure else {}
@@ -259,16 +252,20 @@ def _curve(run: CellRun, data: CellData) -> dict[str, Any] | None:
 
 
 def _measure_adapted(run: CellRun, folder: Path) -> None:
+    """Paired latency (docs/measurements.md): a fresh, unmodified copy of the base model is timed
+    interleaved with the deployed (and merged) forms, in this process, on the same prompt."""
     from peftbench.efficiency.measure import measure_adapted
     from peftbench.efficiency.params import save_adapter
+    from peftbench.models.hub import resolve
 
     tok, method, loaded = run.loaded.tokenizer, run.method, run.loaded
     vocab = run.model.get_input_embeddings().weight.shape[0]
     run.adapter = save_adapter(run.model, folder)
-    assert run.base is not None
+    spec = run.spec
+    base_model = resolve(spec.model).load(asdict(spec.model_options)).model.to(run.device)
     run.adapted = measure_adapted(
         run.model,
-        run.base,
+        base_model,
         run.base_params,
         vocab,
         tok.pad_token_id,
@@ -276,6 +273,7 @@ def _measure_adapted(run: CellRun, folder: Path) -> None:
         folder,
         method.mergeable,
         reload=lambda fresh, path: method.load_saved(fresh, loaded, path),
+        seed=spec.seed,
     )
 
 
@@ -348,7 +346,7 @@ def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:
         Metrics(
             score=ev.score,
             metric=dataset.metric,
-            values=dict(ev.metrics),
+            values={**ev.metrics, **paper_score(dataset.name, ev.metrics)},
             invalid_rate=ev.invalid_rate,
             eval_examples=len(data.evals),
             eval_seconds=ev.seconds,
@@ -382,3 +380,14 @@ def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:
         )
     )
     return Status(status="ok", run_id=spec.run_id, score=ev.score)
+
+
+def paper_score(dataset: str, metrics: dict[str, float]) -> dict[str, Any]:
+    """PEFT-Bench's headline for the dataset, recorded beside the official one (both always, so
+    `scoring.task_metric` chooses at report time; datasets/paper_metrics.py)."""
+    from peftbench.datasets.paper_metrics import paper_metric
+
+    name = paper_metric(dataset)
+    if name is None:
+        return {}
+    return {"paper_metric": name, "paper_score": metrics[name]}

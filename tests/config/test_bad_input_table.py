@@ -83,7 +83,11 @@ def test_bad_input(
     capsys: pytest.CaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("PEFTBENCH_PLUGINS", raising=False)  # --plugins sets it; undone after
+    # --plugins sets $PEFTBENCH_PLUGINS; setenv first records its state (often: absent), so
+    # the value main() leaves behind is undone after the test (a bare delenv of an absent
+    # variable records nothing, and the value leaked into later tests' subprocesses)
+    monkeypatch.setenv("PEFTBENCH_PLUGINS", "")
+    monkeypatch.delenv("PEFTBENCH_PLUGINS")
     argv = _argv(entry, tmp_path)
     try:
         code = main(argv)

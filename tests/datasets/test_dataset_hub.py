@@ -51,7 +51,7 @@ def test_missing_dataset_names_hub_id_and_local_paths(
     with pytest.raises(UserError) as err:
         DATASETS.get("mnli").load("validation_mismatched", ctx)
     message = str(err.value)
-    assert "nyu-mll/glue (mnli) @ main" in message
+    assert "nyu-mll/glue (mnli) @ bcdcba79d07b" in message
     assert "Couldn't reach" in message
     for path in local_paths(tmp_path / "data", "mnli", "validation_mismatched"):
         assert str(path) in message

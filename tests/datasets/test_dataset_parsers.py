@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from peftbench.datasets import DATASETS
+from peftbench.datasets.base import label_parser
 from peftbench.datasets.glue import score_text
 from peftbench.datasets.maths import clean_equation, mathqa_options, parse_gsm8k, parse_svamp
 from peftbench.datasets.superglue import mark_pronoun
@@ -48,10 +49,35 @@ def test_label_words(text: str, expected: str | None) -> None:
         ("Answer is B", "B"),
         ("E", None),
         ("none", None),
+        ("**B**", "B"),
+        ("B, because the ball rolls", "B"),
+        ("C: the third", "C"),
+        ("A - yes", "A"),
+        ("A man walks into a bar", None),  # prose that starts with a letter-word
+        ("A ball is heavier", None),
+        ("Apple", None),
+        ("I think B", None),
+        ("Answer: A cat", None),
     ],
 )
 def test_option_letters(text: str, expected: str | None) -> None:
     assert LETTERS(text) == expected
+
+
+def test_label_parser_reads_option_letters_the_same_way() -> None:
+    parse = label_parser(("a", "b"))
+    assert (parse("A"), parse("(b)"), parse("A man walks ...")) == ("a", "b", None)
+    assert label_parser(("yes", "no"))("No, it is not") == "no"  # word labels unchanged
+
+
+def test_prose_stays_invalid_and_is_scored_wrong() -> None:
+    from peftbench.metrics import METRICS
+
+    spec = DATASETS.get("quartz")
+    texts = ["A", "A man walks into a bar", "B", "The ball"]
+    parsed = [spec.parse(t) for t in texts]
+    assert parsed == ["a", None, "b", None]  # None: what evaluation counts in invalid_rate
+    assert METRICS.get(spec.metric)(parsed, ["a", "a", "b", "a"]) == pytest.approx(50.0)
 
 
 def test_labels_need_letters_or_digits() -> None:

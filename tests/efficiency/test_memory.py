@@ -65,7 +65,8 @@ def grid(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "datasets=[toy-addition]",
             "training.max_steps=1",
             "evaluation.max_eval_examples=2",
-            "measurement.latency={prompt_tokens: 8, new_tokens: 2, warmup: 0, repeats: 2}",
+            "measurement.latency={prompt_tokens: 8, new_tokens: 2, warmup: 0,"
+            " min_pairs: 2, max_pairs: 2}",
             "measurement.flops_tokens=16",
         ],
     )
@@ -109,10 +110,13 @@ def test_record_carries_base_and_merged_measurements(grid: dict[str, Any]) -> No
     assert eff["latency_prompt_sha"] == eff["base_latency_prompt_sha"]
     assert len(eff["base_latency_samples_ms"]) == len(eff["latency_samples_ms"]) == 2
     assert eff["merged"] is True and eff["merged_flops"] == eff["base_flops"]
-    assert math.isclose(
-        eff["slowdown_pct"],
-        100 * (eff["latency_ms_per_token"] / eff["base_latency_ms_per_token"] - 1),
+    assert eff["latency_pairs"] == 2 and eff["latency_ended_by"] == "max_pairs"
+    ratios = sorted(
+        a / b
+        for a, b in zip(eff["latency_samples_ms"], eff["base_latency_samples_ms"], strict=True)
     )
+    assert math.isclose(eff["slowdown_pct"], 100 * (sum(ratios) / 2 - 1))  # median of 2 pairs
+    assert eff["slowdown_ci_low_pct"] is None and eff["slowdown_wide"] is True  # 2 pairs: no CI
     assert eff["extra_tflops"] > 0 and eff["inference_params"] == eff["trainable_params"]
 
 

@@ -77,11 +77,35 @@ def _dry_run(name: str, runs: list, out: Path) -> int:
 
     store = ResultsStore(out) if (out / "runs").is_dir() else None
     print(f"suite '{name}': {len(runs)} runs -> {out}")
+    _print_configurations(runs)
     for r in runs:
         state = store.read(r.run_id).state if store and store.run_dir(r.run_id).is_dir() else ""
         mark = {"ok": "done   ", "damaged": "damaged"}.get(state, "pending")
         print(f"  {mark} {r.run_id}  lr={r.method_params.get('learning_rate', '-')}")
     return 0
+
+
+def _print_configurations(runs: list) -> None:
+    """What each method runs with (preset + the suite's method_params) and the shared training
+    settings, once, so a dry run shows the configuration, not only run ids."""
+    from dataclasses import asdict
+
+    from peftbench.method_listing import describe_params
+
+    if not runs:
+        return
+    training = " ".join(f"{k}={v}" for k, v in asdict(runs[0].training).items())
+    print(f"  training: {training}")
+    print(
+        f"  model_options: {' '.join(f'{k}={v}' for k, v in asdict(runs[0].model_options).items())}"
+    )
+    configs: dict[str, dict] = {}
+    for r in runs:
+        configs.setdefault(r.method, r.method_params)
+    width = max(map(len, configs))
+    for method, params in configs.items():
+        lr = params.get("learning_rate", "-")
+        print(f"  method {method.ljust(width)}  lr={lr}  {describe_params(params)}")
 
 
 def _write_run_report(out: Path) -> bool:

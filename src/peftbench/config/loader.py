@@ -111,21 +111,21 @@ def check_names(suite: Suite) -> None:
         DATASETS.get(dataset)
     for name in suite.methods:
         METHODS.get(name)
+    from peftbench.methods._checks import check_known_keys
+
     for name, params in suite.method_params.items():
         method = METHODS.get(name)
         if not isinstance(params, dict):
             raise UserError(f"'method_params.{name}' must be a mapping, got {params!r}")
-        for key in params:
-            if key not in method.preset and key not in (*method.extra_keys, *TRAINING_OVERRIDES):
-                allowed = sorted([*method.preset, *method.extra_keys])
-                hint = did_you_mean(key, allowed) or f"known keys: {', '.join(allowed) or 'none'}"
-                raise UserError(f"unknown key '{key}' in 'method_params.{name}'", hint)
+        check_known_keys(method, params, f"method_params.{name}", TRAINING_OVERRIDES)
 
 
 def checked_method_params(suite: Suite) -> Suite:
     """`suite` with each method_params value checked against the type and sign of the preset's
-    default (and numbers written as text, e.g. YAML's `5e-5`, read as numbers)."""
+    default (and numbers written as text, e.g. YAML's `5e-5`, read as numbers), then by the
+    method's own checks (methods/_checks.py)."""
     from peftbench.methods import METHODS
+    from peftbench.methods._checks import run_method_check
 
     params = {
         name: {
@@ -136,7 +136,24 @@ def checked_method_params(suite: Suite) -> Suite:
         }
         for name, values in suite.method_params.items()
     }
+    from peftbench.methods.base import TRAINING_OVERRIDES
+
+    for name, values in params.items():
+        method_only = {k: v for k, v in values.items() if k not in TRAINING_OVERRIDES}
+        run_method_check(METHODS.get(name), method_only, f"method_params.{name}")
     return dataclasses.replace(suite, method_params=params)
+
+
+def method_params_of(suite: Suite, method: str) -> dict[str, Any]:
+    """What `method` is built with in `suite`: its preset with the suite's method_params, less
+    the per-method training settings (val_fraction), which go to the run's training settings."""
+    from peftbench.methods import METHODS
+    from peftbench.methods.base import TRAINING_OVERRIDES
+
+    overrides = dict(suite.method_params.get(method) or {})
+    return METHODS.get(method).params(
+        {k: v for k, v in overrides.items() if k not in TRAINING_OVERRIDES}
+    )
 
 
 def expand(suite: Suite) -> list[RunSpec]:

@@ -43,6 +43,8 @@ Scheduler = Literal[
 Precision = Literal["auto", "fp32", "bf16"]  # auto: bf16 on a CUDA GPU that supports it, else fp32
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 BackendName = Literal["local", "inline", "ray"]
+# official: each dataset's own metric; paper: PEFT-Bench's choice (datasets/paper_metrics.py)
+TaskMetric = Literal["official", "paper"]
 
 Count = Annotated[int, Range(1, MAX_STEPS)]
 Cap = Annotated[int | None, Range(1, None, why="or null for no cap")]
@@ -110,7 +112,10 @@ class EvaluationSettings(Checked):
 class LatencySettings(Checked):
     """Fixed synthetic prompt of `prompt_tokens`, greedy decode of `new_tokens`, batch 1.
 
-    `warmup` untimed runs, then `repeats` timed ones (docs/measurements.md). `merged`: also time
+    Base and adapted forms are timed paired and interleaved (docs/measurements.md): `warmup`
+    untimed generations per form, then palindromic blocks of two timed generations per form
+    until every slowdown's 95 % half-width is at most `max_halfwidth_pp` points, or
+    `max_seconds` of timing, or `max_pairs` blocks (at least `min_pairs`). `merged`: also time
     the merged form of methods that can merge.
     """
 
@@ -120,8 +125,21 @@ class LatencySettings(Checked):
     # 2 or more: the first token is the prompt's forward pass, the rest the decode steps
     new_tokens: Annotated[int, Range(2, MAX_NEW_TOKENS)] = 16
     warmup: Annotated[int, Range(0, 1000)] = 2
-    repeats: Annotated[int, Range(1, 1000)] = 5
+    # at least 6 for a 95 % interval (order statistics); taken even past max_seconds
+    min_pairs: Annotated[int, Range(1, 100_000)] = 8
+    max_pairs: Annotated[int, Range(1, 100_000)] = 400
+    max_seconds: Annotated[float, Range(0, 86_400, above=True)] = 30.0
+    max_halfwidth_pp: Annotated[float, Range(0, 1000, above=True)] = 3.0
     merged: bool = True
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if self.max_pairs < self.min_pairs:
+            raise UserError(
+                f"'measurement.latency.max_pairs' ({self.max_pairs}) is below min_pairs "
+                f"({self.min_pairs})",
+                "set measurement.latency.max_pairs to at least min_pairs",
+            )
 
 
 @dataclass(frozen=True)
@@ -197,6 +215,8 @@ class ScoringSettings(Checked):
 
     pscp: PscpSeedSettings = field(default_factory=PscpSeedSettings)
     pscp_paper: PscpPaperSettings = field(default_factory=PscpPaperSettings)
+    # which recorded score is each run's task score in leaderboards (both are always recorded)
+    task_metric: TaskMetric = "official"
 
 
 @dataclass(frozen=True)

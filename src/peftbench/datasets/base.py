@@ -8,6 +8,7 @@ spec; loading happens only inside `load`, so listing datasets imports nothing he
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +50,44 @@ def first_line(text: str) -> str:
     return lines[0].strip() if lines else ""
 
 
+# An option letter at the start of a reply, after an optional "Answer:" / "Option is" prefix.
+_LETTER = re.compile(
+    r"^[\s*\"'`]*(?:(?:answer|option|choice|label|class)(?:\s+is)?\s*[:=\-]?\s*)?"
+    r"(?P<open>[(\[])?(?P<letter>[a-z])(?P<close>[)\]])?(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def is_letter_set(labels: Sequence[str]) -> bool:
+    return bool(labels) and all(len(label) == 1 and label.isalpha() for label in labels)
+
+
+def letter_choice(text: str, labels: Sequence[str]) -> str | None:
+    """The option letter a reply answers with (as declared in `labels`), or None.
+
+    The letter must stand alone: end of line, a bracket ("(B)", "B)") or punctuation ("B.",
+    "B: text", "B - text") after it. Prose that merely starts with a letter-word is not an
+    answer: "A man walks into a bar" is not option A, "I think B" is not B; both stay invalid.
+    """
+    match = _LETTER.match(first_line(text))
+    if match is None:
+        return None
+    rest = match["rest"]
+    bracketed = match["close"] is not None
+    stands_alone = not rest.strip() or rest[0] in ".,;:!?*\"'`" or rest.lstrip()[0] in "-:\u2013"
+    if not (bracketed or stands_alone):
+        return None
+    by_letter = {label.lower(): label for label in labels}
+    return by_letter.get(match["letter"].lower())
+
+
 def label_parser(labels: Sequence[str]) -> ParseFn:
-    """Parse a verbalised label: the first word must be one of `labels`, else invalid (None)."""
+    """Parse a verbalised label: the first word must be one of `labels`, else invalid (None).
+
+    Single-letter labels (multiple choice) go through `letter_choice`, so prose is not read as
+    an option."""
+    if is_letter_set(labels):
+        return lambda text: letter_choice(text, labels)
     allowed = {label.lower() for label in labels}
 
     def parse(text: str) -> str | None:
@@ -82,6 +119,9 @@ class DatasetSpec:
     # of the two wins, so a small run can cap further but never exceed what the dataset allows.
     max_train_examples: int | None = None
     max_eval_examples: int | None = None
+    # For hub data: "commit <sha12>" when pinned to a commit, else "UNPINNED (<branch>): why".
+    # Empty for data built in code or shipped in a package (versioned by the package).
+    pin: str = ""
 
 
 DATASETS: Registry[DatasetSpec] = Registry("dataset", "peftbench.datasets")

@@ -34,6 +34,13 @@ def build_codealpaca(split: str, i: int, row: dict[str, Any]) -> Example | None:
     return Example(f"{split}-{i}", f"{request}\n\n{ASK}", code, code)
 
 
+# The curated configuration of the loading script is these two JSON-lines files at this commit.
+CONALA_REVISION = "fbc749f1c537e5c3834e93b15784302e331debe2"
+CONALA_FILES = {"train": "data/conala-paired-train.json", "test": "data/conala-paired-test.json"}
+# No commit id of Abzu/CodeAlpacaPython appears in any public source we could search, and the hub
+# was not reachable to read one; PEFT-Bench loaded main too.
+CODEALPACA_UNPINNED = "no public commit id found"
+
 _COMMON: dict[str, Any] = dict(
     group="code",
     parse=code_parser,
@@ -46,18 +53,19 @@ _COMMON: dict[str, Any] = dict(
 register(
     hub_spec(
         name="conala",
-        source=HubSource("neulab/conala", "curated", "refs/convert/parquet"),
+        source=HubSource("neulab/conala", None, CONALA_REVISION, CONALA_FILES),
         build=build_conala,
         description="CoNaLa curated: Stack Overflow intents to Python snippets",
         max_new_tokens=128,
-        notes="Parquet export of the script-based hub repo; rewritten intent, else the intent",
+        notes="the curated pairs (JSON lines) of the script-based hub repo; rewritten intent, "
+        "else the intent",
         **_COMMON,
     )
 )
 register(
     hub_spec(
         name="codealpacapy",
-        source=HubSource("Abzu/CodeAlpacaPython"),
+        source=HubSource("Abzu/CodeAlpacaPython", why_unpinned=CODEALPACA_UNPINNED),
         build=build_codealpaca,
         description="CodeAlpaca instructions with Python answers",
         max_new_tokens=256,

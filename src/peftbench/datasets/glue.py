@@ -19,7 +19,9 @@ from peftbench.datasets.base import Example, register
 from peftbench.datasets.hub import HubSource, hub_spec
 from peftbench.datasets.verbal import choice_parser, number_parser
 
-REVISION = "main"  # nyu-mll/glue is Parquet on main; no commit id was reachable to pin (see notes)
+# nyu-mll/glue is Parquet on main; this commit is the one public pinned uses of the repository name
+# (e.g. hf://datasets/nyu-mll/glue@bcdcba79.../mrpc/train-00000-of-00001.parquet).
+REVISION = "bcdcba79d07bc864c1c254ccfcedcce55bcc9a8c"
 
 
 @dataclass(frozen=True)

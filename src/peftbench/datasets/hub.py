@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,24 +35,55 @@ RowFn = Callable[[str, int, dict[str, Any]], Example | None]  # (split, row inde
 
 @dataclass(frozen=True)
 class HubSource:
-    """Where a dataset lives on the HF hub. `revision` is a commit id where one is pinned, else a
-    branch (`refs/convert/parquet` is the hub's own Parquet export of a script-based dataset,
-    which `datasets` >= 4 can no longer run)."""
+    """Where a dataset lives on the HF hub, pinned to a commit wherever one could be found.
+
+    `revision`: a 40-hex commit id (pinned), or a branch name (unpinned: its content can change).
+    `files`: split -> data file in the repository at that commit, for repositories whose main
+    branch still holds a loading script (`datasets` >= 4 cannot run one, even at a commit that
+    also has data files): the file is read directly by the parquet/json builder. Without `files`,
+    `datasets.load_dataset(hub_id, config, revision=...)` reads the repository's own layout.
+    `why_unpinned`: for a branch revision, why no commit could be pinned (shown in listings).
+    """
 
     hub_id: str
     config: str | None = None
     revision: str = "main"
+    files: Mapping[str, str] | None = None
+    why_unpinned: str = ""
+
+    @property
+    def pinned(self) -> bool:
+        return len(self.revision) == 40 and all(c in "0123456789abcdef" for c in self.revision)
+
+    @property
+    def pin(self) -> str:
+        """For listings: the commit (12 characters), or UNPINNED with the branch."""
+        return f"commit {self.revision[:12]}" if self.pinned else f"UNPINNED ({self.revision})"
 
     def describe(self) -> str:
         """Short form for listings: a commit id is cut to 12 characters (`version` has it all)."""
         config = f" ({self.config})" if self.config else ""
-        revision = self.revision[:12] if len(self.revision) == 40 else self.revision
+        revision = self.revision[:12] if self.pinned else self.revision
         return f"HF hub {self.hub_id}{config} @ {revision}"
 
     @property
     def version(self) -> str:
         config = f"/{self.config}" if self.config else ""
         return f"{self.hub_id}{config}@{self.revision}"
+
+    def load(self, split: str) -> list[dict[str, Any]]:
+        """The split's rows from the hub (network)."""
+        from datasets import load_dataset
+
+        if self.files is None:
+            data = load_dataset(self.hub_id, self.config, revision=self.revision, split=split)
+            return data.to_list()
+        if split not in self.files:
+            raise ValueError(f"no file for split '{split}' (known: {', '.join(self.files)})")
+        path = self.files[split]
+        builder = "parquet" if path.endswith(".parquet") else "json"
+        url = f"hf://datasets/{self.hub_id}@{self.revision}/{path}"
+        return load_dataset(builder, data_files={split: url}, split=split).to_list()
 
 
 def local_paths(data_dir: Path, name: str, split: str) -> list[Path]:
@@ -112,10 +143,7 @@ def load_rows(name: str, source: HubSource, split: str, ctx: LoadContext) -> lis
                     "put the split's rows in that file (remove or rename the folder)",
                 )
     try:
-        from datasets import load_dataset
-
-        data = load_dataset(source.hub_id, source.config, revision=source.revision, split=split)
-        return data.to_list()
+        return source.load(split)
     except Exception as exc:  # network, missing repo/config/split, unsupported script, ...
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         where = (
@@ -200,6 +228,7 @@ def hub_spec(
         metric=metric,
         splits=splits,
         version=f"{source.version} {prompt_version}",
+        pin=source.pin + (f": {source.why_unpinned}" if source.why_unpinned else ""),
         notes=notes,
         **fields,
     )

@@ -94,10 +94,16 @@ def parse_svamp(text: str) -> float | None:
     return first_number(numbers[-1]) if numbers else None
 
 
+# main holds only a loading script that downloads a zip from outside the hub; this commit of the
+# hub's Parquet export (refs/convert/parquet, its earlier "<config>/<name>-<split>.parquet" layout)
+# is the one found pinned in public code.
+MATHQA_REVISION = "795ca7da22406a2d62cc8874d0f2b427386b68db"
+MATHQA_FILES = {s: f"default/math_qa-{s}.parquet" for s in ("train", "validation", "test")}
+
 register(
     hub_spec(
         name="math_qa",
-        source=HubSource("allenai/math_qa", None, "refs/convert/parquet"),
+        source=HubSource("allenai/math_qa", None, MATHQA_REVISION, MATHQA_FILES),
         build=build_mathqa,
         parse=choice_parser(tuple(LETTERS[:5])),
         group="math",

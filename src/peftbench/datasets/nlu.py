@@ -17,7 +17,12 @@ from peftbench.datasets.base import Example, register
 from peftbench.datasets.hub import HubSource, hub_spec, mapping, seq
 from peftbench.datasets.verbal import LETTERS, choice_parser, options
 
-PARQUET_EXPORT = "refs/convert/parquet"
+# ybisk/piqa and allenai/social_i_qa keep a loading script on main; these commits hold Parquet
+# conversions of the splits (the hub's "Convert dataset to Parquet" commits), read file by file.
+PIQA_REVISION = "ba2f7a4920f4968f04c174c53cc157c899e93501"
+PIQA_FILES = {s: f"plain_text/{s}-00000-of-00001.parquet" for s in ("train", "validation")}
+SIQA_REVISION = "f96e243fd5228e9431b13b9f3bba849a8ec1d013"
+SIQA_FILES = {s: f"data/{s}-00000-of-00001.parquet" for s in ("train", "validation")}
 
 
 def _ask(letters: str) -> str:
@@ -93,9 +98,9 @@ SETS = (
     ("mmlu", HubSource("cais/mmlu", "all", "c30699e8356da336a370243923dbaf21066bb9fe"),
      build_mmlu, 4, ("auxiliary_train", "validation"),
      "MMLU: 57-subject exam questions (trained on its auxiliary_train pool)"),
-    ("piqa", HubSource("ybisk/piqa", None, PARQUET_EXPORT), build_piqa, 2,
+    ("piqa", HubSource("ybisk/piqa", None, PIQA_REVISION, PIQA_FILES), build_piqa, 2,
      ("train", "validation"), "physical commonsense: which of two solutions reaches a goal"),
-    ("siqa", HubSource("allenai/social_i_qa", None, PARQUET_EXPORT), build_siqa, 3,
+    ("siqa", HubSource("allenai/social_i_qa", None, SIQA_REVISION, SIQA_FILES), build_siqa, 3,
      ("train", "validation"), "Social IQa: commonsense about people's actions and motives"),
     ("hellaswag", HubSource("Rowan/hellaswag", None, "218ec52e09a7e7462a5400043bb9a69a41d06b76"),
      build_hellaswag, 4, ("train", "validation"), "commonsense sentence completion, 4 endings"),

@@ -4,7 +4,8 @@ Parsers read what an instruct model plausibly writes and return the canonical va
 compares, or None when the output cannot be read (counted as wrong, and in `invalid_rate`):
 - `choice_parser`: the first line's leading words must spell one of the labels, ignoring case,
   punctuation and the separator (so "Not entailment", "not_entailment" and "not-entailment." are
-  all `not_entailment`; "(B)" and "B." are `B`). Longer labels are tried first.
+  all `not_entailment`; "(B)" and "B." are `B`). Longer labels are tried first. Option letters
+  must stand alone (`base.letter_choice`): "A man walks ..." is prose, not option A.
 - `number_parser`: the first number on the first line.
 - `code_parser`: the body of the first fenced code block, else the whole output.
 """
@@ -15,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from peftbench.datasets.base import ParseFn, first_line
+from peftbench.datasets.base import ParseFn, first_line, is_letter_set, letter_choice
 from peftbench.metrics.numeric import to_number
 
 LETTERS = "ABCDEFGH"
@@ -35,6 +36,8 @@ def choice_parser(labels: Sequence[str]) -> ParseFn:
     if any(not key for key, _ in keyed):
         raise ValueError(f"labels must contain letters or digits: {labels}")
     label_heads = {key[0] for key, _ in keyed}
+    if is_letter_set(labels):  # multiple choice: the letter must stand alone, not start prose
+        return lambda text: letter_choice(text, labels)
 
     def parse(text: str) -> str | None:
         toks = words(first_line(text))

@@ -1,9 +1,11 @@
-"""Inference latency: the one protocol, used for the base model and for every adapted model.
+"""Inference latency: one protocol, base and adapted forms timed *paired* in one process.
 
 Protocol (docs/measurements.md): one fixed synthetic prompt of `prompt_tokens` ids (the same ids
 for every model of a vocabulary), greedy decoding of exactly `new_tokens` tokens at batch 1
 through the evaluation decoder (so the adapted model is timed on the path that produced its
-score), in eval mode. `warmup` runs are untimed and discarded, then `repeats` timed runs.
+score), in eval mode. The base model and every form of the adapted model (deployed, merged) are
+timed interleaved, block by block in a seeded random order, so drift in machine load hits all of
+them alike; `efficiency.paired` turns the pairs into slowdowns with 95 % intervals.
 
 Prefill and decode are split inside *one* generation: a forward pre-hook on the underlying
 transformers model's input embeddings marks the start of every forward pass (the embeddings run
@@ -14,21 +16,23 @@ further token, so
     prefill   = start of generation  -> start of the 2nd forward   (prompt forward + 1st token)
     decode/tok = start of the 2nd forward -> end of generation, over (new_tokens - 1) tokens
 
-On CUDA the marks are CUDA events (read after one synchronisation at the end of the run); on CPU
-`time.perf_counter`. Figures: median and interquartile range over the repeats, the coefficient
-of variation (sample std / mean), and the raw samples.
+On CUDA the marks are CUDA events (read after one synchronisation at the end of each
+generation); on CPU `time.perf_counter`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import random
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from peftbench.config.schema import LatencySettings
+from peftbench.efficiency.paired import PairedSlowdown, paired_slowdown
 from peftbench.evaluation.generate import greedy_generate
 from peftbench.models.base import base_model
 
@@ -111,7 +115,7 @@ def timed_generation(
 
 
 def summarise(samples: list[float]) -> dict[str, float]:
-    """Median, interquartile range and coefficient of variation of timed repeats."""
+    """Median, interquartile range and coefficient of variation of timed samples."""
     if len(samples) >= 2:
         q1, med, q3 = statistics.quantiles(samples, n=4, method="inclusive")
         mean = statistics.fmean(samples)
@@ -122,47 +126,125 @@ def summarise(samples: list[float]) -> dict[str, float]:
     return {"median": med, "iqr": q3 - q1, "cv": cv}
 
 
-def measure_latency(
-    model: Any, vocab_size: int, pad_id: int, settings: LatencySettings, timer: Any = None
-) -> dict[str, Any]:
-    """Run the protocol on `model`; the figures' keys are defined in docs/measurements.md."""
-    if settings.repeats < 1 or settings.warmup < 0:
-        raise ValueError("latency needs repeats >= 1 and warmup >= 0")
-    device = next(model.parameters()).device
+@dataclass
+class Samples:
+    """Timed generations of one form, in pair order: sample i belongs to pair i."""
+
+    prefill: list[float] = field(default_factory=list)
+    decode: list[float] = field(default_factory=list)
+
+
+@dataclass
+class PairedRun:
+    """What the paired protocol measured: per-form samples and why it stopped."""
+
+    samples: dict[str, Samples]
+    pairs: int
+    ended_by: str  # "target" | "time_cap" | "max_pairs"
+    seconds: float
+    load_start: float | None
+    load_end: float | None
+    cpu_share: float | None  # process CPU seconds / wall seconds during the measurement
+    timer: str
+    prompt_sha: str
+
+    def slowdowns(self, form: str) -> dict[str, PairedSlowdown]:
+        base, other = self.samples[BASE], self.samples[form]
+        return {
+            "decode": paired_slowdown(base.decode, other.decode),
+            "prefill": paired_slowdown(base.prefill, other.prefill),
+        }
+
+
+BASE = "base"
+
+
+def _all_within(samples: dict[str, Samples], target_pp: float) -> bool:
+    base = samples[BASE]
+    for name, other in samples.items():
+        if name == BASE:
+            continue
+        for b, o in ((base.decode, other.decode), (base.prefill, other.prefill)):
+            if not paired_slowdown(b, o).within(target_pp):
+                return False
+    return True
+
+
+def measure_paired(
+    forms: dict[str, Any],
+    vocab_size: int,
+    pad_id: int,
+    settings: LatencySettings,
+    timer: Any = None,
+    now: Callable[[], float] = time.monotonic,
+    seed: int = 0,
+) -> PairedRun:
+    """Time `forms` (must include "base") interleaved on one prompt until the slowdowns are tight.
+
+    Every form is warmed with `warmup` untimed generations (interleaved too). Then blocks: each
+    block times every form twice in a palindromic order (e.g. base adapted merged merged adapted
+    base; the first half's order drawn from a seeded generator), so every form's two runs are
+    centred on the same moment and a load that drifts linearly over the block cancels; sample i
+    of a form is the mean of its two runs in block i, and sample i of any form against the
+    base's sample i is one pair. Blocks go on until every
+    slowdown (decode and prefill, every form against the base) has a 95 % half-width of at most
+    `max_halfwidth_pp` points, or `max_seconds` of timing, or `max_pairs` blocks; `ended_by`
+    says which. At least `min_pairs` blocks are always taken, even past the time cap.
+    """
+    if BASE not in forms:
+        raise ValueError("paired latency needs the base model among the forms")
+    models = list(forms.values())
+    device = next(models[0].parameters()).device
     timer = timer or timer_for(device)
     prompt = fixed_prompt(settings.prompt_tokens, vocab_size)
     new = max(2, settings.new_tokens)
-    was_training = bool(getattr(model, "training", False))
-    model.eval()  # dropout (e.g. LoRA's) off: it changes both the output and the cost
-    prefill: list[float] = []
-    decode: list[float] = []
+    modes = [bool(getattr(m, "training", False)) for m in models]
+    for m in models:
+        m.eval()  # dropout (e.g. LoRA's) off: it changes both the output and the cost
+    rng = random.Random(seed)
+    names = list(forms)
+    samples = {name: Samples() for name in names}
+    load_start = _load_average()
     try:
-        for i in range(settings.warmup + settings.repeats):
-            p, d = timed_generation(model, prompt, pad_id, new, timer)
-            if i >= settings.warmup:
-                prefill.append(p)
-                decode.append(d)
+        for _ in range(settings.warmup):
+            for name in rng.sample(names, len(names)):
+                timed_generation(forms[name], prompt, pad_id, new, timer)
+        start, cpu_start = now(), time.process_time()
+        wall_start = time.monotonic()
+        pairs, ended_by = 0, "max_pairs"
+        while pairs < settings.max_pairs:
+            order = rng.sample(names, len(names))
+            got: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+            for name in order + order[::-1]:  # palindrome: a linear drift cancels in the sums
+                got[name].append(timed_generation(forms[name], prompt, pad_id, new, timer))
+            for name, (first, second) in got.items():
+                samples[name].prefill.append((first[0] + second[0]) / 2)
+                samples[name].decode.append((first[1] + second[1]) / 2)
+            pairs += 1
+            if pairs < settings.min_pairs:
+                continue  # the floor holds even past the time cap: fewer pairs give no interval
+            if _all_within(samples, settings.max_halfwidth_pp):
+                ended_by = "target"
+                break
+            if now() - start >= settings.max_seconds:
+                ended_by = "time_cap"
+                break
+        wall = time.monotonic() - wall_start
+        cpu = time.process_time() - cpu_start
     finally:
-        model.train(was_training)
-    dec, pre = summarise(decode), summarise(prefill)
-    return {
-        "latency_ms_per_token": dec["median"],
-        "latency_iqr_ms": dec["iqr"],
-        "latency_cv": dec["cv"],
-        "prefill_ms": pre["median"],
-        "prefill_iqr_ms": pre["iqr"],
-        "prefill_cv": pre["cv"],
-        "latency_samples_ms": decode,
-        "prefill_samples_ms": prefill,
-        # other processes competing for the CPU are the main source of spread: say how many
-        "latency_load_avg_1min": _load_average(),
-        "latency_timer": timer.kind,
-        "latency_prompt_sha": prompt_digest(prompt),
-        "latency_repeats": settings.repeats,
-        "latency_warmup": settings.warmup,
-        "latency_prompt_tokens": settings.prompt_tokens,
-        "latency_new_tokens": new,
-    }
+        for m, mode in zip(models, modes, strict=True):
+            m.train(mode)
+    return PairedRun(
+        samples=samples,
+        pairs=pairs,
+        ended_by=ended_by,
+        seconds=now() - start,
+        load_start=load_start,
+        load_end=_load_average(),
+        cpu_share=cpu / wall if wall > 0 else None,
+        timer=timer.kind,
+        prompt_sha=prompt_digest(prompt),
+    )
 
 
 def _load_average() -> float | None:
@@ -170,8 +252,3 @@ def _load_average() -> float | None:
         return os.getloadavg()[0]
     except (AttributeError, OSError):
         return None
-
-
-def slowdown_pct(adapted_ms: float, base_ms: float) -> float | None:
-    """(adapted median / base median - 1) in percent; None when the base median is zero."""
-    return 100.0 * (adapted_ms / base_ms - 1) if base_ms > 0 else None

@@ -74,9 +74,7 @@ def evaluate(
     seconds = time.perf_counter() - start
     parsed = [spec.parse(t) for t in texts]
     golds = [ex.gold for ex in examples]
-    scored = {
-        name: METRICS.get(name).score(parsed, golds) for name in (spec.metric, *spec.extra_metrics)
-    }
+    scored = {name: METRICS.get(name).score(parsed, golds) for name in metric_names(spec)}
     metrics = {name: value for name, (value, _) in scored.items()}
     items = {name: per_item for name, (_, per_item) in scored.items() if per_item is not None}
     invalid = sum(p is None for p in parsed) / len(parsed)
@@ -94,6 +92,16 @@ def evaluate(
         for i, (ex, t, p) in enumerate(zip(examples, texts, parsed, strict=True))
     ]
     return EvalResult(metrics[spec.metric], metrics, invalid, predictions, seconds, n_tokens)
+
+
+def metric_names(spec: DatasetSpec) -> tuple[str, ...]:
+    """The dataset's metrics (headline first), and PEFT-Bench's headline for it when that is
+    another metric (`scoring.task_metric: paper` reads it from the record)."""
+    from peftbench.datasets.paper_metrics import paper_metric
+
+    names = (spec.metric, *spec.extra_metrics)
+    paper = paper_metric(spec.name)
+    return names if paper is None or paper in names else (*names, paper)
 
 
 GOLD_CHARS = 2000

@@ -33,6 +33,14 @@ LORA_PAPER: Mapping[str, Any] = {
     "lora_dropout": 0.05,
     "target_modules": list(PAPER_ROLES),
 }
+_LORA_YAML = "PEFT-Bench (examples/peftbench/lora/llama-3-8b-instruct/train.yaml)"
+LORA_PAPER_SOURCES: Mapping[str, str] = {
+    "learning_rate": f"{_LORA_YAML}: learning_rate 5.0e-5",
+    "r": f"{_LORA_YAML}: lora_rank 16",
+    "lora_alpha": f"{_LORA_YAML}: lora_alpha 16",
+    "lora_dropout": f"{_LORA_YAML}: lora_dropout 0.05",
+    "target_modules": f"{_LORA_YAML}: lora_target k_proj, v_proj, down_proj",
+}
 
 
 def _matches(name: str, targets: Sequence[str] | str) -> bool:

@@ -15,8 +15,10 @@ that nudge pretrained weights; 3e-4 is the middle of Houlsby et al.'s sweep {3e-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from peftbench.methods._checks import at_least, one_of
 from peftbench.methods._peft import load_after_import
 from peftbench.methods.base import Method, register
 from peftbench.methods.native import PLACEMENT_ROLES
@@ -38,6 +40,17 @@ def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
         **p,
     )
     return get_peft_model(model, config)
+
+
+# Activations a suite may name (transformers' ACT2FN names; checked without importing torch).
+NON_LINEARITIES = ("relu", "gelu", "gelu_new", "silu", "swish", "tanh", "sigmoid", "leaky_relu")
+
+
+def check(params: Mapping[str, Any], where: str) -> None:
+    at_least(f"{where}.reduction_factor", params["reduction_factor"], 1)
+    one_of(f"{where}.non_linearity", params["non_linearity"], NON_LINEARITIES)
+    one_of(f"{where}.placement", params["placement"], tuple(PLACEMENT_ROLES))
+    at_least(f"{where}.scaling", params["scaling"], 0.0)
 
 
 _DESCRIPTIONS = {
@@ -64,8 +77,19 @@ for _name, _placement in (
                 "reduction_factor": 16,
                 "placement": _placement,
                 "non_linearity": "relu",
+                "scaling": 1.0,
                 "target_modules": list(PLACEMENT_ROLES[_placement]),
             },
+            sources={
+                "learning_rate": "Houlsby et al. 2019's sweep {3e-5, 3e-4, 3e-3} (middle); "
+                "PEFT-Bench's configured adapter (2e-6) is not in its tables",
+                "reduction_factor": "adapter literature and PEFT-Bench's bn-adapter config: 16",
+                "placement": "the method's placement (Houlsby / Pfeiffer / parallel)",
+                "non_linearity": "Houlsby et al. / AdapterHub default: ReLU",
+                "scaling": "1.0: the adapter's output added unscaled (Houlsby et al.)",
+                "target_modules": "the placement's modules (methods/native/__init__.py)",
+            },
+            check=check,
             mergeable=False,
             identity_at_init=True,
             source="adapter literature (reduction 16, ReLU; lr 3e-4 from Houlsby et al.'s sweep)",

@@ -28,6 +28,10 @@ OptimizerFn = Callable[[Any, dict[str, Any], float, float], Any]
 # cleared (step counts from 0), for methods that adapt during training (AdaLoRA's rank budget).
 StepHookFn = Callable[[Any, dict[str, Any], int, int], None]
 
+# check(params, where) -> None: raise UserError when a setting is invalid; `where` is the settings'
+# path for messages (e.g. "method_params.ia3"). Runs on the preset with the suite's overrides.
+CheckFn = Callable[[Mapping[str, Any], str], None]
+
 # How a method adapts the model (a closed list: listings group by it and tests branch on it).
 Family = Literal[
     "reparameterised",  # a low-rank or structured update of existing weights (LoRA and kin)
@@ -66,11 +70,14 @@ class Method:
     mergeable: bool = False
     identity_at_init: bool = False
     source: str = "documented default"  # where the preset comes from, e.g. "PEFT-Bench paper"
+    # where each preset value comes from, key by key (e.g. {"r": "PEFT-Bench train.yaml"})
+    sources: Mapping[str, str] = field(default_factory=dict)
     extra_keys: tuple[str, ...] = ()  # accepted in suites' method_params beyond the preset's keys
     needs_gpu: bool = False  # build raises UserError without a CUDA GPU (and what else it needs)
     optimizer: OptimizerFn | None = None  # None: the suite's optimizer over trainable parameters
     step_hook: StepHookFn | None = None
     load: LoadFn | None = None  # None: peft's PeftModel.from_pretrained
+    check: CheckFn | None = None  # value checks beyond the preset's types (methods/_checks.py)
     # A reference, not a contestant (zero-shot `frozen`, full fine-tuning `full`): tables show it
     # apart, PSCP does not rank it, and the non-training baseline is what "vs frozen" compares to.
     baseline: bool = False

@@ -9,10 +9,13 @@ original code initialised them randomly). Which modules got one is in the adapte
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from peftbench.methods._checks import one_of
 from peftbench.methods._peft import load_after_import
 from peftbench.methods.base import Method, register
+from peftbench.methods.native import BIAS_INITS
 from peftbench.models.targets import resolve_targets
 
 
@@ -28,6 +31,17 @@ def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
     )
 
 
+def check(params: Mapping[str, Any], where: str) -> None:
+    one_of(f"{where}.bias_init", params["bias_init"], BIAS_INITS)
+    if not params["target_modules"]:
+        from peftbench.errors import UserError
+
+        raise UserError(
+            f"'{where}.target_modules' is empty: BitFit would train nothing",
+            "name the projections whose biases train, e.g. [query, value] (PEFT-Bench)",
+        )
+
+
 register(
     Method(
         name="bitfit",
@@ -41,9 +55,21 @@ register(
             "learning_rate": 5e-5,
             "target_modules": ["query", "key", "value", "attn_out", "ffn_in", "ffn_out"],
             "add_missing_bias": True,
+            "bias_init": "zeros",
         },
+        sources={
+            "learning_rate": "PEFT-Bench (examples/peftbench/bitfit/llama-3-8b-instruct/"
+            "train.yaml): learning_rate 5.0e-5",
+            "target_modules": "BitFit (Ben Zaken et al. 2022) trains every bias: all seven "
+            "projections here; PEFT-Bench trained q_proj and v_proj only (the `paper` suite)",
+            "add_missing_bias": "Llama's projections have no bias; like PEFT-Bench, one is added",
+            "bias_init": "peftbench: zeros, so training starts from the base model; PEFT-Bench's "
+            "fresh nn.Linear drew U(-1/sqrt(in), 1/sqrt(in)) (`uniform`, the `paper` suite)",
+        },
+        check=check,
         mergeable=True,
         identity_at_init=True,
-        source="PEFT-Bench paper (lr 5e-5); zero-initialised added biases (spec section 3)",
+        source="PEFT-Bench paper (lr 5e-5); all projections with zero-initialised added biases "
+        "(spec section 3); the `paper` suite uses q/v with uniform init, as the original",
     )
 )

@@ -18,6 +18,12 @@ register(
         family="selective",
         description="trains only the layer-norm parameters (per-layer and final norms)",
         preset={"learning_rate": 5e-5, "target_modules": ["norm", "final_norm"]},
+        sources={
+            "learning_rate": "PEFT-Bench (examples/peftbench/lntuning/llama-3-8b-instruct/"
+            "train.yaml): learning_rate 5.0e-5",
+            "target_modules": "PEFT-Bench sets none, so peft's Llama default: input_layernorm, "
+            "post_attention_layernorm and the final norm",
+        },
         mergeable=True,
         identity_at_init=True,
         source="PEFT-Bench paper (lr 5e-5); peft's default LN-tuning targets",

@@ -11,6 +11,8 @@ from typing import Any
 
 from peftbench.methods.base import Method, register
 
+PAPER = "PEFT-Bench (examples/peftbench/prefix-tuning/llama-3-8b-instruct/train.yaml)"
+
 
 def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
     from peft import PrefixTuningConfig, TaskType, get_peft_model
@@ -30,6 +32,12 @@ register(
             "num_virtual_tokens": 32,
             "prefix_projection": True,
             "encoder_hidden_size": 512,
+        },
+        sources={
+            "learning_rate": f"{PAPER}: learning_rate 1.0e-5",
+            "num_virtual_tokens": f"{PAPER}: num_virtual_tokens 32",
+            "prefix_projection": f"{PAPER}: prefix_projection true",
+            "encoder_hidden_size": f"{PAPER}: encoder_hidden_size 512",
         },
         source="PEFT-Bench paper (32 tokens, projection hidden 512, lr 1e-5)",
     )

@@ -1,9 +1,11 @@
 """The leaderboard: one row per (model, method), per-task scores, costs and PSCP.
 
 Row inputs, defined here once: S = mean task score over the row's datasets (and seeds);
-P = trainable parameters; L = median latency ms/token over the row's runs; M = largest peak
-training memory over its runs; F = mean extra TFLOPs. PSCP maxima are over the rows of the same
-model. Failed and damaged runs are listed, never dropped or scored; missing cells are named.
+P = trainable parameters; L = the model's reference base latency (median of every run's base
+figure in the grid) x (1 + the row's paired slowdown, pooled over its runs), in ms/token
+(efficiency/paired.py; docs/measurements.md); M = largest peak training memory over its runs;
+F = mean extra TFLOPs. PSCP maxima are over the rows of the same model. Failed and damaged runs
+are listed, never dropped or scored; missing cells are named.
 
 Baselines (methods registered with `baseline=True`: `frozen`, `full`) are reference rows: listed
 after the PEFT methods, without PSCP, outside the ties and the sensitivity analysis. The
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from peftbench.config.schema import ScoringSettings
+from peftbench.efficiency.paired import grid_latency, pooled_slowdown, reference_latency
 from peftbench.reports import tables
 from peftbench.reports.text_table import fixed_width
 from peftbench.reports.uncertainty import annotate, method_role
@@ -33,6 +36,7 @@ from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 from peftbench.scoring.sensitivity import sensitivity, summary
+from peftbench.scoring.task_metric import with_task_metric
 
 
 def of_folder(folder: ResultsFolder, scoring: ScoringSettings | None = None) -> dict[str, Any]:
@@ -67,13 +71,17 @@ def build(
     """Rows from the ok records; failed and damaged ones are listed (with their cell), never
     scored; expected run_ids without a record are named as missing. `uncertainty=False` leaves
     out the bootstrap columns (per-seed rows, which are not compared on their own)."""
-    ok = [r for r in records if r.ok]
+    ok = [with_task_metric(r, scoring.task_metric) for r in records if r.ok]
     present = {r.run_id for r in records}
     groups: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
     for r in ok:
         groups[(r.model, r.method)].append(r)
     datasets = sorted({r.dataset for r in ok})
-    rows = [_row(model, method, runs, datasets) for (model, method), runs in groups.items()]
+    references = _reference_latencies(ok)
+    rows = [
+        {**_row(model, method, runs, datasets), **_latency(runs, references.get(model))}
+        for (model, method), runs in groups.items()
+    ]
     for model in {r["model"] for r in rows}:
         add_pscp([r for r in rows if r["model"] == model], scoring.pscp, scoring.pscp_paper)
     rows.sort(key=lambda r: (r["model"], r["baseline"], -(r["pscp"] or 0.0), r["method"]))
@@ -100,11 +108,53 @@ def build(
         "missing": [rid for rid in expected if rid not in present],
         "formulas": {"pscp": SEED_FORMULA, "pscp_paper": PAPER_FORMULA},
         "scoring": {"pscp": vars(scoring.pscp), "pscp_paper": vars(scoring.pscp_paper)},
+        "task_metric": scoring.task_metric,
         "sensitivity": sens,
+        "latency_reference": references,
     }
     if uncertainty:
         annotate(board, ok, scoring)
     return board
+
+
+def _reference_latencies(ok: Sequence[RunRecord]) -> dict[str, dict[str, Any]]:
+    """Per model: one reference base latency for the whole grid (median of every run's base
+    figure), so a method's L reflects its paired slowdown, not the moment it ran."""
+    out = {}
+    for model in sorted({r.model for r in ok}):
+        base = [r.eff.base_latency_ms_per_token for r in ok if r.model == model]
+        values = [b for b in base if b is not None]
+        out[model] = {"ms_per_token": reference_latency(values), "base_measurements": len(values)}
+    return out
+
+
+def _latency(runs: list[RunRecord], reference: dict[str, Any] | None) -> dict[str, Any]:
+    """L of the row: reference base latency x (1 + paired slowdown pooled over the row's runs),
+    with the slowdown's 95 % interval; `latency_wide` flags an interval wider than allowed.
+    Records without paired samples (older protocol) use the median of their recorded slowdowns."""
+    eff = [r.eff for r in runs]
+    pooled = pooled_slowdown(  # only paired records: older ones timed base and method apart
+        (e.get("base_latency_samples_ms"), e.get("latency_samples_ms"))
+        for e in eff
+        if e.get("latency_pairs") is not None
+    )
+    slowdown = pooled.pct if pooled else statistics.median(e.slowdown_pct for e in eff)
+    ref = reference["ms_per_token"] if reference else None
+    latency = grid_latency(ref, slowdown)
+    allowed = min((e.get("latency_max_halfwidth_pp") or 3.0) for e in eff)
+    return {
+        "latency_ms_per_token": (
+            latency
+            if latency is not None
+            else statistics.median(e.latency_ms_per_token for e in eff)
+        ),
+        "slowdown_pct": slowdown,
+        "slowdown_ci_pct": [pooled.ci_low_pct, pooled.ci_high_pct] if pooled else None,
+        "slowdown_halfwidth_pp": pooled.halfwidth_pp if pooled else None,
+        "slowdown_pairs": pooled.pairs if pooled else None,
+        "latency_wide": pooled is None or not pooled.within(allowed),
+        "latency_allowed_halfwidth_pp": allowed,
+    }
 
 
 def _row(model: str, method: str, runs: list[RunRecord], datasets: list[str]) -> dict[str, Any]:
@@ -123,8 +173,6 @@ def _row(model: str, method: str, runs: list[RunRecord], datasets: list[str]) ->
         "runs": len(runs),
         "trainable_params": max(e.trainable_params for e in eff),
         "trainable_pct": max(e.trainable_pct for e in eff),
-        "latency_ms_per_token": statistics.median(e.latency_ms_per_token for e in eff),
-        "slowdown_pct": statistics.median(e.slowdown_pct for e in eff),
         "peak_train_mem_mb": max(e.peak_train_mem_mb for e in eff),
         "extra_tflops": statistics.fmean(e.extra_tflops or 0.0 for e in eff),
         "invalid_rate": statistics.fmean(r.metrics.invalid_rate for r in runs if r.metrics),
@@ -136,6 +184,21 @@ def _params(n: int) -> str:
         if n >= size:
             return f"{n / size:.2f}{unit}"
     return str(n)
+
+
+def _latency_note(board: dict[str, Any]) -> str:
+    refs = [
+        f"{model} {ref['ms_per_token']:.2f} ms/token (median of {ref['base_measurements']} base "
+        "measurements)"
+        for model, ref in board.get("latency_reference", {}).items()
+        if ref.get("ms_per_token") is not None
+    ]
+    return (
+        "ms/tok = reference base latency x (1 + paired slowdown); reference: "
+        + ("; ".join(refs) or "none")
+        + ". slowdown % = median per-pair ratio base vs method, interleaved in one process, "
+        "± its 95 % interval; ! = interval wider than allowed (flagged, not hidden)"
+    )
 
 
 Column = tuple[str, Callable[[dict[str, Any]], str]]
@@ -158,7 +221,7 @@ def columns(board: dict[str, Any]) -> list[Column]:
         ("params", lambda r: _params(r["trainable_params"])),
         ("params %", lambda r: f"{r['trainable_pct']:.3f}"),
         ("ms/tok", lambda r: f"{r['latency_ms_per_token']:.1f}"),
-        ("slowdown %", lambda r: f"{r['slowdown_pct']:+.1f}"),
+        ("slowdown %", tables.slowdown_cell),
         ("train MiB", lambda r: f"{r['peak_train_mem_mb']:.0f}"),
         ("pscp", lambda r: tables.pscp_cell(r, "pscp")),
         ("pscp_paper", lambda r: tables.pscp_cell(r, "pscp_paper")),
@@ -179,9 +242,16 @@ def render(board: dict[str, Any]) -> str:
     out = [
         fixed_width([head for head, _ in cols], rows, markdown=True),
         "",
+        _latency_note(board),
         f"PEFT methods sorted by pscp; {board['formulas']['pscp']} "
         f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
         f"(constants {board['scoring']['pscp_paper']})",
+        "task scores: "
+        + (
+            "PEFT-Bench's metric per dataset (scoring.task_metric: paper)"
+            if board.get("task_metric") == "paper"
+            else "each dataset's official metric (scoring.task_metric: official)"
+        ),
         *tables.uncertainty_notes(board),
     ]
     for model, result in board.get("sensitivity", {}).items():

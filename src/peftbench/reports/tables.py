@@ -216,12 +216,16 @@ def efficiency_table(data: dict[str, Any]) -> Table:
             sig(r["extra_tflops"] * 1e3),
             num(r["peak_train_mem_mb"], 0),
             num(r["latency_ms_per_token"], 2),
-            f"{r['slowdown_pct']:+.1f}",
+            slowdown_cell(r),
             num(c.get("train_seconds"), 1),
         ]
         rows.append(cells)
     kinds = sorted({k for r in board["rows"] for k in r.get("costs", {}).get("memory_kind", [])})
-    notes = ["latency: median over the method's runs; memory: largest peak over its runs"]
+    notes = [
+        "latency: the model's reference base latency x (1 + the method's paired slowdown); "
+        "slowdown: median per-pair ratio against the base, ± its 95 % interval, ! when wider "
+        "than allowed; memory: largest peak over its runs"
+    ]
     notes += [f"memory measured as: {k}" for k in kinds]
     return Table("efficiency", "Efficiency", header, rows, notes)
 
@@ -445,3 +449,11 @@ def to_latex(t: Table) -> str:
         lines.append(rf"\par\footnotesize {latex_escape(note)}")
     lines.append(r"\end{table}")
     return "\n".join(lines)
+
+
+def slowdown_cell(row: dict[str, Any]) -> str:
+    """'+1.2±0.8' (95 % half-width); a trailing '!' when the interval is wider than allowed."""
+    text = f"{row['slowdown_pct']:+.1f}"
+    if row.get("slowdown_halfwidth_pp") is not None:
+        text += f"±{row['slowdown_halfwidth_pp']:.1f}"
+    return text + ("!" if row.get("latency_wide") else "")

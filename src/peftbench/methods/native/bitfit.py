@@ -33,6 +33,7 @@ from peft.utils import PeftType
 from torch import nn
 from transformers.pytorch_utils import Conv1D
 
+from peftbench.methods.native import BIAS_INITS
 from peftbench.methods.native._peft_hook import _add_peft_type, register_native_peft_method
 
 _add_peft_type("BITFIT")  # before the config class, whose __post_init__ names it
@@ -55,6 +56,13 @@ class BitFitConfig(PeftConfig):
         default=True,
         metadata={"help": "give bias-less targets a zero-initialised bias (else skip them)"},
     )
+    bias_init: str = field(
+        default="zeros",
+        metadata={
+            "help": "init of added biases: 'zeros' (model unchanged at start) or 'uniform' "
+            "(nn.Linear's default U(-1/sqrt(in), 1/sqrt(in)), as PEFT-Bench's fresh Linear)"
+        },
+    )
     added_bias_modules: list[str] = field(
         default_factory=list,
         metadata={"help": "output: targeted modules that had no bias and got a zero one"},
@@ -63,6 +71,8 @@ class BitFitConfig(PeftConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.peft_type = PeftType.BITFIT
+        if self.bias_init not in BIAS_INITS:
+            raise ValueError(f"bias_init must be one of {BIAS_INITS}, got {self.bias_init!r}")
 
 
 class BitFitLayer(nn.Module, BaseTunerLayer):
@@ -87,8 +97,11 @@ class BitFitLayer(nn.Module, BaseTunerLayer):
         base = self.get_base_layer()
         return base.out_features if isinstance(base, nn.Linear) else base.weight.shape[1]
 
-    def update_layer(self, adapter_name: str, inference_mode: bool) -> None:
-        """Create adapter `adapter_name`'s bias: a copy of the module's bias, or zeros."""
+    def update_layer(
+        self, adapter_name: str, inference_mode: bool, bias_init: str = "zeros"
+    ) -> None:
+        """Create adapter `adapter_name`'s bias: a copy of the module's bias, or a new one
+        (zeros, or nn.Linear's default uniform init with bound 1/sqrt(in_features))."""
         base = self.get_base_layer()
         if base.bias is not None:
             init = base.bias.detach().clone()
@@ -96,6 +109,10 @@ class BitFitLayer(nn.Module, BaseTunerLayer):
             init = torch.zeros(
                 self.out_features, device=base.weight.device, dtype=base.weight.dtype
             )
+            if bias_init == "uniform":
+                in_features = base.weight.numel() // self.out_features
+                bound = 1.0 / in_features**0.5
+                init = init.float().uniform_(-bound, bound).to(base.weight.dtype)
         self.bitfit_bias[adapter_name] = nn.Parameter(init)
         self.set_adapter(self.active_adapters, inference_mode=inference_mode)
 
@@ -185,11 +202,11 @@ class BitFitModel(BaseTuner):
                 return
             peft_config.added_bias_modules.append(current_key)
         if isinstance(target, BitFitLayer):
-            target.update_layer(adapter_name, peft_config.inference_mode)
+            target.update_layer(adapter_name, peft_config.inference_mode, peft_config.bias_init)
             return
         new_module = BitFitLayer(target)
         new_module._active_adapter = adapter_name
-        new_module.update_layer(adapter_name, peft_config.inference_mode)
+        new_module.update_layer(adapter_name, peft_config.inference_mode, peft_config.bias_init)
         if adapter_name not in self.active_adapters:
             new_module.requires_grad_(False)
         self._replace_module(parent, target_name, new_module, target)
@@ -197,4 +214,4 @@ class BitFitModel(BaseTuner):
 
 register_native_peft_method("bitfit", BitFitConfig, BitFitModel)
 
-__all__ = ["DEFAULT_ROLES", "BitFitConfig", "BitFitLayer", "BitFitModel"]
+__all__ = ["BIAS_INITS", "DEFAULT_ROLES", "BitFitConfig", "BitFitLayer", "BitFitModel"]

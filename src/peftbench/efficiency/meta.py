@@ -1,0 +1,149 @@
+"""Parameter counts of a method on a real architecture, with no weights (the meta device).
+
+`peftbench ls methods --params --model M` builds M's architecture from its config on torch's
+meta device (shapes only, no memory, no download of weights), wraps it with each method's preset
+(or a suite's), and counts, with the definitions of efficiency/params.py:
+
+- trainable: unique parameters with requires_grad after the method wrapped the model;
+- stored: elements of the tensors the saved adapter holds (peft's adapter state dict; for
+  prompt-learning methods the encoded virtual tokens, not the encoder);
+- inference: parameters the deployed model adds to the base (efficiency/forms.py): the stored
+  prompt for prompt-learning methods, else everything the wrapped model holds beyond the base
+  (unmerged; a merged LoRA/IA3/LN tuning adds nothing, a merged BitFit keeps its new biases).
+
+M is a config.json file (or a folder holding one), `hf:<hub id>` or a registered model name.
+Configs of the paper's models ship in peftbench/models/configs (no hub access needed); any
+other hub id is fetched (config only) through transformers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from peftbench.errors import UserError
+
+CONFIGS_FOLDER = "configs"  # in the peftbench.models package (package data)
+
+
+@dataclass(frozen=True)
+class ParamCounts:
+    base: int
+    trainable: int
+    stored: int
+    inference: int
+
+
+def shipped_configs() -> dict[str, Path]:
+    """hub id -> shipped config.json (file name: the hub id with '/' written as '--')."""
+    root = resources.files("peftbench.models") / CONFIGS_FOLDER
+    return {
+        Path(str(p)).stem.replace("--", "/"): Path(str(p))
+        for p in root.iterdir()
+        if str(p).endswith(".json")
+    }
+
+
+def _hub_id(ref: str) -> str | None:
+    if ref.startswith("hf:"):
+        return ref[3:]
+    from peftbench.models.hub import PAPER_MODELS
+
+    return PAPER_MODELS.get(ref)
+
+
+def config_dict(ref: str) -> dict[str, Any]:
+    """The config of `ref` as a dict (see the module docstring for what `ref` may be)."""
+    path = Path(ref).expanduser()
+    if path.is_dir():
+        path = path / "config.json"
+    if path.is_file():
+        try:
+            return dict(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, OSError) as exc:
+            raise UserError(f"could not read model config {path}: {exc}") from exc
+    hub_id = _hub_id(ref)
+    shipped = shipped_configs()
+    if hub_id in shipped:
+        return dict(json.loads(shipped[hub_id].read_text(encoding="utf-8")))
+    if hub_id is None:
+        raise UserError(
+            f"--model '{ref}' is not a config.json file, a folder holding one, 'hf:<hub id>' "
+            "or a paper model name",
+            f"configs shipped with peftbench: {', '.join('hf:' + h for h in sorted(shipped))}",
+        )
+    try:
+        from transformers import AutoConfig
+
+        return AutoConfig.from_pretrained(hub_id).to_dict()
+    except OSError as exc:
+        raise UserError(
+            f"no config for '{hub_id}': not shipped with peftbench and the hub is not reachable "
+            f"({str(exc).splitlines()[0]})",
+            "download its config.json and pass the file: --model path/to/config.json",
+        ) from exc
+
+
+def meta_model(config: Mapping[str, Any]) -> Any:
+    """The causal LM of `config`, built on the meta device (no weights allocated)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    data = {k: v for k, v in config.items() if not k.startswith("_")}
+    model_type = data.pop("model_type", None)
+    if model_type is None:
+        raise UserError("the model config has no 'model_type'", "pass the model's config.json")
+    cfg = AutoConfig.for_model(model_type, **data)
+    with torch.device("meta"):
+        return AutoModelForCausalLM.from_config(cfg)
+
+
+def _numel(tensors: Any) -> int:
+    return sum(t.numel() for t in tensors)
+
+
+def count_method(method: Any, params: Mapping[str, Any], config: Mapping[str, Any]) -> ParamCounts:
+    """Build `method` with `params` on a fresh meta model of `config` and count (see above)."""
+    import torch
+    from peft.utils import get_peft_model_state_dict
+
+    from peftbench.efficiency.params import count_parameters
+    from peftbench.methods.base import Method
+    from peftbench.models.base import LoadedModel
+
+    model = meta_model(config)
+    _, base = count_parameters(model)
+    loaded = LoadedModel("meta", model, None, model.config.model_type, {})
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        wrapped = method.build(model, loaded, Method.build_params(dict(params)))
+    trainable, total = count_parameters(wrapped)
+    if not hasattr(wrapped, "peft_config"):  # no adapter (frozen, full fine-tuning)
+        return ParamCounts(base, trainable, 0 if trainable == 0 else trainable, 0)
+    if getattr(wrapped.active_peft_config, "is_prompt_learning", False):
+        stored = _saved_prompt_size(wrapped)
+        return ParamCounts(base, trainable, stored, stored)
+    stored = _numel(get_peft_model_state_dict(wrapped).values())
+    return ParamCounts(base, trainable, stored, total - base)
+
+
+def _saved_prompt_size(model: Any) -> int:
+    """Elements of the prompt peft saves: the encoder's output for every virtual token.
+
+    peft's own `get_prompt_embedding_to_save` copies the output to the CPU, which a meta tensor
+    cannot do, so the encoder runs here on the meta device and only the output's shape is read.
+    """
+    import torch
+
+    name = model.active_adapter
+    config = model.peft_config[name]
+    tokens = model.prompt_tokens[name].unsqueeze(0)
+    if config.peft_type == "PREFIX_TUNING":
+        tokens = tokens[:, : config.num_virtual_tokens]
+    with torch.no_grad():
+        out = model.prompt_encoder[name](tokens.to("meta"))
+    return out[0].numel()

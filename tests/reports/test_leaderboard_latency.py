@@ -1,0 +1,68 @@
+"""The leaderboard's latency: reference base latency x (1 + paired slowdown), never the moment.
+
+Two methods measured at different moments of machine load: `slow` ran while the machine was
+quiet (base 10 ms/token) and costs +10 % over the base in its pairs; `fast` ran under load (base
+20 ms/token, its own figure 20 ms) and costs nothing extra. Reading raw figures would rank
+`slow` (11 ms) ahead of `fast` (20 ms); the leaderboard must put both on the grid's reference
+(median of the base figures, 15 ms) and keep the true order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from peftbench.config.schema import ScoringSettings
+from peftbench.reports import leaderboard
+from peftbench.results.record import Efficiency, Metrics, RunConfig, RunRecord, Status
+
+
+def _record(method: str, base: list[float], adapted: list[float]) -> RunRecord:
+    run_id = f"tiny__toy__{method}"
+    return RunRecord(
+        run_id,
+        Path(run_id),
+        status=Status(status="ok", run_id=run_id, score=50.0),
+        config=RunConfig(run_id, "tiny", method, "toy", 42),
+        metrics=Metrics(score=50.0, metric="accuracy"),
+        efficiency=Efficiency(
+            trainable_params=1000,
+            trainable_pct=1.0,
+            latency_ms_per_token=sorted(adapted)[len(adapted) // 2],
+            slowdown_pct=0.0,
+            peak_train_mem_mb=10.0,
+            base_latency_ms_per_token=sorted(base)[len(base) // 2],
+            measured={
+                "base_latency_samples_ms": base,
+                "latency_samples_ms": adapted,
+                "latency_max_halfwidth_pp": 3.0,
+                "latency_pairs": len(base),
+            },
+        ),
+    )
+
+
+def test_latency_is_reference_base_times_paired_slowdown() -> None:
+    slow = _record("slow", [10.0] * 7, [11.0] * 7)
+    fast = _record("fast", [20.0] * 7, [20.0] * 7)
+    board = leaderboard.build([slow, fast], ScoringSettings())
+    assert board["latency_reference"]["tiny"] == {"ms_per_token": 15.0, "base_measurements": 2}
+    rows = {r["method"]: r for r in board["rows"]}
+    assert rows["slow"]["latency_ms_per_token"] == pytest.approx(16.5)
+    assert rows["fast"]["latency_ms_per_token"] == pytest.approx(15.0)
+    assert rows["slow"]["slowdown_pct"] == pytest.approx(10.0)
+    assert rows["slow"]["slowdown_ci_pct"] == pytest.approx([10.0, 10.0])
+    assert rows["slow"]["slowdown_pairs"] == 7 and not rows["slow"]["latency_wide"]
+
+
+def test_a_wide_slowdown_interval_is_flagged_in_the_board_and_its_text() -> None:
+    noisy = _record("noisy", [10.0] * 6, [8.0, 9.0, 10.0, 11.0, 12.0, 13.0])  # -20 .. +30 %
+    few = _record("few", [10.0] * 3, [10.0] * 3)  # 3 pairs: no 95 % interval at all
+    board = leaderboard.build([noisy, few], ScoringSettings())
+    rows = {r["method"]: r for r in board["rows"]}
+    assert rows["noisy"]["slowdown_halfwidth_pp"] == pytest.approx(25.0)
+    assert rows["noisy"]["latency_wide"] and rows["few"]["latency_wide"]
+    assert rows["few"]["slowdown_ci_pct"] == [None, None]
+    text = leaderboard.render(board)
+    assert "+5.0±25.0!" in text and "reference base latency" in text
