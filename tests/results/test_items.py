@@ -82,4 +82,3 @@ def test_no_sample_without_data_to_resample(tmp_path: Path) -> None:
 )
 def test_damaged_rows_give_no_sample(tmp_path: Path, rows: list[dict]) -> None:
     assert item_sample(write(tmp_path / "run", rows), "accuracy") is None
-
