@@ -65,7 +65,7 @@ def load(split: str, ctx: LoadContext) -> list[Example]:
     per_language = {lang: _rows(lang, split, ctx) for lang in LANGUAGES}
     n = min(len(v) for v in per_language.values())
     options = ", ".join(LANGUAGES[:-1]) + f" or {LANGUAGES[-1]}"
-    out = []
+    out: list[Example] = []
     for i in range(n):  # interleaved, so any prefix of a split is balanced
         for lang in LANGUAGES:
             text = per_language[lang][i]
