@@ -50,6 +50,9 @@ def _module_name(path: Path) -> str:
 def _imports(path: Path) -> set[str]:
     """Every peftbench module `path` imports, at any depth, without the `peftbench.` prefix."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):  # type-only imports (`if TYPE_CHECKING:`) load nothing at run time
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            node.body = []
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

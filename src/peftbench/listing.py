@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from peftbench.errors import UserError
 
@@ -74,15 +74,19 @@ def _interval(run_dir: Path, metric: str) -> str:
     return f" 95% CI [{iv.low:.2f}, {iv.high:.2f}] over {len(sample.ids)} items"
 
 
-def show(path: Path) -> str:
-    """A results folder's leaderboard, or one run's record."""
+def show(path: Path, profile: str | None = None, limits: Any = None) -> str:
+    """A results folder's leaderboard (ranked by `profile`, within `limits` when given: see
+    `leaderboard.of_folder`), or one run's record."""
     from peftbench.reports.leaderboard import of_folder, render
     from peftbench.results.folder import read_folder
     from peftbench.results.record import Status, read_run
 
     path = Path(path)
     if (path / "runs").is_dir():
-        return render(of_folder(read_folder(path)))
+        from peftbench.scoring.profiles import scoring_for
+
+        folder = read_folder(path)
+        return render(of_folder(folder, scoring_for(folder.scoring, profile), limits))
     if path.is_dir() and ((path / Status.FILE).exists() or path.parent.name == "runs"):
         return _run_text(read_run(path))
     raise UserError(

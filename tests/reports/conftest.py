@@ -14,10 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from reports_util import peftbench
-
-METHODS = ["frozen", "lora", "ia3"]
-SEEDS = [1, 2]
+from reports_util import METHODS, SEEDS, peftbench
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# the session's smoke results (conftest.smoke_run): these methods and seeds
+METHODS = ["frozen", "lora", "ia3"]
+SEEDS = [1, 2]
+
 
 def peftbench(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}

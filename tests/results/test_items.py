@@ -67,3 +67,18 @@ def test_no_sample_without_data_to_resample(tmp_path: Path) -> None:
     assert item_sample(run, "codebleu") is None
     dup = write(tmp_path / "dup", [{"id": "0", "parsed": "a", "gold": "a"}] * 2)
     assert item_sample(dup, "accuracy") is None
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [{}],  # valid JSON, no id (was a KeyError traceback in show/report)
+        [{"id": 1, "scores": {"accuracy": 100.0}}, {"scores": {"accuracy": 0.0}}],
+        [{"id": 1, "scores": {"accuracy": "x"}}],
+        [{"id": 1, "scores": {"accuracy": None}}],
+        [{"id": 1, "scores": 5}],
+        [{"id": 1, "scores": [1]}],
+    ],
+)
+def test_damaged_rows_give_no_sample(tmp_path: Path, rows: list[dict]) -> None:
+    assert item_sample(write(tmp_path / "run", rows), "accuracy") is None

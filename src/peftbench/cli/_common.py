@@ -6,6 +6,7 @@ import argparse
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def add_suite_arguments(p: argparse.ArgumentParser, progress: bool = True) -> None:
@@ -28,6 +29,47 @@ def add_suite_arguments(p: argparse.ArgumentParser, progress: bool = True) -> No
     add_tasks_argument(p)
     if progress:
         p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def add_profile_argument(p: argparse.ArgumentParser, what: str = "rank") -> None:
+    from peftbench.scoring.profiles import PROFILES
+
+    p.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        help=f"{what} with a named PSCP weight profile instead of the suite's weights "
+        "(balanced = the defaults; latency, memory, storage: docs/profiles.md); nothing is re-run",
+    )
+
+
+def add_constraint_arguments(p: argparse.ArgumentParser) -> None:
+    """--max-train-mem, --max-slowdown, --min-score: the methods a user can afford."""
+    from peftbench.scoring.constraints import memory_mib, percent, score
+
+    p.add_argument(
+        "--max-train-mem",
+        type=memory_mib,
+        metavar="SIZE",
+        help="only methods whose peak training memory is at most SIZE, e.g. 8GB, 500MB, 16GiB",
+    )
+    p.add_argument(
+        "--max-slowdown",
+        type=percent,
+        metavar="PCT",
+        help="only methods at most PCT slower than the base model at inference, e.g. 5%%",
+    )
+    p.add_argument(
+        "--min-score",
+        type=score,
+        metavar="S",
+        help="only methods with an average task score of at least S (0-100)",
+    )
+
+
+def constraints_of(args: argparse.Namespace) -> Any:
+    from peftbench.scoring.constraints import Constraints
+
+    return Constraints(args.max_train_mem, args.max_slowdown, args.min_score)
 
 
 def add_tasks_argument(p: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from peftbench.cli._common import number_in
+from peftbench.cli._common import add_profile_argument, number_in
 
 HELP = "compare a results folder against a baseline one; exit 1 when it falls short"
 EXAMPLE = """\
@@ -55,6 +55,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "eval items, so a drop inside the noise does not fail the gate (task scores only)",
     )
     p.add_argument("--format", default="text", choices=["text", "md", "json"])
+    add_profile_argument(p, "compare PSCP")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -71,6 +72,7 @@ def main(args: argparse.Namespace) -> int:
         require_significance=args.require_significance,
         against=args.against,
         gate=args.gate,
+        profile=args.profile,
         test=args.test,
     )
     if args.format == "json":

@@ -13,6 +13,9 @@ examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from peftbench.cli._common import add_constraint_arguments, add_profile_argument
+    from peftbench.reports.report import TABLES
+
     p.add_argument("results", type=Path, help="results folder (the --out of `run`)")
     p.add_argument("--format", default="html", choices=["html", "md", "csv", "latex", "json"])
     p.add_argument(
@@ -23,14 +26,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--table",
         default="all",
-        choices=["all", "main", "efficiency", "stability", "sensitivity", "problems"],
+        choices=list(TABLES),
         help="which tables (md, csv, latex; default all)",
     )
+    add_profile_argument(p)
+    add_constraint_arguments(p)
 
 
 def main(args: argparse.Namespace) -> int:
+    from peftbench.cli._common import constraints_of
     from peftbench.reports.report import write_report
 
-    for path in write_report(args.results, args.format, args.out, args.table):
+    limits = constraints_of(args)
+    for path in write_report(args.results, args.format, args.out, args.table, args.profile, limits):
         print(f"wrote {path}")
     return 0

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
-from peftbench.cli._common import add_suite_arguments
+from peftbench.cli._common import add_profile_argument, add_suite_arguments
 from peftbench.errors import UserError
 
 HELP = "run a suite (default: the embedded 'default' suite)"
@@ -19,6 +20,7 @@ examples:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_suite_arguments(p)
+    add_profile_argument(p, "score and rank")
     p.add_argument("--out", type=Path, help="results folder (default: results/<suite name>)")
     p.add_argument("--dry-run", action="store_true", help="validate and list runs; run nothing")
     p.add_argument(
@@ -47,6 +49,10 @@ def main(args: argparse.Namespace) -> int:
         overrides.append(f"backend={args.backend or 'ray'}")
     layers = [read_presets(args.presets)] if args.presets else []
     suite = load_suite(args.suite, overrides, layers, tasks=args.tasks)
+    if args.profile:  # the suite's PSCP weights become the profile's (run ids do not change)
+        from peftbench.scoring.profiles import get_profile
+
+        suite = dataclasses.replace(suite, scoring=get_profile(args.profile).apply(suite.scoring))
     if args.address and suite.backend != "ray":
         raise UserError(
             f"--address joins a Ray cluster, but the backend is '{suite.backend}'",

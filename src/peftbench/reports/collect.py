@@ -21,13 +21,19 @@ from peftbench.reports.retention import retention_data
 from peftbench.reports.seeds import seed_stats
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
+from peftbench.scoring.constraints import Constraints
 
 
-def collect(path: Path | ResultsFolder, scoring: ScoringSettings | None = None) -> dict[str, Any]:
-    """The report's data for the results folder `path` (`scoring`: see leaderboard.of_folder)."""
+def collect(
+    path: Path | ResultsFolder,
+    scoring: ScoringSettings | None = None,
+    limits: Constraints | None = None,
+) -> dict[str, Any]:
+    """The report's data for the results folder `path` (`scoring`, `limits`: see
+    leaderboard.of_folder)."""
     folder = path if isinstance(path, ResultsFolder) else read_folder(path)
     scoring = scoring or folder.scoring
-    board = leaderboard.of_folder(folder, scoring)
+    board = leaderboard.of_folder(folder, scoring, limits)
     ok = folder.ok
     _add_costs(board, ok)
     suite = folder.suite

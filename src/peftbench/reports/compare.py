@@ -35,6 +35,7 @@ from peftbench.reports.uncertainty import method_role, samples_of
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
 from peftbench.scoring.comparison import compare_model
+from peftbench.scoring.profiles import scoring_for
 from peftbench.scoring.ties import PAIRED_BOOTSTRAP, Difference
 
 METRICS = ("score", "pscp", "pscp_paper")
@@ -156,8 +157,11 @@ def compare(
     require_significance: bool = False,
     against: str | None = None,
     gate: str = "average",
+    profile: str | None = None,
     test: str = "welch",
 ) -> dict[str, Any]:
+    """`profile`: compare PSCP under a named weight profile (scoring/profiles.py) instead of the
+    baseline set's own weights."""
     if test not in TESTS:
         raise UserError(f"unknown test '{test}'", f"choose one of {', '.join(TESTS)}")
     if test == "paired" and metric != "score":
@@ -179,7 +183,9 @@ def compare(
     notes = []
     if new.scoring != base.scoring:
         notes.append("the two sets use different PSCP settings: the baseline's are used")
-    scoring = base.scoring
+    scoring = scoring_for(base.scoring, profile)
+    if profile is not None:
+        notes.append(f"PSCP weights: profile {profile}")
     nd, bd = _datasets(new), _datasets(base)
     common = {m: nd[m] & bd[m] for m in nd if m in bd and nd[m] & bd[m]}
     if not nd and new.records and bd:  # every run of the new set failed: it falls short

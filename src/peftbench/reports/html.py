@@ -306,6 +306,11 @@ def render(data: dict[str, Any]) -> str:
             sections=SECTIONS,
             alerts=_alerts(data),
             leaderboard=leaderboard_view(data),
+            choice_tables=[
+                table_view(t)
+                for t in (tables.constraints_table(data), tables.profiles_table(data))
+                if t is not None
+            ],
             shapes_note=_shapes_note(data),
             pareto=_safe_figs(figures.pareto_figures(data)),
             formulas=board["formulas"],

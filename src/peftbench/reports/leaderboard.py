@@ -35,16 +35,24 @@ from peftbench.reports.uncertainty import annotate, method_role
 from peftbench.results.atomic import write_json, write_text
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
+from peftbench.scoring.constraints import Constraints, split_rows
+from peftbench.scoring.profiles import PROFILES, matching_profile, tops
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
 from peftbench.scoring.sensitivity import sensitivity, summary
 from peftbench.scoring.task_metric import with_task_metric
 
 
-def of_folder(folder: ResultsFolder, scoring: ScoringSettings | None = None) -> dict[str, Any]:
+def of_folder(
+    folder: ResultsFolder,
+    scoring: ScoringSettings | None = None,
+    limits: Constraints | None = None,
+) -> dict[str, Any]:
     """THE leaderboard of a results folder: what `run` writes and `show`, `report` (every
     format) and `compare` read. Extend `build`/`_row`, never add a second builder. `scoring`
-    re-weights finished results (e.g. a PSCP profile); default: the folder's suite's."""
-    board = build(folder.records, scoring or folder.scoring, folder.expected or ())
+    re-weights finished results (e.g. a PSCP profile: scoring/profiles.py); default: the
+    folder's suite's. `limits`: also say which methods are within a user's limits
+    (scoring/constraints.py)."""
+    board = build(folder.records, scoring or folder.scoring, folder.expected or (), limits)
     board["damaged_files"] = [{"file": d.file, "reason": d.reason} for d in folder.damaged_files]
     board["ignored"] = list(folder.ignored)
     board["notes"] = list(folder.notes)
@@ -67,6 +75,7 @@ def build(
     records: Sequence[RunRecord],
     scoring: ScoringSettings,
     expected: Sequence[str] = (),
+    limits: Constraints | None = None,
     uncertainty: bool = True,
 ) -> dict[str, Any]:
     """Rows from the ok records; failed and damaged ones are listed (with their cell), never
@@ -112,10 +121,30 @@ def build(
         "task_metric": scoring.task_metric,
         "sensitivity": sens,
         "latency_reference": references,
+        # which named weight profile ranks this board (None: the suite's own weights), and the
+        # top method of each model under every profile, side by side (baselines do not compete)
+        "profile": matching_profile(scoring),
+        "profiles": tops(rows, scoring, contestant=lambda r: not r.get("baseline")),
     }
+    if limits is not None and limits.active:
+        board["constraints"] = constrained(rows, limits)
     if uncertainty:
         annotate(board, ok, scoring)
     return board
+
+
+def constrained(rows: list[dict[str, Any]], limits: Constraints) -> dict[str, Any]:
+    """The rows within `limits`, in leaderboard order (PSCP as on the full board), and the
+    others with the figures that put them outside."""
+    kept, dropped = split_rows(rows, limits)
+    return {
+        "limits": limits.to_dict(),
+        "described": limits.describe(),
+        "within": [{"model": r["model"], "method": r["method"]} for r in kept],
+        "outside": [
+            {"model": r["model"], "method": r["method"], "reasons": why} for r, why in dropped
+        ],
+    }
 
 
 def _reference_latencies(ok: Sequence[RunRecord]) -> dict[str, dict[str, Any]]:
@@ -274,16 +303,17 @@ def render(board: dict[str, Any]) -> str:
     cols = columns(board)
     rows = []
     divider = False
-    for r in board["rows"]:
+    for r in shown_rows(board):
         if r.get("baseline") and not divider:
             rows.append(["", tables.BASELINES] + [""] * (len(cols) - 2))
             divider = True
         rows.append([cell(r) for _, cell in cols])
     out = [
+        *constraint_lines(board),
         fixed_width([head for head, _ in cols], rows, markdown=True),
         "",
         _latency_note(board),
-        f"PEFT methods sorted by pscp; {board['formulas']['pscp']} "
+        f"PEFT methods sorted by pscp ({weights_name(board)}); {board['formulas']['pscp']} "
         f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
         f"(constants {board['scoring']['pscp_paper']})",
         "task scores: "
@@ -296,6 +326,7 @@ def render(board: dict[str, Any]) -> str:
     ]
     for model, result in board.get("sensitivity", {}).items():
         out += [f"{model}: {line}" for line in summary(result).splitlines()]
+    out += profile_lines(board)
     for f in board["failed"]:
         out.append(f"FAILED {f['run_id']}: {f['error']}")
     for d in board.get("damaged", []):
@@ -311,3 +342,45 @@ def render(board: dict[str, Any]) -> str:
     if board["missing"]:
         out.append(f"missing {len(board['missing'])} run(s): {', '.join(board['missing'])}")
     return "\n".join(out)
+
+
+def weights_name(board: dict[str, Any]) -> str:
+    name = board.get("profile")
+    return f"profile {name}" if name else "the suite's own weights"
+
+
+def shown_rows(board: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every row, or only those within the user's limits when the board has limits."""
+    cons = board.get("constraints")
+    if not cons:
+        return list(board["rows"])
+    within = {(c["model"], c["method"]) for c in cons["within"]}
+    return [r for r in board["rows"] if (r["model"], r["method"]) in within]
+
+
+def constraint_lines(board: dict[str, Any]) -> list[str]:
+    cons = board.get("constraints")
+    if not cons:
+        return []
+    n = len(cons["within"])
+    head = f"methods within your limits ({cons['described']}): {n} of {len(board['rows'])}"
+    if not n:
+        head += " -- none; relax a limit"
+    return [head, ""]
+
+
+def profile_lines(board: dict[str, Any]) -> list[str]:
+    """Where each method outside the limits fails, and the top method under every profile."""
+    out = []
+    cons = board.get("constraints")
+    for c in (cons or {}).get("outside", []):
+        out.append(f"outside the limits: {c['model']} {c['method']}: {', '.join(c['reasons'])}")
+    for model, by_profile in board.get("profiles", {}).items():
+        cells = [
+            f"{name} {tops['pscp']}"
+            + (f"/{tops['pscp_paper']}" if tops["pscp_paper"] != tops["pscp"] else "")
+            for name, tops in by_profile.items()
+            if name in PROFILES
+        ]
+        out.append(f"{model}: top method by profile (pscp/pscp_paper): {'; '.join(cells)}")
+    return out

@@ -15,8 +15,21 @@ from peftbench.errors import UserError
 from peftbench.reports import tables
 from peftbench.reports.collect import collect
 from peftbench.results.atomic import make_parent, write_text
+from peftbench.results.folder import read_folder
+from peftbench.scoring.constraints import Constraints
+from peftbench.scoring.profiles import scoring_for
 
 FORMATS = ("html", "md", "csv", "latex", "json")
+TABLES = (
+    "all",
+    "main",
+    "efficiency",
+    "stability",
+    "profiles",
+    "constraints",
+    "sensitivity",
+    "problems",
+)
 
 
 def pick(data: dict[str, Any], table: str) -> list[tables.Table]:
@@ -65,10 +78,16 @@ def render(data: dict[str, Any], fmt: str, table: str = "all") -> dict[str, str]
 
 
 def write_report(
-    results_dir: Path, fmt: str = "html", out: Path | str | None = None, table: str = "all"
+    results_dir: Path,
+    fmt: str = "html",
+    out: Path | str | None = None,
+    table: str = "all",
+    profile: str | None = None,
+    limits: Constraints | None = None,
 ) -> list[Path]:
     """Render and write; returns the paths written ([] when printed to stdout)."""
-    data = collect(Path(results_dir))
+    folder = read_folder(Path(results_dir))
+    data = collect(folder, scoring_for(folder.scoring, profile), limits)
     parts = render(data, fmt, table)
     if str(out) == "-":
         if len(parts) > 1:

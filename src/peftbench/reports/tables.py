@@ -355,11 +355,60 @@ def problems_table(data: dict[str, Any]) -> Table | None:
     )
 
 
+def profiles_table(data: dict[str, Any]) -> Table | None:
+    """The top method of each model under every PSCP weight profile, side by side."""
+    board = data["board"]
+    profiles = board.get("profiles")
+    if not isinstance(profiles, dict) or not profiles:
+        return None
+    names = list(next(iter(profiles.values())))
+    header = ["model", "form", *names]
+    rows = [
+        [model, f"{form} ({label})", *[str(by[n].get(form) or "-") for n in names]]
+        for model, by in sorted(profiles.items())
+        for form, label in FORMS
+    ]
+    ranked = board.get("profile") or "the suite's own weights"
+    notes = [
+        "why each profile weighs what it does: docs/profiles.md; `--profile NAME` ranks the "
+        f"leaderboard with one (this one: {ranked})",
+        "baselines (frozen, full) are references, never the top method",
+    ]
+    return Table("profiles", "Top method under each PSCP profile", header, rows, notes)
+
+
+def constraints_table(data: dict[str, Any]) -> Table | None:
+    """Each method against the user's limits, in leaderboard order: within, or why not."""
+    board = data["board"]
+    cons = board.get("constraints")
+    if not cons:
+        return None
+    outside = {(c["model"], c["method"]): c["reasons"] for c in cons["outside"]}
+    header = ["model", "method", "within limits", "avg", "train MiB", "slowdown %", "pscp"]
+    rows = [
+        [
+            r["model"],
+            r["method"],
+            "no: " + ", ".join(outside[(r["model"], r["method"])])
+            if (r["model"], r["method"]) in outside
+            else "yes",
+            num(r["score"]),
+            num(r["peak_train_mem_mb"], 0),
+            num(r["slowdown_pct"]),
+            num(r["pscp"], 2),
+        ]
+        for r in board["rows"]
+    ]
+    notes = [f"limits: {cons['described']}; ranked by pscp as on the full leaderboard"]
+    return Table("constraints", "Methods within your limits", header, rows, notes)
+
+
 def all_tables(data: dict[str, Any]) -> list[Table]:
     from peftbench.reports.retention import curve_table, retention_table
 
     tables = [main_table(data), efficiency_table(data), stability_table(data)]
     tables += [t for t in (retention_table(data), curve_table(data)) if t is not None]
+    tables += [t for t in (profiles_table(data), constraints_table(data)) if t is not None]
     tables += [t for t in (sensitivity_summary(data),) if t is not None]
     tables += sensitivity_tables(data)
     tables += [t for t in (problems_table(data),) if t is not None]

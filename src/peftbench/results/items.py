@@ -29,7 +29,11 @@ def read_predictions(run_dir: Path | str) -> list[dict[str, Any]] | None:
             rows = [json.loads(line) for line in f if line.strip()]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None  # a damaged predictions file: no items, like a missing one
-    return rows if all(isinstance(r, dict) for r in rows) else None
+    # every row an object with an id and, where present, a mapping of scores (else damaged)
+    ok = all(
+        isinstance(r, dict) and "id" in r and isinstance(r.get("scores") or {}, dict) for r in rows
+    )
+    return rows if ok else None
 
 
 def _digest(gold: Any) -> bool:
@@ -45,7 +49,10 @@ def item_sample(run_dir: Path | str, metric: str) -> ItemSample | None:
     if len(set(ids)) != len(ids):
         return None  # items cannot be paired with another run's by id
     if all(metric in (r.get("scores") or {}) for r in rows):
-        return MeanItems(ids, tuple(float(r["scores"][metric]) for r in rows))
+        scores = [r["scores"][metric] for r in rows]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scores):
+            return None  # a damaged score: no items, like a damaged file
+        return MeanItems(ids, tuple(float(v) for v in scores))
     from peftbench.metrics import METRICS
 
     if metric not in METRICS or any(_digest(r.get("gold")) for r in rows):

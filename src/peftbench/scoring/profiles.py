@@ -130,3 +130,38 @@ def describe() -> list[dict[str, Any]]:
         {"name": p.name, "summary": p.summary, "why": p.why, **p.weights()}
         for p in PROFILES.values()
     ]
+
+
+def matching_profile(scoring: ScoringSettings) -> str | None:
+    """The profile whose cost weights `scoring` has, or None (custom weights)."""
+    for p in PROFILES.values():
+        if p.apply(scoring) == scoring:
+            return p.name
+    return None
+
+
+def tops(
+    rows: list[dict[str, Any]], scoring: ScoringSettings, contestant: Any = None
+) -> dict[str, dict[str, dict[str, str | None]]]:
+    """model -> profile -> {"pscp": top method, "pscp_paper": top method}: every profile's
+    weights over the same rows (copies; maxima over the model's rows, as on the leaderboard).
+    `contestant(row)`: which rows may win (baselines are references, not contestants)."""
+    from peftbench.scoring.pscp import add_pscp
+
+    out: dict[str, dict[str, dict[str, str | None]]] = {}
+    for model in sorted({r["model"] for r in rows}):
+        mine = [r for r in rows if r["model"] == model]
+        out[model] = {}
+        for p in PROFILES.values():
+            weights = p.apply(scoring)
+            copies = [dict(r) for r in mine]
+            add_pscp(copies, weights.pscp, weights.pscp_paper)
+            ranked = [r for r in copies if contestant is None or contestant(r)]
+            out[model][p.name] = {form: _top(ranked, form) for form in ("pscp", "pscp_paper")}
+    return out
+
+
+def _top(rows: list[dict[str, Any]], form: str) -> str | None:
+    """The method with the highest `form` PSCP (rows without one are not contestants)."""
+    scored = [r for r in rows if r.get(form) is not None]
+    return str(max(scored, key=lambda r: float(r[form]))["method"]) if scored else None

@@ -9,9 +9,12 @@ suite's averages are comparable with the paper's P_avg; the board records which 
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 from peftbench.errors import UserError
-from peftbench.results.record import RunRecord
+
+if TYPE_CHECKING:  # records are read in the results layer; this only rewrites one
+    from peftbench.results.record import RunRecord
 
 
 def with_task_metric(record: RunRecord, which: str) -> RunRecord:
