@@ -77,11 +77,21 @@ def grid(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     together, alone = ResultsStore(root / "together"), ResultsStore(root / "alone")
     run_local([big, ia3], together, ctx, progress=False)
     run_local([ia3], alone, ctx, progress=False)
-    out = {"big": together.load(big.run_id), "small": together.load(ia3.run_id)}
-    out["alone"] = alone.load(ia3.run_id)
+    out = {"big": _raw(together, big.run_id), "small": _raw(together, ia3.run_id)}
+    out["alone"] = _raw(alone, ia3.run_id)
     for name, rec in out.items():
         assert rec["status"]["status"] == "ok", (name, rec["status"].get("error"))
     return out
+
+
+def _raw(store: ResultsStore, run_id: str) -> dict[str, Any]:
+    """The run's status and efficiency files as written (the figures exactly, not re-typed)."""
+    import json
+
+    folder = store.run_dir(run_id)
+    return {
+        part: json.loads((folder / f"{part}.json").read_text()) for part in ("status", "efficiency")
+    }
 
 
 def test_second_run_in_a_grid_reports_its_own_peak(grid: dict[str, Any]) -> None:

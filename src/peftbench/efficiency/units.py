@@ -72,6 +72,11 @@ UNITS: dict[str, str] = {
     "tokens": "tokens",
     "tokens_per_second": "tokens/s",
     "final_loss": "mean token cross-entropy (nats)",
+    "probe_seconds": "s",  # held-out loss checkpoints and learning-curve points, within training
+    "val_examples": "examples",
+    "val_checkpoints": "(optimizer step, held-out loss in nats) per checkpoint",
+    "selected_step": "optimizer steps",
+    "upcast_trainable_entries": "parameters",  # bf16/fp16 trainables given fp32 masters
 }
 PREFIXES = ("base_", "merged_")
 
