@@ -9,6 +9,13 @@ from pathlib import Path
 from typing import Any
 
 
+def folder_path(text: str) -> Path:
+    """An --out folder: an empty value would silently mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a folder path")
+    return Path(text)
+
+
 def add_suite_arguments(p: argparse.ArgumentParser, progress: bool = True) -> None:
     """SUITE, --set, --data-dir (and --no-progress): how every suite-taking command starts."""
     p.add_argument(

@@ -7,7 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from peftbench.cli._common import add_profile_argument, add_suite_arguments
+from peftbench.cli._common import add_profile_argument, add_suite_arguments, folder_path
 from peftbench.errors import UserError
 
 HELP = "run a suite (default: the embedded 'default' suite)"
@@ -21,7 +21,7 @@ examples:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_suite_arguments(p)
     add_profile_argument(p, "score and rank")
-    p.add_argument("--out", type=Path, help="results folder (default: results/<suite name>)")
+    p.add_argument("--out", type=folder_path, help="results folder (default: results/<suite name>)")
     p.add_argument("--dry-run", action="store_true", help="validate and list runs; run nothing")
     p.add_argument(
         "--backend", help="where runs execute: local (default), inline, ray (overrides the suite)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from peftbench.cli._common import add_suite_arguments, count_in, number_in
+from peftbench.cli._common import add_suite_arguments, count_in, folder_path, number_in
 
 HELP = "search each method's learning rate on a held-out part of the train split (Optuna)"
 EXAMPLE = """\
@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="search each learning rate within [preset / SPAN, preset * SPAN] (log scale)",
     )
     p.add_argument(
-        "--out", type=Path, help="folder for presets.yaml (default results/<suite>/tune)"
+        "--out", type=folder_path, help="folder for presets.yaml (default results/<suite>/tune)"
     )
 
 
