@@ -93,94 +93,36 @@ def run_code(
     ({"audit-hook", "seccomp", "landlock"}): the attack tests use it to show that the others hold
     on their own.
     """
-    unknown = set(without) - OPTIONAL_LAYERS
-    if unknown:
-        raise ValueError(
-            f"unknown sandbox layers {sorted(unknown)}; known: {sorted(OPTIONAL_LAYERS)}"
-        )
+    _check_layers(without)
     outer = Path(tempfile.mkdtemp(prefix="peftbench-sandbox-"))
     start = time.perf_counter()
     try:
-        os.chmod(outer, 0o711)  # the child may traverse to its work dir but not list or write here
-        work = outer / "work"
-        work.mkdir()
-        (outer / "root").mkdir()  # mount point of the child's private root
-        uid = random.SystemRandom().randrange(_UID_LOW, _UID_HIGH) if os.geteuid() == 0 else None
-        if uid is not None:
-            os.chown(work, uid, uid)
-        code_path = outer / "solution.py"
-        code_path.write_text(code, encoding="utf-8")
-        (outer / "stdin").write_text(stdin, encoding="utf-8")
+        work, uid = _prepare_run_dir(outer, code, stdin)
         status_r, status_w = os.pipe()
-        cfg = {
-            "code": str(code_path),
-            "root": str(work),
-            "newroot": str(outer / "root"),
-            "uid": uid,
-            "memory": memory_mb * 2**20,
-            "cpu": math.ceil(timeout_s) + 1,
-            "fsize": max_output_bytes,
-            "nproc": max_processes,
-            "subprocess": allow_subprocess,
-            "namespaces": namespaces,
-            "without": sorted(without),
-            "status_fd": status_w,
-            "parent": os.getpid(),
-        }
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(work),
-            "TMPDIR": str(work),
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "OMP_NUM_THREADS": "1",  # native libraries must not start a thread per core
-            "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
-        config = marshal.dumps(cfg).hex()
+        config = _child_config(
+            outer,
+            uid,
+            status_w,
+            memory_mb=memory_mb,
+            timeout_s=timeout_s,
+            max_output_bytes=max_output_bytes,
+            max_processes=max_processes,
+            allow_subprocess=allow_subprocess,
+            namespaces=namespaces,
+            without=without,
+        )
         # the plain path names the run in every process's command line (the fallback's hunt)
         argv = [python or sys.executable, "-I", "-B", str(_CHILD), config, str(outer)]
         try:
-            with (
-                open(outer / "stdin", "rb") as fin,
-                open(outer / "stdout", "wb") as fout,
-                open(outer / "stderr", "wb") as ferr,
-            ):
-                try:
-                    proc = subprocess.Popen(
-                        argv,
-                        stdin=fin,
-                        stdout=fout,
-                        stderr=ferr,
-                        cwd=work,
-                        env=env,
-                        start_new_session=True,
-                        pass_fds=(status_w,),
-                        close_fds=True,
-                    )
-                finally:
-                    os.close(status_w)
-            try:
-                timed_out = not _wait_exited(proc.pid, timeout_s)
-                os.set_blocking(status_r, False)  # written before the user's code started
-                try:
-                    status = os.read(status_r, 65536).decode("utf-8", "replace")
-                except BlockingIOError:
-                    status = ""
-                # in a PID namespace, everything dies with its PID 1 (killed with the group)
-                _kill_everything(proc.pid, uid, str(outer), "pidns" not in status.split())
-                returncode: int | None = proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                returncode = None
+            proc = _start_child(argv, outer, work, status_w)
+            timed_out, status, returncode = _wait_and_kill(proc, status_r, timeout_s, uid, outer)
         finally:
             os.close(status_r)
         stdout, out_full = _read_capped(outer / "stdout", max_output_bytes)
         stderr, err_full = _read_capped(outer / "stderr", max_output_bytes)
     finally:
         _remove_tree(outer)
-    if status.startswith("refused:"):
-        raise SandboxUnavailable(f"the code sandbox cannot run here: {status[len('refused:') :]}")
-    layers = ("session", *tuple(status.split())) if status else ("session",)
+    layers = _layers_in_force(status)
     _ISOLATION_SEEN[layers] = _ISOLATION_SEEN.get(layers, 0) + 1
     return SandboxResult(
         ok=returncode == 0 and not timed_out,
@@ -192,6 +134,137 @@ def run_code(
         duration_s=time.perf_counter() - start,
         isolation=layers,
     )
+
+
+def _check_layers(without: frozenset[str]) -> None:
+    """Refuse unknown layer names: a typo in `without` must not silently keep every layer on."""
+    unknown = set(without) - OPTIONAL_LAYERS
+    if unknown:
+        raise ValueError(
+            f"unknown sandbox layers {sorted(unknown)}; known: {sorted(OPTIONAL_LAYERS)}"
+        )
+
+
+def _prepare_run_dir(outer: Path, code: str, stdin: str) -> tuple[Path, int | None]:
+    """Lay out the run's directory: the work folder (the child's only writable place), the mount
+    point of its private root, the code and its stdin. As root, the work folder belongs to a
+    fresh unused uid that the child switches to; returns (work folder, that uid or None)."""
+    os.chmod(outer, 0o711)  # the child may traverse to its work dir but not list or write here
+    work = outer / "work"
+    work.mkdir()
+    (outer / "root").mkdir()  # mount point of the child's private root
+    uid = random.SystemRandom().randrange(_UID_LOW, _UID_HIGH) if os.geteuid() == 0 else None
+    if uid is not None:
+        os.chown(work, uid, uid)
+    (outer / "solution.py").write_text(code, encoding="utf-8")
+    (outer / "stdin").write_text(stdin, encoding="utf-8")
+    return work, uid
+
+
+def _child_config(
+    outer: Path,
+    uid: int | None,
+    status_fd: int,
+    *,
+    memory_mb: int,
+    timeout_s: float,
+    max_output_bytes: int,
+    max_processes: int,
+    allow_subprocess: bool,
+    namespaces: bool,
+    without: frozenset[str],
+) -> str:
+    """What the bootstrap must enforce, as one command-line argument (marshal, hex): the
+    bootstrap runs with `-I` and imports nothing of ours, so it gets plain data."""
+    cfg = {
+        "code": str(outer / "solution.py"),
+        "root": str(outer / "work"),
+        "newroot": str(outer / "root"),
+        "uid": uid,
+        "memory": memory_mb * 2**20,
+        "cpu": math.ceil(timeout_s) + 1,
+        "fsize": max_output_bytes,
+        "nproc": max_processes,
+        "subprocess": allow_subprocess,
+        "namespaces": namespaces,
+        "without": sorted(without),
+        "status_fd": status_fd,
+        "parent": os.getpid(),
+    }
+    return marshal.dumps(cfg).hex()
+
+
+def _child_env(work: Path) -> dict[str, str]:
+    """A minimal environment: nothing of the caller's (tokens, proxies, paths) reaches the code."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(work),
+        "TMPDIR": str(work),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",  # native libraries must not start a thread per core
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def _start_child(argv: list[str], outer: Path, work: Path, status_w: int) -> subprocess.Popen:
+    """Start the bootstrap in a new session with files for stdin/stdout/stderr (no pipes a
+    stuck reader could block on); our end of the status pipe is closed once it has started."""
+    with (
+        open(outer / "stdin", "rb") as fin,
+        open(outer / "stdout", "wb") as fout,
+        open(outer / "stderr", "wb") as ferr,
+    ):
+        try:
+            return subprocess.Popen(
+                argv,
+                stdin=fin,
+                stdout=fout,
+                stderr=ferr,
+                cwd=work,
+                env=_child_env(work),
+                start_new_session=True,
+                pass_fds=(status_w,),
+                close_fds=True,
+            )
+        finally:
+            os.close(status_w)
+
+
+def _wait_and_kill(
+    proc: subprocess.Popen, status_r: int, timeout_s: float, uid: int | None, outer: Path
+) -> tuple[bool, str, int | None]:
+    """Wait up to `timeout_s`, then kill whatever the run left and reap the child.
+
+    Returns (timed out, the bootstrap's status line, return code or None if never collected).
+    The status line says which layers held; without a PID namespace (which kills everything
+    with its PID 1) the leftovers are hunted down by uid or command line.
+    """
+    timed_out = not _wait_exited(proc.pid, timeout_s)
+    status = _read_status(status_r)
+    _kill_everything(proc.pid, uid, str(outer), "pidns" not in status.split())
+    try:
+        returncode: int | None = proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        returncode = None
+    return timed_out, status, returncode
+
+
+def _read_status(status_r: int) -> str:
+    """The bootstrap's status line, written before the user's code started ("" if none)."""
+    os.set_blocking(status_r, False)
+    try:
+        return os.read(status_r, 65536).decode("utf-8", "replace")
+    except BlockingIOError:
+        return ""
+
+
+def _layers_in_force(status: str) -> tuple[str, ...]:
+    """The isolation layers named in the status line; a refusal raises (fail closed)."""
+    if status.startswith("refused:"):
+        raise SandboxUnavailable(f"the code sandbox cannot run here: {status[len('refused:') :]}")
+    return ("session", *tuple(status.split())) if status else ("session",)
 
 
 OPTIONAL_LAYERS = frozenset({"audit-hook", "seccomp", "landlock"})
