@@ -4,7 +4,8 @@ Used by tests/test_sandbox_attacks.py, in process (as whoever runs the tests) an
 run as root, again as an unprivileged uid: `attack_runs_as(uid, ...)` starts this file as a script
 under `setpriv` (the script part only calls `run_code`; the targets and the judging stay with the
 caller). `python tests/sandbox_attack_harness.py --table` prints the attack table (root only for
-the unprivileged columns).
+the unprivileged columns). tests/test_sandbox.py uses `sandbox_processes` to check that a run
+leaves no process behind.
 
 Judging is the same for every attack (so an attack cannot be "contained" by a check that does
 not look): no secret token in the output, no "42-escaped" in it (the programs print it only when a

@@ -13,27 +13,12 @@ from pathlib import Path
 
 import pytest
 from needs import missing
+from sandbox_attack_harness import sandbox_processes
 
 from peftbench.metrics.execution import run_apps_tests
 from peftbench.sandbox import run_code
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "setsid"), reason="POSIX only")
-
-
-def _live_sandbox_pids() -> set[int]:
-    """Live (not zombie) processes started by any sandbox: forks keep the bootstrap's argv."""
-    pids = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            state = Path(f"/proc/{entry}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if b"_sandbox_child.py" in cmdline and state not in (b"Z", b"X"):
-            pids.add(int(entry))
-    return pids
 
 
 def test_correct_stdin_stdout_solution_passes() -> None:
@@ -62,11 +47,11 @@ def test_correct_call_based_solution_passes() -> None:
 
 
 def test_infinite_loop_times_out() -> None:
-    before = _live_sandbox_pids()
+    before = sandbox_processes()
     result = run_code("while True:\n    pass\n", timeout_s=1)
     assert result.timed_out and not result.ok
     assert result.duration_s < 5
-    assert not (_live_sandbox_pids() - before)
+    assert not (sandbox_processes() - before)
 
 
 def test_memory_bomb_fails_inside_the_child() -> None:
@@ -79,12 +64,12 @@ def test_memory_bomb_fails_inside_the_child() -> None:
 
 
 def test_fork_bomb_is_contained_and_killed() -> None:
-    before = _live_sandbox_pids()
+    before = sandbox_processes()
     bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
     # allow_subprocess lifts the Python-level ban: this checks the OS limits themselves
     result = run_code(bomb, timeout_s=1, max_processes=8, allow_subprocess=True)
     assert result.timed_out and not result.ok
-    assert not (_live_sandbox_pids() - before)
+    assert not (sandbox_processes() - before)
     refused = run_code("import os\nos.fork()\n", timeout_s=5)
     assert not refused.ok and "os.fork is not allowed" in refused.stderr
 
@@ -95,19 +80,19 @@ def test_process_limit_stops_forking() -> None:
         "    except OSError:\n        break\n    if pid == 0:\n        time.sleep(30)\n"
         "        os._exit(0)\n    n += 1\nprint(n)\n"
     )
-    before = _live_sandbox_pids()
+    before = sandbox_processes()
     result = run_code(code, timeout_s=5, max_processes=8, allow_subprocess=True)
     assert result.ok, result.stderr
     assert int(result.stdout) < 8
-    assert not (_live_sandbox_pids() - before)  # the sleeping children were killed
+    assert not (sandbox_processes() - before)  # the sleeping children were killed
 
 
 def test_process_that_leaves_the_session_is_killed() -> None:
-    before = _live_sandbox_pids()
+    before = sandbox_processes()
     code = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\nprint('ok')\n"
     result = run_code(code, timeout_s=5, allow_subprocess=True)
     assert result.ok and result.stdout == "ok\n"
-    assert not (_live_sandbox_pids() - before)
+    assert not (sandbox_processes() - before)
 
 
 def test_writing_outside_the_working_dir_fails(tmp_path: Path) -> None:
@@ -201,7 +186,7 @@ def test_sandbox_dies_with_its_caller(tmp_path: Path) -> None:
     import sys
     import time
 
-    before = _live_sandbox_pids()
+    before = sandbox_processes()
     caller = subprocess.Popen(
         [
             sys.executable,
@@ -213,17 +198,17 @@ def test_sandbox_dies_with_its_caller(tmp_path: Path) -> None:
     )
     try:
         deadline = time.monotonic() + 60
-        while not (_live_sandbox_pids() - before) and time.monotonic() < deadline:
+        while not (sandbox_processes() - before) and time.monotonic() < deadline:
             time.sleep(0.05)
-        started = _live_sandbox_pids() - before
+        started = sandbox_processes() - before
         assert started, "the sandbox never started"
         time.sleep(1.0)
         caller.kill()
         caller.wait(10)
         deadline = time.monotonic() + 10
-        while _live_sandbox_pids() & started and time.monotonic() < deadline:
+        while sandbox_processes() & started and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not (_live_sandbox_pids() & started)
+        assert not (sandbox_processes() & started)
     finally:
         caller.kill()
         caller.wait()

@@ -11,7 +11,6 @@ The attack table for a report: `python tests/sandbox_attack_harness.py`.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import sys
@@ -21,14 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sandbox_attack_harness as harness
 from needs import need_program
-
-_spec = importlib.util.spec_from_file_location(
-    "sandbox_attack_harness", Path(__file__).with_name("sandbox_attack_harness.py")
-)
-harness = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-sys.modules[_spec.name] = harness  # type: ignore[union-attr]
-_spec.loader.exec_module(harness)  # type: ignore[union-attr]
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox's layers are Linux's")
 
