@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings, ScoringSettings
 from peftbench.errors import UserError, did_you_mean
@@ -64,6 +64,25 @@ def _defaults(cls: type, keys: tuple[str, ...]) -> dict[str, float]:
 
 
 _PAPER = _defaults(PscpPaperSettings, PAPER_KEYS)
+Cost = Literal["parameters", "latency", "memory"]
+# each cost's keys: (seed-form weight, paper-form scale, paper-form exponent)
+_COST_KEYS: dict[Cost, tuple[str, str, str]] = {
+    "parameters": ("a", "cp", "bp"),
+    "latency": ("b", "cf", "bf"),
+    "memory": ("g", "cm", "bm"),
+}
+_PAID, _OTHERS = 3.0, 0.25  # seed-form weights of the cost a deployment pays for / the rest
+_PAID_EXP, _OTHERS_EXP = 2.0, 0.5  # paper-form exponents of the same
+
+
+def _paying_for(cost: Cost, scale: float, name: str, summary: str, why: str) -> Profile:
+    """A profile for a deployment that pays for one `cost`: every profile but `balanced` has the
+    same shape (module docstring), so only the cost, its paper-form scale and the words differ."""
+    weight, scale_key, exponent = _COST_KEYS[cost]
+    seed = {k: _PAID if k == weight else _OTHERS for k in SEED_KEYS}
+    exponents = {e: _PAID_EXP if e == exponent else _OTHERS_EXP for _, _, e in _COST_KEYS.values()}
+    return Profile(name, summary, seed, {**_PAPER, scale_key: scale, **exponents}, why)
+
 
 PROFILES: Mapping[str, Profile] = {
     p.name: p
@@ -76,29 +95,29 @@ PROFILES: Mapping[str, Profile] = {
             "the seed paper's a = b = g = 1 and PEFT-Bench's constants and exponents 2: every "
             "cost counts the same; the leaderboard's default",
         ),
-        Profile(
+        _paying_for(
+            "latency",
+            1.0,
             "latency",
             "serving: tokens per second per request matter most",
-            {"a": 0.25, "b": 3.0, "g": 0.25},
-            {**_PAPER, "cf": 1.0, "bf": 2.0, "bp": 0.5, "bm": 0.5},
             "inference cost is paid on every request, training once: b = 3 makes 10 % more "
             "latency cost 26 % of PSCP (b = 1: 10 %); the paper form counts extra inference "
             "FLOPs against 1 TFLOP (~12 % of an 8B forward over 512 tokens) instead of 10",
         ),
-        Profile(
+        _paying_for(
+            "memory",
+            16.0,
             "memory",
             "training on small GPUs: peak training memory decides what fits",
-            {"a": 0.25, "b": 0.25, "g": 3.0},
-            {**_PAPER, "cm": 16.0, "bm": 2.0, "bp": 0.5, "bf": 0.5},
             "a method that does not fit cannot be used at all: g = 3 makes 10 % more peak "
             "training memory cost 26 % of PSCP; the paper form measures memory against a "
             "16 GB card instead of a 94 GB H100",
         ),
-        Profile(
+        _paying_for(
+            "parameters",
+            1e7,
             "storage",
             "many adapters on disk or on edge devices: adapter size matters most",
-            {"a": 3.0, "b": 0.25, "g": 0.25},
-            {**_PAPER, "cp": 1e7, "bp": 2.0, "bf": 0.5, "bm": 0.5},
             "adapter bytes grow with trainable parameters and are paid once per task or user: "
             "a = 3 leaves the largest adapter 5 % of a zero-size one's PSCP; the paper form "
             "counts parameters against 1e7 (40 MB in fp32) instead of 5e8",
