@@ -35,6 +35,8 @@ from peftbench.tuned_rates import write_presets
 
 SPLIT_SEED = 20251127
 
+Splits = dict[str, tuple[list[Example], list[Example]]]  # dataset -> (fit, held-out)
+
 
 @dataclass(frozen=True)
 class TuneSettings:
@@ -68,7 +70,17 @@ def import_optuna() -> Any:
 def split_train(
     examples: list[Example], holdout: float, cap_fit: int | None, cap_held: int | None
 ) -> tuple[list[Example], list[Example]]:
-    """(fit, held-out): a seeded shuffle of the train split, cut in two disjoint parts."""
+    """(fit, held-out): a seeded shuffle of the train split, cut in two disjoint parts.
+
+    Not `training.holdout.split_train` (the grid's validation split), on purpose: that one caps
+    the split to `max_train_examples` first and takes validation out of that training pool (the
+    original's protocol: a share of the training data). Here the held-out part comes out of the
+    whole split and the caps apply after the cut, so a trial trains on as many examples as a grid
+    run (`cap_fit`) and is scored on as many as the grid evaluates (`cap_held`); the grid's own
+    validation is then taken out of `fit` by the cell path, as in the grid. Its own seed also
+    keeps the held-out ids of studies already in a `study.db` (a resumed study must keep scoring
+    on the same examples).
+    """
     order = list(examples)
     random.Random(SPLIT_SEED).shuffle(order)
     n_held = max(1, round(len(order) * holdout))
@@ -136,7 +148,6 @@ def tune(
 ) -> Path:
     """Run one study per training method; write presets.yaml and tune.json; return the YAML path."""
     from peftbench.cache import cache_dir
-    from peftbench.methods import METHODS
     from peftbench.quiet import quiet_libraries
 
     optuna = import_optuna()
@@ -145,69 +156,18 @@ def tune(
     out.mkdir(parents=True, exist_ok=True)
     ctx = LoadContext(cache_dir=cache_dir(), data_dir=data_dir)
     seed = suite.seeds[0]
-    specs = [s for s in expand(suite) if s.seed == seed and METHODS.get(s.method).trains]
-    if not specs:
-        raise UserError("no method in the suite trains, so there is no learning rate to tune")
-    splits: dict[str, tuple[list[Example], list[Example]]] = {}
-    for name in suite.datasets:
-        dataset = DATASETS.get(name)
-        train_rows = dataset.load(dataset.splits[0], ctx)  # the eval split is never loaded
-        splits[name] = split_train(
-            train_rows,
-            settings.holdout,
-            suite.training.max_train_examples,
-            suite.evaluation.max_eval_examples,
-        )
+    specs = _training_cells(suite, seed)
+    splits = _tuning_splits(suite, settings, ctx)
     storage = f"sqlite:///{(out / 'study.db').resolve()}"
     report: dict[str, Any] = {"settings": dataclasses.asdict(settings), "seed": seed, "methods": {}}
     chosen: dict[str, dict[str, float]] = {}
-    common: dict[str, Any] = {"settings": settings, "splits": splits, "progress": progress}
     for method in dict.fromkeys(s.method for s in specs):
         cells = [s for s in specs if s.method == method]
         preset = float(cells[0].method_params["learning_rate"])
-        key = _study_key(suite, method, preset, settings)
-        study = optuna.create_study(
-            study_name=f"{method}-{key}",
-            storage=storage,
-            direction="maximize",
-            sampler=optuna.samplers.TPESampler(seed=settings.sampler_seed),
-            load_if_exists=True,
-        )
-        if not any(
-            t.params.get("learning_rate") == preset and t.state.name in ("COMPLETE", "WAITING")
-            for t in study.trials
-        ):
-            study.enqueue_trial({"learning_rate": preset})  # the preset is always a candidate
-        done = sum(t.state.name == "COMPLETE" for t in study.trials)
-        if done < settings.trials:
-            objective = functools.partial(_objective, cells=cells, preset=preset, **common)
-            study.optimize(objective, n_trials=settings.trials - done)
-        best = study.best_trial
-        chosen[method] = {"learning_rate": float(best.params["learning_rate"])}
-        report["methods"][method] = {
-            "study": study.study_name,
-            "preset_learning_rate": preset,
-            "chosen_learning_rate": chosen[method]["learning_rate"],
-            "best_value": best.value,
-            "trials": [
-                {
-                    "number": t.number,
-                    "learning_rate": t.params.get("learning_rate"),
-                    "value": t.value,
-                    "state": t.state.name,
-                    "scores": t.user_attrs,
-                }
-                for t in study.trials
-            ],
-        }
-    report["held_out"] = {
-        name: {
-            "fit_examples": len(fit),
-            "held_out_ids": [e.id for e in held],
-            "split": DATASETS.get(name).splits[0],
-        }
-        for name, (fit, held) in splits.items()
-    }
+        study = _search(optuna, storage, suite, cells, preset, settings, splits, progress)
+        report["methods"][method] = _study_report(study, preset)
+        chosen[method] = {"learning_rate": report["methods"][method]["chosen_learning_rate"]}
+    report["held_out"] = _held_out_report(splits)
     write_json(out / "tune.json", report)
     header = [
         f"learning rates chosen by `peftbench tune {suite.name}` ({settings.trials} trials per "
@@ -217,12 +177,116 @@ def tune(
     return write_presets(out / "presets.yaml", chosen, header)
 
 
+def _training_cells(suite: Suite, seed: int) -> list[RunSpec]:
+    """The suite's cells of methods that train, at the first seed: a method that does not train
+    has no learning rate to tune, and one seed keeps the search a few short runs."""
+    from peftbench.methods import METHODS
+
+    specs = [s for s in expand(suite) if s.seed == seed and METHODS.get(s.method).trains]
+    if not specs:
+        raise UserError("no method in the suite trains, so there is no learning rate to tune")
+    return specs
+
+
+def _tuning_splits(suite: Suite, settings: TuneSettings, ctx: LoadContext) -> Splits:
+    """Each dataset's train split cut into (fit, held-out); the eval split is never loaded, so
+    the search cannot leak into the grid's scores."""
+    splits: Splits = {}
+    for name in suite.datasets:
+        dataset = DATASETS.get(name)
+        train_rows = dataset.load(dataset.splits[0], ctx)
+        splits[name] = split_train(
+            train_rows,
+            settings.holdout,
+            suite.training.max_train_examples,
+            suite.evaluation.max_eval_examples,
+        )
+    return splits
+
+
+def _search(
+    optuna: Any,
+    storage: str,
+    suite: Suite,
+    cells: list[RunSpec],
+    preset: float,
+    settings: TuneSettings,
+    splits: Splits,
+    progress: bool,
+) -> Any:
+    """One method's study, run until it has `settings.trials` complete trials.
+
+    The study is stored under a name that hashes the suite and settings, so a killed search
+    resumes where it stopped; the preset is queued as a trial unless it already ran or waits,
+    so the chosen rate is never worse than the preset on the held-out data.
+    """
+    method = cells[0].method
+    study = optuna.create_study(
+        study_name=f"{method}-{_study_key(suite, method, preset, settings)}",
+        storage=storage,
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=settings.sampler_seed),
+        load_if_exists=True,
+    )
+    if not any(
+        t.params.get("learning_rate") == preset and t.state.name in ("COMPLETE", "WAITING")
+        for t in study.trials
+    ):
+        study.enqueue_trial({"learning_rate": preset})  # the preset is always a candidate
+    done = sum(t.state.name == "COMPLETE" for t in study.trials)
+    if done < settings.trials:
+        objective = functools.partial(
+            _objective,
+            cells=cells,
+            preset=preset,
+            settings=settings,
+            splits=splits,
+            progress=progress,
+        )
+        study.optimize(objective, n_trials=settings.trials - done)
+    return study
+
+
+def _study_report(study: Any, preset: float) -> dict[str, Any]:
+    """A method's part of tune.json: the chosen rate against the preset, and every trial with
+    its per-cell scores, so a choice can be checked afterwards."""
+    best = study.best_trial
+    return {
+        "study": study.study_name,
+        "preset_learning_rate": preset,
+        "chosen_learning_rate": float(best.params["learning_rate"]),
+        "best_value": best.value,
+        "trials": [
+            {
+                "number": t.number,
+                "learning_rate": t.params.get("learning_rate"),
+                "value": t.value,
+                "state": t.state.name,
+                "scores": t.user_attrs,
+            }
+            for t in study.trials
+        ],
+    }
+
+
+def _held_out_report(splits: Splits) -> dict[str, Any]:
+    """Which train examples each dataset held out, so that the search's data can be audited."""
+    return {
+        name: {
+            "fit_examples": len(fit),
+            "held_out_ids": [e.id for e in held],
+            "split": DATASETS.get(name).splits[0],
+        }
+        for name, (fit, held) in splits.items()
+    }
+
+
 def _objective(
     trial: Any,
     cells: list[RunSpec],
     preset: float,
     settings: TuneSettings,
-    splits: dict[str, tuple[list[Example], list[Example]]],
+    splits: Splits,
     progress: bool,
 ) -> float:
     """Mean held-out score of one learning rate over the method's cells (signed by direction)."""
