@@ -24,9 +24,11 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from peftbench.config.schema import ScoringSettings
 from peftbench.errors import UserError, did_you_mean
 from peftbench.reports import tables
 from peftbench.reports.seeds import fill_pscp, ok_runs, seed_rows
@@ -162,23 +164,8 @@ def compare(
 ) -> dict[str, Any]:
     """`profile`: compare PSCP under a named weight profile (scoring/profiles.py) instead of the
     baseline set's own weights."""
-    if test not in TESTS:
-        raise UserError(f"unknown test '{test}'", f"choose one of {', '.join(TESTS)}")
-    if test == "paired" and metric != "score":
-        raise UserError(
-            f"--test paired compares task scores, not '{metric}'",
-            "use --metric score with --test paired, or --test welch for PSCP",
-        )
-    if metric not in METRICS:
-        raise UserError(f"unknown metric '{metric}'", f"choose one of {', '.join(METRICS)}")
-    if not 0.0 < alpha < 1.0:
-        raise UserError(f"alpha must be between 0 and 1, got {alpha}", "e.g. --alpha 0.05")
-    if gate not in GATES:
-        raise UserError(f"unknown gate '{gate}'", f"choose one of {', '.join(GATES)}")
-    if not math.isfinite(tolerance) or tolerance < 0:
-        raise UserError(
-            f"tolerance must be a finite number >= 0, got {tolerance}", "e.g. --tolerance 1.0"
-        )
+    rules = _Rules(metric, tolerance, alpha, require_significance, gate, test)
+    _check_rules(rules)
     new, base = read_folder(new_dir), read_folder(base_dir)
     notes = []
     if new.scoring != base.scoring:
@@ -187,10 +174,10 @@ def compare(
     if profile is not None:
         notes.append(f"PSCP weights: profile {profile}")
     nd, bd = _datasets(new), _datasets(base)
-    common = {m: nd[m] & bd[m] for m in nd if m in bd and nd[m] & bd[m]}
     if not nd and new.records and bd:  # every run of the new set failed: it falls short
         notes.append("the new set has no successful run")
-        return _result(new, base, metric, tolerance, alpha, require_significance, gate, [], notes)
+        return _result(new, base, rules, [], notes)
+    common = _common_datasets(nd, bd)
     if not common:
         damaged = len(new.damaged) + len(base.damaged)
         raise UserError(
@@ -198,85 +185,177 @@ def compare(
             + (f" ({damaged} damaged record(s) left out)" if damaged else ""),
             "compare results of the same models and datasets",
         )
+    notes += _left_out_notes(nd, bd, common)
+    sets = _compared(new, base, common, scoring)
+    base_methods = sorted({(r.model, r.method) for r in _kept(base, common)})
+    _check_against(against, base_methods)
+    pairs = _pairs(sets, base_methods, against, rules, notes)
+    result = _result(new, base, rules, pairs, notes)
+    result["test"] = test
+    return result
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """How the pairs are judged (`compare`'s options), passed around as one value."""
+
+    metric: str
+    tolerance: float
+    alpha: float
+    require_significance: bool
+    gate: str
+    test: str
+
+    def judge(self, new: list[float], base: list[float], diff: Difference | None) -> dict[str, Any]:
+        """One comparison by the chosen test (`diff`: the paired bootstrap's, when paired)."""
+        if self.test == "paired":
+            return judge_paired(new, base, diff, self.tolerance)
+        return judge(new, base, self.tolerance, self.alpha, self.require_significance)
+
+
+def _check_rules(rules: _Rules) -> None:
+    """Refuse options that cannot be judged, before any folder is read (a CI gate must not pass
+    on a typo)."""
+    if rules.test not in TESTS:
+        raise UserError(f"unknown test '{rules.test}'", f"choose one of {', '.join(TESTS)}")
+    if rules.test == "paired" and rules.metric != "score":
+        raise UserError(
+            f"--test paired compares task scores, not '{rules.metric}'",
+            "use --metric score with --test paired, or --test welch for PSCP",
+        )
+    if rules.metric not in METRICS:
+        raise UserError(f"unknown metric '{rules.metric}'", f"choose one of {', '.join(METRICS)}")
+    if not 0.0 < rules.alpha < 1.0:
+        raise UserError(f"alpha must be between 0 and 1, got {rules.alpha}", "e.g. --alpha 0.05")
+    if rules.gate not in GATES:
+        raise UserError(f"unknown gate '{rules.gate}'", f"choose one of {', '.join(GATES)}")
+    if not math.isfinite(rules.tolerance) or rules.tolerance < 0:
+        raise UserError(
+            f"tolerance must be a finite number >= 0, got {rules.tolerance}",
+            "e.g. --tolerance 1.0",
+        )
+
+
+def _common_datasets(nd: dict[str, set[str]], bd: dict[str, set[str]]) -> dict[str, set[str]]:
+    """model -> the datasets both sets have a successful run of (only those are compared, so an
+    average never mixes different tasks)."""
+    return {m: nd[m] & bd[m] for m in nd if m in bd and nd[m] & bd[m]}
+
+
+def _left_out_notes(
+    nd: dict[str, set[str]], bd: dict[str, set[str]], common: dict[str, set[str]]
+) -> list[str]:
+    """One note per model with datasets only one set has: they are left out, and the output
+    says so."""
+    notes = []
     for m in sorted(set(nd) | set(bd)):
         left_out = (nd.get(m, set()) | bd.get(m, set())) - common.get(m, set())
         if left_out:
             notes.append(f"{m}: not in both sets, left out: {', '.join(sorted(left_out))}")
+    return notes
 
-    def keep(rs: ResultsFolder) -> list[RunRecord]:
-        return [r for r in ok_runs(rs.records) if r.dataset in common.get(r.model, set())]
 
+@dataclass(frozen=True)
+class _Compared:
+    """The two sets reduced to what both have: the (model -> datasets) they share and their
+    per-seed rows (`avg_rows`: seeds with every shared dataset; `ds_rows`: per dataset)."""
+
+    new: ResultsFolder
+    base: ResultsFolder
+    common: dict[str, set[str]]
+    avg_rows: list[dict]
+    ds_rows: list[dict]
+
+
+def _kept(rs: ResultsFolder, common: dict[str, set[str]]) -> list[RunRecord]:
+    """The successful runs of `rs` on a (model, dataset) both sets have."""
+    return [r for r in ok_runs(rs.records) if r.dataset in common.get(r.model, set())]
+
+
+def _compared(
+    new: ResultsFolder, base: ResultsFolder, common: dict[str, set[str]], scoring: ScoringSettings
+) -> _Compared:
+    """Per-seed rows of both sets on what they share, with PSCP on one scale for both (maxima
+    over everything compared), so the two sides are measured alike."""
     avg_rows, ds_rows = [], []
     for side, rs in (("new", new), ("base", base)):
-        recs = keep(rs)
+        recs = _kept(rs, common)
         for row in seed_rows(recs, scoring):
             if row["n_datasets"] == len(common[row["model"]]):  # a seed that has every dataset
                 avg_rows.append({**row, "side": side})
         ds_rows += [{**row, "side": side} for row in seed_rows(recs, scoring, per_dataset=True)]
-    fill_pscp(avg_rows, scoring)  # one scale for both sets: maxima over everything compared
+    fill_pscp(avg_rows, scoring)
     fill_pscp(ds_rows, scoring)
+    return _Compared(new, base, common, avg_rows, ds_rows)
 
-    base_methods = sorted({(r.model, r.method) for r in keep(base)})
+
+def _check_against(against: str | None, base_methods: list[tuple[str, str]]) -> None:
+    """`--against` must name a method the baseline has (with a "did you mean")."""
     if against and not any(m == against for _, m in base_methods):
         names = sorted({m for _, m in base_methods})
         raise UserError(
             f"the baseline has no method '{against}'",
             did_you_mean(against, names) or f"its methods: {', '.join(names)}",
         )
+
+
+def _pairs(
+    sets: _Compared,
+    base_methods: list[tuple[str, str]],
+    against: str | None,
+    rules: _Rules,
+    notes: list[str],
+) -> list[dict[str, Any]]:
+    """One judged pair per (model, method) of the new set. A baseline method (no PSCP) is not
+    compared on a PSCP metric; that is added to `notes`."""
     pairs = []
-    for model, method in sorted({(r.model, r.method) for r in keep(new)}):
-        if metric != "score" and method_role(method)[0]:
-            notes.append(f"{model}/{method}: a baseline has no {metric} (not ranked): not compared")
+    for model, method in sorted({(r.model, r.method) for r in _kept(sets.new, sets.common)}):
+        if rules.metric != "score" and method_role(method)[0]:
+            notes.append(
+                f"{model}/{method}: a baseline has no {rules.metric} (not ranked): not compared"
+            )
             continue
-        ref, how = _reference(model, method, base_methods, against, avg_rows, metric)
-        ds_diffs: dict[str, Difference | None] = {}
-        avg_diff: Difference | None = None
-        if test == "paired":
-            ds_diffs, avg_diff = paired_differences(
-                new, base, model, method, ref, common[model], alpha
-            )
-        per_ds = {}
-        for d in sorted(common[model]):
-            rows_d = [r for r in ds_rows if r["dataset"] == d]
-            new_v = _values(rows_d, "new", model, method, metric)
-            base_v = _values(rows_d, "base", model, ref, metric)
-            per_ds[d] = (
-                judge_paired(new_v, base_v, ds_diffs.get(d), tolerance)
-                if test == "paired"
-                else judge(new_v, base_v, tolerance, alpha, require_significance)
-            )
-        new_v = _values(avg_rows, "new", model, method, metric)
-        base_v = _values(avg_rows, "base", model, ref, metric)
-        average = (
-            judge_paired(new_v, base_v, avg_diff, tolerance)
-            if test == "paired"
-            else judge(new_v, base_v, tolerance, alpha, require_significance)
+        ref, how = _reference(model, method, base_methods, against, sets.avg_rows, rules.metric)
+        pairs.append(_pair(sets, model, method, ref, how, rules))
+    return pairs
+
+
+def _pair(
+    sets: _Compared, model: str, method: str, ref: str, how: str, rules: _Rules
+) -> dict[str, Any]:
+    """The new set's `method` against the baseline's `ref` on `model`, per dataset and on the
+    average; it fails on its average, or with `gate="each"` on any dataset too."""
+    ds_diffs: dict[str, Difference | None] = {}
+    avg_diff: Difference | None = None
+    if rules.test == "paired":
+        ds_diffs, avg_diff = paired_differences(
+            sets.new, sets.base, model, method, ref, sets.common[model], rules.alpha
         )
-        fails = average["fails"] or (gate == "each" and any(c["fails"] for c in per_ds.values()))
-        pairs.append(
-            {
-                "model": model,
-                "method": method,
-                "baseline_method": ref,
-                "paired_by": how,
-                "datasets": per_ds,
-                "average": average,
-                "fails": fails,
-            }
-        )
-    result = _result(new, base, metric, tolerance, alpha, require_significance, gate, pairs, notes)
-    result["test"] = test
-    return result
+    per_ds = {}
+    for d in sorted(sets.common[model]):
+        rows_d = [r for r in sets.ds_rows if r["dataset"] == d]
+        new_v = _values(rows_d, "new", model, method, rules.metric)
+        base_v = _values(rows_d, "base", model, ref, rules.metric)
+        per_ds[d] = rules.judge(new_v, base_v, ds_diffs.get(d))
+    new_v = _values(sets.avg_rows, "new", model, method, rules.metric)
+    base_v = _values(sets.avg_rows, "base", model, ref, rules.metric)
+    average = rules.judge(new_v, base_v, avg_diff)
+    each = rules.gate == "each" and any(c["fails"] for c in per_ds.values())
+    return {
+        "model": model,
+        "method": method,
+        "baseline_method": ref,
+        "paired_by": how,
+        "datasets": per_ds,
+        "average": average,
+        "fails": average["fails"] or each,
+    }
 
 
 def _result(
     new: ResultsFolder,
     base: ResultsFolder,
-    metric: str,
-    tolerance: float,
-    alpha: float,
-    require_significance: bool,
-    gate: str,
+    rules: _Rules,
     pairs: list[dict[str, Any]],
     notes: list[str],
 ) -> dict[str, Any]:
@@ -284,11 +363,11 @@ def _result(
     return {
         "new": str(new.root),
         "baseline": str(base.root),
-        "metric": metric,
-        "tolerance": tolerance,
-        "alpha": alpha,
-        "require_significance": require_significance,
-        "gate": gate,
+        "metric": rules.metric,
+        "tolerance": rules.tolerance,
+        "alpha": rules.alpha,
+        "require_significance": rules.require_significance,
+        "gate": rules.gate,
         "pairs": pairs,
         "failed_new_runs": [f"{r.run_id}: {r.error}" for r in new.failed],
         "damaged": {
