@@ -126,34 +126,71 @@ def train(
     probes: Sequence[Probe] = (),
 ) -> TrainResult:
     """Train `model` (built by `method` with `params`) on `features` under `settings`."""
-    import torch
     from tqdm.auto import tqdm
-    from transformers import Trainer, TrainerCallback, TrainingArguments
-    from transformers.trainer_callback import PrinterCallback, ProgressCallback
-
-    from peftbench.training.data import PadCollator
 
     upcast = fp32_trainables(model)  # before the optimizer, so its state is float32 too
     learning_rate = float(params["learning_rate"])
     optimizer = method.make_optimizer(model, params, learning_rate, settings.weight_decay)
     on_step = method.step_callback(model, params)
-
-    log: list[dict[str, Any]] = []
     steps = total_steps(settings, len(features))
-    checks: list[tuple[list[int], Callable[[int], bool | None]]] = [
-        (checkpoint_steps(steps, p.every), p.run) for p in probes
-    ]
-    val = None
-    if validation:
-        val = _Validation(model, validation, pad_id, settings.select_best)
-        checks.insert(0, (checkpoint_steps(steps, every_fraction(steps)), val))
-    probe_time = [0.0]
+    val = _Validation(model, validation, pad_id, settings.select_best) if validation else None
+    checks = _scheduled_checks(steps, val, probes)
     bar = tqdm(  # position 1: the line under the grid bar of the parent process
         total=steps, desc="train", unit="step", disable=not show_progress, leave=False, position=1
     )
+    watch = _watch(bar, checks, on_step, steps)
+    with tempfile.TemporaryDirectory(prefix="peftbench-train-") as out:
+        args = _training_arguments(out, settings, learning_rate, steps, seed)
+        trainer = _trainer(model, args, features, pad_id, optimizer, watch)
+        tokens = _count_tokens(features, settings, steps)
+        start = time.perf_counter()
+        try:
+            trainer.train()
+        finally:
+            bar.close()
+        seconds = time.perf_counter() - start - watch.probe_seconds
+        steps = trainer.state.global_step  # fewer than planned when a probe stopped training
+    losses = [e["loss"] for e in watch.log if "loss" in e]
+    model.eval()
+    return TrainResult(
+        steps,
+        seconds,
+        tokens,
+        losses[-1] if losses else None,
+        watch.log,
+        upcast_entries=upcast,
+        checkpoints=val.checkpoints if val else [],
+        selected_step=val.restore(steps) if val else None,
+        probe_seconds=watch.probe_seconds,
+    )
+
+
+Check = tuple[list[int], Callable[[int], bool | None]]  # (the steps it runs after, what it runs)
+
+
+def _scheduled_checks(steps: int, val: _Validation | None, probes: Sequence[Probe]) -> list[Check]:
+    """When each held-out check runs, as step lists decided up front: validation every 5 % of
+    the steps (the original's protocol), each probe at its own interval, every check also
+    after the last step (the final model)."""
+    checks: list[Check] = [(checkpoint_steps(steps, p.every), p.run) for p in probes]
+    if val is not None:
+        checks.insert(0, (checkpoint_steps(steps, every_fraction(steps)), val))
+    return checks
+
+
+def _watch(
+    bar: Any, checks: list[Check], on_step: Callable[[int, int], None] | None, steps: int
+) -> Any:
+    """The one callback that sees every step: keeps the training log (`.log`), moves the
+    progress bar, runs the held-out checks (their time in `.probe_seconds`, kept out of the
+    training time), calls the method's step hook and fails the run on a non-finite loss.
+    Built here because transformers is imported only when training (`--help` stays fast)."""
+    from transformers import TrainerCallback
 
     class Watch(TrainerCallback):
-        """Keeps the training log, shows one progress bar, fails the run on a non-finite loss."""
+        def __init__(self) -> None:
+            self.log: list[dict[str, Any]] = []
+            self.probe_seconds = 0.0
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             bar.update(1)
@@ -161,11 +198,11 @@ def train(
             for at, run in checks:
                 if state.global_step in at and run(state.global_step):
                     control.should_training_stop = True
-            probe_time[0] += time.perf_counter() - start
+            self.probe_seconds += time.perf_counter() - start
 
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
             if logs:
-                log.append({"step": state.global_step, **logs})
+                self.log.append({"step": state.global_step, **logs})
                 loss = logs.get("loss")
                 if loss is not None:
                     bar.set_postfix(loss=f"{float(loss):.3f}")
@@ -176,60 +213,63 @@ def train(
             if on_step is not None:  # global_step still counts the steps before this one
                 on_step(state.global_step, steps)
 
-    with tempfile.TemporaryDirectory(prefix="peftbench-train-") as out:
-        args = TrainingArguments(
-            output_dir=out,
-            per_device_train_batch_size=settings.batch_size,
-            gradient_accumulation_steps=settings.grad_accum,
-            learning_rate=learning_rate,
-            max_steps=steps,
-            lr_scheduler_type=settings.lr_scheduler,
-            warmup_steps=math.ceil(settings.warmup_ratio * steps),
-            weight_decay=settings.weight_decay,
-            optim=settings.optimizer,
-            bf16=_use_bf16(settings.precision),
-            use_cpu=not torch.cuda.is_available(),
-            logging_steps=settings.logging_steps,
-            save_strategy="no",
-            report_to="none",
-            seed=seed,
-            data_seed=seed,
-            remove_unused_columns=False,
-            dataloader_pin_memory=False,
-            disable_tqdm=True,
-            logging_nan_inf_filter=False,  # a NaN loss must surface, not be averaged away
-        )
-        trainer = Trainer(
-            model=model,
-            args=args,
-            train_dataset=features,
-            data_collator=PadCollator(pad_id),
-            callbacks=[Watch()],
-            optimizers=(optimizer, None),
-        )
-        for noisy in (PrinterCallback, ProgressCallback):
-            trainer.remove_callback(noisy)
-        tokens = _count_tokens(features, settings, steps)
-        start = time.perf_counter()
-        try:
-            trainer.train()
-        finally:
-            bar.close()
-        seconds = time.perf_counter() - start - probe_time[0]
-        steps = trainer.state.global_step  # fewer than planned when a probe stopped training
-    losses = [e["loss"] for e in log if "loss" in e]
-    model.eval()
-    return TrainResult(
-        steps,
-        seconds,
-        tokens,
-        losses[-1] if losses else None,
-        log,
-        upcast_entries=upcast,
-        checkpoints=val.checkpoints if val else [],
-        selected_step=val.restore(steps) if val else None,
-        probe_seconds=probe_time[0],
+    return Watch()
+
+
+def _training_arguments(
+    out: str, settings: TrainingSettings, learning_rate: float, steps: int, seed: int
+) -> Any:
+    """The suite's training settings in HF's terms, the same for every method. HF's own
+    saving, reporting and progress output are off (our bar and log replace them) and its NaN
+    filter too, so that a NaN loss surfaces instead of being averaged away."""
+    import torch
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=out,
+        per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.grad_accum,
+        learning_rate=learning_rate,
+        max_steps=steps,
+        lr_scheduler_type=settings.lr_scheduler,
+        warmup_steps=math.ceil(settings.warmup_ratio * steps),
+        weight_decay=settings.weight_decay,
+        optim=settings.optimizer,
+        bf16=_use_bf16(settings.precision),
+        use_cpu=not torch.cuda.is_available(),
+        logging_steps=settings.logging_steps,
+        save_strategy="no",
+        report_to="none",
+        seed=seed,
+        data_seed=seed,
+        remove_unused_columns=False,
+        dataloader_pin_memory=False,
+        disable_tqdm=True,
+        logging_nan_inf_filter=False,  # a NaN loss must surface, not be averaged away
     )
+
+
+def _trainer(
+    model: Any, args: Any, features: Features, pad_id: int, optimizer: Any, watch: Any
+) -> Any:
+    """An HF Trainer with answer-only padding, the method's optimizer (None: HF builds the
+    suite's) and only our callback printing (HF's printer and progress callbacks removed)."""
+    from transformers import Trainer
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    from peftbench.training.data import PadCollator
+
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=features,
+        data_collator=PadCollator(pad_id),
+        callbacks=[watch],
+        optimizers=(optimizer, None),
+    )
+    for noisy in (PrinterCallback, ProgressCallback):
+        trainer.remove_callback(noisy)
+    return trainer
 
 
 def _count_tokens(features: Features, settings: TrainingSettings, steps: int) -> int:
