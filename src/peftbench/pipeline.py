@@ -143,6 +143,9 @@ class CellRun:
     adapter: dict[str, Any] | None = None  # stored adapter sizes
     adapted: dict[str, Any] | None = None  # adapted-model measurements
     memory: dict[str, Any] = field(default_factory=dict)
+    # the unmodified base model that latency is paired against; stability's drift and retention
+    # reuse it (only forward passes run on it), so a cell loads the base once after training
+    base_copy: Any = None
 
 
 def execute(
@@ -214,13 +217,13 @@ def execute(
         _measure_adapted(run, measure_into)
         clock.lap("measure")
         run.stability = _measure_stability(run, data, base_answers)
+        run.base_copy = None  # measured: its memory goes back before the next cell
         clock.lap("stability")
     return run
 
 
 def _measure_stability(run: CellRun, data: CellData, cache: Path | None) -> dict[str, Any] | None:
     """Drift on general text and retention on general tasks (docs/measurements.md)."""
-    from peftbench.models.hub import resolve
     from peftbench.stability.measure import BaseAnswerCache, measure_stability
 
     spec, settings = run.spec, run.spec.stability
@@ -228,7 +231,7 @@ def _measure_stability(run: CellRun, data: CellData, cache: Path | None) -> dict
         return None
 
     def fresh_base() -> Any:
-        return resolve(spec.model).load(asdict(spec.model_options)).model.to(run.device)
+        return run.base_copy if run.base_copy is not None else _load_base(run)
 
     options = json.dumps(asdict(spec.model_options), sort_keys=True)
     return measure_stability(
@@ -302,21 +305,28 @@ def _curve(run: CellRun, data: CellData) -> dict[str, Any] | None:
     return {"every": every, "dev_examples": len(data.split.dev), **summary}
 
 
+def _load_base(run: CellRun) -> Any:
+    """A fresh, unmodified copy of the base model (the reference that measurements compare to)."""
+    from peftbench.models.hub import resolve
+
+    spec = run.spec
+    return resolve(spec.model).load(asdict(spec.model_options)).model.to(run.device).eval()
+
+
 def _measure_adapted(run: CellRun, folder: Path) -> None:
     """Paired latency (docs/measurements.md): a fresh, unmodified copy of the base model is timed
     interleaved with the deployed (and merged) forms, in this process, on the same prompt."""
     from peftbench.efficiency.measure import measure_adapted
     from peftbench.efficiency.params import save_adapter
-    from peftbench.models.hub import resolve
 
     tok, method, loaded = run.loaded.tokenizer, run.method, run.loaded
     vocab = run.model.get_input_embeddings().weight.shape[0]
     run.adapter = save_adapter(run.model, folder)
     spec = run.spec
-    base_model = resolve(spec.model).load(asdict(spec.model_options)).model.to(run.device)
+    run.base_copy = _load_base(run)
     run.adapted = measure_adapted(
         run.model,
-        base_model,
+        run.base_copy,
         run.base_params,
         vocab,
         tok.pad_token_id,

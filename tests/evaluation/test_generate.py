@@ -12,7 +12,7 @@ import copy
 import pytest
 import torch
 
-from peftbench.evaluation.generate import greedy_generate
+from peftbench.evaluation.generate import MIN_SHARED, greedy_generate, shared_prefix_length
 from peftbench.methods import METHODS, Method
 from peftbench.models.tiny import build_tiny
 
@@ -47,6 +47,9 @@ def adapted(method: str, arch: str) -> tuple[object, object]:
 
 
 PROMPTS = [[5, 17, 23, 40, 41], [9, 12, 70], [33, 34, 35, 36, 37, 38, 39]]
+# A common head as long as a chat template's: the decoder runs it once and copies its cache
+HEAD = list(range(50, 50 + MIN_SHARED + 2))
+SHARED = [HEAD + p for p in PROMPTS]
 
 
 @pytest.mark.parametrize("arch", ["llama", "qwen2", "gpt2"])
@@ -59,6 +62,23 @@ def test_decoder_matches_reference_and_differs_from_base(method: str, arch: str)
     base_out = greedy_generate(base, PROMPTS, pad_id=0, max_new_tokens=6)
     assert base_out == [reference(base, p, 6) for p in PROMPTS]
     assert got != base_out, f"{method}: evaluation produced the base model's output"
+
+
+@pytest.mark.parametrize("arch", ["llama", "qwen2", "gpt2"])
+@pytest.mark.parametrize("method", ["frozen", *TRAINED])
+def test_shared_head_gives_the_reference_output(method: str, arch: str) -> None:
+    """Prompts with a common head (run once, cache copied) decode as each prompt alone does."""
+    assert shared_prefix_length(SHARED) >= MIN_SHARED  # the head path is the one taken
+    base, model = adapted(method, arch) if method != "frozen" else (None, build_tiny(arch).model)
+    got = greedy_generate(model.eval(), SHARED, pad_id=0, max_new_tokens=6)
+    assert got == [reference(model, p, 6) for p in SHARED]
+
+
+def test_shared_prefix_length_leaves_every_prompt_a_token_of_its_own() -> None:
+    assert shared_prefix_length([[1, 2, 3, 4], [1, 2, 5]]) == 2
+    assert shared_prefix_length([[1, 2, 3], [1, 2, 3, 4]]) == 2  # the shorter keeps its last token
+    assert shared_prefix_length([[1, 2], [3, 2]]) == 0
+    assert shared_prefix_length([[7, 8, 9]]) == 2
 
 
 def test_hf_generate_hazard_is_real_for_prefix_tuning() -> None:

@@ -68,13 +68,13 @@ def test_ties_break_by_name_so_the_table_is_deterministic() -> None:
     assert {e["top"] for e in got["pscp_paper"]["table"]} == {"a"}
 
 
-def _record(method: str, score: float, params: int) -> RunRecord:
-    run_id = f"tiny__toy__{method}"
+def _record(method: str, score: float, params: int, dataset: str = "toy") -> RunRecord:
+    run_id = f"tiny__{dataset}__{method}"
     return RunRecord(
         run_id,
         Path(run_id),
         status=Status(status="ok", run_id=run_id, score=score),
-        config=RunConfig(run_id, "tiny", method, "toy", 42),
+        config=RunConfig(run_id, "tiny", method, dataset, 42),
         metrics=Metrics(score=score, metric="accuracy"),
         efficiency=Efficiency(
             trainable_params=params,
@@ -107,3 +107,24 @@ def test_retention_table_shows_when_counting_forgetting_changes_the_top() -> Non
         assert ret["table"][0]["top"] == "forgets"  # weight 0: forgetting not counted
         assert ret["table"][-1]["top"] == "keeps"
         assert ret["top_changes"]
+
+
+def test_a_method_missing_a_dataset_is_shown_but_neither_ranked_nor_top() -> None:
+    """`partial` scores 90 on the one task it ran (the others' mean is over two tasks): it is
+    listed after the complete methods and wins no sensitivity cell or profile."""
+    records = [
+        *(_record(m, s, 0, d) for m, s in (("a", 60), ("b", 50)) for d in ("toy", "toy2")),
+        _record("partial", 90, 0, "toy"),
+    ]
+    board = leaderboard.build(records, ScoringSettings())
+    assert [r["method"] for r in board["rows"]] == ["a", "b", "partial"]
+    assert board["sensitivity"]["tiny"]["pscp"]["tops"] == {"a": 27}
+    assert {t["pscp"] for t in board["profiles"]["tiny"].values()} == {"a"}
+    assert "partial (partial)" in leaderboard.render(board)
+
+
+def test_baselines_only_say_there_is_nothing_to_rank() -> None:
+    board = leaderboard.build([_record("frozen", 40, 0)], ScoringSettings())
+    text = leaderboard.render(board)
+    assert "no PEFT method with every dataset to rank" in text
+    assert "None" not in text

@@ -11,10 +11,11 @@ run, so they load from the hub's own Parquet export (`refs/convert/parquet`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from peftbench.datasets.base import Example, register
-from peftbench.datasets.hub import HubSource, hub_spec, mapping, seq
+from peftbench.datasets.hub import HubSource, RowFn, hub_spec, mapping, seq
 from peftbench.datasets.verbal import LETTERS, choice_parser, options
 
 # ybisk/piqa and allenai/social_i_qa keep a loading script on main; these commits hold Parquet
@@ -75,6 +76,7 @@ def build_hellaswag(split: str, i: int, row: dict[str, Any]) -> Example | None:
     return _mc(split, i, stem, [clean_wikihow(e) for e in seq(row["endings"])], int(label))
 
 
+WINOGRANDE_REVISION = "01e74176c63542e6b0bcb004dcdea22d94fb67b5"
 WINOGRANDE_TASK = "Which option correctly fills the blank (_) in the sentence?"
 
 
@@ -94,39 +96,87 @@ def build_openbookqa(split: str, i: int, row: dict[str, Any]) -> Example | None:
     return _mc(split, i, stem, seq(choices["text"]), answer)
 
 
-SETS = (
-    ("mmlu", HubSource("cais/mmlu", "all", "c30699e8356da336a370243923dbaf21066bb9fe"),
-     build_mmlu, 4, ("auxiliary_train", "validation"),
-     "MMLU: 57-subject exam questions (trained on its auxiliary_train pool)"),
-    ("piqa", HubSource("ybisk/piqa", None, PIQA_REVISION, PIQA_FILES), build_piqa, 2,
-     ("train", "validation"), "physical commonsense: which of two solutions reaches a goal"),
-    ("siqa", HubSource("allenai/social_i_qa", None, SIQA_REVISION, SIQA_FILES), build_siqa, 3,
-     ("train", "validation"), "Social IQa: commonsense about people's actions and motives"),
-    ("hellaswag", HubSource("Rowan/hellaswag", None, "218ec52e09a7e7462a5400043bb9a69a41d06b76"),
-     build_hellaswag, 4, ("train", "validation"), "commonsense sentence completion, 4 endings"),
-    ("winogrande",
-     HubSource("allenai/winogrande", "winogrande_xl", "01e74176c63542e6b0bcb004dcdea22d94fb67b5"),
-     build_winogrande, 2, ("train", "validation"),
-     "WinoGrande (xl): fill the blank with one of two options"),
-    ("openbookqa",
-     HubSource("allenai/openbookqa", "main", "388097ea7776314e93a529163e0fea805b8a6454"),
-     build_openbookqa, 4, ("train", "validation"), "open-book elementary science questions"),
-)  # fmt: skip
+@dataclass(frozen=True)
+class ChoiceSet:
+    """One multiple-choice set: where its rows come from and how a row becomes an `Example`."""
 
-for _name, _source, _build, _n, _splits, _description in SETS:
+    name: str
+    source: HubSource
+    build: RowFn
+    n_options: int
+    description: str
+    splits: tuple[str, str] = ("train", "validation")
+    notes: str = ""
+
+
+SETS = (
+    ChoiceSet(
+        "mmlu",
+        HubSource("cais/mmlu", "all", "c30699e8356da336a370243923dbaf21066bb9fe"),
+        build_mmlu,
+        4,
+        "MMLU: 57-subject exam questions (trained on its auxiliary_train pool)",
+        splits=("auxiliary_train", "validation"),
+    ),
+    ChoiceSet(
+        "piqa",
+        HubSource("ybisk/piqa", None, PIQA_REVISION, PIQA_FILES),
+        build_piqa,
+        2,
+        "physical commonsense: which of two solutions reaches a goal",
+    ),
+    ChoiceSet(
+        "siqa",
+        HubSource("allenai/social_i_qa", None, SIQA_REVISION, SIQA_FILES),
+        build_siqa,
+        3,
+        "Social IQa: commonsense about people's actions and motives",
+    ),
+    ChoiceSet(
+        "hellaswag",
+        HubSource("Rowan/hellaswag", None, "218ec52e09a7e7462a5400043bb9a69a41d06b76"),
+        build_hellaswag,
+        4,
+        "commonsense sentence completion, 4 endings",
+    ),
+    ChoiceSet(
+        "winogrande",
+        HubSource("allenai/winogrande", "winogrande_xl", WINOGRANDE_REVISION),
+        build_winogrande,
+        2,
+        "WinoGrande (xl): fill the blank with one of two options",
+        notes="same instruction in train and eval",
+    ),
+    ChoiceSet(
+        "openbookqa",
+        HubSource("allenai/openbookqa", "main", "388097ea7776314e93a529163e0fea805b8a6454"),
+        build_openbookqa,
+        4,
+        "open-book elementary science questions",
+    ),
+)
+
+
+def register_choice_set(choice: ChoiceSet) -> None:
+    """Every set answers with a letter, is scored by accuracy and shares one system prompt."""
+    letters = tuple(LETTERS[: choice.n_options])
     register(
         hub_spec(
-            name=_name,
-            source=_source,
-            build=_build,
-            parse=choice_parser(tuple(LETTERS[:_n])),
+            name=choice.name,
+            source=choice.source,
+            build=choice.build,
+            parse=choice_parser(letters),
             group="nlu",
-            description=_description,
+            description=choice.description,
             metric="accuracy",
-            splits=_splits,
-            labels=tuple(LETTERS[:_n]),
+            splits=choice.splits,
+            labels=letters,
             max_new_tokens=4,
             system_prompt="Answer with the letter of the correct option only.",
-            notes="same instruction in train and eval" if _name == "winogrande" else "",
+            notes=choice.notes,
         )
     )
+
+
+for _choice in SETS:
+    register_choice_set(_choice)

@@ -12,6 +12,14 @@ Prompts are left-padded with position ids taken from the attention mask, so ever
 the positions it saw in training. peft's prompt-learning models (soft prompts, prefixes) ignore
 position ids, and their virtual tokens carry no rotary offset, so for them a batch is split into
 sub-batches of equal prompt length (no padding at all). Evaluation sorts prompts by length.
+
+Shared prefix: on a CPU, evaluation time is the prompts' prefill, not the 1-2 answer tokens, and a
+task's prompts share a long head (chat template, system prompt, instruction: 18 of arithmetic's
+29 tokens). When every prompt of a batch starts with the same `MIN_SHARED` or more tokens and the
+method does not prepend virtual tokens, that head runs once and its key/value cache is copied to
+the batch; the rest is left-padded behind it (pads masked, positions continue from the head), so
+each sequence still sees the positions it saw in training. Same computation; only float summation
+order differs (tests check equal outputs against the one-prompt reference).
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from peftbench.models.base import base_model
+
+MIN_SHARED = 8  # a shorter common head is not worth a separate forward pass
 
 
 def _device(model: Any) -> Any:
@@ -54,6 +64,43 @@ def left_pad(prompts: Sequence[Sequence[int]], pad_id: int, device: Any) -> tupl
         ids[i, width - len(p) :] = torch.tensor(list(p), dtype=torch.long)
         mask[i, width - len(p) :] = 1
     return ids.to(device), mask.to(device)
+
+
+def shared_prefix_length(prompts: Sequence[Sequence[int]]) -> int:
+    """Tokens every prompt starts with, leaving each prompt at least one token of its own."""
+    shortest = min(len(p) for p in prompts) - 1
+    first = prompts[0]
+    for i in range(max(shortest, 0)):
+        if any(p[i] != first[i] for p in prompts):
+            return i
+    return max(shortest, 0)
+
+
+def _prefill(model: Any, prompts: Sequence[Sequence[int]], pad_id: int, use_pos: bool) -> Any:
+    """First forward pass over the prompts: (result, attention mask, positions), where the mask
+    covers everything in the cache that the prompts may attend to."""
+    import torch
+
+    device = _device(model)
+    shared = shared_prefix_length(prompts) if use_pos and len(prompts) > 1 else 0
+    shared = shared if shared >= MIN_SHARED else 0
+    ids, mask = left_pad([p[shared:] for p in prompts], pad_id, device)
+    head: dict[str, Any] = {}
+    if shared:
+        prefix = torch.tensor([list(prompts[0][:shared])], dtype=torch.long, device=device)
+        cache = _cache_of(model(input_ids=prefix, use_cache=True, logits_to_keep=1))
+        cache.batch_repeat_interleave(len(prompts))
+        mask = torch.cat(
+            [torch.ones(len(prompts), shared, dtype=mask.dtype, device=device), mask], 1
+        )
+        head = {_cache_kwarg(base_model(model)): cache}
+    positions = (mask.cumsum(1) - 1).clamp(min=0)[:, shared:]
+    first = {"position_ids": positions} if use_pos else {}
+    # logits only for the last position: the vocabulary projection is ~20% of a small model
+    result = model(
+        input_ids=ids, attention_mask=mask, use_cache=True, logits_to_keep=1, **first, **head
+    )
+    return result, mask, positions
 
 
 def greedy_generate(
@@ -91,23 +138,17 @@ def greedy_generate(
         return merged
 
     device = _device(model)
-    ids, mask = left_pad(prompts, pad_id, device)
-    batch = ids.shape[0]
+    batch = len(prompts)
     out: list[list[int]] = [[] for _ in range(batch)]
     done = [False] * batch
     inner = base_model(model)
     cache_kw = _cache_kwarg(inner)
     use_pos = not _ignores_positions(model)
     with torch.inference_mode():
-        positions = (mask.cumsum(1) - 1).clamp(min=0)
-        first = {"position_ids": positions} if use_pos else {}
-        # logits only for the last position: the vocabulary projection is ~20% of a small model
-        result = model(
-            input_ids=ids, attention_mask=mask, use_cache=True, logits_to_keep=1, **first
-        )
+        result, mask, positions = _prefill(model, prompts, pad_id, use_pos)
         cache = _cache_of(result)
         # Soft prompts / prefixes sit in front of the prompt in the cache: they are always attended.
-        extra = cache.get_seq_length() - ids.shape[1]
+        extra = cache.get_seq_length() - mask.shape[1]
         mask = torch.cat([torch.ones(batch, extra, dtype=mask.dtype, device=device), mask], 1)
         last = positions[:, -1:]
         for step in range(max_new_tokens):

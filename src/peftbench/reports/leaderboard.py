@@ -94,7 +94,17 @@ def build(
     ]
     for model in {r["model"] for r in rows}:
         add_pscp([r for r in rows if r["model"] == model], scoring.pscp, scoring.pscp_paper)
-    rows.sort(key=lambda r: (r["model"], r["baseline"], -(r["pscp"] or 0.0), r["method"]))
+    # baselines after the contestants, and a method missing a dataset after the complete ones:
+    # its mean is over fewer tasks, so its place among them would mean nothing
+    rows.sort(
+        key=lambda r: (
+            r["model"],
+            r["baseline"],
+            not r["complete"],
+            -(r["pscp"] or 0.0),
+            r["method"],
+        )
+    )
     # per model (the PSCP comparison of the PEFT methods): does the top survive other weights?
     sens = {
         model: sensitivity(
@@ -124,7 +134,9 @@ def build(
         # which named weight profile ranks this board (None: the suite's own weights), and the
         # top method of each model under every profile, side by side (baselines do not compete)
         "profile": matching_profile(scoring),
-        "profiles": tops(rows, scoring, contestant=lambda r: not r.get("baseline")),
+        "profiles": tops(
+            rows, scoring, contestant=lambda r: not r.get("baseline") and r["complete"]
+        ),
     }
     if limits is not None and limits.active:
         board["constraints"] = constrained(rows, limits)
@@ -268,7 +280,7 @@ def columns(board: dict[str, Any]) -> list[Column]:
     per_task = [(d, _task_cell(d)) for d in board["datasets"]]
     return [
         ("model", lambda r: r["model"]),
-        ("method", lambda r: r["method"]),
+        ("method", lambda r: r["method"] + ("" if r.get("complete", True) else " (partial)")),
         *per_task,
         ("avg", lambda r: tables.score_cell(r)),
         ("avg 95% CI", lambda r: tables.interval(r.get("score_ci"))),
@@ -376,6 +388,8 @@ def profile_lines(board: dict[str, Any]) -> list[str]:
     for c in (cons or {}).get("outside", []):
         out.append(f"outside the limits: {c['model']} {c['method']}: {', '.join(c['reasons'])}")
     for model, by_profile in board.get("profiles", {}).items():
+        if all(t["pscp"] is None for t in by_profile.values()):
+            continue  # baselines only: no method competes, so no profile has a top
         cells = [
             f"{name} {tops['pscp']}"
             + (f"/{tops['pscp_paper']}" if tops["pscp_paper"] != tops["pscp"] else "")

@@ -82,8 +82,9 @@ def sensitivity(
 ) -> dict[str, Any]:
     """Both forms' tables for one comparison. `rows`: leaderboard rows (method, score,
     trainable_params, latency_ms_per_token, peak_train_mem_mb, extra_tflops). Baseline rows are
-    left out: PSCP ranks the PEFT methods only."""
-    rows = [r for r in rows if not r.get("baseline")]
+    left out: PSCP ranks the PEFT methods only; so are rows missing a dataset (their mean score is
+    over fewer tasks, so it does not compare with the others')."""
+    rows = [r for r in rows if not r.get("baseline") and r.get("complete", True)]
     paper, seed = _scorer("pscp_paper", seed_w), _scorer("pscp", paper_w)
     return {
         "pscp_paper": {
@@ -104,6 +105,9 @@ def summary(result: dict[str, Any]) -> str:
     lines = []
     for form in ("pscp", "pscp_paper"):
         s = result[form]
+        if s["default_top"] is None:
+            lines.append(f"{form} sensitivity: no PEFT method with every dataset to rank")
+            continue
         combos = len(s["table"])
         counts = ", ".join(f"{m} {n}/{combos}" for m, n in s["tops"].items())
         verdict = "TOP METHOD CHANGES with the weights" if s["top_changes"] else "top method stable"
