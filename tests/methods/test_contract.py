@@ -10,11 +10,12 @@ multiplies it by 16 for B, which 1e-2 would make diverge), then save, reload ont
 merge. The tests below each assert one clause of the contract on that record.
 
 Generation: greedy generation through the evaluation decoder must differ from the base model's
-on the prompts the cell trains on (built by `datasets.prompt`, as evaluation builds them), batched
-with two short prompts that exercise left padding. The tiny GPT-2 ties its embeddings, so the
-random model greedily repeats its last token ("\n" after the chat template) by a logit margin
-that methods with few parameters do not overcome in 4 steps: on these rows IA3 changes its
-answers after 96 steps, C3A after 132 (at lr 5e-3; their loss falls from the first step).
+on the prompts the cell trains on (built by `datasets.prompt`, as evaluation builds them) and on
+two short prompts of different lengths (a second batch: left padding). The tiny GPT-2 ties its
+embeddings, so the random model greedily repeats its last token ("\n" after the chat template)
+by a logit margin that methods with few parameters do not overcome in 4 steps: on these rows IA3
+changes its answers after 96 steps, C3A after 132 (at lr 5e-3; their loss falls from the first
+step).
 Training therefore continues (a probe every 4 steps, at most `MAX_STEPS` in all) until the
 generation differs; the test fails if it never does. (Up to session 2 the prompts were two
 unrelated letter runs, which a method changes only by drifting; once the toy rows changed, IA3
@@ -120,7 +121,11 @@ IDS = torch.tensor([[20, 21, 22, 23, 24, 25, 26, 27] * 3])  # logits are compare
 
 
 def _generate(model: Any, prompts: list[list[int]], pad_id: int) -> list[list[int]]:
-    return greedy_generate(model, prompts, pad_id, max_new_tokens=8)
+    """The task's prompts in one batch (equal lengths), then the padding prompts in another."""
+    return [
+        *greedy_generate(model, prompts, pad_id, max_new_tokens=8),
+        *greedy_generate(model, PADDING_PROMPTS, pad_id, max_new_tokens=8),
+    ]
 
 
 def _base_name(name: str) -> str:
@@ -161,8 +166,7 @@ def _cell(name: str, arch: str, tmp: str) -> Cell:
         seen["pad"], seen["base_logits"] = base.tokenizer.pad_token_id, _logits(model, IDS)
         dataset, rows = DATASETS.get(DATASET), _data().train
         seen["feats"] = train_features(base.tokenizer, dataset, rows, 64)
-        task_prompts = [prompt_ids(base.tokenizer, dataset, row) for row in rows]
-        seen["prompts"] = task_prompts + PADDING_PROMPTS
+        seen["prompts"] = [prompt_ids(base.tokenizer, dataset, row) for row in rows]
         cell.base_param_names = {n for n, _ in model.named_parameters()}
         cell.generation_base = _generate(model, seen["prompts"], seen["pad"])
 
