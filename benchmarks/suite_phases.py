@@ -17,7 +17,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-PHASES = ("data", "load", "train", "eval", "measure")
+PHASES = ("data", "load", "train", "eval", "measure", "stability")
 
 
 def main(root: str) -> None:
@@ -27,24 +27,27 @@ def main(root: str) -> None:
         status = json.loads(status_file.read_text())
         config = json.loads((status_file.parent / "config.json").read_text())
         eff_file = status_file.parent / "efficiency.json"
+        probes = 0.0
         if eff_file.is_file():
             eff = json.loads(eff_file.read_text())
             loads += [v for v in (eff.get("latency_load_avg_1min"),) if v is not None]
-        rows.append((config["dataset"], config["method"], status))
+            probes = float(eff.get("probe_seconds") or 0.0)
+        rows.append((config["dataset"], config["method"], status, probes))
     totals: dict[str, float] = defaultdict(float)
-    print(f"{'dataset':12s} {'method':14s} " + " ".join(f"{p:>8s}" for p in PHASES) + "    wall")
-    for dataset, method, status in rows:
+    head = " ".join(f"{p:>9s}" for p in PHASES)
+    print(f"{'dataset':12s} {'method':14s} {head}    probes    wall")
+    for dataset, method, status, probes in rows:
         phases = status.get("phase_seconds", {})
         for p in PHASES:
             totals[p] += phases.get(p, 0.0)
         totals["wall"] += status.get("wall_seconds", 0.0)
-        cells = " ".join(f"{phases.get(p, 0.0):8.1f}" for p in PHASES)
-        print(f"{dataset:12s} {method:14s} {cells} {status.get('wall_seconds', 0.0):7.1f}")
-    print(
-        f"{'total':27s} "
-        + " ".join(f"{totals[p]:8.1f}" for p in PHASES)
-        + f" {totals['wall']:7.1f}"
-    )
+        totals["probes"] += probes
+        cells = " ".join(f"{phases.get(p, 0.0):9.1f}" for p in PHASES)
+        wall = status.get("wall_seconds", 0.0)
+        print(f"{dataset:12s} {method:14s} {cells} {probes:9.1f} {wall:7.1f}")
+    sums = " ".join(f"{totals[p]:9.1f}" for p in PHASES)
+    print(f"{'total':27s} {sums} {totals['probes']:9.1f} {totals['wall']:7.1f}")
+    print("probes: learning-curve points and validation, inside `train`")
     if loads:
         print(
             f"load average during latency measurement: median {statistics.median(loads):.1f}, "

@@ -69,7 +69,7 @@ def test_decoder_matches_reference_and_differs_from_base(method: str, arch: str)
 def test_shared_head_gives_the_reference_output(method: str, arch: str) -> None:
     """Prompts with a common head (run once, cache copied) decode as each prompt alone does."""
     assert shared_prefix_length(SHARED) >= MIN_SHARED  # the head path is the one taken
-    base, model = adapted(method, arch) if method != "frozen" else (None, build_tiny(arch).model)
+    model = adapted(method, arch)[1] if method != "frozen" else build_tiny(arch).model
     got = greedy_generate(model.eval(), SHARED, pad_id=0, max_new_tokens=6)
     assert got == [reference(model, p, 6) for p in SHARED]
 
