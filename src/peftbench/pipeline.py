@@ -230,14 +230,11 @@ def _measure_stability(run: CellRun, data: CellData, cache: Path | None) -> dict
     if settings.text_tokens == 0 and not data.general:
         return None
 
-    def fresh_base() -> Any:
-        return run.base_copy if run.base_copy is not None else _load_base(run)
-
     options = json.dumps(asdict(spec.model_options), sort_keys=True)
     return measure_stability(
         run.model,
         run.loaded.tokenizer,
-        fresh_base,
+        lambda: run.base_copy,  # loaded by _measure_adapted, which always runs first
         settings.text_tokens,
         data.general,
         spec.evaluation,
@@ -322,7 +319,6 @@ def _measure_adapted(run: CellRun, folder: Path) -> None:
     tok, method, loaded = run.loaded.tokenizer, run.method, run.loaded
     vocab = run.model.get_input_embeddings().weight.shape[0]
     run.adapter = save_adapter(run.model, folder)
-    spec = run.spec
     run.base_copy = _load_base(run)
     run.adapted = measure_adapted(
         run.model,
@@ -334,7 +330,7 @@ def _measure_adapted(run: CellRun, folder: Path) -> None:
         folder,
         method.mergeable,
         reload=lambda fresh, path: method.load_saved(fresh, loaded, path),
-        seed=spec.seed,
+        seed=run.spec.seed,
     )
 
 
