@@ -30,6 +30,7 @@ SMALL = {
     "ptuning": {"num_virtual_tokens": 4, "encoder_hidden_size": 16},
     "ptuning_v2": {"num_virtual_tokens": 4},
     "cartridge": {"num_virtual_tokens": 4},
+    "multitask_prompt_tuning": {"num_virtual_tokens": 4},
 }
 ARCHS = ["llama", "qwen2", "gpt2", "gemma3"]  # rotary, learned absolute, sliding-window layers
 
@@ -117,6 +118,24 @@ def test_virtual_tokens_take_the_one_batch_path(
     prefill = 1 if virtual_kind(model) == "kv" and prompts is PROMPTS else 2
     assert (outer[0], inner[0]) == (0, prefill + 5)
     assert got == [reference(model, p, 6) for p in prompts]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", VIRTUAL)
+def test_one_prompt_takes_its_virtual_tokens_in_one_prefill(method: str) -> None:
+    """Latency times one prompt: its soft prompt / prefix and text go in one prefill pass."""
+    model = adapted(method, "llama")[1]
+    inner = _count_calls(model.get_base_model())  # type: ignore[attr-defined]
+    got = greedy_generate(model, PROMPTS[:1], pad_id=0, max_new_tokens=6)
+    assert inner[0] == 1 + 5
+    assert got == [reference(model, PROMPTS[0], 6)]  # type: ignore[arg-type]
+
+
+def test_virtual_tokens_only_peft_knows_keep_the_equal_length_path() -> None:
+    """Multitask prompt tuning (task ids) stays on the sub-batch path and still decodes."""
+    model = adapted("multitask_prompt_tuning", "llama")[1]
+    assert virtual_kind(model) == "opaque"
+    got = greedy_generate(model, PROMPTS, pad_id=0, max_new_tokens=6)
+    assert got == [reference(model, p, 6) for p in PROMPTS]  # type: ignore[arg-type]
 
 
 def test_shared_prefix_length_leaves_every_prompt_a_token_of_its_own() -> None:

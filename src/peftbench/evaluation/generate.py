@@ -132,7 +132,7 @@ def _head_cache(model: Any, head: Any, kind: str, batch: int) -> tuple[Any, int,
 
     inner = base_model(model)
     shared = head.shape[1]
-    if kind == "none":
+    if kind in ("none", "opaque"):  # opaque: peft's forward adds the virtual tokens; no head
         if not shared:
             return None, 0, None
         return _cache_of(model(input_ids=head, use_cache=True, logits_to_keep=1)), shared, None
