@@ -114,7 +114,7 @@ def test_other_architectures_match_too(arch: str, tmp_path) -> None:
     plan = loss_plan(model)
     assert plan.path == "mask"
     total, count = summed_loss(model, batch, plan)
-    assert float(total / count) == pytest.approx(float(model(**batch).loss), rel=1e-5)
+    assert (total / count).item() == pytest.approx(model(**batch).loss.item(), rel=1e-5)
 
 
 def test_position_indices_match_for_forwards_without_a_mask(tmp_path) -> None:
@@ -124,7 +124,7 @@ def test_position_indices_match_for_forwards_without_a_mask(tmp_path) -> None:
     plan = loss_plan(model)
     assert plan.offset == METHODS.get("prompt_tuning").preset["num_virtual_tokens"]
     total, count = summed_loss(model, batch, LossPlan("positions", plan.offset))
-    assert float(total / count) == pytest.approx(float(model(**batch).loss), rel=1e-5)
+    assert (total / count).item() == pytest.approx(model(**batch).loss.item(), rel=1e-5)
 
 
 def test_held_out_loss_is_the_full_logits_loss(tmp_path) -> None:
