@@ -122,6 +122,9 @@ def main() -> int:
                     print(f"{name}: run failed: {status.get('error')}", file=sys.stderr)
                     return 1
                 eff = read_run(store.run_dir(spec.run_id)).eff.to_json()
+                if eff.get("latency_reused_from"):  # each repeat must be timed, not copied
+                    print(f"{name}: latency was reused, not timed", file=sys.stderr)
+                    return 1
                 cell = {"method": name, **summary(eff)}
                 cells.append(cell)
                 merged = (

@@ -53,3 +53,104 @@ def test_a_measured_cell_loads_the_base_once_for_latency_and_stability(
     assert run.adapted is not None
     assert loads == ["tiny-llama", "tiny-llama"]
     assert run.base_copy is None  # released once measured
+
+
+def _spec(method: str, dataset: str, **latency: Any) -> RunSpec:
+    from peftbench.config.schema import LatencySettings
+
+    timing = LatencySettings(
+        prompt_tokens=4, new_tokens=2, warmup=0, min_pairs=1, max_pairs=2, max_seconds=0.01,
+        **latency,
+    )  # fmt: skip
+    return RunSpec(
+        "tiny-llama", method, dataset, 0, METHODS.get(method).params({}),
+        TrainingSettings(max_steps=1, batch_size=4, max_length=32, max_train_examples=8),
+        EvaluationSettings(max_eval_examples=4),
+        MeasurementSettings(latency=timing, flops=False), ModelOptions(),
+        stability=StabilitySettings(text_tokens=0, tasks=("toy-sentiment",), max_examples=4),
+    )  # fmt: skip
+
+
+def _measured(spec: RunSpec, root: Any, name: str) -> Any:
+    data = load_data(spec, LoadContext(root / "data"))
+    return execute(
+        spec,
+        data,
+        measure_into=root / name / "adapter",
+        base_answers=root / "base",
+        latency_cache=root / "latency",
+    )
+
+
+def _count_timings(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    from peftbench.efficiency import measure
+
+    timed: list[list[str]] = []
+    real = measure.measure_paired
+
+    def counting(forms: dict[str, Any], *args: Any, **kw: Any) -> Any:
+        timed.append(list(forms))
+        return real(forms, *args, **kw)
+
+    monkeypatch.setattr(measure, "measure_paired", counting)
+    return timed
+
+
+def test_one_adapter_structure_is_timed_once_per_results_folder(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second dataset with the same adapter structure copies the paired run and says whose;
+    another structure (a different rank) and `reuse: false` are timed again."""
+    timed = _count_timings(monkeypatch)
+    first = _measured(_spec("lora", "toy-addition"), tmp_path, "a")
+    second = _measured(_spec("lora", "toy-sentiment"), tmp_path, "b")
+    assert len(timed) == 1
+    assert "latency_reused_from" not in first.adapted
+    assert second.adapted["latency_reused_from"] == first.spec.run_id
+    for key in ("slowdown_pct", "latency_samples_ms", "base_latency_samples_ms", "latency_pairs"):
+        assert second.adapted[key] == first.adapted[key]
+    # the checks that depend on the trained values are still this cell's own
+    assert "inference_form_max_abs_logit_diff" in second.adapted
+
+    other_rank = dataclasses.replace(
+        _spec("lora", "toy-sentiment"), method_params=METHODS.get("lora").params({"r": 2})
+    )
+    assert "latency_reused_from" not in _measured(other_rank, tmp_path, "c").adapted
+    fresh = _measured(_spec("lora", "toy-sentiment", reuse=False), tmp_path, "d")
+    assert "latency_reused_from" not in fresh.adapted
+    assert len(timed) == 3
+
+
+def test_a_damaged_latency_entry_is_timed_again(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    timed = _count_timings(monkeypatch)
+    _measured(_spec("ia3", "toy-addition"), tmp_path, "a")
+    for entry in (tmp_path / "latency").iterdir():
+        entry.write_text("{not json", encoding="utf-8")
+    again = _measured(_spec("ia3", "toy-sentiment"), tmp_path, "b")
+    assert "latency_reused_from" not in again.adapted and len(timed) == 2
+
+
+def test_frozen_retention_uses_the_base_answers_without_decoding_twice(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`frozen` is the base model: its general-task answers are the base answers (one decode
+    when the cache is cold, none when it is warm), and retention is exactly 0."""
+    from peftbench.evaluation import evaluate as evaluation
+
+    calls: list[str] = []
+    real = evaluation.evaluate
+
+    def counting(model: Any, tok: Any, spec: Any, *args: Any, **kw: Any) -> Any:
+        calls.append(spec.name)
+        return real(model, tok, spec, *args, **kw)
+
+    monkeypatch.setattr(evaluation, "evaluate", counting)
+    cold = _measured(_spec("frozen", "toy-addition"), tmp_path, "a")
+    assert calls.count("toy-sentiment") == 1
+    assert cold.stability["retention"]["delta"] == 0
+    calls.clear()
+    _measured(_spec("frozen", "toy-addition"), tmp_path, "b")
+    assert calls.count("toy-sentiment") == 0
+    calls.clear()
+    lora = _measured(_spec("lora", "toy-addition"), tmp_path, "c")  # base answers cached
+    assert calls.count("toy-sentiment") == 1 and lora.stability["retention"] is not None

@@ -157,11 +157,13 @@ def execute(
     hooks: CellHooks | None = None,
     clock: Clock | None = None,
     base_answers: Path | None = None,
+    latency_cache: Path | None = None,
 ) -> CellRun:
     """Build `spec`'s method on its model, train it on `data.train`, evaluate on `data.evals`
     (skipped when empty) and, with `measure_into` (the adapter folder), measure base and adapted
     model (params, latency, FLOPs, memory, stability) as the run record needs them;
-    `base_answers`: where the base model's general-task answers are cached across runs."""
+    `base_answers`: where the base model's general-task answers are cached across runs;
+    `latency_cache`: where paired latency runs are kept for reuse across runs."""
     import torch
     from transformers import set_seed
 
@@ -214,7 +216,7 @@ def execute(
         clock.lap("eval")
 
     if measure_into is not None:
-        _measure_adapted(run, measure_into)
+        _measure_adapted(run, measure_into, latency_cache)
         clock.lap("measure")
         run.stability = _measure_stability(run, data, base_answers)
         run.base_copy = None  # measured: its memory goes back before the next cell
@@ -240,6 +242,7 @@ def _measure_stability(run: CellRun, data: CellData, cache: Path | None) -> dict
         spec.evaluation,
         model_key=f"{spec.model} {options}",
         cache=BaseAnswerCache(cache),
+        adapted_is_base=run.method.unchanged,
     )
 
 
@@ -310,7 +313,28 @@ def _load_base(run: CellRun) -> Any:
     return resolve(spec.model).load(asdict(spec.model_options)).model.to(run.device).eval()
 
 
-def _measure_adapted(run: CellRun, folder: Path) -> None:
+def _latency_cache(run: CellRun, folder: Path | None) -> Any:
+    """The results folder's latency cache for this cell's adapter structure (None: time it)."""
+    from peftbench.efficiency.latency_cache import LatencyCache
+    from peftbench.efficiency.units import device_label
+
+    spec = run.spec
+    if folder is None or not spec.measurement.latency.reuse:
+        return None
+    structure = {
+        "model": spec.model,
+        "model_options": asdict(spec.model_options),
+        "device": device_label(run.device),
+        "method": spec.method,
+        "build": run.method.build_params(spec.method_params),
+        "params": [run.base_params, run.trainable, run.total],
+        "adapter": run.adapter,
+        "latency": asdict(spec.measurement.latency),
+    }
+    return LatencyCache(folder, json.loads(json.dumps(structure, default=str)), spec.run_id)
+
+
+def _measure_adapted(run: CellRun, folder: Path, latency_cache: Path | None = None) -> None:
     """Paired latency (docs/measurements.md): a fresh, unmodified copy of the base model is timed
     interleaved with the deployed (and merged) forms, in this process, on the same prompt."""
     from peftbench.efficiency.measure import measure_adapted
@@ -331,6 +355,7 @@ def _measure_adapted(run: CellRun, folder: Path) -> None:
         method.mergeable,
         reload=lambda fresh, path: method.load_saved(fresh, loaded, path),
         seed=run.spec.seed,
+        cache=_latency_cache(run, latency_cache),
     )
 
 
@@ -353,6 +378,7 @@ def run_cell(
             measure_into=writer.path("adapter"),
             clock=clock,
             base_answers=store.root / "base",
+            latency_cache=store.root / "latency",
         )
         status = _write_record(run, data, writer)
     except Exception as exc:  # recorded, and the grid goes on

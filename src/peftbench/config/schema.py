@@ -116,7 +116,9 @@ class LatencySettings(Checked):
     untimed generations per form, then palindromic blocks of two timed generations per form
     until every slowdown's 95 % half-width is at most `max_halfwidth_pp` points, or
     `max_seconds` of timing, or `max_pairs` blocks (at least `min_pairs`). `merged`: also time
-    the merged form of methods that can merge.
+    the merged form of methods that can merge. `reuse`: time each adapter structure once per
+    results folder (the cost of a forward pass does not depend on the dataset or the trained
+    values; `efficiency.latency_cache`); false times every cell.
     """
 
     KEY: ClassVar[str] = "measurement.latency"
@@ -131,6 +133,7 @@ class LatencySettings(Checked):
     max_seconds: Annotated[float, Range(0, 86_400, above=True)] = 30.0
     max_halfwidth_pp: Annotated[float, Range(0, 1000, above=True)] = 3.0
     merged: bool = True
+    reuse: bool = True
 
     def __post_init__(self) -> None:
         check_fields(self)

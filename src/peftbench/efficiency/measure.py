@@ -18,6 +18,7 @@ from peftbench.config.schema import MeasurementSettings
 from peftbench.efficiency.flops import forward_flops
 from peftbench.efficiency.forms import deployed, last_logits, max_gap, merged
 from peftbench.efficiency.latency import BASE, PairedRun, fixed_prompt, measure_paired, summarise
+from peftbench.efficiency.latency_cache import LatencyCache
 from peftbench.efficiency.paired import PairedSlowdown
 from peftbench.efficiency.params import count_parameters, inference_counts
 
@@ -101,6 +102,7 @@ def measure_adapted(
     mergeable: bool,
     reload: Callable[[Any, Path], Any] | None = None,
     seed: int = 0,
+    cache: LatencyCache | None = None,
 ) -> dict[str, Any]:
     """Paired latency and FLOPs of the deployed adapter (and merged form) against `base_model`.
 
@@ -109,12 +111,25 @@ def measure_adapted(
     it is used for prompt-learning methods, whose deployed form differs from the trained model.
     Base, deployed and merged forms are timed in one paired run; only when the merge had to be
     done in place (no memory for a copy) is the merged form timed in a second paired run.
+    With `cache`, a paired run of the same structure measured earlier in the results folder is
+    used instead of timing again (`efficiency.latency_cache`), and `latency_reused_from` says
+    which run measured it.
     """
     prompt = fixed_prompt(m.latency.prompt_tokens, vocab)
     trained_logits = last_logits(model, prompt)
     base_flops = forward_flops(base_model, m.flops_tokens, vocab) if m.flops else None
     max_pp = m.latency.max_halfwidth_pp
     out: dict[str, Any] = {"merged": False, "base_flops": base_flops}
+
+    def timed(forms: dict[str, Any], part: str) -> PairedRun:
+        hit = cache.get(list(forms), part) if cache is not None else None
+        if hit is not None:
+            out["latency_reused_from"] = hit[1]
+            return hit[0]
+        run = measure_paired(forms, vocab, pad_id, m.latency, seed=seed)
+        if cache is not None:
+            cache.put(list(forms), part, run)
+        return run
 
     def flops_of(form: Any) -> int | None:
         return forward_flops(form, m.flops_tokens, vocab) if m.flops else None
@@ -150,7 +165,7 @@ def measure_adapted(
                     stack.close()  # unmerge: the deployed form is the unmerged model
             except Exception as exc:  # a merge that fails must not fail a run that trained
                 out["merge_error"] = f"{type(exc).__name__}: {exc}"
-        run = measure_paired(forms, vocab, pad_id, m.latency, seed=seed)
+        run = timed(forms, "forms")
         out.update(protocol(run, m))
         out.update(_timings(PREFIX[BASE], run, BASE))
         for name in forms:
@@ -158,7 +173,7 @@ def measure_adapted(
                 out.update(_against_base(name, run, flops[name], base_flops, max_pp))
         if in_place:
             with merged(model) as (folded, _, _):
-                again = measure_paired({BASE: base_model, MERGED: folded}, vocab, pad_id, m.latency)
+                again = timed({BASE: base_model, MERGED: folded}, "merged in place")
             out.update(_against_base(MERGED, again, flops[MERGED], base_flops, max_pp))
             out["merged_latency_pairs"] = again.pairs
             out["merged_latency_ended_by"] = again.ended_by

@@ -82,6 +82,12 @@ class Method:
     # apart, PSCP does not rank it, and the non-training baseline is what "vs frozen" compares to.
     baseline: bool = False
 
+    @property
+    def unchanged(self) -> bool:
+        """Trains nothing and starts as the identity: its model *is* the base model, so the
+        figures that compare it with the base (retention answers) are the base's own."""
+        return not self.trains and self.identity_at_init
+
     def params(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The preset with `overrides` applied (unknown keys are rejected by config validation)."""
         merged = dict(self.preset)

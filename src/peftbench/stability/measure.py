@@ -83,8 +83,11 @@ def measure_stability(
     evaluation: Any,
     model_key: str,
     cache: BaseAnswerCache,
+    adapted_is_base: bool = False,
 ) -> dict[str, Any]:
-    """The record's `stability` block. `text_tokens` 0 skips drift; no tasks skips retention."""
+    """The record's `stability` block. `text_tokens` 0 skips drift; no tasks skips retention.
+    `adapted_is_base`: the adapted model is the base model itself (a method that changes
+    nothing, e.g. `frozen`), so its general-task answers are the base answers, not decoded again."""
     from peftbench.evaluation.evaluate import evaluate
     from peftbench.metrics import METRICS
     from peftbench.stability.drift import measure_drift
@@ -109,16 +112,22 @@ def measure_stability(
         key = BaseAnswerCache.key(model_key, task, max_new)
         base_texts = cache.get(key)
         if base_texts is None or len(base_texts) != len(task.examples):
-            ev = evaluate(base_model(), tokenizer, task.spec, task.examples, evaluation, False)
+            model = adapted if adapted_is_base else base_model()
+            ev = evaluate(model, tokenizer, task.spec, task.examples, evaluation, False)
             base_texts = [str(p["output"]) for p in ev.predictions]
             cache.put(key, base_texts)
-        ev = evaluate(adapted, tokenizer, task.spec, task.examples, evaluation, False)
+        base_parsed = [task.spec.parse(t) for t in base_texts]
+        if adapted_is_base:
+            adapted_parsed = base_parsed
+        else:
+            ev = evaluate(adapted, tokenizer, task.spec, task.examples, evaluation, False)
+            adapted_parsed = [p["parsed"] for p in ev.predictions]
         answers.append(
             TaskAnswers(
                 name=task.spec.name,
                 metric=METRICS.get(task.spec.metric),
-                base=[task.spec.parse(t) for t in base_texts],
-                adapted=[p["parsed"] for p in ev.predictions],
+                base=base_parsed,
+                adapted=adapted_parsed,
                 golds=[e.gold for e in task.examples],
             )
         )

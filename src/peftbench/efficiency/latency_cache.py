@@ -1,0 +1,71 @@
+"""Paired latency taken once per (model, adapter structure) in a results folder.
+
+Why: what a forward pass costs depends on the model, the device and the adapter's *structure*
+(which modules, what ranks, how many virtual tokens), not on the values training put into it
+nor on the dataset it was trained on. A grid with several datasets would otherwise time the
+same structure once per dataset; on a 2-core CPU that was ~14 s per cell of the default suite.
+The first cell with a given structure times it (paired and interleaved, as always) and stores
+the paired run here; later cells with the same structure copy it and record which run measured
+it (`latency_reused_from`). Anything that could change the cost is in the key: model and its
+options, device, method and its build parameters, parameter counts, the stored adapter's sizes,
+the forms timed and the latency settings. A new results folder measures again;
+`measurement.latency.reuse: false` measures every cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from peftbench.efficiency.latency import PairedRun, Samples
+
+
+def paired_run_to_json(run: PairedRun) -> dict[str, Any]:
+    return asdict(run)
+
+
+def paired_run_from_json(data: dict[str, Any]) -> PairedRun:
+    samples = {name: Samples(**s) for name, s in data["samples"].items()}
+    return PairedRun(**{**data, "samples": samples})
+
+
+@dataclass(frozen=True)
+class LatencyCache:
+    """Stored paired runs under `folder`, for cells whose cost-relevant facts are `structure`."""
+
+    folder: Path
+    structure: dict[str, Any]  # JSON-able: what determines a forward pass's cost
+    run_id: str  # the cell asking (recorded as the measurer when it measures)
+
+    def _path(self, forms: list[str], part: str) -> Path:
+        blob = json.dumps([self.structure, forms, part], sort_keys=True, default=str)
+        return self.folder / f"{hashlib.sha256(blob.encode()).hexdigest()[:24]}.json"
+
+    def get(self, forms: list[str], part: str) -> tuple[PairedRun, str] | None:
+        """(the stored paired run, the run id that measured it), or None."""
+        path = self._path(forms, part)
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return paired_run_from_json(data["paired_run"]), str(data["measured_by"])
+        except (ValueError, KeyError, TypeError):  # a damaged entry is measured again
+            return None
+
+    def put(self, forms: list[str], part: str, run: PairedRun) -> None:
+        from peftbench.results.atomic import write_json
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_json(
+            self._path(forms, part),
+            {
+                "measured_by": self.run_id,
+                "structure": self.structure,
+                "forms": forms,
+                "part": part,
+                "paired_run": paired_run_to_json(run),
+            },
+        )
