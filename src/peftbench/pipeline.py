@@ -407,6 +407,7 @@ def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:
             final_loss=result.final_loss,
             upcast_trainable_entries=result.upcast_entries,
             probe_seconds=result.probe_seconds,
+            loss_logits=result.loss_logits,  # labelled positions only, or all and why
             # the original's protocol: held-out loss per checkpoint, the one the model ended with
             val_examples=len(data.split.validation),
             val_checkpoints=result.checkpoints,

@@ -91,33 +91,28 @@ def checkpoint_steps(total_steps: int, every: int) -> list[int]:
 
 
 def held_out_loss(model: Any, features: Sequence[dict[str, list[int]]], pad_id: int) -> float:
-    """Mean answer-only cross-entropy per answer token over `features`, from the logits.
+    """Mean answer-only cross-entropy per answer token over `features`.
 
-    From the logits rather than `.loss`, since AdaLoRA adds its orthogonality regulariser to
-    `.loss`; the last positions are taken, since prompt methods prepend virtual tokens.
+    The training loss's own computation (`training.loss`: logits of the labelled positions
+    only, offset past prompt methods' virtual tokens), summed here without any regulariser a
+    model may add to `.loss` (AdaLoRA's orthogonality term).
     """
     import torch
 
-    from peftbench.training.data import IGNORE_INDEX, PadCollator
+    from peftbench.training.data import PadCollator
+    from peftbench.training.loss import loss_plan, summed_loss
 
     was_training = model.training
     model.eval()
+    plan = loss_plan(model)
     collate, total, count = PadCollator(pad_id), 0.0, 0
     device = next(model.parameters()).device
     with torch.no_grad():
         for lo in range(0, len(features), 8):
             batch = {k: v.to(device) for k, v in collate(features[lo : lo + 8]).items()}
-            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
-            logits = logits.logits[:, -batch["labels"].shape[1] :].float()
-            labels = batch["labels"][:, 1:]
-            loss = torch.nn.functional.cross_entropy(
-                logits[:, :-1].flatten(0, 1),
-                labels.flatten(),
-                ignore_index=IGNORE_INDEX,
-                reduction="sum",
-            )
+            loss, n = summed_loss(model, batch, plan)
             total += float(loss)
-            count += int((labels != IGNORE_INDEX).sum())
+            count += n
     model.train(was_training)
     return total / max(1, count)
 

@@ -8,6 +8,13 @@ while the gradients are still there), and trainable weights in float32 whatever 
 (`training.precision`). A NaN/inf loss stops training and fails the run (recorded as failed,
 the grid goes on).
 
+The loss projects onto the vocabulary only the positions whose next token is labelled
+(`training.loss`): the same value and gradients as HF's full-logits loss, without computing and
+keeping the (batch x sequence x vocabulary) logits that answer-only training ignores. Training
+is faster (the LM head is a fifth of SmolLM2's forward FLOPs, more than half of Gemma 3 270M's)
+and peak training memory is lower. A model where that cannot be guaranteed trains on HF's own
+loss, and `TrainResult.loss_logits` says so.
+
 Held-out checks (`training.holdout`): with validation features the held-out loss is measured
 every 5 % of the steps (the original's protocol) and, with `training.select_best`, the
 checkpoint with the lowest loss is restored at the end. `probes` run other checks at fixed
@@ -25,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from peftbench.config.schema import TrainingSettings
 from peftbench.training.holdout import checkpoint_steps, every_fraction, held_out_loss
+from peftbench.training.loss import LossPlan, loss_plan, summed_loss
 from peftbench.training.precision import fp32_trainables
 
 if TYPE_CHECKING:
@@ -57,6 +65,7 @@ class TrainResult:
     checkpoints: list[dict[str, float]] = field(default_factory=list)  # {step, val_loss}
     selected_step: int | None = None  # the checkpoint the model holds at the end
     probe_seconds: float = 0.0  # time spent in held-out checks (not in train_seconds)
+    loss_logits: str = ""  # which logits the loss used (`LossPlan.label`)
 
     @property
     def tokens_per_second(self) -> float:
@@ -141,7 +150,8 @@ def train(
     watch = _watch(bar, checks, on_step, steps)
     with tempfile.TemporaryDirectory(prefix="peftbench-train-") as out:
         args = _training_arguments(out, settings, learning_rate, steps, seed)
-        trainer = _trainer(model, args, features, pad_id, optimizer, watch)
+        plan = loss_plan(model)
+        trainer = _trainer(model, args, features, pad_id, optimizer, watch, plan)
         tokens = _count_tokens(features, settings, steps)
         start = time.perf_counter()
         try:
@@ -162,6 +172,7 @@ def train(
         checkpoints=val.checkpoints if val else [],
         selected_step=val.restore(steps) if val else None,
         probe_seconds=watch.probe_seconds,
+        loss_logits=plan.label,
     )
 
 
@@ -250,16 +261,50 @@ def _training_arguments(
 
 
 def _trainer(
-    model: Any, args: Any, features: Features, pad_id: int, optimizer: Any, watch: Any
+    model: Any,
+    args: Any,
+    features: Features,
+    pad_id: int,
+    optimizer: Any,
+    watch: Any,
+    plan: LossPlan,
 ) -> Any:
-    """An HF Trainer with answer-only padding, the method's optimizer (None: HF builds the
-    suite's) and only our callback printing (HF's printer and progress callbacks removed)."""
+    """An HF Trainer with answer-only padding, the loss of `plan`, the method's optimizer
+    (None: HF builds the suite's) and only our callback printing (HF's printer and progress
+    callbacks removed)."""
     from transformers import Trainer
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     from peftbench.training.data import PadCollator
 
-    trainer = Trainer(
+    class AnswerLossTrainer(Trainer):
+        """HF's Trainer with the loss from the labelled positions' logits only.
+
+        Normalised as HF's `compute_loss` normalises the model's own loss: summed over the
+        labelled tokens and divided by `num_items_in_batch` (the labelled tokens of the whole
+        accumulated batch) when the model takes loss kwargs and the Trainer counted them, so
+        the Trainer does not divide by the accumulation steps again; else the per-batch mean.
+        """
+
+        def compute_loss(
+            self,
+            model: Any,
+            inputs: dict[str, Any],
+            return_outputs: bool = False,
+            num_items_in_batch: Any = None,
+        ) -> Any:
+            if plan.path == "full":
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            total, count = summed_loss(model, inputs, plan)
+            if self.model_accepts_loss_kwargs and num_items_in_batch is not None:
+                if hasattr(num_items_in_batch, "to"):
+                    num_items_in_batch = num_items_in_batch.to(total.device)
+                loss = total / num_items_in_batch
+            else:
+                loss = total / count
+            return (loss, None) if return_outputs else loss
+
+    trainer = AnswerLossTrainer(
         model=model,
         args=args,
         train_dataset=features,
