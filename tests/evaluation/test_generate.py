@@ -12,12 +12,27 @@ import copy
 import pytest
 import torch
 
-from peftbench.evaluation.generate import MIN_SHARED, greedy_generate, shared_prefix_length
+from peftbench.evaluation.generate import (
+    MIN_SHARED,
+    greedy_generate,
+    shared_prefix_length,
+    virtual_kind,
+)
 from peftbench.methods import METHODS, Method
 from peftbench.models.tiny import build_tiny
 
 TRAINED = ["lora", "ia3", "prompt_tuning", "prefix_tuning", "adapter", "bitfit"]
-SMALL = {"prompt_tuning": {"num_virtual_tokens": 4}, "prefix_tuning": {"num_virtual_tokens": 4}}
+# prompt-learning methods whose virtual tokens the decoder computes (one padded batch, shared head)
+VIRTUAL = ["prompt_tuning", "ptuning", "prefix_tuning", "ptuning_v2", "cartridge"]
+SMALL = {
+    "prompt_tuning": {"num_virtual_tokens": 4},
+    "prefix_tuning": {"num_virtual_tokens": 4},
+    "ptuning": {"num_virtual_tokens": 4, "encoder_hidden_size": 16},
+    "ptuning_v2": {"num_virtual_tokens": 4},
+    "cartridge": {"num_virtual_tokens": 4},
+    "multitask_prompt_tuning": {"num_virtual_tokens": 4},
+}
+ARCHS = ["llama", "qwen2", "gpt2", "gemma3"]  # rotary, learned absolute, sliding-window layers
 
 
 def reference(model: torch.nn.Module, prompt: list[int], n: int) -> list[int]:
@@ -64,7 +79,7 @@ def test_decoder_matches_reference_and_differs_from_base(method: str, arch: str)
     assert got != base_out, f"{method}: evaluation produced the base model's output"
 
 
-@pytest.mark.parametrize("arch", ["llama", "qwen2", "gpt2"])
+@pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("method", ["frozen", *TRAINED])
 def test_shared_head_gives_the_reference_output(method: str, arch: str) -> None:
     """Prompts with a common head (run once, cache copied) decode as each prompt alone does."""
@@ -72,6 +87,55 @@ def test_shared_head_gives_the_reference_output(method: str, arch: str) -> None:
     model = adapted(method, arch)[1] if method != "frozen" else build_tiny(arch).model
     got = greedy_generate(model.eval(), SHARED, pad_id=0, max_new_tokens=6)
     assert got == [reference(model, p, 6) for p in SHARED]
+
+
+def _count_calls(module: torch.nn.Module) -> list[int]:
+    calls = [0]
+
+    def hook(*_: object) -> None:
+        calls[0] += 1
+
+    module.register_forward_pre_hook(hook)
+    return calls
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("method", VIRTUAL)
+@pytest.mark.parametrize("prompts", [SHARED, PROMPTS], ids=["shared-head", "padding"])
+def test_virtual_tokens_take_the_one_batch_path(
+    method: str, arch: str, prompts: list[list[int]]
+) -> None:
+    """Prompt-learning models whose virtual tokens the decoder computes run mixed prompt lengths
+    as one padded batch through the inner model (virtual tokens and any shared head prefilled
+    once, then the batch, then one pass per new token), never through peft's forward, and still
+    give each prompt's one-prompt reference output."""
+    model = adapted(method, arch)[1]
+    assert len({len(p) for p in prompts}) > 1  # the old path would split this batch
+    outer = _count_calls(model)  # type: ignore[arg-type]
+    inner = _count_calls(model.get_base_model())  # type: ignore[attr-defined]
+    got = greedy_generate(model, prompts, pad_id=0, max_new_tokens=6)
+    # a prefix without a shared text head is a cache already: no pass before the batch's
+    prefill = 1 if virtual_kind(model) == "kv" and prompts is PROMPTS else 2
+    assert (outer[0], inner[0]) == (0, prefill + 5)
+    assert got == [reference(model, p, 6) for p in prompts]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", VIRTUAL)
+def test_one_prompt_takes_its_virtual_tokens_in_one_prefill(method: str) -> None:
+    """Latency times one prompt: its soft prompt / prefix and text go in one prefill pass."""
+    model = adapted(method, "llama")[1]
+    inner = _count_calls(model.get_base_model())  # type: ignore[attr-defined]
+    got = greedy_generate(model, PROMPTS[:1], pad_id=0, max_new_tokens=6)
+    assert inner[0] == 1 + 5
+    assert got == [reference(model, PROMPTS[0], 6)]  # type: ignore[arg-type]
+
+
+def test_virtual_tokens_only_peft_knows_keep_the_equal_length_path() -> None:
+    """Multitask prompt tuning (task ids) stays on the sub-batch path and still decodes."""
+    model = adapted("multitask_prompt_tuning", "llama")[1]
+    assert virtual_kind(model) == "opaque"
+    got = greedy_generate(model, PROMPTS, pad_id=0, max_new_tokens=6)
+    assert got == [reference(model, p, 6) for p in PROMPTS]  # type: ignore[arg-type]
 
 
 def test_shared_prefix_length_leaves_every_prompt_a_token_of_its_own() -> None:

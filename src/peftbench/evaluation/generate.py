@@ -1,25 +1,37 @@
 """Batched greedy decoding that always runs the *adapted* model, for every kind of method.
 
 Why not `model.generate()`: under transformers 5 + peft 0.21 a prefix-tuned model's `generate()`
-silently drops the prefix, and prompt tuning with left padding drifts. Here the first forward
-pass goes through the PEFT model itself (which adds soft prompts / prefixes and returns their
-key/value cache); later steps feed one token at a time to the underlying model with that cache.
+silently drops the prefix, and prompt tuning with left padding drifts. Here the virtual tokens
+(soft prompts / prefixes) go into the key/value cache first (below); later steps feed one token
+at a time to the underlying model with that cache.
 Injected adapters (LoRA, IA3, bottleneck, BitFit) live inside the underlying model, so they act at
 every step. Tests check that this loop matches a cache-free reference and differs from the base
 model for every trained method.
 
 Prompts are left-padded with position ids taken from the attention mask, so every sequence sees
-the positions it saw in training. peft's prompt-learning models (soft prompts, prefixes) ignore
-position ids, and their virtual tokens carry no rotary offset, so for them a batch is split into
-sub-batches of equal prompt length (no padding at all). Evaluation sorts prompts by length.
+the positions it saw in training (training pads on the right and passes no position ids).
 
-Shared prefix: on a CPU, evaluation time is the prompts' prefill, not the 1-2 answer tokens, and a
+Shared head: on a CPU, evaluation time is the prompts' prefill, not the 1-2 answer tokens, and a
 task's prompts share a long head (chat template, system prompt, instruction: 18 of arithmetic's
-29 tokens). When every prompt of a batch starts with the same `MIN_SHARED` or more tokens and the
-method does not prepend virtual tokens, that head runs once and its key/value cache is copied to
-the batch; the rest is left-padded behind it (pads masked, positions continue from the head), so
-each sequence still sees the positions it saw in training. Same computation; only float summation
-order differs (tests check equal outputs against the one-prompt reference).
+29 tokens). When every prompt of a batch starts with the same `MIN_SHARED` or more tokens, that
+head runs once and its key/value cache is copied to the batch; the rest is left-padded behind it
+(pads masked, positions continue from the head). Same computation; only float summation order
+differs (tests check equal outputs against the one-prompt reference).
+
+Virtual tokens (`virtual_kind`, decided by peft type): peft's prompt-learning forward overrides
+position ids, so the batch cannot go through it padded. In training peft puts the virtual tokens
+at positions 0..V-1 and text token j at V+j: soft prompts (prompt tuning, P-tuning) are V
+embeddings concatenated in front of the input embeddings; prefixes (prefix tuning, P-tuning v2,
+Cartridges) are a V-entry key/value cache passed as past key values. This decoder builds the same
+thing itself and makes it part of the head: the head cache is the soft prompt prefilled through
+the inner model at positions 0..V-1 (or peft's prefix cache), plus the shared text head at V..;
+the padded rest and every decode step then run through the inner model with explicit positions,
+never through peft's forward. So these methods get one padded batch and the shared head like the
+others (before: sub-batches of equal prompt length, 2x the eval time). One prompt without a
+shared head takes its soft prompt in the same forward pass (latency: one prefill, as peft's).
+Types whose virtual tokens only peft's forward knows (multitask prompt tuning needs task ids, CPT
+its own forward) stay on the old path: sub-batches of equal prompt length, no padding, no shared
+head, first pass through peft's forward.
 """
 
 from __future__ import annotations
@@ -31,14 +43,41 @@ from peftbench.models.base import base_model
 
 MIN_SHARED = 8  # a shorter common head is not worth a separate forward pass
 
+# peft prompt-learning types whose virtual tokens this decoder computes itself (by PeftType value):
+# soft prompts are embeddings peft puts in front of the input embeddings; prefixes are a key/value
+# cache peft passes as past key values. Other prompt-learning types (multitask prompt tuning
+# needs task ids, CPT has its own forward) keep the equal-length sub-batch path.
+EMBEDDING_PROMPTS = frozenset({"PROMPT_TUNING", "P_TUNING"})
+KV_PREFIXES = frozenset({"PREFIX_TUNING", "CARTRIDGE"})
+
 
 def _device(model: Any) -> Any:
     return next(model.parameters()).device
 
 
-def _ignores_positions(model: Any) -> bool:
+def _prompt_config(model: Any) -> Any:
+    """The active peft config when the model is a peft prompt-learning model, else None."""
     config = getattr(model, "active_peft_config", None)
-    return bool(getattr(config, "is_prompt_learning", False))
+    return config if getattr(config, "is_prompt_learning", False) else None
+
+
+def _peft_type(config: Any) -> str:
+    kind = config.peft_type
+    return str(getattr(kind, "value", kind))
+
+
+def virtual_kind(model: Any) -> str:
+    """How the decoder runs `model`: "none" (no virtual tokens), "embeddings" or "kv" (virtual
+    tokens computed here, in the shared head), or "opaque" (only peft's own forward knows them)."""
+    config = _prompt_config(model)
+    if config is None:
+        return "none"
+    kind = _peft_type(config)
+    if kind in EMBEDDING_PROMPTS:
+        return "embeddings"
+    if kind in KV_PREFIXES:
+        return "kv"
+    return "opaque"
 
 
 def _cache_kwarg(model: Any) -> str:
@@ -76,30 +115,82 @@ def shared_prefix_length(prompts: Sequence[Sequence[int]]) -> int:
     return max(shortest, 0)
 
 
-def _prefill(model: Any, prompts: Sequence[Sequence[int]], pad_id: int, use_pos: bool) -> Any:
+def _shared_length(prompts: Sequence[Sequence[int]], kind: str) -> int:
+    if kind == "opaque" or len(prompts) < 2:
+        return 0
+    shared = shared_prefix_length(prompts)
+    return shared if shared >= MIN_SHARED else 0
+
+
+def _head_cache(model: Any, head: Any, kind: str, batch: int) -> tuple[Any, int, Any]:
+    """Key/value cache of everything every prompt of the batch starts with: the virtual tokens
+    (at positions 0..V-1, as in training) and the prompts' shared text head (positions from V).
+    Returns (cache or None, its length, soft-prompt embeddings left for the main pass or None):
+    for one prompt without a head the soft prompt goes into the main pass (one forward, as peft).
+    """
+    import torch
+
+    inner = base_model(model)
+    shared = head.shape[1]
+    if kind in ("none", "opaque"):  # opaque: peft's forward adds the virtual tokens; no head
+        if not shared:
+            return None, 0, None
+        return _cache_of(model(input_ids=head, use_cache=True, logits_to_keep=1)), shared, None
+    if kind == "kv":
+        config = model.active_peft_config
+        virtual = int(config.num_virtual_tokens)
+        cache = model.get_prompt(1, max_cache_len=virtual + shared)
+        if shared:
+            positions = torch.arange(virtual, virtual + shared, device=head.device)[None]
+            result = inner(
+                input_ids=head,
+                position_ids=positions,
+                use_cache=True,
+                logits_to_keep=1,
+                **{_cache_kwarg(inner): cache},
+            )
+            cache = _cache_of(result)
+        return cache, virtual + shared, None
+    words = inner.get_input_embeddings()
+    soft = model.get_prompt(batch_size=1).to(words.weight.dtype)
+    if batch == 1 and not shared:
+        return None, 0, soft
+    embeds = torch.cat([soft, words(head)], 1)
+    positions = torch.arange(embeds.shape[1], device=head.device)[None]
+    result = inner(inputs_embeds=embeds, position_ids=positions, use_cache=True, logits_to_keep=1)
+    return _cache_of(result), embeds.shape[1], None
+
+
+def _prefill(model: Any, prompts: Sequence[Sequence[int]], pad_id: int, kind: str) -> Any:
     """First forward pass over the prompts: (result, attention mask, positions), where the mask
-    covers everything in the cache that the prompts may attend to."""
+    covers everything in the cache that the prompts may attend to (for `opaque` methods, all but
+    the virtual tokens peft adds)."""
     import torch
 
     device = _device(model)
-    shared = shared_prefix_length(prompts) if use_pos and len(prompts) > 1 else 0
-    shared = shared if shared >= MIN_SHARED else 0
+    batch = len(prompts)
+    shared = _shared_length(prompts, kind)
     ids, mask = left_pad([p[shared:] for p in prompts], pad_id, device)
-    head: dict[str, Any] = {}
-    if shared:
-        prefix = torch.tensor([list(prompts[0][:shared])], dtype=torch.long, device=device)
-        cache = _cache_of(model(input_ids=prefix, use_cache=True, logits_to_keep=1))
-        cache.batch_repeat_interleave(len(prompts))
-        mask = torch.cat(
-            [torch.ones(len(prompts), shared, dtype=mask.dtype, device=device), mask], 1
-        )
-        head = {_cache_kwarg(base_model(model)): cache}
-    positions = (mask.cumsum(1) - 1).clamp(min=0)[:, shared:]
-    first = {"position_ids": positions} if use_pos else {}
+    head = torch.tensor([list(prompts[0][:shared])], dtype=torch.long, device=device)
+    cache, head_len, soft = _head_cache(model, head, kind, batch)
+    inner = base_model(model)
+    kwargs: dict[str, Any] = {"input_ids": ids}
+    attended = head_len  # always-attended columns in front of the padded prompts
+    if soft is not None:  # one prompt: its virtual tokens go through with it, nothing cached
+        kwargs = {"inputs_embeds": torch.cat([soft, inner.get_input_embeddings()(ids)], 1)}
+        attended = soft.shape[1]
+    if cache is not None:
+        if batch > 1:
+            cache.batch_repeat_interleave(batch)
+        kwargs[_cache_kwarg(inner)] = cache
+    mask = torch.cat([torch.ones(batch, attended, dtype=mask.dtype, device=device), mask], 1)
+    positions = (mask.cumsum(1) - 1).clamp(min=0)[:, head_len:]
+    if kind != "opaque":
+        kwargs["position_ids"] = positions
+    # The virtual tokens are in the cache (or the embeddings): the inner model runs the rest.
+    forward = inner if kind in ("embeddings", "kv") else model
     # logits only for the last position: the vocabulary projection is ~20% of a small model
-    result = model(
-        input_ids=ids, attention_mask=mask, use_cache=True, logits_to_keep=1, **first, **head
-    )
+    result = forward(attention_mask=mask, use_cache=True, logits_to_keep=1, **kwargs)
     return result, mask, positions
 
 
@@ -120,7 +211,8 @@ def greedy_generate(
     """
     import torch
 
-    if _ignores_positions(model) and len({len(p) for p in prompts}) > 1:
+    kind = virtual_kind(model)
+    if kind == "opaque" and len({len(p) for p in prompts}) > 1:
         merged: list[list[int]] = [[] for _ in prompts]
         for length in sorted({len(p) for p in prompts}):
             idx = [i for i, p in enumerate(prompts) if len(p) == length]
@@ -143,13 +235,13 @@ def greedy_generate(
     done = [False] * batch
     inner = base_model(model)
     cache_kw = _cache_kwarg(inner)
-    use_pos = not _ignores_positions(model)
+    use_pos = kind != "opaque"
     with torch.inference_mode():
-        result, mask, positions = _prefill(model, prompts, pad_id, use_pos)
+        result, mask, positions = _prefill(model, prompts, pad_id, kind)
         cache = _cache_of(result)
-        # Soft prompts / prefixes sit in front of the prompt in the cache: they are always attended.
-        extra = cache.get_seq_length() - mask.shape[1]
-        mask = torch.cat([torch.ones(batch, extra, dtype=mask.dtype, device=device), mask], 1)
+        if kind == "opaque":  # peft put its virtual tokens in front of the cache: always attended
+            extra = cache.get_seq_length() - mask.shape[1]
+            mask = torch.cat([torch.ones(batch, extra, dtype=mask.dtype, device=device), mask], 1)
         last = positions[:, -1:]
         for step in range(max_new_tokens):
             nxt = result.logits[:, -1, :].argmax(-1)

@@ -1,6 +1,7 @@
 """Tiny randomly initialised models built in code, for tests and smoke runs (no download).
 
-Three architectures (Llama-, GPT-2- and Qwen2-style) share a character-level tokenizer with a
+Three registered architectures (Llama-, GPT-2- and Qwen2-style; plus an unregistered Gemma 3
+one for the decoder's sliding-window tests) share a character-level tokenizer with a
 ChatML-like chat template, so prompts go through the same chat path as real instruct models.
 """
 
@@ -69,6 +70,19 @@ def _config(arch: str, vocab_size: int, pad_id: int, eos_id: int) -> Any:
         )
     if arch == "gpt2":
         return tf.GPT2Config(n_embd=64, n_layer=2, n_head=4, n_positions=512, **common)
+    if arch == "gemma3":  # sliding-window + full layers (hybrid cache); tests only, not registered
+        return tf.Gemma3TextConfig(
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            head_dim=16,
+            sliding_window=64,
+            layer_types=["sliding_attention", "full_attention"],
+            max_position_embeddings=512,
+            **common,
+        )
     raise ValueError(arch)
 
 
