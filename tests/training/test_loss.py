@@ -106,7 +106,7 @@ def test_loss_and_gradients_equal_hf_full_logits_loss(name: str, path: str, tmp_
         torch.testing.assert_close(our_grads[n], g, rtol=1e-4, atol=1e-7, msg=n)
 
 
-@pytest.mark.parametrize("arch", ["gpt2", "qwen2"])
+@pytest.mark.parametrize("arch", ["gpt2", "qwen2", "gemma3"])
 def test_other_architectures_match_too(arch: str, tmp_path) -> None:
     loaded, model = _built("lora", arch)
     model.eval()
