@@ -48,39 +48,27 @@ def _config(arch: str, vocab_size: int, pad_id: int, eos_id: int) -> Any:
     common: dict[str, Any] = dict(
         vocab_size=vocab_size, pad_token_id=pad_id, eos_token_id=eos_id, bos_token_id=1
     )
+    # the decoder-only shape every tiny architecture but GPT-2 shares
+    shape: dict[str, Any] = dict(
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+    )
     if arch == "llama":
-        return tf.LlamaConfig(
-            hidden_size=64,
-            intermediate_size=128,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            num_key_value_heads=2,
-            max_position_embeddings=512,
-            **common,
-        )
+        return tf.LlamaConfig(**shape, **common)
     if arch == "qwen2":
-        return tf.Qwen2Config(
-            hidden_size=64,
-            intermediate_size=128,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            num_key_value_heads=2,
-            max_position_embeddings=512,
-            **common,
-        )
+        return tf.Qwen2Config(**shape, **common)
     if arch == "gpt2":
         return tf.GPT2Config(n_embd=64, n_layer=2, n_head=4, n_positions=512, **common)
     if arch == "gemma3":  # sliding-window + full layers (hybrid cache); tests only, not registered
         return tf.Gemma3TextConfig(
-            hidden_size=64,
-            intermediate_size=128,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            num_key_value_heads=2,
+            **shape,
             head_dim=16,
             sliding_window=64,
             layer_types=["sliding_attention", "full_attention"],
-            max_position_embeddings=512,
             **common,
         )
     raise ValueError(arch)
