@@ -18,13 +18,19 @@ from peftbench.reports import leaderboard
 from peftbench.results.record import Efficiency, Metrics, RunConfig, RunRecord, Status
 
 
-def _record(method: str, base: list[float], adapted: list[float]) -> RunRecord:
-    run_id = f"tiny__toy__{method}"
+def _record(
+    method: str,
+    base: list[float],
+    adapted: list[float],
+    dataset: str = "toy",
+    extra: dict[str, str] | None = None,
+) -> RunRecord:
+    run_id = f"tiny__{dataset}__{method}"
     return RunRecord(
         run_id,
         Path(run_id),
         status=Status(status="ok", run_id=run_id, score=50.0),
-        config=RunConfig(run_id, "tiny", method, "toy", 42),
+        config=RunConfig(run_id, "tiny", method, dataset, 42),
         metrics=Metrics(score=50.0, metric="accuracy"),
         efficiency=Efficiency(
             trainable_params=1000,
@@ -38,6 +44,7 @@ def _record(method: str, base: list[float], adapted: list[float]) -> RunRecord:
                 "latency_samples_ms": adapted,
                 "latency_max_halfwidth_pp": 3.0,
                 "latency_pairs": len(base),
+                **(extra or {}),
             },
         ),
     )
@@ -66,3 +73,20 @@ def test_a_wide_slowdown_interval_is_flagged_in_the_board_and_its_text() -> None
     assert rows["few"]["slowdown_ci_pct"] == [None, None]
     text = leaderboard.render(board)
     assert "+5.0±25.0!" in text and "reference base latency" in text
+
+
+def test_a_reused_latency_run_is_pooled_once() -> None:
+    """Latency reuse copies one paired run into later cells of the same method; pooling the
+    copies would count its pairs twice and halve nothing but the interval's honesty."""
+    first = _record("lora", [10.0] * 6, [10.0, 10.5, 11.0, 11.5, 12.0, 12.5])
+    copy = _record(
+        "lora",
+        [10.0] * 6,
+        [10.0, 10.5, 11.0, 11.5, 12.0, 12.5],
+        "toy2",
+        {"latency_reused_from": first.run_id},
+    )
+    board = leaderboard.build([first, copy], ScoringSettings())
+    (row,) = board["rows"]
+    assert row["runs"] == 2 and row["slowdown_pairs"] == 6
+    assert board["latency_reference"]["tiny"]["base_measurements"] == 1

@@ -76,3 +76,40 @@ def test_average_over_datasets_and_seeds() -> None:
     # same inputs, same numbers
     again = compare_model("m", cells, ["a", "b"])
     assert again["a"].score_interval == iv
+
+
+def test_pscp_gap_made_only_by_latency_noise_is_a_tie() -> None:
+    """Same answers on every item; b's point L is 4 % above a's, but its paired slowdown is
+    noisy (pairs spread over -10 % .. +20 %). On point factors alone the gap looks certain (the
+    score replicates are identical, so every replicate difference is positive); with the
+    latency's own replicates it is a tie. With exact latencies it stays a real gap."""
+    import numpy as np
+
+    from peftbench.config.schema import PscpSeedSettings
+    from peftbench.efficiency.paired import bootstrap_slowdowns
+    from peftbench.scoring.pscp import seed_factor_replicates
+
+    cells = {"a": {"t": [right_on(120)]}, "b": {"t": [right_on(120)]}}
+    rows = [
+        {"method": m, "trainable_params": 100, "peak_train_mem_mb": 10.0, "latency_ms_per_token": L}
+        for m, L in (("a", 10.0), ("b", 10.4))
+    ]
+    w = PscpSeedSettings()
+    point = {r["method"]: float(seed_factor_replicates(rows, {}, w)[r["method"]][0]) for r in rows}
+    base = [10.0] * 24
+    noisy_b = [10.0 * (0.9 + 0.3 * ((i * 7) % 24) / 23) for i in range(24)]
+    slowdowns = bootstrap_slowdowns(base, noisy_b, 1000, seed=1)
+    latency = {"a": np.full(1000, 10.0), "b": 10.0 * (1 + slowdowns / 100)}
+    noisy = seed_factor_replicates(rows, latency, w)
+
+    alone = compare_model("m", cells, ["a", "b"], pscp_factors={"pscp": point})
+    assert alone["a"].pscp_ties["pscp"].is_best and not alone["b"].pscp_ties["pscp"].tied
+    both = compare_model(
+        "m", cells, ["a", "b"], pscp_factors={"pscp": point}, pscp_factor_replicates={"pscp": noisy}
+    )
+    assert both["a"].pscp_ties["pscp"].is_best and both["b"].pscp_ties["pscp"].tied
+    exact = seed_factor_replicates(rows, {"a": np.full(1000, 10.0), "b": np.full(1000, 10.4)}, w)
+    sure = compare_model(
+        "m", cells, ["a", "b"], pscp_factors={"pscp": point}, pscp_factor_replicates={"pscp": exact}
+    )
+    assert not sure["b"].pscp_ties["pscp"].tied

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings
-from peftbench.scoring.pscp import add_pscp, pscp_paper, pscp_seed
+from peftbench.scoring.pscp import (
+    add_pscp,
+    cost_factors,
+    pscp_paper,
+    pscp_seed,
+    seed_factor_replicates,
+)
 
 
 def test_seed_form_by_hand() -> None:
@@ -69,3 +76,38 @@ def test_retention_factor_is_off_by_default_and_penalises_forgetting_when_on() -
     assert forgetting({"retention_delta": -3.5}) == 3.5
     assert forgetting({"retention_delta": 2.0}) == 0.0
     assert forgetting({}) == 0.0
+
+
+def _rows() -> list[dict[str, float | str]]:
+    return [
+        {"method": "a", "trainable_params": 100, "latency_ms_per_token": 10.0},
+        {"method": "b", "trainable_params": 50, "latency_ms_per_token": 20.0},
+    ]
+
+
+def test_seed_factor_replicates_equal_the_point_factor_when_the_latency_is_exact() -> None:
+    rows = [{**r, "score": 1.0, "peak_train_mem_mb": 100.0, "extra_tflops": 0.0} for r in _rows()]
+    exact = {"a": np.full(5, 10.0), "b": np.full(5, 20.0)}
+    got = seed_factor_replicates(rows, exact, PscpSeedSettings())
+    point = cost_factors(rows, PscpSeedSettings(), PscpPaperSettings())["pscp"]
+    for m in ("a", "b"):
+        assert got[m] == pytest.approx(np.full(5, point[m]))
+
+
+def test_seed_factor_replicates_take_lmax_per_replicate() -> None:
+    """Hand-computed: replicate 0 has L = (10, 20), replicate 1 has L = (30, 15); a's P is the
+    maximum, memory equal. Factor = exp(-P/Pmax - L/Lmax - 1)."""
+    rows = [{**r, "score": 1.0, "peak_train_mem_mb": 100.0, "extra_tflops": 0.0} for r in _rows()]
+    got = seed_factor_replicates(
+        rows, {"a": np.array([10.0, 30.0]), "b": np.array([20.0, 15.0])}, PscpSeedSettings()
+    )
+    assert got["a"] == pytest.approx([math.exp(-1 - 0.5 - 1), math.exp(-1 - 1 - 1)])
+    assert got["b"] == pytest.approx([math.exp(-0.5 - 1 - 1), math.exp(-0.5 - 0.5 - 1)])
+
+
+def test_seed_factor_replicates_skip_baselines_and_keep_rows_without_replicates() -> None:
+    rows = [{**r, "score": 1.0, "peak_train_mem_mb": 100.0, "extra_tflops": 0.0} for r in _rows()]
+    rows.append({**rows[0], "method": "frozen", "baseline": True, "latency_ms_per_token": 99.0})
+    got = seed_factor_replicates(rows, {"a": np.array([10.0, 40.0])}, PscpSeedSettings())
+    assert set(got) == {"a", "b"}  # the baseline's 99 ms does not enter Lmax either
+    assert got["b"] == pytest.approx([math.exp(-0.5 - 1 - 1), math.exp(-0.5 - 0.5 - 1)])

@@ -21,6 +21,8 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 LEVEL = 0.95
 MIN_PAIRS_FOR_CI = 6
 
@@ -117,3 +119,16 @@ def describe(eff: dict, prefix: str = "", figure: str = "slowdown") -> str:
     if eff.get(f"{key}_wide"):
         text += ", WIDE: interval above the allowed half-width"
     return text
+
+
+def bootstrap_slowdowns(
+    base: Sequence[float], other: Sequence[float], replicates: int, seed: int
+) -> np.ndarray:
+    """Bootstrap replicates of the paired slowdown in %: the pairs drawn with replacement, the
+    median of their ratios each time. They carry the latency's noise into a statistic built on
+    it (the PSCP ties: scoring.pscp). Pure: the same pairs and seed give the same replicates."""
+    if len(base) != len(other) or not base:
+        raise ValueError(f"need equal, non-empty pair lists (got {len(base)} and {len(other)})")
+    ratios = np.asarray(other, dtype=float) / np.asarray(base, dtype=float)
+    draws = np.random.default_rng(seed).integers(0, len(ratios), size=(replicates, len(ratios)))
+    return 100.0 * (np.median(ratios[draws], axis=1) - 1.0)

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from peftbench.config.schema import ScoringSettings
-from peftbench.efficiency.paired import grid_latency, pooled_slowdown, reference_latency
 from peftbench.reports import tables
+from peftbench.reports.latency import reference_latencies, row_latency
 from peftbench.reports.text_table import fixed_width
 from peftbench.reports.uncertainty import annotate, method_role
 from peftbench.results.atomic import write_json, write_text
@@ -87,9 +87,9 @@ def build(
     for r in ok:
         groups[(r.model, r.method)].append(r)
     datasets = sorted({r.dataset for r in ok})
-    references = _reference_latencies(ok)
+    references = reference_latencies(ok)
     rows = [
-        {**_row(model, method, runs, datasets), **_latency(runs, references.get(model))}
+        {**_row(model, method, runs, datasets), **row_latency(runs, references.get(model))}
         for (model, method), runs in groups.items()
     ]
     for model in {r["model"] for r in rows}:
@@ -156,46 +156,6 @@ def constrained(rows: list[dict[str, Any]], limits: Constraints) -> dict[str, An
         "outside": [
             {"model": r["model"], "method": r["method"], "reasons": why} for r, why in dropped
         ],
-    }
-
-
-def _reference_latencies(ok: Sequence[RunRecord]) -> dict[str, dict[str, Any]]:
-    """Per model: one reference base latency for the whole grid (median of every run's base
-    figure), so a method's L reflects its paired slowdown, not the moment it ran."""
-    out = {}
-    for model in sorted({r.model for r in ok}):
-        base = [r.eff.base_latency_ms_per_token for r in ok if r.model == model]
-        values = [b for b in base if b is not None]
-        out[model] = {"ms_per_token": reference_latency(values), "base_measurements": len(values)}
-    return out
-
-
-def _latency(runs: list[RunRecord], reference: dict[str, Any] | None) -> dict[str, Any]:
-    """L of the row: reference base latency x (1 + paired slowdown pooled over the row's runs),
-    with the slowdown's 95 % interval; `latency_wide` flags an interval wider than allowed.
-    Records without paired samples (older protocol) use the median of their recorded slowdowns."""
-    eff = [r.eff for r in runs]
-    pooled = pooled_slowdown(  # only paired records: older ones timed base and method apart
-        (e.get("base_latency_samples_ms"), e.get("latency_samples_ms"))
-        for e in eff
-        if e.get("latency_pairs") is not None
-    )
-    slowdown = pooled.pct if pooled else statistics.median(e.slowdown_pct for e in eff)
-    ref = reference["ms_per_token"] if reference else None
-    latency = grid_latency(ref, slowdown)
-    allowed = min((e.get("latency_max_halfwidth_pp") or 3.0) for e in eff)
-    return {
-        "latency_ms_per_token": (
-            latency
-            if latency is not None
-            else statistics.median(e.latency_ms_per_token for e in eff)
-        ),
-        "slowdown_pct": slowdown,
-        "slowdown_ci_pct": [pooled.ci_low_pct, pooled.ci_high_pct] if pooled else None,
-        "slowdown_halfwidth_pp": pooled.halfwidth_pp if pooled else None,
-        "slowdown_pairs": pooled.pairs if pooled else None,
-        "latency_wide": pooled is None or not pooled.within(allowed),
-        "latency_allowed_halfwidth_pp": allowed,
     }
 
 

@@ -21,12 +21,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from peftbench.config.schema import ScoringSettings
+from peftbench.efficiency.paired import bootstrap_slowdowns
+from peftbench.reports.latency import slowdown_pairs
 from peftbench.results.items import item_sample
 from peftbench.results.record import RunRecord
 from peftbench.scoring.comparison import compare_model
-from peftbench.scoring.intervals import CONFIDENCE, REPLICATES, SEED, ItemSample
-from peftbench.scoring.pscp import cost_factors
+from peftbench.scoring.intervals import CONFIDENCE, REPLICATES, SEED, ItemSample, stream_seed
+from peftbench.scoring.pscp import cost_factors, seed_factor_replicates
 from peftbench.scoring.ties import PAIRED_BOOTSTRAP, TieMark
 
 NOTE = (
@@ -35,7 +39,9 @@ NOTE = (
 )
 TIES = (
     "* best PEFT method, = not significantly different from it ({test} on the same eval items, "
-    "95 %); the same for PSCP; baselines are references: not ranked, no PSCP"
+    "95 %); the same for PSCP, whose replicates also resample the latency pairs (a PSCP gap "
+    "must survive the score's and the slowdown's noise); baselines are references: not ranked, "
+    "no PSCP"
 )
 
 
@@ -82,6 +88,30 @@ def samples_of(
     return samples
 
 
+def latency_replicates(
+    model: str,
+    rows: Sequence[dict[str, Any]],
+    records: Sequence[RunRecord],
+    reference_ms: float | None,
+) -> dict[str, np.ndarray]:
+    """{method: bootstrap replicates of the row's L in ms/token}: the reference base latency x
+    (1 + a replicate of the paired slowdown, from the same distinct pairs as the row's L). Rows
+    without pairs (or a model without a reference) are left out and keep their point L."""
+    if reference_ms is None:
+        return {}
+    out = {}
+    for row in rows:
+        if row["baseline"]:
+            continue
+        runs = [r for r in records if r.model == model and r.method == row["method"]]
+        base, other = slowdown_pairs(runs)
+        if base:
+            seed = stream_seed(model, row["method"], "latency")
+            slowdowns = bootstrap_slowdowns(base, other, REPLICATES, seed)
+            out[row["method"]] = reference_ms * (1.0 + slowdowns / 100.0)
+    return out
+
+
 def annotate(board: dict[str, Any], records: Sequence[RunRecord], scoring: ScoringSettings) -> None:
     """Add the uncertainty columns to `board['rows']` from the ok `records`."""
     samples = samples_of(records)
@@ -90,12 +120,15 @@ def annotate(board: dict[str, Any], records: Sequence[RunRecord], scoring: Scori
         rows = [row for row in board["rows"] if row["model"] == model]
         contestants = [row["method"] for row in rows if not row["baseline"]]
         references[model] = reference_of([row["method"] for row in rows])
+        reference_ms = (board.get("latency_reference") or {}).get(model, {}).get("ms_per_token")
+        latency = latency_replicates(model, rows, records, reference_ms)
         stats = compare_model(
             model,
             samples.get(model, {}),
             contestants,
             references[model],
             cost_factors(rows, scoring.pscp, scoring.pscp_paper),
+            {"pscp": seed_factor_replicates(rows, latency, scoring.pscp)},
         )
         for row in rows:
             s = stats.get(row["method"])

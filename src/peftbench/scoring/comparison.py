@@ -14,7 +14,9 @@ from the model and dataset names so the same results give the same numbers):
   references and are neither best nor tied), only for cells that can be paired;
 - `vs_reference`: the average score minus the reference's (the zero-shot baseline) on the same
   datasets and items, with its interval (`ties.Difference`);
-- `pscp_ties[form]`: ties on PSCP replicates = score replicates x the method's cost factor.
+- `pscp_ties[form]`: ties on PSCP replicates = score replicates x the method's cost factor; where
+  a cost is itself noisy (the seed form's latency), x that factor's own replicate, so a PSCP gap
+  must survive both the score's and the latency's noise.
 """
 
 from __future__ import annotations
@@ -117,13 +119,17 @@ def compare_model(
     contestants: Sequence[str],
     reference: str | None = None,
     pscp_factors: Mapping[str, Mapping[str, float]] | None = None,
+    pscp_factor_replicates: Mapping[str, Mapping[str, np.ndarray]] | None = None,
     replicates: int = REPLICATES,
     seed: int = SEED,
     confidence: float = CONFIDENCE,
 ) -> dict[str, MethodStats]:
     """Statistics of every method in `cells` (see the module docstring). `key`: the model's name
     (it seeds the draws); `contestants`: the methods ranked (ties); `reference`: the method of
-    the "vs reference" column; `pscp_factors[form][method]`: PSCP with S = 1."""
+    the "vs reference" column; `pscp_factors[form][method]`: PSCP with S = 1;
+    `pscp_factor_replicates[form][method]`: the same per replicate, where a cost is measured
+    with noise (the seed form's latency), `replicates` long; a method without them keeps its
+    point factor."""
     datasets = sorted({d for ds in cells.values() for d in ds})
     per_ds = {d: _dataset(key, d, cells, replicates, seed) for d in datasets}
     stats = {m: MethodStats() for m in cells}
@@ -169,9 +175,10 @@ def compare_model(
         stats[m].score_tie = marks[m]
     for form, factors in (pscp_factors or {}).items():
         ranked = [m for m in complete if m in factors]
+        noisy = (pscp_factor_replicates or {}).get(form, {})
         pscp_marks = mark_ties(
             {m: factors[m] * avg_est[m] for m in ranked},
-            {m: factors[m] * avg_reps[m] for m in ranked},
+            {m: noisy.get(m, factors[m]) * avg_reps[m] for m in ranked},
             confidence,
         )
         for m in ranked:

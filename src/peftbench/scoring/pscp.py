@@ -16,8 +16,10 @@ PEFT methods.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings
 
@@ -116,3 +118,41 @@ def cost_factors(
         form: {r["method"]: r[form] for r in copies if r[form] is not None}
         for form in ("pscp", "pscp_paper")
     }
+
+
+def seed_factor_replicates(
+    rows: Sequence[dict[str, Any]],
+    latency_replicates: Mapping[str, np.ndarray],
+    seed_w: PscpSeedSettings,
+) -> dict[str, np.ndarray]:
+    """{method: seed-form PSCP with S = 1, per bootstrap replicate of the latency}.
+
+    The seed form's L is a measurement with noise (the paired slowdown's); `latency_replicates`
+    [method] holds its bootstrap replicates in ms/token (a row without them keeps its L). Each
+    replicate recomputes Lmax over the contestants, exactly as `add_pscp` does for the point
+    value, so a PSCP gap that only the latency noise makes is a tie (scoring.ties)."""
+    ranked = [r for r in rows if not r.get("baseline")]
+    if not ranked:
+        return {}
+    n = max((len(v) for v in latency_replicates.values()), default=1)
+    lat = {
+        r["method"]: np.broadcast_to(
+            np.asarray(latency_replicates.get(r["method"], r["latency_ms_per_token"]), float),
+            (n,),
+        )
+        for r in ranked
+    }
+    p_max = max(r["trainable_params"] for r in ranked)
+    m_max = max(r["peak_train_mem_mb"] for r in ranked)
+    f_max = max(forgetting(r) for r in ranked)
+    l_max = np.max(np.stack(list(lat.values())), axis=0)
+    out = {}
+    for r in ranked:
+        fixed = seed_w.a * _ratio(r["trainable_params"], p_max) + seed_w.g * _ratio(
+            r["peak_train_mem_mb"], m_max
+        )
+        l_term = np.divide(lat[r["method"]], l_max, out=np.zeros(n), where=l_max > 0)
+        out[r["method"]] = np.exp(
+            -fixed - seed_w.b * l_term - seed_w.r * _ratio(forgetting(r), f_max)
+        )
+    return out

@@ -1,0 +1,83 @@
+"""A leaderboard row's latency: the grid's reference base latency x (1 + the pooled slowdown).
+
+Defined once here for the leaderboard's L column and for the PSCP ties (`reports.uncertainty`),
+which resample the same pairs.
+
+Pairs are pooled over the *distinct* paired runs of a row. With latency reuse
+(`efficiency.latency_cache`) several cells of one method carry a copy of the same paired run;
+pooling the copies would count each pair several times and narrow the interval for nothing. A
+run is identified by the cell that measured it (`latency_reused_from`, else the cell's own id),
+and each is counted once. The model's reference base latency is the median over the same
+distinct runs.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+from peftbench.efficiency.paired import grid_latency, pooled_slowdown, reference_latency
+from peftbench.results.record import RunRecord
+
+
+def distinct_timings(runs: Sequence[RunRecord]) -> list[RunRecord]:
+    """One record per paired latency run: copies made by latency reuse are dropped (the first
+    record of each measuring cell, in run-id order, stands for it)."""
+    seen: dict[str, RunRecord] = {}
+    for r in sorted(runs, key=lambda r: r.run_id):
+        source = r.eff.get("latency_reused_from") or r.run_id
+        seen.setdefault(str(source), r)
+    return list(seen.values())
+
+
+def slowdown_pairs(runs: Sequence[RunRecord]) -> tuple[list[float], list[float]]:
+    """(base, method) decode samples, pair by pair, of the row's distinct paired runs."""
+    base: list[float] = []
+    other: list[float] = []
+    for r in distinct_timings(runs):
+        if r.eff.get("latency_pairs") is None:
+            continue  # older protocol: base and method timed apart, no pairs
+        b, o = r.eff.get("base_latency_samples_ms"), r.eff.get("latency_samples_ms")
+        if b and o and len(b) == len(o):
+            base += list(b)
+            other += list(o)
+    return base, other
+
+
+def reference_latencies(ok: Sequence[RunRecord]) -> dict[str, dict[str, Any]]:
+    """Per model: one reference base latency for the whole grid (median of every distinct paired
+    run's base figure), so a method's L reflects its paired slowdown, not the moment it ran."""
+    out = {}
+    for model in sorted({r.model for r in ok}):
+        runs = distinct_timings([r for r in ok if r.model == model])
+        values = [r.eff.base_latency_ms_per_token for r in runs]
+        kept = [v for v in values if v is not None]
+        out[model] = {"ms_per_token": reference_latency(kept), "base_measurements": len(kept)}
+    return out
+
+
+def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> dict[str, Any]:
+    """L of the row: reference base latency x (1 + paired slowdown pooled over the row's distinct
+    runs), with the slowdown's 95 % interval; `latency_wide` flags an interval wider than allowed.
+    Records without paired samples (older protocol) use the median of their recorded slowdowns."""
+    eff = [r.eff for r in runs]
+    base, other = slowdown_pairs(runs)
+    pooled = pooled_slowdown([(base, other)])
+    slowdown = pooled.pct if pooled else statistics.median(e.slowdown_pct for e in eff)
+    ref = reference["ms_per_token"] if reference else None
+    latency = grid_latency(ref, slowdown)
+    allowed = min((e.get("latency_max_halfwidth_pp") or 3.0) for e in eff)
+    return {
+        "latency_ms_per_token": (
+            latency
+            if latency is not None
+            else statistics.median(e.latency_ms_per_token for e in eff)
+        ),
+        "slowdown_pct": slowdown,
+        "slowdown_ci_pct": [pooled.ci_low_pct, pooled.ci_high_pct] if pooled else None,
+        "slowdown_halfwidth_pp": pooled.halfwidth_pp if pooled else None,
+        "slowdown_pairs": pooled.pairs if pooled else None,
+        "latency_wide": pooled is None or not pooled.within(allowed),
+        "latency_allowed_halfwidth_pp": allowed,
+    }
