@@ -4,17 +4,17 @@ Protocol (docs/measurements.md): one fixed synthetic prompt of `prompt_tokens` i
 for every model of a vocabulary), greedy decoding of exactly `new_tokens` tokens at batch 1
 through the evaluation decoder (so the adapted model is timed on the path that produced its
 score), in eval mode. The base model and every form of the adapted model (deployed, merged) are
-timed interleaved, block by block in a seeded random order, so drift in machine load hits all of
-them alike; `efficiency.paired` turns the pairs into slowdowns with 95 % intervals.
+decoded in *lockstep*: one step of each form in turn, through the decoder's step generator
+(`evaluation.generate.greedy_steps`), each step timed on its own; so the two members of a pair
+run tens of milliseconds apart, not seconds, and the host's load (which on a shared machine moves
+by 10-20 % within a second) hits both alike. `efficiency.paired` turns the pairs into slowdowns
+with 95 % intervals.
 
-Prefill and decode are split inside *one* generation: a forward pre-hook on the underlying
-transformers model's input embeddings marks the start of every forward pass (the embeddings run
-first in every pass, also when a tuner calls the model's `forward` directly instead of through
-`__call__`, as peft's AdaLoRA does). The decoder calls it once for the prompt and once per
-further token, so
+Prefill and decode are split by the decoder's steps:
 
-    prefill   = start of generation  -> start of the 2nd forward   (prompt forward + 1st token)
-    decode/tok = start of the 2nd forward -> end of generation, over (new_tokens - 1) tokens
+    prefill    = the stretch up to the first yield (the prompt's forward pass + 1st token)
+    decode/tok = the later stretches (one forward pass and its token each), summed, over
+                 (new_tokens - 1) tokens
 
 On CUDA the marks are CUDA events (read after one synchronisation at the end of each
 generation); on CPU `time.perf_counter`.
@@ -33,8 +33,7 @@ from typing import Any
 
 from peftbench.config.schema import LatencySettings
 from peftbench.efficiency.paired import PairedSlowdown, paired_slowdown
-from peftbench.evaluation.generate import greedy_generate
-from peftbench.models.base import base_model
+from peftbench.evaluation.generate import greedy_steps
 
 
 def fixed_prompt(n_tokens: int, vocab_size: int) -> list[int]:
@@ -90,28 +89,53 @@ def timer_for(device: Any) -> CpuTimer | CudaTimer:
     return CudaTimer() if getattr(device, "type", str(device)) == "cuda" else CpuTimer()
 
 
+def lockstep_generation(
+    forms: dict[str, Any],
+    prompt: list[int],
+    pad_id: int,
+    new_tokens: int,
+    timer: Any,
+    order: list[str],
+) -> dict[str, tuple[float, float]]:
+    """{form: (prefill ms, decode ms per token)} of one greedy generation of exactly `new_tokens`
+    by every form, run in lockstep: each form takes one step in turn (`order`, reversed every
+    other step, so no form always goes first), and a step is timed from the moment its form
+    resumes to the moment it yields. Steps of different forms are tens of milliseconds apart,
+    so the machine's load changes little between the steps a pair compares."""
+    steps = {name: greedy_steps(forms[name], [prompt], pad_id, new_tokens) for name in order}
+    marks: dict[str, list[tuple[Any, Any]]] = {name: [] for name in order}
+    outputs: dict[str, list[list[int]]] = {}
+    for step in range(new_tokens):
+        for name in order if step % 2 == 0 else order[::-1]:
+            if name in outputs:
+                raise RuntimeError(f"latency protocol broken: {name} stopped after {step} steps")
+            start = timer.mark()
+            try:
+                next(steps[name])
+            except StopIteration as finished:
+                outputs[name] = finished.value
+            marks[name].append((start, timer.mark()))
+    timer.finish()
+    out = {}
+    for name in order:
+        tokens = outputs.get(name, [[]])[0]
+        if len(tokens) != new_tokens:
+            raise RuntimeError(
+                f"latency protocol broken: {name} gave {len(tokens)} tokens in {new_tokens} "
+                "steps, not one per step"
+            )
+        spans = [timer.elapsed_ms(a, b) for a, b in marks[name]]
+        out[name] = (spans[0], sum(spans[1:]) / (new_tokens - 1))
+    return out
+
+
 def timed_generation(
     model: Any, prompt: list[int], pad_id: int, new_tokens: int, timer: Any
 ) -> tuple[float, float]:
-    """(prefill ms, decode ms per token) of one greedy generation of exactly `new_tokens`."""
-    marks: list[Any] = []
-    embeddings = base_model(model).get_input_embeddings()
-    hook = embeddings.register_forward_pre_hook(lambda *_: marks.append(timer.mark()))
-    try:
-        start = timer.mark()
-        out = greedy_generate(model, [prompt], pad_id, new_tokens)
-        end = timer.mark()
-        timer.finish()
-    finally:
-        hook.remove()
-    if len(marks) != new_tokens or len(out[0]) != new_tokens:
-        raise RuntimeError(
-            f"latency protocol broken: expected {new_tokens} forward passes and tokens, got "
-            f"{len(marks)} passes and {len(out[0])} tokens"
-        )
-    prefill = timer.elapsed_ms(start, marks[1])
-    decode = timer.elapsed_ms(marks[1], end) / (new_tokens - 1)
-    return prefill, decode
+    """(prefill ms, decode ms per token) of one greedy generation of one model, alone."""
+    return lockstep_generation({"model": model}, prompt, pad_id, new_tokens, timer, ["model"])[
+        "model"
+    ]
 
 
 def summarise(samples: list[float]) -> dict[str, float]:
@@ -181,12 +205,13 @@ def measure_paired(
 ) -> PairedRun:
     """Time `forms` (must include "base") interleaved on one prompt until the slowdowns are tight.
 
-    Every form is warmed with `warmup` untimed generations (interleaved too). Then blocks: each
-    block times every form twice in a palindromic order (e.g. base adapted merged merged adapted
-    base; the first half's order drawn from a seeded generator), so every form's two runs are
-    centred on the same moment and a load that drifts linearly over the block cancels; sample i
-    of a form is the mean of its two runs in block i, and sample i of any form against the
-    base's sample i is one pair. Blocks go on until every
+    Every form is warmed with `warmup` untimed lockstep generations. Then blocks: each block is
+    two lockstep generations of every form (`lockstep_generation`: one step of each form in
+    turn, reversed every other step), the first in an order drawn from a seeded generator and
+    the second in the mirrored order. So the steps a pair compares are tens of milliseconds
+    apart, and a load that drifts linearly over the block cancels in the sums. Sample i of a
+    form is the mean of its two generations' prefill and decode ms/token in block i, and sample
+    i of any form against the base's sample i is one pair. Blocks go on until every
     slowdown (decode and prefill, every form against the base) has a 95 % half-width of at most
     `max_halfwidth_pp` points, or `max_seconds` of timing, or `max_pairs` blocks; `ended_by`
     says which. At least `min_pairs` blocks are always taken, even past the time cap.
@@ -207,19 +232,17 @@ def measure_paired(
     load_start = _load_average()
     try:
         for _ in range(settings.warmup):
-            for name in rng.sample(names, len(names)):
-                timed_generation(forms[name], prompt, pad_id, new, timer)
+            lockstep_generation(forms, prompt, pad_id, new, timer, rng.sample(names, len(names)))
         start, cpu_start = now(), time.process_time()
         wall_start = time.monotonic()
         pairs, ended_by = 0, "max_pairs"
         while pairs < settings.max_pairs:
             order = rng.sample(names, len(names))
-            got: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
-            for name in order + order[::-1]:  # palindrome: a linear drift cancels in the sums
-                got[name].append(timed_generation(forms[name], prompt, pad_id, new, timer))
-            for name, (first, second) in got.items():
-                samples[name].prefill.append((first[0] + second[0]) / 2)
-                samples[name].decode.append((first[1] + second[1]) / 2)
+            first = lockstep_generation(forms, prompt, pad_id, new, timer, order)
+            second = lockstep_generation(forms, prompt, pad_id, new, timer, order[::-1])
+            for name in names:  # the mirrored pair cancels a load that drifts over the block
+                samples[name].prefill.append((first[name][0] + second[name][0]) / 2)
+                samples[name].decode.append((first[name][1] + second[name][1]) / 2)
             pairs += 1
             if pairs < settings.min_pairs:
                 continue  # the floor holds even past the time cap: fewer pairs give no interval

@@ -36,8 +36,8 @@ head, first pass through peft's forward.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Generator, Sequence
+from typing import Any, cast
 
 from peftbench.models.base import base_model
 
@@ -209,10 +209,7 @@ def greedy_generate(
     `stop_text` (needs `tokenizer`); generation ends when all sequences stopped. With no stop
     conditions it produces exactly `max_new_tokens` tokens (the latency protocol relies on it).
     """
-    import torch
-
-    kind = virtual_kind(model)
-    if kind == "opaque" and len({len(p) for p in prompts}) > 1:
+    if virtual_kind(model) == "opaque" and len({len(p) for p in prompts}) > 1:
         merged: list[list[int]] = [[] for _ in prompts]
         for length in sorted({len(p) for p in prompts}):
             idx = [i for i, p in enumerate(prompts) if len(p) == length]
@@ -229,6 +226,42 @@ def greedy_generate(
                 merged[i] = toks
         return merged
 
+    return drain(
+        greedy_steps(model, prompts, pad_id, max_new_tokens, stop_ids, stop_text, tokenizer)
+    )
+
+
+def drain(steps: Generator[None, None, list[list[int]]]) -> list[list[int]]:
+    """Run a step generator to its end and return what it returns."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return cast(list[list[int]], finished.value)
+
+
+def greedy_steps(
+    model: Any,
+    prompts: Sequence[Sequence[int]],
+    pad_id: int,
+    max_new_tokens: int,
+    stop_ids: frozenset[int] = frozenset(),
+    stop_text: tuple[str, ...] = (),
+    tokenizer: Any = None,
+) -> Generator[None, None, list[list[int]]]:
+    """`greedy_generate`'s decoding, one step at a time (one batch: no sub-batches by length).
+
+    It yields just before each decode step's forward pass and returns the new token ids. So the
+    stretch up to the first yield is the prefill (the prompt's forward pass and the first token),
+    each later stretch is one decode step (a forward pass and its token), and a caller can run
+    several models in lockstep, one step each in turn: the latency protocol times base and
+    adapted models that way (efficiency/latency.py), so they see the machine at the same moment.
+    Each stretch runs in its own inference mode and none is held across a yield, so generators
+    run interleaved never leave one another outside it.
+    """
+    import torch
+
+    kind = virtual_kind(model)
     device = _device(model)
     batch = len(prompts)
     out: list[list[int]] = [[] for _ in range(batch)]
@@ -243,7 +276,8 @@ def greedy_generate(
             extra = cache.get_seq_length() - mask.shape[1]
             mask = torch.cat([torch.ones(batch, extra, dtype=mask.dtype, device=device), mask], 1)
         last = positions[:, -1:]
-        for step in range(max_new_tokens):
+    for step in range(max_new_tokens):
+        with torch.inference_mode():
             nxt = result.logits[:, -1, :].argmax(-1)
             for i, tok in enumerate(nxt.tolist()):
                 if done[i]:
@@ -258,6 +292,8 @@ def greedy_generate(
                 break
             mask = torch.cat([mask, torch.ones(batch, 1, dtype=mask.dtype, device=device)], 1)
             last = last + 1
+        yield
+        with torch.inference_mode():
             step_kw = {"position_ids": last} if use_pos else {}
             result = inner(
                 input_ids=nxt[:, None],
