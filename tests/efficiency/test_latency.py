@@ -384,3 +384,23 @@ def test_lockstep_runs_the_forms_step_by_step_and_changes_no_token(tmp_path: Any
             except StopIteration as done:
                 out[n] = done.value[0]
     assert out == expected
+
+
+@pytest.mark.parametrize("wanted", [1, 0])
+def test_cpu_timing_runs_on_the_set_threads_and_puts_torch_back(wanted: int) -> None:
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        seen: list[int] = []
+        clock = DriftingClock(drift_per_s=0.0)
+        forms, vocab, pad = _models(clock, {"base": 10.0, "adapted": 10.0})
+        forms["adapted"].register_forward_hook(lambda *_: seen.append(torch.get_num_threads()))
+        settings = LatencySettings(8, 4, warmup=0, min_pairs=6, max_pairs=6, cpu_threads=wanted)
+        run = measure_paired(
+            forms, vocab, pad, settings, CpuTimer(lambda: clock.now), now=lambda: clock.now
+        )
+        expected = wanted or 2
+        assert set(seen) == {expected} and run.threads == expected
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

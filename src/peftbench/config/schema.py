@@ -118,7 +118,8 @@ class LatencySettings(Checked):
     `max_seconds` of timing, or `max_pairs` blocks (at least `min_pairs`). `merged`: also time
     the merged form of methods that can merge. `reuse`: time each adapter structure once per
     results folder (the cost of a forward pass does not depend on the dataset or the trained
-    values; `efficiency.latency_cache`); false times every cell.
+    values; `efficiency.latency_cache`); false times every cell. `cpu_threads`: torch threads
+    while timing on a CPU (0: leave torch's count), recorded as `latency_threads`.
     """
 
     KEY: ClassVar[str] = "measurement.latency"
@@ -134,6 +135,12 @@ class LatencySettings(Checked):
     max_halfwidth_pp: Annotated[float, Range(0, 1000, above=True)] = 3.0
     merged: bool = True
     reuse: bool = True
+    # threads for timing on a CPU (0: torch's own count). One by default: batch-1 decoding of a
+    # small model gains nothing from a second thread on a 2-core machine (100 vs 103 ms a step,
+    # measured), and a thread that shares its core with another process stalls every parallel
+    # region: under a CPU burner 2 threads took 27-47 s for 6 pairs and missed the issue 11
+    # acceptance; 1 thread took 11-19 s and met it (docs/measurements.md)
+    cpu_threads: Annotated[int, Range(0, 4096)] = 1
 
     def __post_init__(self) -> None:
         check_fields(self)

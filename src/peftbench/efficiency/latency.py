@@ -171,6 +171,7 @@ class PairedRun:
     cpu_share: float | None  # process CPU seconds / wall seconds during the measurement
     timer: str
     prompt_sha: str
+    threads: int | None = None  # torch threads while timing on a CPU (None: a GPU)
 
     def slowdowns(self, form: str) -> dict[str, PairedSlowdown]:
         base, other = self.samples[BASE], self.samples[form]
@@ -226,6 +227,7 @@ def measure_paired(
     modes = [bool(getattr(m, "training", False)) for m in models]
     for m in models:
         m.eval()  # dropout (e.g. LoRA's) off: it changes both the output and the cost
+    threads = _timing_threads(device, settings.cpu_threads)
     rng = random.Random(seed)
     names = list(forms)
     samples = {name: Samples() for name in names}
@@ -255,6 +257,7 @@ def measure_paired(
         wall = time.monotonic() - wall_start
         cpu = time.process_time() - cpu_start
     finally:
+        threads.restore()
         for m, mode in zip(models, modes, strict=True):
             m.train(mode)
     return PairedRun(
@@ -267,7 +270,34 @@ def measure_paired(
         cpu_share=cpu / wall if wall > 0 else None,
         timer=timer.kind,
         prompt_sha=prompt_digest(prompt),
+        threads=threads.used,
     )
+
+
+@dataclass
+class _Threads:
+    """The torch thread count set for timing, and how to put the previous one back."""
+
+    used: int | None
+    previous: int | None
+
+    def restore(self) -> None:
+        if self.previous is not None and self.previous != self.used:
+            import torch
+
+            torch.set_num_threads(self.previous)
+
+
+def _timing_threads(device: Any, wanted: int) -> _Threads:
+    """On a CPU, time with `wanted` torch threads (0: keep torch's count); on a GPU leave it."""
+    if getattr(device, "type", str(device)) != "cpu":
+        return _Threads(None, None)
+    import torch
+
+    previous = torch.get_num_threads()
+    if wanted > 0 and wanted != previous:
+        torch.set_num_threads(wanted)
+    return _Threads(torch.get_num_threads(), previous)
 
 
 def _load_average() -> float | None:

@@ -81,6 +81,7 @@ def protocol(run: PairedRun, m: MeasurementSettings) -> dict[str, Any]:
         "latency_load_avg_1min": run.load_start,
         "latency_load_avg_1min_end": run.load_end,
         "latency_cpu_share": run.cpu_share,
+        "latency_threads": run.threads,
         "latency_warmup": s.warmup,
         "latency_min_pairs": s.min_pairs,
         "latency_max_pairs": s.max_pairs,

@@ -45,6 +45,7 @@ UNITS: dict[str, str] = {
     "latency_load_avg_1min": "runnable processes (1-min load average)",
     "latency_load_avg_1min_end": "runnable processes (1-min load average)",
     "latency_cpu_share": "CPU seconds per wall second",
+    "latency_threads": "torch threads",
     "latency_pairs": "pairs",
     "latency_seconds": "s",
     "latency_warmup": "runs",
