@@ -8,7 +8,7 @@ the leaderboard rows:
   per-item data, e.g. a run written before per-item scores or with its predictions removed);
 - `ties[dataset]`, `tie`, `pscp_tie`, `pscp_paper_tie`: "best", "tie" (not significantly
   different from the best on a paired test) or None (below the best, or not ranked: baselines and
-  partial rows);
+  partial rows); `pscp_tie` also counts the latency's noise (`latency_replicates`);
 - `vs_reference`: the average score minus that of the model's reference (the baseline that does
   not train, i.e. `frozen`), with its paired interval; `reference` names it;
 - `stats`: everything above in full (p-values, gaps), for the JSON report.
