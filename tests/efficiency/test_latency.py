@@ -10,6 +10,7 @@ every form paired with the base, merged figures, the record's keys).
 
 from __future__ import annotations
 
+import gc
 import random
 from typing import Any
 
@@ -387,14 +388,16 @@ def test_lockstep_runs_the_forms_step_by_step_and_changes_no_token(tmp_path: Any
 
 
 @pytest.mark.parametrize("wanted", [1, 0])
-def test_cpu_timing_runs_on_the_set_threads_and_puts_torch_back(wanted: int) -> None:
+def test_cpu_timing_runs_on_the_set_threads_without_gc_and_puts_both_back(wanted: int) -> None:
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
         seen: list[int] = []
+        collecting: list[bool] = []
         clock = DriftingClock(drift_per_s=0.0)
         forms, vocab, pad = _models(clock, {"base": 10.0, "adapted": 10.0})
         forms["adapted"].register_forward_hook(lambda *_: seen.append(torch.get_num_threads()))
+        forms["adapted"].register_forward_hook(lambda *_: collecting.append(gc.isenabled()))
         settings = LatencySettings(8, 4, warmup=0, min_pairs=6, max_pairs=6, cpu_threads=wanted)
         run = measure_paired(
             forms, vocab, pad, settings, CpuTimer(lambda: clock.now), now=lambda: clock.now
@@ -402,5 +405,7 @@ def test_cpu_timing_runs_on_the_set_threads_and_puts_torch_back(wanted: int) -> 
         expected = wanted or 2
         assert set(seen) == {expected} and run.threads == expected
         assert torch.get_num_threads() == 2
+        # no garbage collection inside a timed block (warm-up is 0 here), and it is back after
+        assert collecting and not any(collecting) and gc.isenabled()
     finally:
         torch.set_num_threads(before)

@@ -22,6 +22,7 @@ generation); on CPU `time.perf_counter`.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import random
@@ -228,6 +229,7 @@ def measure_paired(
     for m in models:
         m.eval()  # dropout (e.g. LoRA's) off: it changes both the output and the cost
     threads = _timing_threads(device, settings.cpu_threads)
+    collecting = gc.isenabled()
     rng = random.Random(seed)
     names = list(forms)
     samples = {name: Samples() for name in names}
@@ -239,6 +241,8 @@ def measure_paired(
         wall_start = time.monotonic()
         pairs, ended_by = 0, "max_pairs"
         while pairs < settings.max_pairs:
+            gc.collect()  # between blocks, untimed: no collection pause lands in one member
+            gc.disable()
             order = rng.sample(names, len(names))
             first = lockstep_generation(forms, prompt, pad_id, new, timer, order)
             second = lockstep_generation(forms, prompt, pad_id, new, timer, order[::-1])
@@ -257,6 +261,8 @@ def measure_paired(
         wall = time.monotonic() - wall_start
         cpu = time.process_time() - cpu_start
     finally:
+        if collecting:
+            gc.enable()
         threads.restore()
         for m, mode in zip(models, modes, strict=True):
             m.train(mode)

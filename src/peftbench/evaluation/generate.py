@@ -40,44 +40,30 @@ from collections.abc import Generator, Sequence
 from typing import Any, cast
 
 from peftbench.models.base import base_model
+from peftbench.models.virtual_tokens import (
+    PEFT_VIRTUAL_TOKENS,
+    peft_type,
+    prompt_learning_config,
+)
 
 MIN_SHARED = 8  # a shorter common head is not worth a separate forward pass
-
-# peft prompt-learning types whose virtual tokens this decoder computes itself (by PeftType value):
-# soft prompts are embeddings peft puts in front of the input embeddings; prefixes are a key/value
-# cache peft passes as past key values. Other prompt-learning types (multitask prompt tuning
-# needs task ids, CPT has its own forward) keep the equal-length sub-batch path.
-EMBEDDING_PROMPTS = frozenset({"PROMPT_TUNING", "P_TUNING"})
-KV_PREFIXES = frozenset({"PREFIX_TUNING", "CARTRIDGE"})
 
 
 def _device(model: Any) -> Any:
     return next(model.parameters()).device
 
 
-def _prompt_config(model: Any) -> Any:
-    """The active peft config when the model is a peft prompt-learning model, else None."""
-    config = getattr(model, "active_peft_config", None)
-    return config if getattr(config, "is_prompt_learning", False) else None
-
-
-def _peft_type(config: Any) -> str:
-    kind = config.peft_type
-    return str(getattr(kind, "value", kind))
-
-
 def virtual_kind(model: Any) -> str:
     """How the decoder runs `model`: "none" (no virtual tokens), "embeddings" or "kv" (virtual
-    tokens computed here, in the shared head), or "opaque" (only peft's own forward knows them)."""
-    config = _prompt_config(model)
+    tokens computed here, in the shared head), or "opaque" (only peft's own forward knows them:
+    `models.virtual_tokens`)."""
+    config = prompt_learning_config(model)
     if config is None:
         return "none"
-    kind = _peft_type(config)
-    if kind in EMBEDDING_PROMPTS:
-        return "embeddings"
-    if kind in KV_PREFIXES:
-        return "kv"
-    return "opaque"
+    known = PEFT_VIRTUAL_TOKENS.get(peft_type(config))
+    if known is None or not known.own_decoding:
+        return "opaque"
+    return "embeddings" if known.placement == "prepended" else "kv"
 
 
 def _cache_kwarg(model: Any) -> str:

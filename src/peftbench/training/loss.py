@@ -25,12 +25,8 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from peftbench.models.virtual_tokens import PEFT_VIRTUAL_TOKENS, peft_type
 from peftbench.training.data import IGNORE_INDEX
-
-# peft prompt-learning types whose virtual tokens are prepended to the input embeddings, and
-# those that reach the model as a key/value cache (peft's PeftModelForCausalLM.forward).
-PREPENDED_PROMPTS = ("PROMPT_TUNING", "P_TUNING", "MULTITASK_PROMPT_TUNING")
-CACHED_PROMPTS = ("PREFIX_TUNING", "CARTRIDGE")
 
 Path = Literal["mask", "positions", "full"]
 
@@ -61,12 +57,13 @@ def loss_plan(model: Any) -> LossPlan:
     base = model
     config = getattr(model, "active_peft_config", None)
     if config is not None:
-        kind = getattr(config.peft_type, "value", str(config.peft_type))
+        kind = peft_type(config)
         if config.is_prompt_learning:
-            if kind in PREPENDED_PROMPTS:
-                offset = int(config.num_virtual_tokens)
-            elif kind not in CACHED_PROMPTS:
+            known = PEFT_VIRTUAL_TOKENS.get(kind)  # where peft puts the virtual tokens
+            if known is None:
                 return LossPlan("full", reason=f"peft {kind} places its prompt in an unknown way")
+            if known.placement == "prepended":
+                offset = int(config.num_virtual_tokens)
         elif _has_own_forward(model.base_model):
             return LossPlan("full", reason=f"peft {kind} tuner has its own forward")
         base = model.get_base_model()
