@@ -112,9 +112,9 @@ class EvaluationSettings(Checked):
 class LatencySettings(Checked):
     """Fixed synthetic prompt of `prompt_tokens`, greedy decode of `new_tokens`, batch 1.
 
-    Base and adapted forms are timed paired and interleaved (docs/measurements.md): `warmup`
-    untimed generations per form, then palindromic blocks of two timed generations per form
-    until every slowdown's 95 % half-width is at most `max_halfwidth_pp` points, or
+    Base and adapted forms are timed paired, in lockstep (one decode step of each in turn;
+    docs/measurements.md): `warmup` untimed lockstep generations, then blocks of two (mirrored
+    orders) until every slowdown's 95 % half-width is at most `max_halfwidth_pp` points, or
     `max_seconds` of timing, or `max_pairs` blocks (at least `min_pairs`). `merged`: also time
     the merged form of methods that can merge. `reuse`: time each adapter structure once per
     results folder (the cost of a forward pass does not depend on the dataset or the trained
