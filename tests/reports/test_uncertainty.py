@@ -42,6 +42,10 @@ def test_leaderboard_marks_ties_and_keeps_baselines_apart(grid_dir: Path) -> Non
     # equal costs: lora's PSCP lead over ia3 is inside the score noise -> a PSCP tie
     assert rows["lora"]["pscp_tie"] == "best" and rows["ia3"]["pscp_tie"] == "tie"
     assert rows["prompt_tuning"]["pscp_tie"] is None
+    # rank intervals: ia3 (tied) reaches rank 1 in some replicates (equal values share the
+    # better rank, so lora stays 1); the clear last is 3 in every replicate
+    assert rows["lora"]["pscp_rank"] == [1, 1] and rows["ia3"]["pscp_rank"] == [1, 2]
+    assert rows["prompt_tuning"]["pscp_rank"] == [3, 3] and rows["frozen"]["pscp_rank"] is None
     vs = rows["lora"]["vs_reference"]
     assert rows["lora"]["reference"] == "frozen"
     assert vs["estimate"] == pytest.approx(30.0) and vs["low"] > 15.0 and vs["significant"]

@@ -73,3 +73,23 @@ def test_paired_test_sees_what_two_separate_intervals_cannot() -> None:
     )
     assert gap.significant and gap.low > 0
     assert mcnemar(a_ok, b_ok).p_value < 0.001
+
+
+def test_rank_intervals_by_hand() -> None:
+    """a always first; b and c swap in half the replicates: both get ranks 2-3."""
+    import numpy as np
+
+    from peftbench.scoring.ties import rank_intervals
+
+    reps = {
+        "a": np.array([9.0, 9.0, 9.0, 9.0]),
+        "b": np.array([5.0, 4.0, 5.0, 4.0]),
+        "c": np.array([4.0, 5.0, 4.0, 5.0]),
+    }
+    assert rank_intervals(reps) == {"a": (1, 1), "b": (2, 3), "c": (2, 3)}
+    # equal values share the better rank
+    assert rank_intervals({"x": np.array([1.0, 1.0]), "y": np.array([1.0, 1.0])}) == {
+        "x": (1, 1),
+        "y": (1, 1),
+    }
+    assert rank_intervals({}) == {}

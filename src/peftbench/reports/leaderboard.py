@@ -251,6 +251,7 @@ def columns(board: dict[str, Any]) -> list[Column]:
         ("slowdown %", tables.slowdown_cell),
         ("train MiB", lambda r: f"{r['peak_train_mem_mb']:.0f}"),
         ("pscp", lambda r: tables.pscp_cell(r, "pscp")),
+        ("pscp rank", lambda r: tables.rank_cell(r, "pscp_rank")),
         ("pscp_paper", lambda r: tables.pscp_cell(r, "pscp_paper")),
         ("Δ general [95% CI]", _retention_cell),
         ("Δ ppl %", _ppl_cell),

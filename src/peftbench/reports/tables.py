@@ -99,6 +99,15 @@ def pscp_cell(row: dict[str, Any], form: str) -> str:
     return f"{row[form]:.2f}" + mark(row.get(f"{form}_tie"))
 
 
+def rank_cell(row: dict[str, Any], key: str = "pscp_rank") -> str:
+    """'2' or '1-3': the row's 95 % PSCP rank interval; '-' when it has none."""
+    ranks = row.get(key)
+    if not ranks:
+        return "-"
+    low, high = ranks
+    return str(low) if low == high else f"{low}-{high}"
+
+
 def uncertainty_notes(board: dict[str, Any]) -> list[str]:
     """What the marks and intervals mean, and which test made them."""
     u = board.get("uncertainty")

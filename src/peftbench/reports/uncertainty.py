@@ -9,6 +9,8 @@ the leaderboard rows:
 - `ties[dataset]`, `tie`, `pscp_tie`, `pscp_paper_tie`: "best", "tie" (not significantly
   different from the best on a paired test) or None (below the best, or not ranked: baselines and
   partial rows); `pscp_tie` also counts the latency's noise (`latency_replicates`);
+- `pscp_rank`, `pscp_paper_rank`: [best, worst] 95 % interval of the row's PSCP rank among the
+  PEFT methods of its model (1 = top), from the same replicates;
 - `vs_reference`: the average score minus that of the model's reference (the baseline that does
   not train, i.e. `frozen`), with its paired interval; `reference` names it;
 - `stats`: everything above in full (p-values, gaps), for the JSON report.
@@ -40,8 +42,9 @@ NOTE = (
 TIES = (
     "* best PEFT method, = not significantly different from it ({test} on the same eval items, "
     "95 %); the same for PSCP, whose replicates also resample the latency pairs (a PSCP gap "
-    "must survive the score's and the slowdown's noise); baselines are references: not ranked, "
-    "no PSCP"
+    "must survive the score's and the slowdown's noise); pscp rank: 95 % interval of the "
+    "method's PSCP rank over the same replicates (overlapping ranks may swap in a rerun); "
+    "baselines are references: not ranked, no PSCP"
 )
 
 
@@ -66,6 +69,10 @@ def _label(mark: TieMark | None) -> str | None:
     if mark is None or not mark.tied:
         return None
     return "best" if mark.is_best else "tie"
+
+
+def _rank(interval: tuple[int, int] | None) -> list[int] | None:
+    return None if interval is None else [interval[0], interval[1]]
 
 
 def _pair(iv: Any) -> list[float] | None:
@@ -136,6 +143,7 @@ def annotate(board: dict[str, Any], records: Sequence[RunRecord], scoring: Scori
             if s is None:
                 row.update(scores_ci={}, score_ci=None, ties={}, tie=None, vs_reference=None)
                 row.update(pscp_tie=None, pscp_paper_tie=None, stats=None)
+                row.update(pscp_rank=None, pscp_paper_rank=None)
                 continue
             row["scores_ci"] = {d: _pair(iv) for d, iv in s.intervals.items()}
             row["score_ci"] = _pair(s.score_interval)
@@ -143,6 +151,8 @@ def annotate(board: dict[str, Any], records: Sequence[RunRecord], scoring: Scori
             row["tie"] = _label(s.score_tie)
             row["pscp_tie"] = _label(s.pscp_ties.get("pscp"))
             row["pscp_paper_tie"] = _label(s.pscp_ties.get("pscp_paper"))
+            row["pscp_rank"] = _rank(s.pscp_ranks.get("pscp"))
+            row["pscp_paper_rank"] = _rank(s.pscp_ranks.get("pscp_paper"))
             row["vs_reference"] = s.vs_reference.as_dict() if s.vs_reference else None
             row["stats"] = s.as_dict()
     board["uncertainty"] = {

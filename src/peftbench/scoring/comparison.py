@@ -16,7 +16,9 @@ from the model and dataset names so the same results give the same numbers):
   datasets and items, with its interval (`ties.Difference`);
 - `pscp_ties[form]`: ties on PSCP replicates = score replicates x the method's cost factor; where
   a cost is itself noisy (the seed form's latency), x that factor's own replicate, so a PSCP gap
-  must survive both the score's and the latency's noise.
+  must survive both the score's and the latency's noise;
+- `pscp_ranks[form]`: the 95 % interval of the method's PSCP rank over the same replicates
+  (`ties.rank_intervals`).
 """
 
 from __future__ import annotations
@@ -40,7 +42,13 @@ from peftbench.scoring.intervals import (
     percentile_interval,
     stream_seed,
 )
-from peftbench.scoring.ties import Difference, TieMark, mark_ties, paired_difference
+from peftbench.scoring.ties import (
+    Difference,
+    TieMark,
+    mark_ties,
+    paired_difference,
+    rank_intervals,
+)
 
 Cells = Mapping[str, Mapping[str, Sequence[ItemSample]]]  # method -> dataset -> seeds' samples
 
@@ -53,6 +61,7 @@ class MethodStats:
     score_tie: TieMark | None = None
     vs_reference: Difference | None = None
     pscp_ties: dict[str, TieMark | None] = field(default_factory=dict)
+    pscp_ranks: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         def d(x: Interval | TieMark | Difference | None) -> object:
@@ -65,6 +74,7 @@ class MethodStats:
             "score_tie": d(self.score_tie),
             "vs_reference": d(self.vs_reference),
             "pscp_ties": {k: d(v) for k, v in self.pscp_ties.items()},
+            "pscp_ranks": {k: list(v) for k, v in self.pscp_ranks.items()},
         }
 
 
@@ -176,13 +186,12 @@ def compare_model(
     for form, factors in (pscp_factors or {}).items():
         ranked = [m for m in complete if m in factors]
         noisy = (pscp_factor_replicates or {}).get(form, {})
-        pscp_marks = mark_ties(
-            {m: factors[m] * avg_est[m] for m in ranked},
-            {m: noisy.get(m, factors[m]) * avg_reps[m] for m in ranked},
-            confidence,
-        )
+        pscp_reps = {m: noisy.get(m, factors[m]) * avg_reps[m] for m in ranked}
+        pscp_marks = mark_ties({m: factors[m] * avg_est[m] for m in ranked}, pscp_reps, confidence)
+        ranks = rank_intervals(pscp_reps, confidence)
         for m in ranked:
             stats[m].pscp_ties[form] = pscp_marks[m]
+            stats[m].pscp_ranks[form] = ranks[m]
 
     if reference is not None and reference in cells:
         for m in cells:

@@ -146,3 +146,24 @@ def mcnemar(a_correct: Sequence[bool], b_correct: Sequence[bool]) -> McNemar:
     k = min(only_a, only_b)
     tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
     return McNemar(only_a, only_b, min(1.0, 2.0 * tail))
+
+
+def rank_intervals(
+    replicates: Mapping[str, np.ndarray], confidence: float = CONFIDENCE
+) -> dict[str, tuple[int, int]]:
+    """Each method's 95 % rank interval (1 = best) over the bootstrap replicates.
+
+    In replicate b a method's rank is 1 + the number of methods with a strictly higher value
+    there; its interval runs from the lower to the upper percentile of its ranks, rounded out to
+    whole ranks. Why: a table must be printed in one order, but two methods whose values swap
+    from one replicate to another have overlapping rank intervals, and that overlap (not their
+    order) is what a second run can be expected to reproduce."""
+    if not replicates:
+        return {}
+    names = list(replicates)
+    values = np.stack([np.asarray(replicates[m], dtype=float) for m in names])  # (k, B)
+    ranks = 1 + (values[None, :, :] > values[:, None, :]).sum(axis=1)  # [i, b]: above i in b
+    tail = (1.0 - confidence) / 2.0
+    low = np.quantile(ranks, tail, axis=1, method="lower")
+    high = np.quantile(ranks, 1.0 - tail, axis=1, method="higher")
+    return {m: (int(lo), int(hi)) for m, lo, hi in zip(names, low, high, strict=True)}
