@@ -138,8 +138,8 @@ class LatencySettings(Checked):
     # threads for timing on a CPU (0: torch's own count). One by default: batch-1 decoding of a
     # small model gains nothing from a second thread on a 2-core machine (100 vs 103 ms a step,
     # measured), and a thread that shares its core with another process stalls every parallel
-    # region: under a CPU burner 2 threads took 27-47 s for 6 pairs and missed the issue 11
-    # acceptance; 1 thread took 11-19 s and met it (docs/measurements.md)
+    # region: under a CPU burner 2 threads took 27-47 s for 6 pairs, decode intervals +-13-15
+    # points; 1 thread took 11-19 s, frozen and merged at 0 (docs/measurements.md)
     cpu_threads: Annotated[int, Range(0, 4096)] = 1
 
     def __post_init__(self) -> None:
