@@ -22,6 +22,7 @@ from peftbench.efficiency.latency import (
     CpuTimer,
     CudaTimer,
     fixed_prompt,
+    lockstep_generation,
     measure_paired,
     timed_generation,
     timer_for,
@@ -31,13 +32,14 @@ from peftbench.efficiency.paired import (
     grid_latency,
     median_ci_ranks,
     paired_slowdown,
-    pooled_slowdown,
     reference_latency,
     unpaired_slowdown,
 )
 from peftbench.efficiency.params import count_parameters, save_adapter
 from peftbench.errors import UserError
+from peftbench.evaluation.generate import greedy_generate, greedy_steps
 from peftbench.methods import METHODS, Method
+from peftbench.models.base import base_model
 from peftbench.models.tiny import build_tiny
 
 
@@ -183,15 +185,6 @@ def test_paired_slowdown_is_the_median_ratio_with_order_statistic_interval() -> 
     assert paired_slowdown([10.0] * 3, [12.0] * 3).halfwidth_pp is None
     with pytest.raises(ValueError):
         paired_slowdown([1.0], [1.0, 2.0])
-
-
-def test_pairs_of_several_runs_pool_into_one_slowdown() -> None:
-    runs = [([10.0] * 3, [11.0, 11.0, 12.0]), ([20.0] * 3, [22.0, 21.0, 22.0]), (None, None)]
-    pooled = pooled_slowdown(runs)  # ratios 1.1 1.1 1.2 1.1 1.05 1.1
-    assert pooled is not None and pooled.pairs == 6
-    assert pooled.pct == pytest.approx(10.0)
-    assert (pooled.ci_low_pct, pooled.ci_high_pct) == pytest.approx((5.0, 20.0))
-    assert pooled_slowdown([(None, None)]) is None
 
 
 def test_grid_latency_is_the_reference_base_times_the_paired_slowdown() -> None:
@@ -340,8 +333,6 @@ def test_lockstep_runs_the_forms_step_by_step_and_changes_no_token(tmp_path: Any
     """Steps alternate between the forms (A B, then B A, ...), and every form's tokens equal its
     own greedy_generate output: interleaving the step generators (each in its own inference
     mode) changes nothing they compute, for an injected adapter and a prefix alike."""
-    from peftbench.efficiency.latency import lockstep_generation
-    from peftbench.evaluation.generate import greedy_generate
 
     calls: list[str] = []
     forms: dict[str, Any] = {}
@@ -355,8 +346,6 @@ def test_lockstep_runs_the_forms_step_by_step_and_changes_no_token(tmp_path: Any
                 for p in model.parameters():
                     if p.requires_grad:
                         p.add_(0.5 * torch.randn_like(p))
-        from peftbench.models.base import base_model
-
         base_model(model).get_input_embeddings().register_forward_pre_hook(
             lambda *_, n=name: calls.append(n)
         )
@@ -374,8 +363,6 @@ def test_lockstep_runs_the_forms_step_by_step_and_changes_no_token(tmp_path: Any
     assert calls == (fwd + fwd[::-1]) * 2 + fwd
     assert len({tuple(t) for t in expected.values()}) == 3  # the adapters change the output
     # and the tokens are each form's own: run the generators again, keeping them
-    from peftbench.evaluation.generate import greedy_steps
-
     steps = {n: greedy_steps(m, [prompt], pad, 5) for n, m in forms.items()}
     out: dict[str, Any] = {}
     for _ in range(5):

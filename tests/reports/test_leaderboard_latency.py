@@ -90,3 +90,14 @@ def test_a_reused_latency_run_is_pooled_once() -> None:
     (row,) = board["rows"]
     assert row["runs"] == 2 and row["slowdown_pairs"] == 6
     assert board["latency_reference"]["tiny"]["base_measurements"] == 1
+
+
+def test_pairs_of_distinct_runs_pool_into_one_slowdown() -> None:
+    """Two datasets timed separately: their pairs pool (ratios 1.1 1.1 1.2 1.1 1.05 1.1); a
+    record without pairs (older protocol) adds none."""
+    a = _record("lora", [10.0] * 3, [11.0, 11.0, 12.0])
+    b = _record("lora", [20.0] * 3, [22.0, 21.0, 22.0], "toy2")
+    board = leaderboard.build([a, b], ScoringSettings())
+    (row,) = board["rows"]
+    assert row["slowdown_pairs"] == 6 and row["slowdown_pct"] == pytest.approx(10.0)
+    assert row["slowdown_ci_pct"] == pytest.approx([5.0, 20.0])

@@ -71,21 +71,6 @@ def paired_slowdown(base: Sequence[float], other: Sequence[float]) -> PairedSlow
     return PairedSlowdown(100.0 * (statistics.median(ratios) - 1), lo, hi, len(ratios))
 
 
-def pooled_slowdown(
-    runs: Iterable[tuple[Sequence[float] | None, Sequence[float] | None]],
-) -> PairedSlowdown | None:
-    """One paired slowdown from the pairs of several runs of the same method (e.g. one run per
-    dataset and seed): every pair compares the method with the base model in the same block, so
-    pairs from different runs can be pooled. None when no run carries its samples."""
-    base: list[float] = []
-    other: list[float] = []
-    for b, o in runs:
-        if b and o and len(b) == len(o):
-            base += b
-            other += o
-    return paired_slowdown(base, other) if base else None
-
-
 def unpaired_slowdown(base: Sequence[float], other: Sequence[float]) -> float:
     """Ratio of the two medians as a slowdown in % (what a block-by-block protocol reports)."""
     return 100.0 * (statistics.median(other) / statistics.median(base) - 1)

@@ -17,7 +17,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from peftbench.efficiency.paired import grid_latency, pooled_slowdown, reference_latency
+from peftbench.efficiency.paired import grid_latency, paired_slowdown, reference_latency
 from peftbench.results.record import RunRecord
 
 
@@ -63,7 +63,7 @@ def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> 
     Records without paired samples (older protocol) use the median of their recorded slowdowns."""
     eff = [r.eff for r in runs]
     base, other = slowdown_pairs(runs)
-    pooled = pooled_slowdown([(base, other)])
+    pooled = paired_slowdown(base, other) if base else None
     slowdown = pooled.pct if pooled else statistics.median(e.slowdown_pct for e in eff)
     ref = reference["ms_per_token"] if reference else None
     latency = grid_latency(ref, slowdown)

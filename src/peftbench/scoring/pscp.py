@@ -70,6 +70,15 @@ def forgetting(row: dict[str, Any]) -> float:
     return max(0.0, -float(delta)) if delta is not None else 0.0
 
 
+def _maxima(ranked: Sequence[dict[str, Any]]) -> tuple[float, float, float]:
+    """Pmax, Mmax and Rmax over the contestants (Lmax is taken where L is known)."""
+    return (
+        max((r["trainable_params"] for r in ranked), default=0),
+        max((r["peak_train_mem_mb"] for r in ranked), default=0.0),
+        max((forgetting(r) for r in ranked), default=0.0),
+    )
+
+
 def add_pscp(
     rows: Sequence[dict[str, Any]], seed_w: PscpSeedSettings, paper_w: PscpPaperSettings
 ) -> None:
@@ -80,10 +89,8 @@ def add_pscp(
     for r in rows:
         if r.get("baseline"):
             r["pscp"] = r["pscp_paper"] = None
-    p_max = max((r["trainable_params"] for r in ranked), default=0)
-    f_max = max((forgetting(r) for r in ranked), default=0.0)
+    p_max, m_max, f_max = _maxima(ranked)
     l_max = max((r["latency_ms_per_token"] for r in ranked), default=0.0)
-    m_max = max((r["peak_train_mem_mb"] for r in ranked), default=0.0)
     for r in ranked:
         r["pscp"] = pscp_seed(
             r["score"],
@@ -142,17 +149,25 @@ def seed_factor_replicates(
         )
         for r in ranked
     }
-    p_max = max(r["trainable_params"] for r in ranked)
-    m_max = max(r["peak_train_mem_mb"] for r in ranked)
-    f_max = max(forgetting(r) for r in ranked)
+    p_max, m_max, f_max = _maxima(ranked)
     l_max = np.max(np.stack(list(lat.values())), axis=0)
-    out = {}
-    for r in ranked:
-        fixed = seed_w.a * _ratio(r["trainable_params"], p_max) + seed_w.g * _ratio(
-            r["peak_train_mem_mb"], m_max
+    return {
+        r["method"]: np.array(
+            [
+                pscp_seed(
+                    1.0,
+                    r["trainable_params"],
+                    float(lat[r["method"]][b]),
+                    r["peak_train_mem_mb"],
+                    p_max,
+                    float(l_max[b]),
+                    m_max,
+                    seed_w,
+                    forgetting(r),
+                    f_max,
+                )
+                for b in range(n)
+            ]
         )
-        l_term = np.divide(lat[r["method"]], l_max, out=np.zeros(n), where=l_max > 0)
-        out[r["method"]] = np.exp(
-            -fixed - seed_w.b * l_term - seed_w.r * _ratio(forgetting(r), f_max)
-        )
-    return out
+        for r in ranked
+    }
