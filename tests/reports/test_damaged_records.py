@@ -127,3 +127,15 @@ def test_a_folder_whose_every_record_is_damaged_still_reports(
     assert data["counts"]["damaged"] == 5 and data["board"]["rows"] == []
     code, out = cli(capsys, "compare", str(V1), str(clean))
     assert code == 2 and "5 damaged record(s) left out" in out
+
+
+@pytest.mark.parametrize("bad", [0.0, "x", -1.0, None])
+def test_a_timing_sample_readers_would_divide_by_is_damage_not_a_crash(
+    capsys: pytest.CaptureFixture[str], clean: Path, bad: object
+) -> None:
+    path = clean / LORA / "efficiency.json"
+    data = json.loads(path.read_text())
+    data["base_latency_samples_ms"][0] = bad
+    path.write_text(json.dumps(data))
+    code, out = cli(capsys, "show", str(clean))
+    assert code in (0, 1) and "DAMAGED" in out and "base_latency_samples_ms" in out

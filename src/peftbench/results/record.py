@@ -64,6 +64,20 @@ def _number(data: Mapping[str, Any], key: str, file: str, required: bool = True)
     return float(value)
 
 
+def _timings(data: Mapping[str, Any], key: str, file: str) -> None:
+    """A list of timed samples: positive, finite numbers (null: not measured)."""
+    value = data.get(key)
+    if value is None:
+        return
+    if not isinstance(value, list) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+        for v in value
+    ):
+        raise RecordDamage(
+            file, f"'{key}' should be a list of positive times, found {value!r}"[:200]
+        )
+
+
 def _int(data: Mapping[str, Any], key: str, file: str, required: bool = True) -> int | None:
     value = data.get(key)
     if value is None and not required:
@@ -380,6 +394,9 @@ class Efficiency:
         if not isinstance(trained, bool):
             raise RecordDamage(f, f"'trained' should be true or false, found {trained!r}")
         typed["trained"] = trained
+        for key in data:
+            if key.endswith("_samples_ms"):  # readers divide by them (paired slowdowns)
+                _timings(data, key, f)
         return cls(**typed, measured=_rest(data, (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT)))
 
 
