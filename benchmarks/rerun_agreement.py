@@ -24,10 +24,13 @@ def order(board: dict[str, Any], key: str) -> list[str]:
 
 
 def main(first: str, second: str) -> int:
-    from peftbench.reports.leaderboard import of_folder
+    from peftbench.board.build import of_folder
+    from peftbench.board.serialise import to_json
     from peftbench.results.folder import read_folder
 
-    a, b = of_folder(read_folder(Path(first))), of_folder(read_folder(Path(second)))
+    # the boards as leaderboard.json holds them (docs/leaderboard.schema.json)
+    a = to_json(of_folder(read_folder(Path(first))))
+    b = to_json(of_folder(read_folder(Path(second))))
     rows_a = {(r["model"], r["method"]): r for r in a["rows"]}
     rows_b = {(r["model"], r["method"]): r for r in b["rows"]}
     same_scores = rows_a.keys() == rows_b.keys() and all(

@@ -13,7 +13,7 @@ SRC = Path(__file__).parents[1] / "src" / "peftbench"
 
 CORE = ("datasets", "metrics", "models", "methods")
 RUNNING = ("training", "evaluation", "efficiency", "pipeline", "tuning", "grid", "backends")
-OUTPUT = ("reports", "listing", "cli")
+OUTPUT = ("board", "reports", "listing", "cli")
 
 # package (or module) -> what it must not import
 RULES: dict[str, tuple[str, ...]] = {
@@ -34,6 +34,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "grid": OUTPUT,
     "pipeline": OUTPUT,
     "backends": OUTPUT,
+    "board": ("reports", "listing", "cli", "pipeline", "grid", "backends", "training"),
     "reports": ("cli", "pipeline", "grid", "backends", "training"),
 }
 

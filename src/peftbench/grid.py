@@ -22,10 +22,12 @@ def run_suite(
     data_dir: Path | None = None,
     progress: bool = True,
     address: str | None = None,
+    runs: list[RunSpec] | None = None,
 ) -> list[str]:
     """Run the suite's pending cells into `out`; returns this invocation's run_ids.
-    `address`: the Ray cluster to join when the suite's backend is `ray`."""
-    runs = expand(suite)
+    `address`: the Ray cluster to join when the suite's backend is `ray`; `runs`: the suite's
+    expansion when the caller already has it (`run` expands once)."""
+    runs = expand(suite) if runs is None else runs
     store = ResultsStore(out)
     store.sweep()  # temporary folders left by a killed earlier invocation
     record_invocation(store, dataclasses.asdict(suite), [r.run_id for r in runs])

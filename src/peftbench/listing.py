@@ -77,7 +77,8 @@ def _interval(run_dir: Path, metric: str) -> str:
 def show(path: Path, profile: str | None = None, limits: Any = None) -> str:
     """A results folder's leaderboard (ranked by `profile`, within `limits` when given: see
     `leaderboard.of_folder`), or one run's record."""
-    from peftbench.reports.leaderboard import of_folder, render
+    from peftbench.board.build import of_folder
+    from peftbench.reports.leaderboard import render
     from peftbench.results.folder import read_folder
     from peftbench.results.record import Status, read_run
 

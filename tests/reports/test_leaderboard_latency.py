@@ -10,12 +10,20 @@ quiet (base 10 ms/token) and costs +10 % over the base in its pairs; `fast` ran 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from peftbench.board.build import build_board
+from peftbench.board.serialise import to_json
 from peftbench.config.schema import ScoringSettings
 from peftbench.reports import leaderboard
 from peftbench.results.record import Efficiency, Metrics, RunConfig, RunRecord, Status
+
+
+def board_json(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The board of `build_board(...)` as leaderboard.json holds it."""
+    return to_json(build_board(*args, **kwargs))
 
 
 def _record(
@@ -53,7 +61,7 @@ def _record(
 def test_latency_is_reference_base_times_paired_slowdown() -> None:
     slow = _record("slow", [10.0] * 7, [11.0] * 7)
     fast = _record("fast", [20.0] * 7, [20.0] * 7)
-    board = leaderboard.build([slow, fast], ScoringSettings())
+    board = board_json([slow, fast], ScoringSettings())
     assert board["latency_reference"]["tiny"] == {"ms_per_token": 15.0, "base_measurements": 2}
     rows = {r["method"]: r for r in board["rows"]}
     assert rows["slow"]["latency_ms_per_token"] == pytest.approx(16.5)
@@ -66,12 +74,12 @@ def test_latency_is_reference_base_times_paired_slowdown() -> None:
 def test_a_wide_slowdown_interval_is_flagged_in_the_board_and_its_text() -> None:
     noisy = _record("noisy", [10.0] * 6, [8.0, 9.0, 10.0, 11.0, 12.0, 13.0])  # -20 .. +30 %
     few = _record("few", [10.0] * 3, [10.0] * 3)  # 3 pairs: no 95 % interval at all
-    board = leaderboard.build([noisy, few], ScoringSettings())
+    board = board_json([noisy, few], ScoringSettings())
     rows = {r["method"]: r for r in board["rows"]}
     assert rows["noisy"]["slowdown_halfwidth_pp"] == pytest.approx(25.0)
     assert rows["noisy"]["latency_wide"] and rows["few"]["latency_wide"]
     assert rows["few"]["slowdown_ci_pct"] == [None, None]
-    text = leaderboard.render(board)
+    text = leaderboard.render_json(board)
     assert "+5.0±25.0!" in text and "reference base latency" in text
 
 
@@ -86,7 +94,7 @@ def test_a_reused_latency_run_is_pooled_once() -> None:
         "toy2",
         {"latency_reused_from": first.run_id},
     )
-    board = leaderboard.build([first, copy], ScoringSettings())
+    board = board_json([first, copy], ScoringSettings())
     (row,) = board["rows"]
     assert row["runs"] == 2 and row["slowdown_pairs"] == 6
     assert board["latency_reference"]["tiny"]["base_measurements"] == 1
@@ -97,7 +105,7 @@ def test_pairs_of_distinct_runs_pool_into_one_slowdown() -> None:
     record without pairs (older protocol) adds none."""
     a = _record("lora", [10.0] * 3, [11.0, 11.0, 12.0])
     b = _record("lora", [20.0] * 3, [22.0, 21.0, 22.0], "toy2")
-    board = leaderboard.build([a, b], ScoringSettings())
+    board = board_json([a, b], ScoringSettings())
     (row,) = board["rows"]
     assert row["slowdown_pairs"] == 6 and row["slowdown_pct"] == pytest.approx(10.0)
     assert row["slowdown_ci_pct"] == pytest.approx([5.0, 20.0])

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from record_util import V1
 
+from peftbench.board.build import of_folder
+from peftbench.board.serialise import to_json
 from peftbench.cli import main
-from peftbench.reports.leaderboard import of_folder
 from peftbench.results.folder import read_folder
 
 # L (`latency_ms_per_token`) is no longer a run's own figure: it is the grid's reference base
@@ -21,7 +22,7 @@ SAME += ("slowdown_pct", "peak_train_mem_mb", "extra_tflops", "invalid_rate", "r
 
 def test_old_records_give_the_old_figures() -> None:
     old = {r["method"]: r for r in json.loads((V1 / "leaderboard.json").read_text())["rows"]}
-    board = of_folder(read_folder(V1))
+    board = to_json(of_folder(read_folder(V1)))
     assert [f["method"] for f in board["failed"]] == ["lora"]
     ref = board["latency_reference"][board["rows"][0]["model"]]["ms_per_token"]
     for row in board["rows"]:  # PSCP differs: the old board's maxima spanned 7 methods
@@ -42,7 +43,7 @@ def test_finished_results_can_be_rescored_without_rerunning() -> None:
     from peftbench.config.schema import PscpSeedSettings, ScoringSettings
 
     free = ScoringSettings(pscp=PscpSeedSettings(a=0.0, b=0.0, g=0.0))  # costs weigh nothing
-    board = of_folder(read_folder(V1), free)
+    board = to_json(of_folder(read_folder(V1), free))
     peft = [r for r in board["rows"] if not r.get("baseline")]  # baselines carry no PSCP
     assert peft and all(r["pscp"] == r["score"] for r in peft)
     assert {k: board["scoring"]["pscp"][k] for k in "abg"} == {"a": 0.0, "b": 0.0, "g": 0.0}

@@ -101,7 +101,7 @@ def test_seed_statistics_match_hand_computation(results: Path) -> None:
         cfg = json.loads((d / "config.json").read_text())
         metrics = json.loads((d / "metrics.json").read_text())
         scores[(cfg["method"], cfg["dataset"])][cfg["seed"]] = metrics["score"]
-    data = collect(results)
+    data = collect(results).view
     stats = {r["method"]: r for r in data["seeds"]["rows"]}
     t_975_df1 = 12.706204736
     for (method, dataset), by_seed in scores.items():

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from peftbench.board.build import build_board
+from peftbench.board.serialise import to_json
 from peftbench.config.schema import PscpSeedSettings, ScoringSettings
 from peftbench.reports import leaderboard
 from peftbench.results.record import (
@@ -20,6 +23,11 @@ from peftbench.results.record import (
     Status,
     read_run,
 )
+
+
+def board_json(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The board of `build_board(...)` as leaderboard.json holds it."""
+    return to_json(build_board(*args, **kwargs))
 
 
 def _stability(delta: float, half: float, ppl_pct: float) -> Stability:
@@ -61,7 +69,7 @@ def test_row_means_and_combined_interval_by_hand() -> None:
         _record("frozen", "a", _stability(0.0, 0.0, 0.0)),
         _record("frozen", "b", None),  # an older record without stability
     ]
-    board = leaderboard.build(records, ScoringSettings())
+    board = board_json(records, ScoringSettings())
     rows = {r["method"]: r for r in board["rows"]}
     lora = rows["lora"]
     assert lora["retention_delta"] == -3.0
@@ -70,7 +78,7 @@ def test_row_means_and_combined_interval_by_hand() -> None:
     assert lora["ppl_delta_pct"] == 4.0
     assert rows["frozen"]["retention_delta"] == 0.0
     assert rows["frozen"]["retention_ci95"] == [0.0, 0.0]
-    text = leaderboard.render(board)
+    text = leaderboard.render_json(board)
     assert "Δ general [95% CI]" in text and "-3.0 [-5.5, -0.5]" in text and "+4.0" in text
 
 
@@ -79,10 +87,10 @@ def test_forgetting_enters_pscp_only_when_weighted() -> None:
         _record("forgets", "a", _stability(-20.0, 1.0, 0.0)),
         _record("keeps", "a", _stability(0.0, 1.0, 0.0)),
     ]
-    plain = {r["method"]: r["pscp"] for r in leaderboard.build(records, ScoringSettings())["rows"]}
+    plain = {r["method"]: r["pscp"] for r in board_json(records, ScoringSettings())["rows"]}
     assert plain["forgets"] == plain["keeps"]
     weighted = ScoringSettings(pscp=PscpSeedSettings(r=1.0))
-    got = {r["method"]: r["pscp"] for r in leaderboard.build(records, weighted)["rows"]}
+    got = {r["method"]: r["pscp"] for r in board_json(records, weighted)["rows"]}
     assert got["forgets"] == pytest.approx(plain["forgets"] * math.exp(-1.0))
     assert got["keeps"] == pytest.approx(plain["keeps"])
 
@@ -130,7 +138,7 @@ def test_report_view_gain_front_and_overshoot() -> None:
     assert lora.metrics is not None
     lora = replace(lora, metrics=replace(lora.metrics, score=80.0, learning_curve=curve))
     frozen = _record("frozen", "a", _stability(0.0, 0.0, 0.0))
-    board = leaderboard.build([lora, frozen], ScoringSettings())
+    board = board_json([lora, frozen], ScoringSettings())
     data = {"retention": retention_data(board, [lora, frozen])}
     rows = {r["method"]: r for r in data["retention"]["rows"]}
     assert rows["lora"]["gain"] == 20.0 and rows["frozen"]["gain"] == 0.0  # vs the untrained row

@@ -13,9 +13,11 @@ import pytest
 from reports_util import peftbench
 from synthetic import load_grid, write_results
 
+from peftbench.board.build import of_folder
+from peftbench.board.serialise import to_json
 from peftbench.reports.collect import collect
 from peftbench.reports.compare import compare
-from peftbench.reports.leaderboard import of_folder, render
+from peftbench.reports.leaderboard import render_json
 from peftbench.results.folder import read_folder
 
 
@@ -29,7 +31,7 @@ def rows_of(board: dict) -> dict[str, dict]:
 
 
 def test_leaderboard_marks_ties_and_keeps_baselines_apart(grid_dir: Path) -> None:
-    board = of_folder(read_folder(grid_dir))
+    board = to_json(of_folder(read_folder(grid_dir)))
     rows = rows_of(board)
     assert [r["method"] for r in board["rows"]][-2:] == ["frozen", "full"]  # references last
     assert rows["frozen"]["pscp"] is None and rows["full"]["pscp"] is None
@@ -54,7 +56,7 @@ def test_leaderboard_marks_ties_and_keeps_baselines_apart(grid_dir: Path) -> Non
     for model_sens in board["sensitivity"].values():  # PEFT methods only
         methods = {m for t in model_sens["pscp"]["table"] for m in t["scores"]}
         assert methods == {"lora", "ia3", "prompt_tuning"}
-    text = render(board)
+    text = render_json(board)
     lines = {line.split("|")[2].strip(): line for line in text.splitlines() if line.count("|") > 5}
     assert " *" in lines["lora"].split("|")[3] and " =" in lines["ia3"].split("|")[3]
     assert "=" not in lines["prompt_tuning"].split("|")[3]
@@ -118,7 +120,7 @@ def test_every_report_format_shows_intervals_ties_and_references(
 def test_html_escapes_what_records_say(grid_dir: Path) -> None:
     from peftbench.reports.html import render as html
 
-    data = collect(grid_dir)
+    data = json.loads(json.dumps(collect(grid_dir).view))
     data["board"]["rows"][0]["method"] = "<script>alert(1)</script>"
     page = html(data)
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from peftbench.board.build import build_board
+from peftbench.board.serialise import to_json
 from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings, ScoringSettings
 from peftbench.reports import leaderboard
 from peftbench.results.record import Efficiency, Metrics, RunConfig, RunRecord, Status
 from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA
 from peftbench.scoring.sensitivity import sensitivity, summary
+
+
+def board_json(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The board of `build_board(...)` as leaderboard.json holds it."""
+    return to_json(build_board(*args, **kwargs))
 
 
 def row(method: str, score: float, params: float, lat: float = 10.0, mem: float = 0.0) -> dict:
@@ -89,11 +97,11 @@ def _record(method: str, score: float, params: int, dataset: str = "toy") -> Run
 
 def test_leaderboard_carries_the_sensitivity_result() -> None:
     records = [_record("big", 80, 500_000_000), _record("small", 50, 0)]
-    board = leaderboard.build(records, ScoringSettings())
+    board = board_json(records, ScoringSettings())
     sens = board["sensitivity"]["tiny"]
     assert sens["pscp_paper"]["top_changes"] is True
     assert sens["pscp_paper"]["tops"] == {"small": 18, "big": 9}
-    text = leaderboard.render(board)
+    text = leaderboard.render_json(board)
     assert "tiny: pscp_paper sensitivity (bp/bf/bm in 0.5/1/2): TOP METHOD CHANGES" in text
 
 
@@ -116,15 +124,15 @@ def test_a_method_missing_a_dataset_is_shown_but_neither_ranked_nor_top() -> Non
         *(_record(m, s, 0, d) for m, s in (("a", 60), ("b", 50)) for d in ("toy", "toy2")),
         _record("partial", 90, 0, "toy"),
     ]
-    board = leaderboard.build(records, ScoringSettings())
+    board = board_json(records, ScoringSettings())
     assert [r["method"] for r in board["rows"]] == ["a", "b", "partial"]
     assert board["sensitivity"]["tiny"]["pscp"]["tops"] == {"a": 27}
     assert {t["pscp"] for t in board["profiles"]["tiny"].values()} == {"a"}
-    assert "partial (partial)" in leaderboard.render(board)
+    assert "partial (partial)" in leaderboard.render_json(board)
 
 
 def test_baselines_only_say_there_is_nothing_to_rank() -> None:
-    board = leaderboard.build([_record("frozen", 40, 0)], ScoringSettings())
-    text = leaderboard.render(board)
+    board = board_json([_record("frozen", 40, 0)], ScoringSettings())
+    text = leaderboard.render_json(board)
     assert "no PEFT method with every dataset to rank" in text
     assert "None" not in text

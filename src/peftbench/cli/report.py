@@ -14,10 +14,10 @@ examples:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from peftbench.cli._common import add_constraint_arguments, add_profile_argument
-    from peftbench.reports.report import TABLES
+    from peftbench.reports import formats
 
     p.add_argument("results", type=Path, help="results folder (the --out of `run`)")
-    p.add_argument("--format", default="html", choices=["html", "md", "csv", "latex", "json"])
+    p.add_argument("--format", default="html", choices=formats.names())
     p.add_argument(
         "--out",
         help="file to write, or - for stdout (default: RESULTS/report.<ext>; CSV: one "
@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--table",
         default="all",
-        choices=list(TABLES),
+        choices=list(formats.TABLES),
         help="which tables (md, csv, latex; default all)",
     )
     add_profile_argument(p)

@@ -6,9 +6,13 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peftbench.cli._common import add_profile_argument, add_suite_arguments, folder_path
 from peftbench.errors import UserError
+
+if TYPE_CHECKING:
+    from peftbench.board.model import Board
 
 HELP = "run a suite (default: the embedded 'default' suite)"
 EXAMPLE = """\
@@ -69,13 +73,15 @@ def main(args: argparse.Namespace) -> int:
     from peftbench.reports.leaderboard import render, write
 
     prepare(suite, args.data_dir)
-    run_suite(suite, out, args.data_dir, progress=not args.no_progress, address=args.address)
-    board = write(out)  # the one leaderboard, as `show` and `report` build it
+    run_suite(
+        suite, out, args.data_dir, progress=not args.no_progress, address=args.address, runs=runs
+    )
+    board = write(out)  # the one board, built once: leaderboard.json/.md and report.html
     print()
     print(render(board))
     print(f"\nresults: {out}")
-    reported = _write_run_report(out)
-    return 1 if board["failed"] or board["damaged"] or not reported else 0
+    reported = _write_run_report(out, board)
+    return 1 if board.failed or board.damaged or not reported else 0
 
 
 def _dry_run(name: str, runs: list, out: Path) -> int:
@@ -114,14 +120,14 @@ def _print_configurations(runs: list) -> None:
         print(f"  method {method.ljust(width)}  lr={lr}  {describe_params(params)}")
 
 
-def _write_run_report(out: Path) -> bool:
+def _write_run_report(out: Path, board: Board) -> bool:
     """The HTML report next to the results; a failure here never loses the finished runs, but
     the command then exits non-zero (the message names the path and the reason)."""
     from peftbench.reports.report import write_html
     from peftbench.results.atomic import WriteError
 
     try:
-        print(f"report: {write_html(out)}")
+        print(f"report: {write_html(out, board)}")
         return True
     except WriteError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

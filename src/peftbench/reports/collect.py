@@ -1,22 +1,25 @@
-"""Everything a report shows, gathered once from a results folder into one plain dict.
+"""Everything a report shows, gathered once from a results folder: the board (board/) and the
+figures only reports show (seed statistics, retention, environment, counts).
 
-Every format (HTML, Markdown, CSV, LaTeX, JSON) renders this same dict, so they cannot disagree;
-its leaderboard is the one `peftbench run` writes and `show` prints (`leaderboard.of_folder`).
-Which runs count is decided by results/folder.py: the runs of the folder's last invocation;
-runs it asked for but the folder lacks are missing, other run folders are listed as ignored,
-and damaged records are named (file and reason) and left out of every figure.
+Every format (reports/formats/) renders this same `ReportData`, so they cannot disagree; its
+board is the one `peftbench run` writes and `show` prints (`board.build.of_folder`). Which runs
+count is decided by results/folder.py: the runs of the folder's last invocation; runs it asked
+for but the folder lacks are missing, other run folders are listed as ignored, and damaged
+records are named (file and reason) and left out of every figure.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from peftbench.board.build import of_folder
+from peftbench.board.model import Board
+from peftbench.board.serialise import to_json
 from peftbench.config.schema import ScoringSettings
-from peftbench.reports import leaderboard
 from peftbench.reports.retention import retention_data
 from peftbench.reports.seeds import seed_stats
 from peftbench.results.folder import ResultsFolder, read_folder
@@ -24,62 +27,48 @@ from peftbench.results.record import RunRecord
 from peftbench.scoring.constraints import Constraints
 
 
+@dataclass(frozen=True)
+class ReportData:
+    """What every format renders: the board, and `view`, the JSON-ready dict of everything
+    (its "board" is `board` serialised, as in leaderboard.json)."""
+
+    board: Board
+    view: Mapping[str, Any]
+
+
 def collect(
     path: Path | ResultsFolder,
     scoring: ScoringSettings | None = None,
     limits: Constraints | None = None,
-) -> dict[str, Any]:
+    board: Board | None = None,
+) -> ReportData:
     """The report's data for the results folder `path` (`scoring`, `limits`: see
-    leaderboard.of_folder)."""
+    board.build.of_folder; `board`: the folder's board when already built, as in `run`)."""
     folder = path if isinstance(path, ResultsFolder) else read_folder(path)
     scoring = scoring or folder.scoring
-    board = leaderboard.of_folder(folder, scoring, limits)
+    board = board or of_folder(folder, scoring, limits)
+    plain = to_json(board)
     ok = folder.ok
-    _add_costs(board, ok)
     suite = folder.suite
-    return {
+    view = {
         "results_dir": str(folder.root),
         "suite": {"name": suite.name, "description": suite.description} if suite else None,
-        "board": board,
+        "board": plain,
         "seeds": seed_stats(ok, scoring),
-        "retention": retention_data(board, ok),
+        "retention": retention_data(plain, ok),
         "environment": environment(ok + folder.failed),
         "counts": {
             "runs": len(folder.records),
             "ok": len(ok),
-            "failed": len(board["failed"]),
-            "damaged": len(board["damaged"]) + len(board["damaged_files"]),
-            "missing": len(board["missing"]),
+            "failed": len(board.failed),
+            "damaged": len(board.damaged) + len(board.damaged_files),
+            "missing": len(board.missing),
             "expected": len(folder.expected) if folder.expected is not None else None,
         },
         "ignored": folder.ignored,
         "notes": folder.notes,
     }
-
-
-def _add_costs(board: dict[str, Any], records: Sequence[RunRecord]) -> None:
-    """Efficiency figures the leaderboard row leaves out, for the efficiency table: forward
-    FLOPs (and the token count they are for), adapter size on disk, training time and speed."""
-    groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for r in records:
-        groups[(r.model, r.method)].append(r.eff)
-    for row in board["rows"]:
-        eff = groups.get((row["model"], row["method"]), [])
-
-        def med(key: str, eff: list[Any] = eff) -> float | None:
-            vals = [e.get(key) for e in eff if isinstance(e.get(key), int | float)]
-            return statistics.median(vals) if vals else None
-
-        row["costs"] = {
-            "flops": med("flops"),
-            "flops_tokens": med("flops_tokens"),
-            "adapter_bytes": med("adapter_bytes"),
-            "train_seconds": med("train_seconds"),
-            "tokens_per_second": med("tokens_per_second"),
-            "prefill_ms": med("prefill_ms"),
-            "memory_kind": sorted({str(e.memory_kind) for e in eff if e.memory_kind}),
-            "device": sorted({str(e.device) for e in eff if e.device}),
-        }
+    return ReportData(board, view)
 
 
 def environment(records: Sequence[RunRecord]) -> dict[str, Any]:

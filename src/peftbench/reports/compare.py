@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from peftbench.board.uncertainty import method_role, samples_of
 from peftbench.config.schema import ScoringSettings
 from peftbench.errors import UserError, did_you_mean
 from peftbench.reports import tables
 from peftbench.reports.seeds import fill_pscp, ok_runs, seed_rows
 from peftbench.reports.stats import CONFIDENCE, summarize, welch
-from peftbench.reports.uncertainty import method_role, samples_of
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
 from peftbench.scoring.comparison import compare_model

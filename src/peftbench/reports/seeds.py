@@ -1,6 +1,6 @@
 """Scores over seeds: one leaderboard row per seed, then mean, std and 95% CI across seeds.
 
-Per-seed rows are built by the leaderboard's own row code (`leaderboard.build` on the runs of
+Per-seed rows are built by the board's own row code (`board.build.build_board` on the runs of
 one seed), so a per-seed average score or PSCP is defined exactly as the leaderboard defines it.
 The seed-form PSCP needs Pmax/Lmax/Mmax; for per-seed rows they are the largest values among all
 per-seed rows of the same model in the comparison (`fill_pscp`), so every seed is scored on the
@@ -13,8 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from peftbench.board.build import build_board
+from peftbench.board.serialise import to_json
 from peftbench.config.schema import ScoringSettings
-from peftbench.reports import leaderboard
 from peftbench.reports.stats import summarize
 from peftbench.results.record import RunRecord
 from peftbench.scoring.pscp import add_pscp
@@ -36,7 +37,7 @@ def seed_rows(
         groups[(r.model, r.method, r.seed, ds)].append(r)
     rows = []
     for (_, _, seed, ds), runs in sorted(groups.items(), key=lambda kv: str(kv[0])):
-        row = leaderboard.build(runs, scoring, uncertainty=False)["rows"][0]
+        row = to_json(build_board(runs, scoring, uncertainty=False))["rows"][0]
         row.update(seed=seed, dataset=ds, n_datasets=len({r.dataset for r in runs}))
         rows.append(row)
     fill_pscp(rows, scoring)

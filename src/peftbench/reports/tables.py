@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from peftbench.reports import escape
 from peftbench.reports.text_table import fixed_width
 
 
@@ -425,14 +426,12 @@ def all_tables(data: dict[str, Any]) -> list[Table]:
 
 
 def to_markdown(t: Table) -> str:
-    def esc(c: str) -> str:
-        return c.replace("|", "\\|")
-
-    lines = [f"### {t.title}", "", "| " + " | ".join(map(esc, t.header)) + " |"]
+    esc = escape.markdown
+    lines = [f"### {esc(t.title)}", "", "| " + " | ".join(map(esc, t.header)) + " |"]
     lines.append("|" + "|".join("---" for _ in t.header) + "|")
     lines += ["| " + " | ".join(map(esc, row)) + " |" for row in t.rows]
     if t.notes:
-        lines += [""] + [f"_{n}_  " for n in t.notes]
+        lines += [""] + [f"_{esc(n)}_  " for n in t.notes]
     return "\n".join(lines)
 
 
@@ -465,25 +464,6 @@ def to_csv(t: Table) -> str:
     return buf.getvalue()
 
 
-_LATEX = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def latex_escape(text: str) -> str:
-    out = "".join(_LATEX.get(ch, ch) for ch in text)
-    return out.replace("±", r"$\pm$")
-
-
 def numeric_column(t: Table, col: int) -> bool:
     cells = [row[col] for row in t.rows if row[col] != "-"]
     return bool(cells) and all(re.match(r"^[-+\[]?[0-9]", c) for c in cells)
@@ -496,18 +476,18 @@ def to_latex(t: Table) -> str:
         r"\begin{table}[t]",
         r"\centering",
         r"\small",
-        rf"\caption{{{latex_escape(t.title)}}}",
+        rf"\caption{{{escape.latex(t.title)}}}",
         rf"\label{{tab:peftbench-{t.key}}}",
         rf"\begin{{tabular}}{{{align}}}",
         r"\toprule",
-        " & ".join(latex_escape(h) for h in t.header) + r" \\",
+        " & ".join(escape.latex(h) for h in t.header) + r" \\",
         r"\midrule",
     ]
-    lines += [" & ".join(latex_escape(c) for c in row) + r" \\" for row in t.rows]
+    lines += [" & ".join(escape.latex(c) for c in row) + r" \\" for row in t.rows]
     lines.append(r"\bottomrule")
     lines.append(r"\end{tabular}")
     for note in t.notes:
-        lines.append(rf"\par\footnotesize {latex_escape(note)}")
+        lines.append(rf"\par\footnotesize {escape.latex(note)}")
     lines.append(r"\end{table}")
     return "\n".join(lines)
 

@@ -1,8 +1,8 @@
-"""The leaderboard's uncertainty columns: score intervals, ties with the best, "vs frozen".
+"""The board's uncertainty parts: score intervals, ties with the best, "vs frozen", PSCP ranks.
 
 For every model the runs' per-item data (predictions.jsonl, via `results.items`) go through
-`scoring.comparison.compare_model`; this module only gathers them and writes the results into
-the leaderboard rows:
+`scoring.comparison.compare_model`; this module gathers them and returns, per row, the typed
+comparison (`RowStats`) that board/build.py turns into the row's columns:
 
 - `scores_ci[dataset]`, `score_ci`: [low, high] of the 95 % bootstrap interval (None: no
   per-item data, e.g. a run written before per-item scores or with its predictions removed);
@@ -14,26 +14,36 @@ the leaderboard rows:
 - `vs_reference`: the average score minus that of the model's reference (the baseline that does
   not train, i.e. `frozen`), with its paired interval; `reference` names it;
 - `stats`: everything above in full (p-values, gaps), for the JSON report.
-The board gets `uncertainty`: which test, how many replicates, the confidence and the seed.
+The board gets `uncertainty`: which test, how many replicates, the confidence, the seed and the
+noise the marks include.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from peftbench.board.latency import slowdown_pairs
+from peftbench.board.model import Estimate, Gap, LatencyReference, Mark, RowStats, Uncertainty
 from peftbench.config.schema import ScoringSettings
 from peftbench.efficiency.paired import bootstrap_slowdowns
-from peftbench.reports.latency import slowdown_pairs
 from peftbench.results.items import item_sample
 from peftbench.results.record import RunRecord
-from peftbench.scoring.comparison import compare_model
-from peftbench.scoring.intervals import CONFIDENCE, REPLICATES, SEED, ItemSample, stream_seed
+from peftbench.scoring.comparison import MethodStats, compare_model
+from peftbench.scoring.intervals import (
+    CONFIDENCE,
+    REPLICATES,
+    SEED,
+    Interval,
+    ItemSample,
+    stream_seed,
+)
 from peftbench.scoring.pscp import cost_factors, seed_factor_replicates
-from peftbench.scoring.ties import PAIRED_BOOTSTRAP, TieMark
+from peftbench.scoring.ties import PAIRED_BOOTSTRAP, Difference, TieMark
 
 NOTE = (
     "score ±h and avg 95% CI: 95 % interval, percentile bootstrap over the eval items (and the "
@@ -65,20 +75,6 @@ def reference_of(methods: Sequence[str]) -> str | None:
     return refs[0] if refs else None
 
 
-def _label(mark: TieMark | None) -> str | None:
-    if mark is None or not mark.tied:
-        return None
-    return "best" if mark.is_best else "tie"
-
-
-def _rank(interval: tuple[int, int] | None) -> list[int] | None:
-    return None if interval is None else [interval[0], interval[1]]
-
-
-def _pair(iv: Any) -> list[float] | None:
-    return None if iv is None else [iv.low, iv.high]
-
-
 def samples_of(
     records: Sequence[RunRecord],
 ) -> dict[str, dict[str, dict[str, list[ItemSample]]]]:
@@ -100,7 +96,7 @@ def latency_replicates(
     rows: Sequence[dict[str, Any]],
     records: Sequence[RunRecord],
     reference_ms: float | None,
-) -> dict[str, np.ndarray]:
+) -> dict[str, NDArray[np.float64]]:
     """{method: bootstrap replicates of the row's L in ms/token}: the reference base latency x
     (1 + a replicate of the paired slowdown, from the same distinct pairs as the row's L). Rows
     without pairs (or a model without a reference) are left out and keep their point L."""
@@ -119,48 +115,90 @@ def latency_replicates(
     return out
 
 
-def annotate(board: dict[str, Any], records: Sequence[RunRecord], scoring: ScoringSettings) -> None:
-    """Add the uncertainty columns to `board['rows']` from the ok `records`."""
+def stats_of(s: MethodStats) -> RowStats:
+    """The typed copy of one method's comparison (scoring/comparison.py)."""
+    return RowStats(
+        intervals={d: _estimate(iv) for d, iv in s.intervals.items()},
+        score_interval=_estimate(s.score_interval),
+        ties={d: _mark(t) for d, t in s.ties.items()},
+        score_tie=_mark(s.score_tie),
+        vs_reference=_gap(s.vs_reference),
+        pscp_ties={k: _mark(t) for k, t in s.pscp_ties.items()},
+        pscp_ranks={k: (v[0], v[1]) for k, v in s.pscp_ranks.items()},
+    )
+
+
+def _estimate(iv: Interval | None) -> Estimate | None:
+    return None if iv is None else Estimate(iv.estimate, iv.low, iv.high, iv.half_width)
+
+
+def _gap(d: Difference | None) -> Gap | None:
+    if d is None:
+        return None
+    return Gap(d.estimate, d.low, d.high, d.p_value, d.test, d.significant)
+
+
+def _mark(t: TieMark | None) -> Mark | None:
+    return None if t is None else Mark(t.best, t.is_best, t.tied, _gap(t.gap))
+
+
+def model_stats(
+    rows: Sequence[dict[str, Any]],
+    records: Sequence[RunRecord],
+    scoring: ScoringSettings,
+    latency_reference: Mapping[str, LatencyReference],
+) -> tuple[dict[tuple[str, str], RowStats], dict[str, str | None]]:
+    """{(model, method): its comparison} for the rows that have per-item data, and each model's
+    reference ("vs frozen"), from the ok `records`."""
     samples = samples_of(records)
     references: dict[str, str | None] = {}
-    for model in sorted({row["model"] for row in board["rows"]}):
-        rows = [row for row in board["rows"] if row["model"] == model]
-        contestants = [row["method"] for row in rows if not row["baseline"]]
-        references[model] = reference_of([row["method"] for row in rows])
-        reference_ms = (board.get("latency_reference") or {}).get(model, {}).get("ms_per_token")
-        latency = latency_replicates(model, rows, records, reference_ms)
+    out: dict[tuple[str, str], RowStats] = {}
+    for model in sorted({row["model"] for row in rows}):
+        mine = [row for row in rows if row["model"] == model]
+        contestants = [row["method"] for row in mine if not row["baseline"]]
+        references[model] = reference_of([row["method"] for row in mine])
+        ref = latency_reference.get(model)
+        latency = latency_replicates(model, mine, records, ref.ms_per_token if ref else None)
         stats = compare_model(
             model,
             samples.get(model, {}),
             contestants,
             references[model],
-            cost_factors(rows, scoring.pscp, scoring.pscp_paper),
-            {"pscp": seed_factor_replicates(rows, latency, scoring.pscp)},
+            cost_factors(mine, scoring.pscp, scoring.pscp_paper),
+            {"pscp": seed_factor_replicates(mine, latency, scoring.pscp)},
         )
-        for row in rows:
-            s = stats.get(row["method"])
-            row["reference"] = references[model]
-            if s is None:
-                row.update(scores_ci={}, score_ci=None, ties={}, tie=None, vs_reference=None)
-                row.update(pscp_tie=None, pscp_paper_tie=None, stats=None)
-                row.update(pscp_rank=None, pscp_paper_rank=None)
-                continue
-            row["scores_ci"] = {d: _pair(iv) for d, iv in s.intervals.items()}
-            row["score_ci"] = _pair(s.score_interval)
-            row["ties"] = {d: _label(t) for d, t in s.ties.items()}
-            row["tie"] = _label(s.score_tie)
-            row["pscp_tie"] = _label(s.pscp_ties.get("pscp"))
-            row["pscp_paper_tie"] = _label(s.pscp_ties.get("pscp_paper"))
-            row["pscp_rank"] = _rank(s.pscp_ranks.get("pscp"))
-            row["pscp_paper_rank"] = _rank(s.pscp_ranks.get("pscp_paper"))
-            row["vs_reference"] = s.vs_reference.as_dict() if s.vs_reference else None
-            row["stats"] = s.as_dict()
-    board["uncertainty"] = {
-        "test": PAIRED_BOOTSTRAP,
-        "replicates": REPLICATES,
-        "confidence": CONFIDENCE,
-        "seed": SEED,
-        "references": references,
-        "note": NOTE.format(replicates=REPLICATES),
-        "ties": TIES.format(test=PAIRED_BOOTSTRAP),
-    }
+        for method, s in stats.items():
+            out[(model, method)] = stats_of(s)
+    return out, references
+
+
+def noise_sources(records: Sequence[RunRecord]) -> tuple[str, ...]:
+    """Which noise the intervals and marks include: the eval items always; the training seeds
+    only where a cell has several (else a seed effect is not in any interval); the latency pairs
+    in the PSCP marks."""
+    seeds: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+    for r in records:
+        seeds[(r.model, r.method, r.dataset)].add(r.seed)
+    most = max((len(v) for v in seeds.values()), default=0)
+    sources = ["eval items"]
+    sources.append(
+        f"training seeds ({most} per cell)" if most > 1 else "not training seeds (1 seed)"
+    )
+    sources.append("latency pairs (PSCP only)")
+    return tuple(sources)
+
+
+def uncertainty_info(
+    references: Mapping[str, str | None], records: Sequence[RunRecord]
+) -> Uncertainty:
+    """How the board's intervals and marks were made."""
+    return Uncertainty(
+        test=PAIRED_BOOTSTRAP,
+        replicates=REPLICATES,
+        confidence=CONFIDENCE,
+        seed=SEED,
+        references=dict(references),
+        note=NOTE.format(replicates=REPLICATES),
+        ties=TIES.format(test=PAIRED_BOOTSTRAP),
+        noise=noise_sources(records),
+    )
