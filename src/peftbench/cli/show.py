@@ -25,6 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from peftbench.cli._common import constraints_of
     from peftbench.listing import show
+    from peftbench.reports.escape import terminal_lines
 
-    print(show(args.path, args.profile, constraints_of(args)))
+    # a run's record is printed as it holds it: no control sequence reaches the terminal
+    print(terminal_lines(show(args.path, args.profile, constraints_of(args))))
     return 0

@@ -31,7 +31,7 @@ from typing import Any
 from peftbench.board.uncertainty import method_role, samples_of
 from peftbench.config.schema import ScoringSettings
 from peftbench.errors import UserError, did_you_mean
-from peftbench.reports import tables
+from peftbench.reports import escape, tables
 from peftbench.reports.seeds import fill_pscp, ok_runs, seed_rows
 from peftbench.reports.stats import CONFIDENCE, summarize, welch
 from peftbench.results.folder import ResultsFolder, read_folder
@@ -459,7 +459,9 @@ def summary_table(result: dict[str, Any]) -> tables.Table:
 
 
 def render(result: dict[str, Any], markdown: bool = False) -> str:
-    """Text (or Markdown) for a terminal or a CI log / pull-request comment."""
+    """Text (or Markdown) for a terminal or a CI log / pull-request comment; every line and
+    cell escaped for its medium (reports/escape.py)."""
+    esc = escape.markdown if markdown else escape.terminal
     head = (
         f"compare {result['metric']}: new {result['new']} vs baseline {result['baseline']}; "
         f"tolerance {result['tolerance']:g}, alpha {result['alpha']:g}"
@@ -467,7 +469,7 @@ def render(result: dict[str, Any], markdown: bool = False) -> str:
         + ("; paired test on the same eval items" if result.get("test") == "paired" else "")
         + f"; gate on {result['gate']}"
     )
-    out = [head, ""]
+    out = [esc(head), ""]
     for pair in result["pairs"]:
         t = to_table(pair, result["metric"], result["gate"])
         out += [tables.to_markdown(t) if markdown else tables.to_text(t), ""]
@@ -483,10 +485,7 @@ def render(result: dict[str, Any], markdown: bool = False) -> str:
         if markdown
         else tables.to_text(summary_table(result)),
     ]
-    out += [f"note: {n}" for n in result["notes"]]
-    out += [f"FAILED new run {f}" for f in result["failed_new_runs"]]
-    for side, items in result.get("damaged", {}).items():
-        out += [f"DAMAGED {side} record (left out) {d}" for d in items]
+    out += [esc(line) for line in problems(result)]
     if result["missing_new_runs"]:
         out.append(f"missing {len(result['missing_new_runs'])} run(s) of the new set's suite")
     short = [f"{p['model']}/{p['method']}" for p in result["pairs"] if p["fails"]]
@@ -495,5 +494,14 @@ def render(result: dict[str, Any], markdown: bool = False) -> str:
     elif not result["pairs"]:
         out.append("FALLS SHORT: the new set has no successful run to compare")
     else:
-        out.append(f"FALLS SHORT: {', '.join(short)} ({len(short)} of {len(result['pairs'])})")
+        out.append(esc(f"FALLS SHORT: {', '.join(short)} ({len(short)} of {len(result['pairs'])})"))
     return "\n".join(out)
+
+
+def problems(result: dict[str, Any]) -> list[str]:
+    """Notes, failed and damaged runs of a comparison, one line each."""
+    out = [f"note: {n}" for n in result["notes"]]
+    out += [f"FAILED new run {f}" for f in result["failed_new_runs"]]
+    for side, items in result.get("damaged", {}).items():
+        out += [f"DAMAGED {side} record (left out) {d}" for d in items]
+    return out

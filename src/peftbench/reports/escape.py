@@ -22,6 +22,11 @@ def terminal(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
+def terminal_lines(text: str) -> str:
+    """`terminal` on each line of a multi-line text we wrote (its line breaks are ours)."""
+    return "\n".join(terminal(line) for line in str(text).split("\n"))
+
+
 # (a backtick opens at most a code span, which is inert, and a pipe inside one is escaped)
 _MARKDOWN = {"\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;"}
 

@@ -20,7 +20,7 @@ import json
 import re
 from typing import Any
 
-from peftbench.reports import figures, retention, svg, tables
+from peftbench.reports import escape, figures, retention, svg, tables
 from peftbench.reports.assets import CSS, SORT_JS
 
 SECTIONS = (
@@ -48,7 +48,18 @@ def _environment() -> Any:
         autoescape=select_autoescape(["html", "j2"], default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=False,
+        finalize=_visible,
     )
+
+
+def _visible(value: Any) -> Any:
+    """Every plain string the template prints: control characters made visible
+    (reports/escape.py) before autoescape; markup built here (figures) is left as it is."""
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return escape.terminal(value)
+    return value
 
 
 def _cell(

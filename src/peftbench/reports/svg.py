@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
+
+from peftbench.reports import escape
 
 # Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
 PALETTE = (
@@ -35,7 +36,7 @@ def color(i: int) -> str:
 
 
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape.html(str(text))
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:

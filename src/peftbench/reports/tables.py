@@ -438,7 +438,15 @@ def to_markdown(t: Table) -> str:
 def to_text(t: Table) -> str:
     """Fixed-width columns for a terminal: the title, then the table, then its notes."""
     numeric = [numeric_column(t, i) for i in range(len(t.header))]
-    return "\n".join([t.title, fixed_width(t.header, t.rows, right=numeric), *t.notes])
+    esc = escape.terminal
+    rows = [[esc(c) for c in row] for row in t.rows]
+    table = fixed_width([esc(h) for h in t.header], rows, right=numeric)
+    return "\n".join([esc(t.title), table, *map(esc, t.notes)])
+
+
+def _csv_cell(value: Any) -> Any:
+    """Text without control characters (a CSV may be printed: `--out -`); numbers unchanged."""
+    return escape.terminal(value) if isinstance(value, str) else value
 
 
 def to_csv(t: Table) -> str:
@@ -446,8 +454,8 @@ def to_csv(t: Table) -> str:
     if t.csv_header is not None and t.csv_rows is not None:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(t.csv_header)
-        writer.writerows(t.csv_rows)
+        writer.writerow([_csv_cell(c) for c in t.csv_header])
+        writer.writerows([_csv_cell(c) for c in row] for row in t.csv_rows)
         return buf.getvalue()
     split = [any(" ± " in row[i] for row in t.rows) for i in range(len(t.header))]
     header: list[str] = []
@@ -455,12 +463,12 @@ def to_csv(t: Table) -> str:
         header += [f"{h} mean", f"{h} std"] if two else [h]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([_csv_cell(c) for c in header])
     for row in t.rows:
         cells: list[str] = []
         for c, two in zip(row, split, strict=True):
             cells += (c.split(" ± ") if " ± " in c else [c, ""]) if two else [c]
-        writer.writerow(cells)
+        writer.writerow([_csv_cell(c) for c in cells])
     return buf.getvalue()
 
 
