@@ -4,6 +4,7 @@ invocations sharing a results folder split the work: results/claims.py), write t
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from peftbench.backends import BACKENDS, BackendOptions
@@ -44,9 +45,14 @@ def run_suite(
 
 def set_aside_damaged(store: ResultsStore, pending: list[RunSpec]) -> None:
     """Move the damaged records of pending cells out of the way (never deleting them), so the
-    cells run again."""
+    cells run again. Anything in a run's place counts: a link or a file there is damage too."""
     for spec in pending:
-        if store.run_dir(spec.run_id).is_dir() and store.read(spec.run_id).state == "damaged":
-            damage = store.read(spec.run_id).damage
+        if not os.path.lexists(store.run_dir(spec.run_id)):
+            continue
+        record = store.read(spec.run_id)
+        if record.state == "damaged":
             moved = store.set_aside(spec.run_id)
-            print(f"damaged record {spec.run_id} ({damage}): moved to {moved}; running it again")
+            print(
+                f"damaged record {spec.run_id} ({record.damage}): moved to {moved}; "
+                "running it again"
+            )
