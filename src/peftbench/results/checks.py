@@ -4,7 +4,8 @@ Why each bound (a record outside them is damaged, never shown as a row):
 - every number anywhere in a record is finite: JSON's `Infinity`/`NaN` and overflowing literals
   (`1e400` reads as infinity) are not measurements;
 - counts (parameters, bytes, tokens, examples, FLOPs) and sizes (memory) are non-negative;
-- times are non-negative, and a timed sample (latency, prefill) is at least `MIN_SAMPLE_MS`;
+- times are non-negative, and a timed sample (latency, prefill) is plausible (at least
+  `MIN_SAMPLE_MS`: efficiency/plausible.py says why);
 - a score lies in its metric's range (`metric_range`): every metric is on a 0-100 scale,
   correlations from -100;
 - shares are within [0, 1] and percentages of a whole within [0, 100].
@@ -17,13 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-# A timed forward pass (one decode step, one prefill) of any transformer on any device takes
-# more than a microsecond: one kernel launch or one layer's matmul alone costs several, and
-# perf_counter resolves ~0.1 us. A sample under 1 us (1e-3 ms) is timer noise or tampering
-# (issue 26: samples of 1e-9 ms were copied into a record). The ceiling, one hour per token,
-# is far above any real run and keeps ratios of samples finite.
-MIN_SAMPLE_MS = 1e-3
-MAX_SAMPLE_MS = 3.6e6
+from peftbench.efficiency.plausible import bad_samples
+
 SCORE_RANGE = (0.0, 100.0)  # every metric's scale (metrics/base.py)
 WIDEST_RANGE = (-100.0, 100.0)  # a metric this peftbench no longer knows: the widest any has
 MAX_DEPTH = 64  # nesting of a record's JSON (a few levels in practice)
@@ -121,14 +117,9 @@ def samples(data: Mapping[str, Any], key: str, file: str) -> None:
     value = data.get(key)
     if value is None:
         return
-    if not isinstance(value, list) or not all(
-        is_number(v) and MIN_SAMPLE_MS <= v <= MAX_SAMPLE_MS for v in value
-    ):
-        raise RecordDamage(
-            file,
-            f"'{key}' should be a list of times between {MIN_SAMPLE_MS:g} and "
-            f"{MAX_SAMPLE_MS:g} ms, found {_show(value)}",
-        )
+    why = bad_samples(value)
+    if why is not None:
+        raise RecordDamage(file, f"'{key}' {why}")
 
 
 def metric_range(name: str) -> tuple[float, float]:
@@ -147,6 +138,6 @@ def score(value: Any, key: str, metric: str, file: str) -> float:
     low, high = metric_range(metric)
     if not (math.isfinite(value) and low <= value <= high):
         raise RecordDamage(
-            file, f"'{key}' should be a {metric} score in [{low:g}, {high:g}], found {value!r}"
+            file, f"'{key}' should be a score of '{metric}' in [{low:g}, {high:g}], found {value!r}"
         )
     return float(value)

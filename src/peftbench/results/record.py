@@ -28,8 +28,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from peftbench.efficiency.plausible import MIN_SAMPLE_MS
 from peftbench.results.checks import (
-    MIN_SAMPLE_MS,
     Damage,
     RecordDamage,
     check_range,
