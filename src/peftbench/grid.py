@@ -4,12 +4,13 @@ invocations sharing a results folder split the work: results/claims.py), write t
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from peftbench.backends import BACKENDS, BackendOptions
 from peftbench.cache import cache_dir
 from peftbench.config.loader import expand
-from peftbench.config.schema import RunSpec, Suite
+from peftbench.config.schema import Suite
 from peftbench.datasets import LoadContext
 from peftbench.results.claims import ClaimedRuns
 from peftbench.results.folder import record_invocation
@@ -32,7 +33,7 @@ def run_suite(
     store.sweep()  # temporary folders left by a killed earlier invocation
     record_invocation(store, dataclasses.asdict(suite), [r.run_id for r in runs])
     pending = [r for r in runs if not store.is_complete(r.run_id)]
-    set_aside_damaged(store, pending)
+    set_aside_damaged(store, [r.run_id for r in pending])
     skipped = len(runs) - len(pending)
     if skipped:
         print(f"{skipped} of {len(runs)} runs already complete in {store.runs_dir}: skipped")
@@ -44,11 +45,13 @@ def run_suite(
     return [r.run_id for r in runs]
 
 
-def set_aside_damaged(store: ResultsStore, pending: list[RunSpec]) -> None:
+def set_aside_damaged(store: ResultsStore, pending: list[str]) -> None:
     """Move the damaged records of pending cells out of the way (never deleting them), so the
-    cells run again."""
-    for spec in pending:
-        if store.run_dir(spec.run_id).is_dir() and store.read(spec.run_id).state == "damaged":
-            damage = store.read(spec.run_id).damage
-            moved = store.set_aside(spec.run_id)
-            print(f"damaged record {spec.run_id} ({damage}): moved to {moved}; running it again")
+    cells run again. Anything in a run's place counts: a link or a file there is damage too."""
+    for run_id in pending:
+        if not os.path.lexists(store.run_dir(run_id)):
+            continue
+        record = store.read(run_id)
+        if record.state == "damaged":
+            moved = store.set_aside(run_id)
+            print(f"damaged record {run_id} ({record.damage}): moved to {moved}; running it again")

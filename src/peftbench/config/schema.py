@@ -353,10 +353,19 @@ class RunSpec:
 
         A declared dataset counts by its fingerprint (definition + data file contents), not by
         where its files happen to be on this machine."""
-        identity = self.to_dict()
-        if self.dataset_defs:
-            identity["dataset_defs"] = {k: v["fingerprint"] for k, v in self.dataset_defs.items()}
-        blob = json.dumps(identity, sort_keys=True, default=str)
-        digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
         model = self.model.replace("/", "_").replace(":", "_")
+        digest = run_digest(self.to_dict())
         return f"{model}__{self.dataset}__{self.method}__s{self.seed}__{digest}"
+
+
+def run_digest(cell: dict[str, Any]) -> str:
+    """The digest ending a run id, of a cell as `RunSpec.to_dict` gives it (and config.json
+    holds it, without its `run_id`), so a record's config can be checked against its id."""
+    identity = {k: v for k, v in cell.items() if k != "run_id"}
+    defs = identity.get("dataset_defs")
+    if isinstance(defs, dict) and defs:
+        identity["dataset_defs"] = {
+            k: v.get("fingerprint") if isinstance(v, dict) else v for k, v in defs.items()
+        }
+    blob = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:10]

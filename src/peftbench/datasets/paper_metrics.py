@@ -88,7 +88,9 @@ PAPER_METRICS: dict[str, str] = {
     "qqp": _registered(paper_f1(("not_duplicate", "duplicate"))),
     "qnli": _registered(paper_f1(("entailment", "not_entailment"))),
     "sst2": _registered(paper_f1(("negative", "positive"))),
-    "stsb": _registered(Metric("paper_pearson", "Pearson r, unparseable = -1.0", _paper_pearson)),
+    "stsb": _registered(
+        Metric("paper_pearson", "Pearson r, unparseable = -1.0", _paper_pearson, low=-100.0)
+    ),
     "mrpc": _registered(paper_f1(("not_equivalent", "equivalent"))),
     "rte": _registered(paper_f1(("entailment", "not_entailment"))),
     "cola": _registered(paper_f1(("unacceptable", "acceptable"))),

@@ -21,10 +21,40 @@ from pathlib import Path
 from typing import Any
 
 from peftbench.efficiency.latency import PairedRun, Samples
+from peftbench.efficiency.plausible import bad_samples
+from peftbench.results.safe_read import JSON_CAP, read_capped
 
 
 def paired_run_to_json(run: PairedRun) -> dict[str, Any]:
     return asdict(run)
+
+
+def check_entry(data: Any, structure: Any, forms: list[str], part: str) -> str | None:
+    """Why a stored entry cannot be reused (None: it can): it must be the entry of this
+    structure, forms and part, and every sample a plausible time (efficiency/plausible.py)
+    with one per pair and form, as a record's samples must be."""
+    if not isinstance(data, dict) or not isinstance(data.get("paired_run"), dict):
+        return "not a stored paired run"
+    if data.get("structure") != structure or data.get("forms") != forms or data.get("part") != part:
+        return "stored for another adapter structure"
+    if not isinstance(data.get("measured_by"), str):
+        return "'measured_by' should name a run"
+    run = data["paired_run"]
+    pairs, stored = run.get("pairs"), run.get("samples")
+    if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
+        return f"'pairs' should be a positive count, found {pairs!r}"
+    if not isinstance(stored, dict) or sorted(stored) != sorted(forms):
+        return f"'samples' should hold the forms {forms}"
+    for form, timed in stored.items():
+        if not isinstance(timed, dict) or set(timed) != {"prefill", "decode"}:
+            return f"'samples.{form}' should hold prefill and decode samples"
+        for kind, values in timed.items():
+            why = bad_samples(values)
+            if why is None and len(values) != pairs:
+                why = f"holds {len(values)} samples for {pairs} pairs"
+            if why is not None:
+                return f"samples.{form}.{kind} {why}"
+    return None
 
 
 def paired_run_from_json(data: dict[str, Any]) -> PairedRun:
@@ -45,14 +75,20 @@ class LatencyCache:
         return self.folder / f"{hashlib.sha256(blob.encode()).hexdigest()[:24]}.json"
 
     def get(self, forms: list[str], part: str) -> tuple[PairedRun, str] | None:
-        """(the stored paired run, the run id that measured it), or None."""
+        """(the stored paired run, the run id that measured it), or None: none stored, or one
+        that fails the checks a record's samples pass (`check_entry`), which is measured again."""
         path = self._path(forms, part)
-        if not path.is_file():
-            return None
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            raw = read_capped(path, JSON_CAP)
+            data = json.loads(raw.decode("utf-8"))
+            why = check_entry(data, self.structure, forms, part)
+            if why is not None:
+                print(f"latency cache {path.name} not reused ({why}): measuring again")
+                return None
             return paired_run_from_json(data["paired_run"]), str(data["measured_by"])
-        except (ValueError, KeyError, TypeError):  # a damaged entry is measured again
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):  # damaged: measure
             return None
 
     def put(self, forms: list[str], part: str, run: PairedRun) -> None:

@@ -38,6 +38,9 @@ class Metric:
     higher_is_better: bool = True
     items: ItemsFn | None = None  # per-item scores when the metric is their mean
     replicates: ReplicatesFn | None = None  # fast resampling of a whole-set metric (optional)
+    # the lowest value it takes (the highest is 100): 0, or -100 for a correlation; a record
+    # holding a value outside [low, 100] is damaged (results/checks.py)
+    low: float = 0.0
 
     def _check(self, predictions: Sequence[Any], golds: Sequence[Any]) -> None:
         if len(predictions) != len(golds):

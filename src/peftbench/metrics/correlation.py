@@ -93,6 +93,7 @@ register(
         "Matthews correlation coefficient (x100)",
         lambda p, g: 100 * mcc(p, g),
         replicates=lambda p, g, draws: 100.0 * _resample.mcc(p, g, draws),
+        low=-100.0,
     )
 )
 register(
@@ -101,6 +102,14 @@ register(
         "Pearson correlation (x100)",
         lambda p, g: 100 * pearson(p, g),
         replicates=lambda p, g, draws: 100.0 * _resample.pearson(p, g, draws),
+        low=-100.0,
     )
 )
-register(Metric("spearman", "Spearman rank correlation (x100)", lambda p, g: 100 * spearman(p, g)))
+register(
+    Metric(
+        "spearman",
+        "Spearman rank correlation (x100)",
+        lambda p, g: 100 * spearman(p, g),
+        low=-100.0,
+    )
+)

@@ -104,7 +104,10 @@ def _lenient(cls: type, data: Any, where: str) -> Any:
             kwargs[f.name] = value
         else:
             kwargs[f.name] = value
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except UserError as exc:  # a value today's settings refuse (pscp.a: -50): default scoring
+        raise RecordDamage(SUITE, f"{exc.message}; read with the default scoring") from None
 
 
 def read_suite(root: Path) -> SuiteInfo | None:

@@ -11,29 +11,22 @@ always has per-item scores).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from peftbench.results.checks import RecordDamage
+from peftbench.results.crosscheck import PREDICTIONS, load_predictions
 from peftbench.scoring.intervals import CorpusItems, ItemSample, MeanItems
 
-PREDICTIONS = "predictions.jsonl"
+__all__ = ["PREDICTIONS", "item_sample", "read_predictions"]
 
 
 def read_predictions(run_dir: Path | str) -> list[dict[str, Any]] | None:
-    path = Path(run_dir) / PREDICTIONS
-    if not path.is_file():
-        return None
+    """The rows of predictions.jsonl; None when it is missing or damaged (no items)."""
     try:
-        with path.open(encoding="utf-8") as f:
-            rows = [json.loads(line) for line in f if line.strip()]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None  # a damaged predictions file: no items, like a missing one
-    # every row an object with an id and, where present, a mapping of scores (else damaged)
-    ok = all(
-        isinstance(r, dict) and "id" in r and isinstance(r.get("scores") or {}, dict) for r in rows
-    )
-    return rows if ok else None
+        return load_predictions(Path(run_dir))
+    except RecordDamage:
+        return None
 
 
 def _digest(gold: Any) -> bool:

@@ -22,11 +22,24 @@ SCHEMA_VERSION only when a key is renamed or removed, and translate the old key 
 from __future__ import annotations
 
 import json
-import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
+
+from peftbench.efficiency.plausible import MIN_SAMPLE_MS
+from peftbench.results.checks import (
+    Damage,
+    RecordDamage,
+    check_range,
+    count,
+    finite_tree,
+    number,
+    samples,
+    score,
+)
+from peftbench.results.safe_read import JSON_CAP, Refused, is_plain_folder, read_capped
 
 SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -34,57 +47,22 @@ READABLE_VERSIONS = (1, 2)
 RunState = Literal["ok", "failed", "damaged"]
 
 
-class RecordDamage(ValueError):
-    """One file of a record cannot be used: which file and why."""
-
-    def __init__(self, file: str, reason: str) -> None:
-        self.file = file
-        self.reason = reason
-        super().__init__(f"{file}: {reason}")
+# ---- checked reads of one JSON object (bounds: results/checks.py) ----------------------------
 
 
-@dataclass(frozen=True)
-class Damage:
-    file: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.reason}"
-
-
-# ---- checked reads of one JSON object ----------------------------------------------------------
-
-
-def _number(data: Mapping[str, Any], key: str, file: str, required: bool = True) -> float | None:
-    value = data.get(key)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise RecordDamage(file, f"'{key}' should be a number, found {value!r}")
-    return float(value)
-
-
-def _timings(data: Mapping[str, Any], key: str, file: str) -> None:
-    """A list of timed samples: positive, finite numbers (null: not measured)."""
-    value = data.get(key)
-    if value is None:
-        return
-    if not isinstance(value, list) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0
-        for v in value
-    ):
-        raise RecordDamage(
-            file, f"'{key}' should be a list of positive times, found {value!r}"[:200]
-        )
+def _number(
+    data: Mapping[str, Any],
+    key: str,
+    file: str,
+    required: bool = True,
+    low: float | None = None,
+    above: bool = False,
+) -> float | None:
+    return number(data, key, file, required, low=low, above=above)
 
 
 def _int(data: Mapping[str, Any], key: str, file: str, required: bool = True) -> int | None:
-    value = data.get(key)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RecordDamage(file, f"'{key}' should be an integer, found {value!r}")
-    return value
+    return count(data, key, file, required)
 
 
 def _text(data: Mapping[str, Any], key: str, file: str, required: bool = True) -> str | None:
@@ -92,7 +70,7 @@ def _text(data: Mapping[str, Any], key: str, file: str, required: bool = True) -
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value):
-        raise RecordDamage(file, f"'{key}' should be a non-empty string, found {value!r}")
+        raise RecordDamage(file, f"'{key}' should be a non-empty string, found {value!r}"[:200])
     return value
 
 
@@ -118,6 +96,7 @@ class Status:
         "score",
         "error",
         "traceback",
+        "files",
     )
 
     status: Literal["ok", "failed"]
@@ -129,6 +108,9 @@ class Status:
     error: str | None = None
     traceback: str | None = None
     schema_version: int = SCHEMA_VERSION
+    # what the run wrote beside its JSON parts (adapter files, predictions), by path in the run
+    # folder: {"sha256": ..., "bytes": ...}, taken at commit; readers check the files still match
+    files: dict[str, FileHash] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -157,6 +139,8 @@ class Status:
         out["wall_seconds"] = self.wall_seconds
         if self.phase_seconds:
             out["phase_seconds"] = self.phase_seconds
+        if self.files:
+            out["files"] = {k: v.to_json() for k, v in self.files.items()}
         return out
 
     @classmethod
@@ -171,23 +155,50 @@ class Status:
                 f, f"schema_version {version!r} is not one this peftbench reads {READABLE_VERSIONS}"
             )
         phases = data.get("phase_seconds") or {}
-        if not isinstance(phases, dict) or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in phases.values()
-        ):
+        if not isinstance(phases, dict):
             raise RecordDamage(f, f"'phase_seconds' should map phases to seconds, found {phases!r}")
         error = data.get("error")
         return cls(
             status=state,
             run_id=str(_text(data, "run_id", f, required=False) or ""),
             started=_number(data, "started", f, required=False),
-            wall_seconds=_number(data, "wall_seconds", f, required=False) or 0.0,
-            phase_seconds={str(k): float(v) for k, v in phases.items()},
+            wall_seconds=_number(data, "wall_seconds", f, required=False, low=0) or 0.0,
+            phase_seconds={str(k): float(_number(phases, k, f, low=0) or 0.0) for k in phases},
             score=_number(data, "score", f, required=False),
             error=None if error is None else str(error),
-            traceback=data.get("traceback"),
+            traceback=None if data.get("traceback") is None else str(data.get("traceback")),
             schema_version=int(version),
+            files=_file_hashes(data.get("files"), f),
             extra=_rest(data, cls.KNOWN),
         )
+
+
+@dataclass(frozen=True)
+class FileHash:
+    """A file's content hash and size, as committed."""
+
+    sha256: str
+    bytes: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "bytes": self.bytes}
+
+
+def _file_hashes(value: Any, file: str) -> dict[str, FileHash]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RecordDamage(file, f"'files' should map paths to hashes, found {value!r}"[:200])
+    out = {}
+    for path, entry in value.items():
+        parts = Path(path).parts
+        if not parts or Path(path).is_absolute() or ".." in parts:
+            raise RecordDamage(file, f"'files' names {path!r}, a path outside the run folder")
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(digest, str) or len(digest) != 64:
+            raise RecordDamage(file, f"'files.{path}' should hold a sha256, found {entry!r}"[:200])
+        out[path] = FileHash(digest, int(count(entry, "bytes", file) or 0))
+    return out
 
 
 @dataclass(frozen=True)
@@ -291,16 +302,31 @@ class Metrics:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Metrics:
         f = cls.FILE
+        metric = str(_text(data, "metric", f))
         return cls(
-            score=float(_number(data, "score", f) or 0.0),
-            metric=str(_text(data, "metric", f)),
-            values=_rest(data, cls.KNOWN),
-            invalid_rate=_number(data, "invalid_rate", f, required=False) or 0.0,
+            score=score(data.get("score"), "score", metric, f),
+            metric=metric,
+            values=_metric_values(_rest(data, cls.KNOWN), f),
+            invalid_rate=number(data, "invalid_rate", f, False, low=0, high=1) or 0.0,
             eval_examples=_int(data, "eval_examples", f, required=False),
-            eval_seconds=_number(data, "eval_seconds", f, required=False),
+            eval_seconds=_number(data, "eval_seconds", f, required=False, low=0),
             generated_tokens=_int(data, "generated_tokens", f, required=False),
             learning_curve=_curve(data.get("learning_curve"), f),
         )
+
+
+def _metric_values(values: dict[str, Any], file: str) -> dict[str, Any]:
+    """The other metrics' values, each within its metric's range (a value under a name that is
+    no metric is kept as written: finite, like every number of a record)."""
+    from peftbench.metrics import METRICS
+
+    for key, value in values.items():
+        if key in METRICS:
+            score(value, key, key, file)
+    paper = values.get("paper_metric")
+    if "paper_score" in values:
+        score(values["paper_score"], "paper_score", str(paper), file)
+    return values
 
 
 def _curve(value: Any, file: str) -> dict[str, Any] | None:
@@ -378,14 +404,12 @@ class Efficiency:
     def from_json(cls, data: Mapping[str, Any]) -> Efficiency:
         f = cls.FILE
         typed: dict[str, Any] = {}
-        for key in cls.REQUIRED:
-            typed[key] = _number(data, key, f)
-        for key in cls.OPTIONAL:
-            typed[key] = _number(data, key, f, required=False)
-        for key in ("trainable_params", "total_params", "base_params"):
-            if typed[key] is not None:
-                typed[key] = int(typed[key])
-        for key in ("flops_tokens", "adapter_bytes"):
+        for key in (*cls.REQUIRED, *cls.OPTIONAL):
+            low, above = _EFF_BOUNDS.get(key, (None, False))
+            typed[key] = _number(data, key, f, key in cls.REQUIRED, low=low, above=above)
+        for key in ("trainable_params", "total_params", "base_params", "flops_tokens"):
+            typed[key] = _int(data, key, f, required=key in cls.REQUIRED)
+        for key in ("adapter_bytes",):
             if typed[key] is not None and float(typed[key]).is_integer():
                 typed[key] = int(typed[key])
         for key in ("device", "device_name", "memory_kind"):
@@ -396,10 +420,41 @@ class Efficiency:
         typed["trained"] = trained
         for key in data:
             if key.endswith("_samples_ms"):  # readers divide by them (paired slowdowns)
-                _timings(data, key, f)
+                samples(data, key, f)
+            elif key in _EFF_COUNTS:
+                _number(data, key, f, required=False, low=0)
         return cls(**typed, measured=_rest(data, (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT)))
 
 
+# Lower bounds of the typed figures (results/checks.py says why): counts, sizes and times are
+# non-negative, a latency is a plausible positive time, and a slowdown cannot make a method
+# take no time at all (-100 %). The extra TFLOPs of a method are a difference: any finite value.
+_EFF_BOUNDS: dict[str, tuple[float | None, bool]] = {
+    "trainable_pct": (0.0, False),  # of the base model's parameters: can exceed 100
+    "latency_ms_per_token": (MIN_SAMPLE_MS, False),
+    "base_latency_ms_per_token": (MIN_SAMPLE_MS, False),
+    "prefill_ms": (MIN_SAMPLE_MS, False),
+    "slowdown_pct": (-100.0, True),
+    "peak_train_mem_mb": (0.0, False),
+    "flops": (0.0, False),
+    "adapter_bytes": (0.0, False),
+    "train_seconds": (0.0, False),
+    "tokens_per_second": (0.0, False),
+}
+# measured (untyped) figures that are counts or sizes
+_EFF_COUNTS = (
+    "adapter_params",
+    "adapter_weights_bytes",
+    "inference_params",
+    "train_only_params",
+    "base_flops",
+    "merged_flops",
+    "peak_rss_mb",
+    "memory_baseline_mb",
+    "steps",
+    "tokens",
+    "latency_pairs",
+)
 _EFF_TEXT = ("device", "device_name", "memory_kind", "trained")
 
 
@@ -458,20 +513,35 @@ class Stability:
         drift, retention = data.get("drift"), data.get("retention")
         if drift is not None:
             if not isinstance(drift, dict):
-                raise RecordDamage(f, f"'drift' should be an object, found {drift!r}")
-            for key in ("ppl_base", "ppl", "ppl_delta_pct", "kl_mean"):
-                _number(drift, key, f)
+                raise RecordDamage(f, f"'drift' should be an object, found {drift!r}"[:200])
+            for key in ("ppl_base", "ppl"):
+                number(drift, key, f, low=0, above=True)
+            number(drift, "ppl_delta_pct", f, low=-100)
+            number(drift, "kl_mean", f)
         if retention is not None:
             if not isinstance(retention, dict):
-                raise RecordDamage(f, f"'retention' should be an object, found {retention!r}")
-            _number(retention, "delta", f)
-            ci = retention.get("ci95")
-            if not isinstance(ci, list) or len(ci) != 2:
-                raise RecordDamage(f, f"'retention.ci95' should be [low, high], found {ci!r}")
+                raise RecordDamage(f, f"'retention' should be an object, found {retention!r}"[:200])
+            number(retention, "delta", f, low=-100, high=100)
+            _interval(retention.get("ci95"), "retention.ci95", f)
         return cls(drift=drift, retention=retention)
 
 
+def _interval(value: Any, key: str, file: str) -> tuple[float, float]:
+    """[low, high]: two numbers, low <= high, on the score scale's differences (-100..100)."""
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
+        raise RecordDamage(file, f"'{key}' should be [low, high], found {value!r}"[:200])
+    lo, hi = (check_range(float(v), key, file, -100, 100) for v in value)
+    if lo > hi:
+        raise RecordDamage(file, f"'{key}' should be [low, high] with low <= high, found {value}")
+    return lo, hi
+
+
 Part = RunConfig | Metrics | Efficiency | Provenance | Stability  # what RunWriter.record writes
+PARTS: tuple[type[Part], ...] = (RunConfig, Metrics, Efficiency, Provenance, Stability)
 
 
 # ---- one record --------------------------------------------------------------------------------
@@ -542,13 +612,16 @@ class RunRecord:
         return self.efficiency
 
 
-def read_object(path: Path) -> dict[str, Any]:
-    """A JSON object from `path`, or RecordDamage naming the file and what is wrong with it."""
+def read_object(path: Path, cap: int = JSON_CAP) -> dict[str, Any]:
+    """A JSON object from `path`, or RecordDamage naming the file and what is wrong with it
+    (missing, a link or special file, over `cap`, not JSON, a non-finite number anywhere)."""
     name = path.name
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, cap)
     except FileNotFoundError:
         raise RecordDamage(name, "missing") from None
+    except Refused as exc:
+        raise RecordDamage(name, exc.reason) from None
     except OSError as exc:
         raise RecordDamage(name, f"unreadable ({exc.strerror or exc})") from None
     if not raw.strip():
@@ -561,8 +634,11 @@ def read_object(path: Path) -> dict[str, Any]:
         raise RecordDamage(
             name, f"not valid JSON (truncated?): {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
+    except RecursionError:
+        raise RecordDamage(name, "nested too deeply to be a record") from None
     if not isinstance(data, dict):
         raise RecordDamage(name, f"should hold a JSON object, holds {type(data).__name__}")
+    finite_tree(data, name)
     return data
 
 
@@ -571,28 +647,41 @@ def _upgrade(part: str, data: dict[str, Any], version: int) -> dict[str, Any]:
     return data
 
 
+def _parts(folder: Path, parts: dict[str, Any]) -> None:
+    """Read every part of the record into `parts` (raises RecordDamage at the first bad one)."""
+    status = Status.from_json(read_object(folder / Status.FILE))
+    parts["status"] = status
+    version = status.schema_version
+    parts["config"] = RunConfig.from_json(
+        _upgrade("config", read_object(folder / RunConfig.FILE), version)
+    )
+    if status.ok:  # a failed run may have stopped before its results
+        for key, cls in (
+            ("metrics", Metrics),
+            ("efficiency", Efficiency),
+            ("provenance", Provenance),
+        ):
+            parts[key] = cls.from_json(_upgrade(key, read_object(folder / cls.FILE), version))
+        if os.path.lexists(folder / Stability.FILE):
+            parts["stability"] = Stability.from_json(read_object(folder / Stability.FILE))
+    elif os.path.lexists(folder / Provenance.FILE):
+        parts["provenance"] = Provenance.from_json(read_object(folder / Provenance.FILE))
+    from peftbench.results.crosscheck import cross_check  # it reads predictions (results/items)
+
+    cross_check(folder, status, parts["config"], parts.get("metrics"))
+
+
 def read_run(folder: Path) -> RunRecord:
     """Read a run folder. Never raises for a bad file: the record comes back `damaged`."""
     folder = Path(folder)
     parts: dict[str, Any] = {}
+    if not is_plain_folder(folder):
+        kind = "a link" if folder.is_symlink() else "not a folder"
+        target = f" (to {os.readlink(folder)!r})" if folder.is_symlink() else ""
+        reason = f"the run folder is {kind}{target}; a run folder is never a link"
+        return RunRecord(folder.name, folder, damage=Damage(folder.name + "/", reason))
     try:
-        status = Status.from_json(read_object(folder / Status.FILE))
-        parts["status"] = status
-        version = status.schema_version
-        parts["config"] = RunConfig.from_json(
-            _upgrade("config", read_object(folder / RunConfig.FILE), version)
-        )
-        if status.ok:  # a failed run may have stopped before its results
-            for key, cls in (
-                ("metrics", Metrics),
-                ("efficiency", Efficiency),
-                ("provenance", Provenance),
-            ):
-                parts[key] = cls.from_json(_upgrade(key, read_object(folder / cls.FILE), version))
-            if (folder / Stability.FILE).exists():
-                parts["stability"] = Stability.from_json(read_object(folder / Stability.FILE))
-        elif (folder / Provenance.FILE).exists():
-            parts["provenance"] = Provenance.from_json(read_object(folder / Provenance.FILE))
+        _parts(folder, parts)
     except RecordDamage as exc:
         if "config" not in parts:  # the cell may still be named by a readable config
             try:

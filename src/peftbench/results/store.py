@@ -25,9 +25,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from peftbench.errors import UserError
 from peftbench.results.atomic import write_json, write_jsonl
 from peftbench.results.record import (
+    PARTS,
     SCHEMA_VERSION,
+    FileHash,
     Part,
     RecordDamage,
     RunRecord,
@@ -35,6 +38,7 @@ from peftbench.results.record import (
     read_object,
     read_run,
 )
+from peftbench.results.safe_read import file_digest, is_plain_folder
 
 STATUS = "status.json"
 OWNER = ".owner.json"  # in a temporary run folder: which process on which host is writing it
@@ -71,17 +75,22 @@ class RunWriter:
     def commit(self, status: Status | dict[str, Any]) -> Path:
         """Publish the record. A completed record already there wins (ours is dropped); an
         older failed or damaged one is replaced. A status given as a plain dict (a backend's
-        own failure) is stamped with the schema version like a typed one."""
+        own failure) is stamped with the schema version like a typed one. The status records
+        the sha256 and size of every other file the run wrote (adapter, predictions), which
+        readers check (results/crosscheck.py)."""
+        files = {k: v.to_json() for k, v in file_hashes(self.tmp).items()}
         if isinstance(status, Status):
             data = status.to_json()
         else:
             data = {"schema_version": SCHEMA_VERSION, **status}
+        if files:
+            data["files"] = files
         write_json(self.tmp / STATUS, data)
         (self.tmp / OWNER).unlink(missing_ok=True)
         final = self.store.run_dir(self.run_id)
         trash = None
         with self.store.lock():
-            if final.exists():
+            if os.path.lexists(final):
                 state = read_run(final).state
                 if state == "ok":
                     shutil.rmtree(self.tmp, ignore_errors=True)  # another process finished first
@@ -100,11 +109,41 @@ class RunWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def file_hashes(folder: Path) -> dict[str, FileHash]:
+    """sha256 and size of every file in a run folder but its JSON parts and status (those are
+    checked field by field), by path relative to it; links are not followed."""
+    skip = {STATUS, OWNER, *(cls.FILE for cls in PARTS)}
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            rel = path.relative_to(folder).as_posix()
+            if rel in skip or path.is_symlink():
+                continue
+            digest, size = file_digest(path)
+            out[rel] = FileHash(digest, size)
+    return out
+
+
 class ResultsStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.runs_dir = self.root / "runs"
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        for path in (self.root, self.runs_dir):
+            if os.path.lexists(path) and not is_plain_folder(path):
+                raise UserError(
+                    f"{path} is in the way: a results folder needs a folder there, and it is "
+                    f"{'a link' if path.is_symlink() else 'a file'}",
+                    f"move {path} away, or pass another --out",
+                )
+        try:
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(
+                f"cannot create {self.runs_dir}: {exc.strerror or exc}",
+                "pass an --out folder that can be written",
+            ) from None
 
     def run_dir(self, run_id: str) -> Path:
         return self.runs_dir / run_id
@@ -130,12 +169,34 @@ class ResultsStore:
         except ImportError:  # not POSIX: no cross-process lock
             yield
             return
-        with open(self.root / ".lock", "a+") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        fd = self._open_lock()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def _open_lock(self) -> int:
+        """The lock file, opened without following a link; a folder or link there is a clear
+        error (never a traceback), naming what to remove."""
+        path = self.root / ".lock"
+        if os.path.lexists(path) and not (path.is_file() and not path.is_symlink()):
+            kind = "a link" if path.is_symlink() else "a folder" if path.is_dir() else "special"
+            raise UserError(
+                f"{path} is {kind}, not the lock file peftbench keeps there",
+                f"remove {path} (it holds no results) and run again",
+            )
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            return os.open(path, flags | getattr(os, "O_NONBLOCK", 0), 0o644)
+        except OSError as exc:
+            raise UserError(
+                f"cannot open the lock file {path}: {exc.strerror or exc}",
+                "check that the results folder is writable",
+            ) from None
 
     def sweep(self) -> list[str]:
         """Remove leftovers of killed processes: temporary run folders whose writer is dead (same
