@@ -43,7 +43,7 @@ def saved_tiny_model(folder: Path) -> Path:
 
 
 def test_remote_code_is_off_by_default_and_never_runs(tmp_path: Path) -> None:
-    from peftbench.models.hub import load_pretrained
+    from peftbench.models.pretrained import load_pretrained
 
     assert ModelOptions().trust_remote_code is False
     folder = saved_tiny_model(tmp_path / "remote")
@@ -60,7 +60,7 @@ def test_remote_code_is_off_by_default_and_never_runs(tmp_path: Path) -> None:
 
 
 def test_pickle_weights_are_refused_and_never_unpickled(tmp_path: Path) -> None:
-    from peftbench.models.hub import load_pretrained
+    from peftbench.models.pretrained import load_pretrained
 
     folder = saved_tiny_model(tmp_path / "pickled")
     for f in folder.glob("*.safetensors"):

@@ -111,7 +111,7 @@ def meta_counts_table(model_ref: str, suite_ref: str | None) -> str:
         "base by the deployed adapter (unmerged)"
     )
     head = ["method", "trainable", "% of base", "stored", "inference", "configuration"]
-    from peftbench.listing import _table
+    from peftbench.reports.text_table import fixed_width as _table  # not via listing: no circle
 
     return title + "\n" + _table(head, rows)
 

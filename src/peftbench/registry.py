@@ -21,11 +21,12 @@ import importlib.util
 import os
 import pkgutil
 import sys
-from collections.abc import Iterator
+import tomllib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from peftbench.errors import UserError, unknown_name
+from peftbench.errors import UserError, did_you_mean, unknown_name
 
 
 class Named(Protocol):
@@ -75,6 +76,51 @@ def load_plugin_files() -> None:
                 f"plugin file {path} failed to load: {type(exc).__name__}: {exc}",
                 "fix the file, or remove its folder from --plugins / $" + PLUGINS_ENV,
             ) from exc
+
+
+def read_table(package: str, filename: str) -> dict[str, dict[str, Any]]:
+    """The entries of a TOML table shipped in `package` (package data): entry name -> its keys.
+
+    Entries that are data only (a peft config and its preset, a hub dataset's source and prompt
+    settings) live in such a table instead of one module each; the module that reads it turns
+    every entry into a registry entry (methods/table.py, datasets/hub_table.py).
+    """
+    path = Path(importlib.import_module(package).__file__ or "").with_name(filename)
+    with open(path, "rb") as fh:
+        table = tomllib.load(fh)
+    for name, entry in table.items():
+        if not isinstance(entry, dict):
+            raise ValueError(f"{path}: '{name}' must be a table ([{name}]), not a value")
+    return table
+
+
+def check_keys(
+    where: str,
+    entry: Mapping[str, Any],
+    required: Mapping[str, type | tuple[type, ...]],
+    optional: Mapping[str, type | tuple[type, ...]],
+) -> None:
+    """Raise ValueError naming `where` and the key when `entry` lacks a required key, has an
+    unknown one (with "did you mean") or a value of the wrong type."""
+    known = {**required, **optional}
+    for key, value in entry.items():
+        if key not in known:
+            hint = did_you_mean(key, known) or f"known keys: {', '.join(sorted(known))}"
+            raise ValueError(f"{where}: unknown key '{key}'; {hint}")
+        types = known[key]
+        # bool is an int in Python: a `true` where a number belongs is still wrong
+        wrong_bool = isinstance(value, bool) and bool not in (
+            types if isinstance(types, tuple) else (types,)
+        )
+        if wrong_bool or not isinstance(value, types):
+            names = [t.__name__ for t in (types if isinstance(types, tuple) else (types,))]
+            raise ValueError(
+                f"{where}: '{key}' must be {' or '.join(names)}, not {type(value).__name__} "
+                f"({value!r})"
+            )
+    missing = [key for key in required if key not in entry]
+    if missing:
+        raise ValueError(f"{where}: missing {', '.join(repr(k) for k in missing)}")
 
 
 class Registry(Generic[T]):

@@ -26,7 +26,7 @@ def test_backend_choices_are_the_registered_backends() -> None:
 
 
 def test_dtype_and_precision_choices() -> None:
-    from peftbench.models.hub import DTYPES
+    from peftbench.models.pretrained import DTYPES
     from peftbench.training.trainer import _use_bf16
 
     assert DTYPES == get_args(Dtype)

@@ -21,9 +21,10 @@ INVALID = "<invalid>"  # how an unparseable prediction enters the independent re
 
 
 def test_every_hub_dataset_has_a_fixture() -> None:
+    """Each registered hub dataset has fixture rows, and each fixture folder is one (no count to
+    keep in step: adding a dataset without its fixture fails here)."""
     hub = {d.name for d in DATASETS if d.source.startswith("HF hub")}
-    assert len(hub) == 28  # 27 of PEFT-Bench + XSum
-    assert hub == set(ROWS)
+    assert hub and hub == set(ROWS)
 
 
 @pytest.mark.parametrize("name", sorted(ROWS))

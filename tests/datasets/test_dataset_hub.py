@@ -22,7 +22,7 @@ from peftbench.config.schema import (
 )
 from peftbench.datasets import DATASETS, Example, LoadContext
 from peftbench.datasets.hub import local_paths, shuffled
-from peftbench.datasets.superglue import REVISION as SUPERGLUE_REVISION
+from peftbench.datasets.hub_table import entries as hub_entries
 from peftbench.errors import UserError
 from peftbench.pipeline import load_examples
 
@@ -87,9 +87,8 @@ def test_hub_is_asked_for_id_config_revision_and_split(
     calls = fake_hub(monkeypatch, lambda *a, **k: types.SimpleNamespace(to_list=lambda: rows))
     examples = DATASETS.get("boolq").load("validation", LoadContext(cache_dir=tmp_path))
     assert len(examples) == len(rows)
-    assert calls == [
-        ("aps/super_glue", "boolq", (("revision", SUPERGLUE_REVISION), ("split", "validation")))
-    ]
+    revision = hub_entries()["boolq"][1]["revision"]
+    assert calls == [("aps/super_glue", "boolq", (("revision", revision), ("split", "validation")))]
 
 
 def test_local_file_wins_over_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

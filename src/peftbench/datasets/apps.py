@@ -11,6 +11,7 @@ pass@1, which runs the generated program against the problem's tests in the sand
 (`peftbench.sandbox`; never in the benchmark's process). The gold item holds both: the APPS
 `input_output` tests plus `references`. Evaluation problems without tests or without a
 reference solution cannot be scored and are left out; training problems need a solution.
+The source and limits are in `hub_datasets.toml` ([code.apps]); this module reads the rows.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from peftbench.datasets.base import Example, register
-from peftbench.datasets.hub import HubSource, hub_spec
-from peftbench.datasets.verbal import code_parser
+from peftbench.datasets.base import Example
 
-SPLITS = ("train", "test")
+SPLITS = ("train", "test")  # as `splits` of [code.apps] in hub_datasets.toml
 MAX_REFERENCES = 5  # CodeBLEU cost grows with references; some problems have over 100
 
 
@@ -61,27 +60,3 @@ def build_apps(split: str, i: int, row: dict[str, Any]) -> Example | None:
     references = {"references": solutions[:MAX_REFERENCES]}
     gold = {**tests, **references} if evaluated else references  # tests can be megabytes
     return Example(f"{split}-{row.get('problem_id', row.get('id', i))}", prompt, solutions[0], gold)
-
-
-# main at this commit: a loading script beside train.jsonl / test.jsonl (all difficulties, the
-# script's "all" configuration), read directly; the script only renamed `id` to `problem_id`.
-REVISION = "21e74ddf8de1a21436da12e3e653065c5213e9d1"
-FILES = {"train": "train.jsonl", "test": "test.jsonl"}
-
-register(
-    hub_spec(
-        name="apps",
-        source=HubSource("codeparrot/apps", None, REVISION, FILES),
-        build=build_apps,
-        parse=code_parser,
-        group="code",
-        description="APPS programming problems: CodeBLEU (as the paper) and sandboxed pass@1",
-        metric="codebleu",
-        extra_metrics=("pass_at_1",),
-        splits=SPLITS,
-        max_new_tokens=512,
-        stop_at_newline=False,
-        system_prompt="You write correct, efficient Python 3 programs. Answer with code only.",
-        notes="one example per problem; starter code kept; unscorable eval problems left out",
-    )
-)

@@ -10,6 +10,8 @@
   prediction is the number after the last `=`, compared with the dataset's gold answer. (The
   original counted an equation as right when it was arithmetically consistent, even if it
   solved a different problem.)
+
+Sources and limits are in `hub_datasets.toml` ([math]); this module reads rows and parses answers.
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ import ast
 import re
 from typing import Any
 
-from peftbench.datasets.base import Example, first_line, register
-from peftbench.datasets.hub import HubSource, hub_spec
-from peftbench.datasets.verbal import LETTERS, choice_parser, first_number, fmt_number, options
+from peftbench.datasets.base import Example, first_line
+from peftbench.datasets.verbal import LETTERS, first_number, fmt_number, options
 from peftbench.metrics.numeric import extract_gsm8k_gold
 
 _OPTION = re.compile(r"([a-e])\s*\)\s*(.*?)\s*(?=,\s*[a-e]\s*\)|$)", re.S)
@@ -92,55 +93,3 @@ def parse_svamp(text: str) -> float | None:
     tail = line.rsplit("=", 1)[1] if "=" in line else line
     numbers = re.findall(r"[-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)", tail)
     return first_number(numbers[-1]) if numbers else None
-
-
-# main holds only a loading script that downloads a zip from outside the hub; this commit of the
-# hub's Parquet export (refs/convert/parquet, its earlier "<config>/<name>-<split>.parquet" layout)
-# is the one found pinned in public code.
-MATHQA_REVISION = "795ca7da22406a2d62cc8874d0f2b427386b68db"
-MATHQA_FILES = {s: f"default/math_qa-{s}.parquet" for s in ("train", "validation", "test")}
-
-register(
-    hub_spec(
-        name="math_qa",
-        source=HubSource("allenai/math_qa", None, MATHQA_REVISION, MATHQA_FILES),
-        build=build_mathqa,
-        parse=choice_parser(tuple(LETTERS[:5])),
-        group="math",
-        description="MathQA: GRE/GMAT-style math word problems, 5 options",
-        metric="accuracy",
-        labels=tuple(LETTERS[:5]),
-        max_new_tokens=4,
-        system_prompt="Answer with the letter of the correct option only.",
-    )
-)
-register(
-    hub_spec(
-        name="gsm8k",
-        source=HubSource("openai/gsm8k", "main", "740312add88f781978c0658806c59bc2815b9866"),
-        build=build_gsm8k,
-        parse=parse_gsm8k,
-        group="math",
-        description="grade-school math word problems, worked solution ending in '#### <number>'",
-        metric="numeric_accuracy",
-        splits=("train", "test"),
-        max_new_tokens=320,
-        stop_at_newline=False,
-        notes="calculator annotations <<...>> removed from the training solutions",
-    )
-)
-register(
-    hub_spec(
-        name="svamp",
-        source=HubSource("ChilleD/SVAMP", None, "5e0bf1e5e7c0e9c4bc39180d224f41f3f801b7ef"),
-        build=build_svamp,
-        parse=parse_svamp,
-        group="math",
-        description="SVAMP arithmetic word problems: an equation and its value",
-        metric="numeric_accuracy",
-        splits=("train", "test"),
-        max_new_tokens=48,
-        system_prompt="Answer with one equation and its value only.",
-        notes="scored against the gold answer (not the equation's own consistency)",
-    )
-)

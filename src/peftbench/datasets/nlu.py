@@ -5,25 +5,18 @@ accuracy is the score. Train on `train` (MMLU: its `auxiliary_train` pool; the 5
 questions are the benchmark and never trained on) and evaluate on `validation`.
 WinoGrande uses one instruction for train and eval (the original left it out of training).
 PIQA and SIQA still ship loading scripts on their main branches, which `datasets` >= 4 cannot
-run, so they load from the hub's own Parquet export (`refs/convert/parquet`).
+run, so they load from the hub's own Parquet export (`refs/convert/parquet`). Each set's source,
+options and limits are in `hub_datasets.toml` ([nlu]); this module turns a row into an Example.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from peftbench.datasets.base import Example, register
-from peftbench.datasets.hub import HubSource, RowFn, hub_spec, mapping, seq
-from peftbench.datasets.verbal import LETTERS, choice_parser, options
-
-# ybisk/piqa and allenai/social_i_qa keep a loading script on main; these commits hold Parquet
-# conversions of the splits (the hub's "Convert dataset to Parquet" commits), read file by file.
-PIQA_REVISION = "ba2f7a4920f4968f04c174c53cc157c899e93501"
-PIQA_FILES = {s: f"plain_text/{s}-00000-of-00001.parquet" for s in ("train", "validation")}
-SIQA_REVISION = "f96e243fd5228e9431b13b9f3bba849a8ec1d013"
-SIQA_FILES = {s: f"data/{s}-00000-of-00001.parquet" for s in ("train", "validation")}
+from peftbench.datasets.base import Example
+from peftbench.datasets.hub import mapping, seq
+from peftbench.datasets.verbal import LETTERS, options
 
 
 def _ask(letters: str) -> str:
@@ -76,7 +69,6 @@ def build_hellaswag(split: str, i: int, row: dict[str, Any]) -> Example | None:
     return _mc(split, i, stem, [clean_wikihow(e) for e in seq(row["endings"])], int(label))
 
 
-WINOGRANDE_REVISION = "01e74176c63542e6b0bcb004dcdea22d94fb67b5"
 WINOGRANDE_TASK = "Which option correctly fills the blank (_) in the sentence?"
 
 
@@ -94,89 +86,3 @@ def build_openbookqa(split: str, i: int, row: dict[str, Any]) -> Example | None:
     answer = keys.index(str(row["answerKey"]).strip())
     stem = f"Question: {str(row['question_stem']).strip()}"
     return _mc(split, i, stem, seq(choices["text"]), answer)
-
-
-@dataclass(frozen=True)
-class ChoiceSet:
-    """One multiple-choice set: where its rows come from and how a row becomes an `Example`."""
-
-    name: str
-    source: HubSource
-    build: RowFn
-    n_options: int
-    description: str
-    splits: tuple[str, str] = ("train", "validation")
-    notes: str = ""
-
-
-SETS = (
-    ChoiceSet(
-        "mmlu",
-        HubSource("cais/mmlu", "all", "c30699e8356da336a370243923dbaf21066bb9fe"),
-        build_mmlu,
-        4,
-        "MMLU: 57-subject exam questions (trained on its auxiliary_train pool)",
-        splits=("auxiliary_train", "validation"),
-    ),
-    ChoiceSet(
-        "piqa",
-        HubSource("ybisk/piqa", None, PIQA_REVISION, PIQA_FILES),
-        build_piqa,
-        2,
-        "physical commonsense: which of two solutions reaches a goal",
-    ),
-    ChoiceSet(
-        "siqa",
-        HubSource("allenai/social_i_qa", None, SIQA_REVISION, SIQA_FILES),
-        build_siqa,
-        3,
-        "Social IQa: commonsense about people's actions and motives",
-    ),
-    ChoiceSet(
-        "hellaswag",
-        HubSource("Rowan/hellaswag", None, "218ec52e09a7e7462a5400043bb9a69a41d06b76"),
-        build_hellaswag,
-        4,
-        "commonsense sentence completion, 4 endings",
-    ),
-    ChoiceSet(
-        "winogrande",
-        HubSource("allenai/winogrande", "winogrande_xl", WINOGRANDE_REVISION),
-        build_winogrande,
-        2,
-        "WinoGrande (xl): fill the blank with one of two options",
-        notes="same instruction in train and eval",
-    ),
-    ChoiceSet(
-        "openbookqa",
-        HubSource("allenai/openbookqa", "main", "388097ea7776314e93a529163e0fea805b8a6454"),
-        build_openbookqa,
-        4,
-        "open-book elementary science questions",
-    ),
-)
-
-
-def register_choice_set(choice: ChoiceSet) -> None:
-    """Every set answers with a letter, is scored by accuracy and shares one system prompt."""
-    letters = tuple(LETTERS[: choice.n_options])
-    register(
-        hub_spec(
-            name=choice.name,
-            source=choice.source,
-            build=choice.build,
-            parse=choice_parser(letters),
-            group="nlu",
-            description=choice.description,
-            metric="accuracy",
-            splits=choice.splits,
-            labels=letters,
-            max_new_tokens=4,
-            system_prompt="Answer with the letter of the correct option only.",
-            notes=choice.notes,
-        )
-    )
-
-
-for _choice in SETS:
-    register_choice_set(_choice)

@@ -1,122 +1,45 @@
 """PEFT-Bench's headline metric for each of its datasets, for `scoring.task_metric: paper`.
 
 The original's result gatherer picks one value per dataset (PAPER.md, "Datasets, splits and the
-paper's metrics"; PEFT-Factory scripts/peftbench/compute_metrics.py): scikit-learn's binary F1
-with the *second* label of the dataset's list as the positive class, macro-F1 for multi-class
-sets, Pearson r for STS-B, ReCoRD's F1, accuracy for GSM8K/SVAMP and CodeBLEU for code. Several
-differ from the dataset's official metric (CoLA: F1, not MCC; MNLI and the multiple-choice sets:
-macro-F1, not accuracy). peftbench keeps the official metric as a dataset's headline and always
-records this one beside it (`paper_score`), so a leaderboard can use either.
+paper's metrics"): binary F1 of the second label, macro-F1 for multi-class sets, Pearson r for
+STS-B, ReCoRD's F1, accuracy for GSM8K/SVAMP and CodeBLEU for code. Several differ from the
+dataset's official metric (CoLA: F1, not MCC; MNLI and the multiple-choice sets: macro-F1, not
+accuracy). peftbench keeps the official metric as a dataset's headline and always records this
+one beside it (`paper_score`), so a leaderboard can use either.
 
-The original's treatment of unparseable outputs is reproduced, since it moves the numbers: an
-invalid prediction becomes a wrong label, `labels[0]` when the gold is `labels[1]` and `labels[1]`
-otherwise (its `binary_reverse`, applied to multi-class sets too), so on a binary set it is a false
-positive whenever the gold is negative; macro-F1 averages over the labels present in golds or
-predictions (scikit-learn's default); an unparseable STS-B score is -1.0. peftbench's official
-metrics count an invalid output as wrong without inventing a class for it.
-
-The label lists, in the original's order, in peftbench's verbalisation: its True/False sets
-(BoolQ, WiC, WSC, MultiRC) are no/yes (false/true) here; its choice1/choice2, solution1/solution2,
-option1/option2 and ending1-4 sets are answered with letters here.
+This is which metric, by name; the metrics themselves (with the original's treatment of
+unparseable outputs) are registered in metrics/paper.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import suppress
-from typing import Any
-
-from peftbench.metrics.base import Metric, register
-from peftbench.metrics.correlation import _pearson
-from peftbench.metrics.f1 import binary_f1
-
-
-def _as_wrong(predictions: Sequence[Any], golds: Sequence[Any], labels: Sequence[Any]) -> list:
-    """The original's rule: an invalid prediction becomes labels[0] if gold is labels[1], else
-    labels[1]."""
-    return [
-        p if p in labels else (labels[0] if g == labels[1] else labels[1])
-        for p, g in zip(predictions, golds, strict=True)
-    ]
-
-
-def paper_f1(labels: Sequence[Any], gold_of: Callable[[Any], Any] = lambda g: g) -> Metric:
-    """Binary F1 of labels[1] after the original's invalid-output rule (x100)."""
-
-    def compute(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
-        golds = [gold_of(g) for g in golds]
-        return 100.0 * binary_f1(_as_wrong(predictions, golds, labels), golds, labels[1])
-
-    return Metric(
-        f"paper_f1_{'_'.join(map(str, labels))}",
-        f"PEFT-Bench's F1 of '{labels[1]}', invalid outputs made wrong labels (x100)",
-        compute,
-    )
-
-
-def paper_macro_f1(labels: Sequence[Any]) -> Metric:
-    """Macro-F1 over the labels in golds or predictions, after the invalid-output rule (x100)."""
-
-    def compute(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
-        preds = _as_wrong(predictions, golds, labels)
-        classes = set(golds) | set(preds)
-        return 100.0 * sum(binary_f1(preds, golds, c) for c in classes) / len(classes)
-
-    return Metric(
-        f"paper_macro_f1_{'_'.join(map(str, labels))}",
-        "PEFT-Bench's macro-F1, invalid outputs made wrong labels (x100)",
-        compute,
-    )
-
-
-def _paper_pearson(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
-    preds = [-1.0 if p is None else float(p) for p in predictions]
-    return 100.0 * _pearson(preds, [float(g) for g in golds])
-
-
-def _registered(metric: Metric) -> str:
-    with suppress(ValueError):  # the same label list serves several datasets
-        register(metric)
-    return metric.name
-
-
-YES_NO = ("no", "yes")
-TWO = ("A", "B")
 PAPER_METRICS: dict[str, str] = {
     # GLUE
-    "mnli": _registered(paper_macro_f1(("entailment", "neutral", "contradiction"))),
-    "qqp": _registered(paper_f1(("not_duplicate", "duplicate"))),
-    "qnli": _registered(paper_f1(("entailment", "not_entailment"))),
-    "sst2": _registered(paper_f1(("negative", "positive"))),
-    "stsb": _registered(
-        Metric("paper_pearson", "Pearson r, unparseable = -1.0", _paper_pearson, low=-100.0)
-    ),
-    "mrpc": _registered(paper_f1(("not_equivalent", "equivalent"))),
-    "rte": _registered(paper_f1(("entailment", "not_entailment"))),
-    "cola": _registered(paper_f1(("unacceptable", "acceptable"))),
+    "mnli": "paper_macro_f1_entailment_neutral_contradiction",
+    "qqp": "paper_f1_not_duplicate_duplicate",
+    "qnli": "paper_f1_entailment_not_entailment",
+    "sst2": "paper_f1_negative_positive",
+    "stsb": "paper_pearson",
+    "mrpc": "paper_f1_not_equivalent_equivalent",
+    "rte": "paper_f1_entailment_not_entailment",
+    "cola": "paper_f1_unacceptable_acceptable",
     # SuperGLUE
     "record": "record_f1",
-    "multirc": _registered(
-        Metric(
-            "paper_f1_multirc",
-            "PEFT-Bench's F1 of true over all answer options, invalid outputs made wrong (x100)",
-            paper_f1((False, True), gold_of=lambda g: g[1]).compute,
-        )
-    ),
-    "boolq": _registered(paper_f1(YES_NO)),
-    "wic": _registered(paper_f1(YES_NO)),
-    "wsc": _registered(paper_f1(YES_NO)),
-    "cb": _registered(paper_macro_f1(("entailment", "contradiction", "neutral"))),
-    "copa": _registered(paper_f1(TWO)),
+    "multirc": "paper_f1_multirc",
+    "boolq": "paper_f1_no_yes",
+    "wic": "paper_f1_no_yes",
+    "wsc": "paper_f1_no_yes",
+    "cb": "paper_macro_f1_entailment_contradiction_neutral",
+    "copa": "paper_f1_A_B",
     # other NLU and reasoning
-    "mmlu": _registered(paper_macro_f1(("A", "B", "C", "D"))),
-    "piqa": _registered(paper_f1(TWO)),
-    "siqa": _registered(paper_macro_f1(("A", "B", "C"))),
-    "hellaswag": _registered(paper_macro_f1(("A", "B", "C", "D"))),
-    "winogrande": _registered(paper_f1(TWO)),
-    "openbookqa": _registered(paper_macro_f1(("A", "B", "C", "D"))),
+    "mmlu": "paper_macro_f1_A_B_C_D",
+    "piqa": "paper_f1_A_B",
+    "siqa": "paper_macro_f1_A_B_C",
+    "hellaswag": "paper_macro_f1_A_B_C_D",
+    "winogrande": "paper_f1_A_B",
+    "openbookqa": "paper_macro_f1_A_B_C_D",
     # math: the number after "####" (GSM8K) / the numeric answer (SVAMP) equals the gold
-    "math_qa": _registered(paper_macro_f1(("A", "B", "C", "D", "E"))),
+    "math_qa": "paper_macro_f1_A_B_C_D_E",
     "gsm8k": "numeric_accuracy",
     "svamp": "numeric_accuracy",
     # code

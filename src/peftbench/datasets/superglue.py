@@ -5,17 +5,16 @@ Train on `train`, evaluate on `validation` (test labels are hidden). Yes/no task
 accuracy. COPA keeps its cause/effect question: the same premise asks for a cause in one item and
 an effect in another, so a prompt without it is ambiguous (a defect of the original's data prep).
 WSC uses the `wsc.fixed` config (span indices corrected) and marks the pronoun in the text.
+Sources, labels and limits are in `hub_datasets.toml` ([superglue]); this module reads the rows.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from peftbench.datasets.base import Example, register
-from peftbench.datasets.hub import HubSource, hub_spec
-from peftbench.datasets.verbal import choice_parser, options
+from peftbench.datasets.base import Example
+from peftbench.datasets.verbal import options
 
-REVISION = "3de24cf8022e94f4ee4b9d55a6f539891524d646"  # aps/super_glue, Parquet
 YES_NO = ("no", "yes")  # label 0 -> no (False), 1 -> yes (True)
 CB_LABELS = ("entailment", "contradiction", "neutral")
 COPA_QUESTION = {"cause": "What was the CAUSE of this?", "effect": "What happened as a RESULT?"}
@@ -98,71 +97,3 @@ def build_wsc(split: str, i: int, row: dict[str, Any]) -> Example | None:
         f"'{noun}'? Answer with yes or no."
     )
     return Example(f"{split}-{i}", prompt, YES_NO[label], YES_NO[label])
-
-
-_COMMON: dict[str, Any] = dict(
-    group="superglue", max_new_tokens=8, system_prompt="Answer with the label only."
-)
-
-register(
-    hub_spec(
-        name="boolq",
-        source=HubSource("aps/super_glue", "boolq", REVISION),
-        build=build_boolq,
-        parse=choice_parser(YES_NO),
-        description="yes/no questions about a Wikipedia passage",
-        metric="accuracy",
-        labels=YES_NO,
-        **_COMMON,
-    )
-)
-register(
-    hub_spec(
-        name="cb",
-        source=HubSource("aps/super_glue", "cb", REVISION),
-        build=build_cb,
-        parse=choice_parser(CB_LABELS),
-        description="CommitmentBank, 3-way entailment of embedded clauses",
-        metric="f1_macro",
-        extra_metrics=("accuracy",),
-        labels=CB_LABELS,
-        **_COMMON,
-    )
-)
-register(
-    hub_spec(
-        name="copa",
-        source=HubSource("aps/super_glue", "copa", REVISION),
-        build=build_copa,
-        parse=choice_parser(("A", "B")),
-        description="choice of plausible alternatives: the cause or the effect of a premise",
-        metric="accuracy",
-        labels=("A", "B"),
-        notes="keeps the cause/effect question in the prompt",
-        **_COMMON,
-    )
-)
-register(
-    hub_spec(
-        name="wic",
-        source=HubSource("aps/super_glue", "wic", REVISION),
-        build=build_wic,
-        parse=choice_parser(YES_NO),
-        description="words in context: same sense of a word in two sentences?",
-        metric="accuracy",
-        labels=YES_NO,
-        **_COMMON,
-    )
-)
-register(
-    hub_spec(
-        name="wsc",
-        source=HubSource("aps/super_glue", "wsc.fixed", REVISION),
-        build=build_wsc,
-        parse=choice_parser(YES_NO),
-        description="Winograd schema coreference: does the pronoun refer to the noun?",
-        metric="accuracy",
-        labels=YES_NO,
-        **_COMMON,
-    )
-)

@@ -9,6 +9,8 @@ ReCoRD: one example per cloze query (the original duplicated each query once per
 answer, which weights queries unevenly); the model writes the entity that replaces
 `@placeholder`; the gold item is the list of acceptable answers, and token F1 / exact match take
 the best of them. Training queries without an answer are dropped.
+
+Sources and limits are in `hub_datasets.toml` ([superglue]); this module reads the rows.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from peftbench.datasets.base import Example, first_line, register
-from peftbench.datasets.hub import HubSource, hub_spec, mapping, seq
-from peftbench.datasets.superglue import REVISION
+from peftbench.datasets.base import Example, first_line
+from peftbench.datasets.hub import mapping, seq
 from peftbench.datasets.verbal import mapped_parser
 
 TRUE_FALSE = {"true": True, "false": False}
+parse_true_false = mapped_parser(TRUE_FALSE)  # MultiRC's answer: "true" -> True, "false" -> False
 
 
 def clean_paragraph(text: str) -> str:
@@ -44,6 +46,11 @@ def build_multirc(split: str, i: int, row: dict[str, Any]) -> Example | None:
     )
     word = "true" if label else "false"
     return Example(f"{split}-{i}", prompt, word, (question_id, bool(label)))
+
+
+def question_of(example: Example) -> str:
+    """MultiRC's question id: the options of one question stay together when a split is shuffled."""
+    return str(example.gold[0])
 
 
 def clean_passage(text: str) -> str:
@@ -73,37 +80,3 @@ def build_record(split: str, i: int, row: dict[str, Any]) -> Example | None:
 def parse_entity(text: str) -> str | None:
     answer = first_line(text).strip().strip("\"'")
     return answer or None
-
-
-register(
-    hub_spec(
-        name="multirc",
-        source=HubSource("aps/super_glue", "multirc", REVISION),
-        build=build_multirc,
-        parse=mapped_parser(TRUE_FALSE),
-        group="superglue",
-        description="multi-sentence reading comprehension: is each candidate answer correct?",
-        metric="multirc_f1a",
-        extra_metrics=("multirc_em",),
-        labels=("true", "false"),
-        max_new_tokens=6,
-        system_prompt="Answer with true or false only.",
-        example_group=lambda ex: ex.gold[0],
-        notes="one example per answer option; gold (question_id, label); shuffled by question",
-    )
-)
-register(
-    hub_spec(
-        name="record",
-        source=HubSource("aps/super_glue", "record", REVISION),
-        build=build_record,
-        parse=parse_entity,
-        group="superglue",
-        description="cloze-style news reading comprehension: fill @placeholder with an entity",
-        metric="record_f1",
-        extra_metrics=("record_em",),
-        max_new_tokens=24,
-        system_prompt="Answer with the entity only.",
-        notes="one example per query; gold = all acceptable answers; unanswered train rows dropped",
-    )
-)

@@ -1,7 +1,8 @@
 """Shared plumbing for methods that are one HF peft config: roles -> module names, GPT-2 Conv1D.
 
-A method module calls `peft_method(...)` with the peft config class *name* (peft is imported only
-when a model is built, so `peftbench ls` stays fast) and registers the `Method` it returns.
+`peft_method(...)` makes the `Method` of one peft config, named by its class *name* (peft is
+imported only when a model is built, so `peftbench ls` stays fast): `methods/table.py` calls it
+for every entry of `peft_methods.toml`, and method modules with code of their own use it too.
 
 GPT-2 style models use transformers' `Conv1D` (weight stored in x out). peft's LoRA family
 handles it with `fan_in_fan_out=True`, which is set here from the architecture table instead of
@@ -40,6 +41,11 @@ LORA_PAPER_SOURCES: Mapping[str, str] = {
     "lora_alpha": f"{_LORA_YAML}: lora_alpha 16",
     "lora_dropout": f"{_LORA_YAML}: lora_dropout 0.05",
     "target_modules": f"{_LORA_YAML}: lora_target k_proj, v_proj, down_proj",
+}
+# Presets the method table names instead of repeating them ("preset = \"lora_paper\""), with
+# their per-key sources.
+SHARED_PRESETS: Mapping[str, tuple[Mapping[str, Any], Mapping[str, str]]] = {
+    "lora_paper": (LORA_PAPER, LORA_PAPER_SOURCES),
 }
 
 
@@ -213,19 +219,22 @@ def peft_method(
     role_keys: Sequence[str] = ("target_modules",),
     fixed: Mapping[str, Any] | None = None,
     load: LoadFn | None = None,
+    prefix_from_text: bool = False,
     **extra: Any,
 ) -> Method:
     """A `Method` whose build is one peft config; `fixed` settings define the method.
 
     `fixed` keys are not in the preset, so suites cannot switch them off (`dora` is LoRA with
-    `use_dora=True`, always).
+    `use_dora=True`, always). `prefix_from_text`: the build starts a trained key/value prefix
+    from the base model's cache of `KV_INIT_TEXT` (see `kv_prefix_from_text`).
     """
+    build = peft_build(config, role_keys=role_keys, fixed=fixed, linear_only=linear_only)
     return Method(
         name=name,
         family=family,
         provider="peft",
         description=description,
-        build=peft_build(config, role_keys=role_keys, fixed=fixed, linear_only=linear_only),
+        build=kv_prefix_from_text(build) if prefix_from_text else build,
         preset=copy.deepcopy(dict(preset)),
         mergeable=mergeable,
         identity_at_init=identity_at_init,

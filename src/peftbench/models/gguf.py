@@ -17,6 +17,7 @@ from typing import Any
 from peftbench.cache import atomic_copytree, cache_dir, sha256_file
 from peftbench.errors import UserError
 from peftbench.models.base import LoadedModel, ModelSpec
+from peftbench.models.pretrained import load_pretrained
 
 PREFIX = "gguf:"
 MARKER = "peftbench-gguf.json"  # written last into a finished conversion: what it came from
@@ -57,8 +58,6 @@ def converted_dir(gguf: Path, key: str, meta: Mapping[str, Any] | None = None) -
 def load_converted(folder: Path, options: Mapping[str, Any], name: str) -> LoadedModel:
     """The converted folder through the one loader, with where it came from in the provenance."""
     import json
-
-    from peftbench.models.hub import load_pretrained
 
     loaded = load_pretrained(str(folder), options, name)
     marker = folder / MARKER

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.datasets.base import ParseFn, first_line
-from peftbench.datasets.declared.schema import AnswerDef
 from peftbench.datasets.declared.templates import render
 from peftbench.datasets.hub import seq
 from peftbench.datasets.verbal import (
@@ -25,6 +24,9 @@ from peftbench.datasets.verbal import (
 )
 from peftbench.errors import UserError, did_you_mean
 from peftbench.metrics.numeric import to_number
+
+if TYPE_CHECKING:  # schema imports this module to check a kind: annotations only, no circle
+    from peftbench.datasets.declared.schema import AnswerDef
 
 OPTIONS_BLOCK = "options_block"  # the lettered options, for a multiple_choice prompt
 
@@ -130,7 +132,7 @@ def _plain(value: Any) -> str:
     return str(value).strip()
 
 
-TargetFn = Callable[[AnswerDef, Mapping[str, Any], Any], tuple[str, Any]]
+TargetFn = Callable[["AnswerDef", Mapping[str, Any], Any], tuple[str, Any]]
 
 
 @dataclass(frozen=True)
