@@ -37,8 +37,9 @@ def fields_used(text: str, where: str) -> set[str]:
     return set(meta.find_undeclared_variables(tree))
 
 
-def check_fields(text: str, where: str, available: Iterable[str]) -> None:
-    """Every field the template uses must exist; a template that uses none is suspicious."""
+def check_fields(text: str, where: str, available: Iterable[str], plain_ok: bool = False) -> None:
+    """Every field the template uses must exist; a template that uses none is suspicious
+    (`plain_ok`: unless plain text is its usual form, as for a system prompt)."""
     have = sorted(set(available))
     used = fields_used(text, where)
     for name in sorted(used):
@@ -49,7 +50,7 @@ def check_fields(text: str, where: str, available: Iterable[str]) -> None:
                 f"Fields in the data: {', '.join(have)}",
                 hint or "fix the field name, or check that the data file is the right one",
             )
-    if not used:
+    if not used and not plain_ok:
         single = [m for m in _SINGLE_BRACE.findall(text) if m in have]
         if single:
             raise UserError(
