@@ -16,7 +16,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from peftbench.datasets.declared.templates_bound import RenderLimit, compile_bounded, render_bounded
+from peftbench.datasets.declared.templates_bound import (
+    RenderLimit,
+    bounded_environment,
+    compile_bounded,
+    render_bounded,
+)
 from peftbench.errors import UserError, did_you_mean
 
 _SINGLE_BRACE = re.compile(r"(?<!\{)\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}(?!\})")
@@ -25,16 +30,18 @@ _SINGLE_BRACE = re.compile(r"(?<!\{)\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}(?!\})")
 def fields_used(text: str, where: str) -> set[str]:
     """The names a template reads (its undeclared variables); a syntax error is a UserError."""
     from jinja2 import TemplateSyntaxError, meta
-    from jinja2.sandbox import SandboxedEnvironment
 
     try:
-        tree = SandboxedEnvironment().parse(text)
+        tree = bounded_environment().parse(text)
     except TemplateSyntaxError as exc:
         raise UserError(
             f"'{where}' is not a valid template: {exc.message} (line {exc.lineno})",
             "write fields as {{ name }}; see the README's declared-dataset example",
         ) from None
-    return set(meta.find_undeclared_variables(tree))
+    try:
+        return set(meta.find_undeclared_variables(tree))
+    except RenderLimit as exc:  # a constant the analysis would have computed
+        raise UserError(f"'{where}' went past a rendering limit: {exc}") from None
 
 
 def check_fields(text: str, where: str, available: Iterable[str], plain_ok: bool = False) -> None:

@@ -63,10 +63,8 @@ _BUDGET: contextvars.ContextVar[_Budget] = contextvars.ContextVar("peftbench_tem
 def _budget() -> _Budget:
     try:
         return _BUDGET.get()
-    except LookupError:  # rendered outside render_bounded (never in peftbench): a fresh budget
-        budget = _Budget()
-        _BUDGET.set(budget)
-        return budget
+    except LookupError:  # outside render_bounded: constant folding while compiling
+        return _Budget()
 
 
 def _sized(value: Any) -> Any:
@@ -106,7 +104,10 @@ def _sized_filter(name: str, func: Any) -> Any:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> Any:
+def bounded_environment() -> Any:
+    """The one environment for declared templates; also for parsing them, since Jinja folds
+    constants (`'x' * 10**10`, `'x'|center(10**10)`) while analysing a template, and only this
+    environment refuses to fold those."""
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 
@@ -164,7 +165,7 @@ def compile_bounded(text: str) -> Any:
             node = self.generic_visit(node)
             return guard(CONCAT_GUARD, list(node.nodes), node.lineno)
 
-    env = _environment()
+    env = bounded_environment()
     tree = Guarded().visit(env.parse(text))
     return env.from_string(tree)
 
