@@ -106,7 +106,7 @@ def meta_counts_table(model_ref: str, suite_ref: str | None) -> str:
         )
     title = (
         f"parameters on {config.get('_name_or_path') or model_ref} (meta device, no weights; "
-        f"base {base:,} parameters) under {where}\n"
+        f"base {'n/a' if base is None else f'{base:,}'} parameters) under {where}\n"
         "trainable: updated by training; stored: in the saved adapter; inference: added to the "
         "base by the deployed adapter (unmerged)"
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from peftbench.config.schema import Suite
 from peftbench.errors import UserError
+from peftbench.model_preflight import check_hub_id
 
 UNSAFE_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
 
@@ -62,17 +63,48 @@ def check_data_dir(data_dir: Path | None) -> None:
 
 
 def preflight(suite: Suite, data_dir: Path | None = None, backend: bool = True) -> None:
-    """Everything checkable in milliseconds: data folder, local model folders, and (`backend`)
-    the execution backend's library."""
+    """Everything checkable without loading a model: data folder, local model folders, hub ids,
+    GGUF headers, each model's config against the settings that depend on it, and
+    (`backend`) the execution backend's library."""
     from peftbench.backends import BACKENDS
 
     check_data_dir(data_dir)
     for name in suite.models:
-        if not name.startswith("hf:") and Path(name).is_dir():
+        if name.startswith("hf:"):
+            check_hub_id(name)
+        elif Path(name).is_dir():
             check_model_folder(Path(name))
+        check_against_config(suite, name)
     check = getattr(BACKENDS[suite.backend], "preflight", None)
     if backend and check is not None:
         check()
+
+
+def check_against_config(suite: Suite, name: str) -> None:
+    """Generation budgets and explicit target modules against model `name`'s config, where the
+    config is at hand (model_preflight.model_config)."""
+    from peftbench.config.loader import method_params_of
+    from peftbench.datasets import DATASETS
+    from peftbench.model_preflight import check_new_tokens, check_targets, model_config
+    from peftbench.models.targets import ROLES
+
+    config = model_config(name)
+    if config is None:
+        return
+    wanted = []
+    if suite.evaluation.max_new_tokens is not None:
+        wanted.append(("evaluation.max_new_tokens", suite.evaluation.max_new_tokens))
+    else:
+        for dataset in suite.datasets:
+            tokens = DATASETS.get(dataset).max_new_tokens
+            wanted.append((f"max_new_tokens of dataset '{dataset}'", tokens))
+    check_new_tokens(name, config, wanted)
+    targets = {}
+    for method in suite.methods:
+        names = method_params_of(suite, method).get("target_modules")
+        if isinstance(names, (list, tuple)):
+            targets[method] = [str(t) for t in names if t not in ROLES]
+    check_targets(name, config, targets)
 
 
 def load_split(dataset: Any, split: str, ctx: Any) -> list[Any]:

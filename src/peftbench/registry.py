@@ -70,10 +70,10 @@ def load_plugin_files() -> None:
         sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
-        except Exception as exc:  # a broken plugin names itself, not a traceback into peftbench
+        except (Exception, SystemExit) as exc:  # a broken plugin names itself, no traceback
             del sys.modules[name]
             raise UserError(
-                f"plugin file {path} failed to load: {type(exc).__name__}: {exc}",
+                f"plugin file {path} failed to load: {_failure(exc)}",
                 "fix the file, or remove its folder from --plugins / $" + PLUGINS_ENV,
             ) from exc
 
@@ -123,6 +123,14 @@ def check_keys(
         raise ValueError(f"{where}: missing {', '.join(repr(k) for k in missing)}")
 
 
+def _failure(exc: BaseException) -> str:
+    """What went wrong in a plugin, in words; exiting while imported is an error too (peftbench
+    would otherwise exit with the plugin's code, 0 included, having done nothing)."""
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r}) while being imported"
+    return f"{type(exc).__name__}: {exc}"
+
+
 class Registry(Generic[T]):
     """Name -> entry, filled by `register` calls in the modules of `package`."""
 
@@ -163,9 +171,10 @@ class Registry(Generic[T]):
         for ep in entry_points(group=f"peftbench.{self.kind}s"):
             try:
                 ep.load()
-            except Exception as exc:  # a broken plugin must not break the benchmark
+            except (Exception, SystemExit) as exc:  # a broken plugin must not break the benchmark
                 raise UserError(
-                    f"plugin '{ep.name}' ({ep.value}) for {self.kind}s failed to load: {exc}",
+                    f"plugin '{ep.name}' ({ep.value}) for {self.kind}s failed to load: "
+                    f"{_failure(exc)}",
                     "fix or uninstall the plugin package",
                 ) from exc
 

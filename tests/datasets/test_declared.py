@@ -173,3 +173,24 @@ def test_a_run_carries_every_declared_dataset_it_uses() -> None:
     assert set(specs["mood"].dataset_defs) == {"mood", "sums", "colours"}
     alone = registered()  # no retention tasks: only its own
     assert set(alone["mood"].dataset_defs) == {"mood"}
+
+
+def test_system_prompt_is_a_template_rendered_per_row() -> None:
+    """`system_prompt: "{{ input[0]['content'] }}"` on chat-format rows sends each row's own
+    system message, never the template's braces."""
+    from peftbench.datasets.prompt import prompt_ids
+    from peftbench.models.tiny import char_tokenizer
+
+    load_suite(str(HERE / "chat" / "suite.yaml"))
+    spec = DATASETS.get("chat")
+    rows = [json.loads(line) for line in (HERE / "chat" / "chat.jsonl").read_text().splitlines()]
+    system_of = {r["input"][1]["content"]: r["input"][0]["content"] for r in rows}
+    tok = char_tokenizer()
+    examples = spec.load("eval", LoadContext(cache_dir=Path("."))) + spec.load(
+        "train", LoadContext(cache_dir=Path("."))
+    )
+    assert len(examples) == len(rows)
+    for ex in examples:
+        sent = tok.decode(prompt_ids(tok, spec, ex))
+        assert ex.system == system_of[ex.prompt]
+        assert f"system\n{system_of[ex.prompt]}" in sent and "{{" not in sent, sent

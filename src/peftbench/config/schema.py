@@ -49,9 +49,12 @@ TaskMetric = Literal["official", "paper"]
 Count = Annotated[int, Range(1, MAX_STEPS)]
 Cap = Annotated[int | None, Range(1, None, why="or null for no cap")]
 Batch = Annotated[int, Range(1, MAX_BATCH)]
-NonNegative = Annotated[float, Range(0, None)]
-Positive = Annotated[float, Range(0, None, above=True)]
 Seed = Annotated[int, Range(0, SEED_LIMIT - 1)]
+# PSCP constants: a weight or exponent of 100 already drives every score to 0 (exp(-100),
+# 2^-100), so larger ones are typos; a scale below 1e-6 (a subnormal such as 1e-320) divides a
+# cost into infinity. Bounded, so a typo fails here with the range instead of zeroing the board.
+Weight = Annotated[float, Range(0, 100, why="100 already zeroes every score")]
+Scale = Annotated[float, Range(1e-6, 1e15, why="a scale the cost is divided by")]
 
 
 @dataclass(frozen=True)
@@ -195,10 +198,10 @@ class PscpSeedSettings(Checked):
 
     KEY: ClassVar[str] = "scoring.pscp"
 
-    a: NonNegative = 1.0
-    b: NonNegative = 1.0
-    g: NonNegative = 1.0
-    r: NonNegative = 0.0
+    a: Weight = 1.0
+    b: Weight = 1.0
+    g: Weight = 1.0
+    r: Weight = 0.0
 
 
 @dataclass(frozen=True)
@@ -209,14 +212,14 @@ class PscpPaperSettings(Checked):
 
     KEY: ClassVar[str] = "scoring.pscp_paper"
 
-    cp: Positive = 5e8
-    cf: Positive = 10.0
-    cm: Positive = 94.0
-    bp: NonNegative = 2.0
-    bf: NonNegative = 2.0
-    bm: NonNegative = 2.0
-    cr: Positive = 10.0
-    br: NonNegative = 0.0
+    cp: Scale = 5e8
+    cf: Scale = 10.0
+    cm: Scale = 94.0
+    bp: Weight = 2.0
+    bf: Weight = 2.0
+    bm: Weight = 2.0
+    cr: Scale = 10.0
+    br: Weight = 0.0
 
 
 @dataclass(frozen=True)

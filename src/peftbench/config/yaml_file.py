@@ -1,8 +1,11 @@
 """Reading the YAML files a user writes (suites, presets): strict, with errors that say where.
 
 Stricter than `yaml.safe_load`: a key given twice in one mapping is an error (PyYAML keeps the
-last silently, so a suite could run with a setting its author did not see). A folder, a missing
-file, bytes that are not UTF-8 and malformed YAML each get their own message.
+last silently, so a suite could run with a setting its author did not see); a key that is a list
+or a mapping (YAML's `? [a, b]` complex key) is refused, since no setting is named that way and
+Python cannot hash it; nesting deeper than `MAX_DEPTH` is refused before PyYAML's recursive
+composer overflows the stack. A folder, a missing file, bytes that are not UTF-8 and malformed
+YAML each get their own message.
 """
 
 from __future__ import annotations
@@ -19,23 +22,48 @@ YAML_HINT = (
     "the line before"
 )
 
+REFUSED_HINT = "write each key once, as a plain name, and nest settings only a few levels deep"
 
 MAX_YAML_BYTES = 16 * 2**20  # far above any suite or presets file
+# A suite nests four levels deep (dataset_defs.x.answer.label_words); 64 leaves room for any
+# user data while staying far below Python's recursion limit in the composer.
+MAX_DEPTH = 64
 
 
-class _DuplicateKey(yaml.MarkedYAMLError):
+class _Refused(yaml.MarkedYAMLError):
     pass
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a mapping with the same key twice."""
+    """SafeLoader that refuses a mapping with the same key twice, keys that are not plain
+    values, and nesting deeper than `MAX_DEPTH`."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(
+                    problem=f"the lists and mappings nest more than {MAX_DEPTH} levels deep",
+                    problem_mark=self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(
+                    problem="a key is a list or a mapping (a YAML complex key, '? [...]'); "
+                    "keys must be plain names",
+                    problem_mark=key_node.start_mark,
+                )
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise _DuplicateKey(
+                raise _Refused(
                     problem=f"the key '{key}' appears twice in one mapping",
                     problem_mark=key_node.start_mark,
                 )
@@ -77,7 +105,8 @@ def read_yaml(path: Path, what: str) -> Any:
     try:
         return loads(text)
     except yaml.YAMLError as exc:
-        raise UserError(f"{path} is not valid YAML{yaml_problem(exc)}", YAML_HINT) from None
+        hint = REFUSED_HINT if isinstance(exc, _Refused) else YAML_HINT
+        raise UserError(f"{path} is not valid YAML{yaml_problem(exc)}", hint) from None
 
 
 def yaml_problem(exc: Exception) -> str:

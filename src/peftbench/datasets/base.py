@@ -25,6 +25,9 @@ class Example:
     prompt: str  # instruction + input fields; wrapped in the chat template later
     answer: str  # what the model is trained to generate (verbalised label or answer text)
     gold: Any  # what `parse(prediction)` is compared against by the metric
+    # this item's own system message (a declared dataset's `system_prompt` template rendered
+    # over its row); None: the dataset's `system_prompt`
+    system: str | None = None
 
 
 @dataclass(frozen=True)

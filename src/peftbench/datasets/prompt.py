@@ -11,15 +11,16 @@ from peftbench.datasets.base import DatasetSpec, Example
 
 def prompt_ids(tokenizer: Any, spec: DatasetSpec, example: Example) -> list[int]:
     """Prompt token ids up to where the answer starts (chat template when the model has one)."""
+    system = example.system if example.system is not None else spec.system_prompt
     if getattr(tokenizer, "chat_template", None):
         messages = [{"role": "user", "content": example.prompt}]
-        if spec.system_prompt:
-            messages.insert(0, {"role": "system", "content": spec.system_prompt})
+        if system:
+            messages.insert(0, {"role": "system", "content": system})
         ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
         if not isinstance(ids, list):  # transformers 5 returns a BatchEncoding
             ids = ids["input_ids"]
         return list(ids)
-    text = (f"{spec.system_prompt}\n\n" if spec.system_prompt else "") + example.prompt
+    text = (f"{system}\n\n" if system else "") + example.prompt
     return list(tokenizer(text + "\nAnswer: ", add_special_tokens=True)["input_ids"])
 
 

@@ -57,7 +57,25 @@ def _hub_id(ref: str) -> str | None:
 
 
 def config_dict(ref: str) -> dict[str, Any]:
-    """The config of `ref` as a dict (see the module docstring for what `ref` may be)."""
+    """The config of `ref` as a dict (see the module docstring for what `ref` may be), its
+    model_type checked against transformers' list before any method is built on it."""
+    config = _read_config(ref)
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+    model_type = config.get("model_type")
+    if model_type not in CONFIG_MAPPING_NAMES:
+        from peftbench.errors import did_you_mean
+
+        raise UserError(
+            f"--model '{ref}': the config's model_type is {model_type!r}, which transformers "
+            "does not know, so its architecture cannot be built",
+            did_you_mean(str(model_type), CONFIG_MAPPING_NAMES)
+            or "pass the config.json of a model transformers supports (e.g. llama, qwen2, gpt2)",
+        )
+    return config
+
+
+def _read_config(ref: str) -> dict[str, Any]:
     path = Path(ref).expanduser()
     if path.is_dir():
         path = path / "config.json"

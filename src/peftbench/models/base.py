@@ -36,6 +36,9 @@ class ModelSpec:
     load: LoadFn
     needs_gpu: bool = False
     prepare: Callable[[], Any] | None = None  # fetch/convert into the cache ahead of the grid
+    # The architecture's config (config.json's keys) when it is known without loading anything
+    # heavy (no torch), so preflight can check sizes and module names before any run starts.
+    config: Callable[[], Mapping[str, Any]] | None = None
 
 
 MODELS: Registry[ModelSpec] = Registry("model", "peftbench.models")

@@ -7,6 +7,7 @@ ChatML-like chat template, so prompts go through the same chat path as real inst
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Mapping
 from typing import Any
@@ -42,30 +43,50 @@ def char_tokenizer() -> Any:
     return tok
 
 
+# The decoder-only shape every tiny architecture but GPT-2 shares.
+SHAPE: dict[str, Any] = dict(
+    hidden_size=64,
+    intermediate_size=128,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=512,
+)
+GPT2_SHAPE: dict[str, Any] = dict(n_embd=64, n_layer=2, n_head=4, n_positions=512)
+VOCAB_SIZE = len(SPECIALS) + len([c for c in string.printable if c not in "\x0b\x0c"]) + 1
+MODEL_TYPES = {"llama": "llama", "qwen2": "qwen2", "gpt2": "gpt2"}
+
+
+def config_dict(arch: str) -> dict[str, Any]:
+    """The config of a registered tiny architecture as config.json's keys, without transformers
+    (preflight reads it: positions, module names)."""
+    shape = GPT2_SHAPE if arch == "gpt2" else SHAPE
+    # the ids the char tokenizer gives its specials: <pad> 0, <s> 1, <|im_end|> 4
+    return {
+        "model_type": MODEL_TYPES[arch],
+        "vocab_size": VOCAB_SIZE,
+        **shape,
+        "pad_token_id": 0,
+        "bos_token_id": 1,
+        "eos_token_id": 4,
+    }
+
+
 def _config(arch: str, vocab_size: int, pad_id: int, eos_id: int) -> Any:
     import transformers as tf
 
     common: dict[str, Any] = dict(
         vocab_size=vocab_size, pad_token_id=pad_id, eos_token_id=eos_id, bos_token_id=1
     )
-    # the decoder-only shape every tiny architecture but GPT-2 shares
-    shape: dict[str, Any] = dict(
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-    )
     if arch == "llama":
-        return tf.LlamaConfig(**shape, **common)
+        return tf.LlamaConfig(**SHAPE, **common)
     if arch == "qwen2":
-        return tf.Qwen2Config(**shape, **common)
+        return tf.Qwen2Config(**SHAPE, **common)
     if arch == "gpt2":
-        return tf.GPT2Config(n_embd=64, n_layer=2, n_head=4, n_positions=512, **common)
+        return tf.GPT2Config(**GPT2_SHAPE, **common)
     if arch == "gemma3":  # sliding-window + full layers (hybrid cache); tests only, not registered
         return tf.Gemma3TextConfig(
-            **shape,
+            **SHAPE,
             head_dim=16,
             sliding_window=64,
             layer_types=["sliding_attention", "full_attention"],
@@ -113,5 +134,6 @@ for _arch in ("llama", "gpt2", "qwen2"):
             description=f"tiny random {_arch}-style model (2 layers, 64 wide) for tests",
             source="built in code",
             load=_loader(_arch),
+            config=functools.partial(config_dict, _arch),
         )
     )

@@ -31,6 +31,8 @@ def needed_fields(d: DatasetDef, where: str) -> set[str]:
     """Fields of the data the definition reads (not counting `options_block`, made here)."""
     a = d.answer
     used = fields_used(d.prompt, f"{where}.prompt") - {answers.OPTIONS_BLOCK}
+    if d.system_prompt:
+        used |= fields_used(d.system_prompt, f"{where}.system_prompt") - {answers.OPTIONS_BLOCK}
     if a.template:
         used |= fields_used(a.template, f"{where}.answer.template")
     used |= {f for f in (a.field, a.options) if f}
@@ -46,6 +48,8 @@ def check_rows(d: DatasetDef, rows: list[dict[str, Any]], origin: str, where: st
     for i, row in enumerate(rows[:ROWS_CHECKED]):
         have = set(map(str, row))
         check_fields(d.prompt, f"{where}.prompt", have | extra)
+        if d.system_prompt:
+            check_fields(d.system_prompt, f"{where}.system_prompt", have | extra, plain_ok=True)
         if d.answer.template:
             check_fields(d.answer.template, f"{where}.answer.template", have)
         for name in sorted(needed - have):
@@ -86,6 +90,9 @@ class Declared:
         try:
             view = answers.template_fields(a, row)
             prompt = render(self.d.prompt, view, f"{self.where}.prompt").strip()
+            system = None
+            if self.d.system_prompt:  # a template like `prompt` (plain text renders as itself)
+                system = render(self.d.system_prompt, view, f"{self.where}.system_prompt").strip()
             answer, gold = answers.target(a, view, f"{self.where}.answer")
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise UserError(
@@ -93,7 +100,7 @@ class Declared:
                 f"{type(exc).__name__}: {exc}",
                 f"fields in that row: {', '.join(sorted(map(str, row)))}",
             ) from exc
-        return Example(id=f"{split}-{i}", prompt=prompt, answer=answer, gold=gold)
+        return Example(id=f"{split}-{i}", prompt=prompt, answer=answer, gold=gold, system=system)
 
     def examples(self, which: str, ctx: LoadContext) -> list[Example]:
         rows, origin = self.rows(which, ctx)
@@ -109,7 +116,7 @@ class Declared:
             return out
         # ids name the row of the one source file, whichever part it lands in
         rows = [replace(ex, id=f"row-{ex.id.split('-')[-1]}") for ex in self.examples("train", ctx)]
-        pool = list({ex.prompt: ex for ex in rows}.values())
+        pool = list({(ex.system, ex.prompt): ex for ex in rows}.values())
         rng.shuffle(pool)
         n_eval = eval_count(self.d.source.eval_size, len(pool), self.name)
         return pool[:n_eval] if split == "eval" else pool[n_eval:]
@@ -131,7 +138,7 @@ class Declared:
             )
         head = "\n\n".join(f"{s.prompt}\n{s.answer}" for s in shots)
         keep = rest if split == "train" else out  # shots are never also trained on
-        return [Example(e.id, f"{head}\n\n{e.prompt}", e.answer, e.gold) for e in keep]
+        return [replace(e, prompt=f"{head}\n\n{e.prompt}") for e in keep]
 
 
 def eval_count(size: float, rows: int, name: str) -> int:
@@ -176,7 +183,7 @@ def to_spec(name: str, d: DatasetDef, declared_in: str, fingerprint: str) -> Dat
         splits=("train", "eval"),
         max_new_tokens=d.max_new_tokens or kind.max_new_tokens,
         labels=d.answer.label_set,
-        system_prompt=d.system_prompt,
+        system_prompt=None,  # rendered per row into each Example's `system`
         version=f"declared-{fingerprint[:16]}" + split_note,
         stop_at_newline=answers.stops_at_newline(d.answer),
         notes=f"few-shot {d.few_shot}" if d.few_shot else "",

@@ -70,8 +70,9 @@ def _absolute(d: Any, base: Path) -> Any:
     return replace(d, source=replace(src, **fixed))
 
 
-def fingerprint(d: Any) -> str:
-    """sha256 of the definition with each local file's path replaced by its content's sha256."""
+def fingerprint(d: Any, where: str = "dataset_defs") -> str:
+    """sha256 of the definition with each local file's path replaced by its content's sha256.
+    Train and eval files with the same content are refused (`where`: the declaration's key)."""
     from peftbench.cache import sha256_file
 
     body = asdict(d)
@@ -79,6 +80,11 @@ def fingerprint(d: Any) -> str:
         path = body["source"].get(key)
         if path:
             body["source"][key] = sha256_file(Path(path)) if Path(path).is_file() else "missing"
+    src = body["source"]
+    if src.get("train") and src.get("train") == src.get("eval") != "missing":
+        from peftbench.datasets.declared.schema import same_source
+
+        same_source(f"{where}.source", "train", "eval", "files with the same content")
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -98,7 +104,11 @@ def resolve_one(name: str, raw: Any, base: Path, origin: str = "suite") -> dict[
         path = (base / raw).expanduser().resolve()
         raw, base, declared_in = _read_yaml(path, where), path.parent, str(path)
     d = _absolute(parse(raw, where), base)
-    return {"definition": asdict(d), "declared_in": declared_in, "fingerprint": fingerprint(d)}
+    return {
+        "definition": asdict(d),
+        "declared_in": declared_in,
+        "fingerprint": fingerprint(d, where),
+    }
 
 
 def folder_entries(folders: Iterable[Path]) -> dict[str, str]:

@@ -7,14 +7,18 @@ closed choices (answer kind, source form) are checked here with the allowed valu
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from dataclasses import field as default
+from pathlib import Path
 from typing import Any
 
 from peftbench.datasets.splits import SPLIT_SEED
 from peftbench.errors import UserError
 
 LOCAL_SUFFIXES = (".jsonl", ".csv", ".parquet")
+COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
 @dataclass(frozen=True)
@@ -56,14 +60,25 @@ class SourceDef:
                     f"'{where}.{key}' is '{path}', which is not a .jsonl, .csv or .parquet file",
                     "convert the data to one of those formats",
                 )
-        if self.hub and not self.revision:
+        if self.hub and not COMMIT.match(str(self.revision or "")):
+            got = f"is '{self.revision}'" if self.revision else "is missing"
             raise UserError(
-                f"'{where}.revision' is required with a hub source (a commit id or tag), so the "
-                "data cannot change under the results",
-                f"pin it to a commit id of {self.hub}: revision: <40-hex commit>",
+                f"'{where}.revision' {got}, but a hub source needs a commit id (40 hex digits): "
+                "a branch or tag can move, and the data would change under the results",
+                f"pin it to a commit id of {self.hub}: revision: <40-hex commit> (the hub "
+                "page's 'History' lists them)",
             )
-        if self.eval_size <= 0:
-            raise UserError(f"'{where}.eval_size' must be positive, got {self.eval_size}")
+        size = self.eval_size
+        if not math.isfinite(size) or size <= 0 or (size >= 1 and not float(size).is_integer()):
+            raise UserError(
+                f"'{where}.eval_size' is {size!r}, but must be a share of the rows (0 < x < 1) "
+                "or a whole number of rows (>= 1)",
+                "e.g. eval_size: 0.2, or eval_size: 100",
+            )
+        if self.train and self.eval and Path(self.train) == Path(self.eval):
+            same_source(where, "train", "eval", f"the same file ({self.train})")
+        if self.hub and self.eval_split == self.train_split:
+            same_source(where, "train_split", "eval_split", f"the same split ('{self.eval_split}')")
 
     @property
     def splits_itself(self) -> bool:
@@ -71,6 +86,16 @@ class SourceDef:
         return bool(
             self.file or (self.train and not self.eval) or (self.hub and not self.eval_split)
         )
+
+
+def same_source(where: str, a: str, b: str, what: str) -> None:
+    """Train and eval from the same rows: every eval item would be trained on."""
+    raise UserError(
+        f"'{where}.{a}' and '{where}.{b}' are {what}: every eval item would be trained on, "
+        "and the score would measure memorisation",
+        "give a separate eval source, or one source alone (`file:`, or a hub source without "
+        "eval_split) to have it divided into train and eval (eval_size, split_seed)",
+    )
 
 
 @dataclass(frozen=True)

@@ -4,48 +4,49 @@ The sandbox refuses attribute access to Python internals (no `__class__` escapes
 user code; `StrictUndefined` makes a missing field an error instead of an empty string. Which
 fields a template uses is read from its syntax tree before any row is rendered, so a misspelt
 field fails up front, naming the field and listing the fields the data has.
+
+Rendering is bounded (`templates_bound.py`): loop iterations and calls per render, the size of
+every string made and of the output, so a template with nested `range(99999)` loops fails in
+milliseconds, even in a dry run, instead of running for minutes.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 
+from peftbench.datasets.declared.templates_bound import (
+    RenderLimit,
+    bounded_environment,
+    compile_bounded,
+    render_bounded,
+)
 from peftbench.errors import UserError, did_you_mean
 
 _SINGLE_BRACE = re.compile(r"(?<!\{)\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}(?!\})")
 
 
-@lru_cache(maxsize=256)
-def _compile(text: str) -> Any:
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    env = SandboxedEnvironment(
-        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
-    )
-    return env.from_string(text)
-
-
 def fields_used(text: str, where: str) -> set[str]:
     """The names a template reads (its undeclared variables); a syntax error is a UserError."""
     from jinja2 import TemplateSyntaxError, meta
-    from jinja2.sandbox import SandboxedEnvironment
 
     try:
-        tree = SandboxedEnvironment().parse(text)
+        tree = bounded_environment().parse(text)
     except TemplateSyntaxError as exc:
         raise UserError(
             f"'{where}' is not a valid template: {exc.message} (line {exc.lineno})",
             "write fields as {{ name }}; see the README's declared-dataset example",
         ) from None
-    return set(meta.find_undeclared_variables(tree))
+    try:
+        return set(meta.find_undeclared_variables(tree))
+    except RenderLimit as exc:  # a constant the analysis would have computed
+        raise UserError(f"'{where}' went past a rendering limit: {exc}") from None
 
 
-def check_fields(text: str, where: str, available: Iterable[str]) -> None:
-    """Every field the template uses must exist; a template that uses none is suspicious."""
+def check_fields(text: str, where: str, available: Iterable[str], plain_ok: bool = False) -> None:
+    """Every field the template uses must exist; a template that uses none is suspicious
+    (`plain_ok`: unless plain text is its usual form, as for a system prompt)."""
     have = sorted(set(available))
     used = fields_used(text, where)
     for name in sorted(used):
@@ -56,7 +57,7 @@ def check_fields(text: str, where: str, available: Iterable[str]) -> None:
                 f"Fields in the data: {', '.join(have)}",
                 hint or "fix the field name, or check that the data file is the right one",
             )
-    if not used:
+    if not used and not plain_ok:
         single = [m for m in _SINGLE_BRACE.findall(text) if m in have]
         if single:
             raise UserError(
@@ -69,8 +70,15 @@ def render(text: str, row: Mapping[str, Any], where: str) -> str:
     from jinja2 import TemplateError
 
     try:
-        return str(_compile(text).render(**row))
-    except TemplateError as exc:  # undefined field in this row, sandbox refusal, bad filter
+        return render_bounded(compile_bounded(text), row)
+    except RenderLimit as exc:
+        raise UserError(
+            f"'{where}' went past a rendering limit: {exc}",
+            "a prompt template should only place the row's fields; drop the loops that "
+            "build long text",
+        ) from None
+    except (TemplateError, RecursionError, OverflowError) as exc:
+        # undefined field in this row, sandbox refusal, bad filter, deep macro recursion
         raise UserError(
             f"'{where}' could not be rendered for a row: {type(exc).__name__}: {exc}",
             f"fields in that row: {', '.join(sorted(map(str, row)))}",
