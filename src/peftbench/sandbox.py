@@ -63,7 +63,7 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class SandboxResult:
-    ok: bool  # exited with status 0 within the time limit
+    ok: bool  # exited with status 0 within the time and disk limits
     stdout: str
     stderr: str
     returncode: int | None  # negative: killed by that signal; None if never collected
@@ -129,6 +129,7 @@ def run_code(
             timed_out, status, returncode = _wait_and_kill(
                 proc, status_r, timeout_s, uid, outer, watch
             )
+            watch.over_limit()  # a last look: a burst between two looks still fails the run
         finally:
             os.close(status_r)
         stdout, out_full = _read_capped(outer / "stdout", max_output_bytes)
@@ -138,7 +139,7 @@ def run_code(
     layers = _layers_in_force(status)
     _note_layers(layers)
     return SandboxResult(
-        ok=returncode == 0 and not timed_out,
+        ok=returncode == 0 and not timed_out and not watch.exceeded,
         stdout=stdout,
         stderr=stderr,
         returncode=returncode,
@@ -324,6 +325,8 @@ class _Watchdog:
         self.work, self.limit, self.exceeded = work, limit, False
 
     def over_limit(self) -> bool:
+        if self.exceeded:
+            return True
         seen: set[tuple[int, int]] = set()
         used, folders = 0, [str(self.work)]
         try:
