@@ -9,8 +9,10 @@ leaves no process behind.
 
 Judging is the same for every attack (so an attack cannot be "contained" by a check that does
 not look): no secret token in the output, no "42-escaped" in it (the programs print it only when a
-forbidden step succeeded), nothing new in the 0777 folder, /tmp or site-packages, the 0666 file
-unchanged, the bystander alive, no connection accepted, no sandbox process left behind.
+forbidden step succeeded), nothing new in the 0777 folder, /tmp, /dev/shm or site-packages, the
+0666 file unchanged (content and mode), the bystander alive, no connection accepted, no sandbox
+process left behind, no exception on the host side (`run_code` itself, or pass@1's scoring for
+the attacks with an `apps` problem, which must fail them) and no sandbox folder left behind.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,9 +208,11 @@ def judge(attacks: list[dict[str, str]], outputs: list[dict], targets: Targets) 
             ww / "victim"
         ).stat().st_mode & 0o777 != 0o666:
             bad.append("0666 file modified")
-        for folder in (targets.tmp, targets.site, "/"):
-            if any(mark in name for name in os.listdir(folder)):
+        for folder in (targets.tmp, targets.site, "/", "/dev/shm"):
+            if os.path.isdir(folder) and any(mark in name for name in os.listdir(folder)):
                 bad.append(f"created a file in {folder}")
+        if out.get("host_error"):
+            bad.append(f"the host side raised {out['host_error']}")
         if targets.victim is not None and targets.victim.poll() is not None:
             bad.append("bystander killed")
         if (tcp_hit and "$port" in attack["code"]) or (unix_hit and "$unix" in attack["code"]):
@@ -229,18 +235,49 @@ def _last_line(text: str) -> str:
 
 
 def run_programs(
-    codes: list[str], namespaces: bool, without: list[str], workers: int = 3
+    codes: list[str],
+    namespaces: bool,
+    without: list[str],
+    problems: list[dict | None],
+    runs_dir: str,
+    workers: int = 3,
 ) -> list[dict]:
-    """The unprivileged part: run each program in the sandbox, return what came out."""
+    """The unprivileged part: run each program in the sandbox (through pass@1's scoring when it
+    has an APPS `problem`), return what came out. Each program's sandbox makes its temporary
+    folder in its own folder under `runs_dir`, so that one left behind is blamed on it."""
     sys.path.insert(0, str(SRC))
-    from peftbench.sandbox import run_code
+    from peftbench import sandbox
+    from peftbench.metrics.execution import run_apps_tests
 
-    def one(code: str) -> dict:
-        r = run_code(code, timeout_s=10, namespaces=namespaces, without=frozenset(without))
-        return {"stdout": r.stdout, "stderr": r.stderr, "isolation": list(r.isolation)}
+    where = threading.local()
+    real_mkdtemp = tempfile.mkdtemp
 
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(one, codes))
+    def one(i: int) -> dict:
+        where.dir = os.path.join(runs_dir, str(i))
+        os.mkdir(where.dir)
+        try:
+            if problems[i] is not None:
+                outcome = run_apps_tests(codes[i], problems[i], timeout_s=10)
+                said = outcome.reason + (f" {6 * 7}-escaped: passed" if outcome.passed else "")
+                out = {"stdout": said[:2000], "stderr": "", "isolation": []}
+            else:
+                r = sandbox.run_code(
+                    codes[i], timeout_s=10, namespaces=namespaces, without=frozenset(without)
+                )
+                out = {"stdout": r.stdout, "stderr": r.stderr, "isolation": list(r.isolation)}
+        except Exception as exc:  # judged: the host side must never raise
+            out = {"stdout": "", "stderr": "", "isolation": [], "host_error": repr(exc)[:300]}
+        if os.listdir(where.dir):
+            out["host_error"] = f"{out.get('host_error', '')} its sandbox folder was left behind"
+        return out
+
+    mkdtemp = types.SimpleNamespace(mkdtemp=lambda **kw: real_mkdtemp(dir=where.dir, **kw))
+    sandbox.tempfile = mkdtemp  # type: ignore[assignment]
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(one, range(len(codes))))
+    finally:
+        sandbox.tempfile = tempfile
 
 
 def run_unsandboxed(codes: list[str], cwd: Path) -> list[dict]:
@@ -287,10 +324,15 @@ def run_attacks(
     """Run every attack (as this process, or as `as_uid` via setpriv) and judge it."""
     before = sandbox_processes()
     codes = programs(targets, attacks)
+    problems = [a.get("apps") for a in attacks]
+    runs = targets.base / "runs"  # the sandbox's temporary folders (as the caller's uid)
+    runs.mkdir()
+    os.chown(runs, targets.uid, targets.uid) if os.geteuid() == 0 else None
     if as_uid is None:
-        outputs = run_programs(codes, namespaces, list(without))
+        outputs = run_programs(codes, namespaces, list(without), problems, str(runs))
     else:
-        outputs = _run_as(as_uid, codes, namespaces, list(without), targets.base)
+        request = {"namespaces": namespaces, "without": list(without), "runs_dir": str(runs)}
+        outputs = _run_as(as_uid, codes, problems, request, targets.base)
     time.sleep(0.2)
     verdicts = judge(attacks, outputs, targets)
     left = sandbox_processes() - before
@@ -300,6 +342,9 @@ def run_attacks(
             v["violations"].append(f"sandbox processes left: {sorted(left)}")
     for pid in left:
         os.kill(pid, signal.SIGKILL)
+    for name in os.listdir("/dev/shm") if os.path.isdir("/dev/shm") else ():
+        if targets.mark in name:  # an escape's memory: give it back
+            os.unlink(os.path.join("/dev/shm", name))
     return verdicts
 
 
@@ -347,9 +392,9 @@ def unprivileged_command(uid: int, argv: list[str]) -> list[str]:
 
 
 def _run_as(
-    uid: int, codes: list[str], namespaces: bool, without: list[str], base: Path
+    uid: int, codes: list[str], problems: list[dict | None], options: dict, base: Path
 ) -> list[dict]:
-    request = json.dumps({"codes": codes, "namespaces": namespaces, "without": without})
+    request = json.dumps({"codes": codes, "problems": problems, **options})
     proc = subprocess.run(
         unprivileged_command(uid, [sys.executable, "-B", str(Path(__file__).resolve()), "--run"]),
         input=request,
@@ -371,6 +416,11 @@ MODES: dict[str, dict[str, Any]] = {
     "caller, namespaces refused, OS layers only": {"namespaces": False, "without": OS_ONLY},
     "uid 65534": {"uid": 65534},
     "uid 65534, OS layers only": {"uid": 65534, "without": OS_ONLY},
+    "uid 65534, namespaces refused, OS layers only": {
+        "uid": 65534,
+        "namespaces": False,
+        "without": OS_ONLY,
+    },
 }
 
 
@@ -416,7 +466,13 @@ def table(rows: dict[str, list[dict]]) -> str:
 def main() -> None:
     if sys.argv[1:] == ["--run"]:
         request = json.loads(sys.stdin.read())
-        outputs = run_programs(request["codes"], request["namespaces"], request["without"])
+        outputs = run_programs(
+            request["codes"],
+            request["namespaces"],
+            request["without"],
+            request["problems"],
+            request["runs_dir"],
+        )
         json.dump(outputs, sys.stdout)
         return
     attacks = load_attacks()
@@ -424,10 +480,25 @@ def main() -> None:
     for label, mode in MODES.items():
         if mode.get("uid") is not None and os.geteuid() != 0:
             continue
-        with tempfile.TemporaryDirectory() as tmp:
-            os.chmod(tmp, 0o755)
+        tmp = tempfile.mkdtemp(prefix="peftbench-attacks-")
+        os.chmod(tmp, 0o755)
+        try:
             rows[label] = attack_mode(Path(tmp), attacks, **mode)
+        finally:
+            remove_leftovers(Path(tmp))
     print(table(rows))
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove a test folder, whatever a sandbox that failed to clean up left in it (links,
+    1,100 nested folders, chmod 0): the sandbox's own cleanup, which the attacks test."""
+    sys.path.insert(0, str(SRC))
+    from peftbench.sandbox import _remove_tree
+
+    try:
+        _remove_tree(folder)
+    except Exception as exc:  # an older sandbox's cleanup: say so, do not hide the table
+        print(f"could not remove {folder}: {exc!r}", file=sys.stderr)
 
 
 if __name__ == "__main__":

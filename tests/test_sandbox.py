@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 from needs import missing
-from sandbox_attack_harness import sandbox_processes
+from sandbox_attack_harness import load_attacks, sandbox_processes
 
+from peftbench import sandbox
 from peftbench.metrics.execution import run_apps_tests
 from peftbench.sandbox import run_code
 
@@ -95,7 +97,9 @@ def test_process_that_leaves_the_session_is_killed() -> None:
     assert not (sandbox_processes() - before)
 
 
-def test_writing_outside_the_working_dir_fails(tmp_path: Path) -> None:
+def test_writing_outside_the_working_dir_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tmp_path.chmod(0o777)  # writable by anyone: only the sandbox can stop the writes
     target = tmp_path / "escaped.txt"
     code = f"""
@@ -116,13 +120,17 @@ with open("inside.txt", "w") as f:
     f.write("fine")
 print(open("inside.txt").read(), os.getcwd())
 """
+    runs = tmp_path.parent / f"{tmp_path.name}-runs"  # where the sandbox makes its folder
+    runs.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(runs))
     result = run_code(code, timeout_s=5)
     assert result.ok, result.stderr
     assert "WROTE" not in result.stdout
     assert result.stdout.count("blocked") == 4
     assert list(tmp_path.iterdir()) == []
-    work_dir = result.stdout.split()[-1]
-    assert "fine" in result.stdout and not os.path.exists(work_dir)  # temp dir deleted
+    assert "fine" in result.stdout and list(runs.iterdir()) == []  # its folder is deleted
+    if "mountns" in result.isolation:  # no host path in what the code sees
+        assert result.stdout.split()[-1] == "/work"
 
 
 def test_network_connection_to_localhost_fails() -> None:
@@ -221,3 +229,72 @@ def test_no_file_system_isolation_means_no_run() -> None:
 
     with pytest.raises(SandboxUnavailable, match="no file-system isolation"):
         run_code("print('never')", timeout_s=5, namespaces=False, without=frozenset({"landlock"}))
+
+
+def test_audit_hook_survives_a_rewrite_through_a_traceback_frame() -> None:
+    """The attack of the harness (reach the hook's frame through a traceback, clear what it
+    holds, rewrite its helpers' defaults) leaves the hook working: the tripwire still fires."""
+    attack = next(a for a in load_attacks() if a["name"].startswith("switch the audit hook off"))
+    code = attack["code"].replace("$victim", "/nonexistent/victim").replace("$tmp", "/tmp")
+    code = code.replace("$mark", "hook-test")
+    code += "try:\n    os.mkdir('/hook-check')\nexcept OSError as exc:\n    print('after:', exc)\n"
+    result = run_code(code, timeout_s=5)
+    assert "changed" not in result.stdout, result.stdout
+    assert "after: sandbox: os.mkdir outside the working dir" in result.stdout, result.stdout
+
+
+def test_work_folder_is_bounded(tmp_path: Path) -> None:
+    """`disk_mb`: a tmpfs that says "no space" with a mount namespace; without one, the watchdog
+    stops the run (and says so in the result)."""
+    fill = "for i in range(16):\n    open(f'f{i}', 'wb').write(b'x' * 2**20)\nprint('all written')"
+    bounded = run_code(fill, timeout_s=10, disk_mb=4)
+    assert not bounded.ok and "all written" not in bounded.stdout
+    if "tmpfs-work" in bounded.isolation:
+        assert "No space left on device" in bounded.stderr
+    with pytest.warns(RuntimeWarning, match="work folder is on the host's disk"):
+        _forget_warnings()
+        burst = run_code(fill, timeout_s=10, disk_mb=4, namespaces=False)
+    assert burst.disk_exceeded and not burst.ok  # seen at the last look, after it exited
+    held = run_code(
+        fill + "\nimport time\ntime.sleep(60)", timeout_s=30, disk_mb=4, namespaces=False
+    )
+    assert held.disk_exceeded and not held.ok and not held.timed_out  # stopped while running
+    assert run_code(fill, timeout_s=10, disk_mb=32).ok  # room enough: no false alarm
+
+
+def _forget_warnings() -> None:
+    """Each degraded-mode warning is given once per process: let this test see it again."""
+    sandbox._WARNED.clear()
+    sandbox._ISOLATION_SEEN.clear()
+
+
+def test_cleanup_never_follows_links_nor_recurses(tmp_path: Path) -> None:
+    """What code can leave in its folder: links to host files and folders, folders made
+    unreadable, 1,100 nested folders. All of it goes; the host's file and folder do not change."""
+    host_file = tmp_path / "host.txt"
+    host_file.write_text("host")
+    host_file.chmod(0o444)
+    host_dir = tmp_path / "host-dir"
+    host_dir.mkdir()
+    (host_dir / "keep").write_text("keep")
+    run = tmp_path / "run"
+    run.mkdir()
+    fd = os.open(run, os.O_RDONLY)
+    for _ in range(1100):  # deeper than a path may be long: made through descriptors
+        os.mkdir("d", dir_fd=fd)
+        fd, parent = os.open("d", os.O_RDONLY, dir_fd=fd), fd
+        os.close(parent)
+    os.close(os.open("bottom", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+    os.close(fd)
+    locked = run / "locked"
+    (locked / "inner").mkdir(parents=True)
+    for folder in (run, locked):
+        (folder / "file-link").symlink_to(host_file)
+        (folder / "dir-link").symlink_to(host_dir)
+    (locked / "inner").chmod(0)
+    locked.chmod(0)
+    run.chmod(0o500)
+    sandbox._remove_tree(run)
+    assert not run.exists()
+    assert host_file.stat().st_mode & 0o777 == 0o444 and host_file.read_text() == "host"
+    assert host_dir.stat().st_mode & 0o777 == 0o755 and (host_dir / "keep").exists()

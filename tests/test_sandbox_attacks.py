@@ -12,7 +12,6 @@ The attack table for a report: `python tests/sandbox_attack_harness.py`.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ MODES = [
     "caller, OS layers only",
     "caller, namespaces refused, OS layers only",
     "uid 65534, OS layers only",
+    "uid 65534, namespaces refused, OS layers only",
 ]
 FULL = {"netns", "pidns", "mountns", "caps-dropped", "no-new-privs", "landlock", "seccomp"}
 
@@ -42,7 +42,7 @@ def shared_tmp() -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix="peftbench-attacks-"))
     tmp.chmod(0o755)
     yield tmp
-    shutil.rmtree(tmp, ignore_errors=True)
+    harness.remove_leftovers(tmp)
 
 
 @pytest.fixture(scope="module", params=MODES)

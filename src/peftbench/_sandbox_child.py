@@ -50,6 +50,9 @@ SYSCALLS = {"x86_64": (155, 444, 445, 446), "aarch64": (41, 444, 445, 446)}
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
+# Where the work folder is inside the private root: a neutral path, so that nothing the code can
+# read (cwd, environment, /proc/self/mountinfo) names the host's folders.
+WORK = "/work"
 
 
 def _libc() -> Any:
@@ -122,8 +125,10 @@ def _bind(libc: Any, src: str, dst: str, mode: str = "ro") -> None:
     _mount(libc, None, dst, None, MS_REMOUNT | MS_BIND | flags)
 
 
-def build_root(libc: Any, newroot: str, work: str) -> None:
-    """Pivot into a minimal read-only tree; the host's tree is detached, not just hidden."""
+def build_root(libc: Any, newroot: str, cfg: dict) -> None:
+    """Pivot into a minimal read-only tree; the host's tree is detached, not just hidden. The
+    work folder is a fresh tmpfs of `disk` bytes and `inodes` entries at /work: the only
+    writable place, so what the code writes is bounded and never reaches the host's disk."""
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)  # nothing propagates back to the host
     _mount(libc, "tmpfs", newroot, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
     for src in readable_paths():
@@ -141,7 +146,10 @@ def build_root(libc: Any, newroot: str, work: str) -> None:
         os.symlink(f"/proc/self/fd/{i}", f"{newroot}/dev/{name}")
     os.makedirs(newroot + "/proc")
     _mount(libc, "proc", newroot + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    _bind(libc, work, newroot + work, "rw")
+    os.makedirs(newroot + WORK)
+    owner = "" if cfg["uid"] is None else f",uid={cfg['uid']},gid={cfg['uid']}"
+    options = f"mode=0700,size={cfg['disk']},nr_inodes={cfg['inodes']}{owner}"
+    _mount(libc, "tmpfs", newroot + WORK, "tmpfs", MS_NOSUID | MS_NODEV, options)
     os.mkdir(newroot + "/.old")
     old = (newroot + "/.old").encode()
     _check(libc.syscall(SYSCALLS[os.uname().machine][0], newroot.encode(), old), "pivot_root")
@@ -149,7 +157,9 @@ def build_root(libc: Any, newroot: str, work: str) -> None:
     _check(libc.umount2(b"/.old", MNT_DETACH), "umount old root")
     os.rmdir("/.old")
     _mount(libc, None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    os.chdir(work)
+    os.chdir(WORK)
+    cfg["root"] = WORK
+    os.environ.update(HOME=WORK, TMPDIR=WORK)
 
 
 # --- privileges --------------------------------------------------------------------------------
@@ -266,6 +276,14 @@ _ESCAPE = (
     "mount_setattr 442 pidfd_getfd 438 acct 163 syslog 103 uselib 134 vhangup 153 iopl 172 "
     "ioperm 173 kcmp 312 fanotify_init 300 memfd_secret 447"
 )
+# Memory that no mapping holds, so RLIMIT_AS does not count it: memfd pages, SysV shared memory,
+# message queues and semaphores, POSIX message queues. (POSIX shm needs a writable /dev/shm,
+# which the sandbox never has; the work folder is a tmpfs of bounded size.)
+_SHARED_MEMORY = (
+    "memfd_create 319 shmget 29 shmat 30 shmctl 31 shmdt 67 semget 64 semop 65 semctl 66 "
+    "semtimedop 220 msgget 68 msgsnd 69 msgrcv 70 msgctl 71 mq_open 240 mq_unlink 241 "
+    "mq_timedsend 242 mq_timedreceive 243 mq_notify 244 mq_getsetattr 245"
+)
 
 
 def _numbers(table: str) -> list[int]:
@@ -277,7 +295,8 @@ _NS_CLONE |= CLONE_NEWNET | CLONE_NEWCGROUP
 
 
 def seccomp(libc: Any, allow_spawn: bool) -> bool:
-    """A hand-assembled BPF deny-list: sockets, ptrace, mounts, namespaces, module/kexec/bpf and
+    """A hand-assembled BPF deny-list: sockets, ptrace, mounts, namespaces, module/kexec/bpf,
+    shared memory outside the address space (memfd, SysV IPC, POSIX message queues) and
     similar are refused with EPERM; without `allow_spawn` also fork/exec and any clone that is
     not a thread. clone3 answers ENOSYS so libc falls back to the inspectable clone."""
     import ctypes
@@ -285,7 +304,8 @@ def seccomp(libc: Any, allow_spawn: bool) -> bool:
     if os.uname().machine != "x86_64":
         return False
     eperm, enosys, allow = 0x50000 | 1, 0x50000 | 38, 0x7FFF0000
-    deny = _numbers(_NETWORK) + _numbers(_ESCAPE) + ([] if allow_spawn else _numbers(_SPAWN))
+    deny = _numbers(_NETWORK) + _numbers(_ESCAPE) + _numbers(_SHARED_MEMORY)
+    deny += [] if allow_spawn else _numbers(_SPAWN)
     ld_w_abs, jeq, jset, jge, ret = 0x20, 0x15, 0x45, 0x35, 0x06
     prog: list[tuple[int, int, int, int]] = [
         (ld_w_abs, 0, 0, 4),  # arch
@@ -319,8 +339,13 @@ def seccomp(libc: Any, allow_spawn: bool) -> bool:
 
 
 def install_guard(root: str, allow_subprocess: bool) -> None:
-    """Audit hook (cannot be removed by user code). Its state lives in default arguments, which
-    cannot be rebound without an audited `object.__setattr__` on the hook, refused below."""
+    """Audit hook (cannot be removed by user code): a tripwire, not a boundary (the OS layers
+    hold without it; the attack tests run them alone). Its state is immutable (str, int,
+    frozensets, tuples) and lives in default arguments: the hook's frame, reachable from a
+    traceback, holds nothing whose change outlives the call, and rewriting any function's code
+    or defaults (the hook's, or a helper's) is refused. It still calls Python-level helpers
+    (`os.path.realpath`) whose module globals code can monkeypatch: that is why it is no
+    boundary."""
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     spawn = frozenset(
         {"os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty"}
@@ -330,18 +355,14 @@ def install_guard(root: str, allow_subprocess: bool) -> None:
     banned_imports = frozenset(() if allow_subprocess else ("_posixsubprocess",))
     if not allow_subprocess:
         sys.modules.pop("_posixsubprocess", None)
-    paths = {
-        "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1),
-        "os.link": (0, 1), "os.symlink": (1,), "os.chmod": (0,), "os.chown": (0,),
-        "os.truncate": (0,), "os.utime": (0,), "os.chflags": (0,), "shutil.rmtree": (0,),
-    }  # fmt: skip
-    realpath, fsdecode, sep, getpid = os.path.realpath, os.fsdecode, os.sep, os.getpid
-
-    def inside(p: Any, root: str = root) -> bool:
-        if isinstance(p, int):
-            return True  # an already open descriptor
-        real = realpath(fsdecode(p))
-        return real == root or real.startswith(root + sep) or real == "/dev/null"
+    paths = (
+        ("os.remove", (0,)), ("os.rmdir", (0,)), ("os.mkdir", (0,)), ("os.rename", (0, 1)),
+        ("os.link", (0, 1)), ("os.symlink", (1,)), ("os.chmod", (0,)), ("os.chown", (0,)),
+        ("os.truncate", (0,)), ("os.utime", (0,)), ("os.chflags", (0,)),
+        ("shutil.rmtree", (0,)),
+    )  # fmt: skip
+    frozen = frozenset({"__code__", "__defaults__", "__kwdefaults__", "__globals__"})
+    realpath, fsdecode, getpid = os.path.realpath, os.fsdecode, os.getpid
 
     def hook(
         event: str,
@@ -349,23 +370,26 @@ def install_guard(root: str, allow_subprocess: bool) -> None:
         allow_subprocess: bool = allow_subprocess,
         spawn: frozenset = spawn,
         banned_imports: frozenset = banned_imports,
-        paths: dict = paths,
-        inside: Any = inside,
+        paths: tuple = paths,
+        frozen: frozenset = frozen,
         write_flags: int = write_flags,
+        realpath: Any = realpath,
+        fsdecode: Any = fsdecode,
         getpid: Any = getpid,
+        prefix: str = root.rstrip("/") + "/",
     ) -> None:
+        checked: tuple = ()
         if event == "open":
             path, mode, flags = args
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
                 isinstance(flags, int) and flags & write_flags
             )
-            if writing and path is not None and not inside(path):
-                raise PermissionError(f"sandbox: writing outside the working dir: {path!r}")
-        elif event in paths:
-            for i in paths[event]:
-                if i < len(args) and args[i] is not None and not inside(args[i]):
-                    raise PermissionError(f"sandbox: {event} outside the working dir")
-        elif event == "import":
+            checked = (path,) if writing and path is not None else ()
+        elif event.startswith(("os.", "shutil.")):
+            for name, where in paths:
+                if event == name:
+                    checked = tuple(args[i] for i in where if i < len(args))
+        if event == "import":
             if args[0] in banned_imports:
                 raise PermissionError(f"sandbox: import of {args[0]} is not allowed")
         elif event.startswith("socket."):
@@ -378,8 +402,14 @@ def install_guard(root: str, allow_subprocess: bool) -> None:
                 raise PermissionError("sandbox: signals to other processes are not allowed")
         elif event.startswith(("ctypes.", "gc.get_refer")) or event == "gc.get_objects":
             raise PermissionError(f"sandbox: {event} is not allowed")
-        elif event == "object.__setattr__" and args[0] is hook:
+        elif event == "object.__setattr__" and (args[0] is hook or args[1] in frozen):
             raise PermissionError("sandbox: the guard cannot be modified")
+        for p in checked:
+            if p is None or isinstance(p, int):
+                continue  # an already open descriptor
+            real = realpath(fsdecode(p))
+            if not (real + "/").startswith(prefix) and real != "/dev/null":
+                raise PermissionError(f"sandbox: {event} outside the working dir: {p!r}")
 
     sys.addaudithook(hook)
 
@@ -445,8 +475,8 @@ def run_user_code(cfg: dict, layers: list[str], libc: Any) -> None:
 def sandbox_init(cfg: dict, layers: list[str], libc: Any, alive_r: int, relay_w: int) -> None:
     """C, PID 1 of the sandbox: isolate, fork D, reap, report D's wait status to B. Returns only
     in D."""
-    build_root(libc, cfg["newroot"], cfg["root"])
-    layers.append("mountns")
+    build_root(libc, cfg["newroot"], cfg)
+    layers += ["mountns", "tmpfs-work"]
     layers += drop_privileges(libc, cfg["uid"]).split()
     _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
     if _readable(alive_r):  # B died before the death signal was armed
@@ -479,7 +509,7 @@ def fallback(cfg: dict, layers: list[str], libc: Any) -> None:
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
         layers.append("no-new-privs")
     if "landlock" in cfg["without"] or not landlock(
-        libc, [*paths, "/dev", "/proc/self"], [cfg["root"], *DEVICES]
+        libc, [*paths, "/dev", "/proc/self/fd"], [cfg["root"], *DEVICES]
     ):
         raise OSError(95, "no file-system isolation here (need namespaces or Landlock)")
     layers.append("landlock")
@@ -517,6 +547,9 @@ def setup(cfg: dict, layers: list[str]) -> Any:
     _limit(resource.RLIMIT_CPU, cfg["cpu"], cfg["cpu"] + 1)
     _limit(resource.RLIMIT_FSIZE, cfg["fsize"])
     _limit(resource.RLIMIT_CORE, 0)
+    _limit(resource.RLIMIT_MSGQUEUE, 0)  # POSIX message queues hold memory outside RLIMIT_AS
+    files = resource.getrlimit(resource.RLIMIT_NOFILE)[1]  # bounds pipe buffers too
+    _limit(resource.RLIMIT_NOFILE, 256 if files < 0 else min(256, files))
     root = os.geteuid() == 0
     if root:
         _limit(resource.RLIMIT_NPROC, cfg["nproc"])  # root is exempt; the fresh uid has none yet

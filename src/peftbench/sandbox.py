@@ -39,12 +39,12 @@ import math
 import os
 import random
 import select
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +53,8 @@ from pathlib import Path
 _UID_LOW, _UID_HIGH = 0x70000000, 0x7FFD0000
 # The trusted bootstrap the child runs before the user's code (a script: no peftbench imports).
 _CHILD = Path(__file__).with_name("_sandbox_child.py")
+MAX_FILES = 4096  # entries in the work folder (the tmpfs's inodes; the watchdog's count)
+_WATCH_S = 0.05  # how often the host looks at the work folder (the fallback's disk limit)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -61,7 +63,7 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class SandboxResult:
-    ok: bool  # exited with status 0 within the time limit
+    ok: bool  # exited with status 0 within the time and disk limits
     stdout: str
     stderr: str
     returncode: int | None  # negative: killed by that signal; None if never collected
@@ -69,6 +71,7 @@ class SandboxResult:
     output_truncated: bool  # stdout or stderr reached `max_output_bytes`
     duration_s: float
     isolation: tuple[str, ...]  # layers in force, e.g. ("rlimits", "session", "netns", ...)
+    disk_exceeded: bool = False  # killed by the work-folder watchdog (fallback mode only)
 
 
 def run_code(
@@ -77,6 +80,7 @@ def run_code(
     timeout_s: float = 5,
     memory_mb: int = 512,
     *,
+    disk_mb: int = 64,
     max_processes: int = 16,
     max_output_bytes: int = 8 * 2**20,
     allow_subprocess: bool = False,
@@ -86,6 +90,11 @@ def run_code(
 ) -> SandboxResult:
     """Run `code` as `__main__` in a sandboxed child process and collect its output.
 
+    `memory_mb` bounds the address space; shared memory that no mapping holds (memfd, SysV,
+    POSIX message queues) is refused by seccomp and there is no writable /dev/shm, so nothing
+    escapes the count. `disk_mb` bounds the work folder (a tmpfs of that size, at most
+    `MAX_FILES` entries; in the fallback, a watchdog), and RLIMIT_FSIZE bounds each file to
+    `max_output_bytes`. The work folder's memory adds to `memory_mb`.
     `max_processes` counts processes and threads of the sandbox uid (RLIMIT_NPROC).
     `allow_subprocess` lifts the bans on fork/exec (audit hook, seccomp); the other layers stay.
     `namespaces=False` runs the fallback used where namespaces are refused (uid, capabilities,
@@ -104,6 +113,7 @@ def run_code(
             uid,
             status_w,
             memory_mb=memory_mb,
+            disk_mb=disk_mb,
             timeout_s=timeout_s,
             max_output_bytes=max_output_bytes,
             max_processes=max_processes,
@@ -115,7 +125,11 @@ def run_code(
         argv = [python or sys.executable, "-I", "-B", str(_CHILD), config, str(outer)]
         try:
             proc = _start_child(argv, outer, work, status_w)
-            timed_out, status, returncode = _wait_and_kill(proc, status_r, timeout_s, uid, outer)
+            watch = _Watchdog(work, disk_mb * 2**20)
+            timed_out, status, returncode = _wait_and_kill(
+                proc, status_r, timeout_s, uid, outer, watch
+            )
+            watch.over_limit()  # a last look: a burst between two looks still fails the run
         finally:
             os.close(status_r)
         stdout, out_full = _read_capped(outer / "stdout", max_output_bytes)
@@ -123,9 +137,9 @@ def run_code(
     finally:
         _remove_tree(outer)
     layers = _layers_in_force(status)
-    _ISOLATION_SEEN[layers] = _ISOLATION_SEEN.get(layers, 0) + 1
+    _note_layers(layers)
     return SandboxResult(
-        ok=returncode == 0 and not timed_out,
+        ok=returncode == 0 and not timed_out and not watch.exceeded,
         stdout=stdout,
         stderr=stderr,
         returncode=returncode,
@@ -133,6 +147,7 @@ def run_code(
         output_truncated=out_full or err_full,
         duration_s=time.perf_counter() - start,
         isolation=layers,
+        disk_exceeded=watch.exceeded,
     )
 
 
@@ -167,6 +182,7 @@ def _child_config(
     status_fd: int,
     *,
     memory_mb: int,
+    disk_mb: int,
     timeout_s: float,
     max_output_bytes: int,
     max_processes: int,
@@ -182,6 +198,8 @@ def _child_config(
         "newroot": str(outer / "root"),
         "uid": uid,
         "memory": memory_mb * 2**20,
+        "disk": disk_mb * 2**20,
+        "inodes": MAX_FILES,
         "cpu": math.ceil(timeout_s) + 1,
         "fsize": max_output_bytes,
         "nproc": max_processes,
@@ -233,7 +251,12 @@ def _start_child(argv: list[str], outer: Path, work: Path, status_w: int) -> sub
 
 
 def _wait_and_kill(
-    proc: subprocess.Popen, status_r: int, timeout_s: float, uid: int | None, outer: Path
+    proc: subprocess.Popen,
+    status_r: int,
+    timeout_s: float,
+    uid: int | None,
+    outer: Path,
+    watch: _Watchdog,
 ) -> tuple[bool, str, int | None]:
     """Wait up to `timeout_s`, then kill whatever the run left and reap the child.
 
@@ -241,7 +264,7 @@ def _wait_and_kill(
     The status line says which layers held; without a PID namespace (which kills everything
     with its PID 1) the leftovers are hunted down by uid or command line.
     """
-    timed_out = not _wait_exited(proc.pid, timeout_s)
+    timed_out = not _wait_exited(proc.pid, timeout_s, watch) and not watch.exceeded
     status = _read_status(status_r)
     _kill_everything(proc.pid, uid, str(outer), "pidns" not in status.split())
     try:
@@ -269,6 +292,61 @@ def _layers_in_force(status: str) -> tuple[str, ...]:
 
 OPTIONAL_LAYERS = frozenset({"audit-hook", "seccomp", "landlock"})
 _ISOLATION_SEEN: dict[tuple[str, ...], int] = {}  # layers of each run in this process -> count
+# What each missing layer leaves unbounded: said once per process (never a silent degradation).
+_DEGRADED = {
+    "tmpfs-work": "no mount namespace here, so the work folder is on the host's disk: its size "
+    "is bounded by a watchdog that looks every 50 ms (an overshoot of what can be written in "
+    "that time, each file at most max_output_bytes), not by the kernel",
+    "seccomp": "no seccomp filter here (x86_64 only), so shared memory outside the address "
+    "space (memfd_create, SysV shm, POSIX message queues) is not counted against memory_mb",
+}
+
+
+def _note_layers(layers: tuple[str, ...]) -> None:
+    """Count the run's layers for the record; warn (once each) about a bound that is missing."""
+    if layers not in _ISOLATION_SEEN:
+        for layer, consequence in _DEGRADED.items():
+            if layer not in layers and f"no {layer}" not in _WARNED:
+                _WARNED.add(f"no {layer}")
+                warnings.warn(f"sandbox: {consequence}", RuntimeWarning, stacklevel=3)
+    _ISOLATION_SEEN[layers] = _ISOLATION_SEEN.get(layers, 0) + 1
+
+
+_WARNED: set[str] = set()
+
+
+class _Watchdog:
+    """Looks at the run's work folder on the host while it runs. With a mount namespace the
+    folder is a sized tmpfs the host never sees (this finds it empty: the kernel bounds it);
+    in the fallback it is the host's folder, and more than `limit` bytes or `MAX_FILES`
+    entries, or a folder the host cannot look into, stops the run (`exceeded`)."""
+
+    def __init__(self, work: Path, limit: int) -> None:
+        self.work, self.limit, self.exceeded = work, limit, False
+
+    def over_limit(self) -> bool:
+        if self.exceeded:
+            return True
+        seen: set[tuple[int, int]] = set()
+        used, folders = 0, [str(self.work)]
+        try:
+            while folders:
+                with os.scandir(folders.pop()) as entries:
+                    for entry in entries:
+                        st = entry.stat(follow_symlinks=False)
+                        if (st.st_dev, st.st_ino) not in seen:  # hard links count once
+                            seen.add((st.st_dev, st.st_ino))
+                            used += st.st_blocks * 512
+                        if entry.is_dir(follow_symlinks=False):
+                            folders.append(entry.path)
+                        if used > self.limit or len(seen) > MAX_FILES:
+                            self.exceeded = True
+                            return True
+        except FileNotFoundError:
+            return False  # an entry went between listing and looking: the next look sees
+        except OSError:  # a folder the code made unreadable: hiding what it writes
+            self.exceeded = True
+        return self.exceeded
 
 
 def isolation_report() -> dict[str, int] | None:
@@ -279,30 +357,34 @@ def isolation_report() -> dict[str, int] | None:
     return {" ".join(k): v for k, v in sorted(_ISOLATION_SEEN.items())}
 
 
-def _wait_exited(pid: int, timeout_s: float) -> bool:
+def _wait_exited(pid: int, timeout_s: float, watch: _Watchdog) -> bool:
     """Wait until the child exits, without reaping it: a zombie leader keeps its process group id
-    reserved, so the `killpg` that follows cannot hit an unrelated group that reused the pid."""
+    reserved, so the `killpg` that follows cannot hit an unrelated group that reused the pid.
+    Every `_WATCH_S` the watchdog looks at the work folder; False (not exited) when it finds
+    the folder over its limit, or at the timeout."""
     deadline = time.monotonic() + timeout_s
     try:
         pidfd = os.pidfd_open(pid)
     except (AttributeError, OSError):
         pidfd = None
+    poller = select.poll()
     if pidfd is not None:  # readable once the process has exited (poll: fds may be > 1024)
-        try:
-            poller = select.poll()
-            poller.register(pidfd, select.POLLIN)
-            return bool(poller.poll(max(0, math.ceil(timeout_s * 1000))))
-        finally:
+        poller.register(pidfd, select.POLLIN)
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if pidfd is not None:
+                if poller.poll(max(0, math.ceil(min(left, _WATCH_S) * 1000))):
+                    return True
+            else:  # fallback: poll
+                if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                    return True
+                time.sleep(max(0.0, min(left, 0.01)))
+            if watch.over_limit() or time.monotonic() >= deadline:
+                return False
+    finally:
+        if pidfd is not None:
             os.close(pidfd)
-    delay = 0.001
-    while True:  # fallback: poll
-        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-        if info is not None:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(delay)
-        delay = min(delay * 2, 0.02)
 
 
 def _kill_everything(pid: int, uid: int | None, marker: str, hunt: bool = True) -> None:
@@ -353,15 +435,84 @@ def _read_capped(path: Path, limit: int) -> tuple[str, bool]:
     return data[:limit].decode("utf-8", "replace"), len(data) >= limit
 
 
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
 def _remove_tree(path: Path) -> None:
-    """Delete the run's directory even if the code made parts of it unreadable."""
-
-    def fix(func, p, _exc):
+    """Delete the run's directory whatever the code left in it: never follows a link (every step
+    goes through a descriptor of a directory opened with O_NOFOLLOW), no recursion (1,100 nested
+    folders are a loop, not a stack), and folders the code made unreadable or read-only are made
+    ours again by descriptor (never by path, so a planted link cannot redirect a chmod onto a
+    host file). What cannot be removed is left (reported by a warning), never an exception."""
+    try:
+        fd = os.open(path, _DIR_FLAGS)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        warnings.warn(f"sandbox: could not remove {path}: {exc}", RuntimeWarning, stacklevel=2)
+        return
+    names: list[str] = []  # the path from `path` down to `fd`'s folder
+    stuck: set[tuple[int, int, str]] = set()  # (folder's device, inode, entry) not removable
+    while True:
+        child = _empty_or_descend(fd, stuck)
+        if child is not None:
+            fd, name = child[0], child[1]
+            names.append(name)
+            continue
+        if not names:
+            break
+        parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+        os.close(fd)
+        fd, name = parent, names.pop()
         try:
-            os.chmod(os.path.dirname(p), 0o700)
-            os.chmod(p, 0o700)
-            func(p)
+            os.rmdir(name, dir_fd=fd)
         except OSError:
-            pass
+            st = os.fstat(fd)
+            stuck.add((st.st_dev, st.st_ino, name))
+    os.close(fd)
+    try:
+        os.rmdir(path)
+    except OSError as exc:
+        warnings.warn(f"sandbox: could not remove {path}: {exc}", RuntimeWarning, stacklevel=2)
 
-    shutil.rmtree(path, onerror=fix)
+
+def _empty_or_descend(fd: int, stuck: set[tuple[int, int, str]]) -> tuple[int, str] | None:
+    """Unlink every non-folder in `fd`'s folder; at the first subfolder, return (its descriptor,
+    its name) to descend into; None when only stuck entries are left."""
+    _make_mine(fd)
+    st = os.fstat(fd)
+    with os.scandir(fd) as entries:
+        names = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+    for name, is_dir in names:
+        if (st.st_dev, st.st_ino, name) in stuck:
+            continue
+        try:
+            if not is_dir:
+                os.unlink(name, dir_fd=fd)
+                continue
+            return _open_folder(fd, name), name
+        except OSError:
+            stuck.add((st.st_dev, st.st_ino, name))
+    return None
+
+
+def _open_folder(parent: int, name: str) -> int:
+    """Open a subfolder (never a link); a folder the code made unreadable is given back its
+    owner's rights first, through a descriptor that can only be that folder."""
+    try:
+        return os.open(name, _DIR_FLAGS, dir_fd=parent)
+    except PermissionError:
+        pin = os.open(
+            name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent
+        )
+        try:
+            os.chmod(f"/proc/self/fd/{pin}", 0o700)  # the pinned folder itself, not a path
+            return os.open(f"/proc/self/fd/{pin}", _DIR_FLAGS & ~os.O_NOFOLLOW)
+        finally:
+            os.close(pin)
+
+
+def _make_mine(fd: int) -> None:
+    """Let us list and delete in this folder (the code may have left it 0500)."""
+    with contextlib.suppress(OSError):
+        os.fchmod(fd, 0o700)

@@ -150,20 +150,41 @@ def _run_call_based(code: str, tests: dict[str, Any], timeout_s: float, mem: int
         return TestOutcome(False, n, 0, "time limit")
     if not result.ok or marker not in result.stdout:
         return TestOutcome(False, n, 0, f"exit {result.returncode}: {_last_line(result.stderr)}")
-    results = json.loads(result.stdout.rsplit(marker, 1)[1])
+    results = _parse_results(result.stdout.rsplit(marker, 1)[1])
+    if results is None:
+        return TestOutcome(False, n, 0, "malformed results (the program's output, not ours)")
     for i, expected in enumerate(tests["outputs"]):
         if i >= len(results) or results[i][0] != "ok":
-            why = results[i][1] if i < len(results) else "not run"
+            why = str(results[i][1])[:200] if i < len(results) else "not run"
             return TestOutcome(False, n, i, f"test {i}: {why}")
         if not _values_match(results[i][1], expected):
             return TestOutcome(False, n, i, f"test {i}: wrong answer")
     return TestOutcome(True, n, n, "")
 
 
+def _parse_results(text: str) -> list[list[Any]] | None:
+    """The driver's results: a JSON list of [status, value] pairs. The program runs in the same
+    process as the driver and can print anything after the marker and exit, so this is total:
+    anything else (bad JSON, too deep, wrong shapes) is None, a failed test, never an error."""
+    try:
+        results = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(results, list):
+        return None
+    for item in results:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            return None
+    return results
+
+
 def _values_match(got: Any, expected: Any) -> bool:
-    if got == expected:
-        return True
-    return isinstance(expected, list) and len(expected) == 1 and got == expected[0]
+    try:
+        if got == expected:
+            return True
+        return isinstance(expected, list) and len(expected) == 1 and got == expected[0]
+    except RecursionError:  # a crafted, deeply nested value: not the expected answer
+        return False
 
 
 def make_pass_at_1(
