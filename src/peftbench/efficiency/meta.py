@@ -96,6 +96,14 @@ def config_dict(ref: str) -> dict[str, Any]:
 
 def meta_model(config: Mapping[str, Any]) -> Any:
     """The causal LM of `config`, built on the meta device (no weights allocated)."""
+    return model_from_config(config, "meta")
+
+
+def model_from_config(config: Mapping[str, Any], device: str, dtype: str | None = None) -> Any:
+    """The causal LM of `config` built directly on `device`, randomly initialised (the meta
+    device: shapes only). `dtype` (e.g. "bfloat16"): the weights' type; None: the config's.
+    The GPU acceptance benchmark builds its models this way: no weights to download, and the
+    random initialisation follows torch's seed."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
 
@@ -104,8 +112,9 @@ def meta_model(config: Mapping[str, Any]) -> Any:
     if model_type is None:
         raise UserError("the model config has no 'model_type'", "pass the model's config.json")
     cfg = AutoConfig.for_model(model_type, **data)
-    with torch.device("meta"):
-        return AutoModelForCausalLM.from_config(cfg)
+    kwargs = {} if dtype is None else {"dtype": getattr(torch, dtype)}
+    with torch.device(device):
+        return AutoModelForCausalLM.from_config(cfg, **kwargs)
 
 
 def _numel(tensors: Any) -> int:
