@@ -67,27 +67,32 @@ def method_table(methods: Iterable[Method], with_params: bool) -> tuple[list[str
     return head, rows
 
 
+def _methods_of(suite_ref: str | None) -> tuple[list[tuple[Method, dict[str, Any]]], str]:
+    """([(method, its parameters)], where they come from): `suite_ref`'s methods under its
+    method_params, or every registered method's preset when no suite is given."""
+    from peftbench.methods.base import METHODS
+
+    if suite_ref is None:
+        return [(m, m.params()) for m in METHODS], "each method's preset"
+    from peftbench.config.loader import load_suite, method_params_of
+
+    suite = load_suite(suite_ref)
+    chosen = [(METHODS.get(n), method_params_of(suite, n)) for n in suite.methods]
+    return chosen, f"suite '{suite.name}' (presets + its method_params)"
+
+
 def meta_counts_table(model_ref: str, suite_ref: str | None) -> str:
     """Each method's trainable / stored / inference parameters on `model_ref`'s architecture,
     built on the meta device (efficiency/meta.py), under `suite_ref`'s method configuration (its
     methods and method_params), or every registered method's preset when no suite is given."""
     from peftbench.efficiency.meta import config_dict, count_method
-    from peftbench.methods.base import METHODS
 
     quiet_libraries()
     config = config_dict(model_ref)
-    if suite_ref is None:
-        names, where = [m.name for m in METHODS], "each method's preset"
-    else:
-        from peftbench.config.loader import load_suite, method_params_of
-
-        suite = load_suite(suite_ref)
-        names = list(suite.methods)
-        where = f"suite '{suite.name}' (presets + its method_params)"
+    chosen, where = _methods_of(suite_ref)
     rows, base = [], None
-    for name in names:
-        method = METHODS.get(name)
-        params = method.params() if suite_ref is None else method_params_of(suite, name)
+    for method, params in chosen:
+        name = method.name
         try:
             counts = count_method(method, params, config)
         except Exception as exc:  # e.g. an init that needs real weights (SVD): shown, not fatal
@@ -112,6 +117,52 @@ def meta_counts_table(model_ref: str, suite_ref: str | None) -> str:
     )
     head = ["method", "trainable", "% of base", "stored", "inference", "configuration"]
     from peftbench.reports.text_table import fixed_width as _table  # not via listing: no circle
+
+    return title + "\n" + _table(head, rows)
+
+
+FLOPS_RULES = (
+    "matrix products and attention (q@k^T and scores@v over every query-key pair, causal "
+    "masking not subtracted), a multiply-add = 2 FLOPs; not counted: embedding lookups, norms, "
+    "activations, softmax, rotary embeddings and elementwise adapter work (IA3's scaling, "
+    "BitFit's biases)"
+)
+
+
+def meta_flops_table(model_ref: str, suite_ref: str | None, tokens: int) -> str:
+    """Forward FLOPs (batch 1 x `tokens`) of the base and each method's deployed form on
+    `model_ref`'s architecture, built on the meta device (efficiency/meta.py), methods and
+    parameters as in `meta_counts_table`."""
+    from peftbench.efficiency.meta import base_flops, config_dict, flops_method
+
+    quiet_libraries()
+    config = config_dict(model_ref)
+    chosen, where = _methods_of(suite_ref)
+    base = base_flops(config, tokens)
+    rows = [["(base model)", f"{base:,}", "0", "0.000", "", ""]]
+    for method, params in chosen:
+        try:
+            counts = flops_method(method, params, config, tokens, base)
+        except Exception as exc:  # e.g. an init that needs real weights (SVD): shown, not fatal
+            rows.append([method.name, f"n/a on meta ({type(exc).__name__})", "", "", "", ""])
+            continue
+        rows.append(
+            [
+                method.name,
+                f"{counts.deployed:,}",
+                f"{counts.extra:,}",
+                f"{100.0 * counts.extra / base:.3f}",
+                counts.form,
+                describe_params(params),
+            ]
+        )
+    title = (
+        f"forward FLOPs on {config.get('_name_or_path') or model_ref} at batch 1 x {tokens} "
+        f"tokens (meta device, no weights) under {where}\n"
+        f"counted: {FLOPS_RULES}; each method as deployed"
+    )
+    head = ["method", "forward FLOPs", "extra FLOPs", "extra %", "form counted", "configuration"]
+    from peftbench.listing import _table
 
     return title + "\n" + _table(head, rows)
 

@@ -11,6 +11,12 @@ meta device (shapes only, no memory, no download of weights), wraps it with each
   prompt for prompt-learning methods, else everything the wrapped model holds beyond the base
   (unmerged; a merged LoRA/IA3/LN tuning adds nothing, a merged BitFit keeps its new biases).
 
+`peftbench ls methods --flops --model M` counts, on the same meta models, the forward FLOPs of
+batch 1 x `tokens` tokens (efficiency/flops.py's rules) of the base and of each method's
+deployed form: the wrapped model itself for injected adapters (unmerged), and for prompt-learning
+methods what `PeftModel.from_pretrained` builds from a saved adapter (its config with
+`inference_mode`: the virtual tokens as saved, the encoder that produced them gone).
+
 M is a config.json file (or a folder holding one), `hf:<hub id>` or a registered model name.
 Configs of the paper's models ship in peftbench/models/configs (no hub access needed); any
 other hub id is fetched (config only) through transformers.
@@ -108,6 +114,14 @@ def _read_config(ref: str) -> dict[str, Any]:
 
 def meta_model(config: Mapping[str, Any]) -> Any:
     """The causal LM of `config`, built on the meta device (no weights allocated)."""
+    return model_from_config(config, "meta")
+
+
+def model_from_config(config: Mapping[str, Any], device: str, dtype: str | None = None) -> Any:
+    """The causal LM of `config` built directly on `device`, randomly initialised (the meta
+    device: shapes only). `dtype` (e.g. "bfloat16"): the weights' type; None: the config's.
+    The GPU acceptance benchmark builds its models this way: no weights to download, and the
+    random initialisation follows torch's seed."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
 
@@ -116,29 +130,37 @@ def meta_model(config: Mapping[str, Any]) -> Any:
     if model_type is None:
         raise UserError("the model config has no 'model_type'", "pass the model's config.json")
     cfg = AutoConfig.for_model(model_type, **data)
-    with torch.device("meta"):
-        return AutoModelForCausalLM.from_config(cfg)
+    kwargs = {} if dtype is None else {"dtype": getattr(torch, dtype)}
+    with torch.device(device):
+        return AutoModelForCausalLM.from_config(cfg, **kwargs)
 
 
 def _numel(tensors: Any) -> int:
     return sum(t.numel() for t in tensors)
 
 
-def count_method(method: Any, params: Mapping[str, Any], config: Mapping[str, Any]) -> ParamCounts:
-    """Build `method` with `params` on a fresh meta model of `config` and count (see above)."""
+def _build_on_meta(method: Any, params: Mapping[str, Any], model: Any) -> Any:
+    """`method` with `params` wrapped around the meta model `model` (seeded, as a run is)."""
     import torch
-    from peft.utils import get_peft_model_state_dict
 
-    from peftbench.efficiency.params import count_parameters
     from peftbench.methods.base import Method
     from peftbench.models.base import LoadedModel
 
-    model = meta_model(config)
-    _, base = count_parameters(model)
     loaded = LoadedModel("meta", model, None, model.config.model_type, {})
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        wrapped = method.build(model, loaded, Method.build_params(dict(params)))
+        return method.build(model, loaded, Method.build_params(dict(params)))
+
+
+def count_method(method: Any, params: Mapping[str, Any], config: Mapping[str, Any]) -> ParamCounts:
+    """Build `method` with `params` on a fresh meta model of `config` and count (see above)."""
+    from peft.utils import get_peft_model_state_dict
+
+    from peftbench.efficiency.params import count_parameters
+
+    model = meta_model(config)
+    _, base = count_parameters(model)
+    wrapped = _build_on_meta(method, params, model)
     trainable, total = count_parameters(wrapped)
     if not hasattr(wrapped, "peft_config"):  # no adapter (frozen, full fine-tuning)
         return ParamCounts(base, trainable, 0 if trainable == 0 else trainable, 0)
@@ -165,3 +187,51 @@ def _saved_prompt_size(model: Any) -> int:
     with torch.no_grad():
         out = model.prompt_encoder[name](tokens.to("meta"))
     return out[0].numel()
+
+
+@dataclass(frozen=True)
+class FlopCounts:
+    """Forward FLOPs of batch 1 x `tokens` tokens: the base and the method's deployed form."""
+
+    tokens: int
+    base: int
+    deployed: int
+    form: str  # which form `deployed` is, in words
+
+    @property
+    def extra(self) -> int:
+        return self.deployed - self.base
+
+
+def base_flops(config: Mapping[str, Any], tokens: int) -> int:
+    """Forward FLOPs of the bare architecture of `config` (meta device)."""
+    from peftbench.efficiency.flops import forward_flops
+
+    return forward_flops(meta_model(config), tokens, int(config["vocab_size"]))
+
+
+def flops_method(
+    method: Any, params: Mapping[str, Any], config: Mapping[str, Any], tokens: int, base: int
+) -> FlopCounts:
+    """Forward FLOPs of `method`'s deployed form on `config` (meta); `base`: `base_flops`."""
+    from peftbench.efficiency.flops import forward_flops
+
+    wrapped = _build_on_meta(method, params, meta_model(config))
+    form, how = _deployed_on_meta(wrapped, config)
+    return FlopCounts(tokens, base, forward_flops(form, tokens, int(config["vocab_size"])), how)
+
+
+def _deployed_on_meta(wrapped: Any, config: Mapping[str, Any]) -> tuple[Any, str]:
+    """The model a saved adapter gives (efficiency/forms.py's `deployed`), built without saving:
+    a meta tensor cannot be written, so a prompt-learning method's config is re-applied to a
+    fresh base with `inference_mode` on, as `PeftModel.from_pretrained` does when it loads."""
+    import copy
+
+    config_of: Any = getattr(wrapped, "active_peft_config", None)
+    if not getattr(config_of, "is_prompt_learning", False):
+        return wrapped, "trained model (adapter unmerged)"
+    from peft import get_peft_model
+
+    saved = copy.copy(config_of)
+    saved.inference_mode = True
+    return get_peft_model(meta_model(config), saved), "saved virtual tokens (encoder dropped)"
