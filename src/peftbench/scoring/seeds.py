@@ -64,12 +64,18 @@ class SeedInterval:
 
 
 def seed_term(seed_scores: Sequence[float] | np.ndarray, replicates: int, seed: int) -> np.ndarray:
-    """(replicates,) draws of the seed term s_seed/sqrt(k) * t_{k-1}; zeros with one seed."""
+    """(replicates,) draws of the seed term s_seed/sqrt(k) * t_{k-1}; zeros with one seed.
+    Independent of the item draws, as the seeds' trainings are of the eval items."""
     s = np.asarray(seed_scores, dtype=float)
     if s.size < 2:
         return np.zeros(replicates)
+    from scipy import stats
+
     scale = float(s.std(ddof=1)) / np.sqrt(s.size)
-    return scale * np.random.default_rng(seed).standard_t(s.size - 1, size=replicates)
+    # stratified: the B quantiles of t at (i + 0.5) / B, in a seeded random order, so the
+    # interval's tails do not wobble with the draw (t with 2 df has heavy ones)
+    order = np.random.default_rng(seed).permutation(replicates)
+    return scale * stats.t.ppf((order + 0.5) / replicates, s.size - 1)
 
 
 def cell_replicates(seeds: Sequence[ItemSample], items: np.ndarray, seed: int) -> np.ndarray:
