@@ -61,7 +61,9 @@ def _rank_coverage(gap: float, n: int, sims: int, b: int, seed: int) -> tuple[fl
     for _ in range(sims):
         est, reps = _replicates(rng, truth, 0.4, n, b)
         r = rank(NAMES, est, reps)
-        covered += all(r.ranks[m][0] <= t <= r.ranks[m][1] for m, t in zip(NAMES, true_rank))
+        covered += all(
+            r.ranks[m][0] <= t <= r.ranks[m][1] for m, t in zip(NAMES, true_rank, strict=True)
+        )
         decided += sum(r.ranks[m][0] == r.ranks[m][1] for m in NAMES)
     return covered / sims, decided / (6 * sims)
 

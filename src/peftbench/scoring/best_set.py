@@ -160,9 +160,7 @@ def versus_reference(
     dstar = reps - np.asarray(reference_replicates, dtype=float)[:, None]
     se = dstar.std(axis=0)
     claims, c = _stepdown(d, dstar, confidence)
-    lower = {
-        m: float(d[j] - (c if np.isfinite(c) else 0.0) * se[j]) for j, m in enumerate(names)
-    }
+    lower = {m: float(d[j] - (c if np.isfinite(c) else 0.0) * se[j]) for j, m in enumerate(names)}
     beats = tuple(m for m, hit in zip(names, claims, strict=True) if hit)
     return ReferenceCheck(reference, lower, beats, confidence)
 

@@ -65,7 +65,9 @@ def is_binary(item_scores: np.ndarray, scale: float = SCALE) -> bool:
     return bool(np.all((s == 0.0) | (s == scale)))
 
 
-def mean_interval(item_scores: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE) -> Interval:
+def mean_interval(
+    item_scores: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
+) -> Interval:
     """t interval of the mean of graded item scores (0-100), with the zero-variance fallback."""
     from scipy import stats
 
@@ -82,12 +84,14 @@ def mean_interval(item_scores: Sequence[float] | np.ndarray, confidence: float =
     return Interval(mean, max(0.0, mean - half), min(SCALE, mean + half))
 
 
-def item_interval(item_scores: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE) -> Interval:
+def item_interval(
+    item_scores: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
+) -> Interval:
     """One seed's score interval from its per-item scores (0-100): Wilson for right/wrong items,
     the t interval otherwise (see the module docstring)."""
     s = np.asarray(item_scores, dtype=float)
     if s.size and is_binary(s):
-        return wilson(int(round(float(s.sum()) / SCALE)), int(s.size), confidence)
+        return wilson(round(float(s.sum()) / SCALE), int(s.size), confidence)
     return mean_interval(s, confidence)
 
 

@@ -1,4 +1,4 @@
-"""Seeds in the intervals: a cell's replicates that count training-seed noise (docs/measurements.md).
+"""Seeds in the intervals: replicates of a cell that count training-seed noise.
 
 A cell (model, method, dataset) trained with k seeds is scored on n eval items shared by all the
 seeds. Its estimate is the mean over seeds of each seed's score. Two sources of noise:
