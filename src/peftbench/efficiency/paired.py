@@ -20,6 +20,7 @@ import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -28,14 +29,18 @@ MIN_PAIRS_FOR_CI = 6
 
 
 def median_ci_ranks(n: int, level: float = LEVEL) -> tuple[int, int] | None:
-    """1-based ranks (k, n+1-k) of the order-statistic interval for the median, None if n < 6."""
-    alpha = (1.0 - level) / 2.0
-    k, below = 0, 0.0  # below = P(Binomial(n, 1/2) <= k - 1)
-    while True:
-        nxt = below + math.comb(n, k) / 2.0**n  # P(B <= k)
-        if nxt > alpha:
-            break
-        below, k = nxt, k + 1
+    """1-based ranks (k, n+1-k) of the order-statistic interval for the median, None if n < 6.
+
+    Exact integer arithmetic: P(Binomial(n, 1/2) <= k) > alpha  <=>  sum_{i<=k} C(n, i) >
+    alpha * 2^n, with alpha as an exact fraction, so any n works (2.0**n overflows a float at
+    n = 1,024)."""
+    alpha = Fraction((1.0 - level) / 2.0)
+    limit = alpha.numerator * 2**n  # compare cumulative * alpha.denominator against it
+    k, term, cumulative = 0, 1, 1  # term = C(n, k); cumulative = sum_{i<=k} C(n, i)
+    while cumulative * alpha.denominator <= limit and k < n:
+        k += 1
+        term = term * (n - k + 1) // k
+        cumulative += term
     return (k, n + 1 - k) if k >= 1 else None
 
 
@@ -117,3 +122,87 @@ def bootstrap_slowdowns(
     ratios = np.asarray(other, dtype=float) / np.asarray(base, dtype=float)
     draws = np.random.default_rng(seed).integers(0, len(ratios), size=(replicates, len(ratios)))
     return 100.0 * (np.median(ratios[draws], axis=1) - 1.0)
+
+
+ONE_RUN = "one latency run: run-to-run variance not included"
+
+Pairs = tuple[Sequence[float], Sequence[float]]  # (base samples, method samples), pair by pair
+
+
+@dataclass(frozen=True)
+class RunsSlowdown:
+    """A (model, method)'s slowdown over its independent latency runs, in %.
+
+    `noise` says what the interval counts: with one run only the pairs' noise (`ONE_RUN`)."""
+
+    pct: float
+    ci_low_pct: float | None
+    ci_high_pct: float | None
+    runs: int
+    pairs: int
+    noise: str
+
+    @property
+    def halfwidth_pp(self) -> float | None:
+        if self.ci_low_pct is None or self.ci_high_pct is None:
+            return None
+        return (self.ci_high_pct - self.ci_low_pct) / 2.0
+
+
+def _run_logs(runs: Sequence[Pairs]) -> np.ndarray:
+    """log of each run's median per-pair ratio."""
+    out = []
+    for base, other in runs:
+        if len(base) != len(other) or not base:
+            raise ValueError(f"need equal, non-empty pair lists (got {len(base)} and {len(other)})")
+        out.append(math.log(statistics.median(o / b for b, o in zip(base, other, strict=True))))
+    return np.asarray(out)
+
+
+def runs_slowdown(runs: Sequence[Pairs], level: float = LEVEL) -> RunsSlowdown:
+    """Slowdown over R independent latency runs (each a list of interleaved pairs).
+
+    Why: pairs within one run share that run's machine state (load, clocks, cache placement), so
+    pooling pairs of several runs as if independent gives an interval that ignores run-to-run
+    variation (sd 1-4 points in docs/measurements.md's repeats; coverage 0.29-0.80 with a 3 %
+    run effect). The run is the unit here: with R >= 2 runs, m_r = log(median ratio of run r),
+    the estimate is exp(mean m_r) - 1 and the interval exp(mean m_r ± t_{R-1} sd(m_r)/sqrt(R)) - 1
+    (the run-level t interval, which counts within-run noise through each m_r), widened to
+    contain the pooled pairs' order-statistic interval. With one run: that run's order-statistic
+    interval, labelled `ONE_RUN`."""
+    from scipy import stats
+
+    if not runs:
+        raise ValueError("no latency runs")
+    pooled = paired_slowdown(
+        [b for base, _ in runs for b in base], [o for _, other in runs for o in other]
+    )
+    if len(runs) == 1:
+        return RunsSlowdown(
+            pooled.pct, pooled.ci_low_pct, pooled.ci_high_pct, 1, pooled.pairs, ONE_RUN
+        )
+    logs = _run_logs(runs)
+    mean = float(logs.mean())
+    half = float(stats.t.ppf(0.5 + level / 2.0, logs.size - 1)) * float(logs.std(ddof=1))
+    half /= math.sqrt(logs.size)
+    lo, hi = 100.0 * (math.exp(mean - half) - 1.0), 100.0 * (math.exp(mean + half) - 1.0)
+    if pooled.ci_low_pct is not None and pooled.ci_high_pct is not None:
+        lo, hi = min(lo, pooled.ci_low_pct), max(hi, pooled.ci_high_pct)
+    noise = f"{logs.size} latency runs: run-to-run and pair noise"
+    return RunsSlowdown(100.0 * (math.exp(mean) - 1.0), lo, hi, int(logs.size), pooled.pairs, noise)
+
+
+def runs_slowdown_replicates(runs: Sequence[Pairs], replicates: int, seed: int) -> np.ndarray:
+    """Replicates of `runs_slowdown`'s statistic in % (for the PSCP replicates, scoring.pscp).
+    One run: the pairs drawn with replacement (`bootstrap_slowdowns`). R >= 2 runs: the run-level
+    t as a distribution, exp(mean m_r + sd(m_r)/sqrt(R) * T_b) - 1 with T_b stratified quantiles
+    of t_{R-1} in a seeded random order, so the PSCP ties count run-to-run variance too."""
+    from scipy import stats
+
+    if len(runs) == 1:
+        return bootstrap_slowdowns(runs[0][0], runs[0][1], replicates, seed)
+    logs = _run_logs(runs)
+    order = np.random.default_rng(seed).permutation(replicates)
+    t = stats.t.ppf((order + 0.5) / replicates, logs.size - 1)
+    scale = float(logs.std(ddof=1)) / math.sqrt(logs.size)
+    return 100.0 * (np.exp(float(logs.mean()) + scale * t) - 1.0)
