@@ -114,7 +114,9 @@ def rank(
         else (np.zeros(0, dtype=bool), float("nan"))
     )
     above = frozenset(
-        (names[a], names[b]) for a, b, hit in zip(a_idx, b_idx, claims, strict=True) if hit
+        (names[int(a)], names[int(b)])
+        for a, b, hit in zip(a_idx, b_idx, claims, strict=True)
+        if hit
     )
     ranks = {
         m: (1 + sum((o, m) in above for o in names), k - sum((m, o) in above for o in names))

@@ -92,7 +92,8 @@ def _averaged_items(seeds: Sequence[ItemSample]) -> np.ndarray | None:
     """Per-item scores averaged over seeds, when the metric is a mean over items."""
     if not all(isinstance(s, MeanItems) for s in seeds):
         return None
-    return np.mean([np.asarray(s.scores, dtype=float) for s in seeds], axis=0)  # type: ignore[attr-defined]
+    rows = [np.asarray(s.scores, dtype=np.float64) for s in seeds if isinstance(s, MeanItems)]
+    return np.asarray(np.mean(np.stack(rows), axis=0))
 
 
 def cell_interval(
