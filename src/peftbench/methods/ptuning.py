@@ -35,8 +35,8 @@ def _fp32_forward(encoder: Any, *args: Any, **kwargs: Any) -> Any:
     """A peft `PromptEncoder`'s forward with autocast off, its output cast back."""
     import torch
 
-    device = encoder.embedding.weight.device.type
-    if not torch.is_autocast_enabled(device):
+    device = encoder.embedding.weight.device.type  # "meta" when counting: no autocast there
+    if not torch.amp.is_autocast_available(device) or not torch.is_autocast_enabled(device):
         return type(encoder).forward(encoder, *args, **kwargs)
     with torch.autocast(device_type=device, enabled=False):
         out = type(encoder).forward(encoder, *args, **kwargs)
