@@ -228,7 +228,7 @@ def _cell(case: Case, arch: str, tmp: str) -> Cell:
             for n in cell.trainable_names
             if _base_name(n) in cell.base_param_names and method.family != "full-parameter"
         ]
-        init = _logits(model, IDS)  # every case: a claim either way is checked
+        init = _logits(model, IDS)
         same_shape = init.shape == seen["base_logits"].shape
         cell.identity_gap = float((init - seen["base_logits"]).abs().max()) if same_shape else 1e9
         cell.loss_before = held_out_loss(model, seen["feats"], seen["pad"])
@@ -310,13 +310,11 @@ def test_builds_with_trainable_params_and_a_frozen_base(case: Case, arch: str, t
 
 @pytest.mark.parametrize(("case", "arch"), GRID)
 def test_identity_at_init_when_claimed(case: Case, arch: str, tmp_path_factory) -> None:
-    method = METHODS.get(case.name)
-    if method.starts_as_identity(case.params()):
-        assert cell(case, arch, tmp_path_factory).identity_gap <= IDENTITY_ATOL
-    elif method.identity_at_init:  # a setting that breaks the preset's identity says so truly
-        assert cell(case, arch, tmp_path_factory).identity_gap > IDENTITY_ATOL
-    else:
+    # no claim is no claim of a difference: BitFit's uniform new biases change a Llama, but
+    # GPT-2's and Qwen2's q/v have biases already, so nothing is added and nothing changes
+    if not METHODS.get(case.name).starts_as_identity(case.params()):
         pytest.skip(f"{case} does not claim to start as the base model")
+    assert cell(case, arch, tmp_path_factory).identity_gap <= IDENTITY_ATOL
 
 
 def test_identity_claims_agree_for_the_registry_presets() -> None:

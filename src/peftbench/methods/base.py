@@ -69,8 +69,9 @@ class Method:
     trains: bool = True
     mergeable: bool = False
     identity_at_init: bool = False  # with its preset; other settings: `starts_as_identity`
-    # (params) -> whether the method starts as the base model with these settings, for a method
-    # where a setting decides it (BitFit's `bias_init`); None: `identity_at_init` for any params
+    # (params) -> whether the method is claimed to start as the base model with these settings
+    # on any architecture, for a method where a setting decides it (BitFit's `bias_init`);
+    # None: `identity_at_init` whatever the params
     identity_with: Callable[[Mapping[str, Any]], bool] | None = None
     source: str = "documented default"  # where the preset comes from, e.g. "PEFT-Bench paper"
     # where each preset value comes from, key by key (e.g. {"r": "PEFT-Bench train.yaml"})

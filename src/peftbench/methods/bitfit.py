@@ -32,7 +32,9 @@ def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
 
 
 def identity_with(params: Mapping[str, Any]) -> bool:
-    """Existing biases start as they are; added ones are the identity only when zero."""
+    """Existing biases start as they are; added ones are the identity only when zero (with
+    uniform ones the claim is dropped: an architecture whose targets have biases still starts
+    as the base model, since nothing is added)."""
     return params["bias_init"] == "zeros" or not params["add_missing_bias"]
 
 
