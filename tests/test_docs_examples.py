@@ -1,12 +1,13 @@
 """The documentation's examples run (issue 26): every shell command in a code block of README.md
-and docs/*.md, every YAML and Python block, every `peftbench run|ls` in the prose, and every file
-under examples/.
+and docs/*.md, every YAML and Python block, every `peftbench run|ls|prepare` in the prose (a
+synopsis with placeholders such as SUITE is not a command), and every file under examples/.
 
 How each is checked (the same commands a reader types, in a scratch folder):
 - `peftbench run ...`: with `--dry-run` (validates everything, runs nothing; real runs take
-  minutes to hours); `peftbench ls|show|report|compare ...`: for real, on a results folder made by
-  running the declared example for real on the tiny model, copied to every `results/<name>` the
-  docs use; `<run_id>` is one of its runs. `peftbench` and `python` are this interpreter.
+  minutes to hours); `peftbench ls|prepare|show|report|compare ...`: for real; the last three
+  read a results folder made by running the declared example for real on the tiny model, copied
+  to every `results/<name>` the docs use; `<run_id>` is one of its runs. `peftbench` and
+  `python` are this interpreter.
 - `pip install 'peftbench[X]'`: the extra X exists in pyproject.toml (no network in tests);
   `make TARGET`: `make -n TARGET` (the target exists and its recipe expands; nothing runs).
 - A YAML block whose first line is `# PATH.yaml` is that file: under examples/ it must hold
@@ -49,7 +50,7 @@ SHELL = {"bash", "sh", "shell", "console"}
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 NEEDS = re.compile(r"#.*\bneeds: (.+)$")
 # `peftbench run|ls` in the prose; a synopsis (SUITE, DIR, `...`, `|`, `[--x]`) is not a command
-INLINE = re.compile(r"`(peftbench (?:run \S[^`]*|ls\b[^`]*)|peftbench --help)`")
+INLINE = re.compile(r"`(peftbench (?:(?:run|prepare) \S[^`]*|ls\b[^`]*)|peftbench --help)`")
 PLACEHOLDER = re.compile(r"\b[A-Z]{2,}\b|\.\.\.|\||\[--|<")
 RESULTS = ("default", "mine", "smoke", "new", "old", "baseline")  # results/<name> in the docs
 TIMEOUT = 900  # bounds a hang only
@@ -206,9 +207,16 @@ def _command_id(command: Command) -> str:
 
 
 COMMANDS = all_commands()
-# commands that read a results folder wait for a real run of the declared example: slow
+
+
+def _slow(line: str) -> bool:
+    """Reading results waits for a real run of the declared example; `prepare` converts the
+    default model (over a minute on 2 cores)."""
+    return _reads_results(line) or line.startswith("peftbench prepare ")
+
+
 COMMAND_PARAMS = [
-    pytest.param(c, id=_command_id(c), marks=pytest.mark.slow if _reads_results(c.line) else ())
+    pytest.param(c, id=_command_id(c), marks=pytest.mark.slow if _slow(c.line) else ())
     for c in COMMANDS
 ]
 
