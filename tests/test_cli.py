@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -105,12 +104,11 @@ def test_second_invocation_skips_everything(
 ) -> None:
     out, _ = smoke
     before = {p.name: p.stat().st_mtime for p in (out / "runs").iterdir()}
-    start = time.monotonic()
     proc = peftbench("run", "smoke", "--out", str(out), "--no-progress", cwd=out)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "14 of 14 runs already complete" in proc.stdout
+    # nothing trained or rewritten (no wall-clock bound: a loaded machine is slow, not wrong)
     assert {p.name: p.stat().st_mtime for p in (out / "runs").iterdir()} == before
-    assert time.monotonic() - start < 60
 
 
 def test_show_prints_leaderboard_and_one_run(
