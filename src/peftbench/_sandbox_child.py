@@ -304,7 +304,8 @@ def seccomp(libc: Any, allow_spawn: bool) -> bool:
     """A hand-assembled BPF deny-list: sockets, ptrace, mounts, namespaces, module/kexec/bpf,
     shared memory outside the address space (memfd, SysV IPC, POSIX message queues),
     fallocate and similar are refused with EPERM; without `allow_spawn` also fork/exec and any
-    clone that is not a thread. clone3 answers ENOSYS so libc falls back to the inspectable clone."""
+    clone that is not a thread. clone3 answers ENOSYS so libc falls back to the inspectable
+    clone."""
     import ctypes
 
     if os.uname().machine != "x86_64":
