@@ -129,6 +129,24 @@ def test_dry_run_lists_and_runs_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "r").exists()
 
 
+def test_a_path_the_terminal_cannot_encode_is_printed_escaped(tmp_path: Path) -> None:
+    """Under an ASCII-only stdout (PYTHONIOENCODING=ascii), an --out with 'é' in it printed a
+    UnicodeEncodeError traceback (issue 26, attacker's second pass)."""
+    out = tmp_path / "r\u00e9sultats"
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "peftbench", "run", "smoke", "--out", str(out), "--dry-run"],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "r\\xe9sultats" in proc.stdout
+
+
 def test_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:
     proc = peftbench(
         "run", "smoke", "--set", "methods=[lora, loar]", "--out", str(tmp_path / "r"), cwd=tmp_path

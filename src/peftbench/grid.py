@@ -12,7 +12,7 @@ from peftbench.cache import cache_dir
 from peftbench.config.loader import expand
 from peftbench.config.schema import RunSpec, Suite
 from peftbench.datasets import LoadContext
-from peftbench.results.claims import ClaimedRuns
+from peftbench.results.claims import ClaimedRuns, Claims
 from peftbench.results.folder import record_invocation
 from peftbench.results.store import ResultsStore
 
@@ -31,6 +31,7 @@ def run_suite(
     runs = expand(suite) if runs is None else runs
     store = ResultsStore(out)
     store.sweep()  # temporary folders left by a killed earlier invocation
+    Claims(store).sweep()  # and the claims it held
     record_invocation(store, dataclasses.asdict(suite), [r.run_id for r in runs])
     pending = [r for r in runs if not store.is_complete(r.run_id)]
     set_aside_damaged(store, [r.run_id for r in pending])

@@ -68,12 +68,13 @@ def run_local(
         for spec in runs:
             bar.set_postfix_str(f"{spec.method} on {spec.dataset}")
             proc = mp.Process(target=_child, args=(spec, store, ctx, progress))
-            proc.start()
             try:
+                proc.start()  # inside: a Ctrl-C while it starts must stop the half-started one
                 proc.join()
             except KeyboardInterrupt:
-                proc.terminate()
-                proc.join()
+                if proc.pid is not None:
+                    proc.terminate()
+                    proc.join()
                 raise
             status = store.status(spec.run_id) or {}
             if proc.exitcode != 0 and status.get("status") != "ok":

@@ -78,16 +78,28 @@ def reference_of(methods: Sequence[str]) -> str | None:
 def samples_of(
     records: Sequence[RunRecord],
 ) -> dict[str, dict[str, dict[str, list[ItemSample]]]]:
-    """model -> method -> dataset -> the seeds' item samples (seed order) of the ok records."""
+    """model -> method -> dataset -> the seeds' item samples (seed order) of the ok records.
+
+    A cell where any seed has no items (no predictions, ids not unique, a metric that cannot be
+    resampled) gets an empty list, not the other seeds' samples alone: the comparison then gives
+    it no interval, and the row no average interval or "vs reference" -- where leaving the cell
+    out made them over the row's other datasets only (an average CI of [0, 0] beside an average
+    of 25, "vs frozen +0.0" for a method 25 points above it)."""
     samples: dict[str, dict[str, dict[str, list[ItemSample]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
     )
+    without: set[tuple[str, str, str]] = set()
     for r in sorted(records, key=lambda r: (r.seed, r.run_id)):
         if not r.ok or r.metrics is None:
             continue
         sample = item_sample(r.folder, r.metrics.metric)
-        if sample is not None:
-            samples[r.model][r.method][r.dataset].append(sample)
+        cell = samples[r.model][r.method][r.dataset]
+        if sample is None:
+            without.add((r.model, r.method, r.dataset))
+        else:
+            cell.append(sample)
+    for model, method, dataset in without:
+        samples[model][method][dataset] = []
     return samples
 
 

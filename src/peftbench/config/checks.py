@@ -166,6 +166,11 @@ def check_param(key: str, value: Any, default: Any) -> Any:
         raise UserError(f"'{key}' is {value!r}, but must be a string", _hint(key))
     if isinstance(default, (list, tuple)) and not isinstance(value, (list, tuple)):
         raise UserError(f"'{key}' is {value!r}, but must be a list", f"e.g. {key}=[a, b]")
+    if isinstance(default, (list, tuple)) and default and not value:  # peft fails inside the run
+        raise UserError(
+            f"'{key}' is an empty list, but must name at least one",
+            f"e.g. {key}={list(default)!r} (the preset)".replace("'", ""),
+        )
     return value
 
 

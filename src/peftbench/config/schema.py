@@ -181,6 +181,15 @@ class StabilitySettings(Checked):
     tasks: tuple[str, ...] | None = None
     max_examples: Annotated[int, Range(0, 100_000)] = 100
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+        twice = sorted({t for t in self.tasks or () if (self.tasks or ()).count(t) > 1})
+        if twice:  # the same task twice would count twice in the retention average
+            raise UserError(
+                f"'stability.tasks' lists {', '.join(twice)} more than once",
+                "remove the repeated entries from 'stability.tasks'",
+            )
+
     def for_dataset(self, dataset: str, suite_datasets: tuple[str, ...]) -> StabilitySettings:
         """The settings of one run: `tasks` resolved, never the task being trained."""
         names = suite_datasets if self.tasks is None else self.tasks

@@ -32,7 +32,10 @@ from peftbench.efficiency.plausible import MIN_SAMPLE_MS
 from peftbench.results.checks import (
     Damage,
     RecordDamage,
+    check_drift,
+    check_efficiency,
     check_range,
+    check_retention,
     count,
     finite_tree,
     number,
@@ -423,6 +426,7 @@ class Efficiency:
                 samples(data, key, f)
             elif key in _EFF_COUNTS:
                 _number(data, key, f, required=False, low=0)
+        check_efficiency(typed, data, f)
         return cls(**typed, measured=_rest(data, (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT)))
 
 
@@ -517,12 +521,13 @@ class Stability:
             for key in ("ppl_base", "ppl"):
                 number(drift, key, f, low=0, above=True)
             number(drift, "ppl_delta_pct", f, low=-100)
-            number(drift, "kl_mean", f)
+            check_drift(drift, f)
         if retention is not None:
             if not isinstance(retention, dict):
                 raise RecordDamage(f, f"'retention' should be an object, found {retention!r}"[:200])
             number(retention, "delta", f, low=-100, high=100)
             _interval(retention.get("ci95"), "retention.ci95", f)
+            check_retention(retention, f)
         return cls(drift=drift, retention=retention)
 
 
