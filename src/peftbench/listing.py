@@ -95,6 +95,10 @@ def show(path: Path, profile: str | None = None, limits: Any = None) -> str:
     )
 
 
+def _ms(value: float | None) -> str:
+    return "- (not measured)" if value is None else f"{value:.2f}"
+
+
 def _run_text(rec: RunRecord) -> str:
     lines = [
         f"run {rec.run_id}: {rec.state}",
@@ -113,7 +117,7 @@ def _run_text(rec: RunRecord) -> str:
         f"invalid rate {met.invalid_rate:.3f}",
         f"  trainable {eff.trainable_params} ({eff.trainable_pct:.3f}%), "
         f"adapter {eff.adapter_bytes} bytes",
-        f"  latency {eff.latency_ms_per_token:.2f} ms/token "
+        f"  latency {_ms(eff.latency_ms_per_token)} ms/token "
         f"(base {'-' if base is None else f'{base:.2f}'} in the same blocks), "
         f"paired slowdown {describe(figures)}",
         f"  prefill slowdown {describe(figures, figure='prefill_slowdown')}"

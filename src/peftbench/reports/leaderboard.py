@@ -176,10 +176,16 @@ def _row(model: str, method: str, runs: list[RunRecord], datasets: list[str]) ->
         "trainable_params": max(e.trainable_params for e in eff),
         "trainable_pct": max(e.trainable_pct for e in eff),
         "peak_train_mem_mb": max(e.peak_train_mem_mb for e in eff),
-        "extra_tflops": statistics.fmean(e.extra_tflops or 0.0 for e in eff),
+        "extra_tflops": _mean_known([e.extra_tflops for e in eff]),
         "invalid_rate": statistics.fmean(r.metrics.invalid_rate for r in runs if r.metrics),
         **_stability(runs),
     }
+
+
+def _mean_known(values: list[float | None]) -> float | None:
+    """The mean of the runs that measured a figure; None (missing, never 0) when none did."""
+    known = [v for v in values if v is not None]
+    return statistics.fmean(known) if known else None
 
 
 def _stability(runs: list[RunRecord]) -> dict[str, Any]:
@@ -247,7 +253,7 @@ def columns(board: dict[str, Any]) -> list[Column]:
         ("vs frozen", tables.vs_cell),
         ("params", lambda r: _params(r["trainable_params"])),
         ("params %", lambda r: f"{r['trainable_pct']:.3f}"),
-        ("ms/tok", lambda r: f"{r['latency_ms_per_token']:.1f}"),
+        ("ms/tok", lambda r: tables.num(r["latency_ms_per_token"])),
         ("slowdown %", tables.slowdown_cell),
         ("train MiB", lambda r: f"{r['peak_train_mem_mb']:.0f}"),
         ("pscp", lambda r: tables.pscp_cell(r, "pscp")),
@@ -286,6 +292,7 @@ def render(board: dict[str, Any]) -> str:
         fixed_width([head for head, _ in cols], rows, markdown=True),
         "",
         _latency_note(board),
+        *left_out_lines(board),
         f"PEFT methods sorted by pscp ({weights_name(board)}); {board['formulas']['pscp']} "
         f"(weights {board['scoring']['pscp']}); {board['formulas']['pscp_paper']} "
         f"(constants {board['scoring']['pscp_paper']})",
@@ -315,6 +322,26 @@ def render(board: dict[str, Any]) -> str:
     if board["missing"]:
         out.append(f"missing {len(board['missing'])} run(s): {', '.join(board['missing'])}")
     return "\n".join(out)
+
+
+def left_out_lines(board: dict[str, Any]) -> list[str]:
+    """Per model, the PSCP terms left out because its records lack the figure (imported ones)."""
+    out = []
+    for model in sorted({r["model"] for r in board["rows"]}):
+        terms = next(
+            (
+                r["pscp_left_out"]
+                for r in board["rows"]
+                if r["model"] == model and r.get("pscp_left_out")
+            ),
+            None,
+        )
+        if terms:
+            out.append(
+                f"{model}: pscp and pscp_paper computed without {', '.join(terms)}: not in its "
+                "records (imported results that never measured them; shown as -, never 0)"
+            )
+    return out
 
 
 def weights_name(board: dict[str, Any]) -> str:

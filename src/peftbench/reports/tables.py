@@ -222,7 +222,7 @@ def efficiency_table(data: dict[str, Any]) -> Table:
             f"{r['trainable_pct']:.3f}",
             num(adapter / 1024 if adapter is not None else None),
             sig(flops / 1e9 if flops is not None else None),
-            sig(r["extra_tflops"] * 1e3),
+            sig(None if r["extra_tflops"] is None else r["extra_tflops"] * 1e3),
             num(r["peak_train_mem_mb"], 0),
             num(r["latency_ms_per_token"], 2),
             slowdown_cell(r),
@@ -514,6 +514,8 @@ def to_latex(t: Table) -> str:
 
 def slowdown_cell(row: dict[str, Any]) -> str:
     """'+1.2±0.8' (95 % half-width); a trailing '!' when the interval is wider than allowed."""
+    if row.get("slowdown_pct") is None:
+        return "-"  # not measured (an imported record)
     text = f"{row['slowdown_pct']:+.1f}"
     if row.get("slowdown_halfwidth_pp") is not None:
         text += f"±{row['slowdown_halfwidth_pp']:.1f}"
