@@ -178,6 +178,7 @@ def _row(model: str, method: str, runs: list[RunRecord], datasets: list[str]) ->
         "peak_train_mem_mb": max(e.peak_train_mem_mb for e in eff),
         "extra_tflops": _mean_known([e.extra_tflops for e in eff]),
         "invalid_rate": statistics.fmean(r.metrics.invalid_rate for r in runs if r.metrics),
+        "sources": sorted({r.source for r in runs}),  # "peftbench", or an import's format
         **_stability(runs),
     }
 
@@ -325,8 +326,16 @@ def render(board: dict[str, Any]) -> str:
 
 
 def left_out_lines(board: dict[str, Any]) -> list[str]:
-    """Per model, the PSCP terms left out because its records lack the figure (imported ones)."""
+    """Per model, the PSCP terms left out because its records lack the figure (imported ones),
+    and how imported rows' intervals and ties were made."""
     out = []
+    imported = sorted({s for r in board["rows"] for s in r.get("sources", [])} - {"peftbench"})
+    if imported:
+        out.append(
+            f"imported records ({', '.join(imported)}) carry each run's accuracy and test-set "
+            "size, not per-item scores: their intervals are bootstraps of that count, and their "
+            "ties (= *) are unpaired (conservative: the runs scored the same test items)"
+        )
     for model in sorted({r["model"] for r in board["rows"]}):
         terms = next(
             (

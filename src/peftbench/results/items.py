@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from peftbench.scoring.intervals import CorpusItems, ItemSample, MeanItems
+from peftbench.scoring.intervals import CorpusItems, CountItems, ItemSample, MeanItems
 
 PREDICTIONS = "predictions.jsonl"
 
@@ -44,7 +44,7 @@ def item_sample(run_dir: Path | str, metric: str) -> ItemSample | None:
     """The run's items for `metric` (see the module docstring)."""
     rows = read_predictions(run_dir)
     if not rows:
-        return None
+        return counted(run_dir, metric)
     ids = tuple(str(r["id"]) for r in rows)
     if len(set(ids)) != len(ids):
         return None  # items cannot be paired with another run's by id
@@ -65,3 +65,21 @@ def item_sample(run_dir: Path | str, metric: str) -> ItemSample | None:
         entry.compute,
         entry.replicates,
     )
+
+
+def counted(run_dir: Path | str, metric: str) -> CountItems | None:
+    """An imported record's items: no predictions, but metrics.json says how many of how many
+    items of which test set were right (`correct`, `eval_examples`, `item_set`; written by
+    `peftbench import`). None for anything else."""
+    try:
+        data = json.loads((Path(run_dir) / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("metric") != metric:
+        return None
+    k, n, item_set = data.get("correct"), data.get("eval_examples"), data.get("item_set")
+    if not (isinstance(k, int) and isinstance(n, int) and isinstance(item_set, str)):
+        return None
+    if isinstance(k, bool) or isinstance(n, bool) or not 0 <= k <= n or n < 1:
+        return None
+    return CountItems.of(Path(run_dir).name, k, n, item_set)

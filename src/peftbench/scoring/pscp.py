@@ -163,7 +163,7 @@ def seed_factor_replicates(
         return {}
     n = max((len(v) for v in latency_replicates.values()), default=1)
     dropped = left_out(ranked)
-    if dropped:  # a term left out has no noise to resample either
+    if "latency_ms_per_token" in dropped:  # a term left out has no noise to resample either
         latency_replicates = {}
     lat = {
         r["method"]: np.broadcast_to(
