@@ -204,7 +204,11 @@ def _figures(
         "trainable_pct": 100.0 * trainable / base if base else 0.0,
         "peak_train_mem_mb": memory / 2**20,
         "memory_kind": "accelerator max reserved during the run (hf-peft)",
-        "train_seconds": _seconds(_get(train_info, "train_time"), "train_time"),
+        "train_seconds": (  # null: a method that does not train (our `frozen`)
+            None
+            if train_info.get("train_time") is None
+            else _seconds(train_info["train_time"], "train_time")
+        ),
         "not_measured": list(MAY_BE_UNMEASURED),
         "device": "cuda" if system.get("accelerator") else None,
         "device_name": system.get("accelerator"),

@@ -57,8 +57,9 @@ def _train_config(record: RunRecord) -> dict[str, Any]:
         "lr_scheduler": t.get("lr_scheduler"),
         "use_amp": None,
         "autocast_adapter_dtype": None,
-        "generation_kwargs": {"max_new_tokens": e.get("max_new_tokens")},
+        "generation_kwargs": {"max_length": None, "max_new_tokens": e.get("max_new_tokens")},
         "attn_implementation": None,
+        "init_kv_cache_prefix": None,
     }
 
 
@@ -90,6 +91,7 @@ def to_hf_peft(record: RunRecord) -> dict[str, Any]:
         "total_time": status.wall_seconds,
         "experiment_name": imported.get("experiment_name") or f"{c.method}/{record.run_id}",
         "peft_branch": None,
+        "peft_worktree_is_dirty": None,
         "train_config": _train_config(record),
         "peft_config": imported.get("peft_config") if imported else c.method_params or None,
         "error_msg": "",
