@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 from peftbench.board.costs import costs_of
 from peftbench.board.latency import reference_latencies
@@ -29,6 +29,7 @@ from peftbench.board.model import (
     Failure,
     Formulas,
     LatencyReference,
+    LeftOutTerm,
     Limits,
     Outside,
     Row,
@@ -47,7 +48,7 @@ from peftbench.results.folder import ResultsFolder
 from peftbench.results.record import RunRecord
 from peftbench.scoring.constraints import Constraints, split_rows
 from peftbench.scoring.profiles import matching_profile, tops
-from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
+from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp, left_out
 from peftbench.scoring.sensitivity import sensitivity
 from peftbench.scoring.task_metric import with_task_metric
 
@@ -121,6 +122,7 @@ def build_board(
         profiles=profile_tops(inputs, scoring),
         constraints=within_limits(inputs, limits),
         uncertainty=info,
+        pscp_left_out=left_out_terms(inputs),
     )
 
 
@@ -200,6 +202,17 @@ def freeze_row(
         stats=s,
         costs=costs_of(runs),
     )
+
+
+def left_out_terms(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[LeftOutTerm, ...]]:
+    """Per model, the PSCP terms its comparison left out (scoring.pscp.left_out): a contestant's
+    records lack the figure. Models whose PSCP has every term are not listed."""
+    out: dict[str, tuple[LeftOutTerm, ...]] = {}
+    for model in sorted({r["model"] for r in rows}):
+        terms = left_out([r for r in rows if r["model"] == model])
+        if terms:
+            out[model] = tuple(t for t in get_args(LeftOutTerm) if t in terms)
+    return out
 
 
 def failures(records: Sequence[RunRecord]) -> tuple[Failure, ...]:

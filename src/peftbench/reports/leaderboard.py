@@ -74,7 +74,7 @@ def columns(board: dict[str, Any]) -> list[Column]:
         ("vs frozen", tables.vs_cell),
         ("params", lambda r: _params(r["trainable_params"])),
         ("params %", lambda r: f"{r['trainable_pct']:.3f}"),
-        ("ms/tok", lambda r: f"{r['latency_ms_per_token']:.1f}"),
+        ("ms/tok", lambda r: tables.num(r["latency_ms_per_token"])),
         ("slowdown %", tables.slowdown_cell),
         ("train MiB", lambda r: f"{r['peak_train_mem_mb']:.0f}"),
         ("pscp", lambda r: tables.pscp_cell(r, "pscp")),
@@ -134,6 +134,7 @@ def notes(board: dict[str, Any]) -> list[str]:
             else "each dataset's official metric (scoring.task_metric: official)"
         ),
         *tables.uncertainty_notes(board),
+        *tables.source_notes(board),
     ]
     for model, result in board.get("sensitivity", {}).items():
         out += [f"{model}: {line}" for line in summary(result).splitlines()]
