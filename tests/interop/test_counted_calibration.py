@@ -1,5 +1,6 @@
 """Calibration of the statistics imported records get (accuracy and n only, items unknown):
-the count's bootstrap interval covers the true accuracy about 95 % of the time, and the
+the count's (Wilson) interval covers the true accuracy about 95 % of the time, also near 0
+where the percentile bootstrap would give [0, 0], and the
 unpaired tie test between two methods of equal true accuracy calls a false difference at most
 about 5 % of the time. Seeded simulations with known truth."""
 
@@ -26,6 +27,22 @@ def test_the_count_interval_covers_the_true_accuracy() -> None:
         assert iv is not None
         covered += iv.low <= 100 * p <= iv.high
     assert 0.90 <= covered / SIMS <= 0.99, covered / SIMS
+
+
+def test_the_count_interval_covers_near_zero_and_never_has_zero_width() -> None:
+    rng = np.random.default_rng(3)
+    covered = 0
+    for sim in range(SIMS):
+        p = 0.002 + 0.008 * rng.random()  # 0.8 expected right of 400 at the low end
+        k = int(rng.binomial(N, p))
+        stats = compare_model(f"z{sim}", {"a": {"t": [CountItems.of("r", k, N, "set")]}}, ["a"])
+        iv = stats["a"].intervals["t"]
+        assert iv is not None and iv.high > iv.low
+        covered += iv.low <= 100 * p <= iv.high
+    assert covered / SIMS >= 0.90, covered / SIMS
+    zero = compare_model("z", {"a": {"t": [CountItems.of("r", 0, N, "set")]}}, ["a"])
+    iv = zero["a"].intervals["t"]
+    assert iv is not None and iv.low == 0.0 and iv.high > 0.5  # 0 of 400: up to ~0.95 %
 
 
 def test_unpaired_ties_rarely_separate_equal_methods() -> None:

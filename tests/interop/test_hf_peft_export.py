@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from peftbench.board.build import of_folder
 from peftbench.cli import main
 from peftbench.interop.hf_peft_io import import_hf_peft
+from peftbench.interop.hf_peft_out import PACKAGES
 from peftbench.results.folder import read_folder
 from peftbench.results.record import RunRecord
 
@@ -33,7 +35,7 @@ def _keys(obj: Any, prefix: str = "") -> set[str]:
 
 
 def _export(results: Path, out: Path) -> list[Path]:
-    assert main(["export", str(results), "--format", "hf-peft", "--out", str(out)]) == 0
+    assert main(["export", "--format", "hf-peft", str(results), "--out", str(out)]) == 0
     return sorted(out.glob("*.json"))
 
 
@@ -73,16 +75,40 @@ def _figures(r: RunRecord) -> dict[str, Any]:
     }
 
 
+def _carried(r: RunRecord) -> dict[str, Any]:
+    """What their meta_info carries of our provenance: five package versions, the system."""
+    p = r.provenance.data
+    return {
+        "packages": {k: v for k, v in p.get("packages", {}).items() if k in PACKAGES},
+        "os": p.get("os"),
+        "cpu": p.get("cpu"),
+        "device_name": r.eff.device_name,
+    }
+
+
 def test_round_trip_ours_theirs_ours(tmp_path: Path) -> None:
     _export(OURS, tmp_path / "hf")
     import_hf_peft(tmp_path / "hf", tmp_path / "back")
     before = {r.run_id: r for r in read_folder(OURS).ok}
-    after = {r.run_id: r for r in read_folder(tmp_path / "back").ok}
-    assert set(after) == set(before)
+    back = read_folder(tmp_path / "back")
+    assert not back.damaged and not back.failed
+    after = {r.run_id: r for r in back.ok}
+    assert set(after) == set(before)  # the same cells, under the same run ids
     for run_id, r in before.items():
         assert _figures(after[run_id]) == _figures(r)
+        assert _carried(after[run_id]) == _carried(r)
+        assert after[run_id].config == r.config  # every resolved setting
         assert after[run_id].source == "hf-peft"
         assert after[run_id].eff.latency_ms_per_token is None  # their schema has no latency
+
+
+def test_round_trip_keeps_the_count_behind_each_interval(tmp_path: Path) -> None:
+    """Our right/wrong items travel as a count, so the board of the round trip has intervals."""
+    _export(OURS, tmp_path / "hf")
+    import_hf_peft(tmp_path / "hf", tmp_path / "back")
+    board = of_folder(read_folder(tmp_path / "back"))
+    for row in board.rows:
+        assert row.score_ci is not None and row.score_ci[0] <= row.score <= row.score_ci[1]
 
 
 def test_round_trip_theirs_ours_theirs(tmp_path: Path) -> None:

@@ -9,17 +9,22 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+from peftbench.board.build import of_folder
+from peftbench.board.serialise import to_json
 from peftbench.cli import main
 from peftbench.config.schema import ScoringSettings
 from peftbench.interop.hf_peft import GSM8K_TEST
 from peftbench.interop.hf_peft_io import import_hf_peft
-from peftbench.reports import leaderboard
+from peftbench.reports.leaderboard import render
 from peftbench.results.folder import read_folder
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "hf_peft"
 FILES = sorted(DATA.glob("*.json"))
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "leaderboard.schema.json"
+MODEL = "meta-llama/Llama-3.2-3B"
 
 
 def _raw(path: Path) -> dict[str, Any]:
@@ -36,7 +41,7 @@ def _test_entry(raw: dict[str, Any]) -> dict[str, Any]:
 def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("hf") / "results"
     report = import_hf_peft(DATA, out)
-    assert len(report.imported) == len(FILES) and not report.skipped
+    assert len(report.imported) == len(FILES) and not report.kept
     return out
 
 
@@ -53,7 +58,7 @@ def test_every_figure_they_have_is_in_the_record(imported: Path) -> None:
         raw = _raw(path)
         info, test = raw["train_info"], _test_entry(raw)
         rec = by_method[raw["run_info"]["experiment_name"]]
-        assert rec.ok and rec.source == "hf-peft"
+        assert rec.ok and rec.source == "hf-peft", rec.damage
         assert rec.model == raw["run_info"]["train_config"]["model_id"]
         assert rec.metrics is not None and rec.metrics.eval_examples == GSM8K_TEST
         assert rec.metrics.values["correct"] == round(test["test accuracy"] * GSM8K_TEST)
@@ -78,43 +83,62 @@ def test_every_figure_they_have_is_in_the_record(imported: Path) -> None:
 def test_the_board_ranks_them_with_intervals_and_names_the_left_out_terms(
     imported: Path,
 ) -> None:
-    board = leaderboard.of_folder(read_folder(imported))
-    rows = board["rows"]
-    assert len(rows) == len(FILES)
-    for row in rows:
-        assert row["latency_ms_per_token"] is None and row["slowdown_pct"] is None
-        assert row["extra_tflops"] is None
-        assert row["pscp_left_out"] == ["L (latency)", "F (extra FLOPs)"]
-        lo, hi = row["score_ci"]
-        assert lo <= row["score"] <= hi and (hi > lo or row["score"] in (0.0, 100.0))
-    assert [r["tie"] for r in rows].count("best") == 1  # one best, the rest tied or below
-    assert any(r["tie"] is None for r in rows)  # prompt tuning (5.7 %) is clearly below
-    best = max(rows, key=lambda r: r["score"])
-    assert best["tie"] == "best"
+    board = of_folder(read_folder(imported))
+    assert len(board.rows) == len(FILES)
+    assert board.pscp_left_out == {MODEL: ("latency_ms_per_token", "extra_tflops")}
+    for row in board.rows:
+        assert row.latency_ms_per_token is None and row.slowdown_pct is None
+        assert row.extra_tflops is None and row.sources == ("hf-peft",)
+        assert row.score_ci is not None
+        lo, hi = row.score_ci
+        assert lo <= row.score <= hi and hi > lo  # Wilson: never zero width, even at 0 of n
+    (full,) = [r for r in board.rows if r.baseline]  # their full fine-tuning: a reference
+    assert full.method.startswith("full-finetuning/") and full.pscp is None
+    peft = [r for r in board.rows if not r.baseline]
+    assert [r.tie for r in peft].count("best") == 1
+    best = max(peft, key=lambda r: r.score)
+    assert best.tie == "best" and best.best_set.score
+    prompt = next(r for r in peft if r.method == "prompt_tuning/llama-3.2-3B-default")
+    assert prompt.tie is None and not prompt.best_set.score  # 5.7 %: clearly below
+    assert sum(r.best_set.pscp for r in peft) >= 1
+    assert all(r.pscp_rank is not None for r in peft)
     # PSCP without the L and F terms: S exp(-a P/Pmax - g M/Mmax), paper form without F
     w = ScoringSettings().pscp
-    p_max = max(r["trainable_params"] for r in rows)
-    m_max = max(r["peak_train_mem_mb"] for r in rows)
-    for r in rows:
-        seed = r["score"] * math.exp(
-            -w.a * r["trainable_params"] / p_max - w.g * r["peak_train_mem_mb"] / m_max
+    p_max = max(r.trainable_params for r in peft)
+    m_max = max(r.peak_train_mem_mb for r in peft)
+    for r in peft:
+        seed = r.score * math.exp(
+            -w.a * r.trainable_params / p_max - w.g * r.peak_train_mem_mb / m_max
         )
-        assert r["pscp"] == pytest.approx(seed, rel=1e-12)
-    text = leaderboard.render(board)
-    assert "computed without L (latency), F (extra FLOPs)" in text
+        assert r.pscp == pytest.approx(seed, rel=1e-12)
+    text = render(board)
+    assert "PSCP computed without L (latency) in pscp, F (extra FLOPs) in pscp_paper" in text
     assert "unpaired" in text
 
 
-def test_show_prints_the_board_with_missing_latency_as_a_dash(
+def test_the_imported_board_validates_against_the_published_schema(imported: Path) -> None:
+    plain = json.loads(json.dumps(to_json(of_folder(read_folder(imported)))))
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
+    assert [e.message for e in validator.iter_errors(plain)] == []
+    assert plain["rows"][0]["latency_ms_per_token"] is None  # null in the file, never 0
+
+
+def test_show_prints_the_board_with_intervals_best_set_and_missing_latency(
     imported: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["show", str(imported)]) == 0
     out = capsys.readouterr().out
-    header, _, first = out.splitlines()[:3]
-    cells = [c.strip() for c in first.split("|")]
-    names = [c.strip() for c in header.split("|")]
-    assert cells[names.index("ms/tok")] == "-" and cells[names.index("slowdown %")] == "-"
-    assert "lily/llama-3.2-3B-rank140-mlp-a2-b2-s8.0" in out
+    lines = out.splitlines()
+    names = [c.strip() for c in lines[0].split("|")]
+    rows = [[c.strip() for c in line.split("|")] for line in lines[2:] if line.startswith("| meta")]
+    assert len(rows) == len(FILES)
+    for cells in rows:
+        assert cells[names.index("ms/tok")] == "-" and cells[names.index("slowdown %")] == "-"
+        assert cells[names.index("avg 95% CI")].startswith("[")
+    best = [c for c in rows if c[names.index("avg")].endswith("*")]
+    assert len(best) == 1 and "lily/llama-3.2-3B-rank140-mlp-a2-b2-s8.0" in best[0]
+    assert any(c[names.index("pscp")].endswith("*") for c in rows)
+    assert "baselines (references, not ranked)" in out
 
 
 def test_show_one_imported_run(imported: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -122,44 +146,40 @@ def test_show_one_imported_run(imported: Path, capsys: pytest.CaptureFixture[str
     assert main(["show", str(run)]) == 0
     out = capsys.readouterr().out
     assert "latency - (not measured)" in out
-    assert "95% CI [" in out and "over 1319 items" in out  # the count's bootstrap interval
+    assert "95% CI [" in out and "over 1319 items" in out
 
 
-def test_importing_again_keeps_what_is_there(imported: Path, tmp_path: Path) -> None:
+def test_importing_again_keeps_what_is_there(tmp_path: Path) -> None:
     out = tmp_path / "again"
     import_hf_peft(DATA, out)
     before = {p: p.stat().st_mtime_ns for p in (out / "runs").rglob("*.json")}
     report = import_hf_peft(DATA, out)
     assert not report.imported and len(report.kept) == len(FILES)
     assert before == {p: p.stat().st_mtime_ns for p in (out / "runs").rglob("*.json")}
+    assert len(read_folder(out).ok) == len(FILES)
 
 
-def test_a_folder_without_their_files_exits_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "other.json").write_text('{"hello": 1}')
-    assert main(["import", "hf-peft", str(src), "--out", str(tmp_path / "o")]) == 2
-    assert "no HF peft result file" in capsys.readouterr().err
-    assert main(["import", "hf-peft", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+def test_a_second_folder_adds_to_the_first(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    for part in (FILES[:3], FILES[3:5]):
+        src = tmp_path / f"src{len(part)}"
+        src.mkdir()
+        for f in part:
+            shutil.copy(f, src)
+        import_hf_peft(src, out)
+    assert len(read_folder(out).ok) == 5  # the first import's runs are not left out
 
 
-def test_a_bad_file_among_good_ones_is_named_and_skipped(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_default_out_is_results_hf_peft(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     src = tmp_path / "src"
     src.mkdir()
     shutil.copy(FILES[0], src)
-    (src / "truncated.json").write_text(FILES[1].read_text()[:500])
-    wrong = _raw(FILES[2])
-    _test_entry(wrong)["test accuracy"] = 0.123456  # not a count out of 1319
-    (src / "wrong.json").write_text(json.dumps(wrong))
-    assert main(["import", "hf-peft", str(src), "--out", str(tmp_path / "o")]) == 0
-    out = capsys.readouterr().out
-    assert "imported 1 run(s)" in out
-    assert "skipped truncated.json: not JSON" in out
-    assert "skipped wrong.json: test accuracy 0.123456 is not a count out of 1319" in out
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", "hf-peft", str(src)]) == 0
+    assert len(read_folder(tmp_path / "results" / "hf-peft").ok) == 1
+    assert "imported 1 run(s)" in capsys.readouterr().out
 
 
 def test_a_failed_run_of_theirs_is_a_failed_record(tmp_path: Path) -> None:
@@ -172,5 +192,5 @@ def test_a_failed_run_of_theirs_is_a_failed_record(tmp_path: Path) -> None:
     import_hf_peft(src, tmp_path / "o")
     (rec,) = read_folder(tmp_path / "o").records
     assert rec.state == "failed" and "manually canceled" in (rec.error or "")
-    board = leaderboard.of_folder(read_folder(tmp_path / "o"))
-    assert not board["rows"] and board["failed"][0]["run_id"] == rec.run_id
+    board = of_folder(read_folder(tmp_path / "o"))
+    assert not board.rows and board.failed[0].run_id == rec.run_id

@@ -32,6 +32,7 @@ from peftbench.board.model import (
     LeftOutTerm,
     Limits,
     Outside,
+    Pair,
     Row,
     RowKey,
     RowStats,
@@ -185,7 +186,7 @@ def freeze_row(
         scores_ci={d: (iv.low, iv.high) if iv else None for d, iv in s.intervals.items()}
         if s
         else {},
-        score_ci=(s.score_interval.low, s.score_interval.high) if s and s.score_interval else None,
+        score_ci=_average_interval(row, s),
         ties=ties,
         tie=tie,
         pscp_tie=pscp_tie,
@@ -213,6 +214,17 @@ def left_out_terms(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[LeftOutTer
         if terms:
             out[model] = tuple(t for t in get_args(LeftOutTerm) if t in terms)
     return out
+
+
+def _average_interval(row: Mapping[str, Any], s: RowStats | None) -> Pair | None:
+    """The average's interval, only when every dataset of the row has its items (else it would
+    be the interval of an average over fewer datasets than the row's score)."""
+    if s is None or s.score_interval is None:
+        return None
+    ran = [d for d, v in row["scores"].items() if v is not None]
+    if not all(s.intervals.get(d) is not None for d in ran):
+        return None
+    return (s.score_interval.low, s.score_interval.high)
 
 
 def failures(records: Sequence[RunRecord]) -> tuple[Failure, ...]:

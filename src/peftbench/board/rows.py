@@ -38,7 +38,7 @@ def row_inputs(
     return {
         "model": model,
         "method": method,
-        "baseline": method_role(method)[0],
+        "baseline": method_role(method)[0] or all(imported_reference(r) for r in runs),
         "scores": {d: scores.get(d) for d in datasets},
         "score": statistics.fmean(scores.values()),
         "complete": all(d in scores for d in datasets),
@@ -52,6 +52,13 @@ def row_inputs(
         **stability(runs),
         **row_latency(runs, reference),
     }
+
+
+def imported_reference(run: RunRecord) -> bool:
+    """An imported run its source marks as a reference, not a PEFT method (HF peft's full
+    fine-tuning): a baseline row like our `full`, outside PSCP and the ties."""
+    imported = run.config.settings.get("imported") if run.config else None
+    return isinstance(imported, dict) and imported.get("baseline") is True
 
 
 def mean_known(values: Sequence[float | None]) -> float | None:

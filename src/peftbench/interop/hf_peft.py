@@ -155,7 +155,12 @@ def run_config(run_info: dict[str, Any], sha256: str) -> RunConfig:
     if not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
         raise NotAResult(f"'train_config.seed' should be a whole number, found {seed!r}")
     settings = {
-        "imported": {"format": FORMAT, "sha256": sha256},
+        # their full fine-tuning (no peft_config) is a reference like our `full`, not a method
+        "imported": {
+            "format": FORMAT,
+            "sha256": sha256,
+            "baseline": not run_info.get("peft_config"),
+        },
         "hf_peft": {
             "experiment_name": method,
             "train_config": train_config,

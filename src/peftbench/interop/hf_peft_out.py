@@ -80,13 +80,28 @@ def right_wrong(record: RunRecord) -> int | None:
     assert m is not None
     if isinstance(m.values.get("correct"), int):  # an imported count
         return int(m.values["correct"])
-    rows = read_predictions(record.folder)
-    if not rows or any(m.metric not in (r.get("scores") or {}) for r in rows):
-        return None
-    scores = [r["scores"][m.metric] for r in rows]
-    if not all(s in (0, 100) for s in scores):
+    scores = item_scores(record.folder, m.metric)
+    if scores is None or not all(s in (0, 100) for s in scores):
         return None
     return sum(s == 100 for s in scores)
+
+
+def item_scores(folder: Path, metric: str) -> list[float] | None:
+    """The run's per-item scores: as written, or (older records) recomputed from the parsed
+    predictions when the metric is a mean of per-item scores; None otherwise."""
+    rows = read_predictions(folder)
+    if not rows:
+        return None
+    if all(metric in (r.get("scores") or {}) for r in rows):
+        return [float(r["scores"][metric]) for r in rows]
+    from peftbench.metrics import METRICS
+
+    entry = METRICS.get(metric) if metric in METRICS else None
+    if entry is None or entry.items is None or not all("parsed" in r for r in rows):
+        return None
+    return [
+        float(s) for s in entry.items([r["parsed"] for r in rows], [r.get("gold") for r in rows])
+    ]
 
 
 def _ours(record: RunRecord) -> dict[str, Any]:

@@ -7,8 +7,8 @@ evaluated on other items gets its own draw and an interval, but no paired compar
 sample of a dataset is a count over the same named test set (`intervals.CountItems`: imported
 records, which carry only accuracy and n), each method gets its own draw and they are compared
 unpaired: valid for independent samples, conservative (wider) for runs that were in fact scored
-on the same items. Seeds are
-drawn per method. A row's average over datasets uses the mean of its datasets' replicates, as
+on the same items; such a cell's interval is the Wilson interval of its count. Seeds are drawn
+per method. A row's average over datasets uses the mean of its datasets' replicates, as
 the leaderboard's average is the plain mean of its dataset scores.
 
 What comes out, per method (all 95 %, percentile bootstrap, `REPLICATES` replicates, seeds derived
@@ -47,6 +47,7 @@ from peftbench.scoring.intervals import (
     percentile_interval,
     stream_seed,
 )
+from peftbench.scoring.proportion import wilson
 from peftbench.scoring.ties import (
     Difference,
     TieMark,
@@ -98,6 +99,17 @@ def _counts_only(have: Mapping[str, Sequence[ItemSample]]) -> bool:
     samples = [s for seeds in have.values() for s in seeds]
     sets = {s.item_set if isinstance(s, CountItems) else None for s in samples}
     return len(have) > 1 and len(sets) == 1 and None not in sets
+
+
+def _cell_interval(
+    seeds: Sequence[ItemSample], data: _Dataset, method: str, confidence: float
+) -> Interval | None:
+    """A cell's interval: the percentile interval of its replicates; for a count (one imported
+    run: k of n right, items unknown) the Wilson interval, honest at 0 and n of n."""
+    if len(seeds) == 1 and isinstance(seeds[0], CountItems):
+        return wilson(seeds[0].correct, len(seeds[0].ids), confidence)
+    reps, est = data.replicates.get(method), data.estimates.get(method)
+    return None if reps is None or est is None else percentile_interval(reps, est, confidence)
 
 
 def _aligned(seeds: Sequence[ItemSample], ids: tuple[str, ...]) -> list[ItemSample] | None:
@@ -159,13 +171,7 @@ def compare_model(
     for d, data in per_ds.items():
         for m in cells:
             if d in cells[m]:
-                reps = data.replicates.get(m)
-                est = data.estimates.get(m)
-                stats[m].intervals[d] = (
-                    None
-                    if reps is None or est is None
-                    else percentile_interval(reps, est, confidence)
-                )
+                stats[m].intervals[d] = _cell_interval(cells[m][d], data, m, confidence)
         ranked = [
             m for m in contestants if m in data.paired or (data.unpaired and m in data.replicates)
         ]
@@ -188,7 +194,11 @@ def compare_model(
             avg_est[m] = float(np.mean([per_ds[d].estimates[m] for d in mine]))
             avg_reps[m] = np.mean([per_ds[d].replicates[m] for d in mine], axis=0)
             avg_paired[m] = all(m in per_ds[d].paired or per_ds[d].unpaired for d in mine)
-            stats[m].score_interval = percentile_interval(avg_reps[m], avg_est[m], confidence)
+            stats[m].score_interval = (
+                stats[m].intervals[mine[0]]  # one dataset: its average is its score
+                if len(mine) == 1
+                else percentile_interval(avg_reps[m], avg_est[m], confidence)
+            )
 
     complete = [
         m for m in contestants if m in avg_est and avg_paired[m] and sorted(cells[m]) == datasets
