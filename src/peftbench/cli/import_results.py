@@ -37,9 +37,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from peftbench.config.paths import check_out_dir
     from peftbench.interop.hf_peft_io import import_hf_peft
+    from peftbench.reports.leaderboard import write
 
     check_out_dir(args.out, "--out")
     report = import_hf_peft(args.source, args.out)
+    write(args.out)  # leaderboard.json/.md and records.jsonl, as `run` leaves them
     print(report.summary())
     print(f"results folder: {args.out}  (peftbench show {args.out})")
     return 0
