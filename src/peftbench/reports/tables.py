@@ -133,8 +133,9 @@ def source_notes(board: dict[str, Any]) -> list[str]:
     if imported:
         out.append(
             f"imported records ({', '.join(imported)}) carry each run's accuracy and test-set "
-            "size, not per-item scores: their intervals are bootstraps of that count, and their "
-            "ties (= *) are unpaired (conservative: the runs scored the same test items)"
+            "size, not per-item scores: their intervals are Wilson intervals of that count, and "
+            "their ties (= *) and PSCP ranks compare bootstrap draws of each count unpaired "
+            "(conservative: the runs scored the same test items)"
         )
     for model, terms in sorted((board.get("pscp_left_out") or {}).items()):
         forms = [f"{LEFT_OUT_TERMS[t][0]} in {LEFT_OUT_TERMS[t][1]}" for t in terms]
