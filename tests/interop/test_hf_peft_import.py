@@ -100,6 +100,9 @@ def test_the_board_ranks_them_with_intervals_and_names_the_left_out_terms(
     assert best.tie == "best" and best.best_set.score
     prompt = next(r for r in peft if r.method == "prompt_tuning/llama-3.2-3B-default")
     assert prompt.tie is None and not prompt.best_set.score  # 5.7 %: clearly below
+    assert prompt.stats is not None and prompt.stats.score_tie is not None
+    gap = prompt.stats.score_tie.gap
+    assert gap is not None and gap.test == "unpaired bootstrap"  # the items are unknown
     assert sum(r.best_set.pscp for r in peft) >= 1
     assert all(r.pscp_rank is not None for r in peft)
     # PSCP without the L and F terms: S exp(-a P/Pmax - g M/Mmax), paper form without F

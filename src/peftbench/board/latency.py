@@ -92,8 +92,9 @@ def recorded(eff: Sequence[Efficiency], key: str) -> list[float]:
 
 
 def unmeasured_latency() -> dict[str, Any]:
-    """A row whose records never measured latency (imported): every latency figure missing
-    (None), so tables print "-" and PSCP leaves the L term out (scoring.pscp.left_out)."""
+    """A row with a record that never measured latency (imported): every latency figure
+    missing (None), not a figure of some of its runs, so tables print "-" and PSCP leaves the L
+    term out (scoring.pscp.left_out)."""
     return {
         "latency_ms_per_token": None,
         "slowdown_pct": None,

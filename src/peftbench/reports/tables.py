@@ -141,7 +141,8 @@ def source_notes(board: dict[str, Any]) -> list[str]:
         forms = [f"{LEFT_OUT_TERMS[t][0]} in {LEFT_OUT_TERMS[t][1]}" for t in terms]
         out.append(
             f"{model}: PSCP computed without {', '.join(forms)}: not in every contestant's "
-            "records (imported results that never measured them; shown as -, never 0)"
+            "records (imported results that never measured them; shown as -, never 0); the "
+            "sensitivity and the profiles' tops are computed without them too"
         )
     return out
 

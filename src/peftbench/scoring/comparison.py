@@ -49,6 +49,8 @@ from peftbench.scoring.intervals import (
 )
 from peftbench.scoring.proportion import wilson
 from peftbench.scoring.ties import (
+    PAIRED_BOOTSTRAP,
+    UNPAIRED_BOOTSTRAP,
     Difference,
     TieMark,
     mark_ties,
@@ -179,6 +181,7 @@ def compare_model(
             {m: data.estimates[m] for m in ranked},
             {m: data.replicates[m] for m in ranked},
             confidence,
+            UNPAIRED_BOOTSTRAP if data.unpaired else PAIRED_BOOTSTRAP,
         )
         for m in cells:
             if d in cells[m] and m in contestants:
@@ -203,8 +206,10 @@ def compare_model(
     complete = [
         m for m in contestants if m in avg_est and avg_paired[m] and sorted(cells[m]) == datasets
     ]
+    # the average's draws are unpaired where a dataset's are (counts of imported runs)
+    test = UNPAIRED_BOOTSTRAP if any(d.unpaired for d in per_ds.values()) else PAIRED_BOOTSTRAP
     marks = mark_ties(
-        {m: avg_est[m] for m in complete}, {m: avg_reps[m] for m in complete}, confidence
+        {m: avg_est[m] for m in complete}, {m: avg_reps[m] for m in complete}, confidence, test
     )
     for m in complete:
         stats[m].score_tie = marks[m]
@@ -212,7 +217,9 @@ def compare_model(
         ranked = [m for m in complete if m in factors]
         noisy = (pscp_factor_replicates or {}).get(form, {})
         pscp_reps = {m: noisy.get(m, factors[m]) * avg_reps[m] for m in ranked}
-        pscp_marks = mark_ties({m: factors[m] * avg_est[m] for m in ranked}, pscp_reps, confidence)
+        pscp_marks = mark_ties(
+            {m: factors[m] * avg_est[m] for m in ranked}, pscp_reps, confidence, test
+        )
         ranks = rank_intervals(pscp_reps, confidence)
         for m in ranked:
             stats[m].pscp_ties[form] = pscp_marks[m]
