@@ -89,6 +89,15 @@ def test_a_missing_or_empty_folder_exits_2(
     assert not (tmp_path / "o").exists()
 
 
+def test_the_source_folder_is_not_the_results_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = _folder(tmp_path, {})
+    code, out = _import(src, src, capsys)
+    assert code == 2 and "is the folder of their result files" in out
+    assert sorted(p.name for p in src.iterdir()) == [FILES[0].name]
+
+
 def test_an_unknown_format_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["import", "wandb", str(tmp_path)])

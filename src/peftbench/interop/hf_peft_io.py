@@ -97,6 +97,10 @@ def check_target(out: Path) -> None:
 def import_hf_peft(src: Path, out: Path) -> ImportReport:
     """Import every result file of `src` into the results folder `out` (see module doc)."""
     runs = read_all(result_files(src))
+    if Path(out).resolve() == Path(src).resolve():
+        raise UserError(
+            f"--out '{out}' is the folder of their result files", "pass another --out folder"
+        )
     check_target(Path(out))
     store = ResultsStore(out)
     report = ImportReport()
