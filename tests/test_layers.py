@@ -30,7 +30,9 @@ RULES: dict[str, tuple[str, ...]] = {
     "training": ("evaluation", "pipeline", "tuning", "grid", "backends", "results", *OUTPUT),
     "efficiency": ("pipeline", "tuning", "grid", "backends", "results", *OUTPUT),
     "scoring": (*RUNNING, "results", *OUTPUT),
-    "results": ("pipeline", "tuning", "grid", "backends", *OUTPUT),
+    "results": ("pipeline", "tuning", "grid", "backends", "interop", *OUTPUT),
+    # other tools' result files in and out: records only, never the runner or the output layer
+    "interop": ("pipeline", "tuning", "grid", "backends", "training", *OUTPUT),
     "grid": OUTPUT,
     "pipeline": OUTPUT,
     "backends": OUTPUT,

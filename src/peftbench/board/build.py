@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 from peftbench.board.costs import costs_of
 from peftbench.board.latency import reference_latencies
@@ -29,8 +29,10 @@ from peftbench.board.model import (
     Failure,
     Formulas,
     LatencyReference,
+    LeftOutTerm,
     Limits,
     Outside,
+    Pair,
     Row,
     RowKey,
     RowStats,
@@ -47,7 +49,7 @@ from peftbench.results.folder import ResultsFolder
 from peftbench.results.record import RunRecord
 from peftbench.scoring.constraints import Constraints, split_rows
 from peftbench.scoring.profiles import matching_profile, tops
-from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
+from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp, left_out
 from peftbench.scoring.sensitivity import sensitivity
 from peftbench.scoring.task_metric import with_task_metric
 
@@ -121,6 +123,7 @@ def build_board(
         profiles=profile_tops(inputs, scoring),
         constraints=within_limits(inputs, limits),
         uncertainty=info,
+        pscp_left_out=left_out_terms(inputs),
     )
 
 
@@ -183,7 +186,7 @@ def freeze_row(
         scores_ci={d: (iv.low, iv.high) if iv else None for d, iv in s.intervals.items()}
         if s
         else {},
-        score_ci=(s.score_interval.low, s.score_interval.high) if s and s.score_interval else None,
+        score_ci=_average_interval(row, s),
         ties=ties,
         tie=tie,
         pscp_tie=pscp_tie,
@@ -200,6 +203,28 @@ def freeze_row(
         stats=s,
         costs=costs_of(runs),
     )
+
+
+def left_out_terms(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[LeftOutTerm, ...]]:
+    """Per model, the PSCP terms its comparison left out (scoring.pscp.left_out): a contestant's
+    records lack the figure. Models whose PSCP has every term are not listed."""
+    out: dict[str, tuple[LeftOutTerm, ...]] = {}
+    for model in sorted({r["model"] for r in rows}):
+        terms = left_out([r for r in rows if r["model"] == model])
+        if terms:
+            out[model] = tuple(t for t in get_args(LeftOutTerm) if t in terms)
+    return out
+
+
+def _average_interval(row: Mapping[str, Any], s: RowStats | None) -> Pair | None:
+    """The average's interval, only when every dataset of the row has its items (else it would
+    be the interval of an average over fewer datasets than the row's score)."""
+    if s is None or s.score_interval is None:
+        return None
+    ran = [d for d, v in row["scores"].items() if v is not None]
+    if not all(s.intervals.get(d) is not None for d in ran):
+        return None
+    return (s.score_interval.low, s.score_interval.high)
 
 
 def failures(records: Sequence[RunRecord]) -> tuple[Failure, ...]:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from peftbench.efficiency.paired import grid_latency, paired_slowdown, reference_latency
-from peftbench.results.record import RunRecord
+from peftbench.results.record import Efficiency, RunRecord
 
 
 def distinct_timings(runs: Sequence[RunRecord]) -> list[RunRecord]:
@@ -62,9 +62,11 @@ def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> 
     runs), with the slowdown's 95 % interval; `latency_wide` flags an interval wider than allowed.
     Records without paired samples (older protocol) use the median of their recorded slowdowns."""
     eff = [r.eff for r in runs]
+    if any(e.slowdown_pct is None or e.latency_ms_per_token is None for e in eff):
+        return unmeasured_latency()  # an imported record without latency: missing, not zero
     base, other = slowdown_pairs(runs)
     pooled = paired_slowdown(base, other) if base else None
-    slowdown = pooled.pct if pooled else statistics.median(e.slowdown_pct for e in eff)
+    slowdown = pooled.pct if pooled else statistics.median(recorded(eff, "slowdown_pct"))
     ref = reference["ms_per_token"] if reference else None
     latency = grid_latency(ref, slowdown)
     allowed = min((e.get("latency_max_halfwidth_pp") or 3.0) for e in eff)
@@ -72,7 +74,7 @@ def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> 
         "latency_ms_per_token": (
             latency
             if latency is not None
-            else statistics.median(e.latency_ms_per_token for e in eff)
+            else statistics.median(recorded(eff, "latency_ms_per_token"))
         ),
         "slowdown_pct": slowdown,
         "slowdown_ci_pct": [pooled.ci_low_pct, pooled.ci_high_pct] if pooled else None,
@@ -80,4 +82,25 @@ def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> 
         "slowdown_pairs": pooled.pairs if pooled else None,
         "latency_wide": pooled is None or not pooled.within(allowed),
         "latency_allowed_halfwidth_pp": allowed,
+    }
+
+
+def recorded(eff: Sequence[Efficiency], key: str) -> list[float]:
+    """The figure `key` of every record that has it (row_latency asks only rows where all do)."""
+    values = (e.get(key) for e in eff)
+    return [float(v) for v in values if v is not None]
+
+
+def unmeasured_latency() -> dict[str, Any]:
+    """A row with a record that never measured latency (imported): every latency figure
+    missing (None), not a figure of some of its runs, so tables print "-" and PSCP leaves the L
+    term out (scoring.pscp.left_out)."""
+    return {
+        "latency_ms_per_token": None,
+        "slowdown_pct": None,
+        "slowdown_ci_pct": None,
+        "slowdown_halfwidth_pp": None,
+        "slowdown_pairs": None,
+        "latency_wide": False,
+        "latency_allowed_halfwidth_pp": None,
     }

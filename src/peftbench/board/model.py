@@ -17,7 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-SCHEMA_VERSION = 1
+# 2: a figure a record's source never measured is null, never 0 (`latency_ms_per_token`,
+# `slowdown_pct`, `extra_tflops` and their companions); rows name their `sources`; the board
+# names the PSCP terms it left out per model (`pscp_left_out`)
+SCHEMA_VERSION = 2
 
 Json: TypeAlias = bool | int | float | str | list["Json"] | dict[str, "Json"] | None
 # [low, high]: an interval (scores in points, percentages in pp); lists in the JSON
@@ -25,6 +28,8 @@ Pair: TypeAlias = tuple[float, float]
 Ranks: TypeAlias = tuple[int, int]
 # a tie mark: "best", "tie" (not significantly different from the best) or None
 TieLabel: TypeAlias = Literal["best", "tie"] | None
+# a PSCP term that may be left out, by the row field it reads: L (seed form) and F (paper form)
+LeftOutTerm: TypeAlias = Literal["latency_ms_per_token", "extra_tflops"]
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,12 @@ class Costs:
 class Row:
     """One (model, method): S = `score`, P = `trainable_params`, L = `latency_ms_per_token`,
     M = `peak_train_mem_mb`, F = `extra_tflops`, R = `retention_delta` (docs/measurements.md),
-    both PSCP forms, the uncertainty of each and the costs."""
+    both PSCP forms, the uncertainty of each and the costs.
+
+    A figure none of the row's records measured (an imported record: HF peft's results have no
+    latency or FLOPs) is None -- shown as missing, never as 0 -- and PSCP leaves its term out
+    (`Board.pscp_left_out`). `sources`: who produced the row's figures ("peftbench", or the
+    format its records were imported from, e.g. "hf-peft")."""
 
     model: str
     method: str
@@ -113,19 +123,19 @@ class Row:
     trainable_params: int
     trainable_pct: float
     peak_train_mem_mb: float
-    extra_tflops: float
+    extra_tflops: float | None
     invalid_rate: float
     retention_delta: float | None
     retention_ci95: Pair | None
     ppl_delta_pct: float | None
     kl_mean: float | None
-    latency_ms_per_token: float
-    slowdown_pct: float
+    latency_ms_per_token: float | None
+    slowdown_pct: float | None
     slowdown_ci_pct: Pair | None
     slowdown_halfwidth_pp: float | None
     slowdown_pairs: int | None
     latency_wide: bool
-    latency_allowed_halfwidth_pp: float
+    latency_allowed_halfwidth_pp: float | None
     pscp: float | None
     pscp_paper: float | None
     reference: str | None
@@ -141,6 +151,7 @@ class Row:
     vs_reference: Gap | None
     stats: RowStats | None
     costs: Costs
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -260,7 +271,10 @@ class Uncertainty:
 
 @dataclass(frozen=True)
 class Board:
-    """The leaderboard of a set of records under one scoring (see the module docstring)."""
+    """The leaderboard of a set of records under one scoring (see the module docstring).
+    `pscp_left_out`: per model whose PSCP left a term out because a contestant's records lack
+    its figure (imported results), the row fields of those terms; models with every term are
+    not listed."""
 
     schema_version: int
     datasets: tuple[str, ...]
@@ -280,3 +294,4 @@ class Board:
     profiles: Mapping[str, Mapping[str, Top]]
     constraints: Limits | None
     uncertainty: Uncertainty | None
+    pscp_left_out: Mapping[str, tuple[LeftOutTerm, ...]]

@@ -2,9 +2,11 @@
 
 S = mean task score over the row's datasets (and seeds); P = trainable parameters; L = the
 model's reference base latency x (1 + the row's pooled paired slowdown: board/latency.py);
-M = largest peak training memory over its runs; F = mean extra TFLOPs; R = retention change on
-general tasks. The result is a plain mapping that scoring/ (PSCP, sensitivity, profiles, limits)
-reads; the board freezes it into a `Row`.
+M = largest peak training memory over its runs; F = mean extra TFLOPs over the runs that counted
+them; R = retention change on general tasks. A figure no run of the row measured (imported
+records: HF peft's results have no latency or FLOPs) is None, never 0. The result is a plain
+mapping that scoring/ (PSCP, sensitivity, profiles, limits) reads; the board freezes it into a
+`Row`.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def row_inputs(
     return {
         "model": model,
         "method": method,
-        "baseline": method_role(method)[0],
+        "baseline": method_role(method)[0] or all(imported_reference(r) for r in runs),
         "scores": {d: scores.get(d) for d in datasets},
         "score": statistics.fmean(scores.values()),
         "complete": all(d in scores for d in datasets),
@@ -44,11 +46,25 @@ def row_inputs(
         "trainable_params": max(e.trainable_params for e in eff),
         "trainable_pct": max(e.trainable_pct for e in eff),
         "peak_train_mem_mb": max(e.peak_train_mem_mb for e in eff),
-        "extra_tflops": statistics.fmean(e.extra_tflops or 0.0 for e in eff),
+        "extra_tflops": mean_known([e.extra_tflops for e in eff]),
         "invalid_rate": statistics.fmean(r.metrics.invalid_rate for r in runs if r.metrics),
+        "sources": tuple(sorted({r.source for r in runs})),
         **stability(runs),
         **row_latency(runs, reference),
     }
+
+
+def imported_reference(run: RunRecord) -> bool:
+    """An imported run its source marks as a reference, not a PEFT method (HF peft's full
+    fine-tuning): a baseline row like our `full`, outside PSCP and the ties."""
+    imported = run.config.settings.get("imported") if run.config else None
+    return isinstance(imported, dict) and imported.get("baseline") is True
+
+
+def mean_known(values: Sequence[float | None]) -> float | None:
+    """The mean of the runs that measured a figure; None (missing, never 0) when none did."""
+    known = [v for v in values if v is not None]
+    return statistics.fmean(known) if known else None
 
 
 def stability(runs: Sequence[RunRecord]) -> dict[str, Any]:

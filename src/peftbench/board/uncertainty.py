@@ -31,7 +31,7 @@ from peftbench.board.latency import slowdown_pairs
 from peftbench.board.model import Estimate, Gap, LatencyReference, Mark, RowStats, Uncertainty
 from peftbench.config.schema import ScoringSettings
 from peftbench.efficiency.paired import bootstrap_slowdowns
-from peftbench.results.items import item_sample
+from peftbench.results.items import counted, item_sample
 from peftbench.results.record import RunRecord
 from peftbench.scoring.comparison import MethodStats, compare_model
 from peftbench.scoring.intervals import (
@@ -92,7 +92,7 @@ def samples_of(
     for r in sorted(records, key=lambda r: (r.seed, r.run_id)):
         if not r.ok or r.metrics is None:
             continue
-        sample = item_sample(r.folder, r.metrics.metric)
+        sample = item_sample(r.folder, r.metrics.metric) or counted(r.run_id, r.metrics)
         cell = samples[r.model][r.method][r.dataset]
         if sample is None:
             without.add((r.model, r.method, r.dataset))

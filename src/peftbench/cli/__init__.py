@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from peftbench import __version__
-from peftbench.cli import compare, ls, prepare, report, run, show, tune
+from peftbench.cli import compare, export, import_results, ls, prepare, report, run, show, tune
 from peftbench.errors import UserError
 
 SUBCOMMANDS: dict[str, ModuleType] = {
@@ -25,6 +25,8 @@ SUBCOMMANDS: dict[str, ModuleType] = {
     "show": show,
     "report": report,
     "compare": compare,
+    "import": import_results,
+    "export": export,
 }
 
 

@@ -365,9 +365,16 @@ class RunSpec:
 
         A declared dataset counts by its fingerprint (definition + data file contents), not by
         where its files happen to be on this machine."""
-        model = self.model.replace("/", "_").replace(":", "_")
         digest = run_digest(self.to_dict())
-        return f"{model}__{self.dataset}__{self.method}__s{self.seed}__{digest}"
+        return (
+            f"{id_part(self.model)}__{self.dataset}__{id_part(self.method)}__s{self.seed}__{digest}"
+        )
+
+
+def id_part(name: str) -> str:
+    """A model or method name as it stands in a run id (a folder name): '/' and ':' as '_'.
+    Registered method names have neither; an imported run's may (HF peft's "lora/...")."""
+    return name.replace("/", "_").replace(":", "_")
 
 
 def run_digest(cell: dict[str, Any]) -> str:

@@ -149,10 +149,13 @@ def leaderboard_view(data: dict[str, Any]) -> dict[str, Any]:
             _cell(tables.vs_cell(r), vs["estimate"] if vs else -1e9),
             _cell(tables.params(r["trainable_params"]), r["trainable_params"]),
             _cell(f"{r['trainable_pct']:.3f}", r["trainable_pct"]),
-            _cell(f"{r['latency_ms_per_token']:.2f}", r["latency_ms_per_token"]),
-            _cell(tables.slowdown_cell(r), r["slowdown_pct"]),
+            _cell(tables.num(r["latency_ms_per_token"], 2), _or(r["latency_ms_per_token"])),
+            _cell(tables.slowdown_cell(r), _or(r["slowdown_pct"])),
             _cell(f"{r['peak_train_mem_mb']:.0f}", r["peak_train_mem_mb"]),
-            _cell(tables.sig(r["extra_tflops"] * 1e3), r["extra_tflops"]),
+            _cell(
+                tables.sig(None if r["extra_tflops"] is None else r["extra_tflops"] * 1e3),
+                _or(r["extra_tflops"]),
+            ),
             _cell(tables.pscp_cell(r, "pscp"), _or(r.get("pscp")), r.get("pscp_tie") or ""),
             _cell(
                 tables.pscp_cell(r, "pscp_paper"),

@@ -18,6 +18,7 @@ from peftbench.board.model import Board
 from peftbench.board.serialise import to_json
 from peftbench.reports import escape, tables
 from peftbench.reports.text_table import fixed_width
+from peftbench.results.as_data import write_records
 from peftbench.results.atomic import write_json, write_text
 from peftbench.results.folder import read_folder
 from peftbench.scoring.profiles import PROFILES
@@ -25,10 +26,13 @@ from peftbench.scoring.sensitivity import summary
 
 
 def write(root: Path, board: Board | None = None) -> Board:
-    """Write leaderboard.json (the board serialised) and leaderboard.md into the results
-    folder `root`; the board is built from the folder unless given (`run` builds it once)."""
-    board = board or of_folder(read_folder(root))
+    """Write leaderboard.json (the board serialised), leaderboard.md and records.jsonl (the
+    records as data: results/as_data.py) into the results folder `root`; the board is built
+    from the folder unless given (`run` builds it once)."""
+    folder = read_folder(root)
+    board = board or of_folder(folder)
     write_json(Path(root) / "leaderboard.json", to_json(board))
+    write_records(Path(root), folder.records)
     write_text(Path(root) / "leaderboard.md", render(board, escape.markdown) + "\n")
     return board
 
@@ -74,7 +78,7 @@ def columns(board: dict[str, Any]) -> list[Column]:
         ("vs frozen", tables.vs_cell),
         ("params", lambda r: _params(r["trainable_params"])),
         ("params %", lambda r: f"{r['trainable_pct']:.3f}"),
-        ("ms/tok", lambda r: f"{r['latency_ms_per_token']:.1f}"),
+        ("ms/tok", lambda r: tables.num(r["latency_ms_per_token"])),
         ("slowdown %", tables.slowdown_cell),
         ("train MiB", lambda r: f"{r['peak_train_mem_mb']:.0f}"),
         ("pscp", lambda r: tables.pscp_cell(r, "pscp")),
@@ -134,6 +138,7 @@ def notes(board: dict[str, Any]) -> list[str]:
             else "each dataset's official metric (scoring.task_metric: official)"
         ),
         *tables.uncertainty_notes(board),
+        *tables.source_notes(board),
     ]
     for model, result in board.get("sensitivity", {}).items():
         out += [f"{model}: {line}" for line in summary(result).splitlines()]

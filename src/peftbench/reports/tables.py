@@ -124,6 +124,36 @@ def uncertainty_notes(board: dict[str, Any]) -> list[str]:
     return out
 
 
+def source_notes(board: dict[str, Any]) -> list[str]:
+    """How imported rows were scored and which PSCP terms each model's comparison left out
+    (their records never measured the figure; shown as -, never 0). Nothing for a board of
+    peftbench's own runs."""
+    out = []
+    imported = sorted({s for r in board["rows"] for s in r.get("sources", ())} - {"peftbench"})
+    if imported:
+        out.append(
+            f"imported records ({', '.join(imported)}) carry each run's accuracy and test-set "
+            "size, not per-item scores: their intervals are Wilson intervals of that count, and "
+            "their ties (= *) and PSCP ranks compare bootstrap draws of each count unpaired "
+            "(conservative: the runs scored the same test items)"
+        )
+    for model, terms in sorted((board.get("pscp_left_out") or {}).items()):
+        forms = [f"{LEFT_OUT_TERMS[t][0]} in {LEFT_OUT_TERMS[t][1]}" for t in terms]
+        out.append(
+            f"{model}: PSCP computed without {', '.join(forms)}: not in every contestant's "
+            "records (imported results that never measured them; shown as -, never 0); the "
+            "sensitivity and the profiles' tops are computed without them too"
+        )
+    return out
+
+
+# a PSCP term a board may leave out (board.model.LeftOutTerm): its name, the form that reads it
+LEFT_OUT_TERMS = {
+    "latency_ms_per_token": ("L (latency)", "pscp"),
+    "extra_tflops": ("F (extra FLOPs)", "pscp_paper"),
+}
+
+
 def _multi_model(rows: list[dict[str, Any]]) -> bool:
     return len({r["model"] for r in rows}) > 1
 
@@ -166,6 +196,7 @@ def main_table(data: dict[str, Any]) -> Table:
         "task scores 0-100, mean over seeds; avg = mean over datasets; PEFT methods sorted by "
         "PSCP, baselines (references) below",
         *uncertainty_notes(board),
+        *source_notes(board),
         f"{board['formulas']['pscp']} with {board['scoring']['pscp']}",
         f"{board['formulas']['pscp_paper']} with {board['scoring']['pscp_paper']}",
     ]
@@ -223,7 +254,7 @@ def efficiency_table(data: dict[str, Any]) -> Table:
             f"{r['trainable_pct']:.3f}",
             num(adapter / 1024 if adapter is not None else None),
             sig(flops / 1e9 if flops is not None else None),
-            sig(r["extra_tflops"] * 1e3),
+            sig(None if r["extra_tflops"] is None else r["extra_tflops"] * 1e3),
             num(r["peak_train_mem_mb"], 0),
             num(r["latency_ms_per_token"], 2),
             slowdown_cell(r),
@@ -502,6 +533,8 @@ def to_latex(t: Table) -> str:
 
 def slowdown_cell(row: dict[str, Any]) -> str:
     """'+1.2±0.8' (95 % half-width); a trailing '!' when the interval is wider than allowed."""
+    if row.get("slowdown_pct") is None:
+        return "-"  # not measured (an imported record)
     text = f"{row['slowdown_pct']:+.1f}"
     if row.get("slowdown_halfwidth_pp") is not None:
         text += f"±{row['slowdown_halfwidth_pp']:.1f}"

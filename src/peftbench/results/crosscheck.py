@@ -54,19 +54,18 @@ def check_identity(name: str, status: Status, config: RunConfig) -> None:
     shape = RUN_ID.match(name)
     if shape is None:  # not an id peftbench made (hand-built test records): nothing to compare
         return
-    model = config.model.replace("/", "_").replace(":", "_")
+    from peftbench.config.schema import id_part, run_digest
+
     for key, have, want in (
-        ("model", model, shape["model"]),
+        ("model", id_part(config.model), shape["model"]),
         ("dataset", config.dataset, shape["dataset"]),
-        ("method", config.method, shape["method"]),
+        ("method", id_part(config.method), shape["method"]),
         ("seed", str(config.seed), shape["seed"]),
     ):
         if have != want:
             raise RecordDamage(
                 "config.json", f"'{key}' is {have!r}, but the run id {name!r} says {want!r}"
             )
-    from peftbench.config.schema import run_digest
-
     if run_digest(config.to_json()) != shape["digest"]:
         raise RecordDamage(
             "config.json",

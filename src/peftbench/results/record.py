@@ -345,7 +345,11 @@ class Efficiency:
     """efficiency.json. The typed fields are the figures readers use (the leaderboard's P, L, M,
     F and the efficiency table); `measured` keeps every other figure the measurement wrote
     (latency samples and spreads, merged form, prefill, memory detail, `figures`, `units`), so a
-    new measurement needs no change here until a reader wants it by name."""
+    new measurement needs no change here until a reader wants it by name.
+
+    `not_measured` names required figures the record's source never measured (an imported
+    record: HF peft's results have no latency); those read as None -- missing, never zero --
+    and readers show them as missing. Only an imported record (`RunRecord.source`) lists any."""
 
     FILE: ClassVar[str] = "efficiency.json"
     REQUIRED: ClassVar[tuple[str, ...]] = (
@@ -370,8 +374,8 @@ class Efficiency:
 
     trainable_params: int
     trainable_pct: float
-    latency_ms_per_token: float
-    slowdown_pct: float
+    latency_ms_per_token: float | None  # None only when listed in `not_measured`
+    slowdown_pct: float | None  # None only when listed in `not_measured`
     peak_train_mem_mb: float
     device: str | None = None
     device_name: str | None = None
@@ -387,6 +391,7 @@ class Efficiency:
     train_seconds: float | None = None
     tokens_per_second: float | None = None
     prefill_ms: float | None = None
+    not_measured: tuple[str, ...] = ()
     measured: dict[str, Any] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:
@@ -401,15 +406,18 @@ class Efficiency:
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        if self.not_measured:
+            out["not_measured"] = list(self.not_measured)
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Efficiency:
         f = cls.FILE
-        typed: dict[str, Any] = {}
+        typed: dict[str, Any] = {"not_measured": _not_measured(data, f)}
         for key in (*cls.REQUIRED, *cls.OPTIONAL):
             low, above = _EFF_BOUNDS.get(key, (None, False))
-            typed[key] = _number(data, key, f, key in cls.REQUIRED, low=low, above=above)
+            required = key in cls.REQUIRED and key not in typed["not_measured"]
+            typed[key] = _number(data, key, f, required, low=low, above=above)
         for key in ("trainable_params", "total_params", "base_params", "flops_tokens"):
             typed[key] = _int(data, key, f, required=key in cls.REQUIRED)
         for key in ("adapter_bytes",):
@@ -427,7 +435,8 @@ class Efficiency:
             elif key in _EFF_COUNTS:
                 _number(data, key, f, required=False, low=0)
         check_efficiency(typed, data, f)
-        return cls(**typed, measured=_rest(data, (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT)))
+        known = (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT, "not_measured")
+        return cls(**typed, measured=_rest(data, known))
 
 
 # Lower bounds of the typed figures (results/checks.py says why): counts, sizes and times are
@@ -460,6 +469,21 @@ _EFF_COUNTS = (
     "latency_pairs",
 )
 _EFF_TEXT = ("device", "device_name", "memory_kind", "trained")
+# required figures an imported record may lack (its source never measured them)
+MAY_BE_UNMEASURED = ("latency_ms_per_token", "slowdown_pct")
+
+
+def _not_measured(data: Mapping[str, Any], file: str) -> tuple[str, ...]:
+    """The record's `not_measured` list: figures it may lack; each one must then be absent."""
+    names = data.get("not_measured") or []
+    if not isinstance(names, list) or not all(n in MAY_BE_UNMEASURED for n in names):
+        raise RecordDamage(
+            file, f"'not_measured' should list some of {MAY_BE_UNMEASURED}, found {names!r}"
+        )
+    for name in names:
+        if data.get(name) is not None:
+            raise RecordDamage(file, f"'{name}' is listed as not measured but has a value")
+    return tuple(names)
 
 
 @dataclass(frozen=True)
@@ -610,6 +634,14 @@ class RunRecord:
         """The task score of an ok record (readers only ask ok records)."""
         assert self.metrics is not None, f"{self.run_id} has no metrics ({self.state})"
         return self.metrics.score
+
+    @property
+    def source(self) -> str:
+        """Who produced the figures: "peftbench", or the format an imported record came from
+        (provenance.json `source.format`, written by `peftbench import`; e.g. "hf-peft")."""
+        src = self.provenance.data.get("source")
+        fmt = src.get("format") if isinstance(src, dict) else None
+        return fmt if isinstance(fmt, str) and fmt else "peftbench"
 
     @property
     def eff(self) -> Efficiency:

@@ -3,8 +3,12 @@
 Input: for each method and dataset, the bootstrap samples of its seeds (`intervals.ItemSample`).
 Per dataset, one item draw is shared by every method whose eval items are the dataset's usual
 set (the most common id set; ids matched, order aligned), so all differences are paired; a cell
-evaluated on other items gets its own draw and an interval, but no paired comparison. Seeds are
-drawn per method. A row's average over datasets uses the mean of its datasets' replicates, as
+evaluated on other items gets its own draw and an interval, but no paired comparison. Where every
+sample of a dataset is a count over the same named test set (`intervals.CountItems`: imported
+records, which carry only accuracy and n), each method gets its own draw and they are compared
+unpaired: valid for independent samples, conservative (wider) for runs that were in fact scored
+on the same items; such a cell's interval is the Wilson interval of its count. Seeds are drawn
+per method. A row's average over datasets uses the mean of its datasets' replicates, as
 the leaderboard's average is the plain mean of its dataset scores.
 
 What comes out, per method (all 95 %, percentile bootstrap, `REPLICATES` replicates, seeds derived
@@ -33,6 +37,7 @@ from peftbench.scoring.intervals import (
     CONFIDENCE,
     REPLICATES,
     SEED,
+    CountItems,
     Interval,
     ItemSample,
     cell_estimate,
@@ -42,7 +47,10 @@ from peftbench.scoring.intervals import (
     percentile_interval,
     stream_seed,
 )
+from peftbench.scoring.proportion import wilson
 from peftbench.scoring.ties import (
+    PAIRED_BOOTSTRAP,
+    UNPAIRED_BOOTSTRAP,
     Difference,
     TieMark,
     mark_ties,
@@ -85,6 +93,25 @@ class _Dataset:
     estimates: dict[str, float] = field(default_factory=dict)
     replicates: dict[str, np.ndarray] = field(default_factory=dict)
     paired: set[str] = field(default_factory=set)
+    unpaired: bool = False  # counts over one test set: compared on independent draws
+
+
+def _counts_only(have: Mapping[str, Sequence[ItemSample]]) -> bool:
+    """Every sample a count over the same named test set (imported records)."""
+    samples = [s for seeds in have.values() for s in seeds]
+    sets = {s.item_set if isinstance(s, CountItems) else None for s in samples}
+    return len(have) > 1 and len(sets) == 1 and None not in sets
+
+
+def _cell_interval(
+    seeds: Sequence[ItemSample], data: _Dataset, method: str, confidence: float
+) -> Interval | None:
+    """A cell's interval: the percentile interval of its replicates; for a count (one imported
+    run: k of n right, items unknown) the Wilson interval, honest at 0 and n of n."""
+    if len(seeds) == 1 and isinstance(seeds[0], CountItems):
+        return wilson(seeds[0].correct, len(seeds[0].ids), confidence)
+    reps, est = data.replicates.get(method), data.estimates.get(method)
+    return None if reps is None or est is None else percentile_interval(reps, est, confidence)
 
 
 def _aligned(seeds: Sequence[ItemSample], ids: tuple[str, ...]) -> list[ItemSample] | None:
@@ -103,11 +130,11 @@ def _dataset(key: str, dataset: str, cells: Cells, replicates: int, seed: int) -
     usual = (  # most runs, then most items, then the ids themselves: deterministic
         max(id_sets, key=lambda k: (id_sets[k], len(k), sorted(k))) if id_sets else frozenset()
     )
-    order = tuple(sorted(usual))
-    shared = draw_items(len(order), replicates, stream_seed(key, dataset, seed=seed))
-    out = _Dataset()
+    out = _Dataset(unpaired=_counts_only(have))
+    order = () if out.unpaired else tuple(sorted(usual))
+    shared = draw_items(max(1, len(order)), replicates, stream_seed(key, dataset, seed=seed))
     for method, seeds in sorted(have.items()):
-        aligned = _aligned(seeds, order)
+        aligned = _aligned(seeds, order) if order else None
         seed_draws = draw_seeds(len(seeds), replicates, stream_seed(key, dataset, method, "seeds"))
         if aligned is not None:
             out.paired.add(method)
@@ -146,18 +173,15 @@ def compare_model(
     for d, data in per_ds.items():
         for m in cells:
             if d in cells[m]:
-                reps = data.replicates.get(m)
-                est = data.estimates.get(m)
-                stats[m].intervals[d] = (
-                    None
-                    if reps is None or est is None
-                    else percentile_interval(reps, est, confidence)
-                )
-        ranked = [m for m in contestants if m in data.paired]
+                stats[m].intervals[d] = _cell_interval(cells[m][d], data, m, confidence)
+        ranked = [
+            m for m in contestants if m in data.paired or (data.unpaired and m in data.replicates)
+        ]
         marks = mark_ties(
             {m: data.estimates[m] for m in ranked},
             {m: data.replicates[m] for m in ranked},
             confidence,
+            UNPAIRED_BOOTSTRAP if data.unpaired else PAIRED_BOOTSTRAP,
         )
         for m in cells:
             if d in cells[m] and m in contestants:
@@ -172,14 +196,20 @@ def compare_model(
         if mine and all(m in per_ds[d].replicates for d in mine):
             avg_est[m] = float(np.mean([per_ds[d].estimates[m] for d in mine]))
             avg_reps[m] = np.mean([per_ds[d].replicates[m] for d in mine], axis=0)
-            avg_paired[m] = all(m in per_ds[d].paired for d in mine)
-            stats[m].score_interval = percentile_interval(avg_reps[m], avg_est[m], confidence)
+            avg_paired[m] = all(m in per_ds[d].paired or per_ds[d].unpaired for d in mine)
+            stats[m].score_interval = (
+                stats[m].intervals[mine[0]]  # one dataset: its average is its score
+                if len(mine) == 1
+                else percentile_interval(avg_reps[m], avg_est[m], confidence)
+            )
 
     complete = [
         m for m in contestants if m in avg_est and avg_paired[m] and sorted(cells[m]) == datasets
     ]
+    # the average's draws are unpaired where a dataset's are (counts of imported runs)
+    test = UNPAIRED_BOOTSTRAP if any(d.unpaired for d in per_ds.values()) else PAIRED_BOOTSTRAP
     marks = mark_ties(
-        {m: avg_est[m] for m in complete}, {m: avg_reps[m] for m in complete}, confidence
+        {m: avg_est[m] for m in complete}, {m: avg_reps[m] for m in complete}, confidence, test
     )
     for m in complete:
         stats[m].score_tie = marks[m]
@@ -187,7 +217,9 @@ def compare_model(
         ranked = [m for m in complete if m in factors]
         noisy = (pscp_factor_replicates or {}).get(form, {})
         pscp_reps = {m: noisy.get(m, factors[m]) * avg_reps[m] for m in ranked}
-        pscp_marks = mark_ties({m: factors[m] * avg_est[m] for m in ranked}, pscp_reps, confidence)
+        pscp_marks = mark_ties(
+            {m: factors[m] * avg_est[m] for m in ranked}, pscp_reps, confidence, test
+        )
         ranks = rank_intervals(pscp_reps, confidence)
         for m in ranked:
             stats[m].pscp_ties[form] = pscp_marks[m]

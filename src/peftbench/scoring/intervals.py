@@ -138,6 +138,28 @@ class MeanItems:
 
 
 @dataclass(frozen=True)
+class CountItems(MeanItems):
+    """k of n items right, which ones unknown (an imported record: HF peft's results carry the
+    accuracy over a known test set, not per-item scores). A bootstrap of it is a binomial one;
+    its displayed interval is the Wilson interval of k of n (scoring.comparison), which a
+    percentile bootstrap is not at the edges (0 of n: [0, 0]).
+    Its ids are unique to the run, so it never pairs with another run; `item_set` names the test
+    set the count is over, so runs counted on the same set are compared unpaired
+    (scoring.comparison)."""
+
+    item_set: str = ""
+
+    @classmethod
+    def of(cls, run: str, correct: int, n: int, item_set: str) -> CountItems:
+        ids = tuple(f"{run}#{i}" for i in range(n))
+        return cls(ids, tuple(100.0 * (i < correct) for i in range(n)), item_set)
+
+    @property
+    def correct(self) -> int:
+        return sum(s > 0 for s in self.scores)
+
+
+@dataclass(frozen=True)
 class CorpusItems:
     """A metric computed on the whole set (F1, MCC, correlation, CodeBLEU): recomputed on each
     replicate from the parsed predictions and golds."""

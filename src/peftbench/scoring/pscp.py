@@ -8,6 +8,10 @@ TFLOPs over the base model; R: forgetting, the points lost on general tasks (max
 change); 0 when not measured). Pmax/Lmax/Mmax/Rmax are the largest values among the rows compared.
 The retention weights r and br are 0 by default, so published PSCP values stay comparable.
 
+A term whose figure some contestant of the comparison lacks (an imported record that never
+measured latency or FLOPs: None, never zero) is left out for every row compared -- its weight
+acts as 0 -- and `left_out` names it, so the board can say which terms the PSCP lacks.
+
 Baselines (`frozen`, `full`: rows with `baseline` true) are references, not contestants: they get
 no PSCP (None) and their costs do not enter the maxima, as the paper's PSCP table has only the
 PEFT methods.
@@ -70,6 +74,22 @@ def forgetting(row: dict[str, Any]) -> float:
     return max(0.0, -float(delta)) if delta is not None else 0.0
 
 
+# the terms a row may lack, by row key: L (seed form) and F (paper form)
+OPTIONAL_TERMS = ("latency_ms_per_token", "extra_tflops")
+
+
+def left_out(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The row keys of the PSCP terms left out of the comparison of `rows` (baselines do not
+    count: they get no PSCP) because a contestant lacks the figure."""
+    ranked = [r for r in rows if not r.get("baseline")]
+    return [k for k in OPTIONAL_TERMS if any(r.get(k) is None for r in ranked)]
+
+
+def _term(row: dict[str, Any], key: str, dropped: Sequence[str]) -> float:
+    """The row's figure for a term, or 0 for a term left out (exp(-0) = (1+0)^-b = 1)."""
+    return 0.0 if key in dropped else float(row[key])
+
+
 def _maxima(ranked: Sequence[dict[str, Any]]) -> tuple[float, float, float]:
     """Pmax, Mmax and Rmax over the contestants (Lmax is taken where L is known)."""
     return (
@@ -89,13 +109,14 @@ def add_pscp(
     for r in rows:
         if r.get("baseline"):
             r["pscp"] = r["pscp_paper"] = None
+    dropped = left_out(ranked)
     p_max, m_max, f_max = _maxima(ranked)
-    l_max = max((r["latency_ms_per_token"] for r in ranked), default=0.0)
+    l_max = max((_term(r, "latency_ms_per_token", dropped) for r in ranked), default=0.0)
     for r in ranked:
         r["pscp"] = pscp_seed(
             r["score"],
             r["trainable_params"],
-            r["latency_ms_per_token"],
+            _term(r, "latency_ms_per_token", dropped),
             r["peak_train_mem_mb"],
             p_max,
             l_max,
@@ -107,7 +128,7 @@ def add_pscp(
         r["pscp_paper"] = pscp_paper(
             r["score"],
             r["trainable_params"],
-            r["extra_tflops"],
+            _term(r, "extra_tflops", dropped),
             r["peak_train_mem_mb"] / 1024,
             paper_w,
             forgetting(r),
@@ -142,9 +163,15 @@ def seed_factor_replicates(
     if not ranked:
         return {}
     n = max((len(v) for v in latency_replicates.values()), default=1)
+    dropped = left_out(ranked)
+    if "latency_ms_per_token" in dropped:  # a term left out has no noise to resample either
+        latency_replicates = {}
     lat = {
         r["method"]: np.broadcast_to(
-            np.asarray(latency_replicates.get(r["method"], r["latency_ms_per_token"]), float),
+            np.asarray(
+                latency_replicates.get(r["method"], _term(r, "latency_ms_per_token", dropped)),
+                float,
+            ),
             (n,),
         )
         for r in ranked

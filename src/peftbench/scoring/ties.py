@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from peftbench.scoring.intervals import CONFIDENCE, percentile_interval
 
 PAIRED_BOOTSTRAP = "paired bootstrap"
+# independent draws per method (counts of imported runs, whose items are unknown)
+UNPAIRED_BOOTSTRAP = "unpaired bootstrap"
 MCNEMAR = "McNemar exact"
 
 
@@ -107,8 +109,10 @@ def mark_ties(
     estimates: Mapping[str, float],
     replicates: Mapping[str, np.ndarray],
     confidence: float = CONFIDENCE,
+    test: str = PAIRED_BOOTSTRAP,
 ) -> dict[str, TieMark]:
-    """For each method: is it the best, or tied with it (paired bootstrap of best - method)?"""
+    """For each method: is it the best, or tied with it (bootstrap of best - method)? `test`
+    names how the replicates were drawn: on the same items (paired) or independently."""
     if not estimates:
         return {}
     best = best_of(estimates)
@@ -120,6 +124,7 @@ def mark_ties(
         gap = paired_difference(
             estimates[best], replicates[best], estimates[m], replicates[m], confidence
         )
+        gap = replace(gap, test=test)
         out[m] = TieMark(best, False, not gap.significant, gap)
     return out
 
