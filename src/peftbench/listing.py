@@ -63,9 +63,10 @@ def listing(what: str, params: bool = False) -> str:
 
 
 def _interval(run_dir: Path, metric: str) -> str:
-    """' 95% CI [a, b]' from the run's own eval items (bootstrap), or '' without per-item data."""
+    """' 95% CI [a, b]' from the run's own eval items (Wilson / t for a mean over items, else the
+    bootstrap: scoring/seeds.py, as the leaderboard), or '' without per-item data."""
     from peftbench.results.items import item_sample
-    from peftbench.scoring.intervals import cell_interval
+    from peftbench.scoring.seeds import cell_interval
 
     sample = item_sample(run_dir, metric)
     if sample is None:
