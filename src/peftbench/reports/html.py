@@ -274,11 +274,18 @@ def _sensitivity_view(data: dict[str, Any]) -> dict[str, Any] | None:
     summary = tables.sensitivity_summary(data)
     if summary is None:
         return None
-    changes = [r for r in summary.rows if r[-1] == "YES"]
+    col = summary.header.index("top changes")
+    beyond = summary.header.index("changes beyond the noise")
+
+    def why(r: list[str]) -> str:
+        """Whether the change is one of conclusion: '-' without per-item data."""
+        return {"YES": " (beyond the noise)", "no": " (inside the noise)"}.get(r[beyond], "")
+
+    changes = [r for r in summary.rows if r[col] == "YES"]
     return {
         "summary": table_view(summary),
         "full": [table_view(t) for t in tables.sensitivity_tables(data)],
-        "changes": ", ".join(f"{r[1]} on {r[0]}" for r in changes),
+        "changes": ", ".join(f"{r[1]} on {r[0]}{why(r)}" for r in changes),
     }
 
 
