@@ -63,10 +63,11 @@ def listing(what: str, params: bool = False) -> str:
 
 
 def _interval(rec: RunRecord) -> str:
-    """' 95% CI [a, b]' from the run's own eval items (bootstrap; an imported run's count), or
-    '' without per-item data."""
+    """' 95% CI [a, b]' from the run's own eval items (Wilson / t for a mean over items, else the
+    bootstrap: scoring/seeds.py, as the leaderboard; an imported run's count), or '' without
+    per-item data."""
     from peftbench.results.items import counted, item_sample
-    from peftbench.scoring.intervals import cell_interval
+    from peftbench.scoring.seeds import cell_interval
 
     assert rec.metrics is not None
     sample = item_sample(rec.folder, rec.metrics.metric) or counted(rec.run_id, rec.metrics)

@@ -139,6 +139,9 @@ class CellRun:
     training: TrainResult | None = None
     evaluation: EvalResult | None = None
     curve: list[dict[str, float]] = field(default_factory=list)  # dev points, in step order
+    # each dev point's parsed answers on the judge half (training.holdout.halves), for the
+    # overshoot test; kept in memory only
+    curve_judged: list[list[Any]] = field(default_factory=list)
     stability: dict[str, Any] | None = None  # drift and retention (measure_into given)
     adapter: dict[str, Any] | None = None  # stored adapter sizes
     adapted: dict[str, Any] | None = None  # adapted-model measurements
@@ -275,19 +278,30 @@ def _train(run: CellRun, data: CellData, progress: bool, hooks: CellHooks) -> Tr
 
 
 def _curve_probe(run: CellRun, dev: list[Example]) -> Callable[[int], None]:
-    """A learning-curve point: dev loss and dev score (greedy decode, the task metric)."""
+    """A learning-curve point: dev loss and dev score (greedy decode, the task metric), and the
+    score on each half of the slice (training.holdout.curve_summary: select and judge)."""
     from peftbench.evaluation.evaluate import evaluate
+    from peftbench.metrics import METRICS
     from peftbench.training.data import train_features
-    from peftbench.training.holdout import held_out_loss
+    from peftbench.training.holdout import halves, held_out_loss
 
     spec, tok = run.spec, run.loaded.tokenizer
     dataset = dataset_of(spec)
     feats = train_features(tok, dataset, dev, spec.training.max_length)
+    metric = METRICS.get(dataset.metric)
+    select, judge = halves(len(dev))
 
     def point(step: int) -> None:
         loss = held_out_loss(run.model, feats, tok.pad_token_id)
-        score = evaluate(run.model, tok, dataset, dev, spec.evaluation, False).score
-        run.curve.append({"step": step, "dev_loss": loss, "dev_score": score})
+        ev = evaluate(run.model, tok, dataset, dev, spec.evaluation, False)
+        parsed = [p["parsed"] for p in ev.predictions]
+
+        def on(idx: list[int]) -> float:
+            return metric([parsed[i] for i in idx], [dev[i].gold for i in idx])
+
+        halves_ = {"select_score": on(select), "judge_score": on(judge)} if judge else {}
+        run.curve.append({"step": step, "dev_loss": loss, "dev_score": ev.score, **halves_})
+        run.curve_judged.append([parsed[i] for i in judge])
 
     return point
 
@@ -295,14 +309,21 @@ def _curve_probe(run: CellRun, dev: list[Example]) -> Callable[[int], None]:
 def _curve(run: CellRun, data: CellData) -> dict[str, Any] | None:
     """The learning curve's record entry (None when the suite does not ask for one)."""
     from peftbench.metrics import METRICS
-    from peftbench.training.holdout import curve_summary
+    from peftbench.training.holdout import curve_summary, drop_p_value, halves
 
     every = run.spec.evaluation.curve_every
     if every <= 0 or not run.method.trains:
         return None
-    higher = METRICS.get(dataset_of(run.spec).metric).higher_is_better
-    summary = curve_summary(run.curve, higher, len(data.split.dev))
-    return {"every": every, "dev_examples": len(data.split.dev), **summary}
+    metric = METRICS.get(dataset_of(run.spec).metric)
+    dev = data.split.dev
+    golds = [dev[i].gold for i in halves(len(dev))[1]]
+
+    def drop_test(best: int, final: int) -> float:
+        judged = run.curve_judged
+        return drop_p_value(metric, judged[best], judged[final], golds, metric.higher_is_better)
+
+    summary = curve_summary(run.curve, metric.higher_is_better, len(dev), drop_test)
+    return {"every": every, "dev_examples": len(dev), **summary}
 
 
 def _load_base(run: CellRun) -> Any:

@@ -52,10 +52,12 @@ def _latency_note(board: dict[str, Any]) -> str:
         if ref.get("ms_per_token") is not None
     ]
     return (
-        "ms/tok = reference base latency x (1 + paired slowdown); reference: "
+        "ms/tok = reference base latency x (1 + slowdown); reference: "
         + ("; ".join(refs) or "none")
         + ". slowdown % = median per-pair ratio base vs method, interleaved in one process, "
-        "± its 95 % interval; ! = interval wider than allowed (flagged, not hidden)"
+        "over the method's independent latency runs, with its 95 % interval (run-level t over "
+        "runs; (1 run): one run's pairs only, run-to-run variance not included); ! = interval "
+        "wider than allowed (flagged, not hidden); train MiB = median peak over its runs"
     )
 
 
@@ -75,6 +77,7 @@ def columns(board: dict[str, Any]) -> list[Column]:
         *per_task,
         ("avg", lambda r: tables.score_cell(r)),
         ("avg 95% CI", lambda r: tables.interval(r.get("score_ci"))),
+        ("rank", lambda r: tables.rank_cell(r, "score_rank")),
         ("vs frozen", tables.vs_cell),
         ("params", lambda r: _params(r["trainable_params"])),
         ("params %", lambda r: f"{r['trainable_pct']:.3f}"),
@@ -194,11 +197,10 @@ def profile_lines(board: dict[str, Any]) -> list[str]:
     for model, by_profile in board.get("profiles", {}).items():
         if all(t["pscp"] is None for t in by_profile.values()):
             continue  # baselines only: no method competes, so no profile has a top
-        cells = [
-            f"{name} {tops['pscp']}"
-            + (f"/{tops['pscp_paper']}" if tops["pscp_paper"] != tops["pscp"] else "")
-            for name, tops in by_profile.items()
-            if name in PROFILES
-        ]
+        cells = []
+        for name, tops in by_profile.items():
+            if name in PROFILES:
+                seed, paper = (tables.profile_cell(tops, f) for f in ("pscp", "pscp_paper"))
+                cells.append(f"{name} {seed}" + (f"/{paper}" if paper != seed else ""))
         out.append(f"{model}: top method by profile (pscp/pscp_paper): {'; '.join(cells)}")
     return out

@@ -285,7 +285,8 @@ class Metrics:
     eval_seconds: float | None = None
     generated_tokens: int | None = None
     # dev score and loss during training (`evaluation.curve_every`; training.holdout.curve_summary:
-    # points, best_step, best_dev_score, final_dev_score, overshoot, dev_examples, every)
+    # points (with select_score/judge_score: the halves), best_step, best_dev_score,
+    # final_dev_score, judge_drop, overshoot_p, overshoot, dev_examples, every)
     learning_curve: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:

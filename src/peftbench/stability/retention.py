@@ -6,7 +6,9 @@ paired bootstrap: items are resampled with replacement, the metric is recomputed
 on the same resample, and the 2.5th/97.5th percentiles of the differences are taken. Recomputing
 the metric (instead of averaging per-item scores) keeps it valid for F1, MCC and correlations.
 Several tasks are combined by resampling each task's items independently and averaging the
-per-task differences, so the combined interval reflects every task's noise.
+per-task differences, so the combined interval reflects every task's noise. Where the metric is a
+mean over items, the record keeps both models' per-item scores, so the leaderboard can combine
+several runs on the same items by a joint bootstrap (board/stability.py).
 """
 
 from __future__ import annotations
@@ -66,6 +68,19 @@ def bootstrap_deltas(tasks: Sequence[TaskAnswers], samples: int, seed: int) -> l
     return out
 
 
+def item_scores(task: TaskAnswers) -> dict[str, Any]:
+    """{"item_scores": {"base": [...], "adapted": [...]}} when the task's metric is a mean of
+    per-item scores: the leaderboard combines a row's runs by a joint bootstrap over these shared
+    items (board/stability.py). {} for a whole-set metric."""
+    items = getattr(task.metric, "items", None)
+    if items is None:
+        return {}
+    golds = list(task.golds)
+    base = [float(x) for x in items(list(task.base), golds)]
+    adapted = [float(x) for x in items(list(task.adapted), golds)]
+    return {"item_scores": {"base": base, "adapted": adapted}}
+
+
 def interval(values: Sequence[float]) -> tuple[float, float]:
     return percentile(values, 2.5), percentile(values, 97.5)
 
@@ -87,6 +102,7 @@ def retention(
             "delta": task.delta(),
             "ci95": list(interval(task_draws)),
             "items": len(golds),
+            **item_scores(task),
         }
     combined = [sum(col) / len(tasks) for col in zip(*draws, strict=True)]
     delta = sum(task.delta() for task in tasks) / len(tasks)
