@@ -95,14 +95,12 @@ def test_the_board_ranks_them_with_intervals_and_names_the_left_out_terms(
     (full,) = [r for r in board.rows if r.baseline]  # their full fine-tuning: a reference
     assert full.method.startswith("full-finetuning/") and full.pscp is None
     peft = [r for r in board.rows if not r.baseline]
-    assert [r.tie for r in peft].count("best") == 1
+    in_best = [r for r in peft if r.best_set.score]
     best = max(peft, key=lambda r: r.score)
-    assert best.tie == "best" and best.best_set.score
+    assert best in in_best and len(in_best) < len(peft)  # the best set: several, not all
     prompt = next(r for r in peft if r.method == "prompt_tuning/llama-3.2-3B-default")
-    assert prompt.tie is None and not prompt.best_set.score  # 5.7 %: clearly below
-    assert prompt.stats is not None and prompt.stats.score_tie is not None
-    gap = prompt.stats.score_tie.gap
-    assert gap is not None and gap.test == "unpaired bootstrap"  # the items are unknown
+    assert not prompt.best_set.score  # 5.7 %: clearly below
+    assert prompt.score_rank is not None and prompt.score_rank[0] > 1
     assert sum(r.best_set.pscp for r in peft) >= 1
     assert all(r.pscp_rank is not None for r in peft)
     # PSCP without the L and F terms: S exp(-a P/Pmax - g M/Mmax), paper form without F
@@ -139,7 +137,8 @@ def test_show_prints_the_board_with_intervals_best_set_and_missing_latency(
         assert cells[names.index("ms/tok")] == "-" and cells[names.index("slowdown %")] == "-"
         assert cells[names.index("avg 95% CI")].startswith("[")
     best = [c for c in rows if c[names.index("avg")].endswith("*")]
-    assert len(best) == 1 and "lily/llama-3.2-3B-rank140-mlp-a2-b2-s8.0" in best[0]
+    assert 1 <= len(best) < len(rows)  # the confidence set for the best: several may be best
+    assert any("lily/llama-3.2-3B-rank140-mlp-a2-b2-s8.0" in c for c in best)
     assert any(c[names.index("pscp")].endswith("*") for c in rows)
     assert "baselines (references, not ranked)" in out
 

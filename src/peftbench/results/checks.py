@@ -173,9 +173,10 @@ def check_efficiency(typed: Mapping[str, Any], data: Mapping[str, Any], file: st
         if typed.get(key) is not None:
             check_range(typed[key], key, file, high=MAX_SAMPLE_MS)
     # a ratio of two plausible samples, as a slowdown in %
-    check_range(
-        typed["slowdown_pct"], "slowdown_pct", file, high=100 * MAX_SAMPLE_MS / MIN_SAMPLE_MS
-    )
+    if typed.get("slowdown_pct") is not None:  # None: not measured (an imported record)
+        check_range(
+            typed["slowdown_pct"], "slowdown_pct", file, high=100 * MAX_SAMPLE_MS / MIN_SAMPLE_MS
+        )
     trainable, base = typed.get("trainable_params"), typed.get("base_params")
     if trainable is not None and base:
         share = 100.0 * trainable / base
