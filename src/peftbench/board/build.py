@@ -41,6 +41,7 @@ from peftbench.board.model import (
     Weights,
 )
 from peftbench.board.rows import row_inputs
+from peftbench.board.selection import learning_rate_of
 from peftbench.board.uncertainty import model_stats, uncertainty_info
 from peftbench.config.schema import ScoringSettings
 from peftbench.results.folder import ResultsFolder
@@ -199,6 +200,7 @@ def freeze_row(
         vs_reference=s.vs_reference if s else None,
         stats=s,
         costs=costs_of(runs),
+        learning_rate=learning_rate_of(runs),
     )
 
 
