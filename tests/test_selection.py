@@ -155,3 +155,71 @@ def test_a_damaged_trial_is_set_aside_and_run_again(
     )
     assert select(spec, tmp_path, ctx()).ran_here == 1 and len(rerun) == 1
     assert [p.name for p in folder.glob("trial-1.json.damaged-*")]  # kept, not deleted
+
+
+@pytest.mark.slow
+def test_run_searches_once_per_search_records_it_and_shows_it_on_the_board(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run` with `selection`: the first seed's cell runs the search, the second reuses it, each
+    cell trains at the chosen rate, and record and board say so."""
+    from peftbench.board.build import of_folder
+    from peftbench.cli import main
+    from peftbench.reports.leaderboard import render
+    from peftbench.results.folder import read_folder
+    from peftbench.training import trainer
+
+    trained: list[tuple[int, float]] = []
+    real = trainer.train
+
+    def spy(model: Any, method: Any, params: dict, *a: Any, **k: Any) -> Any:
+        trained.append((a[3], params["learning_rate"]))  # (seed, rate)
+        return real(model, method, params, *a, **k)
+
+    monkeypatch.setattr(trainer, "train", spy)
+    out = tmp_path / "r"
+    sets = [*FAST, "methods=[frozen,lora]", "seeds=[1,2]"]
+    argv = ["run", "smoke", *[x for s in sets for x in ("--set", s)]]
+    assert main([*argv, "--backend", "inline", "--out", str(out), "--no-progress"]) == 0
+    records = {(r.method, r.seed): r for r in read_folder(out).records}
+    assert records[("frozen", 1)].selection is None
+    first, second = records[("lora", 1)].selection, records[("lora", 2)].selection
+    assert first is not None and second is not None
+    assert first.ran_here == 2 and second.ran_here == 0  # the second seed reuses the search
+    assert dataclasses.replace(first, ran_here=0) == second
+    grid = rate_grid(0.01, 2, 1.0)
+    assert [t.learning_rate for t in first.trials] == grid and first.dev_examples == 8
+    # two trials at the search's seed, then each cell at the chosen rate
+    assert trained == [
+        (1, grid[0]),
+        (1, grid[1]),
+        (1, first.learning_rate),
+        (2, first.learning_rate),
+    ]
+    config = json.loads((records[("lora", 1)].folder / "config.json").read_text())
+    assert config["method_params"]["learning_rate"] == 0.01  # the identity keeps the preset
+    assert config["selection"] == {"trials": 2, "span": 1.0, "dev_examples": 8, "seed": 1}
+
+    board = of_folder(read_folder(out))
+    lora = next(r for r in board.rows if r.method == "lora")
+    assert lora.learning_rate is not None and lora.learning_rate.trials == 2
+    assert lora.learning_rate.searches == 1 and lora.learning_rate.seconds == first.seconds
+    assert lora.learning_rate.chosen == {"toy-addition": first.learning_rate}
+    frozen = next(r for r in board.rows if r.method == "frozen")
+    assert frozen.learning_rate is None
+    text = render(board)
+    assert "lr (search)" in text and f"{first.learning_rate:.3g} (2 trials," in text
+
+
+def test_the_selection_part_reads_back_and_refuses_a_rate_it_never_tried() -> None:
+    from peftbench.results.checks import RecordDamage
+    from peftbench.results.record import Selection
+
+    trials = (Trial(0.001, 40.0, 2.0), Trial(0.01, None, 3.0))
+    part = Selection(0.001, 0.01, trials, 1.0, 8, 42, "m__d__lora__0123456789", ran_here=2)
+    data = json.loads(json.dumps(part.to_json()))
+    assert Selection.from_json(data) == part and data["seconds"] == 5.0
+    with pytest.raises(RecordDamage, match="none of the trials"):
+        Selection.from_json({**data, "learning_rate": 0.5})
+    with pytest.raises(RecordDamage, match="trials"):
+        Selection.from_json({**data, "trials": []})

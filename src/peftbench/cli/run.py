@@ -94,7 +94,7 @@ def _dry_run(name: str, runs: list, out: Path) -> int:
         state = store.read(r.run_id).state if store and store.run_dir(r.run_id).is_dir() else ""
         mark = {"ok": "done   ", "damaged": "damaged"}.get(state, "pending")
         lr = r.method_params.get("learning_rate", "-")
-        print(f"  {mark} {r.run_id}  lr={lr}{' (searched)' if r.selection else ''}")
+        print(f"  {mark} {r.run_id}  lr={f'searched around {lr}' if r.selection else lr}")
     return 0
 
 
