@@ -140,14 +140,15 @@ def select(spec: RunSpec, root: Path, ctx: LoadContext, progress: bool = False) 
     key = search_key(spec)
     folder = root / SEARCH_DIR / key
     data: CellData | None = None
+    if not (folder / "search.json").is_file():  # a new search (or its description was lost)
+        data = search_data(spec, ctx)
+        _describe(folder, spec, grid, data)
     trials, ran = [], 0
     for j, rate in enumerate(grid):
         path = folder / f"trial-{j}.json"
         found = read_trial(path, rate)
         if found is None:
-            if data is None:
-                data = search_data(spec, ctx)
-                _describe(folder, spec, grid, data)
+            data = data or search_data(spec, ctx)
             found = run_trial(spec, rate, data, progress)
             write_json_once(path, found.to_json())
             found = read_trial(path, rate) or found
