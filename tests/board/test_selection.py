@@ -55,7 +55,9 @@ def test_a_searched_row_shows_its_rates_and_the_cost_of_its_searches(tmp_path: P
     data = dict(collect(folder.root).view)
     table = main_table(data)
     assert table.header[1] == "lr (search)"
-    assert {row[1] for row in table.rows if row[0] != "lora"} <= {"preset", ""}
+    cells = {row[0]: row[1] for row in table.rows}
+    assert cells["frozen"] == "-"  # trains nothing: no learning rate
+    assert cells["ia3"] == "preset"  # trained at the suite's rate, no search
     assert "learning_rate" in (table.csv_header or [])
     assert leaderboard_view(data)["head"][1]["text"] == "lr (search)"
     assert to_json(board)["rows"][0].keys() >= {"learning_rate"}

@@ -116,10 +116,11 @@ def searched(board: dict[str, Any]) -> bool:
 
 def lr_cell(row: dict[str, Any]) -> str:
     """'0.002 (4 trials, 312 s)': the searched learning rate (one per dataset when they differ)
-    and what its search cost, all trials and seconds; 'preset' for a row without a search."""
+    and what its search cost, all trials and seconds; 'preset' for a row without a search, '-'
+    for one that trains nothing (no trainable parameters: no learning rate)."""
     lr = row.get("learning_rate")
     if not lr:
-        return "preset"
+        return "-" if row.get("trainable_params") == 0 else "preset"
     rates = "/".join(dict.fromkeys(f"{v:.3g}" for v in lr["chosen"].values()))
     return f"{rates} ({lr['trials'] * lr['searches']} trials, {lr['seconds']:.0f} s)"
 
