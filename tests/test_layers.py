@@ -12,7 +12,16 @@ import pytest
 SRC = Path(__file__).parents[1] / "src" / "peftbench"
 
 CORE = ("datasets", "metrics", "models", "methods")
-RUNNING = ("training", "evaluation", "efficiency", "pipeline", "tuning", "grid", "backends")
+RUNNING = (
+    "training",
+    "evaluation",
+    "efficiency",
+    "pipeline",
+    "selection",
+    "tuning",
+    "grid",
+    "backends",
+)
 OUTPUT = ("board", "reports", "listing", "cli")
 
 # package (or module) -> what it must not import
@@ -35,6 +44,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "interop": ("pipeline", "tuning", "grid", "backends", "training", *OUTPUT),
     "grid": OUTPUT,
     "pipeline": OUTPUT,
+    "selection": OUTPUT,
     "backends": OUTPUT,
     "board": ("reports", "listing", "cli", "pipeline", "grid", "backends", "training"),
     "reports": ("cli", "pipeline", "grid", "backends", "training"),

@@ -66,6 +66,11 @@ class CellData:
         return self.split.fit
 
 
+def train_cap(spec: RunSpec) -> int | None:
+    """How many train-split examples the cell's training pool takes (suite and dataset caps)."""
+    return _cap(spec.training.max_train_examples, dataset_of(spec).max_train_examples)
+
+
 def load_data(spec: RunSpec, ctx: LoadContext) -> CellData:
     """The cell's examples; held-out items (validation, learning-curve dev) come from train."""
     dataset = dataset_of(spec)
@@ -161,12 +166,15 @@ def execute(
     clock: Clock | None = None,
     base_answers: Path | None = None,
     latency_cache: Path | None = None,
+    learning_rate: float | None = None,
 ) -> CellRun:
     """Build `spec`'s method on its model, train it on `data.train`, evaluate on `data.evals`
     (skipped when empty) and, with `measure_into` (the adapter folder), measure base and adapted
     model (params, latency, FLOPs, memory, stability) as the run record needs them;
     `base_answers`: where the base model's general-task answers are cached across runs;
-    `latency_cache`: where paired latency runs are kept for reuse across runs."""
+    `latency_cache`: where paired latency runs are kept for reuse across runs;
+    `learning_rate`: the rate a learning-rate selection chose (None: the spec's own), given
+    apart so the cell keeps its identity (run_id) while it trains at the chosen rate."""
     import torch
     from transformers import set_seed
 
@@ -206,7 +214,7 @@ def execute(
 
     run = CellRun(spec, method, loaded, model, device, base_params, trainable, total)
     if method.trains:
-        run.training = _train(run, data, progress, hooks)
+        run.training = _train(run, data, progress, hooks, learning_rate)
         run.memory = probe.peak() if measure else {}
     else:
         run.memory = {"peak_train_mem_mb": 0.0, "memory_kind": "no training"}
@@ -249,7 +257,9 @@ def _measure_stability(run: CellRun, data: CellData, cache: Path | None) -> dict
     )
 
 
-def _train(run: CellRun, data: CellData, progress: bool, hooks: CellHooks) -> TrainResult:
+def _train(
+    run: CellRun, data: CellData, progress: bool, hooks: CellHooks, rate: float | None
+) -> TrainResult:
     """Train through the one training loop, with the learning curve when the suite asks for it."""
     from peftbench.training.data import train_features
     from peftbench.training.trainer import Probe, train
@@ -263,10 +273,11 @@ def _train(run: CellRun, data: CellData, progress: bool, hooks: CellHooks) -> Tr
     probes = list(hooks.probes)
     if spec.evaluation.curve_every > 0 and data.split.dev:
         probes.append(Probe(spec.evaluation.curve_every, _curve_probe(run, data.split.dev)))
+    params = spec.method_params if rate is None else {**spec.method_params, "learning_rate": rate}
     return train(
         run.model,
         run.method,
-        spec.method_params,
+        params,
         features(data.train),
         tok.pad_token_id,
         spec.training,
@@ -392,6 +403,14 @@ def run_cell(
     try:
         data = load_data(spec, ctx)
         clock.lap("data")
+        rate = None
+        if spec.selection is not None:  # the learning-rate search first (selection.py)
+            from peftbench.selection import select
+
+            chosen = select(spec, store.root, ctx, progress)
+            writer.record(chosen)
+            rate = chosen.learning_rate
+            clock.lap("selection")
         run = execute(
             spec,
             data,
@@ -400,6 +419,7 @@ def run_cell(
             clock=clock,
             base_answers=store.root / "base",
             latency_cache=store.root / "latency",
+            learning_rate=rate,
         )
         status = _write_record(run, data, writer)
     except Exception as exc:  # recorded, and the grid goes on

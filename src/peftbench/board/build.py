@@ -42,6 +42,7 @@ from peftbench.board.model import (
     Weights,
 )
 from peftbench.board.rows import row_inputs
+from peftbench.board.selection import learning_rate_of
 from peftbench.board.uncertainty import ModelUncertainty, model_stats, row_noise, uncertainty_info
 from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings, ScoringSettings
 from peftbench.results.folder import ResultsFolder
@@ -193,6 +194,7 @@ def freeze_row(
         noise=row_noise(s.seeds) if s else None,
         stats=stats,
         costs=costs_of(runs),
+        learning_rate=learning_rate_of(runs),
     )
 
 

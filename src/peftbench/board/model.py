@@ -95,6 +95,21 @@ class Costs:
 
 
 @dataclass(frozen=True)
+class LearningRate:
+    """Where a row's learning rate came from when a search chose it (suite setting `selection`,
+    docs/tuning.md): the rate each dataset's runs trained at, the preset the grid was centred
+    on, and what the search cost: `trials` per search (the same for every trained method),
+    `searches` run for the row (one per dataset and model; seeds share one), and the seconds
+    all of them took (their trials' training and dev scoring)."""
+
+    chosen: Mapping[str, float]
+    preset: float
+    trials: int
+    searches: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Row:
     """One (model, method): S = `score`, P = `trainable_params`, L = `latency_ms_per_token`,
     M = `peak_train_mem_mb`, F = `extra_tflops`, R = `retention_delta` (docs/measurements.md),
@@ -146,6 +161,8 @@ class Row:
     stats: RowStats | None
     costs: Costs
     sources: tuple[str, ...]
+    # the learning-rate search behind the row; None: its runs trained at the preset rate
+    learning_rate: LearningRate | None = None
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,34 @@ class ModelOptions(Checked):
     init_seed: Seed = 0  # only for models built in code
 
 
+@dataclass(frozen=True)
+class SelectionSettings(Checked):
+    """Equal-budget learning-rate selection inside `run` (docs/tuning.md; `selection.py`).
+
+    Every method that trains gets the same `trials` learning rates, a log grid of `span`
+    decades around its preset rate (`selection.rate_grid`), each trained through the one cell
+    path at `seed` and scored on `dev_examples` items held out of the *train* split (never
+    eval); the cell then trains at the rate with the best dev score. `trials: 0` turns it off
+    (every method at its preset rate). `seed`: the seed the trials train at; null: the suite's
+    first seed, so the other seeds reuse the first seed's trials.
+    """
+
+    KEY: ClassVar[str] = "selection"
+
+    trials: Annotated[int, Range(0, 64, why="0: off; else 2 or more rates per method")] = 0
+    span: Annotated[float, Range(0, 6, above=True, why="decades of learning rate")] = 1.0
+    dev_examples: Annotated[int, Range(1, 100_000)] = 64
+    seed: Annotated[int | None, Range(0, SEED_LIMIT - 1, why="or null: the first seed")] = None
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if self.trials == 1:
+            raise UserError(
+                "'selection.trials' is 1: one trial is the preset rate alone, nothing is selected",
+                "set selection.trials to 0 (off) or to 2 or more, e.g. selection.trials=4",
+            )
+
+
 RESERVED_RESOURCES = ("CPU", "GPU", "memory", "object_store_memory")
 
 
@@ -311,6 +339,7 @@ class Suite(Checked):
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     backend: BackendName = "local"
     resources: ResourceSettings = field(default_factory=ResourceSettings)
+    selection: SelectionSettings = field(default_factory=SelectionSettings)
     # Datasets declared in YAML (name -> inline definition or file path; `datasets/declared/`).
     # `config.loader.load_suite` replaces each entry by its resolved, fingerprinted form.
     dataset_defs: dict[str, Any] = field(default_factory=dict)
@@ -352,11 +381,16 @@ class RunSpec:
     # The resolved declarations of the datasets this run uses (its own and its stability tasks)
     # that are declared in YAML, by name; empty when all are registered ones.
     dataset_defs: dict[str, Any] = field(default_factory=dict)
+    # learning-rate selection (seed resolved); None: the preset rate (no search, or a method
+    # that does not train)
+    selection: SelectionSettings | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         if not self.dataset_defs:  # absent rather than empty: registered runs keep their ids
             del out["dataset_defs"]
+        if self.selection is None:  # likewise: runs without a search keep their ids
+            del out["selection"]
         return out
 
     @property

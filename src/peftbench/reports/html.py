@@ -142,7 +142,9 @@ def leaderboard_view(data: dict[str, Any]) -> dict[str, Any]:
     board = data["board"]
     stats = {(r["model"], r["method"]): r for r in data["seeds"]["rows"]}
     multi = len({r["model"] for r in board["rows"]}) > 1
-    names = (["model"] if multi else []) + ["method", *board["datasets"], "avg", "avg 95% CI"]
+    lr = tables.searched(board)
+    names = (["model"] if multi else []) + ["method", *(["lr (search)"] if lr else [])]
+    names += [*board["datasets"], "avg", "avg 95% CI"]
     names += ["rank", "vs frozen", "params", "params %", "ms/tok", "slowdown %", "train MiB"]
     names += ["extra GFLOPs", "PSCP", "PSCP rank", "PSCP paper", "runs"]
     head = [{"text": h, "cls": "text" if h in ("model", "method") else ""} for h in names]
@@ -153,6 +155,9 @@ def leaderboard_view(data: dict[str, Any]) -> dict[str, Any]:
         cells = [_cell(r["model"], cls="text")] if multi else []
         status = "" if r["complete"] else " (partial)"
         cells.append(_cell(r["method"] + status, r["method"], "text"))
+        if lr:
+            rate = r.get("learning_rate") or {}
+            cells.append(_cell(tables.lr_cell(r), min((rate.get("chosen") or {0: 0}).values())))
         cells += _score_cells(r, board["datasets"], st)
         ci = r.get("score_ci")
         vs = r.get("vs_reference")

@@ -71,9 +71,11 @@ def _task_cell(dataset: str) -> Callable[[dict[str, Any]], str]:
 def columns(board: dict[str, Any]) -> list[Column]:
     """The text leaderboard's columns in order: (header, a row's cell). Add a column here."""
     per_task = [(d, _task_cell(d)) for d in board["datasets"]]
+    lr: list[Column] = [("lr (search)", tables.lr_cell)] if tables.searched(board) else []
     return [
         ("model", lambda r: r["model"]),
         ("method", lambda r: r["method"] + ("" if r.get("complete", True) else " (partial)")),
+        *lr,
         *per_task,
         ("avg", lambda r: tables.score_cell(r)),
         ("avg 95% CI", lambda r: tables.interval(r.get("score_ci"))),
@@ -142,6 +144,7 @@ def notes(board: dict[str, Any]) -> list[str]:
         ),
         *tables.uncertainty_notes(board),
         *tables.source_notes(board),
+        *([tables.LR_NOTE] if tables.searched(board) else []),
     ]
     for model, result in board.get("sensitivity", {}).items():
         out += [f"{model}: {line}" for line in summary(result).splitlines()]

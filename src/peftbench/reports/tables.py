@@ -124,6 +124,29 @@ def rank_cell(row: dict[str, Any], key: str = "pscp_rank") -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
+def searched(board: dict[str, Any]) -> bool:
+    """Whether any row's learning rate was chosen by a search (then tables show it)."""
+    return any(r.get("learning_rate") for r in board["rows"])
+
+
+def lr_cell(row: dict[str, Any]) -> str:
+    """'0.002 (4 trials, 312 s)': the searched learning rate (one per dataset when they differ)
+    and what its search cost, all trials and seconds; 'preset' for a row without a search, '-'
+    for one that trains nothing (no trainable parameters: no learning rate)."""
+    lr = row.get("learning_rate")
+    if not lr:
+        return "-" if row.get("trainable_params") == 0 else "preset"
+    rates = "/".join(dict.fromkeys(f"{v:.3g}" for v in lr["chosen"].values()))
+    return f"{rates} ({lr['trials'] * lr['searches']} trials, {lr['seconds']:.0f} s)"
+
+
+LR_NOTE = (
+    "lr (search): the learning rate a search on a dev slice of the train split chose (never "
+    "eval; the same number of trials for every trained method, docs/tuning.md), with the "
+    "search's cost; 'preset': trained at the suite's rate"
+)
+
+
 def uncertainty_notes(board: dict[str, Any]) -> list[str]:
     """What the marks and intervals mean, which noise they include, and where no PEFT method
     beats the reference (no winner is marked there)."""
@@ -198,8 +221,10 @@ def main_table(data: dict[str, Any]) -> Table:
     then the baselines as reference rows under a divider row."""
     board = data["board"]
     multi = _multi_model(board["rows"])
+    lr = searched(board)
     header = (["model"] if multi else []) + [
         "method",
+        *(["lr (search)"] if lr else []),
         *board["datasets"],
         "avg",
         "avg 95% CI",
@@ -218,6 +243,7 @@ def main_table(data: dict[str, Any]) -> Table:
             divider = True
         cells = [r["model"]] if multi else []
         cells.append(r["method"] + ("" if r["complete"] else " (partial)"))
+        cells += [lr_cell(r)] if lr else []
         cells += [score_cell(r, d) for d in board["datasets"]]
         cells += [
             score_cell(r),
@@ -234,6 +260,7 @@ def main_table(data: dict[str, Any]) -> Table:
         "PSCP, baselines (references) below",
         *uncertainty_notes(board),
         *source_notes(board),
+        *([LR_NOTE] if lr else []),
         f"{board['formulas']['pscp']} with {board['scoring']['pscp']}",
         f"{board['formulas']['pscp_paper']} with {board['scoring']['pscp_paper']}",
     ]
@@ -251,6 +278,9 @@ def _main_values(board: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     header += ["vs frozen", "vs frozen ci_low", "vs frozen ci_high", "reference"]
     header += ["pscp", "pscp best set", "pscp rank low", "pscp rank high"]
     header += ["pscp_paper", "pscp_paper best set", "noise"]
+    lr = searched(board)
+    if lr:
+        header += ["learning_rate", "lr preset", "lr trials", "lr seconds"]
     rows = []
     for r in board["rows"]:
         cells: list[Any] = [r["model"], r["method"], r.get("baseline", False), r["complete"]]
@@ -266,6 +296,11 @@ def _main_values(board: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         cells += [r.get("pscp"), _best(r, "pscp") if ranked else None]
         cells += [*(r.get("pscp_rank") or [None, None])]
         cells += [r.get("pscp_paper"), _best(r, "pscp_paper") if ranked else None, r.get("noise")]
+        if lr:
+            found = r.get("learning_rate") or {}
+            rates = "/".join(f"{v:g}" for v in (found.get("chosen") or {}).values())
+            trials = found and found["trials"] * found["searches"]
+            cells += [rates or None, found.get("preset"), trials or None, found.get("seconds")]
         rows.append(["" if c is None else c for c in cells])
     return header, rows
 

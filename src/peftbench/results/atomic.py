@@ -92,3 +92,28 @@ def write_json(path: Path, data: Any) -> Path:
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     return write_text(path, "".join(json.dumps(row, default=str) + "\n" for row in rows))
+
+
+def write_json_once(path: Path, data: Any) -> bool:
+    """Write `path` only if nothing is there yet, atomically; False when it already existed.
+
+    For results that concurrent writers may both compute (a learning-rate trial of a search
+    two cells share): the first one written is kept and never replaced (a hard link of the
+    finished temporary file, which fails when the name exists), so a result once read stays.
+    """
+    path = Path(path)
+    part = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}.part")
+    try:
+        write_json(part, data)
+        try:
+            os.link(part, path)
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise WriteError(
+                f"could not write {path}: {exc.strerror or exc}",
+                "check that the folder is writable and its disk has space",
+            ) from exc
+        return True
+    finally:
+        part.unlink(missing_ok=True)

@@ -8,6 +8,9 @@ A run folder `runs/<run_id>/` holds five JSON files, one per part of the record:
     efficiency.json  Efficiency  parameters, latency, memory, FLOPs, ... (docs/measurements.md)
     provenance.json  Provenance  packages, git commit, hardware, data fingerprints
 
+and, when measured, stability.json (Stability) and selection.json (Selection: the learning-rate
+search behind the run, docs/tuning.md).
+
 On disk each part is a flat JSON object, as peftbench always wrote it, so files stay readable by
 anything. Reading is tolerant and never raises for a bad file: `read_run` returns a `RunRecord`
 whose `damage` says which file is wrong and why (missing, empty, truncated, not an object, a
@@ -556,6 +559,97 @@ class Stability:
         return cls(drift=drift, retention=retention)
 
 
+@dataclass(frozen=True)
+class Trial:
+    """One learning rate of a search: its dev score (None: the loss diverged, a non-finite loss
+    stopped training) and the seconds its training and dev scoring took."""
+
+    learning_rate: float
+    dev_score: float | None
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self.learning_rate,
+            "dev_score": self.dev_score,
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, file: str) -> Trial:
+        if not isinstance(data, dict):
+            raise RecordDamage(file, f"a trial should be an object, found {data!r}"[:200])
+        return cls(
+            learning_rate=float(number(data, "learning_rate", file, low=0, above=True) or 0.0),
+            dev_score=number(data, "dev_score", file, required=False),
+            seconds=float(number(data, "seconds", file, low=0) or 0.0),
+        )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """selection.json (optional: only runs of a suite with `selection`; records before it have
+    none, and read as runs at their preset rate): the learning-rate search behind the run.
+
+    `learning_rate` is the rate the run trained at (config.json's `method_params` keep the
+    preset, the grid's centre, which is part of the run's identity); `trials` every rate of the
+    grid with its dev score; `search` names the shared search (`<results>/selection/<search>/`);
+    `ran_here` how many trials this run trained itself (the others were reused from another
+    seed's run or from `peftbench tune`). Adding this part needed no schema bump (a new optional
+    part: results/record.py's rule)."""
+
+    FILE: ClassVar[str] = "selection.json"
+
+    learning_rate: float
+    preset_learning_rate: float
+    trials: tuple[Trial, ...]
+    span: float
+    dev_examples: int
+    seed: int
+    search: str
+    ran_here: int = 0
+
+    @property
+    def seconds(self) -> float:
+        """What the whole search cost (its trials' training and dev scoring), wherever it ran."""
+        return sum(t.seconds for t in self.trials)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self.learning_rate,
+            "preset_learning_rate": self.preset_learning_rate,
+            "trials": [t.to_json() for t in self.trials],
+            "span": self.span,
+            "dev_examples": self.dev_examples,
+            "seed": self.seed,
+            "search": self.search,
+            "ran_here": self.ran_here,
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Selection:
+        f = cls.FILE
+        trials = data.get("trials")
+        if not isinstance(trials, list) or not trials:
+            raise RecordDamage(f, f"'trials' should be a non-empty list, found {trials!r}"[:200])
+        out = cls(
+            learning_rate=float(number(data, "learning_rate", f, low=0, above=True) or 0.0),
+            preset_learning_rate=float(
+                number(data, "preset_learning_rate", f, low=0, above=True) or 0.0
+            ),
+            trials=tuple(Trial.from_json(t, f) for t in trials),
+            span=float(number(data, "span", f, low=0, above=True) or 0.0),
+            dev_examples=int(count(data, "dev_examples", f) or 0),
+            seed=int(count(data, "seed", f) or 0),
+            search=str(_text(data, "search", f)),
+            ran_here=int(count(data, "ran_here", f, required=False) or 0),
+        )
+        if out.learning_rate not in {t.learning_rate for t in out.trials}:
+            raise RecordDamage(f, f"'learning_rate' {out.learning_rate} is none of the trials'")
+        return out
+
+
 def _interval(value: Any, key: str, file: str) -> tuple[float, float]:
     """[low, high]: two numbers, low <= high, on the score scale's differences (-100..100)."""
     if (
@@ -570,8 +664,9 @@ def _interval(value: Any, key: str, file: str) -> tuple[float, float]:
     return lo, hi
 
 
-Part = RunConfig | Metrics | Efficiency | Provenance | Stability  # what RunWriter.record writes
-PARTS: tuple[type[Part], ...] = (RunConfig, Metrics, Efficiency, Provenance, Stability)
+# what RunWriter.record writes
+Part = RunConfig | Metrics | Efficiency | Provenance | Stability | Selection
+PARTS: tuple[type[Part], ...] = (RunConfig, Metrics, Efficiency, Provenance, Stability, Selection)
 
 
 # ---- one record --------------------------------------------------------------------------------
@@ -590,6 +685,7 @@ class RunRecord:
     efficiency: Efficiency | None = None
     provenance: Provenance = field(default_factory=Provenance)
     stability: Stability | None = None  # None: not measured (or a record older than it)
+    selection: Selection | None = None  # None: trained at the preset rate (no search)
     damage: Damage | None = None
 
     @property
@@ -702,6 +798,8 @@ def _parts(folder: Path, parts: dict[str, Any]) -> None:
             parts[key] = cls.from_json(_upgrade(key, read_object(folder / cls.FILE), version))
         if os.path.lexists(folder / Stability.FILE):
             parts["stability"] = Stability.from_json(read_object(folder / Stability.FILE))
+        if os.path.lexists(folder / Selection.FILE):
+            parts["selection"] = Selection.from_json(read_object(folder / Selection.FILE))
     elif os.path.lexists(folder / Provenance.FILE):
         parts["provenance"] = Provenance.from_json(read_object(folder / Provenance.FILE))
     from peftbench.results.crosscheck import cross_check  # it reads predictions (results/items)
