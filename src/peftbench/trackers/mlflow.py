@@ -28,9 +28,12 @@ MAX_PARAMS, MAX_TAGS, MAX_METRICS, MAX_VALUE = 100, 100, 1000, 6000
 
 
 def tracking_uri(root: Path) -> str:
-    """$MLFLOW_TRACKING_URI, or the results folder's own SQLite store."""
-    default = f"sqlite:///{(root / 'mlflow').resolve()}/mlflow.db"
-    return os.environ.get("MLFLOW_TRACKING_URI") or default
+    """$MLFLOW_TRACKING_URI, or the results folder's own SQLite store (made on first use)."""
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    folder = (root / "mlflow").resolve()
+    folder.mkdir(exist_ok=True)
+    return f"sqlite:///{folder}/mlflow.db"
 
 
 def _experiment(client: Any, name: str, root: Path) -> str:
@@ -56,7 +59,6 @@ def log(run: RunLog) -> None:
     from mlflow.entities import Metric, Param
     from mlflow.tracking import MlflowClient
 
-    (run.root / "mlflow").mkdir(exist_ok=True)
     client = MlflowClient(tracking_uri(run.root))
     experiment = _experiment(client, run.suite, run.root)
     tags = {**run.tags, "peftbench.run_id": run.run_id}
