@@ -47,7 +47,10 @@ def report_run(store: ResultsStore, run_id: str, tracking: Tracking | None) -> l
 def _read(store: ResultsStore, run_id: str, tracking: Tracking) -> RunLog:
     from peftbench.trackers.run_log import run_log
 
-    return run_log(store.read(run_id), tracking, store.root)
+    record = store.read(run_id)
+    if record.state == "damaged":  # nothing trustworthy to log (e.g. a worker killed mid-write)
+        raise ValueError(record.error)
+    return run_log(record, tracking, store.root)
 
 
 def _send(name: str, run: RunLog) -> str | None:
