@@ -49,7 +49,8 @@ def log(run: RunLog) -> None:
             wb.log(figures, step=step)
         wb.summary.update(run.finals)
         artifact = wandb.Artifact(artifact_name(run.run_id), type="peftbench-run")
-        artifact.add_dir(str(run.folder))
+        # immutable: a committed run folder never changes, so W&B need not copy it to staging
+        artifact.add_dir(str(run.folder), policy="immutable")
         wb.log_artifact(artifact)
     except BaseException:
         wb.finish(exit_code=1)
