@@ -67,3 +67,14 @@ def test_mlflow_tracking_uri_is_honoured_a_local_file_store(
     assert not (store.root / "mlflow").exists()
     client, run = _read_back(uri, OK_RUN)
     _check_logged(client, run, store)
+
+
+def test_saying_where_creates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from peftbench.trackers import TRACKERS
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    for tracker in TRACKERS:
+        assert tracker.where(tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://tracking.example:5000")
+    assert TRACKERS.get("mlflow").where(tmp_path) == "http://tracking.example:5000"

@@ -47,6 +47,9 @@ def test_each_run_reaches_every_tracker(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     (run_dir,) = (out / "runs").iterdir()
     run_id = run_dir.name
+    assert f"mlflow: sqlite:///{out.resolve() / 'mlflow' / 'mlflow.db'}" in proc.stdout
+    assert f"tensorboard: {out / 'tensorboard'}" in proc.stdout
+    assert f"wandb: project peftbench (offline), local files in {tmp_path}" in proc.stdout
     notes = [json.loads(x) for x in (out / "tracker_log.jsonl").read_text().splitlines()]
     assert sorted((n["tracker"], n["ok"]) for n in notes) == [
         ("mlflow", True), ("tensorboard", True), ("wandb", True),

@@ -54,13 +54,14 @@ class RunLog:
 class Tracker:
     """One experiment tracker. `module`: the Python module it needs (checked before any run);
     `package`: what `pip install` gets it; `log`: sends one run, raising on any failure (the
-    caller names it and goes on); `where`: its default location, in words (docs, errors)."""
+    caller names it and goes on); `where`: where it logs the runs of results folder `root`, in
+    words, printed after a run (reads settings only, never creates anything)."""
 
     name: str
     module: str
     package: str
     log: Callable[[RunLog], None]
-    where: str
+    where: Callable[[Path], str]
 
     @property
     def install(self) -> str:

@@ -27,13 +27,22 @@ from peftbench.trackers.base import RunLog, Tracker
 MAX_PARAMS, MAX_TAGS, MAX_METRICS, MAX_VALUE = 100, 100, 1000, 6000
 
 
-def tracking_uri(root: Path) -> str:
-    """$MLFLOW_TRACKING_URI, or the results folder's own SQLite store (made on first use)."""
+def tracking_uri(root: Path, make: bool = False) -> str:
+    """$MLFLOW_TRACKING_URI, or the results folder's own SQLite store (its folder made when
+    `make`)."""
     if os.environ.get("MLFLOW_TRACKING_URI"):
         return os.environ["MLFLOW_TRACKING_URI"]
     folder = (root / "mlflow").resolve()
-    folder.mkdir(exist_ok=True)
+    if make:
+        folder.mkdir(exist_ok=True)
     return f"sqlite:///{folder}/mlflow.db"
+
+
+def where(root: Path) -> str:
+    uri = tracking_uri(root)
+    if uri.startswith("sqlite:///") and not os.environ.get("MLFLOW_TRACKING_URI"):
+        return f"{uri} (view: mlflow ui --backend-store-uri {uri})"
+    return uri
 
 
 def _experiment(client: Any, name: str, root: Path) -> str:
@@ -59,7 +68,7 @@ def log(run: RunLog) -> None:
     from mlflow.entities import Metric, Param
     from mlflow.tracking import MlflowClient
 
-    client = MlflowClient(tracking_uri(run.root))
+    client = MlflowClient(tracking_uri(run.root, make=True))
     experiment = _experiment(client, run.suite, run.root)
     tags = {**run.tags, "peftbench.run_id": run.run_id}
     created = client.create_run(experiment, run_name=run.run_id, tags=tags)
@@ -86,6 +95,6 @@ register(
         module="mlflow",
         package="mlflow",
         log=log,
-        where="$MLFLOW_TRACKING_URI, else sqlite:///<out>/mlflow/mlflow.db",
+        where=where,
     )
 )

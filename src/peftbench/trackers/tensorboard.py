@@ -48,6 +48,6 @@ register(
         module="tensorboard",
         package="tensorboard",
         log=log,
-        where="<out>/tensorboard/<run_id>/",
+        where=lambda root: f"{root / FOLDER} (view: tensorboard --logdir {root / FOLDER})",
     )
 )

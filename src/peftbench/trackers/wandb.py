@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from peftbench.trackers import register
 from peftbench.trackers.base import RunLog, Tracker
@@ -25,6 +26,12 @@ PROJECT = "peftbench"
 def artifact_name(run_id: str) -> str:
     """W&B artifact names allow letters, digits, '-', '_' and '.', at most 128 characters."""
     return re.sub(r"[^A-Za-z0-9_.-]", "-", run_id)[:128]
+
+
+def where(root: Path) -> str:
+    mode = os.environ.get("WANDB_MODE") or "W&B's default mode"
+    project = os.environ.get("WANDB_PROJECT") or PROJECT
+    return f"project {project} ({mode}), local files in {os.environ.get('WANDB_DIR') or root}"
 
 
 def log(run: RunLog) -> None:
@@ -67,6 +74,6 @@ register(
         module="wandb",
         package="wandb",
         log=log,
-        where="W&B's settings (WANDB_MODE, WANDB_PROJECT); local files in $WANDB_DIR, else <out>",
+        where=where,
     )
 )
