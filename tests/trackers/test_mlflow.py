@@ -78,3 +78,13 @@ def test_saying_where_creates_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
     assert not (tmp_path / "r").exists()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://tracking.example:5000")
     assert TRACKERS.get("mlflow").where(tmp_path) == "http://tracking.example:5000"
+
+
+def test_keys_mlflow_refuses_are_made_ones_it_takes() -> None:
+    from mlflow.utils.validation import _validate_param_name
+
+    from peftbench.trackers.mlflow import key
+
+    for name in ("method_params.target_modules", "train/loss", "a*b[0]", "../x", "a//b", "é" * 300):
+        _validate_param_name(key(name))
+    assert key("train/loss") == "train/loss" and key("a*b") == "a_b"

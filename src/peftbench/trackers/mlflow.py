@@ -15,6 +15,8 @@ few tries (MLflow's own retry settings, lowered here unless set) instead of stal
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,15 @@ def tracking_uri(root: Path, make: bool = False) -> str:
     if make:
         folder.mkdir(exist_ok=True)
     return f"sqlite:///{folder}/mlflow.db"
+
+
+def key(name: str) -> str:
+    """`name` as MLflow takes a key: letters, digits, `_-. /:`, a normal relative path, at most
+    250 characters (a user's method_params key may hold anything; its value is unchanged)."""
+    clean = re.sub(r"[^\w\-. /:]", "_", name)[:250]
+    if posixpath.normpath(clean) != clean or clean.startswith((".", "/")):
+        clean = "_" + clean.replace("/", "_")
+    return clean[:250]
 
 
 def where(root: Path) -> str:
@@ -75,9 +86,9 @@ def log(run: RunLog) -> None:
     rid = created.info.run_id
     try:
         now = int(time.time() * 1000)
-        params = [Param(k, str(v)[:MAX_VALUE]) for k, v in run.params.items()]
-        metrics = [Metric(k, v, now, step) for step, fig in run.steps for k, v in fig.items()]
-        metrics += [Metric(k, v, now, 0) for k, v in run.finals.items()]
+        params = [Param(key(k), str(v)[:MAX_VALUE]) for k, v in run.params.items()]
+        metrics = [Metric(key(k), v, now, step) for step, fig in run.steps for k, v in fig.items()]
+        metrics += [Metric(key(k), v, now, 0) for k, v in run.finals.items()]
         for i in range(0, len(params), MAX_PARAMS):
             client.log_batch(rid, params=params[i : i + MAX_PARAMS])
         for i in range(0, len(metrics), MAX_METRICS):
