@@ -17,47 +17,20 @@ OUTPUT = ("board", "reports", "listing", "cli")
 
 # package (or module) -> what it must not import
 RULES: dict[str, tuple[str, ...]] = {
-    "errors": ("trackers", "config", *CORE, *RUNNING, "results", *OUTPUT),
-    "registry": ("trackers", "config", *CORE, *RUNNING, "results", *OUTPUT),
-    "config.schema": ("trackers", *CORE, *RUNNING, "results", *OUTPUT),
-    "config.checks": ("trackers", *CORE, *RUNNING, "results", *OUTPUT),
-    "config": ("trackers", "backends", *RUNNING, "results", *OUTPUT),
-    "datasets": ("trackers", *RUNNING, "results", *OUTPUT),
-    "metrics": ("trackers", *RUNNING, "results", *OUTPUT),
-    "models": ("trackers", *RUNNING, "results", *OUTPUT),
-    "methods": (
-        "trackers",
-        "evaluation",
-        "pipeline",
-        "tuning",
-        "grid",
-        "backends",
-        "results",
-        *OUTPUT,
-    ),
-    "evaluation": (
-        "trackers",
-        "training",
-        "pipeline",
-        "tuning",
-        "grid",
-        "backends",
-        "results",
-        *OUTPUT,
-    ),
-    "training": (
-        "trackers",
-        "evaluation",
-        "pipeline",
-        "tuning",
-        "grid",
-        "backends",
-        "results",
-        *OUTPUT,
-    ),
-    "efficiency": ("trackers", "pipeline", "tuning", "grid", "backends", "results", *OUTPUT),
-    "scoring": ("trackers", *RUNNING, "results", *OUTPUT),
-    "results": ("trackers", "pipeline", "tuning", "grid", "backends", *OUTPUT),
+    "errors": ("config", *CORE, *RUNNING, "results", *OUTPUT),
+    "registry": ("config", *CORE, *RUNNING, "results", *OUTPUT),
+    "config.schema": (*CORE, *RUNNING, "results", *OUTPUT),
+    "config.checks": (*CORE, *RUNNING, "results", *OUTPUT),
+    "config": ("backends", *RUNNING, "results", *OUTPUT),
+    "datasets": (*RUNNING, "results", *OUTPUT),
+    "metrics": (*RUNNING, "results", *OUTPUT),
+    "models": (*RUNNING, "results", *OUTPUT),
+    "methods": ("evaluation", "pipeline", "tuning", "grid", "backends", "results", *OUTPUT),
+    "evaluation": ("training", "pipeline", "tuning", "grid", "backends", "results", *OUTPUT),
+    "training": ("evaluation", "pipeline", "tuning", "grid", "backends", "results", *OUTPUT),
+    "efficiency": ("pipeline", "tuning", "grid", "backends", "results", *OUTPUT),
+    "scoring": (*RUNNING, "results", *OUTPUT),
+    "results": ("pipeline", "tuning", "grid", "backends", *OUTPUT),
     # experiment trackers read committed records (results) and log them; the cells call them
     "trackers": ("pipeline", "tuning", "grid", "backends", "training", "evaluation", *OUTPUT),
     "grid": OUTPUT,
@@ -66,6 +39,11 @@ RULES: dict[str, tuple[str, ...]] = {
     "board": ("reports", "listing", "cli", "pipeline", "grid", "backends", "training"),
     "reports": ("cli", "pipeline", "grid", "backends", "training"),
 }
+
+# ... and no layer below the trackers imports them
+_BELOW_TRACKERS = ("errors", "registry", "config", "config.schema", "config.checks", *CORE)
+for _lower in (*_BELOW_TRACKERS, "training", "evaluation", "efficiency", "scoring", "results"):
+    RULES[_lower] = (*RULES[_lower], "trackers")
 
 
 # Leaf utilities any layer may use (they import nothing of peftbench but `errors`).
