@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,21 @@ def test_an_unwritable_store_is_a_warning_not_a_lost_run(
     assert _files(store.run_dir(OK_RUN)) == before and store.read(OK_RUN).ok
     assert "was not logged to mlflow" in capsys.readouterr().err
     assert _notes(store)[0]["ok"] is False
+
+
+def test_a_tracking_server_that_is_gone_is_a_warning_not_a_stall(
+    store: ResultsStore, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    need_module("mlflow", "pip install 'peftbench[mlflow]'")
+    with socket.socket() as sock:  # a port that was just free: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")  # no waits between tries
+    before = _files(store.run_dir(OK_RUN))
+    (failure,) = report_run(store, OK_RUN, tracking("mlflow"))
+    assert failure.startswith("mlflow: ") and _files(store.run_dir(OK_RUN)) == before
+    assert "was not logged to mlflow" in capsys.readouterr().err
 
 
 def test_a_failed_run_is_logged_as_failed(store: ResultsStore) -> None:
