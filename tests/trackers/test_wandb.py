@@ -4,6 +4,7 @@ records (tests/trackers/wandb_records.py)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ def test_offline_run_holds_config_history_summary_and_the_run_folder(
     assert {"config.json", "metrics.json", "status.json", "train_log.jsonl"} <= files
     assert got["exit_code"] == 0
     assert not (store.root / "wandb").exists()  # WANDB_DIR decides where
+    assert not _wandb_children()  # its service stopped: nothing outlives the run
 
 
 def test_without_wandb_dir_the_files_go_to_the_results_folder(
@@ -81,3 +83,32 @@ def test_without_wandb_dir_the_files_go_to_the_results_folder(
     monkeypatch.delenv("WANDB_DIR", raising=False)
     assert report_run(store, OK_RUN, tracking("wandb")) == []
     assert logged(store.root)["run"].display_name == OK_RUN
+
+
+def test_online_without_an_account_is_a_warning_and_leaves_no_service_behind(
+    store: ResultsStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("WANDB_API_KEY", "WANDB_BASE_URL", "NETRC"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc, no W&B settings file
+    monkeypatch.setenv("WANDB_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("WANDB_MODE", "online")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    (failure,) = report_run(store, OK_RUN, tracking("wandb"))
+    assert failure.startswith("wandb: ")
+    assert store.read(OK_RUN).ok
+    assert not _wandb_children()
+
+
+def _wandb_children() -> list[int]:
+    """This process's child processes that are W&B's service (wandb-core)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == os.getpid() and b"wandb-core" in cmdline:
+            found.append(int(entry.name))
+    return found

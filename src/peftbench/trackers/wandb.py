@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from peftbench.trackers import register
 from peftbench.trackers.base import RunLog, Tracker
@@ -37,6 +38,15 @@ def where(root: Path) -> str:
 def log(run: RunLog) -> None:
     import wandb
 
+    try:
+        _log(wandb, run)
+    finally:
+        # a local-backend worker ends with os._exit, which skips W&B's own exit hook: stop its
+        # background service here, so nothing outlives the run (also when W&B failed)
+        wandb.teardown()
+
+
+def _log(wandb: Any, run: RunLog) -> None:
     settings = wandb.Settings(
         silent=True, console="off", x_disable_stats=True, disable_git=True, save_code=False
     )
@@ -63,9 +73,6 @@ def log(run: RunLog) -> None:
         wb.finish(exit_code=1)
         raise
     wb.finish(exit_code=0 if run.status == "ok" else 1)
-    # a local-backend worker ends with os._exit, which skips W&B's own exit hook: stop its
-    # background service here, so nothing outlives the run
-    wandb.teardown()
 
 
 register(
