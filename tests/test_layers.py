@@ -42,6 +42,8 @@ RULES: dict[str, tuple[str, ...]] = {
     "results": ("pipeline", "tuning", "grid", "backends", "interop", *OUTPUT),
     # other tools' result files in and out: records only, never the runner or the output layer
     "interop": ("pipeline", "tuning", "grid", "backends", "training", *OUTPUT),
+    # experiment trackers read committed records (results) and log them; the cells call them
+    "trackers": ("pipeline", "tuning", "grid", "backends", "training", "evaluation", *OUTPUT),
     "grid": OUTPUT,
     "pipeline": OUTPUT,
     "selection": OUTPUT,
@@ -49,6 +51,11 @@ RULES: dict[str, tuple[str, ...]] = {
     "board": ("reports", "listing", "cli", "pipeline", "grid", "backends", "training"),
     "reports": ("cli", "pipeline", "grid", "backends", "training"),
 }
+
+# ... and no layer below the trackers imports them
+_BELOW_TRACKERS = ("errors", "registry", "config", "config.schema", "config.checks", *CORE)
+for _lower in (*_BELOW_TRACKERS, "training", "evaluation", "efficiency", "scoring", "results"):
+    RULES[_lower] = (*RULES[_lower], "trackers")
 
 
 # Leaf utilities any layer may use (they import nothing of peftbench but `errors`).

@@ -33,6 +33,8 @@ from peftbench.results.record import (
 )
 from peftbench.results.store import ResultsStore
 from peftbench.stability.measure import GeneralTask
+from peftbench.trackers.base import Tracking
+from peftbench.trackers.report import report_run
 from peftbench.training.holdout import TrainSplit, split_train
 
 if TYPE_CHECKING:
@@ -392,9 +394,15 @@ def _measure_adapted(run: CellRun, folder: Path, latency_cache: Path | None = No
 
 
 def run_cell(
-    spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool = True
+    spec: RunSpec,
+    store: ResultsStore,
+    ctx: LoadContext,
+    progress: bool = True,
+    tracking: Tracking | None = None,
 ) -> dict[str, Any]:
-    """Run one cell and commit its record (ok or failed). Returns status.json as written."""
+    """Run one cell and commit its record (ok or failed). Returns status.json as written.
+    `tracking`: the experiment trackers to log the committed record to (after the commit, read
+    back from disk, so a tracker can neither change nor lose it; trackers/report.py)."""
     quiet_libraries()
     writer = store.writer(spec.run_id)
     writer.record(RunConfig.of(spec))
@@ -426,6 +434,7 @@ def run_cell(
         status = Status.failed(spec.run_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
     status = status.finished(started, time.time() - started, clock.phases)
     writer.commit(status)
+    report_run(store, spec.run_id, tracking)  # never raises: a failure is a warning and a note
     return status.to_json()
 
 

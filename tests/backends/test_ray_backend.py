@@ -29,6 +29,7 @@ from peftbench.datasets import LoadContext
 from peftbench.errors import UserError
 from peftbench.results.record import Efficiency, Metrics, Provenance
 from peftbench.results.store import ResultsStore
+from peftbench.trackers import installed
 
 try:
     import ray
@@ -242,6 +243,26 @@ def test_unset_num_gpus_means_one_per_run_when_the_cluster_has_gpus() -> None:
     dead = [{"Alive": False, "Resources": {"CPU": 8.0, "GPU": 4.0}}, *cpu_node]
     with pytest.raises(UserError):
         resource_request(ResourceSettings(num_gpus=1), dead)
+
+
+def test_the_driver_logs_each_committed_record_to_the_trackers(
+    cluster: Any, tmp_path: Path
+) -> None:
+    """Records are committed on the driver, so the driver logs them (workers' folders are
+    temporary); the tracker's files land in the driver's results folder."""
+    from peftbench.trackers.base import Tracking
+
+    if not installed("tensorboard"):
+        missing("TensorBoard", "pip install 'peftbench[tensorboard]'")
+    runs = specs(2)
+    store, scratch = ResultsStore(tmp_path / "results"), tmp_path / "scratch"
+    scratch.mkdir()
+    options = BackendOptions(tracking=Tracking(("tensorboard",), "smoke", "t0"))
+    run_ray(runs, store, LoadContext(tmp_path, scratch), False, options, cell=dies_once_cell)
+    notes = [json.loads(x) for x in (store.root / "tracker_log.jsonl").read_text().splitlines()]
+    assert sorted(n["run_id"] for n in notes if n["ok"]) == sorted(r.run_id for r in runs)
+    for spec in runs:
+        assert any((store.root / "tensorboard" / spec.run_id).iterdir())
 
 
 def test_cli_joins_the_cluster_and_the_driver_writes_real_records(

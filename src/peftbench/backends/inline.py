@@ -27,7 +27,7 @@ def run_inline(
     with grid_bar(len(runs), progress) as bar:
         for spec in runs:
             bar.set_postfix_str(f"{spec.method} on {spec.dataset}")
-            status = run_cell(spec, store, ctx, progress)
+            status = run_cell(spec, store, ctx, progress, options.tracking if options else None)
             bar.write(_line(spec, status))
             bar.update(1)
 

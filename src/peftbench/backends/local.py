@@ -26,13 +26,20 @@ if TYPE_CHECKING:
     from peftbench.config.schema import RunSpec
     from peftbench.datasets.base import LoadContext
     from peftbench.results.store import ResultsStore
+    from peftbench.trackers.base import Tracking
 
 
-def _child(spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool) -> None:
+def _child(
+    spec: RunSpec,
+    store: ResultsStore,
+    ctx: LoadContext,
+    progress: bool,
+    tracking: Tracking | None = None,
+) -> None:
     die_with_parent()  # the fork server (or, with 'spawn', the main process)
     from peftbench.pipeline import run_cell
 
-    run_cell(spec, store, ctx, progress)
+    run_cell(spec, store, ctx, progress, tracking)
 
 
 PRELOAD = [
@@ -67,7 +74,8 @@ def run_local(
     with grid_bar(len(runs), progress) as bar:
         for spec in runs:
             bar.set_postfix_str(f"{spec.method} on {spec.dataset}")
-            proc = mp.Process(target=_child, args=(spec, store, ctx, progress))
+            args = (spec, store, ctx, progress, options.tracking if options else None)
+            proc = mp.Process(target=_child, args=args)
             try:
                 proc.start()  # inside: a Ctrl-C while it starts must stop the half-started one
                 proc.join()

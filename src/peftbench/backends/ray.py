@@ -14,6 +14,7 @@ resource request, a fresh process and crash handling.
 - Results: the worker runs the cell into a private temporary folder and returns the record's files;
   the driver commits them through the results store (atomic rename, under the store's lock). So
   workers need no shared file system, and a worker that dies never leaves a half-written record.
+  The suite's experiment trackers (`report_to`) log each record on the driver, once committed.
 
 Ray is imported only when this backend runs (`pip install 'peftbench[ray]'`).
 """
@@ -32,6 +33,8 @@ from peftbench.backends.progress import grid_bar
 from peftbench.config.schema import ResourceSettings
 from peftbench.errors import UserError, did_you_mean
 from peftbench.results.record import RunConfig
+from peftbench.trackers.base import Tracking
+from peftbench.trackers.report import report_run
 
 if TYPE_CHECKING:
     from peftbench.config.schema import RunSpec
@@ -250,7 +253,7 @@ def run_ray(
             named = task.options(name=f"peftbench:{spec.run_id}", **kwargs)
             ref = named.remote(cell, spec, data_dir)
             refs[ref] = spec
-        _collect(ray, refs, store, progress, retries)
+        _collect(ray, refs, store, progress, retries, options.tracking)
     except KeyboardInterrupt:
         for ref in refs:
             ray.cancel(ref, force=True)
@@ -261,7 +264,12 @@ def run_ray(
 
 
 def _collect(
-    ray: Any, refs: dict[Any, Any], store: ResultsStore, progress: bool, retries: int
+    ray: Any,
+    refs: dict[Any, Any],
+    store: ResultsStore,
+    progress: bool,
+    retries: int,
+    tracking: Tracking | None = None,
 ) -> None:
     pending = list(refs)
     with grid_bar(len(pending), progress) as bar:
@@ -279,6 +287,8 @@ def _collect(
                     status["recorded"] = time.time()
                     files = {}
                 commit(store, spec, status, files)
+                # records are committed here, on the driver: trackers log them here too
+                report_run(store, spec.run_id, tracking)
                 bar.write(_line(spec, status))
                 bar.update(1)
 

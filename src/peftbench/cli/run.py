@@ -80,6 +80,11 @@ def main(args: argparse.Namespace) -> int:
     print()
     print(render(board))
     print(f"\nresults: {out}")
+    if suite.report_to:
+        from peftbench.trackers import TRACKERS
+
+        for name in suite.report_to:
+            print(f"{name}: {TRACKERS.get(name).where(out)}")
     reported = _write_run_report(out, board)
     return 1 if board.failed or board.damaged or not reported else 0
 

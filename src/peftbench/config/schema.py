@@ -45,6 +45,8 @@ Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 BackendName = Literal["local", "inline", "ray"]
 # official: each dataset's own metric; paper: PEFT-Bench's choice (datasets/paper_metrics.py)
 TaskMetric = Literal["official", "paper"]
+# experiment trackers each run is also logged to (trackers/, one module each; docs/trackers.md)
+TrackerName = Literal["mlflow", "wandb", "tensorboard"]
 
 Count = Annotated[int, Range(1, MAX_STEPS)]
 Cap = Annotated[int | None, Range(1, None, why="or null for no cap")]
@@ -338,6 +340,9 @@ class Suite(Checked):
     model_options: ModelOptions = field(default_factory=ModelOptions)
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     backend: BackendName = "local"
+    # Experiment trackers each committed run is also logged to. Not part of a run's identity
+    # (not in `RunSpec`): where a run is reported never changes its result or its run_id.
+    report_to: tuple[TrackerName, ...] = ()
     resources: ResourceSettings = field(default_factory=ResourceSettings)
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     # Datasets declared in YAML (name -> inline definition or file path; `datasets/declared/`).
@@ -360,6 +365,11 @@ class Suite(Checked):
                     "twice)",
                     f"remove the repeated entries from '{kind}'",
                 )
+        if len(set(self.report_to)) != len(self.report_to):
+            raise UserError(
+                f"'report_to' lists a tracker more than once: {list(self.report_to)}",
+                "name each tracker once, e.g. report_to=[mlflow, tensorboard]",
+            )
         for i, seed in enumerate(self.seeds):
             check_range(f"seeds[{i}]", seed, Range(0, SEED_LIMIT - 1, why="seeds fit 32 bits"))
 
