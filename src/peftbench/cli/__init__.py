@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from peftbench import __version__
-from peftbench.cli import compare, ls, prepare, report, run, show, tune
+from peftbench.cli import compare, ls, pack, prepare, report, run, show, tune
 from peftbench.errors import UserError
 
 SUBCOMMANDS: dict[str, ModuleType] = {
@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, ModuleType] = {
     "show": show,
     "report": report,
     "compare": compare,
+    "pack": pack,
 }
 
 
