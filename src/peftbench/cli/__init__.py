@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from peftbench import __version__
-from peftbench.cli import compare, ls, pack, prepare, report, run, show, tune
+from peftbench.cli import compare, ls, merge, pack, prepare, report, run, show, tune
 from peftbench.errors import UserError
 
 SUBCOMMANDS: dict[str, ModuleType] = {
@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, ModuleType] = {
     "report": report,
     "compare": compare,
     "pack": pack,
+    "merge": merge,
 }
 
 

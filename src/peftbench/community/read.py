@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import tarfile
 import zlib
@@ -29,7 +30,7 @@ from peftbench.community.bundle import (
     member_problem,
 )
 from peftbench.errors import UserError
-from peftbench.results.safe_read import Refused, check_plain
+from peftbench.results.safe_read import Refused, check_plain, read_capped
 
 
 class BundleRefused(UserError):
@@ -40,6 +41,7 @@ class BundleRefused(UserError):
 class Bundle:
     path: Path
     sha256: str  # of the bundle file: names it on the site
+    raw: bytes  # the file as read and checked (the site's download is a copy of these bytes)
     manifest: dict[str, Any]
     members: dict[str, bytes]
 
@@ -87,32 +89,37 @@ def read_bundle(path: Path, limits: Limits | None = None) -> Bundle:
         ) from None
     except Refused as exc:
         raise BundleRefused(f"bundle {path} {exc.reason}") from None
-    members, digest = _members(path, limits)
+    raw = _raw(path, limits)
+    members = _members(path, raw, limits)
     manifest = _manifest(path, members, limits)
-    return Bundle(path, digest, manifest, members)
+    return Bundle(path, hashlib.sha256(raw).hexdigest(), raw, manifest, members)
 
 
-def _members(path: Path, limits: Limits) -> tuple[dict[str, bytes], str]:
-    members: dict[str, bytes] = {}
+def _raw(path: Path, limits: Limits) -> bytes:
     try:
-        with open(path, "rb") as raw:
-            digest = hashlib.file_digest(raw, "sha256").hexdigest()
-            raw.seek(0)
-            stream = _Capped(gzip.GzipFile(fileobj=raw), limits.total_bytes, path.name)
-            with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
-                for count, info in enumerate(tar, 1):
-                    if count > limits.members:
-                        raise _refuse(path, f"holds more than {limits.members:,} members")
-                    data = _member(path, tar, info, limits)
-                    if data is not None:
-                        if info.name in members:
-                            raise _refuse(path, f"holds '{info.name}' twice")
-                        members[info.name] = data
-    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise _refuse(path, f"is not a readable .tar.gz (damaged or changed?): {exc}") from None
+        return read_capped(path, limits.total_bytes)
+    except Refused as exc:
+        raise _refuse(path, exc.reason) from None
     except OSError as exc:
         raise _refuse(path, f"cannot be read: {exc.strerror or exc}") from None
-    return members, digest
+
+
+def _members(path: Path, raw: bytes, limits: Limits) -> dict[str, bytes]:
+    members: dict[str, bytes] = {}
+    try:
+        stream = _Capped(gzip.GzipFile(fileobj=io.BytesIO(raw)), limits.total_bytes, path.name)
+        with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
+            for count, info in enumerate(tar, 1):
+                if count > limits.members:
+                    raise _refuse(path, f"holds more than {limits.members:,} members")
+                data = _member(path, tar, info, limits)
+                if data is not None:
+                    if info.name in members:
+                        raise _refuse(path, f"holds '{info.name}' twice")
+                    members[info.name] = data
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        raise _refuse(path, f"is not a readable .tar.gz (damaged or changed?): {exc}") from None
+    return members
 
 
 def _member(
