@@ -58,3 +58,81 @@ def merge(out: Path, *bundles: Path) -> int:
 def files_under(root: Path) -> set[str]:
     """Every path under `root` (to show that nothing outside --out was written)."""
     return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def rename_run(
+    folder: Path,
+    rid: str,
+    new_rid: str | None = None,
+    config: dict[str, Any] | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> str:
+    """Give run `rid` other settings (`config`: top-level keys of config.json, e.g. 'training'
+    merged one level deep) or provenance, under a new run id that still checks: `new_rid`, or
+    the id peftbench would give the changed config (same cell, new digest)."""
+    from peftbench.config.schema import run_digest
+
+    run = folder / "runs" / rid
+    cfg = json.loads((run / "config.json").read_text())
+    for key, value in (config or {}).items():
+        cfg[key] = {**cfg[key], **value} if isinstance(value, dict) else value
+    new_rid = new_rid or f"{rid.rsplit('__', 1)[0]}__{run_digest(cfg)}"
+    cfg["run_id"] = new_rid
+    (run / "config.json").write_text(json.dumps(cfg, indent=2))
+    edit_json(run / "status.json", run_id=new_rid)
+    if provenance:
+        prov = json.loads((run / "provenance.json").read_text())
+        for key, value in provenance.items():
+            prov[key] = {**prov[key], **value} if isinstance(value, dict) else value
+        (run / "provenance.json").write_text(json.dumps(prov, indent=2))
+    run.rename(folder / "runs" / new_rid)
+    inv = folder / "invocations.json"
+    inv.write_text(inv.read_text().replace(f'"{rid}"', f'"{new_rid}"'))
+    return new_rid
+
+
+def members_of(bundle: Path) -> dict[str, bytes]:
+    """A bundle's members, read by the test with tarfile (the bundle is ours, trusted)."""
+    import tarfile
+
+    with tarfile.open(bundle) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar if m.isreg()}  # type: ignore[union-attr]
+
+
+def forge(
+    path: Path,
+    members: dict[str, bytes],
+    extra: list[tuple[Any, bytes]] = (),  # type: ignore[assignment]
+    manifest: bool = True,
+) -> Path:
+    """A bundle of `members` with a manifest that matches them (unless `manifest` is False:
+    `members` then brings its own), plus raw tar entries `extra` (TarInfo, data) as given: what
+    someone forging a bundle by hand would write."""
+    import gzip
+    import hashlib
+    import io
+    import tarfile
+
+    members = dict(members)
+    if manifest:
+        old = json.loads(members.get("manifest.json", b"{}") or b"{}")
+        body = {k: v for k, v in members.items() if k != "manifest.json"}
+        runs = sorted({k.split("/")[1] for k in body if k.startswith("runs/")})
+        old.update(format="peftbench-bundle", bundle_version=old.get("bundle_version", 1))
+        old["run_ids"] = runs
+        old["members"] = {
+            k: {"sha256": hashlib.sha256(v).hexdigest(), "bytes": len(v)} for k, v in body.items()
+        }
+        members["manifest.json"] = json.dumps(old).encode()
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in sorted(members, key=lambda n: (n != "manifest.json", n)):
+            info = tarfile.TarInfo(name)
+            info.size = len(members[name])
+            tar.addfile(info, io.BytesIO(members[name]))
+        for info, data in extra:
+            tar.addfile(info, io.BytesIO(data) if data else None)
+    with gzip.GzipFile(fileobj=(out := io.BytesIO()), mode="wb", mtime=0) as gz:
+        gz.write(raw.getvalue())
+    path.write_bytes(out.getvalue())
+    return path

@@ -33,6 +33,12 @@ from peftbench.errors import UserError
 from peftbench.results.safe_read import Refused, check_plain, read_capped
 
 
+# how `peftbench pack` starts every bundle: gzip, deflate, no flags, time 0, best compression,
+# OS unknown; so a changed header byte is refused too (the body and trailer are checked by the
+# inflater, gzip's CRC-32 and size, and the manifest's sha256 of every member)
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+
+
 class BundleRefused(UserError):
     """A bundle that is not merged: which one, and why."""
 
@@ -90,6 +96,8 @@ def read_bundle(path: Path, limits: Limits | None = None) -> Bundle:
     except Refused as exc:
         raise BundleRefused(f"bundle {path} {exc.reason}") from None
     raw = _raw(path, limits)
+    if raw[: len(GZIP_HEADER)] != GZIP_HEADER:
+        raise _refuse(path, "does not start as `peftbench pack` writes a bundle (gzip header)")
     members = _members(path, raw, limits)
     manifest = _manifest(path, members, limits)
     return Bundle(path, hashlib.sha256(raw).hexdigest(), raw, manifest, members)
@@ -117,6 +125,8 @@ def _members(path: Path, raw: bytes, limits: Limits) -> dict[str, bytes]:
                     if info.name in members:
                         raise _refuse(path, f"holds '{info.name}' twice")
                     members[info.name] = data
+        while stream.read(2**20):  # to the end: gzip checks its CRC and size only there
+            pass
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
         raise _refuse(path, f"is not a readable .tar.gz (damaged or changed?): {exc}") from None
     return members
