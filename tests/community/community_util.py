@@ -120,6 +120,8 @@ def forge(
         runs = sorted({k.split("/")[1] for k in body if k.startswith("runs/")})
         old.update(format="peftbench-bundle", bundle_version=old.get("bundle_version", 1))
         old["run_ids"] = runs
+        invocation = {"invocations": [{"suite": "pack", "run_ids": runs}], "schema_version": 2}
+        body["invocations.json"] = members["invocations.json"] = json.dumps(invocation).encode()
         old["members"] = {
             k: {"sha256": hashlib.sha256(v).hexdigest(), "bytes": len(v)} for k, v in body.items()
         }
@@ -136,3 +138,17 @@ def forge(
         gz.write(raw.getvalue())
     path.write_bytes(out.getvalue())
     return path
+
+
+def synthetic_results(root: Path, seed: int, changes: dict[str, int] | None = None) -> Path:
+    """The hand-made tie grid of tests/reports (scores known in advance) as a results folder,
+    one run per method with `seed`; `changes[method]`: its number of right answers instead."""
+    import importlib.util
+
+    path = DATA.parent / "reports" / "synthetic.py"
+    spec = importlib.util.spec_from_file_location("community_synthetic", path)
+    assert spec and spec.loader
+    synthetic = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synthetic)
+    grid = synthetic.load_grid("tie_cells.json")
+    return Path(synthetic.write_results(root, grid, changes, seed))

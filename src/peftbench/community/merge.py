@@ -118,6 +118,9 @@ def _staged(bundle: Bundle, where: Path) -> ResultsFolder:
     problems = [f"{d.file}: {d.reason}" for d in folder.damaged_files]
     problems += [f"run {r.run_id} is {r.state}: {r.error}" for r in folder.damaged + folder.failed]
     problems += [f"run {rid} is missing" for rid in folder.missing]
+    problems += [f"run {rid} is not in its invocations.json" for rid in folder.ignored]
+    if folder.expected is None or sorted(folder.expected) != sorted(bundle.run_ids):
+        problems.append("its invocations.json does not list the runs its manifest names")
     if problems:
         raise BundleRefused(
             f"bundle {bundle.path.name} holds records that do not read ok: refused, nothing "
