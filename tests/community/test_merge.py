@@ -117,3 +117,16 @@ def test_an_empty_out_is_used_and_nothing_else_is_written(tmp_path: Path) -> Non
     after = files_under(tmp_path)
     assert {p for p in after - before if not p.startswith("site")} == set()
     assert not (tmp_path / "site" / ".staging").exists()
+
+
+def test_a_refused_merge_removes_every_folder_it_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out deep/er/site with a bad second bundle: no `deep` is left behind."""
+    _, _, a, _ = _bundles(tmp_path)
+    bad = tmp_path / "bad.tar.gz"
+    bad.write_bytes(a.read_bytes()[:-20])  # truncated
+    before = files_under(tmp_path)
+    assert merge(tmp_path / "deep" / "er" / "site", a, bad) == 2
+    assert "bad.tar.gz" in capsys.readouterr().err
+    assert files_under(tmp_path) == before

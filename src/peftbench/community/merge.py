@@ -71,7 +71,7 @@ def merge(paths: Sequence[Path], out: Path) -> Merged:
     """Merge the bundles at `paths` into `out` (see the module docstring)."""
     _check_out(Path(out))
     bundles = [read_bundle(Path(p)) for p in paths]
-    created = not Path(out).exists()
+    created = _first_new(Path(out))
     try:
         Path(out).mkdir(parents=True, exist_ok=True)
         merged = _merge(bundles, Path(out))
@@ -96,11 +96,21 @@ def _check_out(out: Path) -> None:
     check_out_dir(out, "--out")
 
 
-def _undo(out: Path, created: bool) -> None:
-    """Remove what the merge wrote: all of `out` when it made it, else everything in it (it was
-    empty)."""
-    if created:
-        shutil.rmtree(out, ignore_errors=True)
+def _first_new(out: Path) -> Path | None:
+    """The topmost folder of `out` that does not exist yet (None: `out` exists)."""
+    new = None
+    for folder in (out, *out.absolute().parents):
+        if folder.exists() or folder.is_symlink():
+            break
+        new = folder
+    return new
+
+
+def _undo(out: Path, created: Path | None) -> None:
+    """Remove what the merge wrote: every folder it made, up to the topmost; else everything in
+    `out` (it was empty)."""
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)
         return
     for child in out.iterdir():
         if child.is_dir() and not child.is_symlink():

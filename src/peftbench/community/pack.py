@@ -42,8 +42,9 @@ def pack(folder_path: Path, out: Path | None = None, leave_out_damaged: bool = F
     """Write the bundle of `folder_path` to `out` (default: <folder>.tar.gz beside it)."""
     folder = read_folder(folder_path)
     records = _packable(folder, leave_out_damaged)
-    out = Path(out) if out is not None else Path(folder_path).with_name(folder.root.name + SUFFIX)
-    if out.exists() and (out.is_dir() or out.resolve() == Path(folder_path).resolve()):
+    root = folder.root.resolve()
+    out = Path(out) if out is not None else root.with_name(root.name + SUFFIX)
+    if out.is_dir():
         raise UserError(f"--out '{out}' is a folder", "give a file name ending in .tar.gz")
     members = {SUITE: _read(folder.root / SUITE, SUITE)} if (folder.root / SUITE).exists() else {}
     ids = [r.run_id for r in records]

@@ -32,7 +32,6 @@ from peftbench.community.bundle import (
 from peftbench.errors import UserError
 from peftbench.results.safe_read import Refused, check_plain, read_capped
 
-
 # how `peftbench pack` starts every bundle: gzip, deflate, no flags, time 0, best compression,
 # OS unknown; so a changed header byte is refused too (the body and trailer are checked by the
 # inflater, gzip's CRC-32 and size, and the manifest's sha256 of every member)
@@ -167,6 +166,8 @@ def _manifest(path: Path, members: dict[str, bytes], limits: Limits) -> dict[str
     raw = members.pop(MANIFEST, None)
     if raw is None:
         raise _refuse(path, f"has no {MANIFEST} (not a peftbench bundle?)")
+    if len(raw) > limits.manifest_bytes:
+        raise _refuse(path, f"has a {MANIFEST} over {limits.manifest_bytes:,} bytes")
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
