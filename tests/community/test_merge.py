@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from community_util import files_under, merge, pack, rename_run, run_ids, smoke_copy
+from community_util import edit_json, files_under, merge, pack, rename_run, run_ids, smoke_copy
 
+from peftbench.cli import main as cli
 from peftbench.results.folder import read_folder
 
 
@@ -130,3 +131,26 @@ def test_a_refused_merge_removes_every_folder_it_made(
     assert merge(tmp_path / "deep" / "er" / "site", a, bad) == 2
     assert "bad.tar.gz" in capsys.readouterr().err
     assert files_under(tmp_path) == before
+
+
+def test_keep_first_leaves_out_a_rerun_of_the_same_run_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bob ran Alice's lora cells with the same settings (same run ids), other figures: refused
+    by default; with --keep-first Alice's runs count and Bob's are listed as left out."""
+    alice = smoke_copy(tmp_path / "alice", ("lora",))
+    bob = smoke_copy(tmp_path / "bob", ("lora",))
+    for rid in run_ids(bob):
+        edit_json(bob / "runs" / rid / "status.json", wall_seconds=99.0)
+    pack(alice, tmp_path / "a.tar.gz")
+    pack(bob, tmp_path / "b.tar.gz")
+    assert merge(tmp_path / "site", tmp_path / "a.tar.gz", tmp_path / "b.tar.gz") == 2
+    assert "--keep-first" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()
+    args = ["merge", str(tmp_path / "a.tar.gz"), str(tmp_path / "b.tar.gz")]
+    assert cli([*args, "--out", str(tmp_path / "site"), "--keep-first"]) == 0
+    data = json.loads((tmp_path / "site" / "merge.json").read_text())
+    assert sorted(d["run_id"] for d in data["refused"]) == run_ids(bob)
+    assert all(d["bundle"] == "b.tar.gz" for d in data["refused"])
+    merged = read_folder(tmp_path / "site" / "results")
+    assert all(r.status and r.status.wall_seconds != 99.0 for r in merged.ok)

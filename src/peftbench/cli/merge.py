@@ -14,7 +14,8 @@ examples:
 every bundle is checked first (hashes, bundle version, member paths, size caps, damaged records);
 a bad bundle refuses the merge (exit 2) and nothing is written. Runs that are not comparable with
 a board (other training/evaluation settings, dataset fingerprint, model source, scoring) are left
-out and named; the same run in two bundles is counted once."""
+out and named; the same run in two bundles is counted once; the same run id with other content
+(two people ran one cell) refuses the merge unless --keep-first is given."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,13 +28,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         required=True,
         help="site folder to write (must be new or empty: nothing is overwritten)",
     )
+    p.add_argument(
+        "--keep-first",
+        action="store_true",
+        help="when two bundles hold one run id with different content (the same cell run "
+        "twice), keep the first bundle's run and list the other as left out (default: refuse)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
     from peftbench.community.merge import merge
     from peftbench.reports.escape import terminal
 
-    merged = merge(args.bundles, args.out)
+    merged = merge(args.bundles, args.out, args.keep_first)
     boards = len({(r.model, r.dataset) for r in merged.folder.ok})
     print(
         f"wrote {args.out}/index.html: {len(merged.sources)} bundles, {len(merged.folder.ok)} "

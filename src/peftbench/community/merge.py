@@ -67,14 +67,16 @@ class Merged:
     refused: tuple[Left, ...] = field(default=())
 
 
-def merge(paths: Sequence[Path], out: Path) -> Merged:
-    """Merge the bundles at `paths` into `out` (see the module docstring)."""
+def merge(paths: Sequence[Path], out: Path, keep_first: bool = False) -> Merged:
+    """Merge the bundles at `paths` into `out` (see the module docstring). `keep_first`: a run
+    id held by two bundles with other content (the same cell run twice: run ids are digests of
+    the settings) keeps the first bundle's run and leaves the other out, instead of refusing."""
     _check_out(Path(out))
     bundles = [read_bundle(Path(p)) for p in paths]
     created = _first_new(Path(out))
     try:
         Path(out).mkdir(parents=True, exist_ok=True)
-        merged = _merge(bundles, Path(out))
+        merged = _merge(bundles, Path(out), keep_first)
         from peftbench.community.site import write_site
 
         write_site(merged)
@@ -140,10 +142,11 @@ def _staged(bundle: Bundle, where: Path) -> ResultsFolder:
     return folder
 
 
-def _merge(bundles: list[Bundle], out: Path) -> Merged:
+def _merge(bundles: list[Bundle], out: Path, keep_first: bool) -> Merged:
     staged = [_staged(b, out / STAGING / str(i)) for i, b in enumerate(bundles)]
     seen: dict[str, Bundle] = {}
     duplicates: list[Left] = []
+    clashes: list[Left] = []
     candidates: list[tuple[Bundle, RunRecord, ScoringSettings]] = []
     for bundle, folder in zip(bundles, staged, strict=True):
         for rec in sorted(folder.ok, key=lambda r: r.run_id):
@@ -151,9 +154,13 @@ def _merge(bundles: list[Bundle], out: Path) -> Merged:
             if first is None:
                 seen[rec.run_id] = bundle
                 candidates.append((bundle, rec, folder.scoring))
+            elif first.run_members(rec.run_id) == bundle.run_members(rec.run_id):
+                reason = f"duplicate of {first.path.name}'s"
+                duplicates.append(Left(rec.run_id, bundle.path.name, _cell(rec), reason))
             else:
-                duplicates.append(_duplicate(first, bundle, rec))
+                clashes.append(_clash(first, bundle, rec, keep_first))
     kept, refused = _comparable(candidates)
+    refused = clashes + refused
     folder = _write_results(out, kept, candidates[0][2] if candidates else ScoringSettings())
     sources = tuple(_copy_bundle(out, i, b) for i, b in enumerate(bundles))
     return Merged(out, sources, folder, tuple(duplicates), tuple(refused))
@@ -163,18 +170,21 @@ def _cell(rec: RunRecord) -> str:
     return f"{rec.model} / {rec.dataset} / {rec.method} / seed {rec.seed}"
 
 
-def _duplicate(a_bundle: Bundle, bundle: Bundle, rec: RunRecord) -> Left:
-    """The same run id again: the same bytes are a duplicate; other bytes refuse the merge."""
-    mine, theirs = bundle.run_members(rec.run_id), a_bundle.run_members(rec.run_id)
-    if mine != theirs:
-        differ = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+def _clash(first: Bundle, bundle: Bundle, rec: RunRecord, keep_first: bool) -> Left:
+    """The same run id with other content: refused (a bundle claiming another's run), or with
+    `keep_first` left out (the same cell run twice by two people)."""
+    mine, theirs = bundle.run_members(rec.run_id), first.run_members(rec.run_id)
+    differ = ", ".join(sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k)))
+    if not keep_first:
         raise BundleRefused(
             f"bundle {bundle.path.name} claims run {rec.run_id}, which bundle "
-            f"{a_bundle.path.name} holds with other content ({', '.join(differ)} differ): "
-            "refused, nothing merged",
-            "a run id names one run; the same id with other figures is not the same run",
+            f"{first.path.name} holds with other content ({differ} differ): refused, nothing "
+            "merged",
+            "a run id is a digest of a cell's settings: if both ran that cell, merge with "
+            "--keep-first (the first bundle's run counts, the other is listed as left out)",
         )
-    return Left(rec.run_id, bundle.path.name, _cell(rec), f"duplicate of {a_bundle.path.name}'s")
+    why = f"run id already on the board from {first.path.name} with other content ({differ})"
+    return Left(rec.run_id, bundle.path.name, _cell(rec), why)
 
 
 def _comparable(
