@@ -4,10 +4,21 @@ out with the reason, and --out the only place written (and never overwritten).""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
-from community_util import edit_json, files_under, merge, pack, rename_run, run_ids, smoke_copy
+from community_util import (
+    edit_json,
+    files_under,
+    forge,
+    members_of,
+    merge,
+    pack,
+    rename_run,
+    run_ids,
+    smoke_copy,
+)
 
 from peftbench.cli import main as cli
 from peftbench.results.folder import read_folder
@@ -154,3 +165,29 @@ def test_keep_first_leaves_out_a_rerun_of_the_same_run_id(
     assert all(d["bundle"] == "b.tar.gz" for d in data["refused"])
     merged = read_folder(tmp_path / "site" / "results")
     assert all(r.status and r.status.wall_seconds != 99.0 for r in merged.ok)
+
+
+HASHED = Path(__file__).resolve().parents[1] / "data" / "damage" / "results"
+
+
+def test_records_with_file_hashes_and_adapters_round_trip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real folder whose records list their adapter and predictions with sha256 (status.json
+    `files`): packed with those files, merged, and read back ok; a bundle without a listed
+    file is refused (the typed reader finds the record damaged)."""
+    folder = Path(shutil.copytree(HASHED, tmp_path / "results"))
+    assert pack(folder, tmp_path / "a.tar.gz") == 0
+    assert merge(tmp_path / "site", tmp_path / "a.tar.gz") == 0
+    merged = read_folder(tmp_path / "site" / "results")
+    assert sorted(r.run_id for r in merged.ok) == run_ids(folder)
+    lora = next(r for r in merged.ok if r.method == "lora")
+    assert lora.status and "adapter/adapter_model.safetensors" in lora.status.files
+    assert (lora.folder / "adapter" / "adapter_model.safetensors").is_file()
+    members = members_of(tmp_path / "a.tar.gz")
+    del members[f"runs/{lora.run_id}/adapter/adapter_model.safetensors"]
+    forge(tmp_path / "t.tar.gz", members)
+    assert merge(tmp_path / "site2", tmp_path / "t.tar.gz") == 2
+    err = capsys.readouterr().err
+    assert lora.run_id in err and "adapter_model.safetensors" in err
+    assert not (tmp_path / "site2").exists()

@@ -28,7 +28,16 @@ def main(args: argparse.Namespace) -> int:
     from peftbench.community.pack import pack
     from peftbench.community.read import read_bundle
 
+    from peftbench.results.folder import read_folder
+
     path = pack(args.path, args.out, args.leave_out_damaged)
     bundle = read_bundle(path)  # what merge will check, checked now
     print(f"wrote {path}: {len(bundle.run_ids)} runs, sha256 {bundle.sha256}")
+    folder = read_folder(args.path)
+    left = len(folder.records) - len(bundle.run_ids)
+    if left or folder.missing:
+        print(
+            f"note: {left} damaged or failed run(s) left out; {len(folder.missing)} run(s) of "
+            "the last invocation missing from the folder (not packed)"
+        )
     return 0
