@@ -27,7 +27,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from peftbench.community.pack import pack
     from peftbench.community.read import read_bundle
-
     from peftbench.results.folder import read_folder
 
     path = pack(args.path, args.out, args.leave_out_damaged)
