@@ -22,7 +22,7 @@ RUNNING = (
     "grid",
     "backends",
 )
-OUTPUT = ("board", "reports", "listing", "cli")
+OUTPUT = ("board", "reports", "listing", "community", "cli")
 
 # package (or module) -> what it must not import
 RULES: dict[str, tuple[str, ...]] = {
@@ -48,8 +48,10 @@ RULES: dict[str, tuple[str, ...]] = {
     "pipeline": OUTPUT,
     "selection": OUTPUT,
     "backends": OUTPUT,
-    "board": ("reports", "listing", "cli", "pipeline", "grid", "backends", "training"),
-    "reports": ("cli", "pipeline", "grid", "backends", "training"),
+    "board": ("reports", "listing", "community", "cli", "pipeline", "grid", "backends", "training"),
+    "reports": ("community", "cli", "pipeline", "grid", "backends", "training"),
+    # the community board reads records and renders with board/ and reports/; runs nothing
+    "community": ("cli", "pipeline", "tuning", "grid", "backends", "training", "evaluation"),
 }
 
 # ... and no layer below the trackers imports them

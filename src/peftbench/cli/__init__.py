@@ -14,7 +14,19 @@ from pathlib import Path
 from types import ModuleType
 
 from peftbench import __version__
-from peftbench.cli import compare, export, import_results, ls, prepare, report, run, show, tune
+from peftbench.cli import (
+    compare,
+    export,
+    import_results,
+    ls,
+    merge,
+    pack,
+    prepare,
+    report,
+    run,
+    show,
+    tune,
+)
 from peftbench.errors import UserError
 
 SUBCOMMANDS: dict[str, ModuleType] = {
@@ -27,6 +39,8 @@ SUBCOMMANDS: dict[str, ModuleType] = {
     "compare": compare,
     "import": import_results,
     "export": export,
+    "pack": pack,
+    "merge": merge,
 }
 
 

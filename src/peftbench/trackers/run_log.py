@@ -97,7 +97,7 @@ def _metrics(record: RunRecord, notes: list[str]) -> dict[str, float]:
     """The task score with its 95 % interval (bootstrap over the run's eval items, as `peftbench
     show` gives it for one run) and every metric the dataset computes."""
     from peftbench.results.items import item_sample
-    from peftbench.scoring.intervals import cell_interval
+    from peftbench.scoring.seeds import cell_interval
 
     metrics = record.metrics
     assert metrics is not None
