@@ -169,25 +169,28 @@ def test_help_does_not_import_torch(tmp_path: Path) -> None:
 
 def test_a_failing_run_is_recorded_and_the_grid_goes_on(tmp_path: Path) -> None:
     out = tmp_path / "r"
+    plugins = Path(__file__).parent / "data" / "plugins" / "failing"
     proc = peftbench(
+        "--plugins",
+        str(plugins),
         "run",
         "smoke",
         "--out",
         str(out),
         "--no-progress",
         "--set",
-        "methods=[frozen, lora]",
+        "methods=[frozen, exploding]",  # passes every up-front check, fails inside its run
         "--set",
         "datasets=[toy-addition]",
-        "--set",
-        "method_params.lora.target_modules=[no_such_module]",  # fails inside the run
         cwd=tmp_path,
     )
-    assert proc.returncode == 1  # some run failed
-    failed = next((out / "runs").glob("*__lora__*"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # some run failed
+    failed = next((out / "runs").glob("*__exploding__*"))
     status = json.loads((failed / "status.json").read_text())
     assert (
-        status["status"] == "failed" and "no_such_module" in status["error"] and status["traceback"]
+        status["status"] == "failed"
+        and "always fails while it is built" in status["error"]
+        and status["traceback"]
     )
     ok = next((out / "runs").glob("*__frozen__*"))
     assert json.loads((ok / "status.json").read_text())["status"] == "ok"

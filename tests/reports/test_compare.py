@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from reports_util import edit_json, peftbench, run_dirs
+from reports_util import edit_json, peftbench, run_dirs, set_score
 
 from peftbench.reports.compare import compare
 
@@ -20,7 +20,7 @@ def set_scores(root: Path, method: str, by_seed: dict[int, float]) -> None:
     """Every run of `method` gets the score of its seed (on every dataset)."""
     for d in run_dirs(root, method):
         seed = json.loads((d / "config.json").read_text())["seed"]
-        edit_json(d / "metrics.json", lambda m, s=seed: m.update(score=by_seed[s]))
+        set_score(d, by_seed[seed])
 
 
 @pytest.fixture()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from reports_util import METHODS, SEEDS, edit_json, peftbench, run_dirs
+from reports_util import METHODS, SEEDS, edit_json, peftbench, run_dirs, set_score
 
 SCENARIO = json.loads((Path(__file__).parent / "data" / "profile_scenario.json").read_text())
 
@@ -24,7 +24,7 @@ def scenario(copy_results: Callable[[str], Path]) -> Path:
     for method, figures in SCENARIO["methods"].items():
         for run in run_dirs(root, method=method):
             edit_json(run / "efficiency.json", lambda e, f=figures: _scenario_figures(e, f))
-            edit_json(run / "metrics.json", lambda m: m.update(score=SCENARIO["score"]))
+            set_score(run, SCENARIO["score"])
     return root
 
 
@@ -34,6 +34,8 @@ def _scenario_figures(eff: dict, figures: dict) -> None:
     records of the older latency protocol)."""
     eff.update(figures)
     eff.pop("latency_pairs", None)
+    if eff.get("base_params"):  # the share follows the count (a record's figures must agree)
+        eff["trainable_pct"] = 100.0 * eff["trainable_params"] / eff["base_params"]
 
 
 def board(root: Path, *args: str) -> dict:

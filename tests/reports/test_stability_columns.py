@@ -119,9 +119,9 @@ def test_forgetting_enters_pscp_only_when_weighted() -> None:
 
 
 def test_stability_part_round_trips_and_damage_is_named(tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    run.mkdir()
     rec = _record("lora", "a", _stability(-1.0, 2.0, 3.0))
+    run = tmp_path / rec.run_id  # a record's folder is named by its run id (cross-checked)
+    run.mkdir()
     parts = [rec.status, rec.config, rec.metrics, rec.efficiency, rec.stability]
     for part in parts:
         assert part is not None

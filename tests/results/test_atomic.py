@@ -61,12 +61,14 @@ def test_report_exits_non_zero_with_the_path_and_reason(
 def test_run_exits_non_zero_when_its_report_cannot_be_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from peftbench.board.build import of_folder
     from peftbench.cli.run import _write_run_report
+    from peftbench.results.folder import read_folder
 
     results = tmp_path / "results"
     shutil.copytree(V1, results)
     (results / "report.html").mkdir()  # a folder where the report goes
-    assert _write_run_report(results) is False
+    assert _write_run_report(results, of_folder(read_folder(results))) is False
     err = capsys.readouterr().err
     assert f"could not write {results / 'report.html'}: Is a directory" in err
     assert (results / "report.html").is_dir()
