@@ -78,7 +78,38 @@ def config_dict(ref: str) -> dict[str, Any]:
             did_you_mean(str(model_type), CONFIG_MAPPING_NAMES)
             or "pass the config.json of a model transformers supports (e.g. llama, qwen2, gpt2)",
         )
+    check_sizes(ref, config)
     return config
+
+
+# Bounds of the sizes an architecture is built from, well above any released LLM (Llama 3.1
+# 405B: 126 layers, hidden 16,384; Gemma 3: vocabulary 262,144): a config beyond them would make
+# the meta-device build of every method run for minutes (an absurd config is an input error).
+SIZE_LIMITS = {
+    "num_hidden_layers": 512,
+    "n_layer": 512,
+    "hidden_size": 65_536,
+    "n_embd": 65_536,
+    "intermediate_size": 524_288,
+    "vocab_size": 4_194_304,
+    "num_attention_heads": 1_024,
+    "num_key_value_heads": 1_024,
+    "max_position_embeddings": 16_777_216,
+}
+
+
+def check_sizes(ref: str, config: dict[str, Any]) -> None:
+    """Refuse (exit 2, naming the key, its value and the allowed range) a size that is not a
+    positive whole number or lies beyond `SIZE_LIMITS`."""
+    for key, limit in SIZE_LIMITS.items():
+        value = config.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+            raise UserError(
+                f"--model '{ref}': the config's {key} is {value!r}",
+                f"it must be a whole number from 1 to {limit:,} (larger than any released LLM)",
+            )
 
 
 def _read_config(ref: str) -> dict[str, Any]:
