@@ -359,10 +359,8 @@ def _measure_adapted(run: CellRun, folder: Path, latency_cache: Path | None = No
     )
 
 
-def run_cell(
-    spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool = True
-) -> dict[str, Any]:
-    """Run one cell and commit its record (ok or failed). Returns status.json as written."""
+def run_cell(spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool = True) -> Status:
+    """Run one cell and commit its record (ok or failed). Returns its status."""
     quiet_libraries()
     writer = store.writer(spec.run_id)
     writer.record(RunConfig.of(spec))
@@ -385,7 +383,7 @@ def run_cell(
         status = Status.failed(spec.run_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
     status = status.finished(started, time.time() - started, clock.phases)
     writer.commit(status)
-    return status.to_json()
+    return status
 
 
 def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:

@@ -159,7 +159,7 @@ def test_run_record_holds_the_curve_and_the_selected_checkpoint(tmp_path) -> Non
     )
     store = ResultsStore(tmp_path / "out")
     status = run_cell(spec, store, LoadContext(tmp_path), progress=False)
-    assert status["status"] == "ok", status
+    assert status.ok, status
     record = read_run(store.run_dir(spec.run_id))
     curve = record.metrics.learning_curve
     assert [p["step"] for p in curve["points"]] == [3, 6] and curve["every"] == 3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.backends.progress import grid_bar
 
@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from peftbench.backends.options import BackendOptions
     from peftbench.config.schema import RunSpec
     from peftbench.datasets.base import LoadContext
+    from peftbench.results.record import Status
     from peftbench.results.store import ResultsStore
 
 
@@ -32,10 +33,10 @@ def run_inline(
             bar.update(1)
 
 
-def _line(spec: RunSpec, status: dict[str, Any]) -> str:
-    if status.get("status") == "ok":
+def _line(spec: RunSpec, status: Status) -> str:
+    if status.ok:
         return (
             f"  ok      {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: "
-            f"score {status['score']:.1f} ({status['wall_seconds']:.0f}s)"
+            f"score {status.score or 0.0:.1f} ({status.wall_seconds:.0f}s)"
         )
-    return f"  FAILED  {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: {status.get('error')}"
+    return f"  FAILED  {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: {status.error}"

@@ -31,15 +31,15 @@ from peftbench.backends.options import BackendOptions
 from peftbench.backends.progress import grid_bar
 from peftbench.config.schema import ResourceSettings
 from peftbench.errors import UserError, did_you_mean
-from peftbench.results.record import RunConfig
+from peftbench.results.record import RunConfig, Status
 
 if TYPE_CHECKING:
     from peftbench.config.schema import RunSpec
     from peftbench.datasets.base import LoadContext
     from peftbench.results.store import ResultsStore
 
-# (spec, store, ctx, progress) -> status dict; must commit the run's record into `store`.
-Cell = Callable[["RunSpec", "ResultsStore", "LoadContext", bool], dict[str, Any]]
+# (spec, store, ctx, progress) -> its status; must commit the run's record into `store`.
+Cell = Callable[["RunSpec", "ResultsStore", "LoadContext", bool], Status]
 
 HIDDEN = ("node:", "accelerator_type:", "object_store_memory")
 
@@ -174,14 +174,14 @@ def execute(cell: Cell, spec: RunSpec, data_dir: Path | None) -> dict[str, Any]:
             for p in sorted(folder.rglob("*"))
             if p.is_file()
         }
-        return {"status": dict(status), "files": files, "node": socket.gethostname()}
+        return {"status": status, "files": files, "node": socket.gethostname()}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def commit(
-    store: ResultsStore, spec: RunSpec, status: dict[str, Any], files: Mapping[str, bytes]
-) -> dict[str, Any]:
+    store: ResultsStore, spec: RunSpec, status: Status, files: Mapping[str, bytes]
+) -> Status:
     """Write a worker's record into the results folder, on the driver, atomically."""
     writer = store.writer(spec.run_id)
     try:
@@ -201,17 +201,19 @@ def commit(
     return status
 
 
-def _failure(ray: Any, exc: Exception, retries: int) -> dict[str, Any]:
+def _failure(ray: Any, spec: RunSpec, exc: Exception, retries: int) -> Status:
+    """The failed status of a task Ray gave up on (or whose cell raised past run_cell)."""
     if isinstance(exc, ray.exceptions.RayTaskError):
         cause = getattr(exc, "cause", None) or exc
-        why = f"{type(cause).__name__}: {str(cause).strip()}"
-        return {"error": why[:2000], "traceback": str(exc)[-20000:]}
-    first = (str(exc).strip().splitlines() or [""])[0]
-    return {
-        "error": f"{type(exc).__name__}: {first} (infrastructure failure; gave up after "
-        f"{retries + 1} attempt{'s' if retries else ''})",
-        "traceback": str(exc)[-20000:],
-    }
+        why = f"{type(cause).__name__}: {str(cause).strip()}"[:2000]
+    else:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        why = (
+            f"{type(exc).__name__}: {first} (infrastructure failure; gave up after "
+            f"{retries + 1} attempt{'s' if retries else ''})"
+        )
+    failed = Status.failed(spec.run_id, why, str(exc)[-20000:])
+    return failed.noted(backend="ray", recorded=time.time())
 
 
 def run_ray(
@@ -272,12 +274,9 @@ def _collect(
                 try:
                     out = ray.get(ref)
                     status, files = out["status"], out["files"]
-                    status.update(backend="ray", node=out["node"])
+                    status = status.noted(backend="ray", node=out["node"])
                 except ray.exceptions.RayError as exc:
-                    status = {"status": "failed", **_failure(ray, exc, retries)}
-                    status.update(run_id=spec.run_id, wall_seconds=0.0, backend="ray")
-                    status["recorded"] = time.time()
-                    files = {}
+                    status, files = _failure(ray, spec, exc, retries), {}
                 commit(store, spec, status, files)
                 bar.write(_line(spec, status))
                 bar.update(1)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from peftbench.efficiency.plausible import MIN_SAMPLE_MS
+from peftbench.json_types import JSONValue
 from peftbench.results.checks import (
     Damage,
     RecordDamage,
@@ -111,7 +112,7 @@ class Status:
     # what the run wrote beside its JSON parts (adapter files, predictions), by path in the run
     # folder: {"sha256": ..., "bytes": ...}, taken at commit; readers check the files still match
     files: dict[str, FileHash] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, JSONValue] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -120,6 +121,10 @@ class Status:
     @classmethod
     def failed(cls, run_id: str, error: str, traceback: str | None = None) -> Status:
         return cls(status="failed", run_id=run_id, error=error, traceback=traceback)
+
+    def noted(self, **extra: JSONValue) -> Status:
+        """This status with more keys of its own (a backend's `backend`, `node`, ...)."""
+        return replace(self, extra={**self.extra, **extra})
 
     def finished(self, started: float, wall_seconds: float, phases: dict[str, float]) -> Status:
         """This status with the run's timings."""

@@ -22,6 +22,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,12 @@ from peftbench.errors import UserError
 from peftbench.results.atomic import write_json, write_jsonl
 from peftbench.results.record import (
     PARTS,
-    SCHEMA_VERSION,
     FileHash,
     Part,
-    RecordDamage,
     RunRecord,
     Status,
-    read_object,
     read_run,
+    read_status,
 )
 from peftbench.results.safe_read import file_digest, is_plain_folder
 
@@ -72,20 +71,13 @@ class RunWriter:
     def path(self, name: str) -> Path:
         return self.tmp / name
 
-    def commit(self, status: Status | dict[str, Any]) -> Path:
+    def commit(self, status: Status) -> Path:
         """Publish the record. A completed record already there wins (ours is dropped); an
-        older failed or damaged one is replaced. A status given as a plain dict (a backend's
-        own failure) is stamped with the schema version like a typed one. The status records
-        the sha256 and size of every other file the run wrote (adapter, predictions), which
-        readers check (results/crosscheck.py)."""
-        files = {k: v.to_json() for k, v in file_hashes(self.tmp).items()}
-        if isinstance(status, Status):
-            data = status.to_json()
-        else:
-            data = {"schema_version": SCHEMA_VERSION, **status}
-        if files:
-            data["files"] = files
-        write_json(self.tmp / STATUS, data)
+        older failed or damaged one is replaced. The status records the sha256 and size of
+        every other file the run wrote (adapter, predictions), which readers check
+        (results/crosscheck.py)."""
+        status = replace(status, files=file_hashes(self.tmp))
+        write_json(self.tmp / STATUS, status.to_json())
         (self.tmp / OWNER).unlink(missing_ok=True)
         final = self.store.run_dir(self.run_id)
         trash = None
@@ -218,12 +210,9 @@ class ResultsStore:
             removed.append(d.name)
         return removed
 
-    def status(self, run_id: str) -> dict[str, Any] | None:
-        """status.json of a run as written, or None when it has none or it cannot be read."""
-        try:
-            return read_object(self.run_dir(run_id) / STATUS)
-        except RecordDamage:
-            return None
+    def status(self, run_id: str) -> Status | None:
+        """The status of a run, or None when it has none or it cannot be read."""
+        return read_status(self.run_dir(run_id))
 
     def is_complete(self, run_id: str) -> bool:
         """A committed ok record whose files all read (a damaged one is run again)."""
