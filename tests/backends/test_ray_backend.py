@@ -23,12 +23,12 @@ from needs import missing
 
 from peftbench.backends.options import BackendOptions
 from peftbench.backends.ray import resource_request, run_ray
-from peftbench.config.loader import expand, load_suite
 from peftbench.config.schema import ResourceSettings
 from peftbench.datasets import LoadContext
 from peftbench.errors import UserError
 from peftbench.results.record import Efficiency, Metrics, Provenance, Status
 from peftbench.results.store import ResultsStore
+from peftbench.suite import expand, load_suite
 
 try:
     import ray
@@ -81,7 +81,7 @@ def _commit(spec: Any, store: Any, state: str, score: float = 0.0, **extra: Any)
         # a complete record, as run_cell writes (record_util is not importable on Ray workers)
         writer.record(Metrics(score=score, metric="accuracy"))
         writer.record(Efficiency(0, 0.0, 1.0, 0.0, 0.0))
-        writer.record(Provenance({}))
+        writer.record(Provenance())
     writer.commit(status)
     return status
 
