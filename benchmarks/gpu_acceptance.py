@@ -116,8 +116,8 @@ class Job:
 
 def jobs() -> list[Job]:
     """`frozen` and the default suite's methods on the 1B shape; LoRA on the 8B shape."""
-    from peftbench.config.loader import load_suite, method_params_of
     from peftbench.methods import METHODS
+    from peftbench.suite import load_suite, method_params_of
 
     suite = load_suite("default")
     names = ["frozen", *(m for m in suite.methods if m != "frozen")]

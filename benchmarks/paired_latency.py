@@ -94,11 +94,11 @@ def main() -> int:
     args = ap.parse_args()
 
     from peftbench.cache import cache_dir
-    from peftbench.config.loader import expand, load_suite
     from peftbench.datasets import LoadContext
     from peftbench.pipeline import run_cell
     from peftbench.results.record import read_run
     from peftbench.results.store import ResultsStore
+    from peftbench.suite import expand, load_suite
 
     overrides = [
         "methods=[frozen, lora]",

@@ -17,9 +17,9 @@ import pytest
 import yaml
 from needs import need_module
 
-from peftbench.config.loader import load_suite
 from peftbench.datasets import DATASETS
 from peftbench.errors import UserError
+from peftbench.suite import load_suite
 from peftbench.tuning import TuneSettings, split_train, tune
 
 GRID = ["methods=[frozen,lora]", "datasets=[toy-addition]", "training.max_steps=6"]

@@ -74,7 +74,7 @@ def _methods_of(suite_ref: str | None) -> tuple[list[tuple[Method, dict[str, Any
 
     if suite_ref is None:
         return [(m, m.params()) for m in METHODS], "each method's preset"
-    from peftbench.config.loader import load_suite, method_params_of
+    from peftbench.suite import load_suite, method_params_of
 
     suite = load_suite(suite_ref)
     chosen = [(METHODS.get(n), method_params_of(suite, n)) for n in suite.methods]
@@ -116,9 +116,9 @@ def meta_counts_table(model_ref: str, suite_ref: str | None) -> str:
         "base by the deployed adapter (unmerged)"
     )
     head = ["method", "trainable", "% of base", "stored", "inference", "configuration"]
-    from peftbench.reports.text_table import fixed_width as _table  # not via listing: no circle
+    from peftbench.reports.text_table import fixed_width
 
-    return title + "\n" + _table(head, rows)
+    return title + "\n" + fixed_width(head, rows)
 
 
 FLOPS_RULES = (
@@ -162,9 +162,9 @@ def meta_flops_table(model_ref: str, suite_ref: str | None, tokens: int) -> str:
         f"counted: {FLOPS_RULES}; each method as deployed"
     )
     head = ["method", "forward FLOPs", "extra FLOPs", "extra %", "form counted", "configuration"]
-    from peftbench.listing import _table
+    from peftbench.reports.text_table import fixed_width
 
-    return title + "\n" + _table(head, rows)
+    return title + "\n" + fixed_width(head, rows)
 
 
 def describe_params(params: dict[str, Any]) -> str:

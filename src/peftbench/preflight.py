@@ -83,10 +83,10 @@ def preflight(suite: Suite, data_dir: Path | None = None, backend: bool = True) 
 def check_against_config(suite: Suite, name: str) -> None:
     """Generation budgets and explicit target modules against model `name`'s config, where the
     config is at hand (model_preflight.model_config)."""
-    from peftbench.config.loader import method_params_of
     from peftbench.datasets import DATASETS
     from peftbench.model_preflight import check_new_tokens, check_targets, model_config
     from peftbench.models.targets import ROLES
+    from peftbench.suite import method_params_of
 
     config = model_config(name)
     if config is None:

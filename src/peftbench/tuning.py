@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from peftbench.config.loader import expand
 from peftbench.config.schema import RunSpec, Suite
 from peftbench.datasets import DATASETS, Example, LoadContext
 from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
 from peftbench.results.atomic import write_json
+from peftbench.suite import expand
 from peftbench.tuned_rates import write_presets
 
 SPLIT_SEED = 20251127

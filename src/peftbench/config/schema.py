@@ -303,7 +303,7 @@ class Suite(Checked):
     backend: BackendName = "local"
     resources: ResourceSettings = field(default_factory=ResourceSettings)
     # Datasets declared in YAML (name -> inline definition or file path; `datasets/declared/`).
-    # `config.loader.load_suite` replaces each entry by its resolved, fingerprinted form.
+    # `suite.load_suite` replaces each entry by its resolved, fingerprinted form.
     dataset_defs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

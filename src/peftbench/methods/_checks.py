@@ -1,6 +1,6 @@
 """Validation of a suite's `method_params`, before any run starts. Three steps, in order:
 
-- every key is known (`check_known_keys`, from `config.loader.check_names`);
+- every key is known (`check_known_keys`, from `suite.check_names`);
 - every value has the kind and sign of the preset's value (`config.checks.check_param`);
 - the method's own `check` (closed choices, ranges, keys that depend on each other), written with
   the helpers below, so every message names the key, the value and what is allowed

@@ -48,7 +48,7 @@ FAMILIES: tuple[str, ...] = get_args(Family)
 TRAINING_KEYS = ("learning_rate",)
 # Training settings a suite may set for one method in its method_params (the paper holds out
 # 20 % for prefix tuning, 10 % for the others): they replace the suite's `training.<key>` in
-# that method's runs (config.loader.expand), and never reach `build`.
+# that method's runs (suite.expand), and never reach `build`.
 TRAINING_OVERRIDES = ("val_fraction",)
 
 

@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import peftbench.datasets.declared.answers as answers
 from peftbench.datasets.base import DatasetSpec, Example, LoadContext
-from peftbench.datasets.declared import answers
 from peftbench.datasets.declared.schema import DatasetDef
 from peftbench.datasets.declared.templates import check_fields, fields_used, render
 from peftbench.datasets.hub import HubSource, load_rows, read_local
