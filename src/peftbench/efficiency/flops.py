@@ -19,7 +19,10 @@ real model of the same shapes (tests/efficiency/test_flops_meta.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
 
 def _sdpa_flops(query: Any, key: Any, value: Any, *args: Any, out_shape: Any = None, **kw: Any):
@@ -62,7 +65,7 @@ def counted_flops(work: Callable[[], Any]) -> int:
     return int(counter.get_total_flops())
 
 
-def forward_flops(model: Any, n_tokens: int, vocab_size: int) -> int:
+def forward_flops(model: Module, n_tokens: int, vocab_size: int) -> int:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 

@@ -25,15 +25,18 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
 
-def is_prompt_learning(model: Any) -> bool:
+def is_prompt_learning(model: Module) -> bool:
     config = getattr(model, "active_peft_config", None)
     return bool(getattr(config, "is_prompt_learning", False))
 
 
-def last_logits(model: Any, prompt: list[int]) -> Any:
+def last_logits(model: Module, prompt: list[int]) -> Any:
     import torch
 
     device = next(model.parameters()).device
@@ -52,7 +55,7 @@ def max_gap(a: Any, b: Any) -> float:
     return float((a - b).abs().max())
 
 
-def copy_model(model: Any) -> Any:
+def copy_model(model: Module) -> Any:
     """A full, independent copy (raises MemoryError / CUDA OOM when it does not fit)."""
     return copy.deepcopy(model)
 
@@ -70,7 +73,7 @@ def _release() -> None:
 
 @contextmanager
 def deployed(
-    model: Any, adapter_dir: Path, reload: Callable[[Any, Path], Any] | None = None
+    model: Module, adapter_dir: Path, reload: Callable[[Any, Path], Any] | None = None
 ) -> Iterator[tuple[Any, str]]:
     """Yield (model to measure, description of the form).
 
@@ -82,7 +85,7 @@ def deployed(
     if reload is None:
         from peft import PeftModel
 
-        def reload(base: Any, folder: Path) -> Any:
+        def reload(base: Module, folder: Path) -> Any:
             return PeftModel.from_pretrained(base, str(folder))
 
     try:
@@ -106,7 +109,7 @@ def _out_of_memory() -> tuple[type[BaseException], ...]:
 
 
 @contextmanager
-def merged(model: Any) -> Iterator[tuple[Any, str, bool]]:
+def merged(model: Module) -> Iterator[tuple[Any, str, bool]]:
     """Yield (merged model, how it was merged, whether it is a stand-alone copy).
 
     The trained model is unchanged afterwards."""

@@ -29,9 +29,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.errors import UserError
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
 CONFIGS_FOLDER = "configs"  # in the peftbench.models package (package data)
 
@@ -139,7 +142,7 @@ def _numel(tensors: Any) -> int:
     return sum(t.numel() for t in tensors)
 
 
-def _build_on_meta(method: Any, params: Mapping[str, Any], model: Any) -> Any:
+def _build_on_meta(method: Any, params: Mapping[str, Any], model: Module) -> Any:
     """`method` with `params` wrapped around the meta model `model` (seeded, as a run is)."""
     import torch
 
@@ -171,7 +174,7 @@ def count_method(method: Any, params: Mapping[str, Any], config: Mapping[str, An
     return ParamCounts(base, trainable, stored, total - base)
 
 
-def _saved_prompt_size(model: Any) -> int:
+def _saved_prompt_size(model: Module) -> int:
     """Elements of the prompt peft saves: the encoder's output for every virtual token.
 
     peft's own `get_prompt_embedding_to_save` copies the output to the CPU, which a meta tensor
@@ -221,7 +224,7 @@ def flops_method(
     return FlopCounts(tokens, base, forward_flops(form, tokens, int(config["vocab_size"])), how)
 
 
-def _deployed_on_meta(wrapped: Any, config: Mapping[str, Any]) -> tuple[Any, str]:
+def _deployed_on_meta(wrapped: Module, config: Mapping[str, Any]) -> tuple[Any, str]:
     """The model a saved adapter gives (efficiency/forms.py's `deployed`), built without saving:
     a meta tensor cannot be written, so a prompt-learning method's config is re-applied to a
     fresh base with `inference_mode` on, as `PeftModel.from_pretrained` does when it loads."""

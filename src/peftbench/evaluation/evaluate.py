@@ -5,13 +5,17 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.config.schema import EvaluationSettings
 from peftbench.datasets.base import DatasetSpec, Example
 from peftbench.datasets.prompt import prompt_ids
 from peftbench.evaluation.generate import greedy_generate
 from peftbench.metrics import METRICS
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+    from transformers import PreTrainedTokenizerBase as Tokenizer
 
 
 @dataclass
@@ -24,7 +28,7 @@ class EvalResult:
     generated_tokens: int
 
 
-def stop_ids(tokenizer: Any) -> frozenset[int]:
+def stop_ids(tokenizer: Tokenizer) -> frozenset[int]:
     ids = {tokenizer.eos_token_id}
     gen_eos = getattr(getattr(tokenizer, "generation_config", None), "eos_token_id", None)
     if isinstance(gen_eos, int):
@@ -33,8 +37,8 @@ def stop_ids(tokenizer: Any) -> frozenset[int]:
 
 
 def evaluate(
-    model: Any,
-    tokenizer: Any,
+    model: Module,
+    tokenizer: Tokenizer,
     spec: DatasetSpec,
     examples: Sequence[Example],
     settings: EvaluationSettings,

@@ -17,10 +17,13 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods.base import BuildFn, Family, LoadFn, Method
 from peftbench.models.targets import resolve_targets, uses_conv1d
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
 # The modules every weight-based method targets unless its paper says otherwise: the paper's LoRA
 # targets (k_proj, v_proj, down_proj on Llama), so methods are compared on the same layers.
@@ -56,7 +59,7 @@ def _matches(name: str, targets: Sequence[str] | str) -> bool:
     return any(name == t or name.endswith("." + t) for t in targets)
 
 
-def conv1d_to_linear(model: Any, targets: Sequence[str] | str) -> list[str]:
+def conv1d_to_linear(model: Module, targets: Sequence[str] | str) -> list[str]:
     """Replace the targeted `Conv1D` layers of `model` by equivalent `nn.Linear` layers.
 
     Returns the names replaced. The Linear holds the transposed weight and the same bias, so
@@ -129,7 +132,7 @@ def peft_build(
 ) -> BuildFn:
     """A `build` that wraps the model with one peft config (see `peft_config`)."""
 
-    def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+    def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
         from peft import get_peft_model
 
         config = peft_config(
@@ -164,7 +167,7 @@ def kv_prefix_from_text(build: BuildFn) -> BuildFn:
     restores the trained prefix as saved.
     """
 
-    def wrapped(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+    def wrapped(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
         from peft.tuners.cartridge.utils import initialize_kv_prefix_from_text
 
         peft_model = build(model, loaded, params)
@@ -181,7 +184,7 @@ def kv_prefix_from_text(build: BuildFn) -> BuildFn:
     return wrapped
 
 
-def linear_only_load(model: Any, loaded: Any, folder: Any) -> Any:
+def linear_only_load(model: Module, loaded: Any, folder: Any) -> Any:
     """Load a saved adapter of a Linear-only tuner: convert the saved targets' Conv1D first."""
     from peft import PeftConfig, PeftModel
 
@@ -194,7 +197,7 @@ def linear_only_load(model: Any, loaded: Any, folder: Any) -> Any:
 def load_after_import(module: str) -> LoadFn:
     """A `load` for native tuners: import the tuner's module (it registers with peft) first."""
 
-    def load(model: Any, loaded: Any, folder: Any) -> Any:
+    def load(model: Module, loaded: Any, folder: Any) -> Any:
         import importlib
 
         from peft import PeftModel

@@ -16,7 +16,7 @@ that nudge pretrained weights; 3e-4 is the middle of Houlsby et al.'s sweep {3e-
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods._checks import at_least, one_of
 from peftbench.methods._peft import load_after_import
@@ -24,8 +24,11 @@ from peftbench.methods.base import Method, register
 from peftbench.methods.native import PLACEMENT_ROLES
 from peftbench.models.targets import resolve_targets
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+
+def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
     from peft import TaskType, get_peft_model
 
     from peftbench.methods.native.bottleneck import BottleneckConfig

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 from peftbench.registry import Registry
 
 if TYPE_CHECKING:
+    from torch.nn import Module
+
     from peftbench.models.base import LoadedModel
 
 # build(model, loaded, params) -> the wrapped model (a peft.PeftModel for adapter methods).
@@ -99,7 +101,7 @@ class Method:
         return {k: v for k, v in params.items() if k not in TRAINING_KEYS}
 
     def make_optimizer(
-        self, model: Any, params: Mapping[str, Any], learning_rate: float, weight_decay: float
+        self, model: Module, params: Mapping[str, Any], learning_rate: float, weight_decay: float
     ) -> Any:
         """The method's own optimizer for `model` (built by this method), or None."""
         if self.optimizer is None:
@@ -107,7 +109,7 @@ class Method:
         return self.optimizer(model, self.build_params(params), learning_rate, weight_decay)
 
     def step_callback(
-        self, model: Any, params: Mapping[str, Any]
+        self, model: Module, params: Mapping[str, Any]
     ) -> Callable[[int, int], None] | None:
         """`callback(step, total_steps)` for the training loop, or None when the method has none."""
         hook = self.step_hook
@@ -116,7 +118,7 @@ class Method:
         build_params = self.build_params(params)
         return lambda step, total: hook(model, build_params, step, total)
 
-    def load_saved(self, model: Any, loaded: LoadedModel, folder: Any) -> Any:
+    def load_saved(self, model: Module, loaded: LoadedModel, folder: Any) -> Any:
         """`model` (a fresh base) with the adapter that `save_pretrained` wrote to `folder`."""
         if self.load is not None:
             return self.load(model, loaded, folder)

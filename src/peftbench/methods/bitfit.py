@@ -10,7 +10,7 @@ original code initialised them randomly). Which modules got one is in the adapte
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods._checks import one_of
 from peftbench.methods._peft import load_after_import
@@ -18,8 +18,11 @@ from peftbench.methods.base import Method, register
 from peftbench.methods.native import BIAS_INITS
 from peftbench.models.targets import resolve_targets
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+
+def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
     from peft import TaskType, get_peft_model
 
     from peftbench.methods.native.bitfit import BitFitConfig

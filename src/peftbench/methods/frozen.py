@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods.base import Method, register
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+
+def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
     for p in model.parameters():
         p.requires_grad_(False)
     return model

@@ -10,12 +10,15 @@ tuning of 1B-8B models (a PEFT learning rate such as 5e-5 is too large for all w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods.base import Method, register
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
-def train_everything(model: Any, method: str) -> Any:
+
+def train_everything(model: Module, method: str) -> Any:
     """Make every parameter trainable and note in the run record that weights are not saved."""
     for p in model.parameters():
         p.requires_grad_(True)
@@ -27,11 +30,11 @@ def train_everything(model: Any, method: str) -> Any:
     return model
 
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
     return train_everything(model, "full fine-tuning")
 
 
-def load(model: Any, loaded: Any, folder: Any) -> Any:
+def load(model: Module, loaded: Any, folder: Any) -> Any:
     """A model saved with `save_pretrained`, on `model`'s device and dtype."""
     from transformers import AutoModelForCausalLM
 

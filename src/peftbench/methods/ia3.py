@@ -18,15 +18,18 @@ Trainable parameters on Llama: per layer k (kv width) + v (kv width) + down_proj
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods.base import Method, register
 from peftbench.models.targets import resolve_targets
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
 PAPER = "PEFT-Bench (PEFT-Factory examples/peftbench/ia3/llama-3-8b-instruct/train.yaml)"
 
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
     from peft import IA3Config, TaskType, get_peft_model
 
     p = dict(params)

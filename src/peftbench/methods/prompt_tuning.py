@@ -18,16 +18,20 @@ When fewer ids are available than virtual tokens, ids are drawn with replacement
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods._checks import at_least, one_of
 from peftbench.methods.base import Method, register
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+    from transformers import PreTrainedTokenizerBase as Tokenizer
 
 INITS = ("vocab", "text", "random")
 PAPER = "PEFT-Bench (examples/peftbench/prompt-tuning/llama-3-8b-instruct/train.yaml)"
 
 
-def init_token_ids(params: Mapping[str, Any], tokenizer: Any, vocab_size: int) -> Any:
+def init_token_ids(params: Mapping[str, Any], tokenizer: Tokenizer, vocab_size: int) -> Any:
     """The token ids whose embeddings initialise the virtual tokens (None for `random`)."""
     import torch
 
@@ -46,7 +50,7 @@ def init_token_ids(params: Mapping[str, Any], tokenizer: Any, vocab_size: int) -
     return None
 
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
     import torch
     from peft import PromptTuningConfig, TaskType, get_peft_model
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.registry import Registry
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+    from transformers import PreTrainedTokenizerBase as Tokenizer
 
 
 @dataclass
@@ -18,8 +22,10 @@ class LoadedModel:
     """A loaded base model with what the rest of the pipeline needs to know about it."""
 
     name: str
-    model: Any  # transformers PreTrainedModel
-    tokenizer: Any  # transformers PreTrainedTokenizerBase (pad token set, left padding for eval)
+    model: Module  # transformers PreTrainedModel
+    tokenizer: (
+        Tokenizer  # transformers PreTrainedTokenizerBase (pad token set, left padding for eval)
+    )
     model_type: str  # config.model_type, the key of the target-module table
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -44,7 +50,7 @@ class ModelSpec:
 MODELS: Registry[ModelSpec] = Registry("model", "peftbench.models")
 
 
-def base_model(model: Any) -> Any:
+def base_model(model: Module) -> Any:
     """The transformers model under a peft wrapper (the model itself when it has none)."""
     get_base = getattr(model, "get_base_model", None)
     return get_base() if callable(get_base) else model

@@ -13,7 +13,10 @@ equal-length sub-batches and the loss takes HF's full path.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ def peft_type(config: Any) -> str:
     return str(getattr(kind, "value", kind))
 
 
-def prompt_learning_config(model: Any) -> Any:
+def prompt_learning_config(model: Module) -> Any:
     """The active peft config when `model` is a peft prompt-learning model, else None."""
     config = getattr(model, "active_peft_config", None)
     return config if getattr(config, "is_prompt_learning", False) else None

@@ -16,9 +16,13 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.datasets.base import DatasetSpec, Example
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+    from transformers import PreTrainedTokenizerBase as Tokenizer
 
 WINDOW = 512  # tokens per drift window
 
@@ -67,7 +71,7 @@ class BaseAnswerCache:
         write_json(self.folder / f"{key}.json", {"outputs": texts})
 
 
-def text_ids(tokenizer: Any, tokens: int) -> list[int]:
+def text_ids(tokenizer: Tokenizer, tokens: int) -> list[int]:
     from peftbench.stability.text import general_text
 
     ids = tokenizer(general_text().text, add_special_tokens=False)["input_ids"]
@@ -75,8 +79,8 @@ def text_ids(tokenizer: Any, tokens: int) -> list[int]:
 
 
 def measure_stability(
-    adapted: Any,
-    tokenizer: Any,
+    adapted: Module,
+    tokenizer: Tokenizer,
     fresh_base: Callable[[], Any],
     text_tokens: int,
     tasks: Sequence[GeneralTask],
@@ -95,7 +99,7 @@ def measure_stability(
     from peftbench.stability.text import general_text
 
     out: dict[str, Any] = {"drift": None, "retention": None}
-    base: Any = None
+    base: Module = None
 
     def base_model() -> Any:
         nonlocal base

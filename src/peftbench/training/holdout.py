@@ -20,9 +20,12 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from peftbench.errors import UserError
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
 HOLDOUT_SEED = 20251130
 CHECKPOINT_FRACTION = 0.05  # the original's checkpoint interval: every 5 % of the steps
@@ -90,7 +93,7 @@ def checkpoint_steps(total_steps: int, every: int) -> list[int]:
     return steps
 
 
-def held_out_loss(model: Any, features: Sequence[dict[str, list[int]]], pad_id: int) -> float:
+def held_out_loss(model: Module, features: Sequence[dict[str, list[int]]], pad_id: int) -> float:
     """Mean answer-only cross-entropy per answer token over `features`.
 
     The training loss's own computation (`training.loss`: logits of the labelled positions

@@ -36,6 +36,9 @@ from peftbench.training.loss import LossPlan, loss_plan, summed_loss
 from peftbench.training.precision import fp32_trainables
 
 if TYPE_CHECKING:
+    from torch.nn import Module
+    from torch.optim import Optimizer
+
     from peftbench.methods.base import Method
 
 Features = list[dict[str, list[int]]]
@@ -92,7 +95,7 @@ def total_steps(settings: TrainingSettings, n_examples: int) -> int:
 class _Validation:
     """Held-out loss at every checkpoint; keeps the best trainable state when selecting."""
 
-    def __init__(self, model: Any, features: Features, pad_id: int, select_best: bool) -> None:
+    def __init__(self, model: Module, features: Features, pad_id: int, select_best: bool) -> None:
         self.model, self.features, self.pad_id = model, features, pad_id
         self.select_best = select_best
         self.checkpoints: list[dict[str, float]] = []
@@ -123,7 +126,7 @@ class _Validation:
 
 
 def train(
-    model: Any,
+    model: Module,
     method: Method,
     params: Mapping[str, Any],
     features: Features,
@@ -261,11 +264,11 @@ def _training_arguments(
 
 
 def _trainer(
-    model: Any,
+    model: Module,
     args: Any,
     features: Features,
     pad_id: int,
-    optimizer: Any,
+    optimizer: Optimizer,
     watch: Any,
     plan: LossPlan,
 ) -> Any:
@@ -288,7 +291,7 @@ def _trainer(
 
         def compute_loss(
             self,
-            model: Any,
+            model: Module,
             inputs: dict[str, Any],
             return_outputs: bool = False,
             num_items_in_batch: Any = None,
