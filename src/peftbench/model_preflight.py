@@ -68,7 +68,7 @@ def gguf_config(name: str) -> dict[str, Any]:
     return out
 
 
-def model_config(name: str) -> Mapping[str, Any] | None:
+def model_config(name: str) -> Mapping[str, object] | None:
     """The config of model `name` where it is at hand without loading weights, else None."""
     from peftbench.models.hub import PAPER_MODELS
     from peftbench.models.hub import resolve as resolve_model
@@ -91,7 +91,7 @@ def model_config(name: str) -> Mapping[str, Any] | None:
     return dict(spec.config()) if spec.config is not None else None
 
 
-def positions(config: Mapping[str, Any]) -> int | None:
+def positions(config: Mapping[str, object]) -> int | None:
     for key in POSITION_KEYS:
         value = config.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
@@ -100,7 +100,7 @@ def positions(config: Mapping[str, Any]) -> int | None:
     return positions(text) if isinstance(text, Mapping) else None
 
 
-def check_new_tokens(name: str, config: Mapping[str, Any], wanted: Iterable[tuple[str, int]]):
+def check_new_tokens(name: str, config: Mapping[str, object], wanted: Iterable[tuple[str, int]]):
     """Each (key, tokens) to generate must fit the model's positions (with a prompt token)."""
     limit = positions(config)
     if limit is None:
@@ -114,7 +114,7 @@ def check_new_tokens(name: str, config: Mapping[str, Any], wanted: Iterable[tupl
             )
 
 
-def module_names(config: Mapping[str, Any]) -> set[str] | None:
+def module_names(config: Mapping[str, object]) -> set[str] | None:
     """Every module name of the architecture (built on the meta device: no weights), or None
     when transformers cannot build it from the config alone."""
     from peftbench.efficiency.meta import meta_model
@@ -126,7 +126,7 @@ def module_names(config: Mapping[str, Any]) -> set[str] | None:
     return {n for n, _ in model.named_modules() if n}
 
 
-def check_targets(model: str, config: Mapping[str, Any], targets: dict[str, list[str]]) -> None:
+def check_targets(model: str, config: Mapping[str, object], targets: dict[str, list[str]]) -> None:
     """`targets`: method -> the target_modules it names that are not roles. Each must be a
     module of the model (its full name, or the last parts of one, as peft matches them)."""
     wanted = {m: names for m, names in targets.items() if names}

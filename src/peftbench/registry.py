@@ -96,7 +96,7 @@ def read_table(package: str, filename: str) -> dict[str, dict[str, Any]]:
 
 def check_keys(
     where: str,
-    entry: Mapping[str, Any],
+    entry: Mapping[str, object],
     required: Mapping[str, type | tuple[type, ...]],
     optional: Mapping[str, type | tuple[type, ...]],
 ) -> None:

@@ -30,7 +30,7 @@ from peftbench.models.hub import resolve
 def load_suite(
     name_or_path: str,
     overrides: list[str] | None = None,
-    layers: Sequence[Mapping[str, Any]] = (),
+    layers: Sequence[Mapping[str, object]] = (),
     tasks: Sequence[Path] = (),
 ) -> Suite:
     """`layers`: mappings merged over the file before the overrides (e.g. tuned presets).

@@ -10,7 +10,7 @@ from typing import Any, Literal, Union
 from peftbench.errors import UserError, did_you_mean
 
 
-def _coerce(value: Any, tp: Any, path: str) -> Any:
+def _coerce(value: object, tp: Any, path: str) -> Any:
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
         args = typing.get_args(tp)
@@ -60,7 +60,7 @@ def _coerce(value: Any, tp: Any, path: str) -> Any:
     return value
 
 
-def build(cls: type, data: Any, path: str = "") -> Any:
+def build(cls: type, data: object, path: str = "") -> Any:
     """`cls(**data)` with every key checked: unknown keys, missing keys and wrong types fail."""
     where = path or "suite"
     if not isinstance(data, dict):

@@ -51,7 +51,7 @@ def choice_parser(labels: Sequence[str]) -> ParseFn:
     return parse
 
 
-def mapped_parser(mapping: Mapping[str, Any]) -> ParseFn:
+def mapped_parser(mapping: Mapping[str, object]) -> ParseFn:
     """`choice_parser` over the keys of `mapping`, returning the mapped value ("true" -> True)."""
     choose = choice_parser(list(mapping))
 

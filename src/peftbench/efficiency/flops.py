@@ -25,13 +25,17 @@ if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
 
-def _sdpa_flops(query: Any, key: Any, value: Any, *args: Any, out_shape: Any = None, **kw: Any):
+def _sdpa_flops(
+    query: Any, key: object, value: object, *args: object, out_shape: Any = None, **kw: object
+):
     from torch.utils.flop_counter import sdpa_flop_count
 
     return sdpa_flop_count(query, key, value)
 
 
-def _sdpa_backward_flops(grad_out: Any, query: Any, key: Any, value: Any, *args: Any, **kw: Any):
+def _sdpa_backward_flops(
+    grad_out: Any, query: Any, key: object, value: object, *args: object, **kw: object
+):
     from torch.utils.flop_counter import sdpa_backward_flop_count
 
     return sdpa_backward_flop_count(grad_out, query, key, value)

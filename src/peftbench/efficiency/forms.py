@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Tensor
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
 
@@ -36,7 +39,7 @@ def is_prompt_learning(model: Module) -> bool:
     return bool(getattr(config, "is_prompt_learning", False))
 
 
-def last_logits(model: Module, prompt: list[int]) -> Any:
+def last_logits(model: Module, prompt: list[int]) -> Tensor:
     import torch
 
     device = next(model.parameters()).device
@@ -55,7 +58,7 @@ def max_gap(a: Any, b: Any) -> float:
     return float((a - b).abs().max())
 
 
-def copy_model(model: Module) -> Any:
+def copy_model(model: Module) -> Module:
     """A full, independent copy (raises MemoryError / CUDA OOM when it does not fit)."""
     return copy.deepcopy(model)
 
@@ -85,7 +88,7 @@ def deployed(
     if reload is None:
         from peft import PeftModel
 
-        def reload(base: Module, folder: Path) -> Any:
+        def reload(base: Module, folder: Path) -> Module:
             return PeftModel.from_pretrained(base, str(folder))
 
     try:

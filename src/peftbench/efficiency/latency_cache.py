@@ -29,7 +29,7 @@ def paired_run_to_json(run: PairedRun) -> dict[str, Any]:
     return asdict(run)
 
 
-def check_entry(data: Any, structure: Any, forms: list[str], part: str) -> str | None:
+def check_entry(data: object, structure: Any, forms: list[str], part: str) -> str | None:
     """Why a stored entry cannot be reused (None: it can): it must be the entry of this
     structure, forms and part, and every sample a plausible time (efficiency/plausible.py)
     with one per pair and form, as a record's samples must be."""

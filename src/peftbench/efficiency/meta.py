@@ -36,6 +36,9 @@ from peftbench.errors import UserError
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
 CONFIGS_FOLDER = "configs"  # in the peftbench.models package (package data)
 
 
@@ -115,12 +118,12 @@ def _read_config(ref: str) -> dict[str, Any]:
         ) from exc
 
 
-def meta_model(config: Mapping[str, Any]) -> Any:
+def meta_model(config: Mapping[str, Any]) -> Module:
     """The causal LM of `config`, built on the meta device (no weights allocated)."""
     return model_from_config(config, "meta")
 
 
-def model_from_config(config: Mapping[str, Any], device: str, dtype: str | None = None) -> Any:
+def model_from_config(config: Mapping[str, Any], device: str, dtype: str | None = None) -> Module:
     """The causal LM of `config` built directly on `device`, randomly initialised (the meta
     device: shapes only). `dtype` (e.g. "bfloat16"): the weights' type; None: the config's.
     The GPU acceptance benchmark builds its models this way: no weights to download, and the
@@ -142,7 +145,7 @@ def _numel(tensors: Any) -> int:
     return sum(t.numel() for t in tensors)
 
 
-def _build_on_meta(method: Any, params: Mapping[str, Any], model: Module) -> Any:
+def _build_on_meta(method: Any, params: Mapping[str, Any], model: Module) -> Module:
     """`method` with `params` wrapped around the meta model `model` (seeded, as a run is)."""
     import torch
 

@@ -16,7 +16,7 @@ MIN_SAMPLE_MS = 1e-3
 MAX_SAMPLE_MS = 3.6e6
 
 
-def plausible_ms(value: Any) -> bool:
+def plausible_ms(value: object) -> bool:
     """A number of milliseconds one timed step can take."""
     return (
         isinstance(value, int | float)

@@ -111,7 +111,7 @@ def metric_names(spec: DatasetSpec) -> tuple[str, ...]:
 GOLD_CHARS = 2000
 
 
-def _readable(gold: Any) -> Any:
+def _readable(gold: object) -> Any:
     """The gold as written to predictions.jsonl: large golds (APPS test suites) become a digest."""
     import hashlib
     import json

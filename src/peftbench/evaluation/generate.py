@@ -48,13 +48,16 @@ from peftbench.models.virtual_tokens import (
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     import torch
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    import torch
     from torch.nn import Module
     from transformers import PreTrainedTokenizerBase as Tokenizer
 
 MIN_SHARED = 8  # a shorter common head is not worth a separate forward pass
 
 
-def _device(model: Module) -> Any:
+def _device(model: Module) -> torch.device:
     return next(model.parameters()).device
 
 

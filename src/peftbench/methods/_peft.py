@@ -23,6 +23,13 @@ from peftbench.methods.base import BuildFn, Family, LoadFn, Method
 from peftbench.models.targets import resolve_targets, uses_conv1d
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from pathlib import Path
+
+    from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
 # The modules every weight-based method targets unless its paper says otherwise: the paper's LoRA
@@ -132,7 +139,7 @@ def peft_build(
 ) -> BuildFn:
     """A `build` that wraps the model with one peft config (see `peft_config`)."""
 
-    def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+    def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
         from peft import get_peft_model
 
         config = peft_config(
@@ -167,7 +174,7 @@ def kv_prefix_from_text(build: BuildFn) -> BuildFn:
     restores the trained prefix as saved.
     """
 
-    def wrapped(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+    def wrapped(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
         from peft.tuners.cartridge.utils import initialize_kv_prefix_from_text
 
         peft_model = build(model, loaded, params)
@@ -184,7 +191,7 @@ def kv_prefix_from_text(build: BuildFn) -> BuildFn:
     return wrapped
 
 
-def linear_only_load(model: Module, loaded: Any, folder: Any) -> Any:
+def linear_only_load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
     """Load a saved adapter of a Linear-only tuner: convert the saved targets' Conv1D first."""
     from peft import PeftConfig, PeftModel
 
@@ -197,7 +204,7 @@ def linear_only_load(model: Module, loaded: Any, folder: Any) -> Any:
 def load_after_import(module: str) -> LoadFn:
     """A `load` for native tuners: import the tuner's module (it registers with peft) first."""
 
-    def load(model: Module, loaded: Any, folder: Any) -> Any:
+    def load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
         import importlib
 
         from peft import PeftModel

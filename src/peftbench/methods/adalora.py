@@ -22,11 +22,17 @@ from peftbench.methods.base import Method, register
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from peftbench.models.base import LoadedModel
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
 _SCHEDULE_KEYS = ("tinit_fraction", "tfinal_fraction")
 _build = peft_build("AdaLoraConfig")
 
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     p = {k: v for k, v in params.items() if k not in _SCHEDULE_KEYS}
     # A valid placeholder schedule; `step_hook` sets the run's real one at the first step.
     return _build(model, loaded, {**p, "total_step": 1, "tinit": 0, "tfinal": 0})

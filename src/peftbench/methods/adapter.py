@@ -27,8 +27,14 @@ from peftbench.models.targets import resolve_targets
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from peftbench.models.base import LoadedModel
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
+
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import TaskType, get_peft_model
 
     from peftbench.methods.native.bottleneck import BottleneckConfig
@@ -49,7 +55,7 @@ def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
 NON_LINEARITIES = ("relu", "gelu", "gelu_new", "silu", "swish", "tanh", "sigmoid", "leaky_relu")
 
 
-def check(params: Mapping[str, Any], where: str) -> None:
+def check(params: Mapping[str, object], where: str) -> None:
     at_least(f"{where}.reduction_factor", params["reduction_factor"], 1)
     one_of(f"{where}.non_linearity", params["non_linearity"], NON_LINEARITIES)
     one_of(f"{where}.placement", params["placement"], tuple(PLACEMENT_ROLES))

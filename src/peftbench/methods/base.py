@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 from peftbench.registry import Registry
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from torch.nn import Module
 
     from peftbench.models.base import LoadedModel
@@ -32,7 +34,7 @@ StepHookFn = Callable[[Any, dict[str, Any], int, int], None]
 
 # check(params, where) -> None: raise UserError when a setting is invalid; `where` is the settings'
 # path for messages (e.g. "method_params.ia3"). Runs on the preset with the suite's overrides.
-CheckFn = Callable[[Mapping[str, Any], str], None]
+CheckFn = Callable[[Mapping[str, object], str], None]
 
 # How a method adapts the model (a closed list: listings group by it and tests branch on it).
 Family = Literal[
@@ -67,7 +69,7 @@ class Method:
     provider: str  # "peft", "native" or "none"
     description: str
     build: BuildFn
-    preset: Mapping[str, Any] = field(default_factory=dict)
+    preset: Mapping[str, object] = field(default_factory=dict)
     trains: bool = True
     mergeable: bool = False
     identity_at_init: bool = False
@@ -90,18 +92,18 @@ class Method:
         figures that compare it with the base (retention answers) are the base's own."""
         return not self.trains and self.identity_at_init
 
-    def params(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def params(self, overrides: Mapping[str, object] | None = None) -> dict[str, Any]:
         """The preset with `overrides` applied (unknown keys are rejected by config validation)."""
         merged = dict(self.preset)
         merged.update(overrides or {})
         return merged
 
     @staticmethod
-    def build_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    def build_params(params: Mapping[str, object]) -> dict[str, Any]:
         return {k: v for k, v in params.items() if k not in TRAINING_KEYS}
 
     def make_optimizer(
-        self, model: Module, params: Mapping[str, Any], learning_rate: float, weight_decay: float
+        self, model: Module, params: Mapping[str, object], learning_rate: float, weight_decay: float
     ) -> Any:
         """The method's own optimizer for `model` (built by this method), or None."""
         if self.optimizer is None:
@@ -109,7 +111,7 @@ class Method:
         return self.optimizer(model, self.build_params(params), learning_rate, weight_decay)
 
     def step_callback(
-        self, model: Module, params: Mapping[str, Any]
+        self, model: Module, params: Mapping[str, object]
     ) -> Callable[[int, int], None] | None:
         """`callback(step, total_steps)` for the training loop, or None when the method has none."""
         hook = self.step_hook
@@ -118,7 +120,7 @@ class Method:
         build_params = self.build_params(params)
         return lambda step, total: hook(model, build_params, step, total)
 
-    def load_saved(self, model: Module, loaded: LoadedModel, folder: Any) -> Any:
+    def load_saved(self, model: Module, loaded: LoadedModel, folder: Path) -> Module:
         """`model` (a fresh base) with the adapter that `save_pretrained` wrote to `folder`."""
         if self.load is not None:
             return self.load(model, loaded, folder)

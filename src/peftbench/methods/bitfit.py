@@ -21,8 +21,14 @@ from peftbench.models.targets import resolve_targets
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from peftbench.models.base import LoadedModel
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
+
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import TaskType, get_peft_model
 
     from peftbench.methods.native.bitfit import BitFitConfig
@@ -34,7 +40,7 @@ def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
     )
 
 
-def check(params: Mapping[str, Any], where: str) -> None:
+def check(params: Mapping[str, object], where: str) -> None:
     one_of(f"{where}.bias_init", params["bias_init"], BIAS_INITS)
     if not params["target_modules"]:
         from peftbench.errors import UserError

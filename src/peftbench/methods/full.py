@@ -17,8 +17,16 @@ from peftbench.methods.base import Method, register
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from pathlib import Path
 
-def train_everything(model: Module, method: str) -> Any:
+    from peftbench.models.base import LoadedModel
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
+
+def train_everything(model: Module, method: str) -> Module:
     """Make every parameter trainable and note in the run record that weights are not saved."""
     for p in model.parameters():
         p.requires_grad_(True)
@@ -30,11 +38,11 @@ def train_everything(model: Module, method: str) -> Any:
     return model
 
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     return train_everything(model, "full fine-tuning")
 
 
-def load(model: Module, loaded: Any, folder: Any) -> Any:
+def load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
     """A model saved with `save_pretrained`, on `model`'s device and dtype."""
     from transformers import AutoModelForCausalLM
 

@@ -22,8 +22,14 @@ from peftbench.models.targets import resolve_targets
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from peftbench.models.base import LoadedModel
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
+
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     return train_everything(model, "GaLore")
 
 

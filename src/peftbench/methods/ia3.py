@@ -26,10 +26,16 @@ from peftbench.models.targets import resolve_targets
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from peftbench.models.base import LoadedModel
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
 PAPER = "PEFT-Bench (PEFT-Factory examples/peftbench/ia3/llama-3-8b-instruct/train.yaml)"
 
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import IA3Config, TaskType, get_peft_model
 
     p = dict(params)
@@ -56,7 +62,7 @@ def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
     return peft_model
 
 
-def check(params: Mapping[str, Any], where: str) -> None:
+def check(params: Mapping[str, object], where: str) -> None:
     """`feedforward_modules` names modules among the targets (peft requires a subset)."""
     ff, targets = params.get("feedforward_modules"), params.get("target_modules")
     if isinstance(ff, list) and isinstance(targets, list):

@@ -16,10 +16,16 @@ from peftbench.methods.base import Method, register
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from peftbench.models.base import LoadedModel
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
 _build_lora = peft_build("LoraConfig")
 
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     p = dict(params)
     p.pop("loraplus_lr_ratio")
     return _build_lora(model, loaded, p)

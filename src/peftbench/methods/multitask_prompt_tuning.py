@@ -19,6 +19,14 @@ from peftbench.methods.base import Method, register
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from pathlib import Path
+
+    from peftbench.models.base import LoadedModel
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
 _build = peft_build("MultitaskPromptTuningConfig")
 
 
@@ -37,16 +45,16 @@ def _task_zero(module: Module, args: tuple, kwargs: dict[str, Any]) -> tuple[tup
     return args, kwargs
 
 
-def with_task_ids(model: Module) -> Any:
+def with_task_ids(model: Module) -> Module:
     model.register_forward_pre_hook(_task_zero, with_kwargs=True)
     return model
 
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     return with_task_ids(_build(model, loaded, {**params, "num_tasks": 1}))
 
 
-def load(model: Module, loaded: Any, folder: Any) -> Any:
+def load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
     from peft import PeftModel
 
     return with_task_ids(PeftModel.from_pretrained(model, str(folder)))

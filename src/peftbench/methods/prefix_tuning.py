@@ -14,10 +14,16 @@ from peftbench.methods.base import Method, register
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from peftbench.models.base import LoadedModel
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
 PAPER = "PEFT-Bench (examples/peftbench/prefix-tuning/llama-3-8b-instruct/train.yaml)"
 
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import PrefixTuningConfig, TaskType, get_peft_model
 
     return get_peft_model(model, PrefixTuningConfig(task_type=TaskType.CAUSAL_LM, **params))

@@ -25,6 +25,11 @@ from peftbench.methods.base import Method, register
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
     from transformers import PreTrainedTokenizerBase as Tokenizer
 
 INITS = ("vocab", "text", "random")
@@ -50,7 +55,7 @@ def init_token_ids(params: Mapping[str, Any], tokenizer: Tokenizer, vocab_size: 
     return None
 
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     import torch
     from peft import PromptTuningConfig, TaskType, get_peft_model
 

@@ -14,7 +14,6 @@ Trainable parameters (embedding E = n x h, encoder width e):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from peftbench.methods._checks import at_least, in_range, one_of
 from peftbench.methods._peft import peft_method
@@ -24,7 +23,7 @@ ENCODERS = ("LSTM", "MLP")
 PAPER = "PEFT-Bench (examples/peftbench/p-tuning/llama-3-8b-instruct/*.yaml)"
 
 
-def check(params: Mapping[str, Any], where: str) -> None:
+def check(params: Mapping[str, object], where: str) -> None:
     one_of(
         f"{where}.encoder_reparameterization_type",
         params["encoder_reparameterization_type"],

@@ -25,6 +25,14 @@ from peftbench.models.targets import uses_conv1d
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from pathlib import Path
+
+    from peftbench.models.base import LoadedModel
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
 # Module names inside the transformer blocks (Llama-style `layers.N.`, GPT-2 `h.N.`).
 _BLOCK = re.compile(r".*\.(layers|h)\.\d+\..*")
 
@@ -74,7 +82,7 @@ def _quantise_blocks(model: Module) -> int:
     return count
 
 
-def _quantised_base(model: Module, loaded: Any) -> Any:
+def _quantised_base(model: Module, loaded: LoadedModel) -> Module:
     """The base model with 4-bit blocks, ready for k-bit training (or a UserError)."""
     missing = missing_pieces()
     if missing:
@@ -93,7 +101,7 @@ def _quantised_base(model: Module, loaded: Any) -> Any:
     return prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
 
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import get_peft_model
 
     model = _quantised_base(model, loaded)
@@ -101,7 +109,7 @@ def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
     return get_peft_model(model, config)
 
 
-def load(model: Module, loaded: Any, folder: Any) -> Any:
+def load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
     from peft import PeftModel
 
     return PeftModel.from_pretrained(_quantised_base(model, loaded), str(folder))

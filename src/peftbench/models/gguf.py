@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from peftbench.cache import atomic_copytree, cache_dir, sha256_file
 from peftbench.errors import UserError
@@ -23,7 +22,7 @@ PREFIX = "gguf:"
 MARKER = "peftbench-gguf.json"  # written last into a finished conversion: what it came from
 
 
-def converted_dir(gguf: Path, key: str, meta: Mapping[str, Any] | None = None) -> Path:
+def converted_dir(gguf: Path, key: str, meta: Mapping[str, object] | None = None) -> Path:
     """The safetensors copy of `gguf` under the cache name `key`, made on first use."""
     target = cache_dir() / "models" / key
     if (target / "model.safetensors").exists():
@@ -55,7 +54,7 @@ def converted_dir(gguf: Path, key: str, meta: Mapping[str, Any] | None = None) -
     return target
 
 
-def load_converted(folder: Path, options: Mapping[str, Any], name: str) -> LoadedModel:
+def load_converted(folder: Path, options: Mapping[str, object], name: str) -> LoadedModel:
     """The converted folder through the one loader, with where it came from in the provenance."""
     import json
 
@@ -93,7 +92,7 @@ def local_spec(name: str) -> ModelSpec:
     def folder() -> Path:
         return converted_dir(path, f"gguf-{sha256_file(path)[:16]}", {"path": str(path.resolve())})
 
-    def load(options: Mapping[str, Any]) -> LoadedModel:
+    def load(options: Mapping[str, object]) -> LoadedModel:
         return load_converted(folder(), options, name)
 
     return ModelSpec(

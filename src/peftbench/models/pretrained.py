@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # annotations only; importing them would import torch
 DTYPES: tuple[str, ...] = get_args(Dtype)  # one list: the schema's
 
 
-def load_pretrained(path_or_id: str, options: Mapping[str, Any], name: str) -> LoadedModel:
+def load_pretrained(path_or_id: str, options: Mapping[str, object], name: str) -> LoadedModel:
     """Tokenizer + model from a hub id or a local folder, with peftbench's safety defaults."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer

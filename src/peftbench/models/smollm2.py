@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from peftbench.errors import UserError
 from peftbench.models.base import LoadedModel, ModelSpec, register
@@ -43,7 +42,7 @@ def converted_dir() -> Path:
     return convert(gguf_path(), f"SmolLM2-135M-Instruct-{DIST}-{version}", {"package": package})
 
 
-def load(options: Mapping[str, Any]) -> LoadedModel:
+def load(options: Mapping[str, object]) -> LoadedModel:
     from peftbench.models.gguf import load_converted
 
     loaded = load_converted(converted_dir(), options, "smollm2-135m")

@@ -10,9 +10,12 @@ from __future__ import annotations
 import functools
 import string
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.models.base import LoadedModel, ModelSpec, register
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from transformers import PreTrainedTokenizerBase as Tokenizer
 
 SPECIALS = ["<pad>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
 CHAT_TEMPLATE = (
@@ -21,7 +24,7 @@ CHAT_TEMPLATE = (
 )
 
 
-def char_tokenizer() -> Any:
+def char_tokenizer() -> Tokenizer:
     """A character-level fast tokenizer over printable ASCII, built offline in code."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast

@@ -29,7 +29,7 @@ def read_predictions(run_dir: Path | str) -> list[dict[str, Any]] | None:
         return None
 
 
-def _digest(gold: Any) -> bool:
+def _digest(gold: object) -> bool:
     return isinstance(gold, dict) and set(gold) == {"sha256", "chars", "head"}
 
 

@@ -58,7 +58,7 @@ class RunWriter:
         self.tmp.mkdir(parents=True)
         write_json(self.tmp / OWNER, {"host": socket.gethostname(), "pid": os.getpid()})
 
-    def json(self, name: str, data: Any) -> None:
+    def json(self, name: str, data: object) -> None:
         write_json(self.tmp / name, data)
 
     def jsonl(self, name: str, rows: list[dict[str, Any]]) -> None:

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Tensor
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
 
@@ -58,7 +61,7 @@ def perplexity(nll_sum: float, count: int) -> float:
     return math.exp(nll_sum / count)
 
 
-def next_token_logprobs(model: Module, chunk: list[int]) -> Any:
+def next_token_logprobs(model: Module, chunk: list[int]) -> Tensor:
     """log-softmax of the model's next-token logits at every position but the last (n-1, V).
 
     Prompt-learning models prepend virtual tokens: their logits come first, so the last n

@@ -22,6 +22,9 @@ from peftbench.datasets.base import DatasetSpec, Example
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
     from transformers import PreTrainedTokenizerBase as Tokenizer
 
 WINDOW = 512  # tokens per drift window
@@ -101,7 +104,7 @@ def measure_stability(
     out: dict[str, Any] = {"drift": None, "retention": None}
     base: Module = None
 
-    def base_model() -> Any:
+    def base_model() -> Module:
         nonlocal base
         if base is None:
             base = fresh_base()

@@ -85,7 +85,7 @@ class Declared:
         return read_local(path), str(path)
 
     # -- examples -----------------------------------------------------------------------------
-    def example(self, split: str, i: int, row: Mapping[str, Any], origin: str) -> Example:
+    def example(self, split: str, i: int, row: Mapping[str, object], origin: str) -> Example:
         a = self.d.answer
         try:
             view = answers.template_fields(a, row)

@@ -136,7 +136,7 @@ class BottleneckLayer(nn.Module, BaseTunerLayer):
         h = self.bottleneck_act[name](down(x.to(down.weight.dtype)))
         return self.bottleneck_up[name](h) * self.bottleneck_scaling[name]
 
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
+    def forward(self, *args: object, **kwargs: object) -> Any:
         result = self.base_layer(*args, **kwargs)
         names = [n for n in self.active_adapters if n in self.bottleneck_down]
         if self.disable_adapters or not names:
