@@ -2,7 +2,7 @@
 
 A leaf any layer may use (it imports nothing of peftbench). `JSONValue` is what `json.loads` can
 return; `JSONObject` one JSON object. Code that reads one narrows with `isinstance` before use,
-so a wrong type in a file is a clear error instead of an `Any` that fails three calls later.
+so a wrong type in a file is a clear error, not an untyped value that fails three calls later.
 
 `Flat` is the base of a frozen dataclass whose fields are keys of one flat JSON object (a part
 of the run record, a group of efficiency figures written under a key prefix). `read` takes the

@@ -164,7 +164,7 @@ class Registry(Generic[T]):
 
     def _load_plugins(self) -> None:
         """Entries from plugin folders, then installed distributions (`peftbench.<kind>s`)."""
-        from importlib.metadata import entry_points
+        from importlib.metadata import entry_points  # slow to import: only when plugins load
 
         load_plugin_files()
 

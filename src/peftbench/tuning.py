@@ -25,12 +25,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from peftbench.cache import cache_dir
 from peftbench.config.schema import RunSpec, Suite
 from peftbench.datasets import DATASETS, Example, LoadContext
 from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
+from peftbench.methods import METHODS
+from peftbench.metrics import METRICS
+from peftbench.pipeline import CellData, execute
+from peftbench.quiet import quiet_libraries
 from peftbench.results.atomic import write_json
 from peftbench.suite import expand
+from peftbench.training.holdout import split_train as hold_out
+from peftbench.training.trainer import NonFiniteLoss
 from peftbench.tuned_rates import write_presets
 
 SPLIT_SEED = 20251127
@@ -121,9 +128,6 @@ def trial_score(
     Through the one cell path (`pipeline.execute`), so the method trains with its own optimizer
     and step hook and the suite's held-out protocol, exactly as in the grid; no learning curve.
     """
-    from peftbench.pipeline import CellData, execute
-    from peftbench.training.holdout import split_train as hold_out
-    from peftbench.training.trainer import NonFiniteLoss
 
     trial = dataclasses.replace(
         spec,
@@ -147,8 +151,6 @@ def tune(
     progress: bool = True,
 ) -> Path:
     """Run one study per training method; write presets.yaml and tune.json; return the YAML path."""
-    from peftbench.cache import cache_dir
-    from peftbench.quiet import quiet_libraries
 
     optuna = import_optuna()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -180,7 +182,6 @@ def tune(
 def _training_cells(suite: Suite, seed: int) -> list[RunSpec]:
     """The suite's cells of methods that train, at the first seed: a method that does not train
     has no learning rate to tune, and one seed keeps the search a few short runs."""
-    from peftbench.methods import METHODS
 
     specs = [s for s in expand(suite) if s.seed == seed and METHODS.get(s.method).trains]
     if not specs:
@@ -290,7 +291,6 @@ def _objective(
     progress: bool,
 ) -> float:
     """Mean held-out score of one learning rate over the method's cells (signed by direction)."""
-    from peftbench.metrics import METRICS
 
     lr = trial.suggest_float(
         "learning_rate", preset / settings.span, preset * settings.span, log=True

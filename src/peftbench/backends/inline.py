@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from peftbench.backends.progress import grid_bar
+from peftbench.pipeline import run_cell
 
 if TYPE_CHECKING:
     from peftbench.backends.options import BackendOptions
@@ -23,7 +24,6 @@ def run_inline(
     options: BackendOptions | None = None,
 ) -> None:
     """`options` (resources, address) mean nothing for in-process runs."""
-    from peftbench.pipeline import run_cell
 
     with grid_bar(len(runs), progress) as bar:
         for spec in runs:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from peftbench.backends.inline import _line
 from peftbench.backends.lifeline import die_with_parent, mark_main_process
 from peftbench.backends.progress import grid_bar
+from peftbench.pipeline import run_cell
 from peftbench.results.record import RunConfig, Status
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 def _child(spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool) -> None:
     die_with_parent()  # the fork server (or, with 'spawn', the main process)
-    from peftbench.pipeline import run_cell
 
     run_cell(spec, store, ctx, progress)
 

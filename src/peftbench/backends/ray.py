@@ -20,7 +20,9 @@ Ray is imported only when this backend runs (`pip install 'peftbench[ray]'`).
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -29,9 +31,13 @@ from typing import TYPE_CHECKING, Any
 from peftbench.backends.inline import _line
 from peftbench.backends.options import BackendOptions
 from peftbench.backends.progress import grid_bar
+from peftbench.cache import cache_dir
 from peftbench.config.schema import ResourceSettings
+from peftbench.datasets import LoadContext
 from peftbench.errors import UserError, did_you_mean
+from peftbench.pipeline import run_cell
 from peftbench.results.record import RunConfig, Status
+from peftbench.results.store import ResultsStore
 
 if TYPE_CHECKING:
     from peftbench.config.schema import RunSpec
@@ -156,12 +162,6 @@ def _fit_hint(wanted: Mapping[str, float], totals: list[dict[str, float]]) -> st
 
 def execute(cell: Cell, spec: RunSpec, data_dir: Path | None) -> dict[str, Any]:
     """Runs on a worker: the cell into a private store; returns its status and its files."""
-    import shutil
-    import tempfile
-
-    from peftbench.cache import cache_dir
-    from peftbench.datasets import LoadContext
-    from peftbench.results.store import ResultsStore
 
     tmp = Path(tempfile.mkdtemp(prefix="peftbench-ray-"))
     try:
@@ -228,8 +228,6 @@ def run_ray(
     ray = import_ray()
     options = options or BackendOptions()
     if cell is None:
-        from peftbench.pipeline import run_cell
-
         cell = run_cell
     started_here = connect(ray, options.address)
     refs: dict[Any, Any] = {}

@@ -80,7 +80,7 @@ def code_parser(text: str) -> str | None:
     return code if code.strip() else None
 
 
-def options(texts: Sequence[Any], labels: Sequence[str] = LETTERS) -> str:
+def options(texts: Sequence[object], labels: Sequence[str] = LETTERS) -> str:
     """'A. first option' lines, one per option (at most as many options as labels)."""
     if len(texts) > len(labels):
         raise ValueError(f"{len(texts)} options but only {len(labels)} labels")

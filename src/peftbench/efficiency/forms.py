@@ -29,8 +29,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch import Tensor
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
 

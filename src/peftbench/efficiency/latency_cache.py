@@ -22,6 +22,7 @@ from typing import Any
 
 from peftbench.efficiency.latency import PairedRun, Samples
 from peftbench.efficiency.plausible import bad_samples
+from peftbench.results.atomic import write_json
 from peftbench.results.safe_read import JSON_CAP, read_capped
 
 
@@ -92,8 +93,6 @@ class LatencyCache:
             return None
 
     def put(self, forms: list[str], part: str, run: PairedRun) -> None:
-        from peftbench.results.atomic import write_json
-
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json(
             self._path(forms, part),

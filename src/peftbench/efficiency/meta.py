@@ -24,6 +24,7 @@ other hub id is fetched (config only) through transformers.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,10 +32,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from peftbench.errors import UserError
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
-    from torch.nn import Module
+from peftbench.efficiency.flops import forward_flops
+from peftbench.efficiency.params import count_parameters
+from peftbench.errors import UserError, did_you_mean
+from peftbench.methods.base import Method
+from peftbench.models.base import LoadedModel
+from peftbench.models.hub import PAPER_MODELS
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
@@ -63,7 +66,6 @@ def shipped_configs() -> dict[str, Path]:
 def _hub_id(ref: str) -> str | None:
     if ref.startswith("hf:"):
         return ref[3:]
-    from peftbench.models.hub import PAPER_MODELS
 
     return PAPER_MODELS.get(ref)
 
@@ -76,8 +78,6 @@ def config_dict(ref: str) -> dict[str, Any]:
 
     model_type = config.get("model_type")
     if model_type not in CONFIG_MAPPING_NAMES:
-        from peftbench.errors import did_you_mean
-
         raise UserError(
             f"--model '{ref}': the config's model_type is {model_type!r}, which transformers "
             "does not know, so its architecture cannot be built",
@@ -149,9 +149,6 @@ def _build_on_meta(method: Any, params: Mapping[str, Any], model: Module) -> Mod
     """`method` with `params` wrapped around the meta model `model` (seeded, as a run is)."""
     import torch
 
-    from peftbench.methods.base import Method
-    from peftbench.models.base import LoadedModel
-
     loaded = LoadedModel("meta", model, None, model.config.model_type, {})
     with torch.random.fork_rng():
         torch.manual_seed(0)
@@ -161,8 +158,6 @@ def _build_on_meta(method: Any, params: Mapping[str, Any], model: Module) -> Mod
 def count_method(method: Any, params: Mapping[str, Any], config: Mapping[str, Any]) -> ParamCounts:
     """Build `method` with `params` on a fresh meta model of `config` and count (see above)."""
     from peft.utils import get_peft_model_state_dict
-
-    from peftbench.efficiency.params import count_parameters
 
     model = meta_model(config)
     _, base = count_parameters(model)
@@ -211,7 +206,6 @@ class FlopCounts:
 
 def base_flops(config: Mapping[str, Any], tokens: int) -> int:
     """Forward FLOPs of the bare architecture of `config` (meta device)."""
-    from peftbench.efficiency.flops import forward_flops
 
     return forward_flops(meta_model(config), tokens, int(config["vocab_size"]))
 
@@ -220,7 +214,6 @@ def flops_method(
     method: Any, params: Mapping[str, Any], config: Mapping[str, Any], tokens: int, base: int
 ) -> FlopCounts:
     """Forward FLOPs of `method`'s deployed form on `config` (meta); `base`: `base_flops`."""
-    from peftbench.efficiency.flops import forward_flops
 
     wrapped = _build_on_meta(method, params, meta_model(config))
     form, how = _deployed_on_meta(wrapped, config)
@@ -231,7 +224,6 @@ def _deployed_on_meta(wrapped: Module, config: Mapping[str, Any]) -> tuple[Any, 
     """The model a saved adapter gives (efficiency/forms.py's `deployed`), built without saving:
     a meta tensor cannot be written, so a prompt-learning method's config is re-applied to a
     fresh base with `inference_mode` on, as `PeftModel.from_pretrained` does when it loads."""
-    import copy
 
     config_of: Any = getattr(wrapped, "active_peft_config", None)
     if not getattr(config_of, "is_prompt_learning", False):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from peftbench.config.schema import EvaluationSettings
 from peftbench.datasets.base import DatasetSpec, Example
+from peftbench.datasets.paper_metrics import paper_metric
 from peftbench.datasets.prompt import prompt_ids
 from peftbench.evaluation.generate import greedy_generate
 from peftbench.metrics import METRICS
@@ -101,7 +104,6 @@ def evaluate(
 def metric_names(spec: DatasetSpec) -> tuple[str, ...]:
     """The dataset's metrics (headline first), and PEFT-Bench's headline for it when that is
     another metric (`scoring.task_metric: paper` reads it from the record)."""
-    from peftbench.datasets.paper_metrics import paper_metric
 
     names = (spec.metric, *spec.extra_metrics)
     paper = paper_metric(spec.name)
@@ -113,8 +115,6 @@ GOLD_CHARS = 2000
 
 def _readable(gold: object) -> Any:
     """The gold as written to predictions.jsonl: large golds (APPS test suites) become a digest."""
-    import hashlib
-    import json
 
     text = json.dumps(gold, default=str)
     if len(text) <= GOLD_CHARS:

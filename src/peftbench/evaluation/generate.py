@@ -36,6 +36,7 @@ head, first pass through peft's forward.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -45,9 +46,6 @@ from peftbench.models.virtual_tokens import (
     peft_type,
     prompt_learning_config,
 )
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
-    import torch
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     import torch
@@ -76,7 +74,6 @@ def virtual_kind(model: Module) -> str:
 
 def _cache_kwarg(model: Module) -> str:
     """transformers 5 renamed `past_key_values` to `cache` (the old name goes in 5.40)."""
-    import inspect
 
     params = inspect.signature(model.forward).parameters
     return "cache" if "cache" in params else "past_key_values"

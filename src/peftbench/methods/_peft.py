@@ -15,6 +15,8 @@ adapter is loaded, so the method runs on GPT-2 too.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import importlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -22,15 +24,12 @@ from typing import TYPE_CHECKING, Any
 from peftbench.methods.base import BuildFn, Family, LoadFn, Method
 from peftbench.models.targets import resolve_targets, uses_conv1d
 
-if TYPE_CHECKING:  # annotations only; importing them would import torch
+if TYPE_CHECKING:  # annotations only
     from pathlib import Path
 
     from torch.nn import Module
 
     from peftbench.models.base import LoadedModel
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
-    from torch.nn import Module
 
 # The modules every weight-based method targets unless its paper says otherwise: the paper's LoRA
 # targets (k_proj, v_proj, down_proj on Llama), so methods are compared on the same layers.
@@ -115,7 +114,6 @@ def peft_config(
     linear_only: bool = False,
 ) -> Any:
     """The peft config `config_name(task_type=CAUSAL_LM, **params, **fixed)`, roles resolved."""
-    import dataclasses
 
     import peft
 
@@ -205,8 +203,6 @@ def load_after_import(module: str) -> LoadFn:
     """A `load` for native tuners: import the tuner's module (it registers with peft) first."""
 
     def load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
-        import importlib
-
         from peft import PeftModel
 
         importlib.import_module(module)

@@ -22,11 +22,7 @@ from peftbench.methods.base import Method, register
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
-if TYPE_CHECKING:  # annotations only; importing them would import torch
     from peftbench.models.base import LoadedModel
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
-    from torch.nn import Module
 
 _SCHEDULE_KEYS = ("tinit_fraction", "tfinal_fraction")
 _build = peft_build("AdaLoraConfig")

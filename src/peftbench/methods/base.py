@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from peftbench.errors import unknown_name
 from peftbench.registry import Registry
 
 if TYPE_CHECKING:
@@ -134,7 +135,5 @@ METHODS: Registry[Method] = Registry("method", "peftbench.methods")
 
 def register(method: Method) -> Method:
     if method.family not in FAMILIES:
-        from peftbench.errors import unknown_name
-
         raise unknown_name("method family", method.family, FAMILIES)
     return METHODS.register(method)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from peftbench.errors import UserError
 from peftbench.methods._checks import one_of
 from peftbench.methods._peft import load_after_import
 from peftbench.methods.base import Method, register
@@ -21,11 +22,7 @@ from peftbench.models.targets import resolve_targets
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
-if TYPE_CHECKING:  # annotations only; importing them would import torch
     from peftbench.models.base import LoadedModel
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
-    from torch.nn import Module
 
 
 def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
@@ -43,8 +40,6 @@ def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
 def check(params: Mapping[str, object], where: str) -> None:
     one_of(f"{where}.bias_init", params["bias_init"], BIAS_INITS)
     if not params["target_modules"]:
-        from peftbench.errors import UserError
-
         raise UserError(
             f"'{where}.target_modules' is empty: BitFit would train nothing",
             "name the projections whose biases train, e.g. [query, value] (PEFT-Bench)",

@@ -14,16 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from peftbench.methods.base import Method, register
 
-if TYPE_CHECKING:  # annotations only; importing them would import torch
-    from torch.nn import Module
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
+if TYPE_CHECKING:  # annotations only
     from pathlib import Path
 
-    from peftbench.models.base import LoadedModel
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
 
 
 def train_everything(model: Module, method: str) -> Module:

@@ -22,11 +22,7 @@ from peftbench.models.targets import resolve_targets
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
-if TYPE_CHECKING:  # annotations only; importing them would import torch
     from peftbench.models.base import LoadedModel
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
-    from torch.nn import Module
 
 
 def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:

@@ -20,17 +20,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from peftbench.errors import UserError
 from peftbench.methods._checks import at_least, one_of
 from peftbench.methods.base import Method, register
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
+    from transformers import PreTrainedTokenizerBase as Tokenizer
 
     from peftbench.models.base import LoadedModel
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
-    from torch.nn import Module
-    from transformers import PreTrainedTokenizerBase as Tokenizer
 
 INITS = ("vocab", "text", "random")
 PAPER = "PEFT-Bench (examples/peftbench/prompt-tuning/llama-3-8b-instruct/train.yaml)"
@@ -74,8 +72,6 @@ def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
 
 
 def check(params: Mapping[str, Any], where: str) -> None:
-    from peftbench.errors import UserError
-
     init = params["prompt_tuning_init"]
     one_of(f"{where}.prompt_tuning_init", init, INITS)
     at_least(f"{where}.num_virtual_tokens", params["num_virtual_tokens"], 1)

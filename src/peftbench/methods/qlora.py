@@ -22,16 +22,12 @@ from peftbench.methods._peft import LORA_PAPER, conv1d_to_linear, peft_config
 from peftbench.methods.base import Method, register
 from peftbench.models.targets import uses_conv1d
 
-if TYPE_CHECKING:  # annotations only; importing them would import torch
-    from torch.nn import Module
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
+if TYPE_CHECKING:  # annotations only
     from pathlib import Path
 
-    from peftbench.models.base import LoadedModel
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
 
 # Module names inside the transformer blocks (Llama-style `layers.N.`, GPT-2 `h.N.`).
 _BLOCK = re.compile(r".*\.(layers|h)\.\d+\..*")
@@ -39,7 +35,7 @@ _BLOCK = re.compile(r".*\.(layers|h)\.\d+\..*")
 
 def missing_pieces() -> list[str]:
     """What this machine lacks for QLoRA, in words (empty when it can run)."""
-    import importlib.util
+    import importlib.util  # beside torch: both only when QLoRA is asked for
 
     import torch
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import secrets
 from collections.abc import Sequence
@@ -192,7 +193,6 @@ def make_pass_at_1(
 ) -> Metric:
     """pass@1 over problems; problems run `workers` at a time (default: half the CPUs), since each
     sandbox is its own process and a CPU-bound solution must not be starved into a timeout."""
-    import os
 
     n_workers = workers or max(1, (os.cpu_count() or 2) // 2)
 

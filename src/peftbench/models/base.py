@@ -41,7 +41,7 @@ class ModelSpec:
     source: str  # where the weights come from, in words (hub id, package, "built in code")
     load: LoadFn
     needs_gpu: bool = False
-    prepare: Callable[[], Any] | None = None  # fetch/convert into the cache ahead of the grid
+    prepare: Callable[[], object] | None = None  # fetch/convert into the cache ahead of the grid
     # The architecture's config (config.json's keys) when it is known without loading anything
     # heavy (no torch), so preflight can check sizes and module names before any run starts.
     config: Callable[[], Mapping[str, object]] | None = None

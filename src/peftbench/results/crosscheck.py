@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from peftbench.config.schema import run_digest
 from peftbench.results.checks import RecordDamage, is_number, metric_range
 from peftbench.results.safe_read import LINES_CAP, Refused, file_digest, read_capped
 
@@ -65,7 +66,6 @@ def check_identity(name: str, status: Status, config: RunConfig) -> None:
             raise RecordDamage(
                 "config.json", f"'{key}' is {have!r}, but the run id {name!r} says {want!r}"
             )
-    from peftbench.config.schema import run_digest
 
     if run_digest(config.to_json()) != shape["digest"]:
         raise RecordDamage(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from peftbench.metrics import METRICS
 from peftbench.results.checks import RecordDamage
 from peftbench.results.crosscheck import PREDICTIONS, load_predictions
 from peftbench.scoring.intervals import CorpusItems, ItemSample, MeanItems
@@ -46,7 +47,6 @@ def item_sample(run_dir: Path | str, metric: str) -> ItemSample | None:
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scores):
             return None  # a damaged score: no items, like a damaged file
         return MeanItems(ids, tuple(float(v) for v in scores))
-    from peftbench.metrics import METRICS
 
     if metric not in METRICS or any(_digest(r.get("gold")) for r in rows):
         return None

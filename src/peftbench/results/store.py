@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.errors import UserError
 from peftbench.results.atomic import write_json, write_jsonl
@@ -38,6 +38,9 @@ from peftbench.results.record import (
     read_status,
 )
 from peftbench.results.safe_read import file_digest, is_plain_folder
+
+if TYPE_CHECKING:  # annotations only
+    from collections.abc import Iterable, Mapping
 
 STATUS = "status.json"
 OWNER = ".owner.json"  # in a temporary run folder: which process on which host is writing it
@@ -61,7 +64,7 @@ class RunWriter:
     def json(self, name: str, data: object) -> None:
         write_json(self.tmp / name, data)
 
-    def jsonl(self, name: str, rows: list[dict[str, Any]]) -> None:
+    def jsonl(self, name: str, rows: Iterable[Mapping[str, object]]) -> None:
         write_jsonl(self.tmp / name, rows)
 
     def record(self, part: Part) -> None:
@@ -157,7 +160,7 @@ class ResultsStore:
     def lock(self) -> Iterator[None]:
         """Exclusive across processes (flock on `<root>/.lock`; NFSv4 supports it)."""
         try:
-            import fcntl
+            import fcntl  # POSIX only
         except ImportError:  # not POSIX: no cross-process lock
             yield
             return

@@ -14,12 +14,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch import Tensor
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
 
 
@@ -77,7 +75,9 @@ def next_token_logprobs(model: Module, chunk: list[int]) -> Tensor:
     return torch.log_softmax(logits[:-1], dim=-1)
 
 
-def chunk_figures(base_lp: Any, lp: Any, targets: Sequence[int]) -> tuple[float, float, float]:
+def chunk_figures(
+    base_lp: Tensor, lp: Tensor, targets: Sequence[int]
+) -> tuple[float, float, float]:
     """(NLL sum of the base, NLL sum of the adapted, KL sum) over one chunk's scored positions."""
     import torch
 

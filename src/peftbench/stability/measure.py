@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peftbench.datasets.base import DatasetSpec, Example
-
-if TYPE_CHECKING:  # annotations only; importing them would import torch
-    from torch.nn import Module
+from peftbench.evaluation.evaluate import evaluate
+from peftbench.metrics import METRICS
+from peftbench.results.atomic import write_json
+from peftbench.stability.drift import measure_drift
+from peftbench.stability.text import general_text
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
@@ -68,15 +70,12 @@ class BaseAnswerCache:
     def put(self, key: str, texts: list[str]) -> None:
         if self.folder is None:
             return
-        from peftbench.results.atomic import write_json
 
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json(self.folder / f"{key}.json", {"outputs": texts})
 
 
 def text_ids(tokenizer: Tokenizer, tokens: int) -> list[int]:
-    from peftbench.stability.text import general_text
-
     ids = tokenizer(general_text().text, add_special_tokens=False)["input_ids"]
     return list(ids[:tokens])
 
@@ -95,11 +94,7 @@ def measure_stability(
     """The record's `stability` block. `text_tokens` 0 skips drift; no tasks skips retention.
     `adapted_is_base`: the adapted model is the base model itself (a method that changes
     nothing, e.g. `frozen`), so its general-task answers are the base answers, not decoded again."""
-    from peftbench.evaluation.evaluate import evaluate
-    from peftbench.metrics import METRICS
-    from peftbench.stability.drift import measure_drift
     from peftbench.stability.retention import TaskAnswers, retention
-    from peftbench.stability.text import general_text
 
     out: dict[str, Any] = {"drift": None, "retention": None}
     base: Module = None

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from peftbench.errors import UserError
+from peftbench.training.data import PadCollator
+from peftbench.training.loss import loss_plan, summed_loss
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
@@ -101,9 +103,6 @@ def held_out_loss(model: Module, features: Sequence[dict[str, list[int]]], pad_i
     model may add to `.loss` (AdaLoRA's orthogonality term).
     """
     import torch
-
-    from peftbench.training.data import PadCollator
-    from peftbench.training.loss import loss_plan, summed_loss
 
     was_training = model.training
     model.eval()

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from peftbench.config.schema import TrainingSettings
+from peftbench.training.data import PadCollator
 from peftbench.training.holdout import checkpoint_steps, every_fraction, held_out_loss
 from peftbench.training.loss import LossPlan, loss_plan, summed_loss
 from peftbench.training.precision import fp32_trainables
@@ -277,8 +278,6 @@ def _trainer(
     callbacks removed)."""
     from transformers import Trainer
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
-
-    from peftbench.training.data import PadCollator
 
     class AnswerLossTrainer(Trainer):
         """HF's Trainer with the loss from the labelled positions' logits only.
