@@ -5,9 +5,14 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 
 from peftbench.errors import UserError, did_you_mean
+
+if TYPE_CHECKING:  # annotations only
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")  # a settings dataclass
 
 
 def _coerce(value: object, tp: Any, path: str) -> Any:
@@ -60,7 +65,7 @@ def _coerce(value: object, tp: Any, path: str) -> Any:
     return value
 
 
-def build(cls: type, data: object, path: str = "") -> Any:
+def build(cls: type[T], data: object, path: str = "") -> T:
     """`cls(**data)` with every key checked: unknown keys, missing keys and wrong types fail."""
     where = path or "suite"
     if not isinstance(data, dict):

@@ -57,7 +57,7 @@ def attention_mapping() -> dict[Any, Any]:
     return mapping
 
 
-def counted_flops(work: Callable[[], Any]) -> int:
+def counted_flops(work: Callable[[], object]) -> int:
     """FLOPs of the matrix products and attention that `work()` runs (forward and, when it calls
     `backward`, the backward pass too), with the counting rules above. The benchmarks count one
     real training step this way, on the shapes it trains, for model FLOPs utilisation."""

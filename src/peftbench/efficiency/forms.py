@@ -25,7 +25,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch import Tensor
@@ -52,7 +52,7 @@ def last_logits(model: Module, prompt: list[int]) -> Tensor:
     return logits[:, -1, :].float().cpu()
 
 
-def max_gap(a: Any, b: Any) -> float:
+def max_gap(a: Tensor, b: Tensor) -> float:
     return float((a - b).abs().max())
 
 
@@ -74,8 +74,8 @@ def _release() -> None:
 
 @contextmanager
 def deployed(
-    model: Module, adapter_dir: Path, reload: Callable[[Any, Path], Any] | None = None
-) -> Iterator[tuple[Any, str]]:
+    model: Module, adapter_dir: Path, reload: Callable[[Module, Path], Module] | None = None
+) -> Iterator[tuple[Module, str]]:
     """Yield (model to measure, description of the form).
 
     `reload(base, folder)` loads the saved adapter onto `base` (default: peft's from_pretrained).
@@ -110,7 +110,7 @@ def _out_of_memory() -> tuple[type[BaseException], ...]:
 
 
 @contextmanager
-def merged(model: Module) -> Iterator[tuple[Any, str, bool]]:
+def merged(model: Module) -> Iterator[tuple[Module, str, bool]]:
     """Yield (merged model, how it was merged, whether it is a stand-alone copy).
 
     The trained model is unchanged afterwards."""

@@ -62,7 +62,7 @@ class CpuTimer:
     def mark(self) -> float:
         return self.clock()
 
-    def elapsed_ms(self, start: Any, end: Any) -> float:
+    def elapsed_ms(self, start: float, end: float) -> float:
         return (end - start) * 1000.0
 
     def finish(self) -> None:
@@ -74,14 +74,14 @@ class CudaTimer:
 
     kind = "cuda events"
 
-    def mark(self) -> Any:
+    def mark(self) -> torch.cuda.Event:
         import torch
 
         event = torch.cuda.Event(enable_timing=True)
         event.record()
         return event
 
-    def elapsed_ms(self, start: Any, end: Any) -> float:
+    def elapsed_ms(self, start: torch.cuda.Event, end: torch.cuda.Event) -> float:
         return float(start.elapsed_time(end))
 
     def finish(self) -> None:
@@ -90,16 +90,19 @@ class CudaTimer:
         torch.cuda.synchronize()
 
 
-def timer_for(device: torch.device) -> CpuTimer | CudaTimer:
+Timer = CpuTimer | CudaTimer  # a mark is a time (CPU) or a recorded CUDA event
+
+
+def timer_for(device: torch.device) -> Timer:
     return CudaTimer() if getattr(device, "type", str(device)) == "cuda" else CpuTimer()
 
 
 def lockstep_generation(
-    forms: dict[str, Any],
+    forms: dict[str, Module],
     prompt: list[int],
     pad_id: int,
     new_tokens: int,
-    timer: Any,
+    timer: Timer,
     order: list[str],
 ) -> dict[str, tuple[float, float]]:
     """{form: (prefill ms, decode ms per token)} of one greedy generation of exactly `new_tokens`
@@ -135,7 +138,7 @@ def lockstep_generation(
 
 
 def timed_generation(
-    model: Module, prompt: list[int], pad_id: int, new_tokens: int, timer: Any
+    model: Module, prompt: list[int], pad_id: int, new_tokens: int, timer: Timer
 ) -> tuple[float, float]:
     """(prefill ms, decode ms per token) of one greedy generation of one model, alone."""
     return lockstep_generation({"model": model}, prompt, pad_id, new_tokens, timer, ["model"])[
@@ -201,11 +204,11 @@ def _all_within(samples: dict[str, Samples], target_pp: float) -> bool:
 
 
 def measure_paired(
-    forms: dict[str, Any],
+    forms: dict[str, Module],
     vocab_size: int,
     pad_id: int,
     settings: LatencySettings,
-    timer: Any = None,
+    timer: Timer | None = None,
     now: Callable[[], float] = time.monotonic,
     seed: int = 0,
 ) -> PairedRun:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -40,6 +40,7 @@ from peftbench.models.base import LoadedModel
 from peftbench.models.hub import PAPER_MODELS
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Tensor
     from torch.nn import Module
 
 CONFIGS_FOLDER = "configs"  # in the peftbench.models package (package data)
@@ -141,11 +142,11 @@ def model_from_config(config: Mapping[str, Any], device: str, dtype: str | None 
         return AutoModelForCausalLM.from_config(cfg, **kwargs)
 
 
-def _numel(tensors: Any) -> int:
+def _numel(tensors: Iterable[Tensor]) -> int:
     return sum(t.numel() for t in tensors)
 
 
-def _build_on_meta(method: Any, params: Mapping[str, Any], model: Module) -> Module:
+def _build_on_meta(method: Method, params: Mapping[str, Any], model: Module) -> Module:
     """`method` with `params` wrapped around the meta model `model` (seeded, as a run is)."""
     import torch
 
@@ -155,7 +156,9 @@ def _build_on_meta(method: Any, params: Mapping[str, Any], model: Module) -> Mod
         return method.build(model, loaded, Method.build_params(dict(params)))
 
 
-def count_method(method: Any, params: Mapping[str, Any], config: Mapping[str, Any]) -> ParamCounts:
+def count_method(
+    method: Method, params: Mapping[str, Any], config: Mapping[str, Any]
+) -> ParamCounts:
     """Build `method` with `params` on a fresh meta model of `config` and count (see above)."""
     from peft.utils import get_peft_model_state_dict
 
@@ -211,7 +214,7 @@ def base_flops(config: Mapping[str, Any], tokens: int) -> int:
 
 
 def flops_method(
-    method: Any, params: Mapping[str, Any], config: Mapping[str, Any], tokens: int, base: int
+    method: Method, params: Mapping[str, Any], config: Mapping[str, Any], tokens: int, base: int
 ) -> FlopCounts:
     """Forward FLOPs of `method`'s deployed form on `config` (meta); `base`: `base_flops`."""
 
@@ -220,7 +223,7 @@ def flops_method(
     return FlopCounts(tokens, base, forward_flops(form, tokens, int(config["vocab_size"])), how)
 
 
-def _deployed_on_meta(wrapped: Module, config: Mapping[str, Any]) -> tuple[Any, str]:
+def _deployed_on_meta(wrapped: Module, config: Mapping[str, Any]) -> tuple[Module, str]:
     """The model a saved adapter gives (efficiency/forms.py's `deployed`), built without saving:
     a meta tensor cannot be written, so a prompt-learning method's config is re-applied to a
     fresh base with `inference_mode` on, as `PeftModel.from_pretrained` does when it loads."""

@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # annotations only
 PAPER_ROLES = ("key", "value", "ffn_out")
 # The PEFT-Bench paper's LoRA preset (docs/methods.md). LoRA variants (DoRA, rsLoRA, PiSSA, LoRA+,
 # QLoRA) start from it, so a comparison isolates what the variant changes.
-LORA_PAPER: Mapping[str, Any] = {
+LORA_PAPER: Mapping[str, object] = {
     "learning_rate": 5e-5,
     "r": 16,
     "lora_alpha": 16,
@@ -53,7 +53,7 @@ LORA_PAPER_SOURCES: Mapping[str, str] = {
 }
 # Presets the method table names instead of repeating them ("preset = \"lora_paper\""), with
 # their per-key sources.
-SHARED_PRESETS: Mapping[str, tuple[Mapping[str, Any], Mapping[str, str]]] = {
+SHARED_PRESETS: Mapping[str, tuple[Mapping[str, object], Mapping[str, str]]] = {
     "lora_paper": (LORA_PAPER, LORA_PAPER_SOURCES),
 }
 
@@ -107,10 +107,10 @@ def resolve_roles(model_type: str, value: Any) -> Any:
 def peft_config(
     config_name: str,
     model_type: str,
-    params: Mapping[str, Any],
+    params: Mapping[str, object],
     *,
     role_keys: Sequence[str] = ("target_modules",),
-    fixed: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, object] | None = None,
     linear_only: bool = False,
 ) -> Any:
     """The peft config `config_name(task_type=CAUSAL_LM, **params, **fixed)`, roles resolved."""
@@ -132,7 +132,7 @@ def peft_build(
     config_name: str,
     *,
     role_keys: Sequence[str] = ("target_modules",),
-    fixed: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, object] | None = None,
     linear_only: bool = False,
 ) -> BuildFn:
     """A `build` that wraps the model with one peft config (see `peft_config`)."""
@@ -217,13 +217,13 @@ def peft_method(
     config: str,
     family: Family,
     description: str,
-    preset: Mapping[str, Any],
+    preset: Mapping[str, object],
     source: str,
     mergeable: bool,
     identity_at_init: bool = False,
     linear_only: bool = False,
     role_keys: Sequence[str] = ("target_modules",),
-    fixed: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, object] | None = None,
     load: LoadFn | None = None,
     prefix_from_text: bool = False,
     **extra: Any,

@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
     from transformers import PreTrainedTokenizerBase as Tokenizer
 
+    from peftbench.config.schema import EvaluationSettings
+
 WINDOW = 512  # tokens per drift window
 
 
@@ -83,10 +85,10 @@ def text_ids(tokenizer: Tokenizer, tokens: int) -> list[int]:
 def measure_stability(
     adapted: Module,
     tokenizer: Tokenizer,
-    fresh_base: Callable[[], Any],
+    fresh_base: Callable[[], Module],
     text_tokens: int,
     tasks: Sequence[GeneralTask],
-    evaluation: Any,
+    evaluation: EvaluationSettings,
     model_key: str,
     cache: BaseAnswerCache,
     adapted_is_base: bool = False,

@@ -207,7 +207,7 @@ def _watch(
             self.log: list[dict[str, Any]] = []
             self.probe_seconds = 0.0
 
-        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: object) -> None:
             bar.update(1)
             start = time.perf_counter()
             for at, run in checks:
@@ -215,7 +215,9 @@ def _watch(
                     control.should_training_stop = True
             self.probe_seconds += time.perf_counter() - start
 
-        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
+        def on_log(
+            self, args: Any, state: Any, control: Any, logs: Any = None, **kw: object
+        ) -> None:
             if logs:
                 self.log.append({"step": state.global_step, **logs})
                 loss = logs.get("loss")
@@ -224,7 +226,7 @@ def _watch(
                     if not math.isfinite(float(loss)):
                         raise NonFiniteLoss(f"loss became {loss} at step {state.global_step}")
 
-        def on_optimizer_step(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+        def on_optimizer_step(self, args: Any, state: Any, control: Any, **kw: object) -> None:
             if on_step is not None:  # global_step still counts the steps before this one
                 on_step(state.global_step, steps)
 

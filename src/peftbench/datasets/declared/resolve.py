@@ -32,7 +32,7 @@ RESOLVED_KEYS = {"definition", "declared_in", "fingerprint"}
 PATH_KEYS = ("train", "eval", "file")
 
 
-def parse(raw: Any, where: str) -> Any:
+def parse(raw: object, where: str) -> Any:
     """The typed definition (`DatasetDef`), checked: unknown keys, types, closed choices."""
 
     d = build(DatasetDef, raw, where)
@@ -86,7 +86,7 @@ def fingerprint(d: Any, where: str = "dataset_defs") -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def resolve_one(name: str, raw: Any, base: Path, origin: str = "suite") -> dict[str, Any]:
+def resolve_one(name: str, raw: object, base: Path, origin: str = "suite") -> dict[str, Any]:
     """One entry of `dataset_defs` (inline mapping, file path, or already resolved) resolved."""
     where = f"dataset_defs.{name}"
     if not PLAIN_NAME.match(name):

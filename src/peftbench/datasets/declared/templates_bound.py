@@ -34,7 +34,7 @@ _WIDE_FORMAT = re.compile(r"%[-+ #0]*(\*|\d{6,})|%[-+ #0]*\d*\.(\*|\d{6,})")
 _WIDE_BRACE = re.compile(r"\{[^{}]*:[^{}]*\d{6,}")  # '{:>999999}'.format(...)
 
 
-def _check_format(text: Any) -> None:
+def _check_format(text: object) -> None:
     """A printf- or format-style template with a huge width would allocate before any check."""
     if isinstance(text, str) and (_WIDE_FORMAT.search(text) or _WIDE_BRACE.search(text)):
         raise RenderLimit("a format with a width or precision above 99,999")
@@ -67,7 +67,7 @@ def _budget() -> _Budget:
         return _Budget()
 
 
-def _sized(value: Any) -> Any:
+def _sized(value: object) -> Any:
     """`value`, unless it is a string or a sequence longer than MAX_CHARS."""
     if isinstance(value, (str, list, tuple)) and len(value) > MAX_CHARS:
         raise RenderLimit(f"a value of {len(value):,} items or characters (at most {MAX_CHARS:,})")
@@ -93,7 +93,7 @@ def _concat_guard(*parts: Any) -> str:
 
 def _sized_filter(name: str, func: Any) -> Any:
     @functools.wraps(func)  # keeps jinja's pass_context / pass_environment markers
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: object) -> Any:
         _check_args([*args, *kwargs.values()])
         if name == "format":
             _check_format(next((a for a in args if isinstance(a, str)), None))
@@ -128,7 +128,7 @@ def bounded_environment() -> Any:
                 _check_format(left)
             return _sized(super().call_binop(context, operator, left, right))
 
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: object) -> Any:
             _check_args([*args, *kwargs.values()])
             _check_format(getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None))
             budget = _budget()
@@ -170,7 +170,7 @@ def compile_bounded(text: str) -> Any:
     return env.from_string(tree)
 
 
-def render_bounded(template: Any, row: Mapping[str, Any]) -> str:
+def render_bounded(template: Any, row: Mapping[str, object]) -> str:
     """The rendered text, streamed and counted; a RenderLimit past any bound."""
     token = _BUDGET.set(_Budget())
     try:
