@@ -86,7 +86,7 @@ def _cache_of(result: Any) -> Any:
 
 def left_pad(
     prompts: Sequence[Sequence[int]], pad_id: int, device: torch.device
-) -> tuple[Any, Any]:
+) -> tuple[torch.Tensor, torch.Tensor]:
     import torch
 
     width = max(len(p) for p in prompts)

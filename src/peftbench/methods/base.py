@@ -19,19 +19,20 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from torch.nn import Module
+    from torch.optim import Optimizer
 
     from peftbench.models.base import LoadedModel
 
 # build(model, loaded, params) -> the wrapped model (a peft.PeftModel for adapter methods).
-BuildFn = Callable[[Any, "LoadedModel", dict[str, Any]], Any]
+BuildFn = Callable[["Module", "LoadedModel", dict[str, Any]], "Module"]
 # load(model, loaded, folder) -> `model` with the adapter saved in `folder` (by save_pretrained).
-LoadFn = Callable[[Any, "LoadedModel", Any], Any]
+LoadFn = Callable[["Module", "LoadedModel", Path], "Module"]
 # optimizer(model, params, learning_rate, weight_decay) -> a torch optimizer over the trainable
 # parameters, for methods whose update rule is part of the method (LoRA+, GaLore).
-OptimizerFn = Callable[[Any, dict[str, Any], float, float], Any]
+OptimizerFn = Callable[["Module", dict[str, Any], float, float], "Optimizer"]
 # step_hook(model, params, step, total_steps): after each optimizer step, before gradients are
 # cleared (step counts from 0), for methods that adapt during training (AdaLoRA's rank budget).
-StepHookFn = Callable[[Any, dict[str, Any], int, int], None]
+StepHookFn = Callable[["Module", dict[str, Any], int, int], None]
 
 # check(params, where) -> None: raise UserError when a setting is invalid; `where` is the settings'
 # path for messages (e.g. "method_params.ia3"). Runs on the preset with the suite's overrides.
@@ -105,7 +106,7 @@ class Method:
 
     def make_optimizer(
         self, model: Module, params: Mapping[str, object], learning_rate: float, weight_decay: float
-    ) -> Any:
+    ) -> Optimizer | None:
         """The method's own optimizer for `model` (built by this method), or None."""
         if self.optimizer is None:
             return None

@@ -20,7 +20,7 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from peftbench.errors import UserError
 from peftbench.training.data import PadCollator
@@ -36,12 +36,12 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class TrainSplit:
-    """What a run trains on and what it holds out, all from the train split."""
+class TrainSplit(Generic[T]):
+    """What a run trains on and what it holds out, all from the train split (examples)."""
 
-    fit: list[Any]
-    validation: list[Any]  # for val loss and checkpoint selection; [] when val_fraction is 0
-    dev: list[Any]  # the learning-curve slice; [] when curves are off
+    fit: list[T]
+    validation: list[T]  # for val loss and checkpoint selection; [] when val_fraction is 0
+    dev: list[T]  # the learning-curve slice; [] when curves are off
 
 
 def _sample(rows: Sequence[T], n: int) -> tuple[list[T], list[T]]:
@@ -52,7 +52,7 @@ def _sample(rows: Sequence[T], n: int) -> tuple[list[T], list[T]]:
 
 def split_train(
     rows: Sequence[T], cap: int | None, val_fraction: float, dev_examples: int
-) -> TrainSplit:
+) -> TrainSplit[T]:
     """Cut the train split `rows` into fit / validation / dev (see the module docstring)."""
     pool, spare = list(rows[:cap] if cap else rows), list(rows[cap:] if cap else [])
     validation: list[T] = []

@@ -29,6 +29,7 @@ from peftbench.models.virtual_tokens import PEFT_VIRTUAL_TOKENS, peft_type
 from peftbench.training.data import IGNORE_INDEX
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Tensor
     from torch.nn import Module
 
 Path = Literal["mask", "positions", "full"]
@@ -86,7 +87,7 @@ def _has_own_forward(tuner: Any) -> bool:
     return isinstance(tuner, BaseTuner) and type(tuner).forward is not BaseTuner.forward
 
 
-def answer_logits(model: Module, batch: dict[str, Any], plan: LossPlan) -> tuple[Any, Any]:
+def answer_logits(model: Module, batch: dict[str, Any], plan: LossPlan) -> tuple[Tensor, Tensor]:
     """(logits as float32 rows, their target token ids with -100 where not labelled).
 
     Row r's logits predict target r: position t predicts the label at t + 1 (HF's shift).
@@ -109,7 +110,7 @@ def answer_logits(model: Module, batch: dict[str, Any], plan: LossPlan) -> tuple
     return logits.float().flatten(0, 1), targets[:, cols].flatten()
 
 
-def summed_loss(model: Module, batch: dict[str, Any], plan: LossPlan) -> tuple[Any, int]:
+def summed_loss(model: Module, batch: dict[str, Any], plan: LossPlan) -> tuple[Tensor, int]:
     """(summed cross-entropy over the labelled tokens of `batch`, how many there are)."""
     import torch
 

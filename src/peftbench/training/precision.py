@@ -17,12 +17,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
+    import torch
+    from torch import Tensor
     from torch.nn import Module
 
 LOW_PRECISION = ("bfloat16", "float16")
 
 
-def _is_low(p: Any) -> bool:
+def _is_low(p: Tensor) -> bool:
     return str(p.dtype).removeprefix("torch.") in LOW_PRECISION
 
 
@@ -44,7 +46,7 @@ def fp32_trainables(model: Module) -> int:
     return sum(p.numel() for p in upcast)
 
 
-def _autocast_forward(model: Module, dtype: Any) -> None:
+def _autocast_forward(model: Module, dtype: torch.dtype) -> None:
     """Run `model`'s forward (and its inner transformers model's) under autocast to `dtype`."""
     import torch
 
