@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # build(model, loaded, params) -> the wrapped model (a peft.PeftModel for adapter methods).
 BuildFn = Callable[["Module", "LoadedModel", dict[str, Any]], "Module"]
 # load(model, loaded, folder) -> `model` with the adapter saved in `folder` (by save_pretrained).
-LoadFn = Callable[["Module", "LoadedModel", Path], "Module"]
+LoadFn = Callable[["Module", "LoadedModel", "Path"], "Module"]
 # optimizer(model, params, learning_rate, weight_decay) -> a torch optimizer over the trainable
 # parameters, for methods whose update rule is part of the method (LoRA+, GaLore).
 OptimizerFn = Callable[["Module", dict[str, Any], float, float], "Optimizer"]
