@@ -179,7 +179,7 @@ def _parse_results(text: str) -> list[list[Any]] | None:
     return results
 
 
-def _values_match(got: Any, expected: Any) -> bool:
+def _values_match(got: object, expected: object) -> bool:
     try:
         if got == expected:
             return True
@@ -196,7 +196,7 @@ def make_pass_at_1(
 
     n_workers = workers or max(1, (os.cpu_count() or 2) // 2)
 
-    def passed(predictions: Sequence[Any], golds: Sequence[Any]) -> list[float]:
+    def passed(predictions: Sequence[object], golds: Sequence[object]) -> list[float]:
         for gold in golds:
             parse_tests(gold)  # fail on bad data before running anything
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from peftbench.metrics.base import mean_metric, register
 
@@ -59,7 +58,7 @@ def numbers_equal(prediction: object, gold: object) -> bool:
     return math.isclose(p, g, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def _numeric_hits(predictions: Sequence[Any], golds: Sequence[Any]) -> list[float]:
+def _numeric_hits(predictions: Sequence[object], golds: Sequence[object]) -> list[float]:
     return [100.0 * numbers_equal(p, g) for p, g in zip(predictions, golds, strict=True)]
 
 

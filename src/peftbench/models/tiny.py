@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from peftbench.models.base import LoadedModel, ModelSpec, register
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from transformers import PretrainedConfig
     from transformers import PreTrainedTokenizerBase as Tokenizer
 
 SPECIALS = ["<pad>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
@@ -75,7 +76,7 @@ def config_dict(arch: str) -> dict[str, Any]:
     }
 
 
-def _config(arch: str, vocab_size: int, pad_id: int, eos_id: int) -> Any:
+def _config(arch: str, vocab_size: int, pad_id: int, eos_id: int) -> PretrainedConfig:
     import transformers as tf
 
     common: dict[str, Any] = dict(

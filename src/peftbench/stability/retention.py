@@ -17,7 +17,7 @@ from typing import Any
 
 from peftbench.scoring.intervals import draw_items, percentile, stream_seed
 
-MetricFn = Callable[[Sequence[Any], Sequence[Any]], float]
+MetricFn = Callable[[Sequence[object], Sequence[object]], float]
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 0
 
@@ -28,9 +28,9 @@ class TaskAnswers:
 
     name: str
     metric: MetricFn
-    base: Sequence[Any]  # parsed predictions of the base model
-    adapted: Sequence[Any]  # parsed predictions of the fine-tuned model, same items
-    golds: Sequence[Any]
+    base: Sequence[object]  # parsed predictions of the base model
+    adapted: Sequence[object]  # parsed predictions of the fine-tuned model, same items
+    golds: Sequence[object]
 
     def delta(self, idx: Sequence[int] | None = None) -> float:
         pick = range(len(self.golds)) if idx is None else idx
