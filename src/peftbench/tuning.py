@@ -23,6 +23,7 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from peftbench.cache import cache_dir
@@ -63,7 +64,7 @@ class TuneSettings:
             raise UserError(f"--span must be greater than 1, got {self.span}", "e.g. --span 10")
 
 
-def import_optuna() -> Any:
+def import_optuna() -> ModuleType:
     try:
         import optuna
     except ImportError:
@@ -206,7 +207,7 @@ def _tuning_splits(suite: Suite, settings: TuneSettings, ctx: LoadContext) -> Sp
 
 
 def _search(
-    optuna: Any,
+    optuna: ModuleType,
     storage: str,
     suite: Suite,
     cells: list[RunSpec],

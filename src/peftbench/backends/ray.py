@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from peftbench.backends.inline import _line
@@ -50,7 +51,7 @@ Cell = Callable[["RunSpec", "ResultsStore", "LoadContext", bool], Status]
 HIDDEN = ("node:", "accelerator_type:", "object_store_memory")
 
 
-def import_ray() -> Any:
+def import_ray() -> ModuleType:
     try:
         import ray
     except ImportError:
@@ -62,7 +63,7 @@ def import_ray() -> Any:
     return ray
 
 
-def connect(ray: Any, address: str | None) -> bool:
+def connect(ray: ModuleType, address: str | None) -> bool:
     """Join the cluster at `address` ("auto": the one started by `ray start` on this machine), or
     start a local Ray instance when there is none. True when this call started the connection."""
     if ray.is_initialized():
@@ -201,7 +202,7 @@ def commit(
     return status
 
 
-def _failure(ray: Any, spec: RunSpec, exc: Exception, retries: int) -> Status:
+def _failure(ray: ModuleType, spec: RunSpec, exc: Exception, retries: int) -> Status:
     """The failed status of a task Ray gave up on (or whose cell raised past run_cell)."""
     if isinstance(exc, ray.exceptions.RayTaskError):
         cause = getattr(exc, "cause", None) or exc
@@ -230,7 +231,7 @@ def run_ray(
     if cell is None:
         cell = run_cell
     started_here = connect(ray, options.address)
-    refs: dict[Any, Any] = {}
+    refs: dict[object, RunSpec] = {}
     try:
         request = resource_request(options.resources, ray.nodes())
         retries = options.resources.max_retries
@@ -261,7 +262,7 @@ def run_ray(
 
 
 def _collect(
-    ray: Any, refs: dict[Any, Any], store: ResultsStore, progress: bool, retries: int
+    ray: ModuleType, refs: dict[object, RunSpec], store: ResultsStore, progress: bool, retries: int
 ) -> None:
     pending = list(refs)
     with grid_bar(len(pending), progress) as bar:

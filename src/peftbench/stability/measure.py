@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peftbench.datasets.base import DatasetSpec, Example
-from peftbench.evaluation.evaluate import evaluate
+from peftbench.evaluation import evaluate as decoding  # by module: tests count its calls
 from peftbench.metrics import METRICS
 from peftbench.results.atomic import write_json
 from peftbench.stability.drift import measure_drift
@@ -117,14 +117,14 @@ def measure_stability(
         base_texts = cache.get(key)
         if base_texts is None or len(base_texts) != len(task.examples):
             model = adapted if adapted_is_base else base_model()
-            ev = evaluate(model, tokenizer, task.spec, task.examples, evaluation, False)
+            ev = decoding.evaluate(model, tokenizer, task.spec, task.examples, evaluation, False)
             base_texts = [str(p["output"]) for p in ev.predictions]
             cache.put(key, base_texts)
         base_parsed = [task.spec.parse(t) for t in base_texts]
         if adapted_is_base:
             adapted_parsed = base_parsed
         else:
-            ev = evaluate(adapted, tokenizer, task.spec, task.examples, evaluation, False)
+            ev = decoding.evaluate(adapted, tokenizer, task.spec, task.examples, evaluation, False)
             adapted_parsed = [p["parsed"] for p in ev.predictions]
         answers.append(
             TaskAnswers(
