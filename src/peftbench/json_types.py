@@ -69,49 +69,76 @@ class Flat:
     dataclasses whose fields hold JSON scalars, lists, dicts or nested `Flat` objects."""
 
     # a nested Flat field is stored under its own key (an object); PREFIXED names the nested
-    # ones stored flat instead, each under its own key prefix (field name -> prefix)
+    # ones stored flat instead, each under its own key prefix (field name -> prefix); such a
+    # group is None when none of its keys is there (not measured)
     PREFIXED: ClassVar[dict[str, str]] = {}
+    # fields written as null when None: measured, but without a value (an interval from too few
+    # pairs, FLOPs not counted); every other None field is left out
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
 
     extra: JSONObject = dataclasses.field(default_factory=dict, kw_only=True)
+    # NULLABLE fields a file read did not have (an older writer): not written back as null
+    absent: frozenset[str] = dataclasses.field(
+        default=frozenset(), kw_only=True, repr=False, compare=False
+    )
 
     @classmethod
-    def read(cls, data: Mapping[str, JSONValue], prefix: str = "", *, nested: bool = False) -> Self:
+    def read(cls, data: Mapping[str, JSONValue], prefix: str = "") -> Self:
         """The typed view of `data`'s keys under `prefix`; the keys no field takes go to `extra`
         (of the outermost object only: a nested group's keys share its parent's object)."""
+        found, taken = cls._read(data, prefix)
+        if not prefix:
+            return dataclasses.replace(
+                found, extra={k: v for k, v in data.items() if k not in taken}
+            )
+        return found
+
+    @classmethod
+    def _read(cls, data: Mapping[str, JSONValue], prefix: str) -> tuple[Self, set[str]]:
         hints: dict[str, object] = _hints(typing.cast(Hashable, cls))
         kwargs: dict[str, object] = {}
         taken: set[str] = set()
+        absent = set()
         for f in dataclasses.fields(cls):
-            if f.name == "extra":
+            if f.name in ("extra", "absent"):
                 continue
             tp = hints[f.name]
             if f.name in cls.PREFIXED:
                 group_type = _flat_of(tp)
                 assert group_type is not None, f"{cls.__name__}.{f.name} is not a Flat group"
-                group = group_type.read(data, prefix + cls.PREFIXED[f.name], nested=True)
-                kwargs[f.name] = group
-                taken |= {prefix + cls.PREFIXED[f.name] + k for k in group.to_json()}
+                group, keys = group_type._read(data, prefix + cls.PREFIXED[f.name])
+                if keys:
+                    kwargs[f.name] = group
+                    taken |= keys
                 continue
             key = prefix + f.name
             value = data.get(key)
-            if value is None or not accepts(tp, value):
+            if value is None:
+                if key in data and f.name in cls.NULLABLE:
+                    taken.add(key)  # written as null, and written so again
+                elif f.name in cls.NULLABLE:
+                    absent.add(f.name)
+                continue
+            if not accepts(tp, value):
                 continue
             inner = _flat_of(tp)
             kwargs[f.name] = inner.read(value) if inner and isinstance(value, dict) else value
             taken.add(key)
-        if not nested:
-            kwargs["extra"] = {k: v for k, v in data.items() if k not in taken}
-        return cls(**kwargs)  # type: ignore[arg-type]
+        return cls(**kwargs, absent=frozenset(absent)), taken  # type: ignore[arg-type]
 
     def to_json(self, prefix: str = "") -> JSONObject:
-        """The flat JSON object (keys under `prefix`); fields that are None are left out."""
+        """The flat JSON object (keys under `prefix`); None fields are left out but NULLABLE ones,
+        and a PREFIXED group that is None writes nothing."""
         out: JSONObject = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name == "extra" or value is None:
+            if f.name in ("extra", "absent"):
+                continue
+            if value is None and (f.name not in self.NULLABLE or f.name in self.absent):
                 continue
             if f.name in self.PREFIXED:
-                out.update(value.to_json(prefix + self.PREFIXED[f.name]))
+                if value is not None:
+                    out.update(value.to_json(prefix + self.PREFIXED[f.name]))
             elif isinstance(value, Flat):
                 out[prefix + f.name] = value.to_json()
             else:

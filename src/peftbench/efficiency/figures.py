@@ -10,7 +10,7 @@ figure has one name and one type from the measurement to every reader.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from peftbench.json_types import Flat
@@ -36,6 +36,8 @@ class Slowdown(Flat):
     """A paired slowdown against the base (efficiency/paired.py), written under its key's prefix
     (`slowdown_pct`, `slowdown_ci_low_pct`, ...); `wide`: its interval is wider than asked."""
 
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"ci_low_pct", "ci_high_pct", "halfwidth_pp"})
+
     pct: float | None = None
     ci_low_pct: float | None = None
     ci_high_pct: float | None = None
@@ -53,9 +55,11 @@ class FormVsBase(Flat):
         "prefill_slowdown": "prefill_slowdown_",
     }
 
-    timings: FormTimings = field(default_factory=FormTimings)
-    slowdown: Slowdown = field(default_factory=Slowdown)
-    prefill_slowdown: Slowdown = field(default_factory=Slowdown)
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"flops", "extra_tflops"})
+
+    timings: FormTimings | None = None
+    slowdown: Slowdown | None = None
+    prefill_slowdown: Slowdown | None = None
     flops: float | None = None
     extra_tflops: float | None = None
 
@@ -63,6 +67,15 @@ class FormVsBase(Flat):
 @dataclass(frozen=True)
 class LatencyProtocol(Flat):
     """How the latency figures were taken, and under which machine load."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset(
+        {
+            "latency_load_avg_1min",
+            "latency_load_avg_1min_end",
+            "latency_cpu_share",
+            "latency_threads",
+        }
+    )
 
     latency_timer: str | None = None
     latency_prompt_sha: str | None = None
@@ -124,12 +137,14 @@ class AdaptedFigures(Flat):
         "merged_form": "merged_",
     }
 
-    inference: InferenceFigures = field(default_factory=InferenceFigures)
-    merge: MergeFigures = field(default_factory=MergeFigures)
-    protocol: LatencyProtocol = field(default_factory=LatencyProtocol)
-    base: FormTimings = field(default_factory=FormTimings)
-    adapted: FormVsBase = field(default_factory=FormVsBase)
-    merged_form: FormVsBase = field(default_factory=FormVsBase)
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"base_flops"})
+
+    inference: InferenceFigures | None = None
+    merge: MergeFigures | None = None
+    protocol: LatencyProtocol | None = None
+    base: FormTimings | None = None
+    adapted: FormVsBase | None = None
+    merged_form: FormVsBase | None = None
     base_flops: float | None = None
     latency_reused_from: str | None = None  # the run whose paired latency run this reuses
 
@@ -188,9 +203,9 @@ class Measured(Flat):
         "adapted": "",
     }
 
-    adapter: AdapterFigures = field(default_factory=AdapterFigures)
-    memory: MemoryFigures = field(default_factory=MemoryFigures)
-    training: TrainFigures = field(default_factory=TrainFigures)
-    adapted: AdaptedFigures = field(default_factory=AdaptedFigures)
+    adapter: AdapterFigures | None = None
+    memory: MemoryFigures | None = None
+    training: TrainFigures | None = None
+    adapted: AdaptedFigures | None = None
     figures: dict[str, dict[str, object]] | None = None
     units: dict[str, str] | None = None

@@ -30,7 +30,7 @@ def paired_run_to_json(run: PairedRun) -> dict[str, Any]:
     return asdict(run)
 
 
-def check_entry(data: object, structure: Any, forms: list[str], part: str) -> str | None:
+def check_entry(data: object, structure: object, forms: list[str], part: str) -> str | None:
     """Why a stored entry cannot be reused (None: it can): it must be the entry of this
     structure, forms and part, and every sample a plausible time (efficiency/plausible.py)
     with one per pair and form, as a record's samples must be."""
@@ -68,7 +68,7 @@ class LatencyCache:
     """Stored paired runs under `folder`, for cells whose cost-relevant facts are `structure`."""
 
     folder: Path
-    structure: dict[str, Any]  # JSON-able: what determines a forward pass's cost
+    structure: dict[str, object]  # JSON-able: what determines a forward pass's cost
     run_id: str  # the cell asking (recorded as the measurer when it measures)
 
     def _path(self, forms: list[str], part: str) -> Path:

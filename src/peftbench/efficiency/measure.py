@@ -199,7 +199,7 @@ def measure_adapted(
         protocol=protocol(run, m),
         base=_timings(run, BASE),
         adapted=vs[ADAPTED],
-        merged_form=vs.get(MERGED, FormVsBase()),
+        merged_form=vs.get(MERGED),
         base_flops=base_flops,
         latency_reused_from=session.reused_from,
     )

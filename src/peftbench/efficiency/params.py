@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
@@ -29,7 +29,7 @@ def count_parameters(model: Module) -> tuple[int, int]:
     return trainable, total
 
 
-def save_adapter(model: Module, folder: Path) -> dict[str, Any]:
+def save_adapter(model: Module, folder: Path) -> dict[str, int]:
     """Save what the method trained; report stored parameters and bytes on disk.
 
     PEFT models save only their adapter; a model without adapter (frozen) saves nothing.

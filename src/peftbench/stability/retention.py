@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from peftbench.scoring.intervals import draw_items, percentile, stream_seed
 
@@ -46,7 +45,7 @@ class Retention:
     per_task: dict[str, dict[str, float | int | list[float]]]
     samples: int
 
-    def as_record(self) -> dict[str, Any]:
+    def as_record(self) -> dict[str, object]:
         return {
             "delta": self.delta,
             "ci95": list(self.ci95),
