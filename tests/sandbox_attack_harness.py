@@ -285,7 +285,7 @@ def run_unsandboxed(codes: list[str], cwd: Path) -> list[dict]:
     outputs = []
     for code in codes:
         proc = subprocess.run(
-            [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=30
+            [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=300
         )
         outputs.append({"stdout": proc.stdout, "stderr": proc.stderr, "isolation": []})
     return outputs
@@ -333,7 +333,11 @@ def run_attacks(
     else:
         request = {"namespaces": namespaces, "without": list(without), "runs_dir": str(runs)}
         outputs = _run_as(as_uid, codes, problems, request, targets.base)
-    time.sleep(0.2)
+    # processes being torn down may linger a moment (seconds on a loaded machine): wait for them,
+    # up to a bound that only separates a survivor from a slow exit
+    deadline = time.monotonic() + 60
+    while sandbox_processes() - before and time.monotonic() < deadline:
+        time.sleep(0.05)
     verdicts = judge(attacks, outputs, targets)
     left = sandbox_processes() - before
     for v in verdicts:

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -105,12 +104,11 @@ def test_second_invocation_skips_everything(
 ) -> None:
     out, _ = smoke
     before = {p.name: p.stat().st_mtime for p in (out / "runs").iterdir()}
-    start = time.monotonic()
     proc = peftbench("run", "smoke", "--out", str(out), "--no-progress", cwd=out)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "14 of 14 runs already complete" in proc.stdout
+    # nothing trained or rewritten (no wall-clock bound: a loaded machine is slow, not wrong)
     assert {p.name: p.stat().st_mtime for p in (out / "runs").iterdir()} == before
-    assert time.monotonic() - start < 60
 
 
 def test_show_prints_leaderboard_and_one_run(
@@ -129,6 +127,24 @@ def test_dry_run_lists_and_runs_nothing(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert proc.stdout.count("pending") == 14
     assert not (tmp_path / "r").exists()
+
+
+def test_a_path_the_terminal_cannot_encode_is_printed_escaped(tmp_path: Path) -> None:
+    """Under an ASCII-only stdout (PYTHONIOENCODING=ascii), an --out with 'é' in it printed a
+    UnicodeEncodeError traceback (issue 26, attacker's second pass)."""
+    out = tmp_path / "r\u00e9sultats"
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "peftbench", "run", "smoke", "--out", str(out), "--dry-run"],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "r\\xe9sultats" in proc.stdout
 
 
 def test_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:

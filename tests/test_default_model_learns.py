@@ -17,14 +17,14 @@ import sys
 from pathlib import Path
 
 from peftbench.results.items import item_sample
-from peftbench.scoring.intervals import Interval, cell_interval
+from peftbench.scoring.seeds import SeedInterval, cell_interval
 
 EVAL_ITEMS = 120
 STEPS = 24
 
 
-def interval(run_dir: Path) -> Interval:
-    """The run's score and 95 % bootstrap interval over its eval items (what reports show)."""
+def interval(run_dir: Path) -> SeedInterval:
+    """The run's score and 95 % interval over its eval items (Wilson: what reports show)."""
     sample = item_sample(run_dir, "exact_match")
     assert sample is not None and len(sample.ids) == EVAL_ITEMS
     return cell_interval([sample])

@@ -285,6 +285,12 @@ _SHARED_MEMORY = (
     "mq_timedsend 242 mq_timedreceive 243 mq_notify 244 mq_getsetattr 245"
 )
 
+# Disk allocated at once, not written: where the work folder is on the host's disk (the
+# fallback, no tmpfs), its bound is a watchdog that looks every 50 ms, and fallocate placed
+# 700 MiB there in between (100 files of 7 MiB, each under RLIMIT_FSIZE). Writes and page
+# faults are slow enough to be caught; glibc does not emulate fallocate on EPERM.
+_DISK = "fallocate 285"
+
 
 def _numbers(table: str) -> list[int]:
     return [int(x) for x in table.split()[1::2]]
@@ -296,15 +302,16 @@ _NS_CLONE |= CLONE_NEWNET | CLONE_NEWCGROUP
 
 def seccomp(libc: Any, allow_spawn: bool) -> bool:
     """A hand-assembled BPF deny-list: sockets, ptrace, mounts, namespaces, module/kexec/bpf,
-    shared memory outside the address space (memfd, SysV IPC, POSIX message queues) and
-    similar are refused with EPERM; without `allow_spawn` also fork/exec and any clone that is
-    not a thread. clone3 answers ENOSYS so libc falls back to the inspectable clone."""
+    shared memory outside the address space (memfd, SysV IPC, POSIX message queues),
+    fallocate and similar are refused with EPERM; without `allow_spawn` also fork/exec and any
+    clone that is not a thread. clone3 answers ENOSYS so libc falls back to the inspectable
+    clone."""
     import ctypes  # only in the layers that need it: this script keeps its imports minimal
 
     if os.uname().machine != "x86_64":
         return False
     eperm, enosys, allow = 0x50000 | 1, 0x50000 | 38, 0x7FFF0000
-    deny = _numbers(_NETWORK) + _numbers(_ESCAPE) + _numbers(_SHARED_MEMORY)
+    deny = _numbers(_NETWORK) + _numbers(_ESCAPE) + _numbers(_SHARED_MEMORY) + _numbers(_DISK)
     deny += [] if allow_spawn else _numbers(_SPAWN)
     ld_w_abs, jeq, jset, jge, ret = 0x20, 0x15, 0x45, 0x35, 0x06
     prog: list[tuple[int, int, int, int]] = [

@@ -22,7 +22,14 @@ from peftbench.results.atomic import write_bytes
 def cache_dir() -> Path:
     root = os.environ.get("PEFTBENCH_CACHE") or Path.home() / ".cache" / "peftbench"
     path = Path(root)
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, a folder that cannot be made
+        what = "is a file, not a folder" if path.exists() else f"cannot be created ({exc.strerror})"
+        raise UserError(
+            f"the cache folder {path} {what}",
+            "set PEFTBENCH_CACHE to a folder this user can write (default ~/.cache/peftbench)",
+        ) from None
     return path
 
 

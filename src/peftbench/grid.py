@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from pathlib import Path
 
 from peftbench.backends import BACKENDS, BackendOptions
 from peftbench.cache import cache_dir
 from peftbench.config.schema import RunSpec, Suite
 from peftbench.datasets import LoadContext
-from peftbench.results.claims import ClaimedRuns
+from peftbench.results.claims import ClaimedRuns, Claims
 from peftbench.results.folder import record_invocation
 from peftbench.results.store import ResultsStore
 from peftbench.suite import expand
+from peftbench.trackers.base import Tracking
 
 
 def run_suite(
@@ -31,6 +33,7 @@ def run_suite(
     runs = expand(suite) if runs is None else runs
     store = ResultsStore(out)
     store.sweep()  # temporary folders left by a killed earlier invocation
+    Claims(store).sweep()  # and the claims it held
     record_invocation(store, dataclasses.asdict(suite), [r.run_id for r in runs])
     pending = [r for r in runs if not store.is_complete(r.run_id)]
     set_aside_damaged(store, [r.run_id for r in pending])
@@ -39,10 +42,19 @@ def run_suite(
         print(f"{skipped} of {len(runs)} runs already complete in {store.runs_dir}: skipped")
     if pending:
         ctx = LoadContext(cache_dir=cache_dir(), data_dir=data_dir)
-        options = BackendOptions(resources=suite.resources, address=address)
+        options = BackendOptions(suite.resources, address, tracking_of(suite))
         claimed = ClaimedRuns(pending, store)  # each run claimed just before it starts
         BACKENDS[suite.backend](claimed, store, ctx, progress, options)
     return [r.run_id for r in runs]
+
+
+def tracking_of(suite: Suite) -> Tracking | None:
+    """The suite's experiment trackers, grouped by its name, this invocation tagged by when it
+    started (None: the suite reports to none)."""
+    if not suite.report_to:
+        return None
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return Tracking(suite.report_to, suite.name, started)
 
 
 def set_aside_damaged(store: ResultsStore, pending: list[str]) -> None:

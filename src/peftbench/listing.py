@@ -63,12 +63,15 @@ def listing(what: str, params: bool = False) -> str:
     return "\n\n".join(parts)
 
 
-def _interval(run_dir: Path, metric: str) -> str:
-    """' 95% CI [a, b]' from the run's own eval items (bootstrap), or '' without per-item data."""
-    from peftbench.results.items import item_sample
-    from peftbench.scoring.intervals import cell_interval
+def _interval(rec: RunRecord) -> str:
+    """' 95% CI [a, b]' from the run's own eval items (Wilson / t for a mean over items, else the
+    bootstrap: scoring/seeds.py, as the leaderboard; an imported run's count), or '' without
+    per-item data."""
+    from peftbench.results.items import counted, item_sample
+    from peftbench.scoring.seeds import cell_interval
 
-    sample = item_sample(run_dir, metric)
+    assert rec.metrics is not None
+    sample = item_sample(rec.folder, rec.metrics.metric) or counted(rec.run_id, rec.metrics)
     if sample is None:
         return ""
     iv = cell_interval([sample])
@@ -93,6 +96,10 @@ def show(path: Path, profile: str | None = None, limits: Any = None) -> str:
     )
 
 
+def _ms(value: float | None) -> str:
+    return "- (not measured)" if value is None else f"{value:.2f}"
+
+
 def _run_text(rec: RunRecord) -> str:
     lines = [
         f"run {rec.run_id}: {rec.state}",
@@ -107,11 +114,11 @@ def _run_text(rec: RunRecord) -> str:
     base = eff.base_latency_ms_per_token
     figures = eff.to_json()
     lines += [
-        f"  score {met.score:.2f} ({met.metric}){_interval(rec.folder, met.metric)}, "
+        f"  score {met.score:.2f} ({met.metric}){_interval(rec)}, "
         f"invalid rate {met.invalid_rate:.3f}",
         f"  trainable {eff.trainable_params} ({eff.trainable_pct:.3f}%), "
         f"adapter {eff.adapter_bytes} bytes",
-        f"  latency {eff.latency_ms_per_token:.2f} ms/token "
+        f"  latency {_ms(eff.latency_ms_per_token)} ms/token "
         f"(base {'-' if base is None else f'{base:.2f}'} in the same blocks), "
         f"paired slowdown {describe(figures)}",
         f"  prefill slowdown {describe(figures, figure='prefill_slowdown')}"

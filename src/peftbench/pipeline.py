@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,18 +28,16 @@ from peftbench.efficiency.figures import (
 )
 from peftbench.errors import UserError
 from peftbench.json_types import JSONObject
-from peftbench.quiet import quiet_libraries
 from peftbench.results.record import (
     DatasetProvenance,
     Efficiency,
     MethodProvenance,
     Metrics,
     Provenance,
-    RunConfig,
     Stability,
     Status,
 )
-from peftbench.results.store import ResultsStore, RunWriter
+from peftbench.results.store import RunWriter
 from peftbench.stability.measure import GeneralTask
 from peftbench.training.holdout import TrainSplit, split_train
 
@@ -73,6 +70,11 @@ class CellData:
     @property
     def train(self) -> list[Example]:
         return self.split.fit
+
+
+def train_cap(spec: RunSpec) -> int | None:
+    """How many train-split examples the cell's training pool takes (suite and dataset caps)."""
+    return _cap(spec.training.max_train_examples, dataset_of(spec).max_train_examples)
 
 
 def load_data(spec: RunSpec, ctx: LoadContext) -> CellData:
@@ -148,6 +150,9 @@ class CellRun:
     training: TrainResult | None = None
     evaluation: EvalResult | None = None
     curve: list[dict[str, float]] = field(default_factory=list)  # dev points, in step order
+    # each dev point's parsed answers on the judge half (training.holdout.halves), for the
+    # overshoot test; kept in memory only
+    curve_judged: list[list[Any]] = field(default_factory=list)
     stability: dict[str, Any] | None = None  # drift and retention (measure_into given)
     adapter: AdapterFigures | None = None  # stored adapter sizes
     adapted: AdaptedFigures | None = None  # adapted-model measurements
@@ -167,12 +172,15 @@ def execute(
     clock: Clock | None = None,
     base_answers: Path | None = None,
     latency_cache: Path | None = None,
+    learning_rate: float | None = None,
 ) -> CellRun:
     """Build `spec`'s method on its model, train it on `data.train`, evaluate on `data.evals`
     (skipped when empty) and, with `measure_into` (the adapter folder), measure base and adapted
     model (params, latency, FLOPs, memory, stability) as the run record needs them;
     `base_answers`: where the base model's general-task answers are cached across runs;
-    `latency_cache`: where paired latency runs are kept for reuse across runs."""
+    `latency_cache`: where paired latency runs are kept for reuse across runs;
+    `learning_rate`: the rate a learning-rate selection chose (None: the spec's own), given
+    apart so the cell keeps its identity (run_id) while it trains at the chosen rate."""
     import torch
     from transformers import set_seed
 
@@ -212,7 +220,7 @@ def execute(
 
     run = CellRun(spec, method, loaded, model, device, base_params, trainable, total)
     if method.trains:
-        run.training = _train(run, data, progress, hooks)
+        run.training = _train(run, data, progress, hooks, learning_rate)
         run.memory = MemoryFigures.read(probe.peak()) if measure else MemoryFigures()
     else:
         run.memory = MemoryFigures(peak_train_mem_mb=0.0, memory_kind="no training")
@@ -255,7 +263,9 @@ def _measure_stability(run: CellRun, data: CellData, cache: Path | None) -> dict
     )
 
 
-def _train(run: CellRun, data: CellData, progress: bool, hooks: CellHooks) -> TrainResult:
+def _train(
+    run: CellRun, data: CellData, progress: bool, hooks: CellHooks, rate: float | None
+) -> TrainResult:
     """Train through the one training loop, with the learning curve when the suite asks for it."""
     from peftbench.training.data import train_features
     from peftbench.training.trainer import Probe, train
@@ -269,10 +279,11 @@ def _train(run: CellRun, data: CellData, progress: bool, hooks: CellHooks) -> Tr
     probes = list(hooks.probes)
     if spec.evaluation.curve_every > 0 and data.split.dev:
         probes.append(Probe(spec.evaluation.curve_every, _curve_probe(run, data.split.dev)))
+    params = spec.method_params if rate is None else {**spec.method_params, "learning_rate": rate}
     return train(
         run.model,
         run.method,
-        spec.method_params,
+        params,
         features(data.train),
         tok.pad_token_id,
         spec.training,
@@ -284,19 +295,30 @@ def _train(run: CellRun, data: CellData, progress: bool, hooks: CellHooks) -> Tr
 
 
 def _curve_probe(run: CellRun, dev: list[Example]) -> Callable[[int], None]:
-    """A learning-curve point: dev loss and dev score (greedy decode, the task metric)."""
+    """A learning-curve point: dev loss and dev score (greedy decode, the task metric), and the
+    score on each half of the slice (training.holdout.curve_summary: select and judge)."""
     from peftbench.evaluation.evaluate import evaluate
+    from peftbench.metrics import METRICS
     from peftbench.training.data import train_features
-    from peftbench.training.holdout import held_out_loss
+    from peftbench.training.holdout import halves, held_out_loss
 
     spec, tok = run.spec, run.loaded.tokenizer
     dataset = dataset_of(spec)
     feats = train_features(tok, dataset, dev, spec.training.max_length)
+    metric = METRICS.get(dataset.metric)
+    select, judge = halves(len(dev))
 
     def point(step: int) -> None:
         loss = held_out_loss(run.model, feats, tok.pad_token_id)
-        score = evaluate(run.model, tok, dataset, dev, spec.evaluation, False).score
-        run.curve.append({"step": step, "dev_loss": loss, "dev_score": score})
+        ev = evaluate(run.model, tok, dataset, dev, spec.evaluation, False)
+        parsed = [p["parsed"] for p in ev.predictions]
+
+        def on(idx: list[int]) -> float:
+            return metric([parsed[i] for i in idx], [dev[i].gold for i in idx])
+
+        halves_ = {"select_score": on(select), "judge_score": on(judge)} if judge else {}
+        run.curve.append({"step": step, "dev_loss": loss, "dev_score": ev.score, **halves_})
+        run.curve_judged.append([parsed[i] for i in judge])
 
     return point
 
@@ -304,14 +326,21 @@ def _curve_probe(run: CellRun, dev: list[Example]) -> Callable[[int], None]:
 def _curve(run: CellRun, data: CellData) -> dict[str, Any] | None:
     """The learning curve's record entry (None when the suite does not ask for one)."""
     from peftbench.metrics import METRICS
-    from peftbench.training.holdout import curve_summary
+    from peftbench.training.holdout import curve_summary, drop_p_value, halves
 
     every = run.spec.evaluation.curve_every
     if every <= 0 or not run.method.trains:
         return None
-    higher = METRICS.get(dataset_of(run.spec).metric).higher_is_better
-    summary = curve_summary(run.curve, higher, len(data.split.dev))
-    return {"every": every, "dev_examples": len(data.split.dev), **summary}
+    metric = METRICS.get(dataset_of(run.spec).metric)
+    dev = data.split.dev
+    golds = [dev[i].gold for i in halves(len(dev))[1]]
+
+    def drop_test(best: int, final: int) -> float:
+        judged = run.curve_judged
+        return drop_p_value(metric, judged[best], judged[final], golds, metric.higher_is_better)
+
+    summary = curve_summary(run.curve, metric.higher_is_better, len(dev), drop_test)
+    return {"every": every, "dev_examples": len(dev), **summary}
 
 
 def _load_base(run: CellRun) -> Any:
@@ -368,35 +397,9 @@ def _measure_adapted(run: CellRun, folder: Path, latency_cache: Path | None = No
     )
 
 
-def run_cell(spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool = True) -> Status:
-    """Run one cell and commit its record (ok or failed). Returns its status."""
-    quiet_libraries()
-    writer = store.writer(spec.run_id)
-    writer.record(RunConfig.of(spec))
-    clock = Clock()
-    started = time.time()
-    try:
-        data = load_data(spec, ctx)
-        clock.lap("data")
-        run = execute(
-            spec,
-            data,
-            progress=progress,
-            measure_into=writer.path("adapter"),
-            clock=clock,
-            base_answers=store.root / "base",
-            latency_cache=store.root / "latency",
-        )
-        status = _write_record(run, data, writer)
-    except Exception as exc:  # recorded, and the grid goes on
-        status = Status.failed(spec.run_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-    status = status.finished(started, time.time() - started, clock.phases)
-    writer.commit(status)
-    return status
-
-
-def _write_record(run: CellRun, data: CellData, writer: RunWriter) -> Status:
-    """The run's files from what the cell produced, as the typed record's parts."""
+def write_record(run: CellRun, data: CellData, writer: RunWriter) -> Status:
+    """The run's files from what the cell produced, as the typed record's parts (committed by
+    `cell.run_cell`)."""
     from peftbench.results.provenance import environment
 
     spec, method, dataset = run.spec, run.method, dataset_of(run.spec)

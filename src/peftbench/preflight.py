@@ -70,8 +70,9 @@ def check_data_dir(data_dir: Path | None) -> None:
 
 def preflight(suite: Suite, data_dir: Path | None = None, backend: bool = True) -> None:
     """Everything checkable without loading a model: data folder, local model folders, hub ids,
-    GGUF headers, each model's config against the settings that depend on it, and
-    (`backend`) the execution backend's library."""
+    GGUF headers, each model's config against the settings that depend on it,
+    (`backend`) the execution backend's library, and the libraries of the trackers in
+    `report_to`."""
 
     check_data_dir(data_dir)
     for name in suite.models:
@@ -83,6 +84,10 @@ def preflight(suite: Suite, data_dir: Path | None = None, backend: bool = True) 
     check = getattr(BACKENDS[suite.backend], "preflight", None)
     if backend and check is not None:
         check()
+    if suite.report_to:
+        from peftbench.trackers import check_installed
+
+        check_installed(suite.report_to)
 
 
 def check_against_config(suite: Suite, name: str) -> None:

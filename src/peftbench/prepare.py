@@ -47,8 +47,14 @@ def prepare(suite: Suite, data_dir: Path | None = None) -> None:
     mp = multiprocessing.get_context("spawn")
     queue: multiprocessing.Queue = mp.Queue()
     proc = mp.Process(target=_child, args=(suite, data_dir, queue))
-    proc.start()
-    proc.join()
+    try:
+        proc.start()
+        proc.join()
+    except KeyboardInterrupt:  # Ctrl-C: stop the child too, before its queue's lock is gone (it
+        if proc.pid is not None:  # printed a FileNotFoundError traceback, or prepared on alone)
+            proc.terminate()
+            proc.join()
+        raise
     problem = queue.get() if not queue.empty() else ("preparation process died", None)
     if problem is not None:
         raise UserError(*problem)

@@ -15,6 +15,7 @@ variable, so they see the same plugins.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -24,7 +25,7 @@ import sys
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
 from peftbench.errors import UserError, did_you_mean, unknown_name
 
@@ -52,7 +53,13 @@ def plugin_files() -> list[Path]:
                 f"plugin folder '{entry}' (from ${PLUGINS_ENV} or --plugins) {what}",
                 "give a folder of *.py files that register methods, datasets, models or metrics",
             )
-        files += sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
+        for path in sorted(p for p in folder.glob("*.py") if not p.name.startswith("_")):
+            if not path.is_file():  # a FIFO would block the import forever, a folder fail it
+                raise UserError(
+                    f"plugin file {path} is not a regular file",
+                    "a plugin is a *.py file; remove what else is named like one",
+                )
+            files.append(path)
     return files
 
 
@@ -69,13 +76,36 @@ def load_plugin_files() -> None:
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:
-            spec.loader.exec_module(module)
+            with _no_hard_exit():
+                spec.loader.exec_module(module)
         except (Exception, SystemExit) as exc:  # a broken plugin names itself, no traceback
             del sys.modules[name]
             raise UserError(
                 f"plugin file {path} failed to load: {_failure(exc)}",
                 "fix the file, or remove its folder from --plugins / $" + PLUGINS_ENV,
             ) from exc
+
+
+class _PluginExited(Exception):
+    def __init__(self, status: object) -> None:
+        super().__init__(f"it called os._exit({status!r})")
+
+
+@contextlib.contextmanager
+def _no_hard_exit() -> Iterator[None]:
+    """While a plugin file runs, `os._exit` raises instead of ending the process: a plugin that
+    exits with status 0 made peftbench exit 0 having done nothing (sys.exit is SystemExit,
+    caught by the loader; os._exit skips every handler)."""
+    real = os._exit
+
+    def refuse(status: int) -> NoReturn:
+        raise _PluginExited(status)
+
+    os._exit = refuse
+    try:
+        yield
+    finally:
+        os._exit = real
 
 
 def read_table(package: str, filename: str) -> dict[str, dict[str, Any]]:
@@ -128,6 +158,8 @@ def _failure(exc: BaseException) -> str:
     would otherwise exit with the plugin's code, 0 included, having done nothing)."""
     if isinstance(exc, SystemExit):
         return f"it called sys.exit({exc.code!r}) while being imported"
+    if isinstance(exc, _PluginExited):
+        return f"{exc} while being imported"
     return f"{type(exc).__name__}: {exc}"
 
 

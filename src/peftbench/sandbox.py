@@ -105,8 +105,10 @@ def run_code(
     _check_layers(without)
     outer = Path(tempfile.mkdtemp(prefix="peftbench-sandbox-"))
     start = time.perf_counter()
+    stdio: list[int] = []
     try:
-        work, uid = _prepare_run_dir(outer, code, stdin)
+        work, uid = _prepare_run_dir(outer, code)
+        stdio = _stdio(outer, stdin)
         status_r, status_w = os.pipe()
         config = _child_config(
             outer,
@@ -124,7 +126,7 @@ def run_code(
         # the plain path names the run in every process's command line (the fallback's hunt)
         argv = [python or sys.executable, "-I", "-B", str(_CHILD), config, str(outer)]
         try:
-            proc = _start_child(argv, outer, work, status_w)
+            proc = _start_child(argv, stdio, work, status_w)
             watch = _Watchdog(work, disk_mb * 2**20)
             timed_out, status, returncode = _wait_and_kill(
                 proc, status_r, timeout_s, uid, outer, watch
@@ -132,9 +134,11 @@ def run_code(
             watch.over_limit()  # a last look: a burst between two looks still fails the run
         finally:
             os.close(status_r)
-        stdout, out_full = _read_capped(outer / "stdout", max_output_bytes)
-        stderr, err_full = _read_capped(outer / "stderr", max_output_bytes)
+        stdout, out_full = _read_capped(stdio[1], max_output_bytes)
+        stderr, err_full = _read_capped(stdio[2], max_output_bytes)
     finally:
+        for fd in stdio:
+            os.close(fd)
         _remove_tree(outer)
     layers = _layers_in_force(status)
     _note_layers(layers)
@@ -160,10 +164,10 @@ def _check_layers(without: frozenset[str]) -> None:
         )
 
 
-def _prepare_run_dir(outer: Path, code: str, stdin: str) -> tuple[Path, int | None]:
+def _prepare_run_dir(outer: Path, code: str) -> tuple[Path, int | None]:
     """Lay out the run's directory: the work folder (the child's only writable place), the mount
-    point of its private root, the code and its stdin. As root, the work folder belongs to a
-    fresh unused uid that the child switches to; returns (work folder, that uid or None)."""
+    point of its private root and the code. As root, the work folder belongs to a fresh unused
+    uid that the child switches to; returns (work folder, that uid or None)."""
     os.chmod(outer, 0o711)  # the child may traverse to its work dir but not list or write here
     work = outer / "work"
     work.mkdir()
@@ -172,8 +176,29 @@ def _prepare_run_dir(outer: Path, code: str, stdin: str) -> tuple[Path, int | No
     if uid is not None:
         os.chown(work, uid, uid)
     (outer / "solution.py").write_text(code, encoding="utf-8")
-    (outer / "stdin").write_text(stdin, encoding="utf-8")
     return work, uid
+
+
+def _stdio(outer: Path, stdin: str) -> list[int]:
+    """Descriptors for the child's stdin, stdout and stderr: files, not pipes (no stuck reader
+    can block on them; RLIMIT_FSIZE bounds what the code writes). Anonymous memory files where
+    the kernel has them: a file in `outer` is a host path the code can read back through
+    /proc/self/fd (readlink showed /tmp/peftbench-sandbox-.../stdout inside the private root)."""
+    fds: list[int] = []
+    try:
+        for name in ("stdin", "stdout", "stderr"):
+            try:
+                fds.append(os.memfd_create(f"peftbench-{name}", os.MFD_CLOEXEC))
+            except (AttributeError, OSError):  # no memfd: a file in the run's folder
+                path = outer / name
+                fds.append(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+        os.write(fds[0], stdin.encode("utf-8"))
+        os.lseek(fds[0], 0, os.SEEK_SET)
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return fds
 
 
 def _child_config(
@@ -226,28 +251,23 @@ def _child_env(work: Path) -> dict[str, str]:
     }
 
 
-def _start_child(argv: list[str], outer: Path, work: Path, status_w: int) -> subprocess.Popen:
-    """Start the bootstrap in a new session with files for stdin/stdout/stderr (no pipes a
-    stuck reader could block on); our end of the status pipe is closed once it has started."""
-    with (
-        open(outer / "stdin", "rb") as fin,
-        open(outer / "stdout", "wb") as fout,
-        open(outer / "stderr", "wb") as ferr,
-    ):
-        try:
-            return subprocess.Popen(
-                argv,
-                stdin=fin,
-                stdout=fout,
-                stderr=ferr,
-                cwd=work,
-                env=_child_env(work),
-                start_new_session=True,
-                pass_fds=(status_w,),
-                close_fds=True,
-            )
-        finally:
-            os.close(status_w)
+def _start_child(argv: list[str], stdio: list[int], work: Path, status_w: int) -> subprocess.Popen:
+    """Start the bootstrap in a new session on the `stdio` descriptors (`_stdio`); our end of
+    the status pipe is closed once it has started."""
+    try:
+        return subprocess.Popen(
+            argv,
+            stdin=stdio[0],
+            stdout=stdio[1],
+            stderr=stdio[2],
+            cwd=work,
+            env=_child_env(work),
+            start_new_session=True,
+            pass_fds=(status_w,),
+            close_fds=True,
+        )
+    finally:
+        os.close(status_w)
 
 
 def _wait_and_kill(
@@ -429,9 +449,17 @@ def _leftovers(uid: int | None, marker: bytes) -> list[int]:
     return found
 
 
-def _read_capped(path: Path, limit: int) -> tuple[str, bool]:
-    with open(path, "rb") as f:
-        data = f.read(limit + 1)
+def _read_capped(fd: int, limit: int) -> tuple[str, bool]:
+    """What the child wrote to `fd`, from the start, at most `limit` bytes."""
+    chunks, size = [], 0
+    os.lseek(fd, 0, os.SEEK_SET)
+    while size <= limit:
+        chunk = os.read(fd, min(2**20, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    data = b"".join(chunks)
     return data[:limit].decode("utf-8", "replace"), len(data) >= limit
 
 

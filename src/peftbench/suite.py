@@ -16,7 +16,7 @@ from typing import Any
 
 from peftbench.config.checks import check_param
 from peftbench.config.loader import parse_override, read_suite_file, suite_file
-from peftbench.config.schema import RunSpec, Suite
+from peftbench.config.schema import RunSpec, SelectionSettings, Suite
 from peftbench.config.validate import build, deep_merge
 from peftbench.datasets import DATASETS
 from peftbench.datasets.declared import check_data, register_all, resolve_all
@@ -103,7 +103,8 @@ def expand(suite: Suite) -> list[RunSpec]:
     ):
         overrides = dict(suite.method_params.get(method) or {})
         own = {k: overrides.pop(k) for k in TRAINING_OVERRIDES if k in overrides}
-        params = METHODS.get(method).params(overrides)
+        entry = METHODS.get(method)
+        params = entry.params(overrides)
         stability = suite.stability.for_dataset(dataset, suite.datasets)
         used = (dataset, *(stability.tasks or ()))
         runs.append(
@@ -119,6 +120,17 @@ def expand(suite: Suite) -> list[RunSpec]:
                 model_options=suite.model_options,
                 stability=stability,
                 dataset_defs={d: suite.dataset_defs[d] for d in used if d in suite.dataset_defs},
+                selection=selection_of(suite, entry.trains),
             )
         )
     return runs
+
+
+def selection_of(suite: Suite, trains: bool) -> SelectionSettings | None:
+    """A cell's learning-rate selection, its trial seed resolved (the suite's first seed unless
+    set); None when the suite does not search or the method does not train."""
+    chosen = suite.selection
+    if chosen.trials == 0 or not trains:
+        return None
+    seed = suite.seeds[0] if chosen.seed is None else chosen.seed
+    return dataclasses.replace(chosen, seed=seed)

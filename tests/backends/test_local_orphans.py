@@ -75,8 +75,9 @@ def test_workers_die_with_the_main_process(tmp_path: Path) -> None:
         family = descendants(main.pid)
         assert workers <= family and len(family) >= 2  # fork server + worker (+ tracker)
         os.kill(main.pid, signal.SIGKILL)
-        main.wait(30)
-        deadline = time.monotonic() + 10
+        main.wait(120)
+        # generous: bounds a survivor, not how fast a loaded machine tears a torch process down
+        deadline = time.monotonic() + 120
         while any(_alive(p) for p in family) and time.monotonic() < deadline:
             time.sleep(0.1)
         left = sorted(p for p in family if _alive(p))

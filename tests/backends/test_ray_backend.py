@@ -29,6 +29,7 @@ from peftbench.errors import UserError
 from peftbench.results.record import Efficiency, Metrics, Provenance, Status
 from peftbench.results.store import ResultsStore
 from peftbench.suite import expand, load_suite
+from peftbench.trackers import installed
 
 try:
     import ray
@@ -86,10 +87,38 @@ def _commit(spec: Any, store: Any, state: str, score: float = 0.0, **extra: Any)
     return status
 
 
+# How long a cell waits for company at most: only a bound on a hang (a scheduler that never runs
+# two at once), never a timing the test relies on.
+COMPANY_TIMEOUT_S = 300.0
+
+
+def _entries(folder: Path) -> int:
+    return len(list(folder.iterdir()))
+
+
 def sleepy_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> Status:
-    """Holds its slot for a while and says when and on which (fake) GPU."""
+    """Holds its slot until as many cells run together as may (the scratch file `may_overlap`,
+    or until no other cell is left to come), then says when it ran and on which (fake) GPU.
+
+    Synchronised through files, not sleeps: on a loaded machine a worker may start seconds after
+    the one before it ends, so a fixed sleep could make cells that Ray ran concurrently look
+    serial. A cell registers in `running/` and leaves it for `done/` when it ends.
+    """
+    scratch = Path(ctx.data_dir)
+    running, done = scratch / "running", scratch / "done"
+    may_overlap = int((scratch / "may_overlap").read_text())
+    total = int((scratch / "total").read_text())
     start = time.time()
-    time.sleep(1.5)
+    (running / spec.run_id).touch()
+    deadline = time.monotonic() + COMPANY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        here = _entries(running)
+        if here >= may_overlap or here + _entries(done) >= total:
+            break
+        time.sleep(0.02)
+    time.sleep(0.3)  # stay a moment with the others: a third one running now would be seen
+    (done / spec.run_id).touch()
+    (running / spec.run_id).unlink()
     gpus = os.environ.get("CUDA_VISIBLE_DEVICES")
     return _commit(spec, store, "ok", 1.0, start=start, end=time.time(), gpus=gpus)
 
@@ -116,9 +145,16 @@ def failing_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> Status:
     return _commit(spec, store, "ok", 3.0)
 
 
-def run(tmp_path: Path, runs: list[Any], cell: Any, **resources: Any) -> tuple[ResultsStore, Path]:
+def run(
+    tmp_path: Path, runs: list[Any], cell: Any, may_overlap: int = 1, **resources: Any
+) -> tuple[ResultsStore, Path]:
+    """`may_overlap`: how many runs the resources let run at once (sleepy_cell waits for them)."""
     store, scratch = ResultsStore(tmp_path / "results"), tmp_path / "scratch"
     scratch.mkdir(exist_ok=True)
+    for name in ("running", "done"):
+        (scratch / name).mkdir(exist_ok=True)
+    (scratch / "may_overlap").write_text(str(may_overlap))
+    (scratch / "total").write_text(str(len(runs)))
     ctx = LoadContext(cache_dir=tmp_path, data_dir=scratch)
     options = BackendOptions(resources=ResourceSettings(**resources))
     run_ray(runs, store, ctx, False, options, cell=cell)
@@ -137,7 +173,7 @@ def max_overlap(statuses: list[Any]) -> int:
 
 def test_no_more_concurrent_gpu_runs_than_gpus(cluster: Any, tmp_path: Path) -> None:
     runs = specs(5)
-    store, _ = run(tmp_path, runs, sleepy_cell, num_cpus=0.25, num_gpus=1)
+    store, _ = run(tmp_path, runs, sleepy_cell, may_overlap=2, num_cpus=0.25, num_gpus=1)
     statuses = [store.status(r.run_id) for r in runs]
     assert all(s.ok and s.extra["backend"] == "ray" for s in statuses)
     assert max_overlap(statuses) == 2  # CPUs would allow 8: the 2 GPUs are the limit
@@ -211,6 +247,26 @@ def test_unset_num_gpus_means_one_per_run_when_the_cluster_has_gpus() -> None:
     dead = [{"Alive": False, "Resources": {"CPU": 8.0, "GPU": 4.0}}, *cpu_node]
     with pytest.raises(UserError):
         resource_request(ResourceSettings(num_gpus=1), dead)
+
+
+def test_the_driver_logs_each_committed_record_to_the_trackers(
+    cluster: Any, tmp_path: Path
+) -> None:
+    """Records are committed on the driver, so the driver logs them (workers' folders are
+    temporary); the tracker's files land in the driver's results folder."""
+    from peftbench.trackers.base import Tracking
+
+    if not installed("tensorboard"):
+        missing("TensorBoard", "pip install 'peftbench[tensorboard]'")
+    runs = specs(2)
+    store, scratch = ResultsStore(tmp_path / "results"), tmp_path / "scratch"
+    scratch.mkdir()
+    options = BackendOptions(tracking=Tracking(("tensorboard",), "smoke", "t0"))
+    run_ray(runs, store, LoadContext(tmp_path, scratch), False, options, cell=dies_once_cell)
+    notes = [json.loads(x) for x in (store.root / "tracker_log.jsonl").read_text().splitlines()]
+    assert sorted(n["run_id"] for n in notes if n["ok"]) == sorted(r.run_id for r in runs)
+    for spec in runs:
+        assert any((store.root / "tensorboard" / spec.run_id).iterdir())
 
 
 def test_cli_joins_the_cluster_and_the_driver_writes_real_records(

@@ -1,9 +1,14 @@
-"""How tests/data/board/golden/ was made: the boards and tables of two results folders as the
-code before the board stage (commit ba7c8a6) wrote them. Kept so the golden files' origin is
-checkable; it runs only against that commit's API (`leaderboard.of_folder` returning a dict):
+"""How tests/data/board/golden/ was made: the boards and tables of two results folders.
 
-    git archive ba7c8a6 src tests | tar -x -C /tmp/old
-    PYTHONPATH=/tmp/old/src:/tmp/old/tests/reports python tests/board/make_golden.py
+First written by the code before the board stage (commit ba7c8a6), so the board stage could be
+shown to change no number. Rewritten on purpose for leaderboard schema 2 (issue 22): Wilson / t
+score intervals instead of the percentile bootstrap (no zero width at 0 %), the seed-level t term
+instead of resampling 2 seeds, the confidence set for the best and simultaneous rank intervals
+instead of best/tie marks, no best mark where nothing beats `frozen`, slowdown over latency runs
+and the median training memory. Rerun it only when numbers change on purpose, and say why in
+the commit message:
+
+    PYTHONPATH=src:tests/reports python tests/board/make_golden.py
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ def folders(tmp: Path) -> dict[str, Path]:
 
 
 def main() -> None:
+    from peftbench.board.build import of_folder
+    from peftbench.board.serialise import to_json
     from peftbench.reports.collect import collect
-    from peftbench.reports.leaderboard import of_folder, render
+    from peftbench.reports.leaderboard import render
     from peftbench.reports.report import render as report
     from peftbench.results.folder import read_folder
 
@@ -37,7 +44,10 @@ def main() -> None:
             target = DATA / "golden" / name
             target.mkdir(parents=True, exist_ok=True)
             board = of_folder(read_folder(root))
-            (target / "leaderboard.json").write_text(json.dumps(board, indent=1, sort_keys=True))
+            board_json = to_json(board)
+            (target / "leaderboard.json").write_text(
+                json.dumps(board_json, indent=1, sort_keys=True)
+            )
             (target / "leaderboard.txt").write_text(render(board) + "\n")
             data = collect(root)
             for fmt in ("md", "latex", "csv"):

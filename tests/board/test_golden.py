@@ -1,6 +1,7 @@
-"""The board stage changes no number: the same records give the same leaderboard values,
-intervals, ranking, text table and report tables as the code before it (tests/data/board/golden/,
-written by the pre-board code: tests/board/make_golden.py)."""
+"""No number changes by accident: the same records give the same leaderboard values, intervals,
+ranking, text table and report tables as tests/data/board/golden/ (first written by the
+pre-board code; rewritten on purpose for leaderboard schema 2, issue 22: tests/board/
+make_golden.py says what changed and how to rewrite it)."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ import yaml
 from peftbench.cli import main
 
 TABLE = Path(__file__).with_name("bad_inputs.yaml")
+RESULTS = Path(__file__).parents[1] / "data" / "damage" / "results"  # read, never written
 ENTRIES: list[dict[str, Any]] = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
 
 
@@ -31,6 +32,15 @@ def _read_only_folder(tmp: Path) -> Path:
     return folder
 
 
+def _deep(text: str) -> str:
+    """`{deep:N}` in a file's text: a JSON list nested N levels deep (too long to inline)."""
+    while "{deep:" in text:
+        head, _, rest = text.partition("{deep:")
+        depth, _, tail = rest.partition("}")
+        text = head + "[" * int(depth) + "]" * int(depth) + tail
+    return text
+
+
 def _argv(entry: dict[str, Any], tmp: Path) -> list[str]:
     for name, text in (entry.get("files") or {}).items():
         path = tmp / name
@@ -38,13 +48,16 @@ def _argv(entry: dict[str, Any], tmp: Path) -> list[str]:
             path.mkdir(parents=True)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_text(_deep(text), encoding="utf-8")
+    for name in entry.get("fifos") or ():
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(tmp / name)
     for name, size in (entry.get("grow") or {}).items():
         os.truncate(tmp / name, size)  # sparse: a big file without writing it
     for name, target in (entry.get("links") or {}).items():
         (tmp / name).symlink_to(target.replace("{tmp}", str(tmp)))
     (tmp / "a-file.txt").write_text("not a folder\n")
-    places = {"{tmp}": str(tmp), "{file}": str(tmp / "a-file.txt")}
+    places = {"{tmp}": str(tmp), "{file}": str(tmp / "a-file.txt"), "{results}": str(RESULTS)}
     if any("{ro}" in a for a in entry.get("args", [])):
         places["{ro}"] = str(_read_only_folder(tmp))
     if "args" in entry:
@@ -75,7 +88,7 @@ def test_table_is_well_formed() -> None:
     ids = [e["id"] for e in ENTRIES]
     assert len(ids) == len(set(ids)), "duplicate ids"
     for e in ENTRIES:
-        assert e.get("issue") in (11, 13, 14, 15, 16, 26, "own"), e["id"]
+        assert e.get("issue") in (11, 13, 14, 15, 16, 22, 24, 26, "own"), e["id"]
         assert e.get("valid") or e.get("expect"), e["id"]
 
 
@@ -92,6 +105,8 @@ def test_bad_input(
     monkeypatch.setenv("PEFTBENCH_PLUGINS", "")
     monkeypatch.delenv("PEFTBENCH_PLUGINS")
     argv = _argv(entry, tmp_path)
+    for key, value in (entry.get("env") or {}).items():
+        monkeypatch.setenv(key, value.replace("{tmp}", str(tmp_path)))
     try:
         code = main(argv)
     except SystemExit as exc:  # argparse's own usage errors exit 2 too

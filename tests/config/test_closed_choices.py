@@ -7,7 +7,14 @@ from typing import get_args
 
 import pytest
 
-from peftbench.config.schema import BackendName, Dtype, Optimizer, Precision, Scheduler
+from peftbench.config.schema import (
+    BackendName,
+    Dtype,
+    Optimizer,
+    Precision,
+    Scheduler,
+    TrackerName,
+)
 from peftbench.errors import UserError
 
 
@@ -23,6 +30,12 @@ def test_backend_choices_are_the_registered_backends() -> None:
     from peftbench.backends import BACKENDS
 
     assert set(get_args(BackendName)) == set(BACKENDS)
+
+
+def test_tracker_choices_are_the_registered_trackers() -> None:
+    from peftbench.trackers import TRACKERS
+
+    assert set(get_args(TrackerName)) == set(TRACKERS.names())
 
 
 def test_dtype_and_precision_choices() -> None:

@@ -26,12 +26,19 @@ model is in eval mode whenever it is read. Tolerances: identity at init and save
 
 bf16 (issue 12): the tiny models are also loaded in bf16, and a few steps at each method's
 *preset* learning rate must change every trainable tensor (trainables are float32 masters).
+
+Suite presets (issue 26): a built-in suite's `method_params` can change what a method builds
+(IA3's `paper_compat`, BitFit on q/v with new biases, fewer virtual tokens) or its learning rate.
+Every such preset is a case of its own (id `method[suite]`): the contract runs on each distinct
+build (at the contract's learning rate), and the bf16 check on each distinct preset with its
+learning rate, so a suite cannot ship a configuration no test has built.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +46,7 @@ from typing import Any
 import pytest
 import torch
 
+from peftbench.config.loader import builtin_suites, read_suite_file
 from peftbench.config.schema import (
     EvaluationSettings,
     MeasurementSettings,
@@ -51,6 +59,7 @@ from peftbench.datasets.prompt import prompt_ids
 from peftbench.errors import UserError
 from peftbench.evaluation.generate import greedy_generate
 from peftbench.methods import METHODS, Method
+from peftbench.methods.base import TRAINING_OVERRIDES
 from peftbench.models.base import LoadedModel
 from peftbench.models.tiny import build_tiny
 from peftbench.pipeline import CellData, CellHooks, execute
@@ -154,10 +163,47 @@ class Cell:
     merge_gap: float | None = None
 
 
+@dataclass(frozen=True)
+class Case:
+    """A method with the registry's preset (`suite` None) or a built-in suite's preset of it."""
+
+    name: str
+    suite: str | None = None
+    params_json: str = ""  # the whole preset, as sorted JSON (hashable, for functools.cache)
+
+    def params(self) -> dict[str, Any]:
+        return json.loads(self.params_json) if self.params_json else METHODS.get(self.name).params()
+
+    def __str__(self) -> str:
+        return self.name if self.suite is None else f"{self.name}[{self.suite}]"
+
+
+def suite_cases(with_learning_rate: bool) -> list[Case]:
+    """One case per distinct preset a built-in suite gives a method, other than the registry's.
+
+    Without the learning rate (the contract trains at LR), presets that differ only in it are
+    the same case. Training overrides (`val_fraction`) never reach the method and are ignored.
+    """
+    compared = (lambda p: p) if with_learning_rate else Method.build_params
+    cases, seen = [], set()
+    for suite in sorted(builtin_suites()):
+        for name, overrides in (read_suite_file(suite).get("method_params") or {}).items():
+            method = METHODS.get(name)
+            params = method.params(
+                {k: v for k, v in overrides.items() if k not in TRAINING_OVERRIDES}
+            )
+            key = (name, json.dumps(compared(params), sort_keys=True))
+            if compared(params) != compared(method.params()) and key not in seen:
+                seen.add(key)
+                cases.append(Case(name, suite, json.dumps(params, sort_keys=True)))
+    return cases
+
+
 @functools.cache
-def _cell(name: str, arch: str, tmp: str) -> Cell:
+def _cell(case: Case, arch: str, tmp: str) -> Cell:
+    name = case.name
     method = METHODS.get(name)
-    params = {**method.params(), "learning_rate": LR}
+    params = {**case.params(), "learning_rate": LR}
     cell = Cell()
     seen: dict[str, Any] = {}
 
@@ -182,12 +228,9 @@ def _cell(name: str, arch: str, tmp: str) -> Cell:
             for n in cell.trainable_names
             if _base_name(n) in cell.base_param_names and method.family != "full-parameter"
         ]
-        if method.identity_at_init:
-            init = _logits(model, IDS)
-            same_shape = init.shape == seen["base_logits"].shape
-            cell.identity_gap = (
-                float((init - seen["base_logits"]).abs().max()) if same_shape else 1e9
-            )
+        init = _logits(model, IDS)
+        same_shape = init.shape == seen["base_logits"].shape
+        cell.identity_gap = float((init - seen["base_logits"]).abs().max()) if same_shape else 1e9
         cell.loss_before = held_out_loss(model, seen["feats"], seen["pad"])
         seen["model"], seen["before"] = (
             model,
@@ -218,7 +261,7 @@ def _cell(name: str, arch: str, tmp: str) -> Cell:
     cell.steps = run.training.steps
     trained = _logits(model, IDS)
 
-    folder = f"{tmp}/{name}-{arch}"
+    folder = f"{tmp}/{case}-{arch}"
     model.save_pretrained(folder)
     fresh = build_tiny(arch)
     reloaded = method.load_saved(fresh.model.eval(), fresh, folder).eval()
@@ -230,18 +273,19 @@ def _cell(name: str, arch: str, tmp: str) -> Cell:
     return cell
 
 
-def cell(name: str, arch: str, tmp_path_factory: pytest.TempPathFactory) -> Cell:
-    method = METHODS.get(name)
+def cell(case: Case, arch: str, tmp_path_factory: pytest.TempPathFactory) -> Cell:
+    method = METHODS.get(case.name)
     if method.needs_gpu and not CUDA:
-        pytest.skip(f"{name} needs a CUDA GPU (its error without one is tested separately)")
-    return _cell(name, arch, str(tmp_path_factory.getbasetemp()))
+        pytest.skip(f"{case} needs a CUDA GPU (its error without one is tested separately)")
+    return _cell(case, arch, str(tmp_path_factory.getbasetemp()))
 
 
-# Every method on the first architecture always; the other architectures are marked slow (CI runs
+CASES = [Case(n) for n in NAMES] + suite_cases(with_learning_rate=False)
+# Every case on the first architecture always; the other architectures are marked slow (CI runs
 # them: the full grid), which keeps `make test` within its time budget on 2 cores.
 GRID = [
-    pytest.param(n, a, id=f"{n}-{a}", marks=() if a == ARCHS[0] else pytest.mark.slow)
-    for n in NAMES
+    pytest.param(c, a, id=f"{c}-{a}", marks=() if a == ARCHS[0] else pytest.mark.slow)
+    for c in CASES
     for a in ARCHS
 ]
 
@@ -252,9 +296,9 @@ def test_every_listed_method_is_registered() -> None:
     assert len(NAMES) >= len(WORKING) + 1  # + qlora, registered but needing a GPU
 
 
-@pytest.mark.parametrize(("name", "arch"), GRID)
-def test_builds_with_trainable_params_and_a_frozen_base(name: str, arch: str, tmp_path_factory):
-    c, method = cell(name, arch, tmp_path_factory), METHODS.get(name)
+@pytest.mark.parametrize(("case", "arch"), GRID)
+def test_builds_with_trainable_params_and_a_frozen_base(case: Case, arch: str, tmp_path_factory):
+    c, method = cell(case, arch, tmp_path_factory), METHODS.get(case.name)
     if not method.trains:
         assert c.trainable == 0
     elif method.family == "full-parameter":
@@ -264,55 +308,62 @@ def test_builds_with_trainable_params_and_a_frozen_base(name: str, arch: str, tm
         assert not c.unfrozen_base, f"base weights left trainable: {c.unfrozen_base}"
 
 
-@pytest.mark.parametrize(("name", "arch"), GRID)
-def test_identity_at_init_when_claimed(name: str, arch: str, tmp_path_factory) -> None:
-    if not METHODS.get(name).identity_at_init:
-        pytest.skip(f"{name} does not claim to start as the base model")
-    assert cell(name, arch, tmp_path_factory).identity_gap <= IDENTITY_ATOL
+@pytest.mark.parametrize(("case", "arch"), GRID)
+def test_identity_at_init_when_claimed(case: Case, arch: str, tmp_path_factory) -> None:
+    # no claim is no claim of a difference: BitFit's uniform new biases change a Llama, but
+    # GPT-2's and Qwen2's q/v have biases already, so nothing is added and nothing changes
+    if not METHODS.get(case.name).starts_as_identity(case.params()):
+        pytest.skip(f"{case} does not claim to start as the base model")
+    assert cell(case, arch, tmp_path_factory).identity_gap <= IDENTITY_ATOL
 
 
-@pytest.mark.parametrize(("name", "arch"), GRID)
-def test_one_step_changes_only_trainable_params(name: str, arch: str, tmp_path_factory) -> None:
-    if not METHODS.get(name).trains:
-        pytest.skip(f"{name} does not train")
-    c = cell(name, arch, tmp_path_factory)
+def test_identity_claims_agree_for_the_registry_presets() -> None:
+    for method in METHODS:
+        assert method.starts_as_identity(method.params()) is method.identity_at_init, method.name
+
+
+@pytest.mark.parametrize(("case", "arch"), GRID)
+def test_one_step_changes_only_trainable_params(case: Case, arch: str, tmp_path_factory) -> None:
+    if not METHODS.get(case.name).trains:
+        pytest.skip(f"{case} does not train")
+    c = cell(case, arch, tmp_path_factory)
     assert c.changed_by_one_step, "one optimizer step changed nothing"
     assert c.changed_by_one_step <= c.trainable_names, c.changed_by_one_step - c.trainable_names
 
 
-@pytest.mark.parametrize(("name", "arch"), GRID)
-def test_a_few_steps_lower_the_loss(name: str, arch: str, tmp_path_factory) -> None:
-    if not METHODS.get(name).trains:
-        pytest.skip(f"{name} does not train")
-    c = cell(name, arch, tmp_path_factory)
+@pytest.mark.parametrize(("case", "arch"), GRID)
+def test_a_few_steps_lower_the_loss(case: Case, arch: str, tmp_path_factory) -> None:
+    if not METHODS.get(case.name).trains:
+        pytest.skip(f"{case} does not train")
+    c = cell(case, arch, tmp_path_factory)
     assert c.loss_after < c.loss_before, (c.loss_before, c.loss_after)
 
 
-@pytest.mark.parametrize(("name", "arch"), GRID)
-def test_generation_after_training_differs_from_the_base(name: str, arch: str, tmp_path_factory):
-    c, method = cell(name, arch, tmp_path_factory), METHODS.get(name)
+@pytest.mark.parametrize(("case", "arch"), GRID)
+def test_generation_after_training_differs_from_the_base(case: Case, arch: str, tmp_path_factory):
+    c, method = cell(case, arch, tmp_path_factory), METHODS.get(case.name)
     if method.trains:
         assert c.generation_trained != c.generation_base, f"unchanged after {c.steps} steps"
     else:
         assert c.generation_trained == c.generation_base
 
 
-@pytest.mark.parametrize(("name", "arch"), GRID)
-def test_save_then_load_reproduces_outputs(name: str, arch: str, tmp_path_factory) -> None:
-    if not METHODS.get(name).trains:
-        pytest.skip(f"{name} does not train, so it saves nothing")
-    assert cell(name, arch, tmp_path_factory).reload_gap <= RELOAD_ATOL
+@pytest.mark.parametrize(("case", "arch"), GRID)
+def test_save_then_load_reproduces_outputs(case: Case, arch: str, tmp_path_factory) -> None:
+    if not METHODS.get(case.name).trains:
+        pytest.skip(f"{case} does not train, so it saves nothing")
+    assert cell(case, arch, tmp_path_factory).reload_gap <= RELOAD_ATOL
 
 
-@pytest.mark.parametrize(("name", "arch"), GRID)
-def test_merged_logits_agree_with_unmerged(name: str, arch: str, tmp_path_factory) -> None:
-    if not METHODS.get(name).mergeable:
-        pytest.skip(f"{name} cannot merge")
-    assert cell(name, arch, tmp_path_factory).merge_gap <= MERGE_ATOL
+@pytest.mark.parametrize(("case", "arch"), GRID)
+def test_merged_logits_agree_with_unmerged(case: Case, arch: str, tmp_path_factory) -> None:
+    if not METHODS.get(case.name).mergeable:
+        pytest.skip(f"{case} cannot merge")
+    assert cell(case, arch, tmp_path_factory).merge_gap <= MERGE_ATOL
 
 
 @functools.cache
-def _bf16_run(name: str) -> tuple[dict[str, int], dict[str, torch.dtype]]:
+def _bf16_run(case: Case) -> tuple[dict[str, int], dict[str, torch.dtype]]:
     """Changed entries and dtype of each trainable tensor after a few steps on a bf16 tiny Llama
     at the method's preset learning rate."""
     before: dict[str, torch.Tensor] = {}
@@ -321,21 +372,24 @@ def _bf16_run(name: str) -> tuple[dict[str, int], dict[str, torch.dtype]]:
         trainable = ((n, p) for n, p in model.named_parameters() if p.requires_grad)
         before.update({n: p.detach().float().clone() for n, p in trainable})
 
-    spec = _spec(name, "llama", METHODS.get(name).params(), BF16_STEPS, "bfloat16")
+    spec = _spec(case.name, "llama", case.params(), BF16_STEPS, "bfloat16")
     model = execute(spec, _data(), hooks=CellHooks(built=built)).model
     after = {n: p for n, p in model.named_parameters() if n in before}
     changed = {n: int((p.detach().float() != before[n]).sum()) for n, p in after.items()}
     return changed, {n: p.dtype for n, p in after.items()}
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_every_trainable_tensor_changes_in_bf16_at_the_preset_rate(name: str) -> None:
-    method = METHODS.get(name)
+BF16_CASES = [Case(n) for n in NAMES] + suite_cases(with_learning_rate=True)
+
+
+@pytest.mark.parametrize("case", BF16_CASES, ids=str)
+def test_every_trainable_tensor_changes_in_bf16_at_the_preset_rate(case: Case) -> None:
+    method = METHODS.get(case.name)
     if not method.trains:
-        pytest.skip(f"{name} does not train")
+        pytest.skip(f"{case} does not train")
     if method.needs_gpu and not CUDA:
-        pytest.skip(f"{name} needs a CUDA GPU")
-    changed, dtypes = _bf16_run(name)
+        pytest.skip(f"{case} needs a CUDA GPU")
+    changed, dtypes = _bf16_run(case)
     assert changed, "nothing trainable"
     assert not [n for n, c in changed.items() if c == 0], f"unchanged after {BF16_STEPS} steps"
     assert set(dtypes.values()) == {torch.float32}, "trainable weights must be float32 masters"

@@ -83,7 +83,9 @@ def test_a_wide_slowdown_interval_is_flagged_in_the_board_and_its_text() -> None
     assert rows["noisy"]["latency_wide"] and rows["few"]["latency_wide"]
     assert rows["few"]["slowdown_ci_pct"] == [None, None]
     text = leaderboard.render_json(board)
-    assert "+5.0±25.0!" in text and "reference base latency" in text
+    assert "+5.0±25.0 (1 run)!" in text and "reference base latency" in text
+    assert rows["noisy"]["latency_runs"] == 1
+    assert rows["noisy"]["latency_noise"] == "one latency run: run-to-run variance not included"
 
 
 def test_a_reused_latency_run_is_pooled_once() -> None:
@@ -103,12 +105,29 @@ def test_a_reused_latency_run_is_pooled_once() -> None:
     assert board["latency_reference"]["tiny"]["base_measurements"] == 1
 
 
-def test_pairs_of_distinct_runs_pool_into_one_slowdown() -> None:
-    """Two datasets timed separately: their pairs pool (ratios 1.1 1.1 1.2 1.1 1.05 1.1); a
-    record without pairs (older protocol) adds none."""
+def test_distinct_runs_give_a_run_level_slowdown() -> None:
+    """Two datasets timed separately are two independent latency runs (each median ratio 1.1):
+    the run-level t interval (sd 0 here) is widened to contain the pooled pairs' interval
+    (ratios 1.1 1.1 1.2 1.1 1.05 1.1: [5, 20])."""
     a = _record("lora", [10.0] * 3, [11.0, 11.0, 12.0])
     b = _record("lora", [20.0] * 3, [22.0, 21.0, 22.0], "toy2")
     board = board_json([a, b], ScoringSettings())
     (row,) = board["rows"]
     assert row["slowdown_pairs"] == 6 and row["slowdown_pct"] == pytest.approx(10.0)
     assert row["slowdown_ci_pct"] == pytest.approx([5.0, 20.0])
+
+
+def test_run_to_run_variation_widens_the_slowdown_interval() -> None:
+    """Three runs whose pairs are tight (+-0.5 %) but whose levels differ (+5, +10, +15 %): the
+    pooled pairs alone would claim about +-5 points; over the runs (t with 2 df) it is wider,
+    and the board says the interval counts run-to-run variance."""
+    runs = [
+        _record(
+            "lora", [10.0] * 8, [10.0 * (1 + lvl) * (1 + 0.005 * (i % 3 - 1)) for i in range(8)], d
+        )
+        for lvl, d in ((0.05, "a"), (0.10, "b"), (0.15, "c"))
+    ]
+    (row,) = board_json(runs, ScoringSettings())["rows"]
+    assert row["latency_runs"] == 3 and "run-to-run" in row["latency_noise"]
+    low, high = row["slowdown_ci_pct"]
+    assert low < 0.0 and high > 20.0  # 10 +- 4.30 * 5 / sqrt(3) on the log scale

@@ -73,13 +73,36 @@ def test_row_means_and_combined_interval_by_hand() -> None:
     rows = {r["method"]: r for r in board["rows"]}
     lora = rows["lora"]
     assert lora["retention_delta"] == -3.0
-    half = math.sqrt(3.0**2 + 4.0**2) / 2  # 2.5
+    # records without per-item retention scores: the runs share items and base answers, so
+    # their half-widths are averaged (as if perfectly correlated: never narrower than the truth)
+    half = (3.0 + 4.0) / 2
     assert lora["retention_ci95"] == pytest.approx([-3.0 - half, -3.0 + half])
     assert lora["ppl_delta_pct"] == 4.0
     assert rows["frozen"]["retention_delta"] == 0.0
     assert rows["frozen"]["retention_ci95"] == [0.0, 0.0]
     text = leaderboard.render_json(board)
-    assert "Δ general [95% CI]" in text and "-3.0 [-5.5, -0.5]" in text and "+4.0" in text
+    assert "Δ general [95% CI]" in text and "-3.0 [-6.5, +0.5]" in text and "+4.0" in text
+
+
+def _items(base: list[float], adapted: list[float]) -> Stability:
+    delta = sum(adapted) / len(adapted) - sum(base) / len(base)
+    task = {"delta": delta, "item_scores": {"base": base, "adapted": adapted}}
+    return Stability(
+        retention={"delta": delta, "ci95": [delta - 9, delta + 9], "tasks": {"g": task}}
+    )
+
+
+def test_runs_with_item_scores_combine_by_a_joint_bootstrap() -> None:
+    """Two runs on the same 40 general items: the row's interval comes from one item draw
+    shared by both runs (board/stability.py), not from the runs' own intervals (here +-9)."""
+    base = [100.0 * (i % 2) for i in range(40)]  # 50 %
+    one = [100.0 * (i % 2 or i % 8 == 0) for i in range(40)]  # +12.5: gains 5 items
+    two = [100.0 * (i % 2 and i % 10 != 1) for i in range(40)]  # -10: loses 4 items
+    records = [_record("lora", "a", _items(base, one)), _record("lora", "b", _items(base, two))]
+    (row,) = board_json(records, ScoringSettings())["rows"]
+    assert row["retention_delta"] == pytest.approx(1.25)
+    low, high = row["retention_ci95"]
+    assert low < 1.25 < high and high - low < 18.0  # narrower than the fallback's +-9
 
 
 def test_forgetting_enters_pscp_only_when_weighted() -> None:

@@ -30,51 +30,56 @@ def rows_of(board: dict) -> dict[str, dict]:
     return {r["method"]: r for r in board["rows"]}
 
 
-def test_leaderboard_marks_ties_and_keeps_baselines_apart(grid_dir: Path) -> None:
+def test_leaderboard_marks_the_best_set_and_keeps_baselines_apart(grid_dir: Path) -> None:
     board = to_json(of_folder(read_folder(grid_dir)))
     rows = rows_of(board)
     assert [r["method"] for r in board["rows"]][-2:] == ["frozen", "full"]  # references last
     assert rows["frozen"]["pscp"] is None and rows["full"]["pscp"] is None
-    assert (rows["lora"]["tie"], rows["ia3"]["tie"], rows["prompt_tuning"]["tie"]) == (
-        "best",
-        "tie",
-        None,
-    )
-    assert rows["full"]["tie"] is None  # full scores highest, but is not a contestant
-    # equal costs: lora's PSCP lead over ia3 is inside the score noise -> a PSCP tie
-    assert rows["lora"]["pscp_tie"] == "best" and rows["ia3"]["pscp_tie"] == "tie"
-    assert rows["prompt_tuning"]["pscp_tie"] is None
-    # rank intervals: ia3 (tied) reaches rank 1 in some replicates (equal values share the
-    # better rank, so lora stays 1); the clear last is 3 in every replicate
-    assert rows["lora"]["pscp_rank"] == [1, 1] and rows["ia3"]["pscp_rank"] == [1, 2]
+    # lora 60 and ia3 59 cannot be told apart: both in the 95 % confidence set for the best
+    best = {m: rows[m]["best_set"]["score"] for m in ("lora", "ia3", "prompt_tuning")}
+    assert best == {"lora": True, "ia3": True, "prompt_tuning": False}
+    assert rows["lora"]["score_rank"] == [1, 2] and rows["prompt_tuning"]["score_rank"] == [3, 3]
+    assert not rows["full"]["best_set"]["score"]  # full scores highest, but is not a contestant
+    assert rows["full"]["score_rank"] is None
+    # equal costs: lora's PSCP lead over ia3 is inside the score noise
+    assert rows["lora"]["best_set"]["pscp"] and rows["ia3"]["best_set"]["pscp"]
+    assert not rows["prompt_tuning"]["best_set"]["pscp"]
+    assert rows["lora"]["pscp_rank"] == [1, 2] and rows["ia3"]["pscp_rank"] == [1, 2]
     assert rows["prompt_tuning"]["pscp_rank"] == [3, 3] and rows["frozen"]["pscp_rank"] is None
+    ranked = board["rankings"]["tiny-llama"]
+    assert set(ranked["score"]["best_set"]) == {"lora", "ia3"} and ranked["score"]["winner"]
+    assert set(ranked["score"]["beats_reference"]) >= {"lora", "ia3"}
     vs = rows["lora"]["vs_reference"]
     assert rows["lora"]["reference"] == "frozen"
     assert vs["estimate"] == pytest.approx(30.0) and vs["low"] > 15.0 and vs["significant"]
     low, high = rows["lora"]["score_ci"]
-    assert low < 60.0 < high and 10.0 < high - low < 16.0  # +-6.8 at 60 % of 200 items
+    assert low < 60.0 < high and 10.0 < high - low < 16.0  # Wilson at 60 % of 200 items
+    assert rows["lora"]["noise"] == "eval-item noise only (1 seed)"
     for model_sens in board["sensitivity"].values():  # PEFT methods only
         methods = {m for t in model_sens["pscp"]["table"] for m in t["scores"]}
         assert methods == {"lora", "ia3", "prompt_tuning"}
+        assert all(set(t["best_set"]) == {"lora", "ia3"} for t in model_sens["pscp"]["table"])
+        assert model_sens["pscp"]["inside_noise"] == 27
     text = render_json(board)
     lines = {line.split("|")[2].strip(): line for line in text.splitlines() if line.count("|") > 5}
-    assert " *" in lines["lora"].split("|")[3] and " =" in lines["ia3"].split("|")[3]
-    assert "=" not in lines["prompt_tuning"].split("|")[3]
+    assert " *" in lines["lora"].split("|")[3] and " *" in lines["ia3"].split("|")[3]
+    assert "*" not in lines["prompt_tuning"].split("|")[3]
     assert "reference" in lines["frozen"]
     assert text.index("baselines (references, not ranked)") < text.index("| frozen")
-    assert "paired bootstrap" in text
+    assert "confidence set for the best" in text and "eval-item noise only (1 seed)" in text
 
 
-def test_every_report_format_shows_intervals_ties_and_references(
+def test_every_report_format_shows_intervals_best_sets_and_references(
     grid_dir: Path, tmp_path: Path
 ) -> None:
     md = peftbench(
         "report", str(grid_dir), "--format", "md", "--out", "-", "--table", "main", cwd=tmp_path
     )
     assert md.returncode == 0, md.stderr
-    assert "| ia3 | 59.0 ±" in md.stdout and "=" in md.stdout.split("| ia3 |")[1].split("\n")[0]
+    ia3 = md.stdout.split("| ia3 |")[1].split("\n")[0]
+    assert ia3.startswith(" 59.0 [52.1, 65.6] *") and "1-2" in ia3  # asymmetric, marked
     assert "baselines (references, not ranked):" in md.stdout
-    assert "paired bootstrap" in md.stdout
+    assert "confidence set for the best" in md.stdout and "(1 seed)" in md.stdout
     out = tmp_path / "r"
     assert (
         peftbench(
@@ -85,7 +90,10 @@ def test_every_report_format_shows_intervals_ties_and_references(
     rows = {
         r["method"]: r for r in csv.DictReader(io.StringIO((tmp_path / "r-main.csv").read_text()))
     }
-    assert rows["ia3"]["avg mark"] == "tie" and rows["lora"]["avg mark"] == "best"
+    assert (
+        rows["ia3"]["avg best set"] == "True" and rows["prompt_tuning"]["avg best set"] == "False"
+    )
+    assert rows["ia3"]["avg rank low"] == "1" and rows["ia3"]["avg rank high"] == "2"
     assert float(rows["ia3"]["avg ci_low"]) < 59.0 < float(rows["ia3"]["avg ci_high"])
     assert rows["frozen"]["baseline"] == "True" and rows["frozen"]["pscp"] == ""
     assert (
@@ -101,16 +109,18 @@ def test_every_report_format_shows_intervals_ties_and_references(
         == 0
     )
     data = json.loads(Path(str(out) + ".json").read_text())
-    assert data["board"]["uncertainty"]["test"] == "paired bootstrap"
+    assert "max-t" in data["board"]["uncertainty"]["test"]
     assert peftbench("report", str(grid_dir), cwd=tmp_path).returncode == 0
     page = (grid_dir / "report.html").read_text()
     ia3_row = page.split(">ia3<")[1].split("</tr>")[0]
-    assert 'class="tie"' in ia3_row
+    assert 'class="best"' in ia3_row
     reference = page.split('<tbody class="reference">')[1].split("</tbody>")[0]
     assert ">frozen<" in reference and ">full<" in reference and ">lora<" not in reference
     show = peftbench("show", str(grid_dir), cwd=tmp_path)
     assert (
-        show.returncode == 0 and "59.0 ±" in show.stdout and "baselines (references" in show.stdout
+        show.returncode == 0
+        and "59.0 [52.1, 65.6] *" in show.stdout
+        and "baselines (references" in show.stdout
     )
     run = next((grid_dir / "runs").glob("*__lora__*"))
     one = peftbench("show", str(run), cwd=tmp_path)

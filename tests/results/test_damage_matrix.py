@@ -140,6 +140,11 @@ def _check_report(
         assert {k: v for k, v in after.items() if k != (method, dataset)} == before
     else:
         assert board["damaged"] == [] and after == before
+    if kind.get("expect") == "no_items":  # the cell's score stays; no interval stands on it
+        method, dataset = kind["target"].split("/")
+        (row,) = [r for r in board["rows"] if r["method"] == method]
+        assert row["scores_ci"][dataset] is None
+        assert row["score_ci"] is None and row["vs_reference"] is None
     if kind.get("expect") == "suite":
         assert [d["file"] for d in board["damaged_files"]] == ["suite.json"]
         assert kind["reason"] in board["damaged_files"][0]["reason"]

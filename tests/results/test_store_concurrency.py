@@ -27,7 +27,7 @@ def _writer(root: str, worker: int, barrier: multiprocessing.synchronize.Barrier
         writer = store.writer(run_id)
         ok = (worker + RUNS.index(run_id)) % 3 == 0  # each run: some ok writers, some failed
         fill(writer, worker=worker)
-        barrier.wait(timeout=20)
+        barrier.wait(timeout=300)  # only bounds a hang: a loaded machine starts them late
         writer.commit(Status("ok" if ok else "failed", run_id).noted(worker=worker))
 
 
@@ -41,7 +41,7 @@ def test_racing_writers_keep_every_success(tmp_path: Path) -> None:
     for p in procs:
         p.start()
     for p in procs:
-        p.join(60)
+        p.join(600)
         assert p.exitcode == 0
     for run_id in RUNS:
         status = store.status(run_id)

@@ -11,9 +11,9 @@ from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings
 from peftbench.scoring.pscp import (
     add_pscp,
     cost_factors,
+    factor_replicates,
     pscp_paper,
     pscp_seed,
-    seed_factor_replicates,
 )
 
 
@@ -85,29 +85,45 @@ def _rows() -> list[dict[str, float | str]]:
     ]
 
 
-def test_seed_factor_replicates_equal_the_point_factor_when_the_latency_is_exact() -> None:
+def test_factor_replicates_equal_the_point_factor_when_the_latency_is_exact() -> None:
     rows = [{**r, "score": 1.0, "peak_train_mem_mb": 100.0, "extra_tflops": 0.0} for r in _rows()]
     exact = {"a": np.full(5, 10.0), "b": np.full(5, 20.0)}
-    got = seed_factor_replicates(rows, exact, PscpSeedSettings())
-    point = cost_factors(rows, PscpSeedSettings(), PscpPaperSettings())["pscp"]
-    for m in ("a", "b"):
-        assert got[m] == pytest.approx(np.full(5, point[m]))
+    got = factor_replicates(rows, exact, {}, PscpSeedSettings(), PscpPaperSettings())
+    point = cost_factors(rows, PscpSeedSettings(), PscpPaperSettings())
+    for form in ("pscp", "pscp_paper"):
+        for m in ("a", "b"):
+            assert got[form][m] == pytest.approx(np.full(5, point[form][m]))
 
 
-def test_seed_factor_replicates_take_lmax_per_replicate() -> None:
+def test_factor_replicates_take_lmax_per_replicate() -> None:
     """Hand-computed: replicate 0 has L = (10, 20), replicate 1 has L = (30, 15); a's P is the
     maximum, memory equal. Factor = exp(-P/Pmax - L/Lmax - 1)."""
     rows = [{**r, "score": 1.0, "peak_train_mem_mb": 100.0, "extra_tflops": 0.0} for r in _rows()]
-    got = seed_factor_replicates(
-        rows, {"a": np.array([10.0, 30.0]), "b": np.array([20.0, 15.0])}, PscpSeedSettings()
-    )
+    lat = {"a": np.array([10.0, 30.0]), "b": np.array([20.0, 15.0])}
+    got = factor_replicates(rows, lat, {}, PscpSeedSettings(), PscpPaperSettings())["pscp"]
     assert got["a"] == pytest.approx([math.exp(-1 - 0.5 - 1), math.exp(-1 - 1 - 1)])
     assert got["b"] == pytest.approx([math.exp(-0.5 - 1 - 1), math.exp(-0.5 - 0.5 - 1)])
 
 
-def test_seed_factor_replicates_skip_baselines_and_keep_rows_without_replicates() -> None:
+def test_factor_replicates_carry_forgetting_with_rmax_per_replicate() -> None:
+    """R enters both forms per replicate: seed form exp(-r R/Rmax) with Rmax per replicate,
+    paper form (1 + R/cr)^-br; with the retention weights at 0 nothing changes."""
+    rows = [{**r, "score": 1.0, "peak_train_mem_mb": 100.0, "extra_tflops": 0.0} for r in _rows()]
+    lost = {"a": np.array([2.0, 0.0]), "b": np.array([1.0, 4.0])}
+    seed_w, paper_w = PscpSeedSettings(r=1.0), PscpPaperSettings(br=1.0, cr=10.0)
+    got = factor_replicates(rows, {}, lost, seed_w, paper_w)
+    base = factor_replicates(rows, {}, {}, seed_w, paper_w)
+    assert got["pscp"]["a"] == pytest.approx(base["pscp"]["a"] * np.exp(-np.array([1.0, 0.0])))
+    assert got["pscp"]["b"] == pytest.approx(base["pscp"]["b"] * np.exp(-np.array([0.5, 1.0])))
+    assert got["pscp_paper"]["b"] == pytest.approx(base["pscp_paper"]["b"] / [1.1, 1.4])
+    off = factor_replicates(rows, {}, lost, PscpSeedSettings(), PscpPaperSettings())
+    assert off["pscp"]["a"] == pytest.approx(base["pscp"]["a"][0])
+
+
+def test_factor_replicates_skip_baselines_and_keep_rows_without_replicates() -> None:
     rows = [{**r, "score": 1.0, "peak_train_mem_mb": 100.0, "extra_tflops": 0.0} for r in _rows()]
     rows.append({**rows[0], "method": "frozen", "baseline": True, "latency_ms_per_token": 99.0})
-    got = seed_factor_replicates(rows, {"a": np.array([10.0, 40.0])}, PscpSeedSettings())
+    lat = {"a": np.array([10.0, 40.0])}
+    got = factor_replicates(rows, lat, {}, PscpSeedSettings(), PscpPaperSettings())["pscp"]
     assert set(got) == {"a", "b"}  # the baseline's 99 ms does not enter Lmax either
     assert got["b"] == pytest.approx([math.exp(-0.5 - 1 - 1), math.exp(-0.5 - 0.5 - 1)])

@@ -42,6 +42,11 @@ def test_retention_difference_and_paired_interval_by_hand() -> None:
     assert result.delta == pytest.approx(-25.0)  # 100 -> 75
     assert result.per_task["t"]["base"] == 100.0
     assert result.per_task["t"]["adapted"] == 75.0
+    # per-item scores, for the leaderboard's joint bootstrap over runs (board/stability.py)
+    assert result.per_task["t"]["item_scores"] == {
+        "base": [100.0] * 4,
+        "adapted": [100.0, 0.0, 100.0, 100.0],
+    }
     lo, hi = result.ci95
     # the fine-tuned model is never right where the base is wrong: no resample can go above 0,
     # and the worst resample (all four draws the forgotten item) is -100

@@ -12,6 +12,7 @@ import dataclasses
 import pytest
 import torch
 
+from peftbench.cell import run_cell
 from peftbench.config.schema import (
     EvaluationSettings,
     MeasurementSettings,
@@ -23,7 +24,7 @@ from peftbench.datasets import DATASETS, LoadContext
 from peftbench.errors import UserError
 from peftbench.methods import METHODS, Method
 from peftbench.models.tiny import build_tiny
-from peftbench.pipeline import execute, load_data, run_cell
+from peftbench.pipeline import execute, load_data
 from peftbench.training.data import train_features
 from peftbench.training.holdout import (
     checkpoint_steps,

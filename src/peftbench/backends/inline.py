@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from peftbench.backends.progress import grid_bar
-from peftbench.pipeline import run_cell
+from peftbench.cell import run_cell
 
 if TYPE_CHECKING:
     from peftbench.backends.options import BackendOptions
@@ -28,7 +28,7 @@ def run_inline(
     with grid_bar(len(runs), progress) as bar:
         for spec in runs:
             bar.set_postfix_str(f"{spec.method} on {spec.dataset}")
-            status = run_cell(spec, store, ctx, progress)
+            status = run_cell(spec, store, ctx, progress, options.tracking if options else None)
             bar.write(_line(spec, status))
             bar.update(1)
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from peftbench.backends.inline import _line
 from peftbench.backends.lifeline import die_with_parent, mark_main_process
 from peftbench.backends.progress import grid_bar
-from peftbench.pipeline import run_cell
+from peftbench.cell import run_cell
 from peftbench.results.record import RunConfig, Status
 
 if TYPE_CHECKING:
@@ -27,12 +27,19 @@ if TYPE_CHECKING:
     from peftbench.config.schema import RunSpec
     from peftbench.datasets.base import LoadContext
     from peftbench.results.store import ResultsStore
+    from peftbench.trackers.base import Tracking
 
 
-def _child(spec: RunSpec, store: ResultsStore, ctx: LoadContext, progress: bool) -> None:
+def _child(
+    spec: RunSpec,
+    store: ResultsStore,
+    ctx: LoadContext,
+    progress: bool,
+    tracking: Tracking | None = None,
+) -> None:
     die_with_parent()  # the fork server (or, with 'spawn', the main process)
 
-    run_cell(spec, store, ctx, progress)
+    run_cell(spec, store, ctx, progress, tracking)
 
 
 PRELOAD = [
@@ -67,13 +74,15 @@ def run_local(
     with grid_bar(len(runs), progress) as bar:
         for spec in runs:
             bar.set_postfix_str(f"{spec.method} on {spec.dataset}")
-            proc = mp.Process(target=_child, args=(spec, store, ctx, progress))
-            proc.start()
+            args = (spec, store, ctx, progress, options.tracking if options else None)
+            proc = mp.Process(target=_child, args=args)
             try:
+                proc.start()  # inside: a Ctrl-C while it starts must stop the half-started one
                 proc.join()
             except KeyboardInterrupt:
-                proc.terminate()
-                proc.join()
+                if proc.pid is not None:
+                    proc.terminate()
+                    proc.join()
                 raise
             status = store.status(spec.run_id)
             if proc.exitcode != 0 and (status is None or not status.ok):

@@ -14,6 +14,7 @@ resource request, a fresh process and crash handling.
 - Results: the worker runs the cell into a private temporary folder and returns the record's files;
   the driver commits them through the results store (atomic rename, under the store's lock). So
   workers need no shared file system, and a worker that dies never leaves a half-written record.
+  The suite's experiment trackers (`report_to`) log each record on the driver, once committed.
 
 Ray is imported only when this backend runs (`pip install 'peftbench[ray]'`).
 """
@@ -33,12 +34,14 @@ from peftbench.backends.inline import _line
 from peftbench.backends.options import BackendOptions
 from peftbench.backends.progress import grid_bar
 from peftbench.cache import cache_dir
+from peftbench.cell import run_cell
 from peftbench.config.schema import ResourceSettings
 from peftbench.datasets import LoadContext
 from peftbench.errors import UserError, did_you_mean
-from peftbench.pipeline import run_cell
 from peftbench.results.record import RunConfig, Status
 from peftbench.results.store import ResultsStore
+from peftbench.trackers.base import Tracking
+from peftbench.trackers.report import report_run
 
 if TYPE_CHECKING:
     from peftbench.config.schema import RunSpec
@@ -251,7 +254,7 @@ def run_ray(
             named = task.options(name=f"peftbench:{spec.run_id}", **kwargs)
             ref = named.remote(cell, spec, data_dir)
             refs[ref] = spec
-        _collect(ray, refs, store, progress, retries)
+        _collect(ray, refs, store, progress, retries, options.tracking)
     except KeyboardInterrupt:
         for ref in refs:
             ray.cancel(ref, force=True)
@@ -262,7 +265,12 @@ def run_ray(
 
 
 def _collect(
-    ray: ModuleType, refs: dict[object, RunSpec], store: ResultsStore, progress: bool, retries: int
+    ray: ModuleType,
+    refs: dict[object, RunSpec],
+    store: ResultsStore,
+    progress: bool,
+    retries: int,
+    tracking: Tracking | None = None,
 ) -> None:
     pending = list(refs)
     with grid_bar(len(pending), progress) as bar:
@@ -277,6 +285,8 @@ def _collect(
                 except ray.exceptions.RayError as exc:
                     status, files = _failure(ray, spec, exc, retries), {}
                 commit(store, spec, status, files)
+                # records are committed here, on the driver: trackers log them here too
+                report_run(store, spec.run_id, tracking)
                 bar.write(_line(spec, status))
                 bar.update(1)
 

@@ -7,16 +7,17 @@ costs) is computed by a function that returns it; the board is assembled once at
 never changed. Failed and damaged runs are listed, never scored; missing cells are named.
 
 Baselines (methods registered with `baseline=True`: `frozen`, `full`) are reference rows: listed
-after the PEFT methods, without PSCP, outside the ties and the sensitivity analysis. To add a
+after the PEFT methods, without PSCP, outside the rankings and the sensitivity analysis. To add a
 column, add its field to `board.model.Row` and compute it in `board.rows` (a record figure) or
 here (a figure that needs every row of a model).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 from peftbench.board.costs import costs_of
 from peftbench.board.latency import reference_latencies
@@ -29,25 +30,27 @@ from peftbench.board.model import (
     Failure,
     Formulas,
     LatencyReference,
+    LeftOutTerm,
     Limits,
     Outside,
+    Pair,
     Row,
     RowKey,
-    RowStats,
     Sensitivity,
     SensitivityForm,
-    TieLabel,
     Top,
     Weights,
 )
 from peftbench.board.rows import row_inputs
-from peftbench.board.uncertainty import model_stats, uncertainty_info
-from peftbench.config.schema import ScoringSettings
+from peftbench.board.selection import learning_rate_of
+from peftbench.board.uncertainty import ModelUncertainty, model_stats, row_noise, uncertainty_info
+from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings, ScoringSettings
 from peftbench.results.folder import ResultsFolder
 from peftbench.results.record import RunRecord
+from peftbench.scoring.best_set import WeightCall
 from peftbench.scoring.constraints import Constraints, split_rows
-from peftbench.scoring.profiles import matching_profile, tops
-from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
+from peftbench.scoring.profiles import PROFILES, matching_profile, tops
+from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp, left_out
 from peftbench.scoring.sensitivity import sensitivity
 from peftbench.scoring.task_metric import with_task_metric
 
@@ -89,15 +92,14 @@ def build_board(
     references = reference_latencies(ok)
     inputs = scored_inputs(ok, datasets, references, scoring)
     latency_reference = {m: LatencyReference(**ref) for m, ref in references.items()}
-    stats: Mapping[tuple[str, str], RowStats] = {}
+    models: Mapping[str, ModelUncertainty] = {}
     info = None
     if uncertainty:
-        stats, refs = model_stats(inputs, ok, scoring, latency_reference)
+        models, refs = model_stats(inputs, ok, scoring, latency_reference)
         info = uncertainty_info(refs, ok)
     groups = _groups(ok)
     rows = tuple(
-        freeze_row(row, stats.get((row["model"], row["method"])), info, groups[_key(row)])
-        for row in inputs
+        freeze_row(row, models.get(row["model"]), info, groups[_key(row)]) for row in inputs
     )
     present = {r.run_id for r in records}
     return Board(
@@ -113,14 +115,16 @@ def build_board(
         formulas=Formulas(pscp=SEED_FORMULA, pscp_paper=PAPER_FORMULA),
         scoring=Weights(pscp=vars(scoring.pscp), pscp_paper=vars(scoring.pscp_paper)),
         task_metric=scoring.task_metric,
-        sensitivity=sensitivities(inputs, scoring),
+        sensitivity=sensitivities(inputs, scoring, models),
         latency_reference=latency_reference,
         # which named weight profile ranks this board (None: the suite's own weights), and the
         # top method of each model under every profile, side by side (baselines do not compete)
         profile=matching_profile(scoring),
-        profiles=profile_tops(inputs, scoring),
+        profiles=profile_tops(inputs, scoring, models),
         constraints=within_limits(inputs, limits),
         uncertainty=info,
+        pscp_left_out=left_out_terms(inputs),
+        rankings={m: u.rankings() for m, u in models.items()},
     )
 
 
@@ -162,44 +166,58 @@ def scored_inputs(
     return rows
 
 
-def _label(mark: Any) -> TieLabel:
-    if mark is None or not mark.tied:
-        return None
-    return "best" if mark.is_best else "tie"
-
-
 def freeze_row(
-    row: Mapping[str, Any], s: RowStats | None, info: Any, runs: Sequence[RunRecord]
+    row: Mapping[str, Any], u: ModelUncertainty | None, info: Any, runs: Sequence[RunRecord]
 ) -> Row:
-    """The frozen row: its inputs and PSCP, its uncertainty columns (from `s`; empty without
-    per-item data) and its costs."""
-    ties = {d: _label(t) for d, t in s.ties.items()} if s else {}
-    tie = _label(s.score_tie) if s else None
-    pscp_tie = _label(s.pscp_ties.get("pscp")) if s else None
-    pscp_paper_tie = _label(s.pscp_ties.get("pscp_paper")) if s else None
+    """The frozen row: its inputs and PSCP, its uncertainty columns (from its model's
+    comparison `u`; empty without per-item data) and its costs."""
+    s = u.comparison.methods.get(row["method"]) if u else None
+    stats = u.stats(row["method"]) if u else None
     return Row(
         **row,
         reference=info.references.get(row["model"]) if info else None,
         scores_ci={d: (iv.low, iv.high) if iv else None for d, iv in s.intervals.items()}
         if s
         else {},
-        score_ci=(s.score_interval.low, s.score_interval.high) if s and s.score_interval else None,
-        ties=ties,
-        tie=tie,
-        pscp_tie=pscp_tie,
-        pscp_paper_tie=pscp_paper_tie,
+        score_ci=_average_interval(row, s),
+        ranks=dict(s.ranks) if s else {},
+        score_rank=s.score_rank if s else None,
         pscp_rank=s.pscp_ranks.get("pscp") if s else None,
         pscp_paper_rank=s.pscp_ranks.get("pscp_paper") if s else None,
         best_set=BestSet(
-            score=tie is not None,
-            scores={d: t is not None for d, t in ties.items()},
-            pscp=pscp_tie is not None,
-            pscp_paper=pscp_paper_tie is not None,
+            score=s.score_best if s else False,
+            scores=dict(s.best) if s else {},
+            pscp=s.pscp_best.get("pscp", False) if s else False,
+            pscp_paper=s.pscp_best.get("pscp_paper", False) if s else False,
         ),
-        vs_reference=s.vs_reference if s else None,
-        stats=s,
+        vs_reference=stats.vs_reference if stats else None,
+        noise=row_noise(s.seeds) if s else None,
+        stats=stats,
         costs=costs_of(runs),
+        learning_rate=learning_rate_of(runs),
     )
+
+
+def left_out_terms(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[LeftOutTerm, ...]]:
+    """Per model, the PSCP terms its comparison left out (scoring.pscp.left_out): a contestant's
+    records lack the figure. Models whose PSCP has every term are not listed."""
+    out: dict[str, tuple[LeftOutTerm, ...]] = {}
+    for model in sorted({r["model"] for r in rows}):
+        terms = left_out([r for r in rows if r["model"] == model])
+        if terms:
+            out[model] = tuple(t for t in get_args(LeftOutTerm) if t in terms)
+    return out
+
+
+def _average_interval(row: Mapping[str, Any], s: Any) -> Pair | None:
+    """The average's interval, only when every dataset of the row has its items (else it would
+    be the interval of an average over fewer datasets than the row's score)."""
+    if s is None or s.score_interval is None:
+        return None
+    ran = [d for d, v in row["scores"].items() if v is not None]
+    if not all(s.intervals.get(d) is not None for d in ran):
+        return None
+    return (s.score_interval.low, s.score_interval.high)
 
 
 def failures(records: Sequence[RunRecord]) -> tuple[Failure, ...]:
@@ -218,19 +236,55 @@ def damages(records: Sequence[RunRecord]) -> tuple[Damage, ...]:
     )
 
 
+Weighing = tuple[PscpSeedSettings, PscpPaperSettings]
+
+
 def sensitivities(
-    rows: Sequence[dict[str, Any]], scoring: ScoringSettings
+    rows: Sequence[dict[str, Any]],
+    scoring: ScoringSettings,
+    models: Mapping[str, ModelUncertainty],
 ) -> dict[str, Sensitivity]:
-    """Per model (the PSCP comparison of the PEFT methods): does the top survive other weights?"""
+    """Per model (the PSCP comparison of the PEFT methods): does the top survive other weights,
+    and is each weight setting's top call inside the noise (its 95 % best set has others)?"""
     out = {}
     for model in sorted({r["model"] for r in rows}):
         mine = [r for r in rows if r["model"] == model]
         result = sensitivity(mine, scoring.pscp, scoring.pscp_paper)
-        out[model] = Sensitivity(pscp=_form(result["pscp"]), pscp_paper=_form(result["pscp_paper"]))
+        u = models.get(model)
+        out[model] = Sensitivity(
+            pscp=_form(result["pscp"], u, "pscp", scoring),
+            pscp_paper=_form(result["pscp_paper"], u, "pscp_paper", scoring),
+        )
     return out
 
 
-def _form(d: Mapping[str, Any]) -> SensitivityForm:
+def _weighing(entry: Mapping[str, Any], form: str, scoring: ScoringSettings) -> Weighing:
+    """The (seed, paper) settings of one sensitivity-table entry: its varied weights over the
+    suite's."""
+    if form == "pscp":
+        varied = {k: float(v) for k, v in entry.items() if hasattr(scoring.pscp, k)}
+        return dataclasses.replace(scoring.pscp, **varied), scoring.pscp_paper
+    varied = {k: float(v) for k, v in entry.items() if hasattr(scoring.pscp_paper, k)}
+    return scoring.pscp, dataclasses.replace(scoring.pscp_paper, **varied)
+
+
+def _form(
+    d: Mapping[str, Any],
+    u: ModelUncertainty | None,
+    form: str,
+    scoring: ScoringSettings,
+) -> SensitivityForm:
+    table = [dict(e) for e in d["table"]]
+    calls: dict[str, WeightCall] = {}
+    if u is not None and table:
+        weights = {str(i): _weighing(e, form, scoring) for i, e in enumerate(table)}
+        calls = u.weight_calls(weights, form)
+    for i, e in enumerate(table):
+        call = calls.get(str(i))
+        if call is not None:
+            e["best_set"] = list(call.best_set)
+            e["inside_noise"] = call.inside_noise
+    firm = {e["top"] for e in table if "inside_noise" in e and not e["inside_noise"]}
     return SensitivityForm(
         varied=tuple(d["varied"]),
         values=tuple(d["values"]),
@@ -238,20 +292,42 @@ def _form(d: Mapping[str, Any]) -> SensitivityForm:
         default_top=d["default_top"],
         tops=dict(d["tops"]),
         top_changes=d["top_changes"],
-        table=tuple(d["table"]),
+        table=tuple(table),
+        inside_noise=sum(bool(e["inside_noise"]) for e in table if "inside_noise" in e)
+        if calls
+        else None,
+        top_changes_beyond_noise=len(firm) > 1 if calls else None,
         formula=d.get("formula"),
-        retention=_form(d["retention"]) if "retention" in d else None,
+        retention=_form(d["retention"], u, form, scoring) if "retention" in d else None,
     )
 
 
 def profile_tops(
-    rows: Sequence[dict[str, Any]], scoring: ScoringSettings
+    rows: Sequence[dict[str, Any]],
+    scoring: ScoringSettings,
+    models: Mapping[str, ModelUncertainty],
 ) -> dict[str, dict[str, Top]]:
+    """The top method of each model under every profile, with that profile's 95 % best set."""
     found = tops(list(rows), scoring, contestant=lambda r: not r.get("baseline") and r["complete"])
-    return {
-        model: {name: Top(**t) for name, t in by_profile.items()}
-        for model, by_profile in found.items()
-    }
+    out: dict[str, dict[str, Top]] = {}
+    for model, by_profile in found.items():
+        u = models.get(model)
+        weights = {
+            name: (p.apply(scoring).pscp, p.apply(scoring).pscp_paper)
+            for name, p in PROFILES.items()
+        }
+        seed = u.weight_calls(weights, "pscp") if u else {}
+        paper = u.weight_calls(weights, "pscp_paper") if u else {}
+        out[model] = {
+            name: Top(
+                pscp=t["pscp"],
+                pscp_paper=t["pscp_paper"],
+                pscp_best_set=tuple(seed[name].best_set) if name in seed else None,
+                pscp_paper_best_set=tuple(paper[name].best_set) if name in paper else None,
+            )
+            for name, t in by_profile.items()
+        }
+    return out
 
 
 def within_limits(rows: Sequence[dict[str, Any]], limits: Constraints | None) -> Limits | None:

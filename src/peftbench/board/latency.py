@@ -5,7 +5,7 @@ which resample the same pairs.
 
 Pairs are pooled over the *distinct* paired runs of a row. With latency reuse
 (`efficiency.latency_cache`) several cells of one method carry a copy of the same paired run;
-pooling the copies would count each pair several times and narrow the interval for nothing. A
+counting the copies would count one run several times and narrow the interval for nothing. A
 run is identified by the cell that measured it (`latency_reused_from`, else the cell's own id),
 and each is counted once. The model's reference base latency is the median over the same
 distinct runs.
@@ -17,8 +17,8 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from peftbench.efficiency.paired import grid_latency, paired_slowdown, reference_latency
-from peftbench.results.record import RunRecord
+from peftbench.efficiency.paired import Pairs, grid_latency, reference_latency, runs_slowdown
+from peftbench.results.record import Efficiency, RunRecord
 
 
 def distinct_timings(runs: Sequence[RunRecord]) -> list[RunRecord]:
@@ -31,18 +31,16 @@ def distinct_timings(runs: Sequence[RunRecord]) -> list[RunRecord]:
     return list(seen.values())
 
 
-def slowdown_pairs(runs: Sequence[RunRecord]) -> tuple[list[float], list[float]]:
-    """(base, method) decode samples, pair by pair, of the row's distinct paired runs."""
-    base: list[float] = []
-    other: list[float] = []
+def latency_runs(runs: Sequence[RunRecord]) -> list[Pairs]:
+    """(base, method) decode samples, pair by pair, of each of the row's distinct paired runs."""
+    out: list[Pairs] = []
     for r in distinct_timings(runs):
         if r.eff.get("latency_pairs") is None:
             continue  # older protocol: base and method timed apart, no pairs
         b, o = r.eff.get("base_latency_samples_ms"), r.eff.get("latency_samples_ms")
         if b and o and len(b) == len(o):
-            base += list(b)
-            other += list(o)
-    return base, other
+            out.append((list(b), list(o)))
+    return out
 
 
 def reference_latencies(ok: Sequence[RunRecord]) -> dict[str, dict[str, Any]]:
@@ -58,13 +56,16 @@ def reference_latencies(ok: Sequence[RunRecord]) -> dict[str, dict[str, Any]]:
 
 
 def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> dict[str, Any]:
-    """L of the row: reference base latency x (1 + paired slowdown pooled over the row's distinct
-    runs), with the slowdown's 95 % interval; `latency_wide` flags an interval wider than allowed.
-    Records without paired samples (older protocol) use the median of their recorded slowdowns."""
+    """L of the row: reference base latency x (1 + the slowdown over the row's distinct latency
+    runs), with the slowdown's 95 % interval (`latency_runs`: how many, `latency_noise`: what the
+    interval counts); `latency_wide` flags an interval wider than allowed. Records without paired
+    samples (older protocol) use the median of their recorded slowdowns."""
     eff = [r.eff for r in runs]
-    base, other = slowdown_pairs(runs)
-    pooled = paired_slowdown(base, other) if base else None
-    slowdown = pooled.pct if pooled else statistics.median(e.slowdown_pct for e in eff)
+    if any(e.slowdown_pct is None or e.latency_ms_per_token is None for e in eff):
+        return unmeasured_latency()  # an imported record without latency: missing, not zero
+    timed = latency_runs(runs)
+    pooled = runs_slowdown(timed) if timed else None
+    slowdown = pooled.pct if pooled else statistics.median(recorded(eff, "slowdown_pct"))
     ref = reference["ms_per_token"] if reference else None
     latency = grid_latency(ref, slowdown)
     allowed = min((e.get("latency_max_halfwidth_pp") or 3.0) for e in eff)
@@ -72,12 +73,39 @@ def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> 
         "latency_ms_per_token": (
             latency
             if latency is not None
-            else statistics.median(e.latency_ms_per_token for e in eff)
+            else statistics.median(recorded(eff, "latency_ms_per_token"))
         ),
         "slowdown_pct": slowdown,
         "slowdown_ci_pct": [pooled.ci_low_pct, pooled.ci_high_pct] if pooled else None,
         "slowdown_halfwidth_pp": pooled.halfwidth_pp if pooled else None,
         "slowdown_pairs": pooled.pairs if pooled else None,
-        "latency_wide": pooled is None or not pooled.within(allowed),
+        "latency_runs": pooled.runs if pooled else 0,
+        "latency_noise": pooled.noise if pooled else None,
+        "latency_wide": pooled is None
+        or pooled.halfwidth_pp is None
+        or pooled.halfwidth_pp > allowed,
         "latency_allowed_halfwidth_pp": allowed,
+    }
+
+
+def recorded(eff: Sequence[Efficiency], key: str) -> list[float]:
+    """The figure `key` of every record that has it (row_latency asks only rows where all do)."""
+    values = (e.get(key) for e in eff)
+    return [float(v) for v in values if v is not None]
+
+
+def unmeasured_latency() -> dict[str, Any]:
+    """A row with a record that never measured latency (imported): every latency figure
+    missing (None), not a figure of some of its runs, so tables print "-" and PSCP leaves the L
+    term out (scoring.pscp.left_out)."""
+    return {
+        "latency_ms_per_token": None,
+        "slowdown_pct": None,
+        "slowdown_ci_pct": None,
+        "slowdown_halfwidth_pp": None,
+        "slowdown_pairs": None,
+        "latency_runs": 0,
+        "latency_noise": None,
+        "latency_wide": False,
+        "latency_allowed_halfwidth_pp": None,
     }

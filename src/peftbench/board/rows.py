@@ -1,21 +1,23 @@
 """A row's measured inputs, S P L M F R, from its ok records (docs/measurements.md).
 
 S = mean task score over the row's datasets (and seeds); P = trainable parameters; L = the
-model's reference base latency x (1 + the row's pooled paired slowdown: board/latency.py);
-M = largest peak training memory over its runs; F = mean extra TFLOPs; R = retention change on
-general tasks. The result is a plain mapping that scoring/ (PSCP, sensitivity, profiles, limits)
-reads; the board freezes it into a `Row`.
+model's reference base latency x (1 + the row's slowdown over its latency runs: board/latency.py);
+M = median peak training memory over its runs (robust: it does not grow with the grid, as the
+maximum did); F = mean extra TFLOPs over the runs that counted them; R = retention change on
+general tasks (board/stability.py). A figure no run of the row measured (imported records: HF
+peft's results have no latency or FLOPs) is None, never 0. The result is a plain mapping that
+scoring/ (PSCP, sensitivity, profiles, limits) reads; the board freezes it into a `Row`.
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from peftbench.board.latency import row_latency
+from peftbench.board.stability import row_stability
 from peftbench.board.uncertainty import method_role
 from peftbench.results.record import RunRecord
 
@@ -36,40 +38,30 @@ def row_inputs(
     return {
         "model": model,
         "method": method,
-        "baseline": method_role(method)[0],
+        "baseline": method_role(method)[0] or all(imported_reference(r) for r in runs),
         "scores": {d: scores.get(d) for d in datasets},
         "score": statistics.fmean(scores.values()),
         "complete": all(d in scores for d in datasets),
         "runs": len(runs),
         "trainable_params": max(e.trainable_params for e in eff),
         "trainable_pct": max(e.trainable_pct for e in eff),
-        "peak_train_mem_mb": max(e.peak_train_mem_mb for e in eff),
-        "extra_tflops": statistics.fmean(e.extra_tflops or 0.0 for e in eff),
+        "peak_train_mem_mb": statistics.median(e.peak_train_mem_mb for e in eff),
+        "extra_tflops": mean_known([e.extra_tflops for e in eff]),
         "invalid_rate": statistics.fmean(r.metrics.invalid_rate for r in runs if r.metrics),
-        **stability(runs),
+        "sources": tuple(sorted({r.source for r in runs})),
+        **row_stability(runs),
         **row_latency(runs, reference),
     }
 
 
-def stability(runs: Sequence[RunRecord]) -> dict[str, Any]:
-    """Retention and drift of a row (docs/measurements.md, Stability): means over the runs that
-    measured them. The retention interval of several runs combines theirs as independent normal
-    estimates: half-width = sqrt(sum h_i^2) / k for k runs with half-widths h_i."""
-    measured = [r.stability for r in runs if r.stability is not None]
-    kept = [s.retention for s in measured if s.retention is not None]
-    drifts = [s.drift for s in measured if s.drift is not None]
-    out: dict[str, Any] = {
-        "retention_delta": None,
-        "retention_ci95": None,
-        "ppl_delta_pct": statistics.fmean(d["ppl_delta_pct"] for d in drifts) if drifts else None,
-        "kl_mean": statistics.fmean(d["kl_mean"] for d in drifts) if drifts else None,
-    }
-    if kept:
-        mean = statistics.fmean(float(k["delta"]) for k in kept)
-        if len(kept) == 1:
-            lo, hi = (float(x) for x in kept[0]["ci95"])
-        else:
-            half = math.sqrt(sum(((k["ci95"][1] - k["ci95"][0]) / 2) ** 2 for k in kept))
-            lo, hi = mean - half / len(kept), mean + half / len(kept)
-        out.update(retention_delta=mean, retention_ci95=(lo, hi))
-    return out
+def imported_reference(run: RunRecord) -> bool:
+    """An imported run its source marks as a reference, not a PEFT method (HF peft's full
+    fine-tuning): a baseline row like our `full`, outside PSCP and the ties."""
+    imported = run.config.settings.get("imported") if run.config else None
+    return isinstance(imported, dict) and imported.get("baseline") is True
+
+
+def mean_known(values: Sequence[float | None]) -> float | None:
+    """The mean of the runs that measured a figure; None (missing, never 0) when none did."""
+    known = [v for v in values if v is not None]
+    return statistics.fmean(known) if known else None

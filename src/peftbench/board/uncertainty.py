@@ -1,39 +1,52 @@
-"""The board's uncertainty parts: score intervals, ties with the best, "vs frozen", PSCP ranks.
+"""The board's uncertainty parts: score intervals, the best and the ranks, "vs frozen", PSCP.
 
 For every model the runs' per-item data (predictions.jsonl, via `results.items`) go through
-`scoring.comparison.compare_model`; this module gathers them and returns, per row, the typed
-comparison (`RowStats`) that board/build.py turns into the row's columns:
+`scoring.comparison.compare_model`; this module gathers them and returns, per model, what
+board/build.py turns into the rows' columns and the board's `rankings`:
 
-- `scores_ci[dataset]`, `score_ci`: [low, high] of the 95 % bootstrap interval (None: no
-  per-item data, e.g. a run written before per-item scores or with its predictions removed);
-- `ties[dataset]`, `tie`, `pscp_tie`, `pscp_paper_tie`: "best", "tie" (not significantly
-  different from the best on a paired test) or None (below the best, or not ranked: baselines and
-  partial rows); `pscp_tie` also counts the latency's noise (`latency_replicates`);
-- `pscp_rank`, `pscp_paper_rank`: [best, worst] 95 % interval of the row's PSCP rank among the
-  PEFT methods of its model (1 = top), from the same replicates;
+- `scores_ci[dataset]`, `score_ci`: [low, high] of the 95 % interval (Wilson / t with one seed,
+  seed-level t with several: scoring/seeds.py; None: no per-item data, e.g. a run written before
+  per-item scores or with its predictions removed);
+- `ranks[dataset]`, `score_rank`, `pscp_rank`, `pscp_paper_rank`: simultaneous 95 % rank
+  intervals among the model's PEFT methods (scoring/best_set.py); `best_set`: in the 95 %
+  confidence set for the best, and a winner may be named (some PEFT method beats the reference
+  beyond the noise); PSCP replicates also carry the latency's noise over independent latency
+  runs (`latency_replicates`) and the forgetting's (`forgetting_replicates`);
 - `vs_reference`: the average score minus that of the model's reference (the baseline that does
   not train, i.e. `frozen`), with its paired interval; `reference` names it;
-- `stats`: everything above in full (p-values, gaps), for the JSON report.
-The board gets `uncertainty`: which test, how many replicates, the confidence, the seed and the
-noise the marks include.
+- `stats`: the intervals in full, for the JSON report.
+The same replicates rank the PEFT methods under every weight profile and every setting of the
+sensitivity table (`weight_calls`). The board gets `uncertainty`: the procedure, the replicates,
+the confidence, the seed and the noise the marks include.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from peftbench.board.latency import slowdown_pairs
-from peftbench.board.model import Estimate, Gap, LatencyReference, Mark, RowStats, Uncertainty
-from peftbench.config.schema import ScoringSettings
-from peftbench.efficiency.paired import bootstrap_slowdowns
-from peftbench.results.items import item_sample
+from peftbench.board.latency import latency_runs
+from peftbench.board.model import (
+    Estimate,
+    Gap,
+    LatencyReference,
+    Ranked,
+    Rankings,
+    RowStats,
+    Uncertainty,
+)
+from peftbench.board.stability import retention_replicates
+from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings, ScoringSettings
+from peftbench.efficiency.paired import runs_slowdown_replicates
+from peftbench.results.items import counted, item_sample
 from peftbench.results.record import RunRecord
-from peftbench.scoring.comparison import MethodStats, compare_model
+from peftbench.scoring.best_set import WeightCall, weight_calls
+from peftbench.scoring.comparison import ModelComparison, Verdict, compare_model
 from peftbench.scoring.intervals import (
     CONFIDENCE,
     REPLICATES,
@@ -42,19 +55,22 @@ from peftbench.scoring.intervals import (
     ItemSample,
     stream_seed,
 )
-from peftbench.scoring.pscp import cost_factors, seed_factor_replicates
-from peftbench.scoring.ties import PAIRED_BOOTSTRAP, Difference, TieMark
+from peftbench.scoring.pscp import cost_factors, factor_replicates
+from peftbench.scoring.seeds import ITEM_NOISE_ONLY, noise_label
+from peftbench.scoring.ties import Difference
 
+PROCEDURE = "paired bootstrap + step-down max-t (Romano-Wolf; ranks: Mogstad et al. 2024)"
 NOTE = (
-    "score ±h and avg 95% CI: 95 % interval, percentile bootstrap over the eval items (and the "
-    "seeds, when a cell has several), {replicates} replicates"
+    "score intervals: 95 %; one seed: Wilson (right/wrong items) or t (graded items) over the "
+    "eval items; several seeds: item bootstrap + seed-level t ({replicates} replicates); "
+    "[lo, hi] where asymmetric"
 )
-TIES = (
-    "* best PEFT method, = not significantly different from it ({test} on the same eval items, "
-    "95 %); the same for PSCP, whose replicates also resample the latency pairs (a PSCP gap "
-    "must survive the score's and the slowdown's noise); pscp rank: 95 % interval of the "
-    "method's PSCP rank over the same replicates (overlapping ranks may swap in a rerun); "
-    "baselines are references: not ranked, no PSCP"
+MARKS = (
+    "* = in the 95 % confidence set for the best PEFT method (jointly; several may be marked: "
+    "the data cannot tell them apart); rank: simultaneous 95 % rank intervals among the PEFT "
+    "methods (all true ranks covered jointly); no * where no PEFT method beats the reference "
+    "beyond the noise; PSCP replicates also carry the latency's run-to-run noise and the "
+    "forgetting's; baselines are references: not ranked, no PSCP"
 )
 
 
@@ -78,16 +94,28 @@ def reference_of(methods: Sequence[str]) -> str | None:
 def samples_of(
     records: Sequence[RunRecord],
 ) -> dict[str, dict[str, dict[str, list[ItemSample]]]]:
-    """model -> method -> dataset -> the seeds' item samples (seed order) of the ok records."""
+    """model -> method -> dataset -> the seeds' item samples (seed order) of the ok records.
+
+    A cell where any seed has no items (no predictions, ids not unique, a metric that cannot be
+    resampled) gets an empty list, not the other seeds' samples alone: the comparison then gives
+    it no interval, and the row no average interval or "vs reference" -- where leaving the cell
+    out made them over the row's other datasets only (an average CI of [0, 0] beside an average
+    of 25, "vs frozen +0.0" for a method 25 points above it)."""
     samples: dict[str, dict[str, dict[str, list[ItemSample]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
     )
+    without: set[tuple[str, str, str]] = set()
     for r in sorted(records, key=lambda r: (r.seed, r.run_id)):
         if not r.ok or r.metrics is None:
             continue
-        sample = item_sample(r.folder, r.metrics.metric)
-        if sample is not None:
-            samples[r.model][r.method][r.dataset].append(sample)
+        sample = item_sample(r.folder, r.metrics.metric) or counted(r.run_id, r.metrics)
+        cell = samples[r.model][r.method][r.dataset]
+        if sample is None:
+            without.add((r.model, r.method, r.dataset))
+        else:
+            cell.append(sample)
+    for model, method, dataset in without:
+        samples[model][method][dataset] = []
     return samples
 
 
@@ -97,49 +125,114 @@ def latency_replicates(
     records: Sequence[RunRecord],
     reference_ms: float | None,
 ) -> dict[str, NDArray[np.float64]]:
-    """{method: bootstrap replicates of the row's L in ms/token}: the reference base latency x
-    (1 + a replicate of the paired slowdown, from the same distinct pairs as the row's L). Rows
-    without pairs (or a model without a reference) are left out and keep their point L."""
+    """{method: replicates of the row's L in ms/token}: the reference base latency x (1 + a
+    replicate of the slowdown over the row's independent latency runs: efficiency.paired
+    .runs_slowdown_replicates). Rows without pairs (or a model without a reference) are left
+    out and keep their point L."""
     if reference_ms is None:
         return {}
     out = {}
     for row in rows:
         if row["baseline"]:
             continue
-        runs = [r for r in records if r.model == model and r.method == row["method"]]
-        base, other = slowdown_pairs(runs)
-        if base:
+        runs = latency_runs([r for r in records if r.model == model and r.method == row["method"]])
+        if runs:
             seed = stream_seed(model, row["method"], "latency")
-            slowdowns = bootstrap_slowdowns(base, other, REPLICATES, seed)
+            slowdowns = runs_slowdown_replicates(runs, REPLICATES, seed)
             out[row["method"]] = reference_ms * (1.0 + slowdowns / 100.0)
     return out
 
 
-def stats_of(s: MethodStats) -> RowStats:
-    """The typed copy of one method's comparison (scoring/comparison.py)."""
-    return RowStats(
-        intervals={d: _estimate(iv) for d, iv in s.intervals.items()},
-        score_interval=_estimate(s.score_interval),
-        ties={d: _mark(t) for d, t in s.ties.items()},
-        score_tie=_mark(s.score_tie),
-        vs_reference=_gap(s.vs_reference),
-        pscp_ties={k: _mark(t) for k, t in s.pscp_ties.items()},
-        pscp_ranks={k: (v[0], v[1]) for k, v in s.pscp_ranks.items()},
-    )
+def forgetting_replicates(
+    model: str, rows: Sequence[dict[str, Any]], records: Sequence[RunRecord]
+) -> dict[str, NDArray[np.float64]]:
+    """{method: replicates of R, the points lost on general tasks (max(0, -retention))}, from
+    the row's retention replicates (board/stability.py); rows without retention are left out."""
+    out = {}
+    for row in rows:
+        if row["baseline"]:
+            continue
+        runs = [r for r in records if r.model == model and r.method == row["method"]]
+        reps = retention_replicates(runs, REPLICATES, stream_seed(model, row["method"], "R"))
+        if reps is not None:
+            out[row["method"]] = np.maximum(0.0, -reps)
+    return out
 
 
 def _estimate(iv: Interval | None) -> Estimate | None:
     return None if iv is None else Estimate(iv.estimate, iv.low, iv.high, iv.half_width)
 
 
-def _gap(d: Difference | None) -> Gap | None:
+def gap_of(d: Difference | None) -> Gap | None:
     if d is None:
         return None
     return Gap(d.estimate, d.low, d.high, d.p_value, d.test, d.significant)
 
 
-def _mark(t: TieMark | None) -> Mark | None:
-    return None if t is None else Mark(t.best, t.is_best, t.tied, _gap(t.gap))
+def ranked_of(v: Verdict | None) -> Ranked | None:
+    """The typed summary of one ranked comparison."""
+    if v is None:
+        return None
+    c = v.ranking.critical
+    return Ranked(
+        best_set=v.ranking.best_set if v.winner else (),
+        critical=float(c) if np.isfinite(c) else None,
+        winner=v.winner,
+        beats_reference=None if v.check is None else tuple(v.check.beats),
+        note=None if v.check is None else v.check.note,
+    )
+
+
+@dataclass(frozen=True)
+class ModelUncertainty:
+    """One model's comparison and what PSCP under other weights needs: the rows, the latency and
+    forgetting replicates."""
+
+    comparison: ModelComparison
+    rows: tuple[dict[str, Any], ...]
+    latency: Mapping[str, NDArray[np.float64]]
+    forgetting: Mapping[str, NDArray[np.float64]]
+
+    def stats(self, method: str) -> RowStats | None:
+        s = self.comparison.methods.get(method)
+        if s is None:
+            return None
+        return RowStats(
+            intervals={d: _estimate(iv) for d, iv in s.intervals.items()},
+            score_interval=_estimate(s.score_interval),
+            vs_reference=gap_of(s.vs_reference),
+            beats_reference=s.beats_reference,
+            seeds=s.seeds,
+        )
+
+    def rankings(self) -> Rankings:
+        c = self.comparison
+        return Rankings(
+            scores={d: r for d, v in c.datasets.items() if (r := ranked_of(v)) is not None},
+            score=ranked_of(c.score),
+            pscp=ranked_of(c.pscp.get("pscp")),
+            pscp_paper=ranked_of(c.pscp.get("pscp_paper")),
+        )
+
+    def weight_calls(
+        self, weights: Mapping[str, tuple[PscpSeedSettings, PscpPaperSettings]], form: str
+    ) -> dict[str, WeightCall]:
+        """{label: the top `form` PSCP method and its best set} under each set of weights,
+        from the same replicates (empty without per-item data). A best set is empty where the
+        average score's check allows no winner."""
+        avg, score = self.comparison.average, self.comparison.score
+        if avg is None or score is None or not weights:
+            return {}
+        points, noisy = {}, {}
+        for label, (seed_w, paper_w) in weights.items():
+            f = cost_factors(self.rows, seed_w, paper_w)[form]
+            reps = factor_replicates(self.rows, self.latency, self.forgetting, seed_w, paper_w)
+            points[label] = np.array([f[m] for m in avg.names])
+            noisy[label] = np.stack([reps[form][m] for m in avg.names], axis=1)
+        calls = weight_calls(avg.names, avg.estimates, avg.replicates, points, noisy)
+        if not score.winner:
+            calls = tuple(WeightCall(c.label, c.top, ()) for c in calls)
+        return {c.label: c for c in calls}
 
 
 def model_stats(
@@ -147,45 +240,49 @@ def model_stats(
     records: Sequence[RunRecord],
     scoring: ScoringSettings,
     latency_reference: Mapping[str, LatencyReference],
-) -> tuple[dict[tuple[str, str], RowStats], dict[str, str | None]]:
-    """{(model, method): its comparison} for the rows that have per-item data, and each model's
-    reference ("vs frozen"), from the ok `records`."""
+) -> tuple[dict[str, ModelUncertainty], dict[str, str | None]]:
+    """{model: its comparison} for the models with per-item data, and each model's reference
+    ("vs frozen"), from the ok `records`."""
     samples = samples_of(records)
     references: dict[str, str | None] = {}
-    out: dict[tuple[str, str], RowStats] = {}
+    out: dict[str, ModelUncertainty] = {}
     for model in sorted({row["model"] for row in rows}):
-        mine = [row for row in rows if row["model"] == model]
+        mine = tuple(row for row in rows if row["model"] == model)
         contestants = [row["method"] for row in mine if not row["baseline"]]
         references[model] = reference_of([row["method"] for row in mine])
         ref = latency_reference.get(model)
         latency = latency_replicates(model, mine, records, ref.ms_per_token if ref else None)
-        stats = compare_model(
+        forgetting = forgetting_replicates(model, mine, records)
+        comparison = compare_model(
             model,
             samples.get(model, {}),
             contestants,
             references[model],
             cost_factors(mine, scoring.pscp, scoring.pscp_paper),
-            {"pscp": seed_factor_replicates(mine, latency, scoring.pscp)},
+            factor_replicates(mine, latency, forgetting, scoring.pscp, scoring.pscp_paper),
         )
-        for method, s in stats.items():
-            out[(model, method)] = stats_of(s)
+        out[model] = ModelUncertainty(comparison, mine, latency, forgetting)
     return out, references
 
 
 def noise_sources(records: Sequence[RunRecord]) -> tuple[str, ...]:
     """Which noise the intervals and marks include: the eval items always; the training seeds
-    only where a cell has several (else a seed effect is not in any interval); the latency pairs
-    in the PSCP marks."""
+    only where every cell has several (else: eval-item noise only); the latency runs in PSCP."""
     seeds: dict[tuple[str, str, str], set[int]] = defaultdict(set)
     for r in records:
         seeds[(r.model, r.method, r.dataset)].add(r.seed)
-    most = max((len(v) for v in seeds.values()), default=0)
-    sources = ["eval items"]
-    sources.append(
-        f"training seeds ({most} per cell)" if most > 1 else "not training seeds (1 seed)"
+    fewest = min((len(v) for v in seeds.values()), default=1)
+    scores = (
+        ("eval items", f"training seeds ({fewest} or more per cell)")
+        if fewest > 1
+        else (ITEM_NOISE_ONLY,)
     )
-    sources.append("latency pairs (PSCP only)")
-    return tuple(sources)
+    return (*scores, "PSCP also: latency runs and pairs, forgetting")
+
+
+def row_noise(seeds: int) -> str | None:
+    """The row's noise label (None: no per-item data, so no interval)."""
+    return noise_label(seeds) if seeds > 0 else None
 
 
 def uncertainty_info(
@@ -193,12 +290,12 @@ def uncertainty_info(
 ) -> Uncertainty:
     """How the board's intervals and marks were made."""
     return Uncertainty(
-        test=PAIRED_BOOTSTRAP,
+        test=PROCEDURE,
         replicates=REPLICATES,
         confidence=CONFIDENCE,
         seed=SEED,
         references=dict(references),
         note=NOTE.format(replicates=REPLICATES),
-        ties=TIES.format(test=PAIRED_BOOTSTRAP),
+        marks=MARKS,
         noise=noise_sources(records),
     )

@@ -14,7 +14,19 @@ from pathlib import Path
 from types import ModuleType
 
 from peftbench import __version__
-from peftbench.cli import compare, ls, prepare, report, run, show, tune
+from peftbench.cli import (
+    compare,
+    export,
+    import_results,
+    ls,
+    merge,
+    pack,
+    prepare,
+    report,
+    run,
+    show,
+    tune,
+)
 from peftbench.errors import UserError
 
 SUBCOMMANDS: dict[str, ModuleType] = {
@@ -25,6 +37,10 @@ SUBCOMMANDS: dict[str, ModuleType] = {
     "show": show,
     "report": report,
     "compare": compare,
+    "import": import_results,
+    "export": export,
+    "pack": pack,
+    "merge": merge,
 }
 
 
@@ -70,7 +86,17 @@ def _use_plugins(folders: list[Path]) -> None:
         os.environ[PLUGINS_ENV] = os.pathsep.join([*given, *(str(f) for f in folders)])
 
 
+def _tolerant_streams() -> None:
+    """A character the terminal's encoding lacks (a path with 'é' under PYTHONIOENCODING=ascii)
+    is written escaped, never a UnicodeEncodeError traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _tolerant_streams()
     args = build_parser().parse_args(argv)
     try:
         _use_plugins(args.plugins)

@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from peftbench.cli._common import add_profile_argument, add_suite_arguments, folder_path
 from peftbench.errors import UserError
@@ -80,6 +80,11 @@ def main(args: argparse.Namespace) -> int:
     print()
     print(render(board))
     print(f"\nresults: {out}")
+    if suite.report_to:
+        from peftbench.trackers import TRACKERS
+
+        for name in suite.report_to:
+            print(f"{name}: {TRACKERS.get(name).where(out)}")
     reported = _write_run_report(out, board)
     return 1 if board.failed or board.damaged or not reported else 0
 
@@ -93,7 +98,8 @@ def _dry_run(name: str, runs: list, out: Path) -> int:
     for r in runs:
         state = store.read(r.run_id).state if store and store.run_dir(r.run_id).is_dir() else ""
         mark = {"ok": "done   ", "damaged": "damaged"}.get(state, "pending")
-        print(f"  {mark} {r.run_id}  lr={r.method_params.get('learning_rate', '-')}")
+        lr = r.method_params.get("learning_rate", "-")
+        print(f"  {mark} {r.run_id}  lr={f'searched around {lr}' if r.selection else lr}")
     return 0
 
 
@@ -112,12 +118,26 @@ def _print_configurations(runs: list) -> None:
         f"  model_options: {' '.join(f'{k}={v}' for k, v in asdict(runs[0].model_options).items())}"
     )
     configs: dict[str, dict] = {}
+    searches: dict[str, str] = {}
     for r in runs:
         configs.setdefault(r.method, r.method_params)
+        if r.selection:
+            searches.setdefault(r.method, _search_text(r))
     width = max(map(len, configs))
     for method, params in configs.items():
         lr = params.get("learning_rate", "-")
-        print(f"  method {method.ljust(width)}  lr={lr}  {describe_params(params)}")
+        search = searches.get(method, "")
+        print(f"  method {method.ljust(width)}  lr={lr}{search}  {describe_params(params)}")
+
+
+def _search_text(spec: Any) -> str:
+    """' searched over [a, b, ...]': the learning-rate grid a cell's selection will try."""
+    from peftbench.selection import rate_grid
+
+    sel = spec.selection
+    grid = rate_grid(float(spec.method_params["learning_rate"]), sel.trials, sel.span)
+    rates = ", ".join(f"{g:.3g}" for g in grid)
+    return f" -> searched over [{rates}] (seed {sel.seed}, {sel.dev_examples} dev items)"
 
 
 def _write_run_report(out: Path, board: Board) -> bool:

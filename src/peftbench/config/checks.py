@@ -82,6 +82,8 @@ def _field_rules(cls: type) -> list[tuple[str, tuple[Any, ...] | None, Range | N
             bounds = next((m for m in meta if isinstance(m, Range)), None)
         inner = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
         base = inner[0] if len(inner) == 1 else tp
+        if typing.get_origin(base) is tuple:  # a list of closed choices: each item is checked
+            base = typing.get_args(base)[0]
         choices = typing.get_args(base) if typing.get_origin(base) is Literal else None
         rules.append((f.name, choices, bounds, base is int))
     return rules
@@ -96,7 +98,10 @@ def check_fields(obj: Checked) -> None:
         key = f"{prefix}.{name}" if prefix else name
         if value is None:
             continue
-        if choices is not None:
+        if choices is not None and isinstance(value, tuple):
+            for i, item in enumerate(value):
+                check_choice(f"{key}[{i}]", item, choices)
+        elif choices is not None:
             check_choice(key, value, choices)
         elif isinstance(value, float) and not math.isfinite(value):
             allowed = bounds.describe(integer) if bounds else "a finite number"
@@ -166,6 +171,11 @@ def check_param(key: str, value: object, default: object) -> Any:
         raise UserError(f"'{key}' is {value!r}, but must be a string", _hint(key))
     if isinstance(default, (list, tuple)) and not isinstance(value, (list, tuple)):
         raise UserError(f"'{key}' is {value!r}, but must be a list", f"e.g. {key}=[a, b]")
+    if isinstance(default, (list, tuple)) and default and not value:  # peft fails inside the run
+        raise UserError(
+            f"'{key}' is an empty list, but must name at least one",
+            f"e.g. {key}={list(default)!r} (the preset)".replace("'", ""),
+        )
     return value
 
 

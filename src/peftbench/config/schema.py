@@ -45,6 +45,8 @@ Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 BackendName = Literal["local", "inline", "ray"]
 # official: each dataset's own metric; paper: PEFT-Bench's choice (datasets/paper_metrics.py)
 TaskMetric = Literal["official", "paper"]
+# experiment trackers each run is also logged to (trackers/, one module each; docs/trackers.md)
+TrackerName = Literal["mlflow", "wandb", "tensorboard"]
 
 Count = Annotated[int, Range(1, MAX_STEPS)]
 Cap = Annotated[int | None, Range(1, None, why="or null for no cap")]
@@ -181,6 +183,15 @@ class StabilitySettings(Checked):
     tasks: tuple[str, ...] | None = None
     max_examples: Annotated[int, Range(0, 100_000)] = 100
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+        twice = sorted({t for t in self.tasks or () if (self.tasks or ()).count(t) > 1})
+        if twice:  # the same task twice would count twice in the retention average
+            raise UserError(
+                f"'stability.tasks' lists {', '.join(twice)} more than once",
+                "remove the repeated entries from 'stability.tasks'",
+            )
+
     def for_dataset(self, dataset: str, suite_datasets: tuple[str, ...]) -> StabilitySettings:
         """The settings of one run: `tasks` resolved, never the task being trained."""
         names = suite_datasets if self.tasks is None else self.tasks
@@ -242,6 +253,34 @@ class ModelOptions(Checked):
     init_seed: Seed = 0  # only for models built in code
 
 
+@dataclass(frozen=True)
+class SelectionSettings(Checked):
+    """Equal-budget learning-rate selection inside `run` (docs/tuning.md; `selection.py`).
+
+    Every method that trains gets the same `trials` learning rates, a log grid of `span`
+    decades around its preset rate (`selection.rate_grid`), each trained through the one cell
+    path at `seed` and scored on `dev_examples` items held out of the *train* split (never
+    eval); the cell then trains at the rate with the best dev score. `trials: 0` turns it off
+    (every method at its preset rate). `seed`: the seed the trials train at; null: the suite's
+    first seed, so the other seeds reuse the first seed's trials.
+    """
+
+    KEY: ClassVar[str] = "selection"
+
+    trials: Annotated[int, Range(0, 64, why="0: off; else 2 or more rates per method")] = 0
+    span: Annotated[float, Range(0, 6, above=True, why="decades of learning rate")] = 1.0
+    dev_examples: Annotated[int, Range(1, 100_000)] = 64
+    seed: Annotated[int | None, Range(0, SEED_LIMIT - 1, why="or null: the first seed")] = None
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if self.trials == 1:
+            raise UserError(
+                "'selection.trials' is 1: one trial is the preset rate alone, nothing is selected",
+                "set selection.trials to 0 (off) or to 2 or more, e.g. selection.trials=4",
+            )
+
+
 RESERVED_RESOURCES = ("CPU", "GPU", "memory", "object_store_memory")
 
 
@@ -301,7 +340,11 @@ class Suite(Checked):
     model_options: ModelOptions = field(default_factory=ModelOptions)
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     backend: BackendName = "local"
+    # Experiment trackers each committed run is also logged to. Not part of a run's identity
+    # (not in `RunSpec`): where a run is reported never changes its result or its run_id.
+    report_to: tuple[TrackerName, ...] = ()
     resources: ResourceSettings = field(default_factory=ResourceSettings)
+    selection: SelectionSettings = field(default_factory=SelectionSettings)
     # Datasets declared in YAML (name -> inline definition or file path; `datasets/declared/`).
     # `suite.load_suite` replaces each entry by its resolved, fingerprinted form.
     dataset_defs: dict[str, Any] = field(default_factory=dict)
@@ -322,6 +365,11 @@ class Suite(Checked):
                     "twice)",
                     f"remove the repeated entries from '{kind}'",
                 )
+        if len(set(self.report_to)) != len(self.report_to):
+            raise UserError(
+                f"'report_to' lists a tracker more than once: {list(self.report_to)}",
+                "name each tracker once, e.g. report_to=[mlflow, tensorboard]",
+            )
         for i, seed in enumerate(self.seeds):
             check_range(f"seeds[{i}]", seed, Range(0, SEED_LIMIT - 1, why="seeds fit 32 bits"))
 
@@ -343,11 +391,16 @@ class RunSpec:
     # The resolved declarations of the datasets this run uses (its own and its stability tasks)
     # that are declared in YAML, by name; empty when all are registered ones.
     dataset_defs: dict[str, Any] = field(default_factory=dict)
+    # learning-rate selection (seed resolved); None: the preset rate (no search, or a method
+    # that does not train)
+    selection: SelectionSettings | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         if not self.dataset_defs:  # absent rather than empty: registered runs keep their ids
             del out["dataset_defs"]
+        if self.selection is None:  # likewise: runs without a search keep their ids
+            del out["selection"]
         return out
 
     @property
@@ -356,9 +409,16 @@ class RunSpec:
 
         A declared dataset counts by its fingerprint (definition + data file contents), not by
         where its files happen to be on this machine."""
-        model = self.model.replace("/", "_").replace(":", "_")
         digest = run_digest(self.to_dict())
-        return f"{model}__{self.dataset}__{self.method}__s{self.seed}__{digest}"
+        return (
+            f"{id_part(self.model)}__{self.dataset}__{id_part(self.method)}__s{self.seed}__{digest}"
+        )
+
+
+def id_part(name: str) -> str:
+    """A model or method name as it stands in a run id (a folder name): '/' and ':' as '_'.
+    Registered method names have neither; an imported run's may (HF peft's "lora/...")."""
+    return name.replace("/", "_").replace(":", "_")
 
 
 def run_digest(cell: dict[str, Any]) -> str:

@@ -86,12 +86,33 @@ class HubSource:
         return load_dataset(builder, data_files={split: url}, split=split).to_list()
 
 
+TEXT_PEEK = 64 * 1024  # bytes read at each end of a text data file before it is parsed
+
+
 def local_paths(data_dir: Path, name: str, split: str) -> list[Path]:
     return [data_dir / name / f"{split}.{ext}" for ext in LOCAL_FORMATS]
 
 
+def _check_text(path: Path) -> None:
+    """A .jsonl or .csv file is text: a NUL byte at its start or end means it is not (a sparse
+    file of 8 GB of holes took a dry run minutes to read before it failed)."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(TEXT_PEEK)
+        fh.seek(max(0, size - TEXT_PEEK))
+        tail = fh.read(TEXT_PEEK)
+    if b"\0" in head or b"\0" in tail:
+        raise UserError(
+            f"could not read {path}: it holds NUL bytes, so it is not a {path.suffix} text file "
+            "(a binary file, or a sparse one with holes)",
+            "give the dataset's rows as UTF-8 text (or a .parquet file)",
+        )
+
+
 def read_local(path: Path) -> list[dict[str, Any]]:
     """Rows of one local split file (parquet, jsonl or csv)."""
+    if path.suffix != ".parquet" and path.is_file():
+        _check_text(path)
     try:
         if path.suffix == ".jsonl":
             return _read_jsonl(path)
@@ -119,13 +140,25 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise UserError(
                     f"could not read {path}: line {number} is not valid JSON ({exc.msg}, "
                     f"column {exc.colno})",
                     "a .jsonl file holds one JSON object per line, in the HF hub schema",
                 ) from None
+            except RecursionError:
+                raise UserError(
+                    f"could not read {path}: line {number} is nested too deeply to be a row",
+                    "a .jsonl file holds one JSON object per line, in the HF hub schema",
+                ) from None
+            if not isinstance(row, dict):
+                raise UserError(
+                    f"could not read {path}: line {number} is a JSON {type(row).__name__}, "
+                    "not an object",
+                    "a .jsonl file holds one JSON object per line, in the HF hub schema",
+                )
+            rows.append(row)
     return rows
 
 

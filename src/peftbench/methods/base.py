@@ -74,7 +74,11 @@ class Method:
     preset: Mapping[str, object] = field(default_factory=dict)
     trains: bool = True
     mergeable: bool = False
-    identity_at_init: bool = False
+    identity_at_init: bool = False  # with its preset; other settings: `starts_as_identity`
+    # (params) -> whether the method is claimed to start as the base model with these settings
+    # on any architecture, for a method where a setting decides it (BitFit's `bias_init`);
+    # None: `identity_at_init` whatever the params
+    identity_with: Callable[[Mapping[str, object]], bool] | None = None
     source: str = "documented default"  # where the preset comes from, e.g. "PEFT-Bench paper"
     # where each preset value comes from, key by key (e.g. {"r": "PEFT-Bench train.yaml"})
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -93,6 +97,12 @@ class Method:
         """Trains nothing and starts as the identity: its model *is* the base model, so the
         figures that compare it with the base (retention answers) are the base's own."""
         return not self.trains and self.identity_at_init
+
+    def starts_as_identity(self, params: Mapping[str, object]) -> bool:
+        """Whether the model this method builds with `params` equals the base model at init."""
+        if self.identity_with is None:
+            return self.identity_at_init
+        return self.identity_with(params)
 
     def params(self, overrides: Mapping[str, object] | None = None) -> dict[str, Any]:
         """The preset with `overrides` applied (unknown keys are rejected by config validation)."""

@@ -37,6 +37,13 @@ def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     )
 
 
+def identity_with(params: Mapping[str, object]) -> bool:
+    """Existing biases start as they are; added ones are the identity only when zero (with
+    uniform ones the claim is dropped: an architecture whose targets have biases still starts
+    as the base model, since nothing is added)."""
+    return params["bias_init"] == "zeros" or not params["add_missing_bias"]
+
+
 def check(params: Mapping[str, object], where: str) -> None:
     one_of(f"{where}.bias_init", params["bias_init"], BIAS_INITS)
     if not params["target_modules"]:
@@ -73,6 +80,7 @@ register(
         check=check,
         mergeable=True,
         identity_at_init=True,
+        identity_with=identity_with,
         source="PEFT-Bench paper (lr 5e-5); all projections with zero-initialised added biases "
         "(spec section 3); the `paper` suite uses q/v with uniform init, as the original",
     )

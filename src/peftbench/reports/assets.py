@@ -26,7 +26,6 @@ table.sortable th.asc:after{content:" \\2191";color:#14324a}
 table.sortable th.desc:after{content:" \\2193";color:#14324a}
 tr.failed td{color:#8b1a1a}
 td.best{font-weight:700;color:#0b5d1e}
-td.tie{font-weight:600;color:#2f6b3a}
 tbody.reference td{background:#f4f5f7;color:#44505c}
 tr.divider td{font-weight:600;font-style:italic;border-top:2px solid #9aa5b1;background:#e9edf1}
 .scroll{overflow-x:auto}

@@ -13,10 +13,11 @@ set falls short when any pair's average is worse or has no result (a failed new 
 `gate="each"` a worse dataset also counts.
 
 `test="paired"` replaces Welch's test over seeds by the paired bootstrap on the eval items the two
-sets share (scoring/comparison.py, as the leaderboard's ties): per dataset and on the average, the
-difference new - baseline with its (1 - alpha) interval, seeds drawn per side. A drop then fails
-only when it is beyond the tolerance and its interval lies below 0, so noise does not fail a CI
-gate, and a single seed per side is enough to test. It compares task scores (`metric="score"`).
+sets share (scoring/comparison.py, as the leaderboard): per dataset and on the average, the
+difference new - baseline with its (1 - alpha) interval, seed noise per side (seed-level t).
+A drop fails only when it is beyond the tolerance and its interval lies below 0, so noise does
+not fail a CI gate, and a single seed per side is enough to test. It compares task scores
+(`metric="score"`).
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def paired_differences(
             return None
         cells = {"new": {d: new_s[d] for d in ds}, "base": {d: base_s[d] for d in ds}}
         stats = compare_model(model, cells, [], reference="base", confidence=1.0 - alpha)
-        return stats["new"].vs_reference
+        return stats.methods["new"].vs_reference
 
     return {d: diff([d]) for d in sorted(datasets)}, diff(sorted(datasets))
 

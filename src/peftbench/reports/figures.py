@@ -64,7 +64,11 @@ def pareto_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
     shapes = {m: svg.SHAPES[i % len(svg.SHAPES)] for i, m in enumerate(models)}
     colors = method_colors(data)
     out = []
+    every = rows
     for key, label, log in COSTS:
+        rows = [r for r in every if r.get(key) is not None]  # a cost not measured: no point
+        if not rows:
+            continue
         on_front: set[int] = set()
         for model in {r["model"] for r in rows}:
             idx = [i for i, r in enumerate(rows) if r["model"] == model]

@@ -109,29 +109,44 @@ def _score_cells(r: dict[str, Any], datasets: list[str], stats: dict[str, Any]) 
         score = r["scores"].get(d)
         ci = (r.get("scores_ci") or {}).get(d)
         tip = f"95% interval {tables.interval(ci, 2)}" if ci else "no per-item data: no interval"
+        ranks = (r.get("ranks") or {}).get(d)
+        tip += f"; rank {ranks[0]}-{ranks[1]} (simultaneous 95 %)" if ranks else ""
+        tip += f"; {r['noise']}" if r.get("noise") else ""
         seeds = _seed_tip(stats.get("datasets", {}).get(d))
         tip += f"; {seeds}" if seeds else ""
-        tie = (r.get("ties") or {}).get(d)
+        best = ((r.get("best_set") or {}).get("scores") or {}).get(d)
         cells.append(
             _cell(
                 tables.score_cell(r, d),
                 score if score is not None else -1,
-                tie or "",
+                "best" if best else "",
                 tip,
             )
         )
     return cells
 
 
+def _best(r: dict[str, Any], key: str) -> str:
+    """The cell class of a mark in the confidence set for the best."""
+    return "best" if (r.get("best_set") or {}).get(key) else ""
+
+
+def _rank(r: dict[str, Any], key: str) -> float:
+    ranks = r.get(key)
+    return float(ranks[0]) if ranks else 1e9
+
+
 def leaderboard_view(data: dict[str, Any]) -> dict[str, Any]:
     """Every leaderboard column, sortable within its block: the PEFT methods first, then the
-    baselines in a reference block of their own; scores carry their interval and tie mark."""
+    baselines in a reference block of their own; scores carry their interval and best-set mark."""
     board = data["board"]
     stats = {(r["model"], r["method"]): r for r in data["seeds"]["rows"]}
     multi = len({r["model"] for r in board["rows"]}) > 1
-    names = (["model"] if multi else []) + ["method", *board["datasets"], "avg", "avg 95% CI"]
-    names += ["vs frozen", "params", "params %", "ms/tok", "slowdown %", "train MiB"]
-    names += ["extra GFLOPs", "PSCP", "PSCP paper", "runs"]
+    lr = tables.searched(board)
+    names = (["model"] if multi else []) + ["method", *(["lr (search)"] if lr else [])]
+    names += [*board["datasets"], "avg", "avg 95% CI"]
+    names += ["rank", "vs frozen", "params", "params %", "ms/tok", "slowdown %", "train MiB"]
+    names += ["extra GFLOPs", "PSCP", "PSCP rank", "PSCP paper", "runs"]
     head = [{"text": h, "cls": "text" if h in ("model", "method") else ""} for h in names]
     peft: list[dict[str, Any]] = []
     refs: list[dict[str, Any]] = []
@@ -140,24 +155,30 @@ def leaderboard_view(data: dict[str, Any]) -> dict[str, Any]:
         cells = [_cell(r["model"], cls="text")] if multi else []
         status = "" if r["complete"] else " (partial)"
         cells.append(_cell(r["method"] + status, r["method"], "text"))
+        if lr:
+            rate = r.get("learning_rate") or {}
+            cells.append(_cell(tables.lr_cell(r), min((rate.get("chosen") or {0: 0}).values())))
         cells += _score_cells(r, board["datasets"], st)
         ci = r.get("score_ci")
         vs = r.get("vs_reference")
         cells += [
-            _cell(tables.score_cell(r), r["score"], r.get("tie") or ""),
+            _cell(tables.score_cell(r), r["score"], _best(r, "score"), r.get("noise") or ""),
             _cell(tables.interval(ci), (ci[1] - ci[0]) / 2 if ci else -1),
+            _cell(tables.rank_cell(r, "score_rank"), _rank(r, "score_rank")),
             _cell(tables.vs_cell(r), vs["estimate"] if vs else -1e9),
             _cell(tables.params(r["trainable_params"]), r["trainable_params"]),
             _cell(f"{r['trainable_pct']:.3f}", r["trainable_pct"]),
-            _cell(f"{r['latency_ms_per_token']:.2f}", r["latency_ms_per_token"]),
-            _cell(tables.slowdown_cell(r), r["slowdown_pct"]),
+            _cell(tables.num(r["latency_ms_per_token"], 2), _or(r["latency_ms_per_token"])),
+            _cell(tables.slowdown_cell(r), _or(r["slowdown_pct"])),
             _cell(f"{r['peak_train_mem_mb']:.0f}", r["peak_train_mem_mb"]),
-            _cell(tables.sig(r["extra_tflops"] * 1e3), r["extra_tflops"]),
-            _cell(tables.pscp_cell(r, "pscp"), _or(r.get("pscp")), r.get("pscp_tie") or ""),
             _cell(
-                tables.pscp_cell(r, "pscp_paper"),
-                _or(r.get("pscp_paper")),
-                r.get("pscp_paper_tie") or "",
+                tables.sig(None if r["extra_tflops"] is None else r["extra_tflops"] * 1e3),
+                _or(r["extra_tflops"]),
+            ),
+            _cell(tables.pscp_cell(r, "pscp"), _or(r.get("pscp")), _best(r, "pscp")),
+            _cell(tables.rank_cell(r, "pscp_rank"), _rank(r, "pscp_rank")),
+            _cell(
+                tables.pscp_cell(r, "pscp_paper"), _or(r.get("pscp_paper")), _best(r, "pscp_paper")
             ),
             _cell(str(r["runs"]), r["runs"]),
         ]
@@ -261,11 +282,18 @@ def _sensitivity_view(data: dict[str, Any]) -> dict[str, Any] | None:
     summary = tables.sensitivity_summary(data)
     if summary is None:
         return None
-    changes = [r for r in summary.rows if r[-1] == "YES"]
+    col = summary.header.index("top changes")
+    beyond = summary.header.index("changes beyond the noise")
+
+    def why(r: list[str]) -> str:
+        """Whether the change is one of conclusion: '-' without per-item data."""
+        return {"YES": " (beyond the noise)", "no": " (inside the noise)"}.get(r[beyond], "")
+
+    changes = [r for r in summary.rows if r[col] == "YES"]
     return {
         "summary": table_view(summary),
         "full": [table_view(t) for t in tables.sensitivity_tables(data)],
-        "changes": ", ".join(f"{r[1]} on {r[0]}" for r in changes),
+        "changes": ", ".join(f"{r[1]} on {r[0]}{why(r)}" for r in changes),
     }
 
 

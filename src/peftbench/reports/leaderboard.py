@@ -18,6 +18,7 @@ from peftbench.board.model import Board
 from peftbench.board.serialise import to_json
 from peftbench.reports import escape, tables
 from peftbench.reports.text_table import fixed_width
+from peftbench.results.as_data import write_records
 from peftbench.results.atomic import write_json, write_text
 from peftbench.results.folder import read_folder
 from peftbench.scoring.profiles import PROFILES
@@ -25,10 +26,13 @@ from peftbench.scoring.sensitivity import summary
 
 
 def write(root: Path, board: Board | None = None) -> Board:
-    """Write leaderboard.json (the board serialised) and leaderboard.md into the results
-    folder `root`; the board is built from the folder unless given (`run` builds it once)."""
-    board = board or of_folder(read_folder(root))
+    """Write leaderboard.json (the board serialised), leaderboard.md and records.jsonl (the
+    records as data: results/as_data.py) into the results folder `root`; the board is built
+    from the folder unless given (`run` builds it once)."""
+    folder = read_folder(root)
+    board = board or of_folder(folder)
     write_json(Path(root) / "leaderboard.json", to_json(board))
+    write_records(Path(root), folder.records)
     write_text(Path(root) / "leaderboard.md", render(board, escape.markdown) + "\n")
     return board
 
@@ -48,10 +52,12 @@ def _latency_note(board: dict[str, Any]) -> str:
         if ref.get("ms_per_token") is not None
     ]
     return (
-        "ms/tok = reference base latency x (1 + paired slowdown); reference: "
+        "ms/tok = reference base latency x (1 + slowdown); reference: "
         + ("; ".join(refs) or "none")
         + ". slowdown % = median per-pair ratio base vs method, interleaved in one process, "
-        "± its 95 % interval; ! = interval wider than allowed (flagged, not hidden)"
+        "over the method's independent latency runs, with its 95 % interval (run-level t over "
+        "runs; (1 run): one run's pairs only, run-to-run variance not included); ! = interval "
+        "wider than allowed (flagged, not hidden); train MiB = median peak over its runs"
     )
 
 
@@ -65,16 +71,19 @@ def _task_cell(dataset: str) -> Callable[[dict[str, Any]], str]:
 def columns(board: dict[str, Any]) -> list[Column]:
     """The text leaderboard's columns in order: (header, a row's cell). Add a column here."""
     per_task = [(d, _task_cell(d)) for d in board["datasets"]]
+    lr: list[Column] = [("lr (search)", tables.lr_cell)] if tables.searched(board) else []
     return [
         ("model", lambda r: r["model"]),
         ("method", lambda r: r["method"] + ("" if r.get("complete", True) else " (partial)")),
+        *lr,
         *per_task,
         ("avg", lambda r: tables.score_cell(r)),
         ("avg 95% CI", lambda r: tables.interval(r.get("score_ci"))),
+        ("rank", lambda r: tables.rank_cell(r, "score_rank")),
         ("vs frozen", tables.vs_cell),
         ("params", lambda r: _params(r["trainable_params"])),
         ("params %", lambda r: f"{r['trainable_pct']:.3f}"),
-        ("ms/tok", lambda r: f"{r['latency_ms_per_token']:.1f}"),
+        ("ms/tok", lambda r: tables.num(r["latency_ms_per_token"])),
         ("slowdown %", tables.slowdown_cell),
         ("train MiB", lambda r: f"{r['peak_train_mem_mb']:.0f}"),
         ("pscp", lambda r: tables.pscp_cell(r, "pscp")),
@@ -134,6 +143,8 @@ def notes(board: dict[str, Any]) -> list[str]:
             else "each dataset's official metric (scoring.task_metric: official)"
         ),
         *tables.uncertainty_notes(board),
+        *tables.source_notes(board),
+        *([tables.LR_NOTE] if tables.searched(board) else []),
     ]
     for model, result in board.get("sensitivity", {}).items():
         out += [f"{model}: {line}" for line in summary(result).splitlines()]
@@ -189,11 +200,10 @@ def profile_lines(board: dict[str, Any]) -> list[str]:
     for model, by_profile in board.get("profiles", {}).items():
         if all(t["pscp"] is None for t in by_profile.values()):
             continue  # baselines only: no method competes, so no profile has a top
-        cells = [
-            f"{name} {tops['pscp']}"
-            + (f"/{tops['pscp_paper']}" if tops["pscp_paper"] != tops["pscp"] else "")
-            for name, tops in by_profile.items()
-            if name in PROFILES
-        ]
+        cells = []
+        for name, tops in by_profile.items():
+            if name in PROFILES:
+                seed, paper = (tables.profile_cell(tops, f) for f in ("pscp", "pscp_paper"))
+                cells.append(f"{name} {seed}" + (f"/{paper}" if paper != seed else ""))
         out.append(f"{model}: top method by profile (pscp/pscp_paper): {'; '.join(cells)}")
     return out

@@ -55,13 +55,13 @@ def mean_std(s: dict[str, Any] | None, digits: int = 1) -> str:
     return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}"
 
 
-# Marks after a score: the best PEFT method, and those not significantly different from it.
-MARKS = {"best": "*", "tie": "="}
+# The mark after a score: in the 95 % confidence set for the best PEFT method (scoring/best_set.py)
+BEST = "*"
 BASELINES = "baselines (references, not ranked):"
 
 
-def mark(label: str | None) -> str:
-    return f" {MARKS[label]}" if label in MARKS else ""
+def mark(in_best_set: bool | None) -> str:
+    return f" {BEST}" if in_best_set else ""
 
 
 def interval(ci: list[float] | None, digits: int = 1, signed: bool = False) -> str:
@@ -71,17 +71,32 @@ def interval(ci: list[float] | None, digits: int = 1, signed: bool = False) -> s
     return f"[{ci[0]:{sign}.{digits}f}, {ci[1]:{sign}.{digits}f}]"
 
 
+def estimate_interval(estimate: float, ci: list[float] | None, digits: int = 1) -> str:
+    """'52.3 ±2.1' when the interval is symmetric at the printed precision, else
+    '0.0 [0.0, 1.0]' (scoring.proportion.format_interval: one way to print an interval)."""
+    if not ci:
+        return num(estimate, digits)
+    from peftbench.scoring.intervals import Interval
+    from peftbench.scoring.proportion import format_interval
+
+    return format_interval(Interval(estimate, ci[0], ci[1]), digits)
+
+
+def _best(row: dict[str, Any], key: str, dataset: str | None = None) -> bool:
+    best = row.get("best_set") or {}
+    return bool((best.get("scores") or {}).get(dataset) if dataset else best.get(key))
+
+
 def score_cell(row: dict[str, Any], dataset: str | None = None) -> str:
-    """'56.0 ±7.9 *': the score, the half-width of its 95 % interval and the tie mark; the
-    average (dataset None) carries its interval in a column of its own."""
+    """'56.0 ±7.9 *' or '0.0 [0.0, 1.0]': the score, its 95 % interval and the best-set mark;
+    the average (dataset None) carries its interval in a column of its own."""
     if dataset is None:
-        return num(row.get("score")) + mark(row.get("tie"))
+        return num(row.get("score")) + mark(_best(row, "score"))
     score = row["scores"].get(dataset)
     if score is None:
         return "-"
     ci = (row.get("scores_ci") or {}).get(dataset)
-    spread = f" ±{(ci[1] - ci[0]) / 2:.1f}" if ci else ""
-    return f"{score:.1f}{spread}" + mark((row.get("ties") or {}).get(dataset))
+    return estimate_interval(score, ci) + mark(_best(row, "scores", dataset))
 
 
 def vs_cell(row: dict[str, Any]) -> str:
@@ -97,11 +112,11 @@ def vs_cell(row: dict[str, Any]) -> str:
 def pscp_cell(row: dict[str, Any], form: str) -> str:
     if row.get(form) is None:
         return "-"
-    return f"{row[form]:.2f}" + mark(row.get(f"{form}_tie"))
+    return f"{row[form]:.2f}" + mark(_best(row, form))
 
 
 def rank_cell(row: dict[str, Any], key: str = "pscp_rank") -> str:
-    """'2' or '1-3': the row's 95 % PSCP rank interval; '-' when it has none."""
+    """'2' or '1-3': the row's simultaneous 95 % rank interval; '-' when it has none."""
     ranks = row.get(key)
     if not ranks:
         return "-"
@@ -109,19 +124,90 @@ def rank_cell(row: dict[str, Any], key: str = "pscp_rank") -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
+def searched(board: dict[str, Any]) -> bool:
+    """Whether any row's learning rate was chosen by a search (then tables show it)."""
+    return any(r.get("learning_rate") for r in board["rows"])
+
+
+def lr_cell(row: dict[str, Any]) -> str:
+    """'0.002 (4 trials, 312 s)': the searched learning rate (one per dataset when they differ)
+    and what its search cost, all trials and seconds; 'preset' for a row without a search, '-'
+    for one that trains nothing (no trainable parameters: no learning rate)."""
+    lr = row.get("learning_rate")
+    if not lr:
+        return "-" if row.get("trainable_params") == 0 else "preset"
+    rates = "/".join(dict.fromkeys(f"{v:.3g}" for v in lr["chosen"].values()))
+    return f"{rates} ({lr['trials'] * lr['searches']} trials, {lr['seconds']:.0f} s)"
+
+
+LR_NOTE = (
+    "lr (search): the learning rate a search on a dev slice of the train split chose (never "
+    "eval; the same number of trials for every trained method, docs/tuning.md), with the "
+    "search's cost; 'preset': trained at the suite's rate"
+)
+
+
 def uncertainty_notes(board: dict[str, Any]) -> list[str]:
-    """What the marks and intervals mean, and which test made them."""
+    """What the marks and intervals mean, which noise they include, and where no PEFT method
+    beats the reference (no winner is marked there)."""
     u = board.get("uncertainty")
     if not u:
         return []
     refs = sorted({r for r in u.get("references", {}).values() if r})
-    out = [u["note"], u["ties"]]
+    out = [u["note"], u["marks"], "noise in the intervals and marks: " + "; ".join(u["noise"])]
     if refs:
         out.append(
             f"vs frozen: average score minus that of {', '.join(refs)} on the same items, "
-            "with its 95 % paired-bootstrap interval"
+            "with its 95 % paired interval"
+        )
+    return out + no_winner_notes(board)
+
+
+def no_winner_notes(board: dict[str, Any]) -> list[str]:
+    """One line per model and comparison where no PEFT method beats the reference."""
+    out = []
+    for model, r in sorted((board.get("rankings") or {}).items()):
+        where = [d for d, v in sorted((r.get("scores") or {}).items()) if v and v.get("note")]
+        if (r.get("score") or {}).get("note"):
+            where.append("the average (so no PSCP winner either)")
+        if where:
+            note = next(
+                v["note"]
+                for v in [*(r.get("scores") or {}).values(), r.get("score")]
+                if v and v.get("note")
+            )
+            out.append(f"{model}: {note} on {', '.join(where)}: no * there")
+    return out
+
+
+def source_notes(board: dict[str, Any]) -> list[str]:
+    """How imported rows were scored and which PSCP terms each model's comparison left out
+    (their records never measured the figure; shown as -, never 0). Nothing for a board of
+    peftbench's own runs."""
+    out = []
+    imported = sorted({s for r in board["rows"] for s in r.get("sources", ())} - {"peftbench"})
+    if imported:
+        out.append(
+            f"imported records ({', '.join(imported)}) carry each run's accuracy and test-set "
+            "size, not per-item scores: their intervals are Wilson intervals of that count, and "
+            "their ties (= *) and PSCP ranks compare bootstrap draws of each count unpaired "
+            "(conservative: the runs scored the same test items)"
+        )
+    for model, terms in sorted((board.get("pscp_left_out") or {}).items()):
+        forms = [f"{LEFT_OUT_TERMS[t][0]} in {LEFT_OUT_TERMS[t][1]}" for t in terms]
+        out.append(
+            f"{model}: PSCP computed without {', '.join(forms)}: not in every contestant's "
+            "records (imported results that never measured them; shown as -, never 0); the "
+            "sensitivity and the profiles' tops are computed without them too"
         )
     return out
+
+
+# a PSCP term a board may leave out (board.model.LeftOutTerm): its name, the form that reads it
+LEFT_OUT_TERMS = {
+    "latency_ms_per_token": ("L (latency)", "pscp"),
+    "extra_tflops": ("F (extra FLOPs)", "pscp_paper"),
+}
 
 
 def _multi_model(rows: list[dict[str, Any]]) -> bool:
@@ -130,18 +216,22 @@ def _multi_model(rows: list[dict[str, Any]]) -> bool:
 
 def main_table(data: dict[str, Any]) -> Table:
     """Methods x datasets with the average, its interval, "vs frozen" and both PSCP forms. Cells
-    are the score (mean over seeds) ± the half-width of its 95 % bootstrap interval, marked when
-    best or tied with the best; the PEFT methods come first, ranked by PSCP, then the baselines
-    as reference rows under a divider row."""
+    are the score (mean over seeds) with its 95 % interval, marked when in the confidence set
+    for the best, with simultaneous rank intervals; the PEFT methods come first, ranked by PSCP,
+    then the baselines as reference rows under a divider row."""
     board = data["board"]
     multi = _multi_model(board["rows"])
+    lr = searched(board)
     header = (["model"] if multi else []) + [
         "method",
+        *(["lr (search)"] if lr else []),
         *board["datasets"],
         "avg",
         "avg 95% CI",
+        "rank",
         "vs frozen",
         "PSCP",
+        "PSCP rank",
         "PSCP paper",
     ]
     rows = []
@@ -153,12 +243,15 @@ def main_table(data: dict[str, Any]) -> Table:
             divider = True
         cells = [r["model"]] if multi else []
         cells.append(r["method"] + ("" if r["complete"] else " (partial)"))
+        cells += [lr_cell(r)] if lr else []
         cells += [score_cell(r, d) for d in board["datasets"]]
         cells += [
             score_cell(r),
             interval(r.get("score_ci")),
+            rank_cell(r, "score_rank"),
             vs_cell(r),
             pscp_cell(r, "pscp"),
+            rank_cell(r, "pscp_rank"),
             pscp_cell(r, "pscp_paper"),
         ]
         rows.append(cells)
@@ -166,6 +259,8 @@ def main_table(data: dict[str, Any]) -> Table:
         "task scores 0-100, mean over seeds; avg = mean over datasets; PEFT methods sorted by "
         "PSCP, baselines (references) below",
         *uncertainty_notes(board),
+        *source_notes(board),
+        *([LR_NOTE] if lr else []),
         f"{board['formulas']['pscp']} with {board['scoring']['pscp']}",
         f"{board['formulas']['pscp_paper']} with {board['scoring']['pscp_paper']}",
     ]
@@ -174,22 +269,38 @@ def main_table(data: dict[str, Any]) -> Table:
 
 
 def _main_values(board: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """The main table as plain values: each score with its interval and mark in own columns."""
+    """The main table as plain values: each score with its interval, best-set membership and
+    rank interval in own columns."""
     header = ["model", "method", "baseline", "complete"]
     for name in [*board["datasets"], "avg"]:
-        header += [name, f"{name} ci_low", f"{name} ci_high", f"{name} mark"]
+        header += [name, f"{name} ci_low", f"{name} ci_high", f"{name} best set"]
+    header += ["avg rank low", "avg rank high"]
     header += ["vs frozen", "vs frozen ci_low", "vs frozen ci_high", "reference"]
-    header += ["pscp", "pscp mark", "pscp_paper", "pscp_paper mark"]
+    header += ["pscp", "pscp best set", "pscp rank low", "pscp rank high"]
+    header += ["pscp_paper", "pscp_paper best set", "noise"]
+    lr = searched(board)
+    if lr:
+        header += ["learning_rate", "lr preset", "lr trials", "lr seconds"]
     rows = []
     for r in board["rows"]:
         cells: list[Any] = [r["model"], r["method"], r.get("baseline", False), r["complete"]]
+        ranked = not r.get("baseline")
         for d in board["datasets"]:
             ci = (r.get("scores_ci") or {}).get(d) or [None, None]
-            cells += [r["scores"].get(d), *ci, (r.get("ties") or {}).get(d)]
-        cells += [r["score"], *(r.get("score_ci") or [None, None]), r.get("tie")]
+            best = _best(r, "scores", d) if ranked else None
+            cells += [r["scores"].get(d), *ci, best]
+        cells += [r["score"], *(r.get("score_ci") or [None, None])]
+        cells += [_best(r, "score") if ranked else None, *(r.get("score_rank") or [None, None])]
         vs = r.get("vs_reference") or {}
         cells += [vs.get("estimate"), vs.get("low"), vs.get("high"), r.get("reference")]
-        cells += [r.get("pscp"), r.get("pscp_tie"), r.get("pscp_paper"), r.get("pscp_paper_tie")]
+        cells += [r.get("pscp"), _best(r, "pscp") if ranked else None]
+        cells += [*(r.get("pscp_rank") or [None, None])]
+        cells += [r.get("pscp_paper"), _best(r, "pscp_paper") if ranked else None, r.get("noise")]
+        if lr:
+            found = r.get("learning_rate") or {}
+            rates = "/".join(f"{v:g}" for v in (found.get("chosen") or {}).values())
+            trials = found and found["trials"] * found["searches"]
+            cells += [rates or None, found.get("preset"), trials or None, found.get("seconds")]
         rows.append(["" if c is None else c for c in cells])
     return header, rows
 
@@ -223,7 +334,7 @@ def efficiency_table(data: dict[str, Any]) -> Table:
             f"{r['trainable_pct']:.3f}",
             num(adapter / 1024 if adapter is not None else None),
             sig(flops / 1e9 if flops is not None else None),
-            sig(r["extra_tflops"] * 1e3),
+            sig(None if r["extra_tflops"] is None else r["extra_tflops"] * 1e3),
             num(r["peak_train_mem_mb"], 0),
             num(r["latency_ms_per_token"], 2),
             slowdown_cell(r),
@@ -232,9 +343,11 @@ def efficiency_table(data: dict[str, Any]) -> Table:
         rows.append(cells)
     kinds = sorted({k for r in board["rows"] for k in r.get("costs", {}).get("memory_kind", [])})
     notes = [
-        "latency: the model's reference base latency x (1 + the method's paired slowdown); "
-        "slowdown: median per-pair ratio against the base, ± its 95 % interval, ! when wider "
-        "than allowed; memory: largest peak over its runs"
+        "latency: the model's reference base latency x (1 + the method's slowdown); slowdown: "
+        "over the method's independent latency runs (median per-pair ratio against the base "
+        "within a run; run-level t interval over runs), ± its 95 % interval, (1 run) when its "
+        "interval counts one run's pairs only, ! when wider than allowed; memory: median peak "
+        "over its runs"
     ]
     notes += [f"memory measured as: {k}" for k in kinds]
     return Table("efficiency", "Efficiency", header, rows, notes)
@@ -283,6 +396,7 @@ def sensitivity_summary(data: dict[str, Any]) -> Table | None:
     if not sens:
         return None
     header = ["model", "form", "varied", "values", "top (suite weights)", "top in", "top changes"]
+    header += ["calls inside the noise", "changes beyond the noise"]
     rows = []
     for model, forms in sorted(sens.items()):
         for form, name in FORMS:
@@ -298,10 +412,32 @@ def sensitivity_summary(data: dict[str, Any]) -> Table | None:
                     str(f.get("default_top")),
                     tops,
                     "YES" if f.get("top_changes") else "no",
+                    _of(f.get("inside_noise"), combos),
+                    _yes(f.get("top_changes_beyond_noise")),
                 ]
             )
-    notes = ["every combination of the three weights (seed form) or exponents (paper form)"]
+    notes = [
+        "every combination of the three weights (seed form) or exponents (paper form)",
+        "a call is inside the noise when the 95 % confidence set for the best under those "
+        "weights holds another method too (the same replicates as the leaderboard's marks); "
+        "a change of top method between calls inside the noise is no change of conclusion",
+    ]
     return Table("sensitivity", "PSCP sensitivity", header, rows, notes)
+
+
+def _of(count: int | None, total: int) -> str:
+    return "-" if count is None else f"{count}/{total}"
+
+
+def _yes(flag: bool | None) -> str:
+    return "-" if flag is None else ("YES" if flag else "no")
+
+
+def _best_set_cell(entry: dict[str, Any]) -> str:
+    """A sensitivity entry's best set: '-' without per-item data, 'none' without a winner."""
+    if "best_set" not in entry:
+        return "-"
+    return ", ".join(entry["best_set"]) or "none (no winner)"
 
 
 def sensitivity_tables(data: dict[str, Any]) -> list[Table]:
@@ -313,10 +449,10 @@ def sensitivity_tables(data: dict[str, Any]) -> list[Table]:
             f = forms[form]
             varied = list(f.get("varied", []))
             methods = sorted({m for row in f.get("table", []) for m in row.get("scores", {})})
-            header = [*varied, "top", *methods]
+            header = [*varied, "top", "95% best set", *methods]
             rows = [
                 [f"{row.get(k):g}" for k in varied]
-                + [str(row.get("top"))]
+                + [str(row.get("top")), _best_set_cell(row)]
                 + [num(row["scores"].get(m), 2) for m in methods]
                 for row in f.get("table", [])
             ]
@@ -374,7 +510,7 @@ def profiles_table(data: dict[str, Any]) -> Table | None:
     names = list(next(iter(profiles.values())))
     header = ["model", "form", *names]
     rows = [
-        [model, f"{form} ({label})", *[str(by[n].get(form) or "-") for n in names]]
+        [model, f"{form} ({label})", *[profile_cell(by[n], form) for n in names]]
         for model, by in sorted(profiles.items())
         for form, label in FORMS
     ]
@@ -383,8 +519,24 @@ def profiles_table(data: dict[str, Any]) -> Table | None:
         "why each profile weighs what it does: docs/profiles.md; `--profile NAME` ranks the "
         f"leaderboard with one (this one: {ranked})",
         "baselines (frozen, full) are references, never the top method",
+        "(or ...): the other methods in that profile's 95 % confidence set for the best: the "
+        "call is inside the noise; (no winner): no PEFT method beats the reference",
     ]
     return Table("profiles", "Top method under each PSCP profile", header, rows, notes)
+
+
+def profile_cell(top: dict[str, Any], form: str) -> str:
+    """'lora', 'lora (or ia3)' inside the noise, 'lora (no winner)'."""
+    name = top.get(form)
+    if not name:
+        return "-"
+    best = top.get(f"{form}_best_set")
+    if best is None:
+        return str(name)
+    if not best:
+        return f"{name} (no winner)"
+    others = [m for m in best if m != name]
+    return f"{name} (or {', '.join(others)})" if others else str(name)
 
 
 def constraints_table(data: dict[str, Any]) -> Table | None:
@@ -489,8 +641,18 @@ def to_latex(t: Table) -> str:
 
 
 def slowdown_cell(row: dict[str, Any]) -> str:
-    """'+1.2±0.8' (95 % half-width); a trailing '!' when the interval is wider than allowed."""
+    """'+1.2±0.8' (95 % half-width) or '+1.2 [-0.1, +3.0]' when asymmetric; ' (1 run)' when the
+    interval counts one latency run only; a trailing '!' when wider than allowed."""
+    if row.get("slowdown_pct") is None:
+        return "-"  # not measured (an imported record)
     text = f"{row['slowdown_pct']:+.1f}"
-    if row.get("slowdown_halfwidth_pp") is not None:
-        text += f"±{row['slowdown_halfwidth_pp']:.1f}"
+    ci = row.get("slowdown_ci_pct")
+    if ci and ci[0] is not None and ci[1] is not None:
+        low, high = row["slowdown_pct"] - ci[0], ci[1] - row["slowdown_pct"]
+        if f"{low:.1f}" == f"{high:.1f}":
+            text += f"±{high:.1f}"
+        else:
+            text += f" [{ci[0]:+.1f}, {ci[1]:+.1f}]"
+    if row.get("latency_runs") == 1:
+        text += " (1 run)"
     return text + ("!" if row.get("latency_wide") else "")

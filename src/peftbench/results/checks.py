@@ -8,7 +8,11 @@ Why each bound (a record outside them is damaged, never shown as a row):
   `MIN_SAMPLE_MS`: efficiency/plausible.py says why);
 - a score lies in its metric's range (`metric_range`): every metric is on a 0-100 scale,
   correlations from -100;
-- shares are within [0, 1] and percentages of a whole within [0, 100].
+- shares are within [0, 1] and percentages of a whole within [0, 100];
+- no number is beyond `MAX_MAGNITUDE`, and the figures PSCP weighs have a plausible ceiling
+  (`MAX_PARAMS`, `MAX_MEMORY_MB`; a timed step at most `MAX_SAMPLE_MS`): a finite but absurd
+  value (peak memory 1e308 MiB, 1e300 trainable parameters) is not a measurement either, and
+  shown as one it zeroes every other method's cost-weighted score.
 """
 
 from __future__ import annotations
@@ -16,13 +20,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from peftbench.efficiency.plausible import bad_samples
 
 SCORE_RANGE = (0.0, 100.0)  # every metric's scale (metrics/base.py)
 WIDEST_RANGE = (-100.0, 100.0)  # a metric this peftbench no longer knows: the widest any has
 MAX_DEPTH = 64  # nesting of a record's JSON (a few levels in practice)
+# Far above anything a record holds: the forward FLOPs of a 1e15-parameter model over a million
+# tokens are 2e21; a byte count of all the world's storage is ~1e23.
+MAX_MAGNITUDE = 1e30
+MAX_PARAMS = 1e15  # parameters of a model or an adapter (the largest models have ~2e12)
+MAX_MEMORY_MB = 2.0**30  # a mebibyte count of one process's peak memory: at most 1 PiB
 
 
 class RecordDamage(ValueError):
@@ -57,6 +66,10 @@ def finite_tree(value: object, file: str, where: str = "", depth: int = 0) -> No
         raise RecordDamage(file, f"nested more than {MAX_DEPTH} levels deep at '{where}'")
     if isinstance(value, float) and not math.isfinite(value):
         raise RecordDamage(file, f"'{where}' should be a finite number, found {value!r}")
+    if is_number(value) and abs(value) > MAX_MAGNITUDE:
+        raise RecordDamage(
+            file, f"'{where}' is {_show(value)}, beyond {MAX_MAGNITUDE:g}: not a measurement"
+        )
     if isinstance(value, dict):
         for k, v in value.items():
             finite_tree(v, file, f"{where}.{k}" if where else str(k), depth + 1)
@@ -141,3 +154,74 @@ def score(value: object, key: str, metric: str, file: str) -> float:
             file, f"'{key}' should be a score of '{metric}' in [{low:g}, {high:g}], found {value!r}"
         )
     return float(value)
+
+
+def _agrees(value: float, expected: float) -> bool:
+    return abs(value - expected) <= 1e-6 * max(1.0, abs(expected))
+
+
+def check_efficiency(typed: Mapping[str, Any], data: Mapping[str, Any], file: str) -> None:
+    """Ceilings of the figures PSCP weighs; the trainable share agrees with the two counts it is
+    made of, and the extra TFLOPs save at most the base model's own."""
+    from peftbench.efficiency.plausible import MAX_SAMPLE_MS, MIN_SAMPLE_MS
+
+    for key in ("trainable_params", "total_params", "base_params"):
+        if typed.get(key) is not None:
+            check_range(float(typed[key]), key, file, high=MAX_PARAMS)
+    check_range(typed["peak_train_mem_mb"], "peak_train_mem_mb", file, high=MAX_MEMORY_MB)
+    for key in ("latency_ms_per_token", "base_latency_ms_per_token", "prefill_ms"):
+        if typed.get(key) is not None:
+            check_range(typed[key], key, file, high=MAX_SAMPLE_MS)
+    # a ratio of two plausible samples, as a slowdown in %
+    if typed.get("slowdown_pct") is not None:  # None: not measured (an imported record)
+        check_range(
+            typed["slowdown_pct"], "slowdown_pct", file, high=100 * MAX_SAMPLE_MS / MIN_SAMPLE_MS
+        )
+    trainable, base = typed.get("trainable_params"), typed.get("base_params")
+    if trainable is not None and base:
+        share = 100.0 * trainable / base
+        if not _agrees(typed["trainable_pct"], share):
+            raise RecordDamage(
+                file,
+                f"'trainable_pct' is {typed['trainable_pct']!r}, but 'trainable_params' / "
+                f"'base_params' is {share!r} %",
+            )
+    extra, base_flops = typed.get("extra_tflops"), data.get("base_flops")
+    if extra is not None and is_number(base_flops) and extra * 1e12 < -float(base_flops):
+        raise RecordDamage(  # a method cannot save more FLOPs than the base model's pass has
+            file,
+            f"'extra_tflops' is {extra!r}, below minus the base model's "
+            f"{float(base_flops) / 1e12!r} TFLOPs ('base_flops')",
+        )
+
+
+def check_drift(drift: Mapping[str, Any], file: str) -> None:
+    """KL divergence is never negative; the perplexity change agrees with the two perplexities."""
+    kl = number(drift, "kl_mean", file)
+    if kl is not None and kl < -1e-9:  # a sum of p log(p/q): >= 0 up to rounding
+        raise RecordDamage(file, f"'drift.kl_mean' should be at least 0, found {kl!r}")
+    ppl, base = float(drift["ppl"]), float(drift["ppl_base"])
+    pct = float(drift["ppl_delta_pct"])
+    if not _agrees(pct, 100.0 * (ppl - base) / base):
+        raise RecordDamage(
+            file,
+            f"'drift.ppl_delta_pct' is {pct!r}, but 'ppl' {ppl!r} vs 'ppl_base' {base!r} is "
+            f"{100.0 * (ppl - base) / base!r} %",
+        )
+
+
+def check_retention(retention: Mapping[str, Any], file: str) -> None:
+    """The retention delta is the mean of its tasks' deltas (stability/retention.py)."""
+    tasks = retention.get("tasks")
+    if not isinstance(tasks, dict) or not tasks:
+        return
+    deltas = [t.get("delta") if isinstance(t, dict) else None for t in tasks.values()]
+    numbers = [float(d) for d in deltas if is_number(d)]
+    if len(numbers) != len(deltas):
+        raise RecordDamage(file, "'retention.tasks' should give each task's 'delta' as a number")
+    mean = sum(numbers) / len(numbers)
+    if not _agrees(float(retention["delta"]), mean):
+        raise RecordDamage(
+            file,
+            f"'retention.delta' is {retention['delta']!r}, but its tasks' deltas average {mean!r}",
+        )

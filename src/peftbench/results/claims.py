@@ -86,6 +86,21 @@ class Claims:
                 self.path(run_id).unlink(missing_ok=True)
         self.held.discard(run_id)
 
+    def sweep(self) -> list[str]:
+        """Remove the claims of dead owners on this host (a process killed after its record was
+        committed, before it released the claim): they would stay in .claims forever."""
+        removed = []
+        with self.store.lock():
+            for path in sorted(self.folder.glob("*.json")):
+                owner = self.owner(path.stem) or {}
+                dead = owner.get("host") == socket.gethostname() and not _alive(
+                    int(owner.get("pid", 0) or 0)
+                )
+                if dead:
+                    path.unlink(missing_ok=True)
+                    removed.append(path.stem)
+        return removed
+
     def release_all(self) -> None:
         self._stop.set()
         for run_id in list(self.held):

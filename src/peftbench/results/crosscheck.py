@@ -55,11 +55,12 @@ def check_identity(name: str, status: Status, config: RunConfig) -> None:
     shape = RUN_ID.match(name)
     if shape is None:  # not an id peftbench made (hand-built test records): nothing to compare
         return
-    model = config.model.replace("/", "_").replace(":", "_")
+    from peftbench.config.schema import id_part
+
     for key, have, want in (
-        ("model", model, shape["model"]),
+        ("model", id_part(config.model), shape["model"]),
         ("dataset", config.dataset, shape["dataset"]),
-        ("method", config.method, shape["method"]),
+        ("method", id_part(config.method), shape["method"]),
         ("seed", str(config.seed), shape["seed"]),
     ):
         if have != want:

@@ -7,19 +7,25 @@ metric that is a mean over items, that item's score (`scores`). The headline met
 no predictions file, a metric that is no longer registered, or golds too large to have been
 written in full (APPS test suites are stored as a digest; their pass@1 is a mean metric and
 always has per-item scores).
+
+An imported record has no predictions, only a count over a named test set: `counted` gives its
+sample (`CountItems`: k of n right, which ones unknown).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.metrics import METRICS
 from peftbench.results.checks import RecordDamage
 from peftbench.results.crosscheck import PREDICTIONS, load_predictions
-from peftbench.scoring.intervals import CorpusItems, ItemSample, MeanItems
+from peftbench.scoring.intervals import CorpusItems, CountItems, ItemSample, MeanItems
 
-__all__ = ["PREDICTIONS", "item_sample", "read_predictions"]
+if TYPE_CHECKING:
+    from peftbench.results.record import Metrics
+
+__all__ = ["PREDICTIONS", "counted", "item_sample", "read_predictions"]
 
 
 def read_predictions(run_dir: Path | str) -> list[dict[str, Any]] | None:
@@ -58,3 +64,16 @@ def item_sample(run_dir: Path | str, metric: str) -> ItemSample | None:
         entry.compute,
         entry.replicates,
     )
+
+
+def counted(run_id: str, metrics: Metrics) -> CountItems | None:
+    """An imported record's items: no predictions, but its metrics say how many of how many
+    items of which named test set were right (`correct`, `eval_examples`, `item_set`; written
+    by `peftbench import`). None for any other record."""
+    k, n = metrics.values.get("correct"), metrics.eval_examples
+    item_set = metrics.values.get("item_set")
+    if not (isinstance(k, int) and isinstance(n, int) and isinstance(item_set, str)):
+        return None
+    if isinstance(k, bool) or not 0 <= k <= n or n < 1:
+        return None
+    return CountItems.of(run_id, k, n, item_set)

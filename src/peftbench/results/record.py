@@ -8,6 +8,9 @@ A run folder `runs/<run_id>/` holds five JSON files, one per part of the record:
     efficiency.json  Efficiency  parameters, latency, memory, FLOPs, ... (docs/measurements.md)
     provenance.json  Provenance  packages, git commit, hardware, data fingerprints
 
+and, when measured, stability.json (Stability) and selection.json (Selection: the learning-rate
+search behind the run, docs/tuning.md).
+
 On disk each part is a flat JSON object, as peftbench always wrote it, so files stay readable by
 anything. Reading is tolerant and never raises for a bad file: `read_run` returns a `RunRecord`
 whose `damage` says which file is wrong and why (missing, empty, truncated, not an object, a
@@ -38,7 +41,10 @@ from peftbench.json_types import Flat, JSONObject, JSONValue
 from peftbench.results.checks import (
     Damage,
     RecordDamage,
+    check_drift,
+    check_efficiency,
     check_range,
+    check_retention,
     count,
     finite_tree,
     number,
@@ -292,7 +298,8 @@ class Metrics:
     eval_seconds: float | None = None
     generated_tokens: int | None = None
     # dev score and loss during training (`evaluation.curve_every`; training.holdout.curve_summary:
-    # points, best_step, best_dev_score, final_dev_score, overshoot, dev_examples, every)
+    # points (with select_score/judge_score: the halves), best_step, best_dev_score,
+    # final_dev_score, judge_drop, overshoot_p, overshoot, dev_examples, every)
     learning_curve: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -353,7 +360,11 @@ class Efficiency:
     and the efficiency table), checked against their bounds; `measured` holds every other figure
     the measurement wrote, typed by group (efficiency/figures.py: latency samples and spreads,
     merged form, prefill, memory detail, training, `figures`, `units`); a key no group knows is
-    kept as written in `measured.extra`."""
+    kept as written in `measured.extra`.
+
+    `not_measured` names required figures the record's source never measured (an imported
+    record: HF peft's results have no latency); those read as None -- missing, never zero --
+    and readers show them as missing. Only an imported record (`RunRecord.source`) lists any."""
 
     FILE: ClassVar[str] = "efficiency.json"
     REQUIRED: ClassVar[tuple[str, ...]] = (
@@ -378,8 +389,8 @@ class Efficiency:
 
     trainable_params: int
     trainable_pct: float
-    latency_ms_per_token: float
-    slowdown_pct: float
+    latency_ms_per_token: float | None  # None only when listed in `not_measured`
+    slowdown_pct: float | None  # None only when listed in `not_measured`
     peak_train_mem_mb: float
     device: str | None = None
     device_name: str | None = None
@@ -395,6 +406,7 @@ class Efficiency:
     train_seconds: float | None = None
     tokens_per_second: float | None = None
     prefill_ms: float | None = None
+    not_measured: tuple[str, ...] = ()
     measured: Measured = field(default_factory=Measured)
 
     @cached_property
@@ -413,15 +425,18 @@ class Efficiency:
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        if self.not_measured:
+            out["not_measured"] = list(self.not_measured)
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Efficiency:
         f = cls.FILE
-        typed: dict[str, Any] = {}
+        typed: dict[str, Any] = {"not_measured": _not_measured(data, f)}
         for key in (*cls.REQUIRED, *cls.OPTIONAL):
             low, above = _EFF_BOUNDS.get(key, (None, False))
-            typed[key] = _number(data, key, f, key in cls.REQUIRED, low=low, above=above)
+            required = key in cls.REQUIRED and key not in typed["not_measured"]
+            typed[key] = _number(data, key, f, required, low=low, above=above)
         for key in ("trainable_params", "total_params", "base_params", "flops_tokens"):
             typed[key] = _int(data, key, f, required=key in cls.REQUIRED)
         for key in ("adapter_bytes",):
@@ -438,7 +453,8 @@ class Efficiency:
                 samples(data, key, f)
             elif key in _EFF_COUNTS:
                 _number(data, key, f, required=False, low=0)
-        rest = _rest(data, (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT))
+        check_efficiency(typed, data, f)
+        rest = _rest(data, (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT, "not_measured"))
         return cls(**typed, measured=Measured.read(rest))
 
 
@@ -472,6 +488,21 @@ _EFF_COUNTS = (
     "latency_pairs",
 )
 _EFF_TEXT = ("device", "device_name", "memory_kind", "trained")
+# required figures an imported record may lack (its source never measured them)
+MAY_BE_UNMEASURED = ("latency_ms_per_token", "slowdown_pct")
+
+
+def _not_measured(data: Mapping[str, Any], file: str) -> tuple[str, ...]:
+    """The record's `not_measured` list: figures it may lack; each one must then be absent."""
+    names = data.get("not_measured") or []
+    if not isinstance(names, list) or not all(n in MAY_BE_UNMEASURED for n in names):
+        raise RecordDamage(
+            file, f"'not_measured' should list some of {MAY_BE_UNMEASURED}, found {names!r}"
+        )
+    for name in names:
+        if data.get(name) is not None:
+            raise RecordDamage(file, f"'{name}' is listed as not measured but has a value")
+    return tuple(names)
 
 
 @dataclass(frozen=True)
@@ -583,13 +614,105 @@ class Stability:
             for key in ("ppl_base", "ppl"):
                 number(drift, key, f, low=0, above=True)
             number(drift, "ppl_delta_pct", f, low=-100)
-            number(drift, "kl_mean", f)
+            check_drift(drift, f)
         if retention is not None:
             if not isinstance(retention, dict):
                 raise RecordDamage(f, f"'retention' should be an object, found {retention!r}"[:200])
             number(retention, "delta", f, low=-100, high=100)
             _interval(retention.get("ci95"), "retention.ci95", f)
+            check_retention(retention, f)
         return cls(drift=drift, retention=retention)
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One learning rate of a search: its dev score (None: the loss diverged, a non-finite loss
+    stopped training) and the seconds its training and dev scoring took."""
+
+    learning_rate: float
+    dev_score: float | None
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self.learning_rate,
+            "dev_score": self.dev_score,
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, file: str) -> Trial:
+        if not isinstance(data, dict):
+            raise RecordDamage(file, f"a trial should be an object, found {data!r}"[:200])
+        return cls(
+            learning_rate=float(number(data, "learning_rate", file, low=0, above=True) or 0.0),
+            dev_score=number(data, "dev_score", file, required=False),
+            seconds=float(number(data, "seconds", file, low=0) or 0.0),
+        )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """selection.json (optional: only runs of a suite with `selection`; records before it have
+    none, and read as runs at their preset rate): the learning-rate search behind the run.
+
+    `learning_rate` is the rate the run trained at (config.json's `method_params` keep the
+    preset, the grid's centre, which is part of the run's identity); `trials` every rate of the
+    grid with its dev score; `search` names the shared search (`<results>/selection/<search>/`);
+    `ran_here` how many trials this run trained itself (the others were reused from another
+    seed's run or from `peftbench tune`). Adding this part needed no schema bump (a new optional
+    part: results/record.py's rule)."""
+
+    FILE: ClassVar[str] = "selection.json"
+
+    learning_rate: float
+    preset_learning_rate: float
+    trials: tuple[Trial, ...]
+    span: float
+    dev_examples: int
+    seed: int
+    search: str
+    ran_here: int = 0
+
+    @property
+    def seconds(self) -> float:
+        """What the whole search cost (its trials' training and dev scoring), wherever it ran."""
+        return sum(t.seconds for t in self.trials)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self.learning_rate,
+            "preset_learning_rate": self.preset_learning_rate,
+            "trials": [t.to_json() for t in self.trials],
+            "span": self.span,
+            "dev_examples": self.dev_examples,
+            "seed": self.seed,
+            "search": self.search,
+            "ran_here": self.ran_here,
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Selection:
+        f = cls.FILE
+        trials = data.get("trials")
+        if not isinstance(trials, list) or not trials:
+            raise RecordDamage(f, f"'trials' should be a non-empty list, found {trials!r}"[:200])
+        out = cls(
+            learning_rate=float(number(data, "learning_rate", f, low=0, above=True) or 0.0),
+            preset_learning_rate=float(
+                number(data, "preset_learning_rate", f, low=0, above=True) or 0.0
+            ),
+            trials=tuple(Trial.from_json(t, f) for t in trials),
+            span=float(number(data, "span", f, low=0, above=True) or 0.0),
+            dev_examples=int(count(data, "dev_examples", f) or 0),
+            seed=int(count(data, "seed", f) or 0),
+            search=str(_text(data, "search", f)),
+            ran_here=int(count(data, "ran_here", f, required=False) or 0),
+        )
+        if out.learning_rate not in {t.learning_rate for t in out.trials}:
+            raise RecordDamage(f, f"'learning_rate' {out.learning_rate} is none of the trials'")
+        return out
 
 
 def _interval(value: Any, key: str, file: str) -> tuple[float, float]:
@@ -606,8 +729,9 @@ def _interval(value: Any, key: str, file: str) -> tuple[float, float]:
     return lo, hi
 
 
-Part = RunConfig | Metrics | Efficiency | Provenance | Stability  # what RunWriter.record writes
-PARTS: tuple[type[Part], ...] = (RunConfig, Metrics, Efficiency, Provenance, Stability)
+# what RunWriter.record writes
+Part = RunConfig | Metrics | Efficiency | Provenance | Stability | Selection
+PARTS: tuple[type[Part], ...] = (RunConfig, Metrics, Efficiency, Provenance, Stability, Selection)
 
 
 # ---- one record --------------------------------------------------------------------------------
@@ -626,6 +750,7 @@ class RunRecord:
     efficiency: Efficiency | None = None
     provenance: Provenance = field(default_factory=Provenance)
     stability: Stability | None = None  # None: not measured (or a record older than it)
+    selection: Selection | None = None  # None: trained at the preset rate (no search)
     damage: Damage | None = None
 
     @property
@@ -671,6 +796,14 @@ class RunRecord:
         """The task score of an ok record (readers only ask ok records)."""
         assert self.metrics is not None, f"{self.run_id} has no metrics ({self.state})"
         return self.metrics.score
+
+    @property
+    def source(self) -> str:
+        """Who produced the figures: "peftbench", or the format an imported record came from
+        (provenance.json `source.format`, written by `peftbench import`; e.g. "hf-peft")."""
+        src = self.provenance.data.get("source")
+        fmt = src.get("format") if isinstance(src, dict) else None
+        return fmt if isinstance(fmt, str) and fmt else "peftbench"
 
     @property
     def eff(self) -> Efficiency:
@@ -722,6 +855,8 @@ def _parts(folder: Path, parts: dict[str, Any]) -> None:
             parts[key] = cls.from_json(read_object(folder / cls.FILE))
         if os.path.lexists(folder / Stability.FILE):
             parts["stability"] = Stability.from_json(read_object(folder / Stability.FILE))
+        if os.path.lexists(folder / Selection.FILE):
+            parts["selection"] = Selection.from_json(read_object(folder / Selection.FILE))
     elif os.path.lexists(folder / Provenance.FILE):
         parts["provenance"] = Provenance.from_json(read_object(folder / Provenance.FILE))
     from peftbench.results.crosscheck import cross_check  # it reads predictions (results/items)

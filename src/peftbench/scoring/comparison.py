@@ -1,24 +1,28 @@
-"""The statistics of one model's comparison: score intervals, ties with the best, vs the reference.
+"""One model's comparison: score intervals, the best and the ranks, vs the reference.
 
-Input: for each method and dataset, the bootstrap samples of its seeds (`intervals.ItemSample`).
+Input: for each method and dataset, the item samples of its seeds (`intervals.ItemSample`).
 Per dataset, one item draw is shared by every method whose eval items are the dataset's usual
 set (the most common id set; ids matched, order aligned), so all differences are paired; a cell
-evaluated on other items gets its own draw and an interval, but no paired comparison. Seeds are
-drawn per method. A row's average over datasets uses the mean of its datasets' replicates, as
-the leaderboard's average is the plain mean of its dataset scores.
+evaluated on other items gets its own draw and an interval, but no place in a ranking. A cell's
+replicates are `seeds.cell_replicates`: the item draw plus, with several seeds, the seed-level t
+term (training-seed noise), drawn independently per method and dataset (separate trainings). A
+row's average over datasets uses the mean of its datasets' replicates, as the leaderboard's
+average is the plain mean of its dataset scores.
 
-What comes out, per method (all 95 %, percentile bootstrap, `REPLICATES` replicates, seeds derived
-from the model and dataset names so the same results give the same numbers):
-- `intervals[dataset]` and `score_interval` (the average; only when every dataset has a sample);
-- `ties[dataset]` and `score_tie`: `TieMark`s among the contestants (PEFT methods; baselines are
-  references and are neither best nor tied), only for cells that can be paired;
-- `vs_reference`: the average score minus the reference's (the zero-shot baseline) on the same
-  datasets and items, with its interval (`ties.Difference`);
-- `pscp_ties[form]`: ties on PSCP replicates = score replicates x the method's cost factor; where
-  a cost is itself noisy (the seed form's latency), x that factor's own replicate, so a PSCP gap
-  must survive both the score's and the latency's noise;
-- `pscp_ranks[form]`: the 95 % interval of the method's PSCP rank over the same replicates
-  (`ties.rank_intervals`).
+What comes out (all at `confidence`, `REPLICATES` replicates, seeds derived from the model and
+dataset names so the same results give the same numbers):
+- per method, `intervals[dataset]` and `score_interval` (the average; only when every dataset has
+  a sample): `seeds.replicate_interval` (Wilson / t with one seed, never zero width);
+- per ranked comparison (each dataset, the average, each PSCP form) a `Verdict`: the confidence
+  set for the best and simultaneous rank intervals of the contestants (scoring.best_set: PEFT
+  methods; baselines are references and are never ranked), and, where the model has a reference
+  (`frozen`), which contestants beat it beyond the noise. When none does, nothing is marked best
+  on that comparison (`Verdict.winner`): a best mark must not suggest a winner among methods that
+  learned nothing; the PSCP forms follow the average score's check;
+- per method, its rank interval and best-set mark on each comparison, and `vs_reference`: the
+  average score minus the reference's on the same datasets and items, with its paired interval;
+- `average`: the ranked methods' average-score estimates and replicates, for PSCP under other
+  weights (profiles, the sensitivity table: scoring.best_set.weight_calls).
 """
 
 from __future__ import annotations
@@ -29,53 +33,72 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from peftbench.scoring.best_set import Ranking, ReferenceCheck, rank, versus_reference
 from peftbench.scoring.intervals import (
     CONFIDENCE,
     REPLICATES,
     SEED,
+    CountItems,
     Interval,
     ItemSample,
-    cell_estimate,
-    cell_replicates,
     draw_items,
-    draw_seeds,
     percentile_interval,
     stream_seed,
 )
-from peftbench.scoring.ties import (
-    Difference,
-    TieMark,
-    mark_ties,
-    paired_difference,
-    rank_intervals,
-)
+from peftbench.scoring.seeds import cell_replicates, replicate_interval
+from peftbench.scoring.ties import Difference, paired_difference
 
 Cells = Mapping[str, Mapping[str, Sequence[ItemSample]]]  # method -> dataset -> seeds' samples
+Ranks = tuple[int, int]
 
 
 @dataclass
 class MethodStats:
     intervals: dict[str, Interval | None] = field(default_factory=dict)
     score_interval: Interval | None = None
-    ties: dict[str, TieMark | None] = field(default_factory=dict)
-    score_tie: TieMark | None = None
+    ranks: dict[str, Ranks] = field(default_factory=dict)  # per dataset
+    best: dict[str, bool] = field(default_factory=dict)  # per dataset: marked "may be best"
+    score_rank: Ranks | None = None
+    score_best: bool = False
+    pscp_ranks: dict[str, Ranks] = field(default_factory=dict)  # per PSCP form
+    pscp_best: dict[str, bool] = field(default_factory=dict)
     vs_reference: Difference | None = None
-    pscp_ties: dict[str, TieMark | None] = field(default_factory=dict)
-    pscp_ranks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    beats_reference: bool | None = None  # on the average, jointly with the others
+    seeds: int = 0  # the fewest seeds among its cells (1: eval-item noise only)
 
-    def as_dict(self) -> dict[str, object]:
-        def d(x: Interval | TieMark | Difference | None) -> object:
-            return None if x is None else x.as_dict()
 
-        return {
-            "intervals": {k: d(v) for k, v in self.intervals.items()},
-            "score_interval": d(self.score_interval),
-            "ties": {k: d(v) for k, v in self.ties.items()},
-            "score_tie": d(self.score_tie),
-            "vs_reference": d(self.vs_reference),
-            "pscp_ties": {k: d(v) for k, v in self.pscp_ties.items()},
-            "pscp_ranks": {k: list(v) for k, v in self.pscp_ranks.items()},
-        }
+@dataclass(frozen=True)
+class Verdict:
+    """One ranked comparison: its ranking and, with a reference, which methods beat it."""
+
+    ranking: Ranking
+    check: ReferenceCheck | None
+
+    @property
+    def winner(self) -> bool:
+        """May a best mark be shown: no reference, or some method beats it beyond the noise."""
+        return self.check is None or self.check.any_beats
+
+    def marked(self, method: str) -> bool:
+        return self.winner and method in self.ranking.best_set
+
+
+@dataclass(frozen=True)
+class Average:
+    """The ranked (complete, paired) methods' average scores and their replicates (B, K)."""
+
+    names: tuple[str, ...]
+    estimates: np.ndarray
+    replicates: np.ndarray
+
+
+@dataclass
+class ModelComparison:
+    methods: dict[str, MethodStats]
+    datasets: dict[str, Verdict] = field(default_factory=dict)
+    score: Verdict | None = None
+    pscp: dict[str, Verdict] = field(default_factory=dict)
+    average: Average | None = None
 
 
 @dataclass
@@ -84,7 +107,19 @@ class _Dataset:
 
     estimates: dict[str, float] = field(default_factory=dict)
     replicates: dict[str, np.ndarray] = field(default_factory=dict)
+    intervals: dict[str, Interval] = field(default_factory=dict)
+    seeds: dict[str, int] = field(default_factory=dict)
     paired: set[str] = field(default_factory=set)
+    unpaired: bool = False  # counts over one named test set: compared on independent draws
+
+
+def _counts_only(have: Mapping[str, Sequence[ItemSample]]) -> bool:
+    """Every sample a count over the same named test set (imported records, which carry only
+    accuracy and n): such runs are ranked on independent draws (unpaired), which is valid for
+    independent samples and conservative (wider) for runs scored on the same items."""
+    samples = [s for seeds in have.values() for s in seeds]
+    sets = {s.item_set if isinstance(s, CountItems) else None for s in samples}
+    return len(have) > 1 and len(sets) == 1 and None not in sets
 
 
 def _aligned(seeds: Sequence[ItemSample], ids: tuple[str, ...]) -> list[ItemSample] | None:
@@ -97,30 +132,70 @@ def _aligned(seeds: Sequence[ItemSample], ids: tuple[str, ...]) -> list[ItemSamp
     return out
 
 
-def _dataset(key: str, dataset: str, cells: Cells, replicates: int, seed: int) -> _Dataset:
+def _dataset(
+    key: str, dataset: str, cells: Cells, replicates: int, seed: int, confidence: float
+) -> _Dataset:
     have = {m: ds[dataset] for m, ds in cells.items() if ds.get(dataset)}
     id_sets = Counter(frozenset(s.ids) for seeds in have.values() for s in seeds)
     usual = (  # most runs, then most items, then the ids themselves: deterministic
         max(id_sets, key=lambda k: (id_sets[k], len(k), sorted(k))) if id_sets else frozenset()
     )
-    order = tuple(sorted(usual))
-    shared = draw_items(len(order), replicates, stream_seed(key, dataset, seed=seed))
-    out = _Dataset()
+    out = _Dataset(unpaired=_counts_only(have))
+    order = () if out.unpaired else tuple(sorted(usual))
+    shared = draw_items(max(1, len(order)), replicates, stream_seed(key, dataset, seed=seed))
     for method, seeds in sorted(have.items()):
-        aligned = _aligned(seeds, order)
-        seed_draws = draw_seeds(len(seeds), replicates, stream_seed(key, dataset, method, "seeds"))
+        term = stream_seed(key, dataset, method, "seed term", seed=seed)
+        aligned = _aligned(seeds, order) if order else None
         if aligned is not None:
             out.paired.add(method)
-            reps = cell_replicates(aligned, shared, seed_draws)
+            reps = cell_replicates(aligned, shared, term)
         else:  # other items: its own draw, no pairing
             own = draw_items(len(seeds[0].ids), replicates, stream_seed(key, dataset, method))
             seeds_same = _aligned(seeds, seeds[0].ids)
             if seeds_same is None:
                 continue  # its seeds disagree on the items: no interval at all
-            aligned, reps = seeds_same, cell_replicates(seeds_same, own, seed_draws)
-        out.estimates[method] = cell_estimate(aligned)
+            aligned, reps = seeds_same, cell_replicates(seeds_same, own, term)
+        iv = replicate_interval(aligned, reps, confidence)
+        out.estimates[method] = iv.estimate
         out.replicates[method] = reps
+        out.intervals[method] = Interval(iv.estimate, iv.low, iv.high)
+        out.seeds[method] = iv.seeds
     return out
+
+
+def _verdict(
+    names: Sequence[str],
+    estimates: Mapping[str, float],
+    replicates: Mapping[str, np.ndarray],
+    reference: str | None,
+    confidence: float,
+) -> Verdict | None:
+    """Best set and simultaneous ranks of `names`; vs the reference when it has replicates."""
+    if not names:
+        return None
+    est = np.array([estimates[m] for m in names])
+    reps = np.stack([replicates[m] for m in names], axis=1)
+    ranking = rank(names, est, reps, confidence)
+    check = None
+    if reference is not None and reference in replicates:
+        check = versus_reference(
+            names, est, reps, reference, estimates[reference], replicates[reference], confidence
+        )
+    return Verdict(ranking, check)
+
+
+def _average_interval(mine: Sequence[str], per_ds: Mapping[str, _Dataset], m: str) -> Interval:
+    """The average's interval: the percentile interval of the averaged replicates, widened to
+    contain est -+ sqrt(sum of the datasets' lower/upper half-widths squared) / D, so the
+    average of scores at 0 or 100 never has zero width either. One dataset: its interval."""
+    if len(mine) == 1:
+        return per_ds[mine[0]].intervals[m]
+    est = float(np.mean([per_ds[d].estimates[m] for d in mine]))
+    iv = percentile_interval(np.mean([per_ds[d].replicates[m] for d in mine], axis=0), est)
+    ivs = [per_ds[d].intervals[m] for d in mine]
+    below = float(np.sqrt(sum((i.estimate - i.low) ** 2 for i in ivs))) / len(ivs)
+    above = float(np.sqrt(sum((i.high - i.estimate) ** 2 for i in ivs))) / len(ivs)
+    return Interval(est, min(iv.low, est - below), max(iv.high, est + above))
 
 
 def compare_model(
@@ -133,72 +208,112 @@ def compare_model(
     replicates: int = REPLICATES,
     seed: int = SEED,
     confidence: float = CONFIDENCE,
-) -> dict[str, MethodStats]:
+) -> ModelComparison:
     """Statistics of every method in `cells` (see the module docstring). `key`: the model's name
-    (it seeds the draws); `contestants`: the methods ranked (ties); `reference`: the method of
-    the "vs reference" column; `pscp_factors[form][method]`: PSCP with S = 1;
+    (it seeds the draws); `contestants`: the methods ranked; `reference`: the method of the "vs
+    reference" column and the winner check; `pscp_factors[form][method]`: PSCP with S = 1;
     `pscp_factor_replicates[form][method]`: the same per replicate, where a cost is measured
-    with noise (the seed form's latency), `replicates` long; a method without them keeps its
-    point factor."""
+    with noise (latency, forgetting), `replicates` long; a method without them keeps its point
+    factor."""
     datasets = sorted({d for ds in cells.values() for d in ds})
-    per_ds = {d: _dataset(key, d, cells, replicates, seed) for d in datasets}
-    stats = {m: MethodStats() for m in cells}
+    per_ds = {d: _dataset(key, d, cells, replicates, seed, confidence) for d in datasets}
+    out = ModelComparison({m: MethodStats() for m in cells})
     for d, data in per_ds.items():
         for m in cells:
             if d in cells[m]:
-                reps = data.replicates.get(m)
-                est = data.estimates.get(m)
-                stats[m].intervals[d] = (
-                    None
-                    if reps is None or est is None
-                    else percentile_interval(reps, est, confidence)
-                )
-        ranked = [m for m in contestants if m in data.paired]
-        marks = mark_ties(
-            {m: data.estimates[m] for m in ranked},
-            {m: data.replicates[m] for m in ranked},
-            confidence,
-        )
+                out.methods[m].intervals[d] = data.intervals.get(m)
+        ranked = [
+            m for m in contestants if m in data.paired or (data.unpaired and m in data.replicates)
+        ]
+        ref = reference if reference in data.paired or data.unpaired else None
+        verdict = _verdict(ranked, data.estimates, data.replicates, ref, confidence)
+        if verdict is not None:
+            out.datasets[d] = verdict
+            for m in ranked:
+                out.methods[m].ranks[d] = verdict.ranking.ranks[m]
+                out.methods[m].best[d] = verdict.marked(m)
+    for m, s in out.methods.items():
+        s.seeds = min((per_ds[d].seeds[m] for d in cells[m] if m in per_ds[d].seeds), default=0)
+    _averages(out, cells, per_ds, datasets, contestants, reference, confidence)
+    _pscp(out, pscp_factors or {}, pscp_factor_replicates or {}, confidence)
+    if reference is not None and reference in cells:
         for m in cells:
-            if d in cells[m] and m in contestants:
-                stats[m].ties[d] = marks.get(m)
+            if m != reference:
+                out.methods[m].vs_reference = _versus(m, reference, cells, per_ds, confidence)
+    return out
 
-    # averages over datasets
+
+def _averages(
+    out: ModelComparison,
+    cells: Cells,
+    per_ds: Mapping[str, _Dataset],
+    datasets: Sequence[str],
+    contestants: Sequence[str],
+    reference: str | None,
+    confidence: float,
+) -> None:
+    """Each method's average over its datasets, and the ranking of the complete contestants."""
     avg_est: dict[str, float] = {}
     avg_reps: dict[str, np.ndarray] = {}
-    avg_paired: dict[str, bool] = {}
+    paired: dict[str, bool] = {}
     for m in cells:
         mine = sorted(cells[m])
         if mine and all(m in per_ds[d].replicates for d in mine):
             avg_est[m] = float(np.mean([per_ds[d].estimates[m] for d in mine]))
             avg_reps[m] = np.mean([per_ds[d].replicates[m] for d in mine], axis=0)
-            avg_paired[m] = all(m in per_ds[d].paired for d in mine)
-            stats[m].score_interval = percentile_interval(avg_reps[m], avg_est[m], confidence)
-
+            paired[m] = all(m in per_ds[d].paired or per_ds[d].unpaired for d in mine)
+            out.methods[m].score_interval = _average_interval(mine, per_ds, m)
     complete = [
-        m for m in contestants if m in avg_est and avg_paired[m] and sorted(cells[m]) == datasets
+        m for m in contestants if m in avg_est and paired[m] and sorted(cells[m]) == datasets
     ]
-    marks = mark_ties(
-        {m: avg_est[m] for m in complete}, {m: avg_reps[m] for m in complete}, confidence
+    ref = reference
+    if ref is None or not paired.get(ref) or sorted(cells.get(ref, {})) != list(datasets):
+        ref = None
+    verdict = _verdict(complete, avg_est, avg_reps, ref, confidence)
+    if verdict is None:
+        return
+    out.score = verdict
+    out.average = Average(
+        tuple(complete),
+        np.array([avg_est[m] for m in complete]),
+        np.stack([avg_reps[m] for m in complete], axis=1),
     )
     for m in complete:
-        stats[m].score_tie = marks[m]
-    for form, factors in (pscp_factors or {}).items():
-        ranked = [m for m in complete if m in factors]
-        noisy = (pscp_factor_replicates or {}).get(form, {})
-        pscp_reps = {m: noisy.get(m, factors[m]) * avg_reps[m] for m in ranked}
-        pscp_marks = mark_ties({m: factors[m] * avg_est[m] for m in ranked}, pscp_reps, confidence)
-        ranks = rank_intervals(pscp_reps, confidence)
-        for m in ranked:
-            stats[m].pscp_ties[form] = pscp_marks[m]
-            stats[m].pscp_ranks[form] = ranks[m]
+        s = out.methods[m]
+        s.score_rank = verdict.ranking.ranks[m]
+        s.score_best = verdict.marked(m)
+        s.beats_reference = None if verdict.check is None else m in verdict.check.beats
 
-    if reference is not None and reference in cells:
-        for m in cells:
-            if m == reference:
-                continue
-            stats[m].vs_reference = _versus(m, reference, cells, per_ds, confidence)
-    return stats
+
+def _pscp(
+    out: ModelComparison,
+    factors: Mapping[str, Mapping[str, float]],
+    noisy: Mapping[str, Mapping[str, np.ndarray]],
+    confidence: float,
+) -> None:
+    """PSCP rankings: replicates = the cost factor (its own replicate where noisy) x the average
+    score's replicate; a best mark only where the average score's check allows a winner."""
+    avg, score = out.average, out.score
+    if avg is None or score is None:
+        return
+    for form, point in factors.items():
+        idx = [j for j, m in enumerate(avg.names) if m in point]
+        names = [avg.names[j] for j in idx]
+        if not names:
+            continue
+        f = noisy.get(form, {})
+        est = {m: point[m] * float(avg.estimates[j]) for m, j in zip(names, idx, strict=True)}
+        reps = {
+            m: np.asarray(f.get(m, point[m]), dtype=float) * avg.replicates[:, j]
+            for m, j in zip(names, idx, strict=True)
+        }
+        verdict = _verdict(names, est, reps, None, confidence)
+        assert verdict is not None
+        verdict = Verdict(verdict.ranking, score.check)
+        out.pscp[form] = verdict
+        for m in names:
+            out.methods[m].pscp_ranks[form] = verdict.ranking.ranks[m]
+            out.methods[m].pscp_best[form] = verdict.marked(m)
 
 
 def _versus(

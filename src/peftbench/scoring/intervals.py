@@ -1,4 +1,4 @@
-"""Bootstrap intervals for task scores: over eval items, and over seeds when a cell has several.
+"""Bootstrap building blocks for task scores: item samples, item draws, percentile intervals.
 
 Why a bootstrap: a task score is a metric over a finite eval set, so it carries sampling noise
 (150 accuracy items at 50 % give a 95 % interval of about +-8 points). Some metrics are means of
@@ -10,16 +10,11 @@ Definitions (docs/measurements.md repeats them):
 - An `ItemSample` is one run's eval set for one metric: `value(idx)` is the metric on the items
   `idx` (repeats allowed). `MeanItems` holds per-item scores (the metric is their mean);
   `CorpusItems` holds the parsed predictions and golds and recomputes the metric.
-- A cell (model, method, dataset) has one sample per seed. Its estimate is the mean over seeds
-  of each seed's score on all items. Replicate b draws items (one draw shared by every seed and
-  every method of the model, which is what makes comparisons paired) and, with k > 1 seeds, k
-  seeds with replacement; its value is the mean over the drawn seeds of their score on the drawn
-  items. With one seed only items are drawn. Drawing both seeds and items is the two-stage
-  bootstrap of a crossed design: it also counts the seed-to-seed variance, slightly
-  conservatively.
-- The 95 % interval is the percentile interval: the 2.5th and 97.5th percentiles of the
-  replicates, linearly interpolated between order statistics (numpy's default, Hyndman and Fan's
-  type 7).
+- `draw_items` draws the items with replacement (one draw shared by every method of a model is
+  what makes comparisons paired); a cell's replicates, with the seeds' noise, are
+  scoring/seeds.py's, and its displayed interval Wilson / t there (scoring/proportion.py).
+- The 95 % interval of replicates is the percentile interval: the 2.5th and 97.5th percentiles,
+  linearly interpolated between order statistics (numpy's default, Hyndman and Fan's type 7).
 All functions are pure: the same inputs and seed give the same numbers.
 """
 
@@ -96,13 +91,6 @@ def draw_items(n_items: int, replicates: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n_items, size=(replicates, n_items))
 
 
-def draw_seeds(n_seeds: int, replicates: int, seed: int) -> np.ndarray | None:
-    """(replicates, n_seeds) seed positions drawn with replacement; None with a single seed."""
-    if n_seeds < 2:
-        return None
-    return np.random.default_rng(seed).integers(0, n_seeds, size=(replicates, n_seeds))
-
-
 class ItemSample(Protocol):
     """One run's eval items for one metric."""
 
@@ -138,6 +126,28 @@ class MeanItems:
 
 
 @dataclass(frozen=True)
+class CountItems(MeanItems):
+    """k of n items right, which ones unknown (an imported record: HF peft's results carry the
+    accuracy over a known test set, not per-item scores). A bootstrap of it is a binomial one;
+    its displayed interval is the Wilson interval of k of n (scoring.comparison), which a
+    percentile bootstrap is not at the edges (0 of n: [0, 0]).
+    Its ids are unique to the run, so it never pairs with another run; `item_set` names the test
+    set the count is over, so runs counted on the same set are compared unpaired
+    (scoring.comparison)."""
+
+    item_set: str = ""
+
+    @classmethod
+    def of(cls, run: str, correct: int, n: int, item_set: str) -> CountItems:
+        ids = tuple(f"{run}#{i}" for i in range(n))
+        return cls(ids, tuple(100.0 * (i < correct) for i in range(n)), item_set)
+
+    @property
+    def correct(self) -> int:
+        return sum(s > 0 for s in self.scores)
+
+
+@dataclass(frozen=True)
 class CorpusItems:
     """A metric computed on the whole set (F1, MCC, correlation, CodeBLEU): recomputed on each
     replicate from the parsed predictions and golds."""
@@ -168,33 +178,3 @@ class CorpusItems:
             self.compute,
             self.replicates,
         )
-
-
-def cell_estimate(seeds: Sequence[ItemSample]) -> float:
-    """The cell's score: the mean over seeds of each seed's score on all its items."""
-    return float(np.mean([s.value() for s in seeds]))
-
-
-def cell_replicates(
-    seeds: Sequence[ItemSample], items: np.ndarray, seed_draws: np.ndarray | None
-) -> np.ndarray:
-    """The cell's bootstrap replicates (see the module docstring). `items`: (B, n) shared item
-    draws; `seed_draws`: (B, k) seed positions, or None to keep every seed in each replicate
-    (then the replicates are the mean over all seeds: item noise only)."""
-    per_seed = np.stack([s.values(items) for s in seeds])  # (k, B)
-    if seed_draws is None:
-        return per_seed.mean(axis=0)
-    chosen = np.take_along_axis(per_seed.T, seed_draws, axis=1)  # (B, k)
-    return chosen.mean(axis=1)
-
-
-def cell_interval(
-    seeds: Sequence[ItemSample],
-    replicates: int = REPLICATES,
-    seed: int = SEED,
-    confidence: float = CONFIDENCE,
-) -> Interval:
-    """A cell's score and its 95 % interval on its own (not paired with anything)."""
-    items = draw_items(len(seeds[0].ids), replicates, seed)
-    reps = cell_replicates(seeds, items, draw_seeds(len(seeds), replicates, seed + 1))
-    return percentile_interval(reps, cell_estimate(seeds), confidence)

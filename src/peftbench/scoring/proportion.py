@@ -50,7 +50,9 @@ def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> Interval:
     d = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / d
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    low, high = max(0.0, centre - half), min(1.0, centre + half)
+    # exactly 0 at 0 of n and 1 at n of n (the float arithmetic leaves ~1e-17)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
     if abs(confidence - 0.95) < 1e-9:  # the correction's constants are for 95 %
         if 1 <= successes <= 3:
             low = min(low, _POISSON_LOW[successes - 1] / n)

@@ -8,6 +8,10 @@ TFLOPs over the base model; R: forgetting, the points lost on general tasks (max
 change); 0 when not measured). Pmax/Lmax/Mmax/Rmax are the largest values among the rows compared.
 The retention weights r and br are 0 by default, so published PSCP values stay comparable.
 
+A term whose figure some contestant of the comparison lacks (an imported record that never
+measured latency or FLOPs: None, never zero) is left out for every row compared -- its weight
+acts as 0 -- and `left_out` names it, so the board can say which terms the PSCP lacks.
+
 Baselines (`frozen`, `full`: rows with `baseline` true) are references, not contestants: they get
 no PSCP (None) and their costs do not enter the maxima, as the paper's PSCP table has only the
 PEFT methods.
@@ -70,6 +74,22 @@ def forgetting(row: dict[str, Any]) -> float:
     return max(0.0, -float(delta)) if delta is not None else 0.0
 
 
+# the terms a row may lack, by row key: L (seed form) and F (paper form)
+OPTIONAL_TERMS = ("latency_ms_per_token", "extra_tflops")
+
+
+def left_out(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The row keys of the PSCP terms left out of the comparison of `rows` (baselines do not
+    count: they get no PSCP) because a contestant lacks the figure."""
+    ranked = [r for r in rows if not r.get("baseline")]
+    return [k for k in OPTIONAL_TERMS if any(r.get(k) is None for r in ranked)]
+
+
+def _term(row: dict[str, Any], key: str, dropped: Sequence[str]) -> float:
+    """The row's figure for a term, or 0 for a term left out (exp(-0) = (1+0)^-b = 1)."""
+    return 0.0 if key in dropped else float(row[key])
+
+
 def _maxima(ranked: Sequence[dict[str, Any]]) -> tuple[float, float, float]:
     """Pmax, Mmax and Rmax over the contestants (Lmax is taken where L is known)."""
     return (
@@ -89,13 +109,14 @@ def add_pscp(
     for r in rows:
         if r.get("baseline"):
             r["pscp"] = r["pscp_paper"] = None
+    dropped = left_out(ranked)
     p_max, m_max, f_max = _maxima(ranked)
-    l_max = max((r["latency_ms_per_token"] for r in ranked), default=0.0)
+    l_max = max((_term(r, "latency_ms_per_token", dropped) for r in ranked), default=0.0)
     for r in ranked:
         r["pscp"] = pscp_seed(
             r["score"],
             r["trainable_params"],
-            r["latency_ms_per_token"],
+            _term(r, "latency_ms_per_token", dropped),
             r["peak_train_mem_mb"],
             p_max,
             l_max,
@@ -107,7 +128,7 @@ def add_pscp(
         r["pscp_paper"] = pscp_paper(
             r["score"],
             r["trainable_params"],
-            r["extra_tflops"],
+            _term(r, "extra_tflops", dropped),
             r["peak_train_mem_mb"] / 1024,
             paper_w,
             forgetting(r),
@@ -127,47 +148,61 @@ def cost_factors(
     }
 
 
-def seed_factor_replicates(
+def _ratios(x: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """`_ratio` per replicate (0 where the maximum is 0)."""
+    return np.where(top > 0, x / np.where(top > 0, top, 1.0), 0.0)
+
+
+def factor_replicates(
     rows: Sequence[dict[str, Any]],
     latency_replicates: Mapping[str, np.ndarray],
+    forgetting_replicates: Mapping[str, np.ndarray],
     seed_w: PscpSeedSettings,
-) -> dict[str, np.ndarray]:
-    """{method: seed-form PSCP with S = 1, per bootstrap replicate of the latency}.
+    paper_w: PscpPaperSettings,
+) -> dict[str, dict[str, np.ndarray]]:
+    """{form: {method: PSCP with S = 1, per replicate}} for the contestants of `rows`.
 
-    The seed form's L is a measurement with noise (the paired slowdown's); `latency_replicates`
-    [method] holds its bootstrap replicates in ms/token (a row without them keeps its L). Each
-    replicate recomputes Lmax over the contestants, exactly as `add_pscp` does for the point
-    value, so a PSCP gap that only the latency noise makes is a tie (scoring.ties)."""
+    Two costs are measurements with noise: L (the slowdown's: `latency_replicates[method]` in
+    ms/token) and R (the retention interval's: `forgetting_replicates[method]`, points lost, >=
+    0); a row without replicates keeps its point value. Each replicate recomputes Lmax and Rmax
+    over the contestants, exactly as `add_pscp` does for the point value, so a PSCP gap that only
+    the latency's or the forgetting's noise makes is inside the noise (scoring.best_set)."""
     ranked = [r for r in rows if not r.get("baseline")]
     if not ranked:
-        return {}
-    n = max((len(v) for v in latency_replicates.values()), default=1)
+        return {"pscp": {}, "pscp_paper": {}}
+    sizes = [len(v) for v in (*latency_replicates.values(), *forgetting_replicates.values())]
+    n = max(sizes, default=1)
+    dropped = left_out(ranked)
+    if "latency_ms_per_token" in dropped:  # a term left out has no noise to resample either
+        latency_replicates = {}
+
+    def per_rep(reps: Mapping[str, np.ndarray], r: dict[str, Any], point: float) -> np.ndarray:
+        return np.broadcast_to(np.asarray(reps.get(r["method"], point), dtype=float), (n,))
+
     lat = {
-        r["method"]: np.broadcast_to(
-            np.asarray(latency_replicates.get(r["method"], r["latency_ms_per_token"]), float),
-            (n,),
-        )
+        r["method"]: per_rep(latency_replicates, r, _term(r, "latency_ms_per_token", dropped))
         for r in ranked
     }
-    p_max, m_max, f_max = _maxima(ranked)
+    lost = {r["method"]: per_rep(forgetting_replicates, r, forgetting(r)) for r in ranked}
+    p_max, m_max, _ = _maxima(ranked)
     l_max = np.max(np.stack(list(lat.values())), axis=0)
-    return {
-        r["method"]: np.array(
-            [
-                pscp_seed(
-                    1.0,
-                    r["trainable_params"],
-                    float(lat[r["method"]][b]),
-                    r["peak_train_mem_mb"],
-                    p_max,
-                    float(l_max[b]),
-                    m_max,
-                    seed_w,
-                    forgetting(r),
-                    f_max,
-                )
-                for b in range(n)
-            ]
+    f_max = np.max(np.stack(list(lost.values())), axis=0)
+    seed: dict[str, np.ndarray] = {}
+    paper: dict[str, np.ndarray] = {}
+    for r in ranked:
+        m = r["method"]
+        fixed = seed_w.a * _ratio(r["trainable_params"], p_max)
+        fixed += seed_w.g * _ratio(r["peak_train_mem_mb"], m_max)
+        noisy = seed_w.b * _ratios(lat[m], l_max) + seed_w.r * _ratios(lost[m], f_max)
+        seed[m] = np.exp(-(fixed + noisy))
+        paper[m] = (
+            pscp_paper(
+                1.0,
+                r["trainable_params"],
+                _term(r, "extra_tflops", dropped),
+                r["peak_train_mem_mb"] / 1024,
+                paper_w,
+            )
+            * (1 + lost[m] / paper_w.cr) ** -paper_w.br
         )
-        for r in ranked
-    }
+    return {"pscp": seed, "pscp_paper": paper}

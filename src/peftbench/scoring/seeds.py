@@ -96,6 +96,26 @@ def _averaged_items(seeds: Sequence[ItemSample]) -> np.ndarray | None:
     return np.asarray(np.mean(np.stack(rows), axis=0))
 
 
+def replicate_interval(
+    seeds: Sequence[ItemSample], reps: np.ndarray, confidence: float = CONFIDENCE
+) -> SeedInterval:
+    """A cell's displayed interval from its replicates (`cell_replicates`, paired or not): one
+    seed of a mean-over-items metric gets the interval of scoring.proportion (Wilson / t);
+    otherwise the percentile interval of `reps`, widened to contain that interval on the
+    seed-averaged item scores, so it never has zero width at 0 or 100."""
+    estimate = float(np.mean([s.value() for s in seeds]))
+    averaged = _averaged_items(seeds)
+    if len(seeds) == 1 and averaged is not None:
+        iv = item_interval(averaged, confidence)
+        return SeedInterval(estimate, iv.low, iv.high, 1, noise_label(1))
+    iv = percentile_interval(reps, estimate, confidence)
+    low, high = iv.low, iv.high
+    if averaged is not None:
+        floor = item_interval(averaged, confidence)
+        low, high = min(low, floor.low), max(high, floor.high)
+    return SeedInterval(estimate, low, high, len(seeds), noise_label(len(seeds)))
+
+
 def cell_interval(
     seeds: Sequence[ItemSample],
     replicates: int = REPLICATES,
@@ -103,19 +123,9 @@ def cell_interval(
     confidence: float = CONFIDENCE,
 ) -> SeedInterval:
     """A cell's estimate and interval counting item and seed noise (module docstring)."""
-    estimate = float(np.mean([s.value() for s in seeds]))
-    averaged = _averaged_items(seeds)
-    if len(seeds) == 1 and averaged is not None:
-        iv = item_interval(averaged, confidence)
-        return SeedInterval(estimate, iv.low, iv.high, 1, noise_label(1))
     items = draw_items(len(seeds[0].ids), replicates, seed)
     reps = cell_replicates(seeds, items, stream_seed("seed term", seed=seed))
-    iv = percentile_interval(reps, estimate, confidence)
-    low, high = iv.low, iv.high
-    if averaged is not None:
-        floor = item_interval(averaged, confidence)
-        low, high = min(low, floor.low), max(high, floor.high)
-    return SeedInterval(estimate, low, high, len(seeds), noise_label(len(seeds)))
+    return replicate_interval(seeds, reps, confidence)
 
 
 @dataclass(frozen=True)

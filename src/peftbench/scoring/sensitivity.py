@@ -113,7 +113,14 @@ def summary(result: dict[str, Any]) -> str:
         verdict = "TOP METHOD CHANGES with the weights" if s["top_changes"] else "top method stable"
         varied = "/".join(s["varied"])
         values = "/".join(f"{v:g}" for v in s["values"])
-        lines.append(f"{form} sensitivity ({varied} in {values}): {verdict} ({counts})")
+        noise = ""
+        if s.get("inside_noise") is not None:
+            beyond = "changes" if s.get("top_changes_beyond_noise") else "does not change"
+            noise = (
+                f"; {s['inside_noise']}/{combos} top calls inside the noise, the top {beyond} "
+                "between calls beyond it"
+            )
+        lines.append(f"{form} sensitivity ({varied} in {values}): {verdict} ({counts}){noise}")
         ret = s.get("retention")
         if ret and ret["top_changes"]:
             weight = ret["varied"][0]

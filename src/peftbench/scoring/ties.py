@@ -1,20 +1,15 @@
-"""Paired tests on the same eval items, and which methods tie with the best.
+"""Paired tests on the same eval items (the best and the ranks: scoring/best_set.py).
 
 Two methods of one model are scored on the same eval items, so their scores share the items'
 difficulty; a paired test removes that shared part and sees smaller real differences than two
 separate intervals would. The paired bootstrap (`paired_difference`) takes the two methods'
-replicates computed on the same item draws (see `intervals.cell_replicates`): the difference of
+replicates computed on the same item draws (see `seeds.cell_replicates`): the difference of
 the estimates, the percentile interval of the replicate differences, and a two-sided bootstrap
 p-value, 2 * min(share of differences <= 0, share >= 0), capped at 1.
 
-Tie marking (`mark_ties`): the best method is the one with the highest estimate (ties of the
-estimate broken by name); a method ties with the best when the 95 % interval of best - method
-contains 0. The best method is marked too, so "best or tied" is the set a reader cannot tell
-apart on this data.
-
-PSCP ties: the same marking on PSCP replicates, which are each method's score replicates times
-its cost factor (PSCP with S = 1: the cost terms P, L, M, F held at their measured values). So a
-PSCP gap counts only when it survives the score noise; a gap that comes from costs is real.
+Which methods may be best, and their ranks, are decided jointly for all methods by
+scoring/best_set.py (a step-down max-t over all pairs): picking the best estimate and testing the
+others against it one by one (the earlier tie marks) inflated the best and over-called gaps.
 
 McNemar's exact test (`mcnemar`) is the classic paired test for two classifiers on one set of
 items with right/wrong outcomes: only discordant items count, and under the null each is
@@ -24,7 +19,7 @@ equally likely to favour either method (binomial with p = 1/2).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,50 +76,6 @@ def paired_difference(
 
 
 @dataclass(frozen=True)
-class TieMark:
-    """A method's standing against the best of its comparison."""
-
-    best: str
-    is_best: bool
-    tied: bool  # best, or not significantly different from it
-    gap: Difference | None  # best - this method (None for the best itself)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "best": self.best,
-            "is_best": self.is_best,
-            "tied": self.tied,
-            "gap": self.gap.as_dict() if self.gap else None,
-        }
-
-
-def best_of(estimates: Mapping[str, float]) -> str:
-    """Highest estimate; equal estimates broken by name, so the choice is deterministic."""
-    return min(estimates, key=lambda m: (-estimates[m], m))
-
-
-def mark_ties(
-    estimates: Mapping[str, float],
-    replicates: Mapping[str, np.ndarray],
-    confidence: float = CONFIDENCE,
-) -> dict[str, TieMark]:
-    """For each method: is it the best, or tied with it (paired bootstrap of best - method)?"""
-    if not estimates:
-        return {}
-    best = best_of(estimates)
-    out = {}
-    for m in estimates:
-        if m == best:
-            out[m] = TieMark(best, True, True, None)
-            continue
-        gap = paired_difference(
-            estimates[best], replicates[best], estimates[m], replicates[m], confidence
-        )
-        out[m] = TieMark(best, False, not gap.significant, gap)
-    return out
-
-
-@dataclass(frozen=True)
 class McNemar:
     only_a: int  # items a gets right and b wrong
     only_b: int
@@ -146,24 +97,3 @@ def mcnemar(a_correct: Sequence[bool], b_correct: Sequence[bool]) -> McNemar:
     k = min(only_a, only_b)
     tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
     return McNemar(only_a, only_b, min(1.0, 2.0 * tail))
-
-
-def rank_intervals(
-    replicates: Mapping[str, np.ndarray], confidence: float = CONFIDENCE
-) -> dict[str, tuple[int, int]]:
-    """Each method's 95 % rank interval (1 = best) over the bootstrap replicates.
-
-    In replicate b a method's rank is 1 + the number of methods with a strictly higher value
-    there; its interval runs from the lower to the upper percentile of its ranks, rounded out to
-    whole ranks. Why: a table must be printed in one order, but two methods whose values swap
-    from one replicate to another have overlapping rank intervals, and that overlap (not their
-    order) is what a second run can be expected to reproduce."""
-    if not replicates:
-        return {}
-    names = list(replicates)
-    values = np.stack([np.asarray(replicates[m], dtype=float) for m in names])  # (k, B)
-    ranks = 1 + (values[None, :, :] > values[:, None, :]).sum(axis=1)  # [i, b]: above i in b
-    tail = (1.0 - confidence) / 2.0
-    low = np.quantile(ranks, tail, axis=1, method="lower")
-    high = np.quantile(ranks, 1.0 - tail, axis=1, method="higher")
-    return {m: (int(lo), int(hi)) for m, lo, hi in zip(names, low, high, strict=True)}

@@ -6,7 +6,9 @@ paired bootstrap: items are resampled with replacement, the metric is recomputed
 on the same resample, and the 2.5th/97.5th percentiles of the differences are taken. Recomputing
 the metric (instead of averaging per-item scores) keeps it valid for F1, MCC and correlations.
 Several tasks are combined by resampling each task's items independently and averaging the
-per-task differences, so the combined interval reflects every task's noise.
+per-task differences, so the combined interval reflects every task's noise. Where the metric is a
+mean over items, the record keeps both models' per-item scores, so the leaderboard can combine
+several runs on the same items by a joint bootstrap (board/stability.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from peftbench.scoring.intervals import draw_items, percentile, stream_seed
 MetricFn = Callable[[Sequence[object], Sequence[object]], float]
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 0
+
+
+# one task's figures: scores, delta, interval, item count, per-item scores (`item_scores`)
+TaskFigures = dict[str, float | int | list[float] | dict[str, list[float]]]
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class TaskAnswers:
 class Retention:
     delta: float  # mean over tasks of (fine-tuned - base), in metric points
     ci95: tuple[float, float]
-    per_task: dict[str, dict[str, float | int | list[float]]]
+    per_task: dict[str, TaskFigures]
     samples: int
 
     def as_record(self) -> dict[str, object]:
@@ -65,6 +71,19 @@ def bootstrap_deltas(tasks: Sequence[TaskAnswers], samples: int, seed: int) -> l
     return out
 
 
+def item_scores(task: TaskAnswers) -> dict[str, dict[str, list[float]]]:
+    """{"item_scores": {"base": [...], "adapted": [...]}} when the task's metric is a mean of
+    per-item scores: the leaderboard combines a row's runs by a joint bootstrap over these shared
+    items (board/stability.py). {} for a whole-set metric."""
+    items = getattr(task.metric, "items", None)
+    if items is None:
+        return {}
+    golds = list(task.golds)
+    base = [float(x) for x in items(list(task.base), golds)]
+    adapted = [float(x) for x in items(list(task.adapted), golds)]
+    return {"item_scores": {"base": base, "adapted": adapted}}
+
+
 def interval(values: Sequence[float]) -> tuple[float, float]:
     return percentile(values, 2.5), percentile(values, 97.5)
 
@@ -77,7 +96,7 @@ def retention(
     if not tasks:
         raise ValueError("retention needs at least one general task")
     draws = bootstrap_deltas(tasks, samples, seed)
-    per_task: dict[str, dict[str, float | int | list[float]]] = {}
+    per_task: dict[str, TaskFigures] = {}
     for task, task_draws in zip(tasks, draws, strict=True):
         golds = list(task.golds)
         per_task[task.name] = {
@@ -86,6 +105,7 @@ def retention(
             "delta": task.delta(),
             "ci95": list(interval(task_draws)),
             "items": len(golds),
+            **item_scores(task),
         }
     combined = [sum(col) / len(tasks) for col in zip(*draws, strict=True)]
     delta = sum(task.delta() for task in tasks) / len(tasks)
