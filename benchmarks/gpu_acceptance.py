@@ -356,7 +356,8 @@ def latency_figures(
             reload=lambda fresh, path: method.load_saved(fresh, loaded, path), seed=0,
         )  # fmt: skip
     del base
-    return {**out, "adapter_params": adapter["adapter_params"], "latency_base_same_seed": same_base}
+    figures = out.to_json()
+    return {**figures, "adapter_params": adapter["adapter_params"], "latency_base_same_seed": same_base}
 
 
 # ---------------------------------------------------------------------------------- one job
