@@ -49,7 +49,7 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -116,8 +116,8 @@ class Job:
 
 def jobs() -> list[Job]:
     """`frozen` and the default suite's methods on the 1B shape; LoRA on the 8B shape."""
-    from peftbench.config.loader import load_suite, method_params_of
     from peftbench.methods import METHODS
+    from peftbench.suite import load_suite, method_params_of
 
     suite = load_suite("default")
     names = ["frozen", *(m for m in suite.methods if m != "frozen")]
@@ -356,7 +356,8 @@ def latency_figures(
             reload=lambda fresh, path: method.load_saved(fresh, loaded, path), seed=0,
         )  # fmt: skip
     del base
-    return {**out, "adapter_params": adapter["adapter_params"], "latency_base_same_seed": same_base}
+    figures = out.to_json()
+    return {**figures, "adapter_params": adapter["adapter_params"], "latency_base_same_seed": same_base}
 
 
 # ---------------------------------------------------------------------------------- one job

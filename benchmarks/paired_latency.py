@@ -1,7 +1,7 @@
 """Acceptance of the paired latency protocol on a deliberately noisy machine (issue 11 section 1).
 
 Starts a CPU-bound process of its own (`while True: pass`) next to the measurement, then runs
-real cells of the default suite through the one cell path (`pipeline.run_cell`), with a tiny
+real cells of the default suite through the one cell path (`cell.run_cell`), with a tiny
 training budget (the trained weights do not matter for latency), and checks:
 
   (a) `frozen` (its "adapted" model *is* the base model) and merged LoRA (the base architecture
@@ -94,11 +94,11 @@ def main() -> int:
     args = ap.parse_args()
 
     from peftbench.cache import cache_dir
-    from peftbench.config.loader import expand, load_suite
+    from peftbench.cell import run_cell
     from peftbench.datasets import LoadContext
-    from peftbench.pipeline import run_cell
     from peftbench.results.record import read_run
     from peftbench.results.store import ResultsStore
+    from peftbench.suite import expand, load_suite
 
     overrides = [
         "methods=[frozen, lora]",
@@ -118,8 +118,8 @@ def main() -> int:
             for i, (name, spec) in enumerate(plan):
                 store = ResultsStore(Path(tmp) / f"r{i}")
                 status = run_cell(spec, store, ctx, progress=False)
-                if status.get("status") != "ok":
-                    print(f"{name}: run failed: {status.get('error')}", file=sys.stderr)
+                if not status.ok:
+                    print(f"{name}: run failed: {status.error}", file=sys.stderr)
                     return 1
                 eff = read_run(store.run_dir(spec.run_id)).eff.to_json()
                 if eff.get("latency_reused_from"):  # each repeat must be timed, not copied

@@ -266,7 +266,7 @@ def test_command_runs(command: Command, workspace: Path, request: pytest.Fixture
 def test_yaml_blocks_are_valid(workspace: Path) -> None:
     """A block naming an example file holds that file's settings; any other is a valid piece of
     a suite (checked on top of the smoke suite, as `--dry-run` would)."""
-    from peftbench.config.loader import load_suite
+    from peftbench.suite import load_suite
 
     checked = 0
     for block in (b for b in blocks() if b.lang == "yaml"):

@@ -105,19 +105,20 @@ def test_one_adapter_structure_is_timed_once_per_results_folder(
     first = _measured(_spec("lora", "toy-addition"), tmp_path, "a")
     second = _measured(_spec("lora", "toy-sentiment"), tmp_path, "b")
     assert len(timed) == 1
-    assert "latency_reused_from" not in first.adapted
-    assert second.adapted["latency_reused_from"] == first.spec.run_id
+    assert first.adapted.latency_reused_from is None
+    assert second.adapted.latency_reused_from == first.spec.run_id
+    a, b = first.adapted.to_json(), second.adapted.to_json()
     for key in ("slowdown_pct", "latency_samples_ms", "base_latency_samples_ms", "latency_pairs"):
-        assert second.adapted[key] == first.adapted[key]
+        assert b[key] == a[key]
     # the checks that depend on the trained values are still this cell's own
-    assert "inference_form_max_abs_logit_diff" in second.adapted
+    assert second.adapted.inference.inference_form_max_abs_logit_diff is not None
 
     other_rank = dataclasses.replace(
         _spec("lora", "toy-sentiment"), method_params=METHODS.get("lora").params({"r": 2})
     )
-    assert "latency_reused_from" not in _measured(other_rank, tmp_path, "c").adapted
+    assert _measured(other_rank, tmp_path, "c").adapted.latency_reused_from is None
     fresh = _measured(_spec("lora", "toy-sentiment", reuse=False), tmp_path, "d")
-    assert "latency_reused_from" not in fresh.adapted
+    assert fresh.adapted.latency_reused_from is None
     assert len(timed) == 3
 
 
@@ -127,7 +128,7 @@ def test_a_damaged_latency_entry_is_timed_again(tmp_path, monkeypatch: pytest.Mo
     for entry in (tmp_path / "latency").iterdir():
         entry.write_text("{not json", encoding="utf-8")
     again = _measured(_spec("ia3", "toy-sentiment"), tmp_path, "b")
-    assert "latency_reused_from" not in again.adapted and len(timed) == 2
+    assert again.adapted.latency_reused_from is None and len(timed) == 2
 
 
 def test_frozen_retention_uses_the_base_answers_without_decoding_twice(

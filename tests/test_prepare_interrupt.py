@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from peftbench.config.loader import load_suite
 from peftbench.prepare import prepare
+from peftbench.suite import load_suite
 
 
 def test_interrupted_prepare_stops_its_child(monkeypatch: pytest.MonkeyPatch) -> None:

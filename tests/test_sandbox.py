@@ -191,7 +191,7 @@ def test_layers_of_the_runs_go_into_the_run_record() -> None:
 
     result = run_code("print('hi')", timeout_s=ENOUGH_S)
     assert result.ok, result.stderr
-    recorded = environment()["sandbox_isolation"]
+    recorded = environment().sandbox_isolation
     assert recorded[" ".join(result.isolation)] >= 1
     assert {"rlimits", "audit-hook"} <= set(result.isolation)
 

@@ -13,12 +13,12 @@ import pytest
 
 from peftbench import selection
 from peftbench.cache import cache_dir
-from peftbench.config.loader import expand, load_suite
 from peftbench.datasets import DATASETS, LoadContext
 from peftbench.pipeline import load_data
 from peftbench.results.atomic import write_json_once
 from peftbench.results.record import Trial
 from peftbench.selection import choose, rate_grid, search_data, search_key, select
+from peftbench.suite import expand, load_suite
 
 CASES = json.loads((Path(__file__).parent / "data" / "selection" / "grids.json").read_text())
 # two trials of one training step, scored on 8 dev items: seconds per trial on the tiny model

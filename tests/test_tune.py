@@ -17,11 +17,11 @@ import yaml
 
 from peftbench import selection, tuning
 from peftbench.cache import cache_dir
-from peftbench.config.loader import expand, load_suite
 from peftbench.config.schema import SelectionSettings
 from peftbench.datasets import DATASETS, LoadContext
 from peftbench.results.record import Selection, Trial
 from peftbench.selection import choose, rate_grid, select
+from peftbench.suite import expand, load_suite
 from peftbench.tuning import method_rate, tune
 
 GRID = [

@@ -56,14 +56,14 @@ WORK = "/work"
 
 
 def _libc() -> Any:
-    import ctypes
+    import ctypes  # only in the layers that need it: this script keeps its imports minimal
 
     return ctypes.CDLL(None, use_errno=True)
 
 
 def _check(ret: int, what: str) -> None:
     if ret != 0:
-        import ctypes
+        import ctypes  # only in the layers that need it: this script keeps its imports minimal
 
         err = ctypes.get_errno()
         raise OSError(err, f"{what}: {os.strerror(err)}")
@@ -166,7 +166,7 @@ def build_root(libc: Any, newroot: str, cfg: dict) -> None:
 
 
 def _set_caps(libc: Any, mask: int) -> None:
-    import ctypes
+    import ctypes  # only in the layers that need it: this script keeps its imports minimal
 
     class Header(ctypes.Structure):
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
@@ -306,7 +306,7 @@ def seccomp(libc: Any, allow_spawn: bool) -> bool:
     fallocate and similar are refused with EPERM; without `allow_spawn` also fork/exec and any
     clone that is not a thread. clone3 answers ENOSYS so libc falls back to the inspectable
     clone."""
-    import ctypes
+    import ctypes  # only in the layers that need it: this script keeps its imports minimal
 
     if os.uname().machine != "x86_64":
         return False
@@ -459,7 +459,7 @@ def _reap_until(pid: int) -> int:
 
 
 def _readable(fd: int) -> bool:
-    import select
+    import select  # only when reading a pipe: this script keeps its imports minimal
 
     return bool(select.select([fd], [], [], 0)[0])
 

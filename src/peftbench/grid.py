@@ -10,12 +10,12 @@ from pathlib import Path
 
 from peftbench.backends import BACKENDS, BackendOptions
 from peftbench.cache import cache_dir
-from peftbench.config.loader import expand
 from peftbench.config.schema import RunSpec, Suite
 from peftbench.datasets import LoadContext
 from peftbench.results.claims import ClaimedRuns, Claims
 from peftbench.results.folder import record_invocation
 from peftbench.results.store import ResultsStore
+from peftbench.suite import expand
 from peftbench.trackers.base import Tracking
 
 

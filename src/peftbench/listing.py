@@ -5,23 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from peftbench.datasets import DATASETS
 from peftbench.errors import UserError
+from peftbench.method_listing import method_table
+from peftbench.methods import METHODS
+from peftbench.models import MODELS
+from peftbench.reports.text_table import fixed_width
+from peftbench.results.folder import read_folder
+from peftbench.results.record import Status, read_run
+from peftbench.scoring.profiles import scoring_for
 
 if TYPE_CHECKING:
     from peftbench.results.record import RunRecord
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
-    from peftbench.reports.text_table import fixed_width
-
     return fixed_width(head, rows)
 
 
 def listing(what: str, params: bool = False) -> str:
     from peftbench.config.loader import builtin_suites
-    from peftbench.datasets import DATASETS
-    from peftbench.methods import METHODS
-    from peftbench.models import MODELS
 
     parts = []
     if what in ("all", "suites"):
@@ -33,8 +36,6 @@ def listing(what: str, params: bool = False) -> str:
             rows.append([name, str(data.get("description", "")).strip()])
         parts.append("suites\n" + _table(["name", "description"], rows))
     if what in ("all", "methods"):
-        from peftbench.method_listing import method_table
-
         head, rows = method_table(METHODS, with_params=params)
         parts.append("methods\n" + _table(head, rows))
     if what in ("all", "datasets"):
@@ -82,13 +83,9 @@ def show(path: Path, profile: str | None = None, limits: Any = None) -> str:
     `leaderboard.of_folder`), or one run's record."""
     from peftbench.board.build import of_folder
     from peftbench.reports.leaderboard import render
-    from peftbench.results.folder import read_folder
-    from peftbench.results.record import Status, read_run
 
     path = Path(path)
     if (path / "runs").is_dir():
-        from peftbench.scoring.profiles import scoring_for
-
         folder = read_folder(path)
         return render(of_folder(folder, scoring_for(folder.scoring, profile), limits))
     if path.is_dir() and ((path / Status.FILE).exists() or path.parent.name == "runs"):

@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from peftbench.methods.base import Method
+from peftbench.efficiency.meta import base_flops, config_dict, count_method, flops_method
+from peftbench.methods.base import METHODS, Method
+from peftbench.models.tiny import build_tiny
 from peftbench.quiet import quiet_libraries
+from peftbench.reports.text_table import fixed_width
 
 REFERENCE = "tiny-llama"
 
@@ -27,8 +30,6 @@ def origin(method: Method) -> str:
 def trainable_on_reference(method: Method) -> str:
     """Trainable parameters of `method`'s preset on the reference model, as table text."""
     import torch
-
-    from peftbench.models.tiny import build_tiny
 
     if method.needs_gpu and not torch.cuda.is_available():
         return "needs CUDA GPU"
@@ -70,11 +71,10 @@ def method_table(methods: Iterable[Method], with_params: bool) -> tuple[list[str
 def _methods_of(suite_ref: str | None) -> tuple[list[tuple[Method, dict[str, Any]]], str]:
     """([(method, its parameters)], where they come from): `suite_ref`'s methods under its
     method_params, or every registered method's preset when no suite is given."""
-    from peftbench.methods.base import METHODS
 
     if suite_ref is None:
         return [(m, m.params()) for m in METHODS], "each method's preset"
-    from peftbench.config.loader import load_suite, method_params_of
+    from peftbench.suite import load_suite, method_params_of
 
     suite = load_suite(suite_ref)
     chosen = [(METHODS.get(n), method_params_of(suite, n)) for n in suite.methods]
@@ -85,7 +85,6 @@ def meta_counts_table(model_ref: str, suite_ref: str | None) -> str:
     """Each method's trainable / stored / inference parameters on `model_ref`'s architecture,
     built on the meta device (efficiency/meta.py), under `suite_ref`'s method configuration (its
     methods and method_params), or every registered method's preset when no suite is given."""
-    from peftbench.efficiency.meta import config_dict, count_method
 
     quiet_libraries()
     config = config_dict(model_ref)
@@ -116,9 +115,8 @@ def meta_counts_table(model_ref: str, suite_ref: str | None) -> str:
         "base by the deployed adapter (unmerged)"
     )
     head = ["method", "trainable", "% of base", "stored", "inference", "configuration"]
-    from peftbench.reports.text_table import fixed_width as _table  # not via listing: no circle
 
-    return title + "\n" + _table(head, rows)
+    return title + "\n" + fixed_width(head, rows)
 
 
 FLOPS_RULES = (
@@ -133,7 +131,6 @@ def meta_flops_table(model_ref: str, suite_ref: str | None, tokens: int) -> str:
     """Forward FLOPs (batch 1 x `tokens`) of the base and each method's deployed form on
     `model_ref`'s architecture, built on the meta device (efficiency/meta.py), methods and
     parameters as in `meta_counts_table`."""
-    from peftbench.efficiency.meta import base_flops, config_dict, flops_method
 
     quiet_libraries()
     config = config_dict(model_ref)
@@ -162,9 +159,8 @@ def meta_flops_table(model_ref: str, suite_ref: str | None, tokens: int) -> str:
         f"counted: {FLOPS_RULES}; each method as deployed"
     )
     head = ["method", "forward FLOPs", "extra FLOPs", "extra %", "form counted", "configuration"]
-    from peftbench.listing import _table
 
-    return title + "\n" + _table(head, rows)
+    return title + "\n" + fixed_width(head, rows)
 
 
 def describe_params(params: dict[str, Any]) -> str:

@@ -16,7 +16,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from peftbench.errors import UserError
+from peftbench.efficiency.meta import meta_model, shipped_configs
+from peftbench.errors import UserError, did_you_mean
+from peftbench.models.gguf import local_file
+from peftbench.models.hub import PAPER_MODELS
+from peftbench.models.hub import resolve as resolve_model
+from peftbench.models.targets import ROLES
 
 # The hub's repository ids: "name" or "owner/name", letters, digits, '-', '_', '.', at most 96
 # characters, no '--' or '..' and not starting or ending with '-' or '.'.
@@ -47,7 +52,6 @@ def check_hub_id(name: str) -> None:
 def gguf_config(name: str) -> dict[str, Any]:
     """The config facts a GGUF file's header holds (model type, context length); a file that is
     not a readable GGUF (the magic and then garbage) is a UserError here, not inside a run."""
-    from peftbench.models.gguf import local_file
 
     path = local_file(name)
     try:
@@ -68,10 +72,8 @@ def gguf_config(name: str) -> dict[str, Any]:
     return out
 
 
-def model_config(name: str) -> Mapping[str, Any] | None:
+def model_config(name: str) -> Mapping[str, object] | None:
     """The config of model `name` where it is at hand without loading weights, else None."""
-    from peftbench.models.hub import PAPER_MODELS
-    from peftbench.models.hub import resolve as resolve_model
 
     if name.startswith("gguf:"):
         return gguf_config(name)
@@ -83,15 +85,13 @@ def model_config(name: str) -> Mapping[str, Any] | None:
             return None  # preflight's folder check names this
     hub_id = name[3:] if name.startswith("hf:") else PAPER_MODELS.get(name)
     if hub_id is not None:
-        from peftbench.efficiency.meta import shipped_configs
-
         shipped = shipped_configs().get(hub_id)
         return dict(json.loads(shipped.read_text(encoding="utf-8"))) if shipped else None
     spec = resolve_model(name)
     return dict(spec.config()) if spec.config is not None else None
 
 
-def positions(config: Mapping[str, Any]) -> int | None:
+def positions(config: Mapping[str, object]) -> int | None:
     for key in POSITION_KEYS:
         value = config.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
@@ -100,7 +100,7 @@ def positions(config: Mapping[str, Any]) -> int | None:
     return positions(text) if isinstance(text, Mapping) else None
 
 
-def check_new_tokens(name: str, config: Mapping[str, Any], wanted: Iterable[tuple[str, int]]):
+def check_new_tokens(name: str, config: Mapping[str, object], wanted: Iterable[tuple[str, int]]):
     """Each (key, tokens) to generate must fit the model's positions (with a prompt token)."""
     limit = positions(config)
     if limit is None:
@@ -114,10 +114,9 @@ def check_new_tokens(name: str, config: Mapping[str, Any], wanted: Iterable[tupl
             )
 
 
-def module_names(config: Mapping[str, Any]) -> set[str] | None:
+def module_names(config: Mapping[str, object]) -> set[str] | None:
     """Every module name of the architecture (built on the meta device: no weights), or None
     when transformers cannot build it from the config alone."""
-    from peftbench.efficiency.meta import meta_model
 
     try:
         model = meta_model(config)
@@ -126,7 +125,7 @@ def module_names(config: Mapping[str, Any]) -> set[str] | None:
     return {n for n, _ in model.named_modules() if n}
 
 
-def check_targets(model: str, config: Mapping[str, Any], targets: dict[str, list[str]]) -> None:
+def check_targets(model: str, config: Mapping[str, object], targets: dict[str, list[str]]) -> None:
     """`targets`: method -> the target_modules it names that are not roles. Each must be a
     module of the model (its full name, or the last parts of one, as peft matches them)."""
     wanted = {m: names for m, names in targets.items() if names}
@@ -140,8 +139,6 @@ def check_targets(model: str, config: Mapping[str, Any], targets: dict[str, list
         for target in names:
             if any(n == target or n.endswith("." + target) for n in modules):
                 continue
-            from peftbench.errors import did_you_mean
-            from peftbench.models.targets import ROLES
 
             raise UserError(
                 f"'method_params.{method}.target_modules' names '{target}', which model "

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,20 +20,25 @@ from typing import TYPE_CHECKING, Any
 from peftbench.config.schema import RunSpec
 from peftbench.datasets import DATASETS, Example, LoadContext
 from peftbench.datasets.declared import dataset_of
+from peftbench.efficiency.figures import (
+    AdaptedFigures,
+    AdapterFigures,
+    MemoryFigures,
+    TrainFigures,
+)
 from peftbench.errors import UserError
-from peftbench.quiet import quiet_libraries
+from peftbench.json_types import JSONObject
 from peftbench.results.record import (
+    DatasetProvenance,
     Efficiency,
+    MethodProvenance,
     Metrics,
     Provenance,
-    RunConfig,
     Stability,
     Status,
 )
-from peftbench.results.store import ResultsStore
+from peftbench.results.store import RunWriter
 from peftbench.stability.measure import GeneralTask
-from peftbench.trackers.base import Tracking
-from peftbench.trackers.report import report_run
 from peftbench.training.holdout import TrainSplit, split_train
 
 if TYPE_CHECKING:
@@ -150,9 +154,9 @@ class CellRun:
     # overshoot test; kept in memory only
     curve_judged: list[list[Any]] = field(default_factory=list)
     stability: dict[str, Any] | None = None  # drift and retention (measure_into given)
-    adapter: dict[str, Any] | None = None  # stored adapter sizes
-    adapted: dict[str, Any] | None = None  # adapted-model measurements
-    memory: dict[str, Any] = field(default_factory=dict)
+    adapter: AdapterFigures | None = None  # stored adapter sizes
+    adapted: AdaptedFigures | None = None  # adapted-model measurements
+    memory: MemoryFigures = field(default_factory=MemoryFigures)
     # the unmodified base model that latency is paired against; stability's drift and retention
     # reuse it (only forward passes run on it), so a cell loads the base once after training
     base_copy: Any = None
@@ -217,9 +221,9 @@ def execute(
     run = CellRun(spec, method, loaded, model, device, base_params, trainable, total)
     if method.trains:
         run.training = _train(run, data, progress, hooks, learning_rate)
-        run.memory = probe.peak() if measure else {}
+        run.memory = MemoryFigures.read(probe.peak()) if measure else MemoryFigures()
     else:
-        run.memory = {"peak_train_mem_mb": 0.0, "memory_kind": "no training"}
+        run.memory = MemoryFigures(peak_train_mem_mb=0.0, memory_kind="no training")
     clock.lap("train")
 
     if data.evals:
@@ -362,7 +366,7 @@ def _latency_cache(run: CellRun, folder: Path | None) -> Any:
         "method": spec.method,
         "build": run.method.build_params(spec.method_params),
         "params": [run.base_params, run.trainable, run.total],
-        "adapter": run.adapter,
+        "adapter": run.adapter.to_json() if run.adapter else None,
         "latency": asdict(spec.measurement.latency),
     }
     return LatencyCache(folder, json.loads(json.dumps(structure, default=str)), spec.run_id)
@@ -376,7 +380,7 @@ def _measure_adapted(run: CellRun, folder: Path, latency_cache: Path | None = No
 
     tok, method, loaded = run.loaded.tokenizer, run.method, run.loaded
     vocab = run.model.get_input_embeddings().weight.shape[0]
-    run.adapter = save_adapter(run.model, folder)
+    run.adapter = AdapterFigures.read(save_adapter(run.model, folder))
     run.base_copy = _load_base(run)
     run.adapted = measure_adapted(
         run.model,
@@ -393,94 +397,16 @@ def _measure_adapted(run: CellRun, folder: Path, latency_cache: Path | None = No
     )
 
 
-def run_cell(
-    spec: RunSpec,
-    store: ResultsStore,
-    ctx: LoadContext,
-    progress: bool = True,
-    tracking: Tracking | None = None,
-) -> dict[str, Any]:
-    """Run one cell and commit its record (ok or failed). Returns status.json as written.
-    `tracking`: the experiment trackers to log the committed record to (after the commit, read
-    back from disk, so a tracker can neither change nor lose it; trackers/report.py)."""
-    quiet_libraries()
-    writer = store.writer(spec.run_id)
-    writer.record(RunConfig.of(spec))
-    clock = Clock()
-    started = time.time()
-    try:
-        data = load_data(spec, ctx)
-        clock.lap("data")
-        rate = None
-        if spec.selection is not None:  # the learning-rate search first (selection.py)
-            from peftbench.selection import select
-
-            chosen = select(spec, store.root, ctx, progress)
-            writer.record(chosen)
-            rate = chosen.learning_rate
-            clock.lap("selection")
-        run = execute(
-            spec,
-            data,
-            progress=progress,
-            measure_into=writer.path("adapter"),
-            clock=clock,
-            base_answers=store.root / "base",
-            latency_cache=store.root / "latency",
-            learning_rate=rate,
-        )
-        status = _write_record(run, data, writer)
-    except Exception as exc:  # recorded, and the grid goes on
-        status = Status.failed(spec.run_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-    status = status.finished(started, time.time() - started, clock.phases)
-    writer.commit(status)
-    report_run(store, spec.run_id, tracking)  # never raises: a failure is a warning and a note
-    return status.to_json()
-
-
-def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:
-    """The run's files from what the cell produced, as the typed record's parts."""
-    from peftbench.efficiency.units import device_label, figures
+def write_record(run: CellRun, data: CellData, writer: RunWriter) -> Status:
+    """The run's files from what the cell produced, as the typed record's parts (committed by
+    `cell.run_cell`)."""
     from peftbench.results.provenance import environment
 
     spec, method, dataset = run.spec, run.method, dataset_of(run.spec)
     ev = run.evaluation
-    assert ev is not None and run.adapter is not None and run.adapted is not None
-    train_info: dict[str, Any] = {"trained": method.trains}
-    result = run.training
-    if result is not None:
-        train_info.update(
-            steps=result.steps,
-            train_seconds=result.train_seconds,
-            tokens=result.tokens,
-            tokens_per_second=result.tokens_per_second,
-            final_loss=result.final_loss,
-            upcast_trainable_entries=result.upcast_entries,
-            probe_seconds=result.probe_seconds,
-            loss_logits=result.loss_logits,  # labelled positions only, or all and why
-            # the original's protocol: held-out loss per checkpoint, the one the model ended with
-            val_examples=len(data.split.validation),
-            val_checkpoints=result.checkpoints,
-            selected_step=result.selected_step if data.split.validation else result.steps,
-        )
-    writer.jsonl("train_log.jsonl", result.log if result else [])
+    assert ev is not None
+    writer.jsonl("train_log.jsonl", run.training.log if run.training else [])
     writer.jsonl("predictions.jsonl", ev.predictions)
-    efficiency = {
-        "device": run.device,
-        "device_name": device_label(run.device),
-        "trainable_params": run.trainable,
-        "total_params": run.total,
-        "base_params": run.base_params,
-        "trainable_pct": 100.0 * run.trainable / run.base_params,
-        **run.adapter,
-        **run.adapted,
-        "flops_tokens": spec.measurement.flops_tokens,
-        **run.memory,
-        **train_info,
-    }
-    # every number with its unit and device (docs/measurements.md defines each)
-    efficiency["figures"] = figures(efficiency, efficiency["device_name"])
-    efficiency["units"] = {k: f["unit"] for k, f in efficiency["figures"].items()}
     writer.record(
         Metrics(
             score=ev.score,
@@ -493,34 +419,76 @@ def _write_record(run: CellRun, data: CellData, writer: Any) -> Status:
             learning_curve=_curve(run, data),
         )
     )
-    writer.record(Efficiency.from_json(efficiency))  # checked like every reader checks it
+    writer.record(_efficiency(run, data))
     writer.record(
         Provenance(
-            {
-                **environment(),
-                "model": run.loaded.provenance,
-                "dataset": {
-                    "name": dataset.name,
-                    "version": dataset.version,
-                    "source": dataset.source,
-                    "train_examples": len(data.train),
-                    "eval_examples": len(data.evals),
-                    "train_fingerprint": fingerprint(data.train),
-                    "eval_fingerprint": fingerprint(data.evals),
-                },
-                "method": {
-                    "name": method.name,
-                    "provider": method.provider,
-                    "preset_source": method.source,
-                    "notes": getattr(run.model, "peftbench_notes", None),
-                },
-                "seed": spec.seed,
-            }
+            environment=environment(),
+            model=dict(run.loaded.provenance),
+            dataset=DatasetProvenance(
+                name=dataset.name,
+                version=dataset.version,
+                source=dataset.source,
+                train_examples=len(data.train),
+                eval_examples=len(data.evals),
+                train_fingerprint=fingerprint(data.train),
+                eval_fingerprint=fingerprint(data.evals),
+            ),
+            method=MethodProvenance(
+                name=method.name,
+                provider=method.provider,
+                preset_source=method.source,
+                notes=getattr(run.model, "peftbench_notes", None),
+            ),
+            seed=spec.seed,
         )
     )
     if run.stability is not None:
         writer.record(Stability(**run.stability))
     return Status(status="ok", run_id=spec.run_id, score=ev.score)
+
+
+def _training_figures(run: CellRun, data: CellData) -> TrainFigures:
+    result = run.training
+    if result is None:
+        return TrainFigures(trained=run.method.trains)
+    return TrainFigures(
+        trained=run.method.trains,
+        steps=result.steps,
+        train_seconds=result.train_seconds,
+        tokens=result.tokens,
+        tokens_per_second=result.tokens_per_second,
+        final_loss=result.final_loss,
+        upcast_trainable_entries=result.upcast_entries,
+        probe_seconds=result.probe_seconds,
+        loss_logits=result.loss_logits,  # labelled positions only, or all and why
+        # the original's protocol: held-out loss per checkpoint, the one the model ended with
+        val_examples=len(data.split.validation),
+        val_checkpoints=result.checkpoints,
+        selected_step=result.selected_step if data.split.validation else result.steps,
+    )
+
+
+def _efficiency(run: CellRun, data: CellData) -> Efficiency:
+    """efficiency.json from the typed figure groups, checked like every reader checks it."""
+    from peftbench.efficiency.units import device_label, figures
+
+    assert run.adapter is not None and run.adapted is not None
+    head: JSONObject = {
+        "device": run.device,
+        "device_name": device_label(run.device),
+        "trainable_params": run.trainable,
+        "total_params": run.total,
+        "base_params": run.base_params,
+        "trainable_pct": 100.0 * run.trainable / run.base_params,
+        "flops_tokens": run.spec.measurement.flops_tokens,
+    }
+    for group in (run.adapter, run.adapted, run.memory, _training_figures(run, data)):
+        head.update(group.to_json())
+    # every number with its unit and device (docs/measurements.md defines each)
+    each = figures(head, device_label(run.device))
+    head["units"] = {k: f["unit"] for k, f in each.items()}
+    head["figures"] = {k: f for k, f in each.items()}
+    return Efficiency.from_json(head)
 
 
 def paper_score(dataset: str, metrics: dict[str, float]) -> dict[str, Any]:

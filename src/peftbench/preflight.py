@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from peftbench.backends import BACKENDS
 from peftbench.config.schema import Suite
+from peftbench.datasets import DATASETS
 from peftbench.errors import UserError
-from peftbench.model_preflight import check_hub_id
+from peftbench.model_preflight import check_hub_id, check_new_tokens, check_targets, model_config
+from peftbench.models.targets import ROLES
+
+if TYPE_CHECKING:  # annotations only
+    from peftbench.datasets.base import DatasetSpec, Example, LoadContext
 
 UNSAFE_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl")
 
@@ -67,7 +73,6 @@ def preflight(suite: Suite, data_dir: Path | None = None, backend: bool = True) 
     GGUF headers, each model's config against the settings that depend on it,
     (`backend`) the execution backend's library, and the libraries of the trackers in
     `report_to`."""
-    from peftbench.backends import BACKENDS
 
     check_data_dir(data_dir)
     for name in suite.models:
@@ -88,10 +93,7 @@ def preflight(suite: Suite, data_dir: Path | None = None, backend: bool = True) 
 def check_against_config(suite: Suite, name: str) -> None:
     """Generation budgets and explicit target modules against model `name`'s config, where the
     config is at hand (model_preflight.model_config)."""
-    from peftbench.config.loader import method_params_of
-    from peftbench.datasets import DATASETS
-    from peftbench.model_preflight import check_new_tokens, check_targets, model_config
-    from peftbench.models.targets import ROLES
+    from peftbench.suite import method_params_of
 
     config = model_config(name)
     if config is None:
@@ -112,7 +114,7 @@ def check_against_config(suite: Suite, name: str) -> None:
     check_targets(name, config, targets)
 
 
-def load_split(dataset: Any, split: str, ctx: Any) -> list[Any]:
+def load_split(dataset: DatasetSpec, split: str, ctx: LoadContext) -> list[Example]:
     """Load one split for `prepare`, turning a missing file or an empty split into a UserError
     (inside a run they would only fail that run, after the model was loaded)."""
     try:

@@ -10,17 +10,16 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+from peftbench.cache import cache_dir
 from peftbench.config.schema import Suite
+from peftbench.datasets import DATASETS, LoadContext
+from peftbench.datasets.declared import register_all
 from peftbench.errors import UserError
+from peftbench.models.hub import resolve
+from peftbench.preflight import load_split
 
 
 def _prepare(suite: Suite, data_dir: Path | None) -> None:
-    from peftbench.cache import cache_dir
-    from peftbench.datasets import DATASETS, LoadContext
-    from peftbench.datasets.declared import register_all
-    from peftbench.models.hub import resolve
-    from peftbench.preflight import load_split
-
     ctx = LoadContext(cache_dir=cache_dir(), data_dir=data_dir)
     register_all(suite.dataset_defs)  # this is a fresh (spawned) process
     for name in suite.models:

@@ -3,10 +3,10 @@ remarks about layer types and defaults); used by runs, tuning and `ls methods --
 
 from __future__ import annotations
 
+import warnings
+
 
 def quiet_libraries() -> None:
-    import warnings
-
     warnings.filterwarnings("ignore", message=".*past_key_values.*")
     warnings.filterwarnings("ignore", message=".*[Pp]osition ids are not supported.*")
     warnings.filterwarnings("ignore", category=FutureWarning)

@@ -126,7 +126,7 @@ def read_table(package: str, filename: str) -> dict[str, dict[str, Any]]:
 
 def check_keys(
     where: str,
-    entry: Mapping[str, Any],
+    entry: Mapping[str, object],
     required: Mapping[str, type | tuple[type, ...]],
     optional: Mapping[str, type | tuple[type, ...]],
 ) -> None:
@@ -196,7 +196,7 @@ class Registry(Generic[T]):
 
     def _load_plugins(self) -> None:
         """Entries from plugin folders, then installed distributions (`peftbench.<kind>s`)."""
-        from importlib.metadata import entry_points
+        from importlib.metadata import entry_points  # slow to import: only when plugins load
 
         load_plugin_files()
 

@@ -24,7 +24,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from peftbench.config.loader import expand
 from peftbench.config.schema import RunSpec, SelectionSettings, Suite
 from peftbench.datasets import LoadContext
 from peftbench.datasets.declared import dataset_of
@@ -32,6 +31,7 @@ from peftbench.errors import UserError
 from peftbench.results.atomic import make_parent, write_json
 from peftbench.results.record import Selection, Trial
 from peftbench.selection import choose, select
+from peftbench.suite import expand
 from peftbench.tuned_rates import write_presets
 
 TUNE_DIR = "tune"

@@ -23,12 +23,12 @@ from needs import missing
 
 from peftbench.backends.options import BackendOptions
 from peftbench.backends.ray import resource_request, run_ray
-from peftbench.config.loader import expand, load_suite
 from peftbench.config.schema import ResourceSettings
 from peftbench.datasets import LoadContext
 from peftbench.errors import UserError
-from peftbench.results.record import Efficiency, Metrics, Provenance
+from peftbench.results.record import Efficiency, Metrics, Provenance, Status
 from peftbench.results.store import ResultsStore
+from peftbench.suite import expand, load_suite
 from peftbench.trackers import installed
 
 try:
@@ -72,14 +72,17 @@ def _count(spec: Any, ctx: Any) -> int:
     return attempts(ctx.data_dir, spec)
 
 
-def _commit(spec: Any, store: Any, status: dict) -> dict:
-    status = {"run_id": spec.run_id, "wall_seconds": 0.0, **status}
+def _commit(spec: Any, store: Any, state: str, score: float = 0.0, **extra: Any) -> Status:
+    if state == "ok":
+        status = Status("ok", spec.run_id, score=score).noted(**extra)
+    else:
+        status = Status.failed(spec.run_id, extra.pop("error")).noted(**extra)
     writer = store.writer(spec.run_id)
-    if status["status"] == "ok":
+    if status.ok:
         # a complete record, as run_cell writes (record_util is not importable on Ray workers)
-        writer.record(Metrics(score=status["score"], metric="accuracy"))
+        writer.record(Metrics(score=score, metric="accuracy"))
         writer.record(Efficiency(0, 0.0, 1.0, 0.0, 0.0))
-        writer.record(Provenance({}))
+        writer.record(Provenance())
     writer.commit(status)
     return status
 
@@ -93,7 +96,7 @@ def _entries(folder: Path) -> int:
     return len(list(folder.iterdir()))
 
 
-def sleepy_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> dict:
+def sleepy_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> Status:
     """Holds its slot until as many cells run together as may (the scratch file `may_overlap`,
     or until no other cell is left to come), then says when it ran and on which (fake) GPU.
 
@@ -116,31 +119,30 @@ def sleepy_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> dict:
     time.sleep(0.3)  # stay a moment with the others: a third one running now would be seen
     (done / spec.run_id).touch()
     (running / spec.run_id).unlink()
-    status = {"status": "ok", "score": 1.0, "start": start, "end": time.time()}
-    status["gpus"] = os.environ.get("CUDA_VISIBLE_DEVICES")
-    return _commit(spec, store, status)
+    gpus = os.environ.get("CUDA_VISIBLE_DEVICES")
+    return _commit(spec, store, "ok", 1.0, start=start, end=time.time(), gpus=gpus)
 
 
-def dies_once_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> dict:
+def dies_once_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> Status:
     if _count(spec, ctx) == 1:
         os.kill(os.getpid(), signal.SIGKILL)  # the worker dies as under the OOM killer
-    return _commit(spec, store, {"status": "ok", "score": 2.0})
+    return _commit(spec, store, "ok", 2.0)
 
 
-def always_dies_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> dict:
+def always_dies_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> Status:
     _count(spec, ctx)
     os.kill(os.getpid(), signal.SIGKILL)
     raise AssertionError("unreachable")
 
 
-def failing_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> dict:
+def failing_cell(spec: Any, store: Any, ctx: Any, progress: bool) -> Status:
     """Fails like run_cell does on an error inside a run: records it, returns the status."""
     _count(spec, ctx)
     if spec.seed == 1:
-        return _commit(spec, store, {"status": "failed", "error": "ValueError: bad preset"})
+        return _commit(spec, store, "failed", error="ValueError: bad preset")
     if spec.seed == 2:
         raise RuntimeError("escaped the cell")
-    return _commit(spec, store, {"status": "ok", "score": 3.0})
+    return _commit(spec, store, "ok", 3.0)
 
 
 def run(
@@ -159,8 +161,9 @@ def run(
     return store, scratch
 
 
-def max_overlap(statuses: list[dict]) -> int:
-    events = sorted([(s["start"], 1) for s in statuses] + [(s["end"], -1) for s in statuses])
+def max_overlap(statuses: list[Any]) -> int:
+    starts = [(s.extra["start"], 1) for s in statuses]
+    events = sorted(starts + [(s.extra["end"], -1) for s in statuses])
     level = peak = 0
     for _, step in events:
         level += step
@@ -172,13 +175,14 @@ def test_no_more_concurrent_gpu_runs_than_gpus(cluster: Any, tmp_path: Path) -> 
     runs = specs(5)
     store, _ = run(tmp_path, runs, sleepy_cell, may_overlap=2, num_cpus=0.25, num_gpus=1)
     statuses = [store.status(r.run_id) for r in runs]
-    assert all(s["status"] == "ok" and s["backend"] == "ray" for s in statuses)
+    assert all(s.ok and s.extra["backend"] == "ray" for s in statuses)
     assert max_overlap(statuses) == 2  # CPUs would allow 8: the 2 GPUs are the limit
     for a in statuses:  # runs that overlapped in time were given different GPUs
         for b in statuses:
-            if a is not b and a["start"] < b["end"] and b["start"] < a["end"]:
-                assert a["gpus"] != b["gpus"]
-    assert {s["gpus"] for s in statuses} == {"0", "1"}
+            x, y = a.extra, b.extra
+            if a is not b and x["start"] < y["end"] and y["start"] < x["end"]:
+                assert x["gpus"] != y["gpus"]
+    assert {s.extra["gpus"] for s in statuses} == {"0", "1"}
 
 
 def test_custom_resource_limits_concurrency(cluster: Any, tmp_path: Path) -> None:
@@ -191,7 +195,7 @@ def test_killed_worker_is_retried(cluster: Any, tmp_path: Path) -> None:
     runs = specs(1)
     store, scratch = run(tmp_path, runs, dies_once_cell, num_gpus=0, max_retries=1)
     assert attempts(scratch, runs[0]) == 2
-    assert store.status(runs[0].run_id)["status"] == "ok"
+    assert store.status(runs[0].run_id).ok
 
 
 def test_worker_that_keeps_dying_is_recorded_failed_after_retries(
@@ -201,7 +205,7 @@ def test_worker_that_keeps_dying_is_recorded_failed_after_retries(
     store, scratch = run(tmp_path, runs, always_dies_cell, num_gpus=0, max_retries=1)
     assert attempts(scratch, runs[0]) == 2
     status = store.status(runs[0].run_id)
-    assert status["status"] == "failed" and "gave up after 2 attempts" in status["error"]
+    assert status.status == "failed" and "gave up after 2 attempts" in status.error
 
 
 def test_failing_run_is_recorded_once_and_not_retried(cluster: Any, tmp_path: Path) -> None:
@@ -210,8 +214,8 @@ def test_failing_run_is_recorded_once_and_not_retried(cluster: Any, tmp_path: Pa
     by_seed = {r.seed: r for r in runs}
     assert [attempts(scratch, by_seed[s]) for s in (1, 2, 3)] == [1, 1, 1]
     first, second = store.status(by_seed[1].run_id), store.status(by_seed[2].run_id)
-    assert first["status"] == "failed" and first["error"] == "ValueError: bad preset"
-    assert second["status"] == "failed" and "escaped the cell" in second["error"]
+    assert first.status == "failed" and first.error == "ValueError: bad preset"
+    assert second.status == "failed" and "escaped the cell" in second.error
     assert store.is_complete(by_seed[3].run_id)  # the grid went on
     assert sorted(p.name for p in store.runs_dir.iterdir()) == sorted(r.run_id for r in runs)
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from peftbench.config.loader import expand, load_suite, parse_override
+from peftbench.config.loader import parse_override
 from peftbench.config.validate import deep_merge
 from peftbench.errors import UserError
+from peftbench.suite import expand, load_suite
 
 SMOKE = """
 models: [tiny-llama]

@@ -11,8 +11,9 @@ import json
 import pytest
 
 from peftbench.cli import main
-from peftbench.config.loader import builtin_suites, expand, load_suite
+from peftbench.config.loader import builtin_suites
 from peftbench.selection import rate_grid
+from peftbench.suite import expand, load_suite
 
 SUITES = sorted(builtin_suites())
 

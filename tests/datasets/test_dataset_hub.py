@@ -71,8 +71,8 @@ def test_missing_dataset_stops_preparation_before_any_run(
 ) -> None:
     """`peftbench run` prepares every dataset of the suite first (the CLI prints a UserError in
     one paragraph and exits 2), so a missing dataset fails before any training starts."""
-    from peftbench.config.loader import load_suite
     from peftbench.prepare import _prepare
+    from peftbench.suite import load_suite
 
     fake_hub(monkeypatch, unreachable)
     suite = load_suite("paper-mini", ["datasets=[rte]", "methods=[frozen]"])

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from fixture_rows import ROWS
 
-from peftbench.config.loader import load_suite
 from peftbench.datasets import DATASETS, LoadContext
+from peftbench.suite import load_suite
 
 # Datasets no commit id could be found for (see datasets/code_gen.py): allowed, and listed so.
 KNOWN_UNPINNED = {"codealpacapy"}

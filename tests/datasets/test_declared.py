@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from peftbench.config.loader import expand, load_suite
 from peftbench.datasets import DATASETS, LoadContext
 from peftbench.errors import UserError
+from peftbench.suite import expand, load_suite
 
 HERE = Path(__file__).parent / "declared"
 SUITE = HERE / "suite.yaml"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from peftbench.cli import main
-from peftbench.config.loader import expand, load_suite
 from peftbench.datasets import DATASETS
+from peftbench.suite import expand, load_suite
 
 PAPER_METHODS = {"lora", "ia3", "prompt_tuning", "prefix_tuning", "ptuning", "lntuning", "bitfit"}
 

@@ -31,13 +31,13 @@ import pytest
 import torch
 
 from peftbench.cli import main
-from peftbench.config.loader import load_suite, method_params_of
 from peftbench.efficiency.flops import forward_flops
 from peftbench.efficiency.forms import deployed
 from peftbench.efficiency.meta import base_flops, config_dict, flops_method
 from peftbench.efficiency.params import save_adapter
 from peftbench.methods import METHODS, Method
 from peftbench.models.tiny import build_tiny
+from peftbench.suite import load_suite, method_params_of
 
 SMALL = Path(__file__).parent.parent / "data" / "flops" / "small-llama.json"
 S = 64  # tokens of the counted pass in the small-shape tests

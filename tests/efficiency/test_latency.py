@@ -243,7 +243,7 @@ def _adapted(method: str, tmp_path: Any, **overrides: Any) -> tuple[Any, dict, i
     save_adapter(model, tmp_path)
     base = build_tiny("llama").model
     out = measure_adapted(model, base, base_params, vocab, pad, M, tmp_path, spec.mergeable)
-    return model, out, base_params
+    return model, out.to_json(), base_params
 
 
 def test_base_and_adapter_are_paired_on_one_prompt(tmp_path: Any) -> None:

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 
 from peftbench.backends.local import run_local
-from peftbench.config.loader import expand, load_suite
 from peftbench.datasets import LoadContext
 from peftbench.efficiency.memory import MemoryProbe, rss_mb
 from peftbench.efficiency.units import unit_of
 from peftbench.results.store import ResultsStore
+from peftbench.suite import expand, load_suite
 
 BALLAST_MB = 200
 

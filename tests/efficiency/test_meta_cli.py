@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from peftbench.cli import main
-from peftbench.config.loader import load_suite, method_params_of
 from peftbench.efficiency.meta import count_method
 from peftbench.efficiency.params import count_parameters, save_adapter
 from peftbench.methods import METHODS, Method
 from peftbench.models.tiny import build_tiny
+from peftbench.suite import load_suite, method_params_of
 
 CHECKED = [
     "lora",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from peftbench.config.loader import load_suite, method_params_of
 from peftbench.efficiency.meta import config_dict, count_method
 from peftbench.methods import METHODS
+from peftbench.suite import load_suite, method_params_of
 
 H, F, L, HEADS, KV_HEADS, V = 4096, 14336, 32, 32, 8, 128256
 KV = KV_HEADS * (H // HEADS)  # 1024: width of k_proj / v_proj outputs

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 import torch
 
-from peftbench.config.loader import builtin_suites, expand, load_suite, read_suite_file
+from peftbench.config.loader import builtin_suites, read_suite_file
 from peftbench.errors import UserError
 from peftbench.methods import METHODS, Method
 from peftbench.models.tiny import build_tiny
+from peftbench.suite import expand, load_suite
 
 # PEFT-Bench's configuration of each method (PAPER.md, read from PEFT-Factory's
 # examples/peftbench/<method>/llama-3-8b-instruct/*.yaml and its adapter code).

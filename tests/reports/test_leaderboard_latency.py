@@ -17,6 +17,7 @@ import pytest
 from peftbench.board.build import build_board
 from peftbench.board.serialise import to_json
 from peftbench.config.schema import ScoringSettings
+from peftbench.efficiency.figures import Measured
 from peftbench.reports import leaderboard
 from peftbench.results.record import Efficiency, Metrics, RunConfig, RunRecord, Status
 
@@ -47,13 +48,15 @@ def _record(
             slowdown_pct=0.0,
             peak_train_mem_mb=10.0,
             base_latency_ms_per_token=sorted(base)[len(base) // 2],
-            measured={
-                "base_latency_samples_ms": base,
-                "latency_samples_ms": adapted,
-                "latency_max_halfwidth_pp": 3.0,
-                "latency_pairs": len(base),
-                **(extra or {}),
-            },
+            measured=Measured.read(
+                {
+                    "base_latency_samples_ms": base,
+                    "latency_samples_ms": adapted,
+                    "latency_max_halfwidth_pp": 3.0,
+                    "latency_pairs": len(base),
+                    **(extra or {}),
+                }
+            ),
         ),
     )
 

@@ -10,8 +10,8 @@ from synthetic import load_grid, write_results
 
 from peftbench.board.build import of_folder
 from peftbench.board.serialise import to_json
-from peftbench.reports import tables
 from peftbench.reports.collect import collect
+from peftbench.reports.formats._common import all_tables
 from peftbench.reports.leaderboard import render_json
 from peftbench.reports.report import render as report
 from peftbench.results.folder import read_folder
@@ -44,6 +44,4 @@ def test_no_best_mark_when_nothing_beats_frozen(tmp_path: Path) -> None:
     assert "balanced ia3 (no winner)" in text or "balanced lora (no winner)" in text
     md = "".join(report(collect(root), "md").values())
     assert NOTE in md and "(no winner)" in md
-    assert not any(
-        " *" in c for t in tables.all_tables(collect(root).view) for r in t.rows for c in r
-    )
+    assert not any(" *" in c for t in all_tables(collect(root).view) for r in t.rows for c in r)

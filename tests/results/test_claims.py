@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peftbench.results import claims as claims_mod
 from peftbench.results.claims import ClaimedRuns, Claims
+from peftbench.results.record import Status
 from peftbench.results.store import ResultsStore
 
 
@@ -25,7 +26,7 @@ def _store(root: Path) -> ResultsStore:
     """A store whose records are just a status (complete = status ok): the claims are the unit
     here, not what makes a full record."""
     store = ResultsStore(root)
-    store.is_complete = lambda run_id: (store.status(run_id) or {}).get("status") == "ok"  # type: ignore[method-assign]
+    store.is_complete = lambda run_id: bool((s := store.status(run_id)) and s.ok)  # type: ignore[method-assign]
     return store
 
 
@@ -43,7 +44,7 @@ def test_one_owner_at_a_time_and_release(tmp_path: Path) -> None:
 
 def test_complete_runs_are_never_claimed(tmp_path: Path) -> None:
     store = _store(tmp_path)
-    store.writer("done").commit({"status": "ok"})
+    store.writer("done").commit(Status("ok", "done"))
     assert not Claims(store).try_claim("done")
 
 
@@ -111,7 +112,7 @@ def _take(store: ResultsStore, worker: int) -> list[tuple[int, str]]:
     for spec in ClaimedRuns(runs, store, log=lambda _msg: None):
         taken.append((worker, spec.run_id))
         time.sleep(0.05)  # "training"
-        store.writer(spec.run_id).commit({"status": "ok"})
+        store.writer(spec.run_id).commit(Status("ok", spec.run_id))
     return taken
 
 

@@ -258,6 +258,6 @@ def test_run_reruns_every_damaged_cell_and_ignores_a_poisoned_latency_cache(
     assert len(list((root / "damaged").iterdir())) == 4
     for record in rf.ok:
         assert record.eff.latency_ms_per_token > 1e-3
-        for key, value in record.eff.measured.items():
+        for key, value in record.eff.measured.to_json().items():
             if key.endswith("_samples_ms"):
                 assert min(value) > 1e-3, key

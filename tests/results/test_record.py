@@ -63,6 +63,36 @@ def test_every_part_round_trips_the_old_file(part: type) -> None:
     assert again == raw
 
 
+DATA = Path(__file__).parents[1] / "data"
+FIXTURE_RUNS = sorted(p.parent for p in DATA.rglob("status.json") if p.parent.parent.name == "runs")
+
+
+@pytest.mark.parametrize("folder", FIXTURE_RUNS, ids=lambda p: str(p.relative_to(DATA)))
+def test_every_checked_in_record_reads_back_to_its_files(folder: Path) -> None:
+    """Records written by earlier versions (v1 without `schema_version`, v2 before typed
+    efficiency groups and provenance) read into the typed parts and back to the same JSON:
+    nothing is dropped, renamed or retyped on the way."""
+    rec = read_run(folder)
+    parts = [rec.status, rec.config, rec.metrics, rec.efficiency, rec.provenance, rec.stability]
+    checked = 0
+    for part in parts:
+        if part is None or not (folder / part.FILE).exists():
+            continue
+        raw, again = _raw(folder, part.FILE), part.to_json()
+        if part is rec.status and "schema_version" not in raw:
+            assert again.pop("schema_version") == 1
+        assert again == raw, part.FILE
+        checked += 1
+    assert checked >= 2  # status and config, at least
+    if rec.efficiency is not None:  # the typed groups hold the figures the file has
+        eff = _raw(folder, Efficiency.FILE)
+        assert all(rec.eff.get(k) == v for k, v in eff.items())
+        adapted = rec.eff.measured.adapted
+        if "base_latency_samples_ms" in eff:
+            assert adapted is not None and adapted.base is not None
+            assert adapted.base.latency_samples_ms == eff["base_latency_samples_ms"]
+
+
 def test_a_new_status_carries_the_schema_version() -> None:
     data = Status(status="ok", run_id="r", score=1.0).to_json()
     assert data["schema_version"] == SCHEMA_VERSION

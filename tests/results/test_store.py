@@ -6,6 +6,7 @@ from pathlib import Path
 
 from record_util import fill
 
+from peftbench.results.record import Status
 from peftbench.results.store import ResultsStore
 
 
@@ -15,7 +16,7 @@ def test_commit_is_atomic_and_complete(tmp_path: Path) -> None:
     fill(w, score=1.0)
     assert not store.is_complete("run-a")
     assert list(store.run_ids()) == []  # the temporary folder is not a run
-    w.commit({"status": "ok"})
+    w.commit(Status("ok", "run-a"))
     assert store.is_complete("run-a")
     assert store.read("run-a").score == 1.0
     assert [p.name for p in store.runs_dir.iterdir()] == ["run-a"]
@@ -23,11 +24,11 @@ def test_commit_is_atomic_and_complete(tmp_path: Path) -> None:
 
 def test_failed_record_is_replaced_by_a_retry(tmp_path: Path) -> None:
     store = ResultsStore(tmp_path)
-    store.writer("r").commit({"status": "failed", "error": "boom"})
+    store.writer("r").commit(Status.failed("r", "boom"))
     assert not store.is_complete("r")
     w = store.writer("r")
     fill(w, score=2.0)
-    w.commit({"status": "ok"})
+    w.commit(Status("ok", "r"))
     assert store.is_complete("r")
     assert store.read("r").score == 2.0
 
@@ -37,8 +38,8 @@ def test_second_writer_of_a_completed_run_keeps_the_first(tmp_path: Path) -> Non
     first, second = store.writer("r"), store.writer("r")
     fill(first, score=1.0)
     fill(second, score=9.0)
-    first.commit({"status": "ok"})
-    second.commit({"status": "ok"})
+    first.commit(Status("ok", "r"))
+    second.commit(Status("ok", "r"))
     assert store.read("r").score == 1.0
     assert [p.name for p in store.runs_dir.iterdir()] == ["r"]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from record_util import fill
 
+from peftbench.results.record import Status
 from peftbench.results.store import ResultsStore
 
 RUNS = [f"run-{i}" for i in range(12)]
@@ -27,13 +28,13 @@ def _writer(root: str, worker: int, barrier: multiprocessing.synchronize.Barrier
         ok = (worker + RUNS.index(run_id)) % 3 == 0  # each run: some ok writers, some failed
         fill(writer, worker=worker)
         barrier.wait(timeout=300)  # only bounds a hang: a loaded machine starts them late
-        writer.commit({"status": "ok" if ok else "failed", "worker": worker})
+        writer.commit(Status("ok" if ok else "failed", run_id).noted(worker=worker))
 
 
 def test_racing_writers_keep_every_success(tmp_path: Path) -> None:
     store = ResultsStore(tmp_path)
     for run_id in RUNS:  # older failed records, to be replaced
-        store.writer(run_id).commit({"status": "failed", "error": "older attempt"})
+        store.writer(run_id).commit(Status.failed(run_id, "older attempt"))
     mp = multiprocessing.get_context("fork")
     barrier = mp.Barrier(6)
     procs = [mp.Process(target=_writer, args=(str(tmp_path), w, barrier)) for w in range(6)]
@@ -44,9 +45,9 @@ def test_racing_writers_keep_every_success(tmp_path: Path) -> None:
         assert p.exitcode == 0
     for run_id in RUNS:
         status = store.status(run_id)
-        assert status["status"] == "ok", (run_id, status)
+        assert status is not None and status.ok, (run_id, status)
         worker = store.read(run_id).metrics.values["worker"]
-        assert worker == status["worker"]  # the files of one writer, never a mix
+        assert worker == status.extra["worker"]  # the files of one writer, never a mix
     assert sorted(p.name for p in store.runs_dir.iterdir()) == sorted(RUNS)
 
 
@@ -54,10 +55,10 @@ def test_later_failure_never_replaces_a_success(tmp_path: Path) -> None:
     store = ResultsStore(tmp_path)
     first = store.writer("r")
     fill(first, score=1.0)
-    first.commit({"status": "ok", "score": 1.0})
-    store.writer("r").commit({"status": "failed", "error": "late duplicate"})
+    first.commit(Status("ok", "r", score=1.0))
+    store.writer("r").commit(Status.failed("r", "late duplicate"))
     status = store.status("r")
-    assert status is not None and (status["status"], status["score"]) == ("ok", 1.0)
+    assert status is not None and (status.status, status.score) == ("ok", 1.0)
 
 
 def test_sweep_removes_only_dead_writers_leftovers(tmp_path: Path) -> None:
@@ -76,7 +77,7 @@ def test_sweep_removes_only_dead_writers_leftovers(tmp_path: Path) -> None:
     assert sorted(removed) == sorted([dead[0].name, trash.name])
     assert live.tmp.is_dir()
     fill(live)
-    live.commit({"status": "ok"})
+    live.commit(Status("ok", "live"))
     assert [p.name for p in store.runs_dir.iterdir()] == ["live"]
 
 

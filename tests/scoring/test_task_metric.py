@@ -12,7 +12,6 @@ from needs import need_module
 
 from peftbench.board.build import build_board
 from peftbench.board.serialise import to_json
-from peftbench.config.loader import load_suite
 from peftbench.config.schema import ScoringSettings
 from peftbench.datasets import DATASETS
 from peftbench.datasets.paper_metrics import PAPER_METRICS
@@ -22,6 +21,7 @@ from peftbench.metrics import METRICS
 from peftbench.pipeline import paper_score
 from peftbench.reports import leaderboard
 from peftbench.results.record import Efficiency, Metrics, RunConfig, RunRecord, Status
+from peftbench.suite import load_suite
 
 f1_score = need_module("sklearn.metrics", "pip install scikit-learn", module_level=True).f1_score
 pearsonr = need_module("scipy.stats", "pip install scipy", module_level=True).pearsonr

@@ -12,6 +12,7 @@ import dataclasses
 import pytest
 import torch
 
+from peftbench.cell import run_cell
 from peftbench.config.schema import (
     EvaluationSettings,
     MeasurementSettings,
@@ -23,7 +24,7 @@ from peftbench.datasets import DATASETS, LoadContext
 from peftbench.errors import UserError
 from peftbench.methods import METHODS, Method
 from peftbench.models.tiny import build_tiny
-from peftbench.pipeline import execute, load_data, run_cell
+from peftbench.pipeline import execute, load_data
 from peftbench.training.data import train_features
 from peftbench.training.holdout import (
     checkpoint_steps,
@@ -159,7 +160,7 @@ def test_run_record_holds_the_curve_and_the_selected_checkpoint(tmp_path) -> Non
     )
     store = ResultsStore(tmp_path / "out")
     status = run_cell(spec, store, LoadContext(tmp_path), progress=False)
-    assert status["status"] == "ok", status
+    assert status.ok, status
     record = read_run(store.run_dir(spec.run_id))
     curve = record.metrics.learning_curve
     assert [p["step"] for p in curve["points"]] == [3, 6] and curve["every"] == 3

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.backends.progress import grid_bar
+from peftbench.cell import run_cell
 
 if TYPE_CHECKING:
     from peftbench.backends.options import BackendOptions
     from peftbench.config.schema import RunSpec
     from peftbench.datasets.base import LoadContext
+    from peftbench.results.record import Status
     from peftbench.results.store import ResultsStore
 
 
@@ -22,7 +24,6 @@ def run_inline(
     options: BackendOptions | None = None,
 ) -> None:
     """`options` (resources, address) mean nothing for in-process runs."""
-    from peftbench.pipeline import run_cell
 
     with grid_bar(len(runs), progress) as bar:
         for spec in runs:
@@ -32,10 +33,10 @@ def run_inline(
             bar.update(1)
 
 
-def _line(spec: RunSpec, status: dict[str, Any]) -> str:
-    if status.get("status") == "ok":
+def _line(spec: RunSpec, status: Status) -> str:
+    if status.ok:
         return (
             f"  ok      {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: "
-            f"score {status['score']:.1f} ({status['wall_seconds']:.0f}s)"
+            f"score {status.score or 0.0:.1f} ({status.wall_seconds:.0f}s)"
         )
-    return f"  FAILED  {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: {status.get('error')}"
+    return f"  FAILED  {spec.method:<16} {spec.dataset:<14} seed {spec.seed}: {status.error}"

@@ -10,6 +10,7 @@ nothing (the fork server, where it exists, still exits when the main process goe
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sys
@@ -21,7 +22,6 @@ PR_SET_PDEATHSIG = 1
 def _arm() -> bool:
     if not sys.platform.startswith("linux"):
         return False
-    import ctypes
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from peftbench.backends.inline import _line
 from peftbench.backends.lifeline import die_with_parent, mark_main_process
 from peftbench.backends.progress import grid_bar
-from peftbench.results.record import RunConfig
+from peftbench.cell import run_cell
+from peftbench.results.record import RunConfig, Status
 
 if TYPE_CHECKING:
     from peftbench.backends.options import BackendOptions
@@ -37,7 +38,6 @@ def _child(
     tracking: Tracking | None = None,
 ) -> None:
     die_with_parent()  # the fork server (or, with 'spawn', the main process)
-    from peftbench.pipeline import run_cell
 
     run_cell(spec, store, ctx, progress, tracking)
 
@@ -84,14 +84,16 @@ def run_local(
                     proc.terminate()
                     proc.join()
                 raise
-            status = store.status(spec.run_id) or {}
-            if proc.exitcode != 0 and status.get("status") != "ok":
+            status = store.status(spec.run_id)
+            if proc.exitcode != 0 and (status is None or not status.ok):
                 status = _record_death(spec, store, proc.exitcode)
+            elif status is None:  # exited cleanly without a record: cannot happen, say so
+                status = Status.failed(spec.run_id, "the worker wrote no record")
             bar.write(_line(spec, status))
             bar.update(1)
 
 
-def _record_death(spec: RunSpec, store: ResultsStore, exitcode: int | None) -> dict[str, Any]:
+def _record_death(spec: RunSpec, store: ResultsStore, exitcode: int | None) -> Status:
     """The worker died without writing its record (killed, out of memory): record the failure."""
     if exitcode is not None and exitcode < 0:
         why = f"worker killed by signal {signal.Signals(-exitcode).name}"
@@ -101,6 +103,6 @@ def _record_death(spec: RunSpec, store: ResultsStore, exitcode: int | None) -> d
         why = f"worker exited with code {exitcode}"
     writer = store.writer(spec.run_id)
     writer.record(RunConfig.of(spec))
-    status = {"status": "failed", "error": why, "run_id": spec.run_id, "wall_seconds": 0.0}
+    status = Status.failed(spec.run_id, why)
     writer.commit(status)
     return status

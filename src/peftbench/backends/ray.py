@@ -21,18 +21,25 @@ Ray is imported only when this backend runs (`pip install 'peftbench[ray]'`).
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from peftbench.backends.inline import _line
 from peftbench.backends.options import BackendOptions
 from peftbench.backends.progress import grid_bar
+from peftbench.cache import cache_dir
+from peftbench.cell import run_cell
 from peftbench.config.schema import ResourceSettings
+from peftbench.datasets import LoadContext
 from peftbench.errors import UserError, did_you_mean
-from peftbench.results.record import RunConfig
+from peftbench.results.record import RunConfig, Status
+from peftbench.results.store import ResultsStore
 from peftbench.trackers.base import Tracking
 from peftbench.trackers.report import report_run
 
@@ -41,13 +48,13 @@ if TYPE_CHECKING:
     from peftbench.datasets.base import LoadContext
     from peftbench.results.store import ResultsStore
 
-# (spec, store, ctx, progress) -> status dict; must commit the run's record into `store`.
-Cell = Callable[["RunSpec", "ResultsStore", "LoadContext", bool], dict[str, Any]]
+# (spec, store, ctx, progress) -> its status; must commit the run's record into `store`.
+Cell = Callable[["RunSpec", "ResultsStore", "LoadContext", bool], Status]
 
 HIDDEN = ("node:", "accelerator_type:", "object_store_memory")
 
 
-def import_ray() -> Any:
+def import_ray() -> ModuleType:
     try:
         import ray
     except ImportError:
@@ -59,7 +66,7 @@ def import_ray() -> Any:
     return ray
 
 
-def connect(ray: Any, address: str | None) -> bool:
+def connect(ray: ModuleType, address: str | None) -> bool:
     """Join the cluster at `address` ("auto": the one started by `ray start` on this machine), or
     start a local Ray instance when there is none. True when this call started the connection."""
     if ray.is_initialized():
@@ -159,12 +166,6 @@ def _fit_hint(wanted: Mapping[str, float], totals: list[dict[str, float]]) -> st
 
 def execute(cell: Cell, spec: RunSpec, data_dir: Path | None) -> dict[str, Any]:
     """Runs on a worker: the cell into a private store; returns its status and its files."""
-    import shutil
-    import tempfile
-
-    from peftbench.cache import cache_dir
-    from peftbench.datasets import LoadContext
-    from peftbench.results.store import ResultsStore
 
     tmp = Path(tempfile.mkdtemp(prefix="peftbench-ray-"))
     try:
@@ -177,14 +178,14 @@ def execute(cell: Cell, spec: RunSpec, data_dir: Path | None) -> dict[str, Any]:
             for p in sorted(folder.rglob("*"))
             if p.is_file()
         }
-        return {"status": dict(status), "files": files, "node": socket.gethostname()}
+        return {"status": status, "files": files, "node": socket.gethostname()}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def commit(
-    store: ResultsStore, spec: RunSpec, status: dict[str, Any], files: Mapping[str, bytes]
-) -> dict[str, Any]:
+    store: ResultsStore, spec: RunSpec, status: Status, files: Mapping[str, bytes]
+) -> Status:
     """Write a worker's record into the results folder, on the driver, atomically."""
     writer = store.writer(spec.run_id)
     try:
@@ -204,17 +205,19 @@ def commit(
     return status
 
 
-def _failure(ray: Any, exc: Exception, retries: int) -> dict[str, Any]:
+def _failure(ray: ModuleType, spec: RunSpec, exc: Exception, retries: int) -> Status:
+    """The failed status of a task Ray gave up on (or whose cell raised past run_cell)."""
     if isinstance(exc, ray.exceptions.RayTaskError):
         cause = getattr(exc, "cause", None) or exc
-        why = f"{type(cause).__name__}: {str(cause).strip()}"
-        return {"error": why[:2000], "traceback": str(exc)[-20000:]}
-    first = (str(exc).strip().splitlines() or [""])[0]
-    return {
-        "error": f"{type(exc).__name__}: {first} (infrastructure failure; gave up after "
-        f"{retries + 1} attempt{'s' if retries else ''})",
-        "traceback": str(exc)[-20000:],
-    }
+        why = f"{type(cause).__name__}: {str(cause).strip()}"[:2000]
+    else:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        why = (
+            f"{type(exc).__name__}: {first} (infrastructure failure; gave up after "
+            f"{retries + 1} attempt{'s' if retries else ''})"
+        )
+    failed = Status.failed(spec.run_id, why, str(exc)[-20000:])
+    return failed.noted(backend="ray", recorded=time.time())
 
 
 def run_ray(
@@ -229,11 +232,9 @@ def run_ray(
     ray = import_ray()
     options = options or BackendOptions()
     if cell is None:
-        from peftbench.pipeline import run_cell
-
         cell = run_cell
     started_here = connect(ray, options.address)
-    refs: dict[Any, Any] = {}
+    refs: dict[object, RunSpec] = {}
     try:
         request = resource_request(options.resources, ray.nodes())
         retries = options.resources.max_retries
@@ -264,8 +265,8 @@ def run_ray(
 
 
 def _collect(
-    ray: Any,
-    refs: dict[Any, Any],
+    ray: ModuleType,
+    refs: dict[object, RunSpec],
     store: ResultsStore,
     progress: bool,
     retries: int,
@@ -280,12 +281,9 @@ def _collect(
                 try:
                     out = ray.get(ref)
                     status, files = out["status"], out["files"]
-                    status.update(backend="ray", node=out["node"])
+                    status = status.noted(backend="ray", node=out["node"])
                 except ray.exceptions.RayError as exc:
-                    status = {"status": "failed", **_failure(ray, exc, retries)}
-                    status.update(run_id=spec.run_id, wall_seconds=0.0, backend="ray")
-                    status["recorded"] = time.time()
-                    files = {}
+                    status, files = _failure(ray, spec, exc, retries), {}
                 commit(store, spec, status, files)
                 # records are committed here, on the driver: trackers log them here too
                 report_run(store, spec.run_id, tracking)

@@ -73,8 +73,8 @@ def main(args: argparse.Namespace) -> int:
     if args.model:
         return _meta_tables(args)
     if args.tasks or args.suite:
-        from peftbench.config.loader import load_suite
         from peftbench.datasets.declared import register_all, resolve_all
+        from peftbench.suite import load_suite
 
         if args.suite:
             load_suite(args.suite, tasks=args.tasks)  # validates and registers its declarations

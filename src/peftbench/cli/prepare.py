@@ -22,9 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from peftbench.cache import cache_dir
-    from peftbench.config.loader import load_suite
     from peftbench.preflight import preflight
     from peftbench.prepare import prepare
+    from peftbench.suite import load_suite
 
     suite = load_suite(args.suite, args.overrides, tasks=args.tasks)
     preflight(suite, args.data_dir, backend=False)

@@ -43,9 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from peftbench.config.loader import expand, load_suite
     from peftbench.config.paths import check_out_dir
     from peftbench.preflight import preflight
+    from peftbench.suite import expand, load_suite
     from peftbench.tuned_rates import read_presets
 
     overrides = list(args.overrides)

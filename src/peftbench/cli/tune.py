@@ -44,11 +44,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from peftbench.config.loader import load_suite
     from peftbench.config.paths import check_out_dir
     from peftbench.config.schema import SelectionSettings
     from peftbench.preflight import preflight
     from peftbench.prepare import prepare
+    from peftbench.suite import load_suite
     from peftbench.tuning import tune
 
     suite = load_suite(args.suite, args.overrides, tasks=args.tasks)

@@ -110,7 +110,7 @@ def check_fields(obj: Checked) -> None:
             check_range(key, value, bounds, integer)
 
 
-def check_choice(key: str, value: Any, choices: tuple[Any, ...]) -> None:
+def check_choice(key: str, value: object, choices: tuple[Any, ...]) -> None:
     if value in choices:
         return
     listing = ", ".join(map(str, choices))
@@ -140,7 +140,7 @@ DROPOUT = Range(0, 1, why="a dropout probability")
 MAX_PARAM_COUNT = 1_048_576
 
 
-def check_param(key: str, value: Any, default: Any) -> Any:
+def check_param(key: str, value: object, default: object) -> Any:
     """A method hyper-parameter checked against its preset default: same kind of value (a number
     where the preset has a number), finite, not negative where the default is not, at least 1
     where the default is a count >= 1 (and at most `MAX_PARAM_COUNT`); a learning rate in (0, 1];
@@ -179,7 +179,7 @@ def check_param(key: str, value: Any, default: Any) -> Any:
     return value
 
 
-def _number(key: str, value: Any) -> float:
+def _number(key: str, value: object) -> float:
     """A finite float from a number or a number written as text ("5e-5")."""
     number: float | None = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):

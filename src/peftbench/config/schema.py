@@ -346,7 +346,7 @@ class Suite(Checked):
     resources: ResourceSettings = field(default_factory=ResourceSettings)
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     # Datasets declared in YAML (name -> inline definition or file path; `datasets/declared/`).
-    # `config.loader.load_suite` replaces each entry by its resolved, fingerprinted form.
+    # `suite.load_suite` replaces each entry by its resolved, fingerprinted form.
     dataset_defs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
 
 from peftbench.errors import UserError, did_you_mean
 
+if TYPE_CHECKING:  # annotations only
+    from _typeshed import DataclassInstance
 
-def _coerce(value: Any, tp: Any, path: str) -> Any:
+T = TypeVar("T", bound="DataclassInstance")  # a settings dataclass
+
+
+def _coerce(value: object, tp: Any, path: str) -> Any:
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
         args = typing.get_args(tp)
@@ -60,7 +65,7 @@ def _coerce(value: Any, tp: Any, path: str) -> Any:
     return value
 
 
-def build(cls: type, data: Any, path: str = "") -> Any:
+def build(cls: type[T], data: object, path: str = "") -> T:
     """`cls(**data)` with every key checked: unknown keys, missing keys and wrong types fail."""
     where = path or "suite"
     if not isinstance(data, dict):

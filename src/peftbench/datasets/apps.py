@@ -25,7 +25,7 @@ SPLITS = ("train", "test")  # as `splits` of [code.apps] in hub_datasets.toml
 MAX_REFERENCES = 5  # CodeBLEU cost grows with references; some problems have over 100
 
 
-def _json(value: Any, default: Any) -> Any:
+def _json(value: object, default: object) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
     return json.loads(value) if isinstance(value, str) else value

@@ -24,7 +24,7 @@ class Example:
     id: str
     prompt: str  # instruction + input fields; wrapped in the chat template later
     answer: str  # what the model is trained to generate (verbalised label or answer text)
-    gold: Any  # what `parse(prediction)` is compared against by the metric
+    gold: object  # what `parse(prediction)` is compared against by the metric
     # this item's own system message (a declared dataset's `system_prompt` template rendered
     # over its row); None: the dataset's `system_prompt`
     system: str | None = None

@@ -267,7 +267,7 @@ def hub_spec(
     )
 
 
-def seq(value: Any) -> list[Any]:
+def seq(value: object) -> list[Any]:
     """A list field: as loaded, or JSON text (from a CSV cell)."""
     if isinstance(value, str):
         value = json.loads(value)
@@ -276,7 +276,7 @@ def seq(value: Any) -> list[Any]:
     return value
 
 
-def mapping(value: Any) -> dict[str, Any]:
+def mapping(value: object) -> dict[str, Any]:
     """A mapping field: as loaded, or JSON text (from a CSV cell)."""
     if isinstance(value, str):
         value = json.loads(value)

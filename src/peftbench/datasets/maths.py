@@ -27,7 +27,7 @@ from peftbench.metrics.numeric import extract_gsm8k_gold
 _OPTION = re.compile(r"([a-e])\s*\)\s*(.*?)\s*(?=,\s*[a-e]\s*\)|$)", re.S)
 
 
-def mathqa_options(value: Any) -> list[str]:
+def mathqa_options(value: object) -> list[str]:
     """Option texts in order a..e, from the dataset's options string (or a list of them)."""
     if isinstance(value, str) and value.strip().startswith("["):
         value = ast.literal_eval(value.strip())

@@ -4,12 +4,15 @@ answer tokens. Built here and only here, so training and evaluation see byte-ide
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from peftbench.datasets.base import DatasetSpec, Example
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from transformers import PreTrainedTokenizerBase as Tokenizer
 
-def prompt_ids(tokenizer: Any, spec: DatasetSpec, example: Example) -> list[int]:
+
+def prompt_ids(tokenizer: Tokenizer, spec: DatasetSpec, example: Example) -> list[int]:
     """Prompt token ids up to where the answer starts (chat template when the model has one)."""
     system = example.system if example.system is not None else spec.system_prompt
     if getattr(tokenizer, "chat_template", None):
@@ -24,7 +27,7 @@ def prompt_ids(tokenizer: Any, spec: DatasetSpec, example: Example) -> list[int]
     return list(tokenizer(text + "\nAnswer: ", add_special_tokens=True)["input_ids"])
 
 
-def answer_ids(tokenizer: Any, example: Example) -> list[int]:
+def answer_ids(tokenizer: Tokenizer, example: Example) -> list[int]:
     """The answer tokens followed by the end-of-turn token, so the model learns to stop."""
     ids = list(tokenizer(example.answer, add_special_tokens=False)["input_ids"])
     return [*ids, tokenizer.eos_token_id]

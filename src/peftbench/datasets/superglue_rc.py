@@ -50,7 +50,9 @@ def build_multirc(split: str, i: int, row: dict[str, Any]) -> Example | None:
 
 def question_of(example: Example) -> str:
     """MultiRC's question id: the options of one question stay together when a split is shuffled."""
-    return str(example.gold[0])
+    gold = example.gold
+    assert isinstance(gold, tuple), f"a MultiRC gold is (question id, label), found {gold!r}"
+    return str(gold[0])
 
 
 def clean_passage(text: str) -> str:

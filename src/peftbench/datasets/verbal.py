@@ -51,7 +51,7 @@ def choice_parser(labels: Sequence[str]) -> ParseFn:
     return parse
 
 
-def mapped_parser(mapping: Mapping[str, Any]) -> ParseFn:
+def mapped_parser(mapping: Mapping[str, object]) -> ParseFn:
     """`choice_parser` over the keys of `mapping`, returning the mapped value ("true" -> True)."""
     choose = choice_parser(list(mapping))
 
@@ -80,7 +80,7 @@ def code_parser(text: str) -> str | None:
     return code if code.strip() else None
 
 
-def options(texts: Sequence[Any], labels: Sequence[str] = LETTERS) -> str:
+def options(texts: Sequence[object], labels: Sequence[str] = LETTERS) -> str:
     """'A. first option' lines, one per option (at most as many options as labels)."""
     if len(texts) > len(labels):
         raise ValueError(f"{len(texts)} options but only {len(labels)} labels")

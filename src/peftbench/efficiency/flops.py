@@ -19,16 +19,23 @@ real model of the same shapes (tests/efficiency/test_flops_meta.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
 
-def _sdpa_flops(query: Any, key: Any, value: Any, *args: Any, out_shape: Any = None, **kw: Any):
+def _sdpa_flops(
+    query: Any, key: object, value: object, *args: object, out_shape: Any = None, **kw: object
+):
     from torch.utils.flop_counter import sdpa_flop_count
 
     return sdpa_flop_count(query, key, value)
 
 
-def _sdpa_backward_flops(grad_out: Any, query: Any, key: Any, value: Any, *args: Any, **kw: Any):
+def _sdpa_backward_flops(
+    grad_out: Any, query: Any, key: object, value: object, *args: object, **kw: object
+):
     from torch.utils.flop_counter import sdpa_backward_flop_count
 
     return sdpa_backward_flop_count(grad_out, query, key, value)
@@ -50,7 +57,7 @@ def attention_mapping() -> dict[Any, Any]:
     return mapping
 
 
-def counted_flops(work: Callable[[], Any]) -> int:
+def counted_flops(work: Callable[[], object]) -> int:
     """FLOPs of the matrix products and attention that `work()` runs (forward and, when it calls
     `backward`, the backward pass too), with the counting rules above. The benchmarks count one
     real training step this way, on the shapes it trains, for model FLOPs utilisation."""
@@ -62,7 +69,7 @@ def counted_flops(work: Callable[[], Any]) -> int:
     return int(counter.get_total_flops())
 
 
-def forward_flops(model: Any, n_tokens: int, vocab_size: int) -> int:
+def forward_flops(model: Module, n_tokens: int, vocab_size: int) -> int:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 

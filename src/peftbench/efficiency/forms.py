@@ -25,15 +25,19 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Tensor
+    from torch.nn import Module
 
 
-def is_prompt_learning(model: Any) -> bool:
+def is_prompt_learning(model: Module) -> bool:
     config = getattr(model, "active_peft_config", None)
     return bool(getattr(config, "is_prompt_learning", False))
 
 
-def last_logits(model: Any, prompt: list[int]) -> Any:
+def last_logits(model: Module, prompt: list[int]) -> Tensor:
     import torch
 
     device = next(model.parameters()).device
@@ -48,11 +52,11 @@ def last_logits(model: Any, prompt: list[int]) -> Any:
     return logits[:, -1, :].float().cpu()
 
 
-def max_gap(a: Any, b: Any) -> float:
+def max_gap(a: Tensor, b: Tensor) -> float:
     return float((a - b).abs().max())
 
 
-def copy_model(model: Any) -> Any:
+def copy_model(model: Module) -> Module:
     """A full, independent copy (raises MemoryError / CUDA OOM when it does not fit)."""
     return copy.deepcopy(model)
 
@@ -70,8 +74,8 @@ def _release() -> None:
 
 @contextmanager
 def deployed(
-    model: Any, adapter_dir: Path, reload: Callable[[Any, Path], Any] | None = None
-) -> Iterator[tuple[Any, str]]:
+    model: Module, adapter_dir: Path, reload: Callable[[Module, Path], Module] | None = None
+) -> Iterator[tuple[Module, str]]:
     """Yield (model to measure, description of the form).
 
     `reload(base, folder)` loads the saved adapter onto `base` (default: peft's from_pretrained).
@@ -82,7 +86,7 @@ def deployed(
     if reload is None:
         from peft import PeftModel
 
-        def reload(base: Any, folder: Path) -> Any:
+        def reload(base: Module, folder: Path) -> Module:
             return PeftModel.from_pretrained(base, str(folder))
 
     try:
@@ -106,7 +110,7 @@ def _out_of_memory() -> tuple[type[BaseException], ...]:
 
 
 @contextmanager
-def merged(model: Any) -> Iterator[tuple[Any, str, bool]]:
+def merged(model: Module) -> Iterator[tuple[Module, str, bool]]:
     """Yield (merged model, how it was merged, whether it is a stand-alone copy).
 
     The trained model is unchanged afterwards."""

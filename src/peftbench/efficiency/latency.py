@@ -30,11 +30,15 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.config.schema import LatencySettings
 from peftbench.efficiency.paired import PairedSlowdown, paired_slowdown
 from peftbench.evaluation.generate import greedy_steps
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    import torch
+    from torch.nn import Module
 
 
 def fixed_prompt(n_tokens: int, vocab_size: int) -> list[int]:
@@ -58,7 +62,7 @@ class CpuTimer:
     def mark(self) -> float:
         return self.clock()
 
-    def elapsed_ms(self, start: Any, end: Any) -> float:
+    def elapsed_ms(self, start: float, end: float) -> float:
         return (end - start) * 1000.0
 
     def finish(self) -> None:
@@ -70,14 +74,14 @@ class CudaTimer:
 
     kind = "cuda events"
 
-    def mark(self) -> Any:
+    def mark(self) -> torch.cuda.Event:
         import torch
 
         event = torch.cuda.Event(enable_timing=True)
         event.record()
         return event
 
-    def elapsed_ms(self, start: Any, end: Any) -> float:
+    def elapsed_ms(self, start: torch.cuda.Event, end: torch.cuda.Event) -> float:
         return float(start.elapsed_time(end))
 
     def finish(self) -> None:
@@ -86,16 +90,19 @@ class CudaTimer:
         torch.cuda.synchronize()
 
 
-def timer_for(device: Any) -> CpuTimer | CudaTimer:
+Timer = CpuTimer | CudaTimer  # a mark is a time (CPU) or a recorded CUDA event
+
+
+def timer_for(device: torch.device) -> Timer:
     return CudaTimer() if getattr(device, "type", str(device)) == "cuda" else CpuTimer()
 
 
 def lockstep_generation(
-    forms: dict[str, Any],
+    forms: dict[str, Module],
     prompt: list[int],
     pad_id: int,
     new_tokens: int,
-    timer: Any,
+    timer: Timer,
     order: list[str],
 ) -> dict[str, tuple[float, float]]:
     """{form: (prefill ms, decode ms per token)} of one greedy generation of exactly `new_tokens`
@@ -131,7 +138,7 @@ def lockstep_generation(
 
 
 def timed_generation(
-    model: Any, prompt: list[int], pad_id: int, new_tokens: int, timer: Any
+    model: Module, prompt: list[int], pad_id: int, new_tokens: int, timer: Timer
 ) -> tuple[float, float]:
     """(prefill ms, decode ms per token) of one greedy generation of one model, alone."""
     return lockstep_generation({"model": model}, prompt, pad_id, new_tokens, timer, ["model"])[
@@ -197,11 +204,11 @@ def _all_within(samples: dict[str, Samples], target_pp: float) -> bool:
 
 
 def measure_paired(
-    forms: dict[str, Any],
+    forms: dict[str, Module],
     vocab_size: int,
     pad_id: int,
     settings: LatencySettings,
-    timer: Any = None,
+    timer: Timer | None = None,
     now: Callable[[], float] = time.monotonic,
     seed: int = 0,
 ) -> PairedRun:
@@ -239,8 +246,8 @@ def measure_paired(
             lockstep_generation(forms, prompt, pad_id, new, timer, rng.sample(names, len(names)))
         start, cpu_start = now(), time.process_time()
         wall_start = time.monotonic()
-        pairs, ended_by = 0, "max_pairs"
-        while pairs < settings.max_pairs:
+
+        def block() -> None:  # two mirrored lockstep generations of every form
             gc.collect()  # between blocks, untimed: no collection pause lands in one member
             gc.disable()
             order = rng.sample(names, len(names))
@@ -249,15 +256,8 @@ def measure_paired(
             for name in names:  # the mirrored pair cancels a load that drifts over the block
                 samples[name].prefill.append((first[name][0] + second[name][0]) / 2)
                 samples[name].decode.append((first[name][1] + second[name][1]) / 2)
-            pairs += 1
-            if pairs < settings.min_pairs:
-                continue  # the floor holds even past the time cap: fewer pairs give no interval
-            if _all_within(samples, settings.max_halfwidth_pp):
-                ended_by = "target"
-                break
-            if now() - start >= settings.max_seconds:
-                ended_by = "time_cap"
-                break
+
+        pairs, ended_by = _blocks(block, samples, settings, lambda: now() - start)
         wall = time.monotonic() - wall_start
         cpu = time.process_time() - cpu_start
     finally:
@@ -280,6 +280,27 @@ def measure_paired(
     )
 
 
+def _blocks(
+    block: Callable[[], None],
+    samples: dict[str, Samples],
+    settings: LatencySettings,
+    elapsed: Callable[[], float],
+) -> tuple[int, str]:
+    """Run `block` until every slowdown is tight, the time cap, or `max_pairs` blocks (at least
+    `min_pairs`, even past the time cap: fewer pairs give no interval); (blocks, why it ended)."""
+    pairs = 0
+    while pairs < settings.max_pairs:
+        block()
+        pairs += 1
+        if pairs < settings.min_pairs:
+            continue
+        if _all_within(samples, settings.max_halfwidth_pp):
+            return pairs, "target"
+        if elapsed() >= settings.max_seconds:
+            return pairs, "time_cap"
+    return pairs, "max_pairs"
+
+
 @dataclass
 class _Threads:
     """The torch thread count set for timing, and how to put the previous one back."""
@@ -294,7 +315,7 @@ class _Threads:
             torch.set_num_threads(self.previous)
 
 
-def _timing_threads(device: Any, wanted: int) -> _Threads:
+def _timing_threads(device: torch.device, wanted: int) -> _Threads:
     """On a CPU, time with `wanted` torch threads (0: keep torch's count); on a GPU leave it."""
     if getattr(device, "type", str(device)) != "cpu":
         return _Threads(None, None)

@@ -22,6 +22,7 @@ from typing import Any
 
 from peftbench.efficiency.latency import PairedRun, Samples
 from peftbench.efficiency.plausible import bad_samples
+from peftbench.results.atomic import write_json
 from peftbench.results.safe_read import JSON_CAP, read_capped
 
 
@@ -29,7 +30,7 @@ def paired_run_to_json(run: PairedRun) -> dict[str, Any]:
     return asdict(run)
 
 
-def check_entry(data: Any, structure: Any, forms: list[str], part: str) -> str | None:
+def check_entry(data: object, structure: object, forms: list[str], part: str) -> str | None:
     """Why a stored entry cannot be reused (None: it can): it must be the entry of this
     structure, forms and part, and every sample a plausible time (efficiency/plausible.py)
     with one per pair and form, as a record's samples must be."""
@@ -67,7 +68,7 @@ class LatencyCache:
     """Stored paired runs under `folder`, for cells whose cost-relevant facts are `structure`."""
 
     folder: Path
-    structure: dict[str, Any]  # JSON-able: what determines a forward pass's cost
+    structure: dict[str, object]  # JSON-able: what determines a forward pass's cost
     run_id: str  # the cell asking (recorded as the measurer when it measures)
 
     def _path(self, forms: list[str], part: str) -> Path:
@@ -92,8 +93,6 @@ class LatencyCache:
             return None
 
     def put(self, forms: list[str], part: str, run: PairedRun) -> None:
-        from peftbench.results.atomic import write_json
-
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json(
             self._path(forms, part),

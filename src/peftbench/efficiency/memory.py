@@ -20,7 +20,6 @@ import ctypes
 import gc
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 COVERS = "model weights + adapter + training (forward, backward, optimizer state)"
 EXCLUDES = "model-loading transients, base measurements, evaluation, adapted measurements"
@@ -99,7 +98,7 @@ class MemoryProbe:
         _trim_heap()
         self.reset_ok = _reset_peak_rss() and self.reset_ok
 
-    def peak(self) -> dict[str, Any]:
+    def peak(self) -> dict[str, float | str]:
         if self.device.startswith("cuda"):
             import torch
 

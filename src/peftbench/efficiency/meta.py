@@ -24,14 +24,24 @@ other hub id is fetched (config only) through transformers.
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from peftbench.errors import UserError
+from peftbench.efficiency.flops import forward_flops
+from peftbench.efficiency.params import count_parameters
+from peftbench.errors import UserError, did_you_mean
+from peftbench.methods.base import Method
+from peftbench.models.base import LoadedModel
+from peftbench.models.hub import PAPER_MODELS
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Tensor
+    from torch.nn import Module
 
 CONFIGS_FOLDER = "configs"  # in the peftbench.models package (package data)
 
@@ -57,7 +67,6 @@ def shipped_configs() -> dict[str, Path]:
 def _hub_id(ref: str) -> str | None:
     if ref.startswith("hf:"):
         return ref[3:]
-    from peftbench.models.hub import PAPER_MODELS
 
     return PAPER_MODELS.get(ref)
 
@@ -70,8 +79,6 @@ def config_dict(ref: str) -> dict[str, Any]:
 
     model_type = config.get("model_type")
     if model_type not in CONFIG_MAPPING_NAMES:
-        from peftbench.errors import did_you_mean
-
         raise UserError(
             f"--model '{ref}': the config's model_type is {model_type!r}, which transformers "
             "does not know, so its architecture cannot be built",
@@ -143,12 +150,12 @@ def _read_config(ref: str) -> dict[str, Any]:
         ) from exc
 
 
-def meta_model(config: Mapping[str, Any]) -> Any:
+def meta_model(config: Mapping[str, Any]) -> Module:
     """The causal LM of `config`, built on the meta device (no weights allocated)."""
     return model_from_config(config, "meta")
 
 
-def model_from_config(config: Mapping[str, Any], device: str, dtype: str | None = None) -> Any:
+def model_from_config(config: Mapping[str, Any], device: str, dtype: str | None = None) -> Module:
     """The causal LM of `config` built directly on `device`, randomly initialised (the meta
     device: shapes only). `dtype` (e.g. "bfloat16"): the weights' type; None: the config's.
     The GPU acceptance benchmark builds its models this way: no weights to download, and the
@@ -166,16 +173,13 @@ def model_from_config(config: Mapping[str, Any], device: str, dtype: str | None 
         return AutoModelForCausalLM.from_config(cfg, **kwargs)
 
 
-def _numel(tensors: Any) -> int:
+def _numel(tensors: Iterable[Tensor]) -> int:
     return sum(t.numel() for t in tensors)
 
 
-def _build_on_meta(method: Any, params: Mapping[str, Any], model: Any) -> Any:
+def _build_on_meta(method: Method, params: Mapping[str, Any], model: Module) -> Module:
     """`method` with `params` wrapped around the meta model `model` (seeded, as a run is)."""
     import torch
-
-    from peftbench.methods.base import Method
-    from peftbench.models.base import LoadedModel
 
     loaded = LoadedModel("meta", model, None, model.config.model_type, {})
     with torch.random.fork_rng():
@@ -183,11 +187,11 @@ def _build_on_meta(method: Any, params: Mapping[str, Any], model: Any) -> Any:
         return method.build(model, loaded, Method.build_params(dict(params)))
 
 
-def count_method(method: Any, params: Mapping[str, Any], config: Mapping[str, Any]) -> ParamCounts:
+def count_method(
+    method: Method, params: Mapping[str, Any], config: Mapping[str, Any]
+) -> ParamCounts:
     """Build `method` with `params` on a fresh meta model of `config` and count (see above)."""
     from peft.utils import get_peft_model_state_dict
-
-    from peftbench.efficiency.params import count_parameters
 
     model = meta_model(config)
     _, base = count_parameters(model)
@@ -202,7 +206,7 @@ def count_method(method: Any, params: Mapping[str, Any], config: Mapping[str, An
     return ParamCounts(base, trainable, stored, total - base)
 
 
-def _saved_prompt_size(model: Any) -> int:
+def _saved_prompt_size(model: Module) -> int:
     """Elements of the prompt peft saves: the encoder's output for every virtual token.
 
     peft's own `get_prompt_embedding_to_save` copies the output to the CPU, which a meta tensor
@@ -236,27 +240,24 @@ class FlopCounts:
 
 def base_flops(config: Mapping[str, Any], tokens: int) -> int:
     """Forward FLOPs of the bare architecture of `config` (meta device)."""
-    from peftbench.efficiency.flops import forward_flops
 
     return forward_flops(meta_model(config), tokens, int(config["vocab_size"]))
 
 
 def flops_method(
-    method: Any, params: Mapping[str, Any], config: Mapping[str, Any], tokens: int, base: int
+    method: Method, params: Mapping[str, Any], config: Mapping[str, Any], tokens: int, base: int
 ) -> FlopCounts:
     """Forward FLOPs of `method`'s deployed form on `config` (meta); `base`: `base_flops`."""
-    from peftbench.efficiency.flops import forward_flops
 
     wrapped = _build_on_meta(method, params, meta_model(config))
     form, how = _deployed_on_meta(wrapped, config)
     return FlopCounts(tokens, base, forward_flops(form, tokens, int(config["vocab_size"])), how)
 
 
-def _deployed_on_meta(wrapped: Any, config: Mapping[str, Any]) -> tuple[Any, str]:
+def _deployed_on_meta(wrapped: Module, config: Mapping[str, Any]) -> tuple[Module, str]:
     """The model a saved adapter gives (efficiency/forms.py's `deployed`), built without saving:
     a meta tensor cannot be written, so a prompt-learning method's config is re-applied to a
     fresh base with `inference_mode` on, as `PeftModel.from_pretrained` does when it loads."""
-    import copy
 
     config_of: Any = getattr(wrapped, "active_peft_config", None)
     if not getattr(config_of, "is_prompt_learning", False):

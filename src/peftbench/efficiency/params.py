@@ -9,10 +9,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
 
-def count_parameters(model: Any) -> tuple[int, int]:
+def count_parameters(model: Module) -> tuple[int, int]:
     """(trainable, total) over unique tensors (tied weights counted once)."""
     seen: set[int] = set()
     trainable = total = 0
@@ -26,7 +29,7 @@ def count_parameters(model: Any) -> tuple[int, int]:
     return trainable, total
 
 
-def save_adapter(model: Any, folder: Path) -> dict[str, Any]:
+def save_adapter(model: Module, folder: Path) -> dict[str, int]:
     """Save what the method trained; report stored parameters and bytes on disk.
 
     PEFT models save only their adapter; a model without adapter (frozen) saves nothing.
@@ -49,7 +52,7 @@ def save_adapter(model: Any, folder: Path) -> dict[str, Any]:
     }
 
 
-def inference_counts(trained: Any, deployed: Any, base_params: int) -> dict[str, int]:
+def inference_counts(trained: Module, deployed: Module, base_params: int) -> dict[str, int]:
     """Parameters the deployed model adds to the base, and trainable ones it does without.
 
     `deployed` is the model as the saved adapter is used. A trainable tensor counts as dropped

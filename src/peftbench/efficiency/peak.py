@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only
+    from collections.abc import Callable
 
 # Dense bf16 tensor-core TFLOP/s by device name (NVIDIA datasheets give the with-sparsity
 # figure; dense is half). Checked in order: the first entry whose key is in the lowercased
@@ -62,7 +65,7 @@ def measured_peak_tflops(device: str, size: int, repeats: int) -> float:
     return 2.0 * size**3 * repeats / seconds / 1e12
 
 
-def _timed(device: str, work: Any) -> float:
+def _timed(device: str, work: Callable[[], object]) -> float:
     """Seconds `work()` takes on `device` (CUDA events around it on a GPU)."""
     import torch
 

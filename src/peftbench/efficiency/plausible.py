@@ -10,13 +10,12 @@ one hour per token, is far above any real run and keeps ratios of samples finite
 from __future__ import annotations
 
 import math
-from typing import Any
 
 MIN_SAMPLE_MS = 1e-3
 MAX_SAMPLE_MS = 3.6e6
 
 
-def plausible_ms(value: Any) -> bool:
+def plausible_ms(value: object) -> bool:
     """A number of milliseconds one timed step can take."""
     return (
         isinstance(value, int | float)
@@ -26,7 +25,7 @@ def plausible_ms(value: Any) -> bool:
     )
 
 
-def bad_samples(values: Any) -> str | None:
+def bad_samples(values: object) -> str | None:
     """Why `values` is not a list of plausible timed samples (None: it is)."""
     if not isinstance(values, list):
         return f"should be a list of times in ms, found {type(values).__name__}"

@@ -9,8 +9,10 @@ record has no number without a unit here.
 from __future__ import annotations
 
 import platform
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+
+from peftbench.json_types import JSONObject, JSONValue
 
 PARAMS = "parameters"
 UNITS: dict[str, str] = {
@@ -91,7 +93,7 @@ def unit_of(key: str) -> str | None:
     return None
 
 
-def _is_figure(value: Any) -> bool:
+def _is_figure(value: object) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, int | float):
@@ -101,7 +103,7 @@ def _is_figure(value: Any) -> bool:
     )
 
 
-def figures(efficiency: dict[str, Any], device: str) -> dict[str, dict[str, Any]]:
+def figures(efficiency: Mapping[str, JSONValue], device: str) -> dict[str, JSONObject]:
     """{key: {value, unit, device}} for every number (or list of numbers) in `efficiency`."""
     return {
         key: {"value": value, "unit": unit_of(key), "device": device}

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.config.schema import EvaluationSettings
 from peftbench.datasets.base import DatasetSpec, Example
+from peftbench.datasets.paper_metrics import paper_metric
 from peftbench.datasets.prompt import prompt_ids
 from peftbench.evaluation.generate import greedy_generate
 from peftbench.metrics import METRICS
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+    from transformers import PreTrainedTokenizerBase as Tokenizer
 
 
 @dataclass
@@ -24,7 +31,7 @@ class EvalResult:
     generated_tokens: int
 
 
-def stop_ids(tokenizer: Any) -> frozenset[int]:
+def stop_ids(tokenizer: Tokenizer) -> frozenset[int]:
     ids = {tokenizer.eos_token_id}
     gen_eos = getattr(getattr(tokenizer, "generation_config", None), "eos_token_id", None)
     if isinstance(gen_eos, int):
@@ -33,8 +40,8 @@ def stop_ids(tokenizer: Any) -> frozenset[int]:
 
 
 def evaluate(
-    model: Any,
-    tokenizer: Any,
+    model: Module,
+    tokenizer: Tokenizer,
     spec: DatasetSpec,
     examples: Sequence[Example],
     settings: EvaluationSettings,
@@ -97,7 +104,6 @@ def evaluate(
 def metric_names(spec: DatasetSpec) -> tuple[str, ...]:
     """The dataset's metrics (headline first), and PEFT-Bench's headline for it when that is
     another metric (`scoring.task_metric: paper` reads it from the record)."""
-    from peftbench.datasets.paper_metrics import paper_metric
 
     names = (spec.metric, *spec.extra_metrics)
     paper = paper_metric(spec.name)
@@ -107,10 +113,8 @@ def metric_names(spec: DatasetSpec) -> tuple[str, ...]:
 GOLD_CHARS = 2000
 
 
-def _readable(gold: Any) -> Any:
+def _readable(gold: object) -> Any:
     """The gold as written to predictions.jsonl: large golds (APPS test suites) become a digest."""
-    import hashlib
-    import json
 
     text = json.dumps(gold, default=str)
     if len(text) <= GOLD_CHARS:

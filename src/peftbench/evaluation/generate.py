@@ -36,8 +36,9 @@ head, first pass through peft's forward.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Generator, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from peftbench.models.base import base_model
 from peftbench.models.virtual_tokens import (
@@ -46,14 +47,19 @@ from peftbench.models.virtual_tokens import (
     prompt_learning_config,
 )
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    import torch
+    from torch.nn import Module
+    from transformers import PreTrainedTokenizerBase as Tokenizer
+
 MIN_SHARED = 8  # a shorter common head is not worth a separate forward pass
 
 
-def _device(model: Any) -> Any:
+def _device(model: Module) -> torch.device:
     return next(model.parameters()).device
 
 
-def virtual_kind(model: Any) -> str:
+def virtual_kind(model: Module) -> str:
     """How the decoder runs `model`: "none" (no virtual tokens), "embeddings" or "kv" (virtual
     tokens computed here, in the shared head), or "opaque" (only peft's own forward knows them:
     `models.virtual_tokens`)."""
@@ -66,9 +72,8 @@ def virtual_kind(model: Any) -> str:
     return "embeddings" if known.placement == "prepended" else "kv"
 
 
-def _cache_kwarg(model: Any) -> str:
+def _cache_kwarg(model: Module) -> str:
     """transformers 5 renamed `past_key_values` to `cache` (the old name goes in 5.40)."""
-    import inspect
 
     params = inspect.signature(model.forward).parameters
     return "cache" if "cache" in params else "past_key_values"
@@ -79,7 +84,9 @@ def _cache_of(result: Any) -> Any:
     return cache if cache is not None else result.past_key_values
 
 
-def left_pad(prompts: Sequence[Sequence[int]], pad_id: int, device: Any) -> tuple[Any, Any]:
+def left_pad(
+    prompts: Sequence[Sequence[int]], pad_id: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
     import torch
 
     width = max(len(p) for p in prompts)
@@ -108,7 +115,7 @@ def _shared_length(prompts: Sequence[Sequence[int]], kind: str) -> int:
     return shared if shared >= MIN_SHARED else 0
 
 
-def _head_cache(model: Any, head: Any, kind: str, batch: int) -> tuple[Any, int, Any]:
+def _head_cache(model: Module, head: Any, kind: str, batch: int) -> tuple[Any, int, Any]:
     """Key/value cache of everything every prompt of the batch starts with: the virtual tokens
     (at positions 0..V-1, as in training) and the prompts' shared text head (positions from V).
     Returns (cache or None, its length, soft-prompt embeddings left for the main pass or None):
@@ -147,7 +154,7 @@ def _head_cache(model: Any, head: Any, kind: str, batch: int) -> tuple[Any, int,
     return _cache_of(result), embeds.shape[1], None
 
 
-def _prefill(model: Any, prompts: Sequence[Sequence[int]], pad_id: int, kind: str) -> Any:
+def _prefill(model: Module, prompts: Sequence[Sequence[int]], pad_id: int, kind: str) -> Any:
     """First forward pass over the prompts: (result, attention mask, positions), where the mask
     covers everything in the cache that the prompts may attend to (for `opaque` methods, all but
     the virtual tokens peft adds)."""
@@ -181,13 +188,13 @@ def _prefill(model: Any, prompts: Sequence[Sequence[int]], pad_id: int, kind: st
 
 
 def greedy_generate(
-    model: Any,
+    model: Module,
     prompts: Sequence[Sequence[int]],
     pad_id: int,
     max_new_tokens: int,
     stop_ids: frozenset[int] = frozenset(),
     stop_text: tuple[str, ...] = (),
-    tokenizer: Any = None,
+    tokenizer: Tokenizer = None,
 ) -> list[list[int]]:
     """New token ids per prompt (stop token excluded), greedy, batched.
 
@@ -227,13 +234,13 @@ def drain(steps: Generator[None, None, list[list[int]]]) -> list[list[int]]:
 
 
 def greedy_steps(
-    model: Any,
+    model: Module,
     prompts: Sequence[Sequence[int]],
     pad_id: int,
     max_new_tokens: int,
     stop_ids: frozenset[int] = frozenset(),
     stop_text: tuple[str, ...] = (),
-    tokenizer: Any = None,
+    tokenizer: Tokenizer = None,
 ) -> Generator[None, None, list[list[int]]]:
     """`greedy_generate`'s decoding, one step at a time (one batch: no sub-batches by length).
 

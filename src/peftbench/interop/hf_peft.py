@@ -277,7 +277,7 @@ def _provenance(
     """Where the figures came from (the file and its hash) and what they ran on."""
     packages, model_info = obj_at(meta, "package_info"), obj_at(meta, "model_info")
     system = obj_at(meta, "system_info")
-    return Provenance(
+    return Provenance.from_json(  # the environment's keys at the top level, as on disk
         {
             "source": {
                 "format": FORMAT,

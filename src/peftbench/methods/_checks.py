@@ -1,6 +1,6 @@
 """Validation of a suite's `method_params`, before any run starts. Three steps, in order:
 
-- every key is known (`check_known_keys`, from `config.loader.check_names`);
+- every key is known (`check_known_keys`, from `suite.check_names`);
 - every value has the kind and sign of the preset's value (`config.checks.check_param`);
 - the method's own `check` (closed choices, ranges, keys that depend on each other), written with
   the helpers below, so every message names the key, the value and what is allowed
@@ -12,9 +12,12 @@ Torch-free: `peftbench run --dry-run` validates without importing torch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.errors import UserError, did_you_mean
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from peftbench.methods.base import Method
 
 
 def _is_number(value: Any) -> bool:
@@ -42,7 +45,7 @@ def in_range(path: str, value: Any, low: float, high: float) -> None:
 
 
 def check_known_keys(
-    method: Any, overrides: Mapping[str, Any], where: str, also: tuple[str, ...] = ()
+    method: Method, overrides: Mapping[str, object], where: str, also: tuple[str, ...] = ()
 ) -> None:
     """Every key of `overrides` is a preset key, one of the method's extra keys or in `also`
     (per-method training settings such as val_fraction)."""
@@ -53,7 +56,7 @@ def check_known_keys(
             raise UserError(f"unknown key '{key}' in '{where}'", hint)
 
 
-def run_method_check(method: Any, overrides: Mapping[str, Any], where: str) -> None:
+def run_method_check(method: Method, overrides: Mapping[str, object], where: str) -> None:
     """The method's own checks on its preset with `overrides` applied."""
     if method.check is not None:
         method.check(method.params(overrides), where)

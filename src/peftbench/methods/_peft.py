@@ -15,19 +15,28 @@ adapter is loaded, so the method runs on GPT-2 too.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import importlib
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods.base import BuildFn, Family, LoadFn, Method
 from peftbench.models.targets import resolve_targets, uses_conv1d
+
+if TYPE_CHECKING:  # annotations only
+    from pathlib import Path
+
+    from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
 
 # The modules every weight-based method targets unless its paper says otherwise: the paper's LoRA
 # targets (k_proj, v_proj, down_proj on Llama), so methods are compared on the same layers.
 PAPER_ROLES = ("key", "value", "ffn_out")
 # The PEFT-Bench paper's LoRA preset (docs/methods.md). LoRA variants (DoRA, rsLoRA, PiSSA, LoRA+,
 # QLoRA) start from it, so a comparison isolates what the variant changes.
-LORA_PAPER: Mapping[str, Any] = {
+LORA_PAPER: Mapping[str, object] = {
     "learning_rate": 5e-5,
     "r": 16,
     "lora_alpha": 16,
@@ -44,7 +53,7 @@ LORA_PAPER_SOURCES: Mapping[str, str] = {
 }
 # Presets the method table names instead of repeating them ("preset = \"lora_paper\""), with
 # their per-key sources.
-SHARED_PRESETS: Mapping[str, tuple[Mapping[str, Any], Mapping[str, str]]] = {
+SHARED_PRESETS: Mapping[str, tuple[Mapping[str, object], Mapping[str, str]]] = {
     "lora_paper": (LORA_PAPER, LORA_PAPER_SOURCES),
 }
 
@@ -56,7 +65,7 @@ def _matches(name: str, targets: Sequence[str] | str) -> bool:
     return any(name == t or name.endswith("." + t) for t in targets)
 
 
-def conv1d_to_linear(model: Any, targets: Sequence[str] | str) -> list[str]:
+def conv1d_to_linear(model: Module, targets: Sequence[str] | str) -> list[str]:
     """Replace the targeted `Conv1D` layers of `model` by equivalent `nn.Linear` layers.
 
     Returns the names replaced. The Linear holds the transposed weight and the same bias, so
@@ -98,14 +107,13 @@ def resolve_roles(model_type: str, value: Any) -> Any:
 def peft_config(
     config_name: str,
     model_type: str,
-    params: Mapping[str, Any],
+    params: Mapping[str, object],
     *,
     role_keys: Sequence[str] = ("target_modules",),
-    fixed: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, object] | None = None,
     linear_only: bool = False,
 ) -> Any:
     """The peft config `config_name(task_type=CAUSAL_LM, **params, **fixed)`, roles resolved."""
-    import dataclasses
 
     import peft
 
@@ -124,12 +132,12 @@ def peft_build(
     config_name: str,
     *,
     role_keys: Sequence[str] = ("target_modules",),
-    fixed: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, object] | None = None,
     linear_only: bool = False,
 ) -> BuildFn:
     """A `build` that wraps the model with one peft config (see `peft_config`)."""
 
-    def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+    def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
         from peft import get_peft_model
 
         config = peft_config(
@@ -164,7 +172,7 @@ def kv_prefix_from_text(build: BuildFn) -> BuildFn:
     restores the trained prefix as saved.
     """
 
-    def wrapped(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+    def wrapped(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
         from peft.tuners.cartridge.utils import initialize_kv_prefix_from_text
 
         peft_model = build(model, loaded, params)
@@ -181,7 +189,7 @@ def kv_prefix_from_text(build: BuildFn) -> BuildFn:
     return wrapped
 
 
-def linear_only_load(model: Any, loaded: Any, folder: Any) -> Any:
+def linear_only_load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
     """Load a saved adapter of a Linear-only tuner: convert the saved targets' Conv1D first."""
     from peft import PeftConfig, PeftModel
 
@@ -194,9 +202,7 @@ def linear_only_load(model: Any, loaded: Any, folder: Any) -> Any:
 def load_after_import(module: str) -> LoadFn:
     """A `load` for native tuners: import the tuner's module (it registers with peft) first."""
 
-    def load(model: Any, loaded: Any, folder: Any) -> Any:
-        import importlib
-
+    def load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
         from peft import PeftModel
 
         importlib.import_module(module)
@@ -211,13 +217,13 @@ def peft_method(
     config: str,
     family: Family,
     description: str,
-    preset: Mapping[str, Any],
+    preset: Mapping[str, object],
     source: str,
     mergeable: bool,
     identity_at_init: bool = False,
     linear_only: bool = False,
     role_keys: Sequence[str] = ("target_modules",),
-    fixed: Mapping[str, Any] | None = None,
+    fixed: Mapping[str, object] | None = None,
     load: LoadFn | None = None,
     prefix_from_text: bool = False,
     **extra: Any,

@@ -16,7 +16,7 @@ that nudge pretrained weights; 3e-4 is the middle of Houlsby et al.'s sweep {3e-
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods._checks import at_least, one_of
 from peftbench.methods._peft import load_after_import
@@ -24,8 +24,13 @@ from peftbench.methods.base import Method, register
 from peftbench.methods.native import PLACEMENT_ROLES
 from peftbench.models.targets import resolve_targets
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+    from peftbench.models.base import LoadedModel
+
+
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import TaskType, get_peft_model
 
     from peftbench.methods.native.bottleneck import BottleneckConfig
@@ -46,7 +51,7 @@ def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
 NON_LINEARITIES = ("relu", "gelu", "gelu_new", "silu", "swish", "tanh", "sigmoid", "leaky_relu")
 
 
-def check(params: Mapping[str, Any], where: str) -> None:
+def check(params: Mapping[str, object], where: str) -> None:
     at_least(f"{where}.reduction_factor", params["reduction_factor"], 1)
     one_of(f"{where}.non_linearity", params["non_linearity"], NON_LINEARITIES)
     one_of(f"{where}.placement", params["placement"], tuple(PLACEMENT_ROLES))

@@ -12,25 +12,31 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from peftbench.errors import unknown_name
 from peftbench.registry import Registry
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from torch.nn import Module
+    from torch.optim import Optimizer
+
     from peftbench.models.base import LoadedModel
 
 # build(model, loaded, params) -> the wrapped model (a peft.PeftModel for adapter methods).
-BuildFn = Callable[[Any, "LoadedModel", dict[str, Any]], Any]
+BuildFn = Callable[["Module", "LoadedModel", dict[str, Any]], "Module"]
 # load(model, loaded, folder) -> `model` with the adapter saved in `folder` (by save_pretrained).
-LoadFn = Callable[[Any, "LoadedModel", Any], Any]
+LoadFn = Callable[["Module", "LoadedModel", "Path"], "Module"]
 # optimizer(model, params, learning_rate, weight_decay) -> a torch optimizer over the trainable
 # parameters, for methods whose update rule is part of the method (LoRA+, GaLore).
-OptimizerFn = Callable[[Any, dict[str, Any], float, float], Any]
+OptimizerFn = Callable[["Module", dict[str, Any], float, float], "Optimizer"]
 # step_hook(model, params, step, total_steps): after each optimizer step, before gradients are
 # cleared (step counts from 0), for methods that adapt during training (AdaLoRA's rank budget).
-StepHookFn = Callable[[Any, dict[str, Any], int, int], None]
+StepHookFn = Callable[["Module", dict[str, Any], int, int], None]
 
 # check(params, where) -> None: raise UserError when a setting is invalid; `where` is the settings'
 # path for messages (e.g. "method_params.ia3"). Runs on the preset with the suite's overrides.
-CheckFn = Callable[[Mapping[str, Any], str], None]
+CheckFn = Callable[[Mapping[str, object], str], None]
 
 # How a method adapts the model (a closed list: listings group by it and tests branch on it).
 Family = Literal[
@@ -48,7 +54,7 @@ FAMILIES: tuple[str, ...] = get_args(Family)
 TRAINING_KEYS = ("learning_rate",)
 # Training settings a suite may set for one method in its method_params (the paper holds out
 # 20 % for prefix tuning, 10 % for the others): they replace the suite's `training.<key>` in
-# that method's runs (config.loader.expand), and never reach `build`.
+# that method's runs (suite.expand), and never reach `build`.
 TRAINING_OVERRIDES = ("val_fraction",)
 
 
@@ -65,14 +71,14 @@ class Method:
     provider: str  # "peft", "native" or "none"
     description: str
     build: BuildFn
-    preset: Mapping[str, Any] = field(default_factory=dict)
+    preset: Mapping[str, object] = field(default_factory=dict)
     trains: bool = True
     mergeable: bool = False
     identity_at_init: bool = False  # with its preset; other settings: `starts_as_identity`
     # (params) -> whether the method is claimed to start as the base model with these settings
     # on any architecture, for a method where a setting decides it (BitFit's `bias_init`);
     # None: `identity_at_init` whatever the params
-    identity_with: Callable[[Mapping[str, Any]], bool] | None = None
+    identity_with: Callable[[Mapping[str, object]], bool] | None = None
     source: str = "documented default"  # where the preset comes from, e.g. "PEFT-Bench paper"
     # where each preset value comes from, key by key (e.g. {"r": "PEFT-Bench train.yaml"})
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -92,32 +98,32 @@ class Method:
         figures that compare it with the base (retention answers) are the base's own."""
         return not self.trains and self.identity_at_init
 
-    def starts_as_identity(self, params: Mapping[str, Any]) -> bool:
+    def starts_as_identity(self, params: Mapping[str, object]) -> bool:
         """Whether the model this method builds with `params` equals the base model at init."""
         if self.identity_with is None:
             return self.identity_at_init
         return self.identity_with(params)
 
-    def params(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def params(self, overrides: Mapping[str, object] | None = None) -> dict[str, Any]:
         """The preset with `overrides` applied (unknown keys are rejected by config validation)."""
         merged = dict(self.preset)
         merged.update(overrides or {})
         return merged
 
     @staticmethod
-    def build_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    def build_params(params: Mapping[str, object]) -> dict[str, Any]:
         return {k: v for k, v in params.items() if k not in TRAINING_KEYS}
 
     def make_optimizer(
-        self, model: Any, params: Mapping[str, Any], learning_rate: float, weight_decay: float
-    ) -> Any:
+        self, model: Module, params: Mapping[str, object], learning_rate: float, weight_decay: float
+    ) -> Optimizer | None:
         """The method's own optimizer for `model` (built by this method), or None."""
         if self.optimizer is None:
             return None
         return self.optimizer(model, self.build_params(params), learning_rate, weight_decay)
 
     def step_callback(
-        self, model: Any, params: Mapping[str, Any]
+        self, model: Module, params: Mapping[str, object]
     ) -> Callable[[int, int], None] | None:
         """`callback(step, total_steps)` for the training loop, or None when the method has none."""
         hook = self.step_hook
@@ -126,7 +132,7 @@ class Method:
         build_params = self.build_params(params)
         return lambda step, total: hook(model, build_params, step, total)
 
-    def load_saved(self, model: Any, loaded: LoadedModel, folder: Any) -> Any:
+    def load_saved(self, model: Module, loaded: LoadedModel, folder: Path) -> Module:
         """`model` (a fresh base) with the adapter that `save_pretrained` wrote to `folder`."""
         if self.load is not None:
             return self.load(model, loaded, folder)
@@ -140,7 +146,5 @@ METHODS: Registry[Method] = Registry("method", "peftbench.methods")
 
 def register(method: Method) -> Method:
     if method.family not in FAMILIES:
-        from peftbench.errors import unknown_name
-
         raise unknown_name("method family", method.family, FAMILIES)
     return METHODS.register(method)

@@ -10,16 +10,22 @@ original code initialised them randomly). Which modules got one is in the adapte
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from peftbench.errors import UserError
 from peftbench.methods._checks import one_of
 from peftbench.methods._peft import load_after_import
 from peftbench.methods.base import Method, register
 from peftbench.methods.native import BIAS_INITS
 from peftbench.models.targets import resolve_targets
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+    from peftbench.models.base import LoadedModel
+
+
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import TaskType, get_peft_model
 
     from peftbench.methods.native.bitfit import BitFitConfig
@@ -31,18 +37,16 @@ def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
     )
 
 
-def identity_with(params: Mapping[str, Any]) -> bool:
+def identity_with(params: Mapping[str, object]) -> bool:
     """Existing biases start as they are; added ones are the identity only when zero (with
     uniform ones the claim is dropped: an architecture whose targets have biases still starts
     as the base model, since nothing is added)."""
     return params["bias_init"] == "zeros" or not params["add_missing_bias"]
 
 
-def check(params: Mapping[str, Any], where: str) -> None:
+def check(params: Mapping[str, object], where: str) -> None:
     one_of(f"{where}.bias_init", params["bias_init"], BIAS_INITS)
     if not params["target_modules"]:
-        from peftbench.errors import UserError
-
         raise UserError(
             f"'{where}.target_modules' is empty: BitFit would train nothing",
             "name the projections whose biases train, e.g. [query, value] (PEFT-Bench)",

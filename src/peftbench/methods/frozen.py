@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods.base import Method, register
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+    from peftbench.models.base import LoadedModel
+
+
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     for p in model.parameters():
         p.requires_grad_(False)
     return model

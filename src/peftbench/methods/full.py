@@ -10,12 +10,19 @@ tuning of 1B-8B models (a PEFT learning rate such as 5e-5 is too large for all w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods.base import Method, register
 
+if TYPE_CHECKING:  # annotations only
+    from pathlib import Path
 
-def train_everything(model: Any, method: str) -> Any:
+    from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
+
+
+def train_everything(model: Module, method: str) -> Module:
     """Make every parameter trainable and note in the run record that weights are not saved."""
     for p in model.parameters():
         p.requires_grad_(True)
@@ -27,11 +34,11 @@ def train_everything(model: Any, method: str) -> Any:
     return model
 
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     return train_everything(model, "full fine-tuning")
 
 
-def load(model: Any, loaded: Any, folder: Any) -> Any:
+def load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
     """A model saved with `save_pretrained`, on `model`'s device and dtype."""
     from transformers import AutoModelForCausalLM
 

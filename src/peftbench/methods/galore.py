@@ -13,18 +13,25 @@ scales); lr 2e-5 as `full`, since GaLore updates every weight.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods.base import Method, register
 from peftbench.methods.full import load, train_everything
 from peftbench.models.targets import resolve_targets
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+    from peftbench.models.base import LoadedModel
+
+
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     return train_everything(model, "GaLore")
 
 
-def optimizer(model: Any, params: dict[str, Any], learning_rate: float, weight_decay: float) -> Any:
+def optimizer(
+    model: Module, params: dict[str, Any], learning_rate: float, weight_decay: float
+) -> Any:
     from peftbench.methods.native.galore import GaLoreAdamW, galore_param_groups
 
     groups = galore_param_groups(

@@ -18,15 +18,21 @@ Trainable parameters on Llama: per layer k (kv width) + v (kv width) + down_proj
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from peftbench.errors import UserError
 from peftbench.methods.base import Method, register
 from peftbench.models.targets import resolve_targets
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
 
 PAPER = "PEFT-Bench (PEFT-Factory examples/peftbench/ia3/llama-3-8b-instruct/train.yaml)"
 
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import IA3Config, TaskType, get_peft_model
 
     p = dict(params)
@@ -35,7 +41,7 @@ def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
     ff_names = [m for m in resolve_targets(loaded.model_type, p.pop("feedforward_modules")) if m]
     if paper_compat:
         # the original's string: a full-path regex that matches no module (see module docstring)
-        feedforward: Any = "|".join(ff_names)
+        feedforward: str | list[str] = "|".join(ff_names)
     else:
         feedforward = [m for m in ff_names if m in targets]
     peft_model = get_peft_model(
@@ -53,14 +59,12 @@ def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
     return peft_model
 
 
-def check(params: Mapping[str, Any], where: str) -> None:
+def check(params: Mapping[str, object], where: str) -> None:
     """`feedforward_modules` names modules among the targets (peft requires a subset)."""
     ff, targets = params.get("feedforward_modules"), params.get("target_modules")
     if isinstance(ff, list) and isinstance(targets, list):
         missing = [m for m in ff if m not in targets]
         if missing:
-            from peftbench.errors import UserError
-
             raise UserError(
                 f"'{where}.feedforward_modules' names {missing}, which are not in "
                 f"'{where}.target_modules' {targets}",

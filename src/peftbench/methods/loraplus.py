@@ -8,21 +8,28 @@ recommended 2^4; the base learning rate is the paper's LoRA one, so B trains at 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods._peft import LORA_PAPER, peft_build
 from peftbench.methods.base import Method, register
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
+
 _build_lora = peft_build("LoraConfig")
 
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     p = dict(params)
     p.pop("loraplus_lr_ratio")
     return _build_lora(model, loaded, p)
 
 
-def optimizer(model: Any, params: dict[str, Any], learning_rate: float, weight_decay: float) -> Any:
+def optimizer(
+    model: Module, params: dict[str, Any], learning_rate: float, weight_decay: float
+) -> Any:
     import torch
     from peft.optimizers import create_loraplus_optimizer
 

@@ -11,15 +11,22 @@ saved adapter is loaded). 100 virtual tokens and lr 3e-2, as the paper's prompt 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods._peft import peft_build
 from peftbench.methods.base import Method, register
 
+if TYPE_CHECKING:  # annotations only
+    from pathlib import Path
+
+    from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
+
 _build = peft_build("MultitaskPromptTuningConfig")
 
 
-def _task_zero(module: Any, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+def _task_zero(module: Module, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
     import torch
 
     if kwargs.get("task_ids") is None:
@@ -34,16 +41,16 @@ def _task_zero(module: Any, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple,
     return args, kwargs
 
 
-def with_task_ids(model: Any) -> Any:
+def with_task_ids(model: Module) -> Module:
     model.register_forward_pre_hook(_task_zero, with_kwargs=True)
     return model
 
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     return with_task_ids(_build(model, loaded, {**params, "num_tasks": 1}))
 
 
-def load(model: Any, loaded: Any, folder: Any) -> Any:
+def load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
     from peft import PeftModel
 
     return with_task_ids(PeftModel.from_pretrained(model, str(folder)))

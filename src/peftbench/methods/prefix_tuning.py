@@ -7,14 +7,19 @@ produce the adapted model's output.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods.base import Method, register
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
 
 PAPER = "PEFT-Bench (examples/peftbench/prefix-tuning/llama-3-8b-instruct/train.yaml)"
 
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import PrefixTuningConfig, TaskType, get_peft_model
 
     return get_peft_model(model, PrefixTuningConfig(task_type=TaskType.CAUSAL_LM, **params))

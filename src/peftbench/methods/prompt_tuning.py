@@ -18,16 +18,23 @@ When fewer ids are available than virtual tokens, ids are drawn with replacement
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from peftbench.errors import UserError
 from peftbench.methods._checks import at_least, one_of
 from peftbench.methods.base import Method, register
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+    from transformers import PreTrainedTokenizerBase as Tokenizer
+
+    from peftbench.models.base import LoadedModel
 
 INITS = ("vocab", "text", "random")
 PAPER = "PEFT-Bench (examples/peftbench/prompt-tuning/llama-3-8b-instruct/train.yaml)"
 
 
-def init_token_ids(params: Mapping[str, Any], tokenizer: Any, vocab_size: int) -> Any:
+def init_token_ids(params: Mapping[str, Any], tokenizer: Tokenizer, vocab_size: int) -> Any:
     """The token ids whose embeddings initialise the virtual tokens (None for `random`)."""
     import torch
 
@@ -46,7 +53,7 @@ def init_token_ids(params: Mapping[str, Any], tokenizer: Any, vocab_size: int) -
     return None
 
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     import torch
     from peft import PromptTuningConfig, TaskType, get_peft_model
 
@@ -65,8 +72,6 @@ def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
 
 
 def check(params: Mapping[str, Any], where: str) -> None:
-    from peftbench.errors import UserError
-
     init = params["prompt_tuning_init"]
     one_of(f"{where}.prompt_tuning_init", init, INITS)
     at_least(f"{where}.num_virtual_tokens", params["num_virtual_tokens"], 1)

@@ -21,17 +21,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods._checks import at_least, in_range, one_of
 from peftbench.methods._peft import peft_build, peft_method
 from peftbench.methods.base import register
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Tensor
+    from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
+
 ENCODERS = ("LSTM", "MLP")
 PAPER = "PEFT-Bench (examples/peftbench/p-tuning/llama-3-8b-instruct/*.yaml)"
 
 
-def _fp32_forward(encoder: Any, *args: Any, **kwargs: Any) -> Any:
+def _fp32_forward(encoder: Module, *args: Any, **kwargs: Any) -> Tensor:
     """A peft `PromptEncoder`'s forward with autocast off, its output cast back."""
     import torch
 
@@ -43,7 +50,7 @@ def _fp32_forward(encoder: Any, *args: Any, **kwargs: Any) -> Any:
     return out.to(torch.get_autocast_dtype(device))
 
 
-def fp32_encoders(peft_model: Any) -> Any:
+def fp32_encoders(peft_model: Module) -> Module:
     """`peft_model` with every prompt encoder running in float32 (see the module docstring)."""
     import types
 
@@ -56,17 +63,17 @@ def fp32_encoders(peft_model: Any) -> Any:
 _build = peft_build("PromptEncoderConfig")
 
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     return fp32_encoders(_build(model, loaded, params))
 
 
-def load(model: Any, loaded: Any, folder: Any) -> Any:
+def load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
     from peft import PeftModel
 
     return fp32_encoders(PeftModel.from_pretrained(model, str(folder)))
 
 
-def check(params: Mapping[str, Any], where: str) -> None:
+def check(params: Mapping[str, object], where: str) -> None:
     one_of(
         f"{where}.encoder_reparameterization_type",
         params["encoder_reparameterization_type"],

@@ -15,12 +15,19 @@ This path runs only on a CUDA machine; the test suite checks the error on machin
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.errors import UserError
 from peftbench.methods._peft import LORA_PAPER, conv1d_to_linear, peft_config
 from peftbench.methods.base import Method, register
 from peftbench.models.targets import uses_conv1d
+
+if TYPE_CHECKING:  # annotations only
+    from pathlib import Path
+
+    from torch.nn import Module
+
+    from peftbench.models.base import LoadedModel
 
 # Module names inside the transformer blocks (Llama-style `layers.N.`, GPT-2 `h.N.`).
 _BLOCK = re.compile(r".*\.(layers|h)\.\d+\..*")
@@ -28,7 +35,7 @@ _BLOCK = re.compile(r".*\.(layers|h)\.\d+\..*")
 
 def missing_pieces() -> list[str]:
     """What this machine lacks for QLoRA, in words (empty when it can run)."""
-    import importlib.util
+    import importlib.util  # beside torch: both only when QLoRA is asked for
 
     import torch
 
@@ -40,7 +47,7 @@ def missing_pieces() -> list[str]:
     return missing
 
 
-def _quantise_blocks(model: Any) -> int:
+def _quantise_blocks(model: Module) -> int:
     """Swap every nn.Linear inside the transformer blocks for an NF4 `Linear4bit` on the GPU."""
     import bitsandbytes as bnb
     import torch
@@ -71,7 +78,7 @@ def _quantise_blocks(model: Any) -> int:
     return count
 
 
-def _quantised_base(model: Any, loaded: Any) -> Any:
+def _quantised_base(model: Module, loaded: LoadedModel) -> Module:
     """The base model with 4-bit blocks, ready for k-bit training (or a UserError)."""
     missing = missing_pieces()
     if missing:
@@ -90,7 +97,7 @@ def _quantised_base(model: Any, loaded: Any) -> Any:
     return prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
 
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import get_peft_model
 
     model = _quantised_base(model, loaded)
@@ -98,7 +105,7 @@ def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
     return get_peft_model(model, config)
 
 
-def load(model: Any, loaded: Any, folder: Any) -> Any:
+def load(model: Module, loaded: LoadedModel, folder: Path) -> Module:
     from peft import PeftModel
 
     return PeftModel.from_pretrained(_quantised_base(model, loaded), str(folder))

@@ -8,13 +8,18 @@ trains very few parameters in a fixed basis, like VeRA's vectors, and needs step
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.methods._peft import PAPER_ROLES, load_after_import, resolve_roles
 from peftbench.methods.base import Method, register
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
-def build(model: Any, loaded: Any, params: dict[str, Any]) -> Any:
+    from peftbench.models.base import LoadedModel
+
+
+def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     from peft import TaskType, get_peft_model
 
     from peftbench.methods.native.svft import SVFTConfig

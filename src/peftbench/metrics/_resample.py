@@ -15,7 +15,9 @@ from typing import Any
 _NONE = object()  # the class of an unparseable prediction
 
 
-def confusion(predictions: Sequence[Any], golds: Sequence[Any], draws: Any) -> tuple[Any, dict]:
+def confusion(
+    predictions: Sequence[object], golds: Sequence[object], draws: Any
+) -> tuple[Any, dict]:
     """(counts[b, predicted class, gold class], class index); None predictions get a class of
     their own that equals no gold label."""
     import numpy as np
@@ -51,7 +53,7 @@ def _class_f1(counts: Any, c: int) -> Any:
 
 
 def binary_f1(
-    predictions: Sequence[Any], golds: Sequence[Any], positive: Hashable, draws: Any
+    predictions: Sequence[object], golds: Sequence[object], positive: Hashable, draws: Any
 ) -> Any:
     import numpy as np
 
@@ -61,7 +63,7 @@ def binary_f1(
     return _class_f1(counts, index[positive])
 
 
-def macro_f1(predictions: Sequence[Any], golds: Sequence[Any], draws: Any) -> Any:
+def macro_f1(predictions: Sequence[object], golds: Sequence[object], draws: Any) -> Any:
     """Mean F1 over the classes present among each resample's golds."""
     import numpy as np
 
@@ -72,7 +74,7 @@ def macro_f1(predictions: Sequence[Any], golds: Sequence[Any], draws: Any) -> An
     return (per_class * present).sum(axis=1) / present.sum(axis=1)
 
 
-def mcc(predictions: Sequence[Any], golds: Sequence[Any], draws: Any) -> Any:
+def mcc(predictions: Sequence[object], golds: Sequence[object], draws: Any) -> Any:
     import numpy as np
 
     counts, _ = confusion(predictions, golds, draws)

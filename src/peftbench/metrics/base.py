@@ -7,7 +7,7 @@ every task score is comparable; `higher_is_better` gives the direction.
 Per-item scores: a metric that is the mean of a score per eval item (accuracy, exact match,
 ROUGE, pass@1) is built with `mean_metric` from that per-item function, so `item_scores` gives
 the items' scores and the metric is their mean by construction. Evaluation records them per item
-(predictions.jsonl), and the score intervals resample them. Any other metric (F1, MCC,
+(predictions.jsonl), and the score intervals resample them. Every other metric (F1, MCC,
 correlations, CodeBLEU) is computed on the whole set: its intervals recompute it on resampled
 items from the parsed predictions and golds (scoring/intervals.py), through `replicates` when the
 metric has that vectorised form (F1, MCC, Pearson: metrics/_resample.py), else by calling

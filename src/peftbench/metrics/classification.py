@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from peftbench.metrics.base import mean_metric, register
 
 
-def _hits(predictions: Sequence[Any], golds: Sequence[Any]) -> list[float]:
+def _hits(predictions: Sequence[object], golds: Sequence[object]) -> list[float]:
     """100 for an item whose prediction equals its gold, else 0."""
     return [
         100.0 if p is not None and p == g else 0.0 for p, g in zip(predictions, golds, strict=True)

@@ -31,7 +31,7 @@ INSTALL_HINT = 'pip install codebleu "tree-sitter-python==0.21.0"'
 
 
 def codebleu_components(
-    predictions: Sequence[str | None], golds: Sequence[Any], lang: str = "python"
+    predictions: Sequence[str | None], golds: Sequence[object], lang: str = "python"
 ) -> dict[str, float]:
     """The four CodeBLEU components and the combined score, each in [0, 1].
 
@@ -85,7 +85,7 @@ def _references(gold: Any) -> list[str]:
     return [gold] if isinstance(gold, str) else list(gold)
 
 
-def _codebleu(predictions: Sequence[str | None], golds: Sequence[Any]) -> float:
+def _codebleu(predictions: Sequence[str | None], golds: Sequence[object]) -> float:
     return 100.0 * codebleu_components(predictions, golds)["codebleu"]
 
 

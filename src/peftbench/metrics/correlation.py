@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 from peftbench.metrics import _resample
 from peftbench.metrics.base import Metric, register
@@ -25,7 +24,7 @@ from peftbench.metrics.base import Metric, register
 _INVALID = object()  # the class of an unparseable prediction: equal to no gold label
 
 
-def mcc(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+def mcc(predictions: Sequence[object], golds: Sequence[object]) -> float:
     """Multiclass Matthews correlation (Gorodkin's R_K) in [-1, 1]."""
     preds = [_INVALID if p is None else p for p in predictions]
     n = len(golds)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import secrets
 from collections.abc import Sequence
@@ -39,7 +40,7 @@ class TestOutcome:
     reason: str  # "" when passed, else why the first failing test failed
 
 
-def parse_tests(gold: Any) -> dict[str, Any]:
+def parse_tests(gold: object) -> dict[str, Any]:
     """The APPS `input_output` record, validated."""
     tests = json.loads(gold) if isinstance(gold, str) else gold
     if not isinstance(tests, dict) or "inputs" not in tests or "outputs" not in tests:
@@ -50,7 +51,7 @@ def parse_tests(gold: Any) -> dict[str, Any]:
 
 
 def run_apps_tests(
-    code: str | None, gold: Any, *, timeout_s: float = 4.0, memory_mb: int = 1024
+    code: str | None, gold: object, *, timeout_s: float = 4.0, memory_mb: int = 1024
 ) -> TestOutcome:
     """Run `code` against the problem's tests in the sandbox (`timeout_s` per test)."""
     tests = parse_tests(gold)
@@ -77,7 +78,7 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return "\n".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
@@ -178,7 +179,7 @@ def _parse_results(text: str) -> list[list[Any]] | None:
     return results
 
 
-def _values_match(got: Any, expected: Any) -> bool:
+def _values_match(got: object, expected: object) -> bool:
     try:
         if got == expected:
             return True
@@ -192,11 +193,10 @@ def make_pass_at_1(
 ) -> Metric:
     """pass@1 over problems; problems run `workers` at a time (default: half the CPUs), since each
     sandbox is its own process and a CPU-bound solution must not be starved into a timeout."""
-    import os
 
     n_workers = workers or max(1, (os.cpu_count() or 2) // 2)
 
-    def passed(predictions: Sequence[Any], golds: Sequence[Any]) -> list[float]:
+    def passed(predictions: Sequence[object], golds: Sequence[object]) -> list[float]:
         for gold in golds:
             parse_tests(gold)  # fail on bad data before running anything
 

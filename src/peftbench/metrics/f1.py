@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Hashable, Sequence
-from typing import Any
 
 from peftbench.metrics import _resample
 from peftbench.metrics.base import Metric, register
@@ -22,7 +21,7 @@ def _f1(tp: int, fp: int, fn: int) -> float:
     return 2 * tp / denom if denom else 0.0
 
 
-def binary_f1(predictions: Sequence[Any], golds: Sequence[Any], positive: Hashable) -> float:
+def binary_f1(predictions: Sequence[object], golds: Sequence[object], positive: Hashable) -> float:
     """F1 of the class `positive` in [0, 1]."""
     tp = fp = fn = 0
     for p, g in zip(predictions, golds, strict=True):
@@ -54,7 +53,7 @@ def register_binary_f1(positive: str) -> str:
     return name
 
 
-def macro_f1(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+def macro_f1(predictions: Sequence[object], golds: Sequence[object]) -> float:
     """Unweighted mean of per-class F1 over the classes present in the golds, in [0, 1].
 
     The classes are those of the gold labels only (scikit-learn's `labels=sorted(set(golds))`):

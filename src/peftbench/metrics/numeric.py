@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from peftbench.metrics.base import mean_metric, register
 
@@ -38,7 +37,7 @@ def extract_last_number(text: str) -> str | None:
     return _clean(matches[-1]) if matches else None
 
 
-def to_number(value: Any) -> float | None:
+def to_number(value: object) -> float | None:
     """A float from an int, float or numeric string (commas allowed); None when not a number."""
     if isinstance(value, bool) or value is None:
         return None
@@ -51,7 +50,7 @@ def to_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def numbers_equal(prediction: Any, gold: Any) -> bool:
+def numbers_equal(prediction: object, gold: object) -> bool:
     """Equal as numbers, up to float rounding (rel 1e-9): "5" == "5.0" == 5, "0.1" == 0.1."""
     p, g = to_number(prediction), to_number(gold)
     if p is None or g is None:
@@ -59,7 +58,7 @@ def numbers_equal(prediction: Any, gold: Any) -> bool:
     return math.isclose(p, g, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def _numeric_hits(predictions: Sequence[Any], golds: Sequence[Any]) -> list[float]:
+def _numeric_hits(predictions: Sequence[object], golds: Sequence[object]) -> list[float]:
     return [100.0 * numbers_equal(p, g) for p, g in zip(predictions, golds, strict=True)]
 
 

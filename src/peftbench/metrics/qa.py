@@ -27,7 +27,7 @@ from peftbench.metrics.base import Metric, mean_metric, register
 from peftbench.metrics.f1 import binary_f1
 
 
-def _multirc_pairs(golds: Sequence[Any]) -> list[tuple[Hashable, Any]]:
+def _multirc_pairs(golds: Sequence[object]) -> list[tuple[Hashable, Any]]:
     pairs = []
     for g in golds:
         if not isinstance(g, (tuple, list)) or len(g) != 2:
@@ -37,11 +37,11 @@ def _multirc_pairs(golds: Sequence[Any]) -> list[tuple[Hashable, Any]]:
 
 
 def make_multirc_f1a(positive: Any = True, name: str = "multirc_f1a") -> Metric:
-    def compute(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+    def compute(predictions: Sequence[object], golds: Sequence[object]) -> float:
         labels = [label for _, label in _multirc_pairs(golds)]
         return 100.0 * binary_f1(predictions, labels, positive)
 
-    def replicates(predictions: Sequence[Any], golds: Sequence[Any], draws: Any) -> Any:
+    def replicates(predictions: Sequence[object], golds: Sequence[object], draws: Any) -> Any:
         labels = [label for _, label in _multirc_pairs(golds)]
         return 100.0 * _resample.binary_f1(predictions, labels, positive, draws)
 
@@ -49,7 +49,7 @@ def make_multirc_f1a(positive: Any = True, name: str = "multirc_f1a") -> Metric:
     return Metric(name, description, compute, replicates=replicates)
 
 
-def multirc_em(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+def multirc_em(predictions: Sequence[object], golds: Sequence[object]) -> float:
     all_right: dict[Hashable, bool] = defaultdict(lambda: True)
     for p, (qid, label) in zip(predictions, _multirc_pairs(golds), strict=True):
         all_right[qid] = all_right[qid] and p is not None and p == label
@@ -85,14 +85,14 @@ def _answers(gold: Any) -> list[str]:
     return answers
 
 
-def record_f1_items(predictions: Sequence[str | None], golds: Sequence[Any]) -> list[float]:
+def record_f1_items(predictions: Sequence[str | None], golds: Sequence[object]) -> list[float]:
     return [
         0.0 if p is None else 100.0 * max(token_f1(p, a) for a in _answers(g))
         for p, g in zip(predictions, golds, strict=True)
     ]
 
 
-def record_em_items(predictions: Sequence[str | None], golds: Sequence[Any]) -> list[float]:
+def record_em_items(predictions: Sequence[str | None], golds: Sequence[object]) -> list[float]:
     return [
         100.0
         * (p is not None and any(normalize_answer(p) == normalize_answer(a) for a in _answers(g)))
@@ -100,11 +100,11 @@ def record_em_items(predictions: Sequence[str | None], golds: Sequence[Any]) -> 
     ]
 
 
-def record_f1(predictions: Sequence[str | None], golds: Sequence[Any]) -> float:
+def record_f1(predictions: Sequence[str | None], golds: Sequence[object]) -> float:
     return sum(record_f1_items(predictions, golds)) / len(golds)
 
 
-def record_em(predictions: Sequence[str | None], golds: Sequence[Any]) -> float:
+def record_em(predictions: Sequence[str | None], golds: Sequence[object]) -> float:
     return sum(record_em_items(predictions, golds)) / len(golds)
 
 

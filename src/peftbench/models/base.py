@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.registry import Registry
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+    from transformers import PreTrainedTokenizerBase as Tokenizer
 
 
 @dataclass
@@ -18,14 +22,16 @@ class LoadedModel:
     """A loaded base model with what the rest of the pipeline needs to know about it."""
 
     name: str
-    model: Any  # transformers PreTrainedModel
-    tokenizer: Any  # transformers PreTrainedTokenizerBase (pad token set, left padding for eval)
+    model: Module  # transformers PreTrainedModel
+    tokenizer: (
+        Tokenizer  # transformers PreTrainedTokenizerBase (pad token set, left padding for eval)
+    )
     model_type: str  # config.model_type, the key of the target-module table
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
 # load(options) -> LoadedModel; options: the suite's `model_options` (dtype, trust_remote_code)
-LoadFn = Callable[[Mapping[str, Any]], LoadedModel]
+LoadFn = Callable[[Mapping[str, object]], LoadedModel]
 
 
 @dataclass(frozen=True)
@@ -35,16 +41,16 @@ class ModelSpec:
     source: str  # where the weights come from, in words (hub id, package, "built in code")
     load: LoadFn
     needs_gpu: bool = False
-    prepare: Callable[[], Any] | None = None  # fetch/convert into the cache ahead of the grid
+    prepare: Callable[[], object] | None = None  # fetch/convert into the cache ahead of the grid
     # The architecture's config (config.json's keys) when it is known without loading anything
     # heavy (no torch), so preflight can check sizes and module names before any run starts.
-    config: Callable[[], Mapping[str, Any]] | None = None
+    config: Callable[[], Mapping[str, object]] | None = None
 
 
 MODELS: Registry[ModelSpec] = Registry("model", "peftbench.models")
 
 
-def base_model(model: Any) -> Any:
+def base_model(model: Module) -> Module:
     """The transformers model under a peft wrapper (the model itself when it has none)."""
     get_base = getattr(model, "get_base_model", None)
     return get_base() if callable(get_base) else model

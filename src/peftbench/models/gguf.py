@@ -10,9 +10,10 @@ a child process before the grid starts.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from tempfile import TemporaryDirectory
 
 from peftbench.cache import atomic_copytree, cache_dir, sha256_file
 from peftbench.errors import UserError
@@ -23,13 +24,11 @@ PREFIX = "gguf:"
 MARKER = "peftbench-gguf.json"  # written last into a finished conversion: what it came from
 
 
-def converted_dir(gguf: Path, key: str, meta: Mapping[str, Any] | None = None) -> Path:
+def converted_dir(gguf: Path, key: str, meta: Mapping[str, object] | None = None) -> Path:
     """The safetensors copy of `gguf` under the cache name `key`, made on first use."""
     target = cache_dir() / "models" / key
     if (target / "model.safetensors").exists():
         return target
-    import json
-    from tempfile import TemporaryDirectory
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -55,9 +54,8 @@ def converted_dir(gguf: Path, key: str, meta: Mapping[str, Any] | None = None) -
     return target
 
 
-def load_converted(folder: Path, options: Mapping[str, Any], name: str) -> LoadedModel:
+def load_converted(folder: Path, options: Mapping[str, object], name: str) -> LoadedModel:
     """The converted folder through the one loader, with where it came from in the provenance."""
-    import json
 
     loaded = load_pretrained(str(folder), options, name)
     marker = folder / MARKER
@@ -93,7 +91,7 @@ def local_spec(name: str) -> ModelSpec:
     def folder() -> Path:
         return converted_dir(path, f"gguf-{sha256_file(path)[:16]}", {"path": str(path.resolve())})
 
-    def load(options: Mapping[str, Any]) -> LoadedModel:
+    def load(options: Mapping[str, object]) -> LoadedModel:
         return load_converted(folder(), options, name)
 
     return ModelSpec(

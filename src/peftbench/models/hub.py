@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from peftbench.errors import UserError
 from peftbench.models.base import MODELS, LoadedModel, ModelSpec, register
@@ -17,7 +16,7 @@ from peftbench.models.pretrained import load_pretrained
 
 
 def hub_spec(name: str, hub_id: str, description: str, needs_gpu: bool = True) -> ModelSpec:
-    def load(options: Mapping[str, Any]) -> LoadedModel:
+    def load(options: Mapping[str, object]) -> LoadedModel:
         return load_pretrained(hub_id, options, name)
 
     return ModelSpec(name, description, f"HF hub: {hub_id}", load, needs_gpu=needs_gpu)

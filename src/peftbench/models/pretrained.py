@@ -8,16 +8,20 @@ suite sets `model_options.trust_remote_code: true`. torch and transformers are i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from peftbench.config.schema import Dtype
 from peftbench.errors import UserError
 from peftbench.models.base import LoadedModel
 
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+    from transformers import PreTrainedTokenizerBase as Tokenizer
+
 DTYPES: tuple[str, ...] = get_args(Dtype)  # one list: the schema's
 
 
-def load_pretrained(path_or_id: str, options: Mapping[str, Any], name: str) -> LoadedModel:
+def load_pretrained(path_or_id: str, options: Mapping[str, object], name: str) -> LoadedModel:
     """Tokenizer + model from a hub id or a local folder, with peftbench's safety defaults."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -54,7 +58,7 @@ def load_pretrained(path_or_id: str, options: Mapping[str, Any], name: str) -> L
     return finish(name, model, tok, {"source": str(path_or_id), "revision": revision})
 
 
-def finish(name: str, model: Any, tok: Any, provenance: dict[str, Any]) -> LoadedModel:
+def finish(name: str, model: Module, tok: Tokenizer, provenance: dict[str, Any]) -> LoadedModel:
     """Common touches: a pad token, eval mode, and the model's type for target resolution."""
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token

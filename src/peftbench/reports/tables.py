@@ -565,18 +565,6 @@ def constraints_table(data: dict[str, Any]) -> Table | None:
     return Table("constraints", "Methods within your limits", header, rows, notes)
 
 
-def all_tables(data: dict[str, Any]) -> list[Table]:
-    from peftbench.reports.retention import curve_table, retention_table
-
-    tables = [main_table(data), efficiency_table(data), stability_table(data)]
-    tables += [t for t in (retention_table(data), curve_table(data)) if t is not None]
-    tables += [t for t in (profiles_table(data), constraints_table(data)) if t is not None]
-    tables += [t for t in (sensitivity_summary(data),) if t is not None]
-    tables += sensitivity_tables(data)
-    tables += [t for t in (problems_table(data),) if t is not None]
-    return tables
-
-
 def to_markdown(t: Table) -> str:
     esc = escape.markdown
     lines = [f"### {esc(t.title)}", "", "| " + " | ".join(map(esc, t.header)) + " |"]

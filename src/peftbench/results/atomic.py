@@ -18,9 +18,12 @@ import os
 import stat
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from peftbench.errors import UserError
+
+if TYPE_CHECKING:  # annotations only
+    from collections.abc import Iterable, Mapping
 
 
 class WriteError(UserError):
@@ -86,15 +89,15 @@ def write_text(path: Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def write_json(path: Path, data: Any) -> Path:
+def write_json(path: Path, data: object) -> Path:
     return write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+def write_jsonl(path: Path, rows: Iterable[Mapping[str, object]]) -> Path:
     return write_text(path, "".join(json.dumps(row, default=str) + "\n" for row in rows))
 
 
-def write_json_once(path: Path, data: Any) -> bool:
+def write_json_once(path: Path, data: object) -> bool:
     """Write `path` only if nothing is there yet, atomically; False when it already existed.
 
     For results that concurrent writers may both compute (a learning-rate trial of a search

@@ -52,15 +52,15 @@ class Damage:
         return f"{self.file}: {self.reason}"
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     return repr(value)[:80]
 
 
-def is_number(value: Any) -> TypeGuard[int | float]:
+def is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def finite_tree(value: Any, file: str, where: str = "", depth: int = 0) -> None:
+def finite_tree(value: object, file: str, where: str = "", depth: int = 0) -> None:
     """Every number in `value` (nested lists and objects) is finite, else RecordDamage."""
     if depth > MAX_DEPTH:
         raise RecordDamage(file, f"nested more than {MAX_DEPTH} levels deep at '{where}'")
@@ -98,7 +98,7 @@ def check_range(
 
 
 def number(
-    data: Mapping[str, Any],
+    data: Mapping[str, object],
     key: str,
     file: str,
     required: bool = True,
@@ -115,7 +115,7 @@ def number(
     return check_range(float(value), key, file, low, high, above)
 
 
-def count(data: Mapping[str, Any], key: str, file: str, required: bool = True) -> int | None:
+def count(data: Mapping[str, object], key: str, file: str, required: bool = True) -> int | None:
     """A non-negative whole number (written as an integer or an integral float)."""
     value = number(data, key, file, required, low=0)
     if value is None:
@@ -125,7 +125,7 @@ def count(data: Mapping[str, Any], key: str, file: str, required: bool = True) -
     return int(value)
 
 
-def samples(data: Mapping[str, Any], key: str, file: str) -> None:
+def samples(data: Mapping[str, object], key: str, file: str) -> None:
     """A list of timed samples in ms (null: not measured), each plausible (module docstring)."""
     value = data.get(key)
     if value is None:
@@ -144,7 +144,7 @@ def metric_range(name: str) -> tuple[float, float]:
     return (METRICS.get(name).low, SCORE_RANGE[1])
 
 
-def score(value: Any, key: str, metric: str, file: str) -> float:
+def score(value: object, key: str, metric: str, file: str) -> float:
     """A score of `metric` within its range."""
     if not is_number(value):
         raise RecordDamage(file, f"'{key}' should be a number, found {_show(value)}")

@@ -20,7 +20,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,9 @@ class ClaimedRuns(Sequence):
     out, skips runs completed or held by others, and after the first pass waits for the runs
     others hold (taking over those whose owner died). `len` is the number pending at the start."""
 
-    def __init__(self, runs: Sequence[Any], store: ResultsStore, log: Any = print) -> None:
+    def __init__(
+        self, runs: Sequence[Any], store: ResultsStore, log: Callable[[str], object] = print
+    ) -> None:
         self.runs = list(runs)
         self.store = store
         self.log = log

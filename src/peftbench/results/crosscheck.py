@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from peftbench.config.schema import run_digest
 from peftbench.results.checks import RecordDamage, is_number, metric_range
 from peftbench.results.safe_read import LINES_CAP, Refused, file_digest, read_capped
 
@@ -54,7 +55,7 @@ def check_identity(name: str, status: Status, config: RunConfig) -> None:
     shape = RUN_ID.match(name)
     if shape is None:  # not an id peftbench made (hand-built test records): nothing to compare
         return
-    from peftbench.config.schema import id_part, run_digest
+    from peftbench.config.schema import id_part
 
     for key, have, want in (
         ("model", id_part(config.model), shape["model"]),
@@ -66,6 +67,7 @@ def check_identity(name: str, status: Status, config: RunConfig) -> None:
             raise RecordDamage(
                 "config.json", f"'{key}' is {have!r}, but the run id {name!r} says {want!r}"
             )
+
     if run_digest(config.to_json()) != shape["digest"]:
         raise RecordDamage(
             "config.json",

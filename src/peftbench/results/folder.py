@@ -83,7 +83,7 @@ class ResultsFolder:
         return [rid for rid in self.expected or [] if rid not in present]
 
 
-def _lenient(cls: type, data: Any, where: str) -> Any:
+def _lenient(cls: type, data: object, where: str) -> Any:
     """A settings dataclass from saved data: known keys whose values have the default's type;
     unknown keys are ignored (removed settings); a wrong value is damage."""
     if not isinstance(data, dict):

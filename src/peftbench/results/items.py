@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from peftbench.metrics import METRICS
 from peftbench.results.checks import RecordDamage
 from peftbench.results.crosscheck import PREDICTIONS, load_predictions
 from peftbench.scoring.intervals import CorpusItems, CountItems, ItemSample, MeanItems
@@ -35,7 +36,7 @@ def read_predictions(run_dir: Path | str) -> list[dict[str, Any]] | None:
         return None
 
 
-def _digest(gold: Any) -> bool:
+def _digest(gold: object) -> bool:
     return isinstance(gold, dict) and set(gold) == {"sha256", "chars", "head"}
 
 
@@ -52,7 +53,6 @@ def item_sample(run_dir: Path | str, metric: str) -> ItemSample | None:
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scores):
             return None  # a damaged score: no items, like a damaged file
         return MeanItems(ids, tuple(float(v) for v in scores))
-    from peftbench.metrics import METRICS
 
     if metric not in METRICS or any(_digest(r.get("gold")) for r in rows):
         return None

@@ -7,9 +7,9 @@ import os
 import platform
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from peftbench.efficiency.units import cpu_model
+from peftbench.results.record import Environment
 from peftbench.sandbox import isolation_report
 
 PACKAGES = (
@@ -55,23 +55,21 @@ def git_commit() -> str | None:
     return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
-def environment() -> dict[str, Any]:
+def environment() -> Environment:
     import torch
 
-    env: dict[str, Any] = {
-        "packages": {name: _version(name) for name in PACKAGES},
-        "git_commit": git_commit(),
-        "python": platform.python_version(),
-        "os": platform.platform(),
-        "cpu": cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "cuda": torch.version.cuda,
-        "gpu_count": torch.cuda.device_count() if torch.cuda.is_available() else 0,
-    }
-    if env["gpu_count"]:
-        env["gpu"] = torch.cuda.get_device_name(0)
-    sandbox = isolation_report()  # layers of the code sandbox, when a metric used it (pass@1)
-    if sandbox:
-        env["sandbox_isolation"] = sandbox
-    return env
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    return Environment(
+        packages={name: _version(name) for name in PACKAGES},
+        git_commit=git_commit(),
+        python=platform.python_version(),
+        os=platform.platform(),
+        cpu=cpu_model(),
+        cpu_count=os.cpu_count(),
+        torch_threads=torch.get_num_threads(),
+        cuda=torch.version.cuda,
+        gpu_count=gpus,
+        gpu=torch.cuda.get_device_name(0) if gpus else None,
+        # layers of the code sandbox, when a metric used it (pass@1)
+        sandbox_isolation=isolation_report() or None,
+    )

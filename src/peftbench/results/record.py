@@ -17,9 +17,12 @@ whose `damage` says which file is wrong and why (missing, empty, truncated, not 
 required figure absent or not a number), and readers leave such a record out of every aggregate.
 
 Versions: 1 is what peftbench wrote before this module existed (no `schema_version`); 2 adds
-`schema_version` to status.json. Both read the same. To add a figure, add an optional field with
-a default (old records read it as the default) and write it in the pipeline; bump
-SCHEMA_VERSION only when a key is renamed or removed, and translate the old key in `_upgrade`.
+`schema_version` to status.json. Both read the same: no key has been renamed or removed, so
+there is no translation step (tests/results/test_record.py reads every checked-in record of
+both versions back to the same JSON). To add a figure, add an optional field with a default
+(old records read it as the default) and write it in the pipeline. Bump SCHEMA_VERSION only
+when a key is renamed or removed, and then translate the old key before `from_json`, with a
+test that reads a record of the old version.
 """
 
 from __future__ import annotations
@@ -28,10 +31,13 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from peftbench.efficiency.figures import Measured
 from peftbench.efficiency.plausible import MIN_SAMPLE_MS
+from peftbench.json_types import Flat, JSONObject, JSONValue
 from peftbench.results.checks import (
     Damage,
     RecordDamage,
@@ -117,7 +123,7 @@ class Status:
     # what the run wrote beside its JSON parts (adapter files, predictions), by path in the run
     # folder: {"sha256": ..., "bytes": ...}, taken at commit; readers check the files still match
     files: dict[str, FileHash] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, JSONValue] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -126,6 +132,10 @@ class Status:
     @classmethod
     def failed(cls, run_id: str, error: str, traceback: str | None = None) -> Status:
         return cls(status="failed", run_id=run_id, error=error, traceback=traceback)
+
+    def noted(self, **extra: JSONValue) -> Status:
+        """This status with more keys of its own (a backend's `backend`, `node`, ...)."""
+        return replace(self, extra={**self.extra, **extra})
 
     def finished(self, started: float, wall_seconds: float, phases: dict[str, float]) -> Status:
         """This status with the run's timings."""
@@ -346,10 +356,11 @@ def _curve(value: Any, file: str) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class Efficiency:
-    """efficiency.json. The typed fields are the figures readers use (the leaderboard's P, L, M,
-    F and the efficiency table); `measured` keeps every other figure the measurement wrote
-    (latency samples and spreads, merged form, prefill, memory detail, `figures`, `units`), so a
-    new measurement needs no change here until a reader wants it by name.
+    """efficiency.json. The fields here are the headline figures (the leaderboard's P, L, M, F
+    and the efficiency table), checked against their bounds; `measured` holds every other figure
+    the measurement wrote, typed by group (efficiency/figures.py: latency samples and spreads,
+    merged form, prefill, memory detail, training, `figures`, `units`); a key no group knows is
+    kept as written in `measured.extra`.
 
     `not_measured` names required figures the record's source never measured (an imported
     record: HF peft's results have no latency); those read as None -- missing, never zero --
@@ -396,16 +407,20 @@ class Efficiency:
     tokens_per_second: float | None = None
     prefill_ms: float | None = None
     not_measured: tuple[str, ...] = ()
-    measured: dict[str, Any] = field(default_factory=dict)
+    measured: Measured = field(default_factory=Measured)
+
+    @cached_property
+    def _measured_keys(self) -> JSONObject:
+        return self.measured.to_json()
 
     def get(self, key: str) -> Any:
-        """A figure by its record key, typed field or not (None when this record lacks it)."""
+        """A figure by its record key, headline or measured (None when this record lacks it)."""
         if key in self.REQUIRED or key in self.OPTIONAL or key in _EFF_TEXT:
             return getattr(self, key)
-        return self.measured.get(key)
+        return self._measured_keys.get(key)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = dict(self.measured)
+        out: dict[str, Any] = dict(self.measured.to_json())
         for key in (*self.REQUIRED, *self.OPTIONAL, *_EFF_TEXT):
             value = getattr(self, key)
             if value is not None:
@@ -439,8 +454,8 @@ class Efficiency:
             elif key in _EFF_COUNTS:
                 _number(data, key, f, required=False, low=0)
         check_efficiency(typed, data, f)
-        known = (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT, "not_measured")
-        return cls(**typed, measured=_rest(data, known))
+        rest = _rest(data, (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT, "not_measured"))
+        return cls(**typed, measured=Measured.read(rest))
 
 
 # Lower bounds of the typed figures (results/checks.py says why): counts, sizes and times are
@@ -491,19 +506,69 @@ def _not_measured(data: Mapping[str, Any], file: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Provenance:
-    """provenance.json: where the run ran and on what (environment(), model, dataset, method)."""
+class Environment(Flat):
+    """Where a run ran (`results.provenance.environment`): package versions, git commit, Python,
+    OS, CPU/GPU, CUDA, and the code sandbox's isolation layers when a metric used it."""
+
+    packages: dict[str, str | None] | None = None
+    git_commit: str | None = None
+    python: str | None = None
+    os: str | None = None
+    cpu: str | None = None
+    cpu_count: int | None = None
+    torch_threads: int | None = None
+    cuda: str | None = None
+    gpu_count: int | None = None
+    gpu: str | None = None
+    sandbox_isolation: dict[str, int] | None = None  # layer combination -> sandbox runs
+
+
+@dataclass(frozen=True)
+class DatasetProvenance(Flat):
+    """The data a run trained and was scored on, with fingerprints of the examples."""
+
+    name: str | None = None
+    version: str | None = None
+    source: str | None = None
+    train_examples: int | None = None
+    eval_examples: int | None = None
+    train_fingerprint: str | None = None
+    eval_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class MethodProvenance(Flat):
+    """The method as built: who provides it, where its preset comes from, what it noted."""
+
+    name: str | None = None
+    provider: str | None = None
+    preset_source: str | None = None
+    notes: object = None  # what the method's build noted on the model (text or an object)
+
+
+@dataclass(frozen=True)
+class Provenance(Flat):
+    """provenance.json: where the run ran and on what. On disk the environment's keys sit at the
+    top level beside `model`, `dataset`, `method` and `seed`; keys this version does not know (or
+    of another type) are kept in `extra`, so an old file reads back as written."""
 
     FILE: ClassVar[str] = "provenance.json"
+    PREFIXED: ClassVar[dict[str, str]] = {"environment": ""}
 
-    data: dict[str, Any] = field(default_factory=dict)
+    environment: Environment = field(default_factory=Environment)
+    model: dict[str, object] | None = None  # the model loader's own (source, revision, ...)
+    dataset: DatasetProvenance | None = None
+    method: MethodProvenance | None = None
+    seed: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.data)
+    @property
+    def data(self) -> JSONObject:
+        """provenance.json as a flat object (what readers that list every field iterate)."""
+        return self.to_json()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Provenance:
-        return cls(dict(data))
+        return cls.read(data)
 
 
 @dataclass(frozen=True)
@@ -776,26 +841,18 @@ def read_object(path: Path, cap: int = JSON_CAP) -> dict[str, Any]:
     return data
 
 
-def _upgrade(part: str, data: dict[str, Any], version: int) -> dict[str, Any]:
-    """Translate a part written by an older schema into today's keys (1 -> 2: nothing renamed)."""
-    return data
-
-
 def _parts(folder: Path, parts: dict[str, Any]) -> None:
     """Read every part of the record into `parts` (raises RecordDamage at the first bad one)."""
     status = Status.from_json(read_object(folder / Status.FILE))
     parts["status"] = status
-    version = status.schema_version
-    parts["config"] = RunConfig.from_json(
-        _upgrade("config", read_object(folder / RunConfig.FILE), version)
-    )
+    parts["config"] = RunConfig.from_json(read_object(folder / RunConfig.FILE))
     if status.ok:  # a failed run may have stopped before its results
         for key, cls in (
             ("metrics", Metrics),
             ("efficiency", Efficiency),
             ("provenance", Provenance),
         ):
-            parts[key] = cls.from_json(_upgrade(key, read_object(folder / cls.FILE), version))
+            parts[key] = cls.from_json(read_object(folder / cls.FILE))
         if os.path.lexists(folder / Stability.FILE):
             parts["stability"] = Stability.from_json(read_object(folder / Stability.FILE))
         if os.path.lexists(folder / Selection.FILE):

@@ -22,23 +22,25 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.errors import UserError
 from peftbench.results.atomic import write_json, write_jsonl
 from peftbench.results.record import (
     PARTS,
-    SCHEMA_VERSION,
     FileHash,
     Part,
-    RecordDamage,
     RunRecord,
     Status,
-    read_object,
     read_run,
+    read_status,
 )
 from peftbench.results.safe_read import file_digest, is_plain_folder
+
+if TYPE_CHECKING:  # annotations only
+    from collections.abc import Iterable, Mapping
 
 STATUS = "status.json"
 OWNER = ".owner.json"  # in a temporary run folder: which process on which host is writing it
@@ -59,10 +61,10 @@ class RunWriter:
         self.tmp.mkdir(parents=True)
         write_json(self.tmp / OWNER, {"host": socket.gethostname(), "pid": os.getpid()})
 
-    def json(self, name: str, data: Any) -> None:
+    def json(self, name: str, data: object) -> None:
         write_json(self.tmp / name, data)
 
-    def jsonl(self, name: str, rows: list[dict[str, Any]]) -> None:
+    def jsonl(self, name: str, rows: Iterable[Mapping[str, object]]) -> None:
         write_jsonl(self.tmp / name, rows)
 
     def record(self, part: Part) -> None:
@@ -72,20 +74,13 @@ class RunWriter:
     def path(self, name: str) -> Path:
         return self.tmp / name
 
-    def commit(self, status: Status | dict[str, Any]) -> Path:
+    def commit(self, status: Status) -> Path:
         """Publish the record. A completed record already there wins (ours is dropped); an
-        older failed or damaged one is replaced. A status given as a plain dict (a backend's
-        own failure) is stamped with the schema version like a typed one. The status records
-        the sha256 and size of every other file the run wrote (adapter, predictions), which
-        readers check (results/crosscheck.py)."""
-        files = {k: v.to_json() for k, v in file_hashes(self.tmp).items()}
-        if isinstance(status, Status):
-            data = status.to_json()
-        else:
-            data = {"schema_version": SCHEMA_VERSION, **status}
-        if files:
-            data["files"] = files
-        write_json(self.tmp / STATUS, data)
+        older failed or damaged one is replaced. The status records the sha256 and size of
+        every other file the run wrote (adapter, predictions), which readers check
+        (results/crosscheck.py)."""
+        status = replace(status, files=file_hashes(self.tmp))
+        write_json(self.tmp / STATUS, status.to_json())
         (self.tmp / OWNER).unlink(missing_ok=True)
         final = self.store.run_dir(self.run_id)
         trash = None
@@ -165,7 +160,7 @@ class ResultsStore:
     def lock(self) -> Iterator[None]:
         """Exclusive across processes (flock on `<root>/.lock`; NFSv4 supports it)."""
         try:
-            import fcntl
+            import fcntl  # POSIX only
         except ImportError:  # not POSIX: no cross-process lock
             yield
             return
@@ -218,12 +213,9 @@ class ResultsStore:
             removed.append(d.name)
         return removed
 
-    def status(self, run_id: str) -> dict[str, Any] | None:
-        """status.json of a run as written, or None when it has none or it cannot be read."""
-        try:
-            return read_object(self.run_dir(run_id) / STATUS)
-        except RecordDamage:
-            return None
+    def status(self, run_id: str) -> Status | None:
+        """The status of a run, or None when it has none or it cannot be read."""
+        return read_status(self.run_dir(run_id))
 
     def is_complete(self, run_id: str) -> bool:
         """A committed ok record whose files all read (a damaged one is run again)."""

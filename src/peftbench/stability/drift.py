@@ -14,7 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Tensor
+    from torch.nn import Module
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def perplexity(nll_sum: float, count: int) -> float:
     return math.exp(nll_sum / count)
 
 
-def next_token_logprobs(model: Any, chunk: list[int]) -> Any:
+def next_token_logprobs(model: Module, chunk: list[int]) -> Tensor:
     """log-softmax of the model's next-token logits at every position but the last (n-1, V).
 
     Prompt-learning models prepend virtual tokens: their logits come first, so the last n
@@ -71,7 +75,9 @@ def next_token_logprobs(model: Any, chunk: list[int]) -> Any:
     return torch.log_softmax(logits[:-1], dim=-1)
 
 
-def chunk_figures(base_lp: Any, lp: Any, targets: Sequence[int]) -> tuple[float, float, float]:
+def chunk_figures(
+    base_lp: Tensor, lp: Tensor, targets: Sequence[int]
+) -> tuple[float, float, float]:
     """(NLL sum of the base, NLL sum of the adapted, KL sum) over one chunk's scored positions."""
     import torch
 
@@ -82,7 +88,7 @@ def chunk_figures(base_lp: Any, lp: Any, targets: Sequence[int]) -> tuple[float,
     return float(nll_base), float(nll), float(kl)
 
 
-def measure_drift(base: Any, adapted: Any, ids: Sequence[int], window: int) -> Drift:
+def measure_drift(base: Module, adapted: Module, ids: Sequence[int], window: int) -> Drift:
     """Both models in eval mode on the same windows; neither is modified."""
     states = (base.training, adapted.training)
     base.eval()

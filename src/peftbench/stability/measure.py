@@ -16,9 +16,20 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.datasets.base import DatasetSpec, Example
+from peftbench.evaluation import evaluate as decoding  # by module: tests count its calls
+from peftbench.metrics import METRICS
+from peftbench.results.atomic import write_json
+from peftbench.stability.drift import measure_drift
+from peftbench.stability.text import general_text
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
+    from transformers import PreTrainedTokenizerBase as Tokenizer
+
+    from peftbench.config.schema import EvaluationSettings
 
 WINDOW = 512  # tokens per drift window
 
@@ -61,26 +72,23 @@ class BaseAnswerCache:
     def put(self, key: str, texts: list[str]) -> None:
         if self.folder is None:
             return
-        from peftbench.results.atomic import write_json
 
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json(self.folder / f"{key}.json", {"outputs": texts})
 
 
-def text_ids(tokenizer: Any, tokens: int) -> list[int]:
-    from peftbench.stability.text import general_text
-
+def text_ids(tokenizer: Tokenizer, tokens: int) -> list[int]:
     ids = tokenizer(general_text().text, add_special_tokens=False)["input_ids"]
     return list(ids[:tokens])
 
 
 def measure_stability(
-    adapted: Any,
-    tokenizer: Any,
-    fresh_base: Callable[[], Any],
+    adapted: Module,
+    tokenizer: Tokenizer,
+    fresh_base: Callable[[], Module],
     text_tokens: int,
     tasks: Sequence[GeneralTask],
-    evaluation: Any,
+    evaluation: EvaluationSettings,
     model_key: str,
     cache: BaseAnswerCache,
     adapted_is_base: bool = False,
@@ -88,16 +96,12 @@ def measure_stability(
     """The record's `stability` block. `text_tokens` 0 skips drift; no tasks skips retention.
     `adapted_is_base`: the adapted model is the base model itself (a method that changes
     nothing, e.g. `frozen`), so its general-task answers are the base answers, not decoded again."""
-    from peftbench.evaluation.evaluate import evaluate
-    from peftbench.metrics import METRICS
-    from peftbench.stability.drift import measure_drift
     from peftbench.stability.retention import TaskAnswers, retention
-    from peftbench.stability.text import general_text
 
     out: dict[str, Any] = {"drift": None, "retention": None}
-    base: Any = None
+    base: Module = None
 
-    def base_model() -> Any:
+    def base_model() -> Module:
         nonlocal base
         if base is None:
             base = fresh_base()
@@ -113,14 +117,14 @@ def measure_stability(
         base_texts = cache.get(key)
         if base_texts is None or len(base_texts) != len(task.examples):
             model = adapted if adapted_is_base else base_model()
-            ev = evaluate(model, tokenizer, task.spec, task.examples, evaluation, False)
+            ev = decoding.evaluate(model, tokenizer, task.spec, task.examples, evaluation, False)
             base_texts = [str(p["output"]) for p in ev.predictions]
             cache.put(key, base_texts)
         base_parsed = [task.spec.parse(t) for t in base_texts]
         if adapted_is_base:
             adapted_parsed = base_parsed
         else:
-            ev = evaluate(adapted, tokenizer, task.spec, task.examples, evaluation, False)
+            ev = decoding.evaluate(adapted, tokenizer, task.spec, task.examples, evaluation, False)
             adapted_parsed = [p["parsed"] for p in ev.predictions]
         answers.append(
             TaskAnswers(

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from peftbench.scoring.intervals import draw_items, percentile, stream_seed
 
-MetricFn = Callable[[Sequence[Any], Sequence[Any]], float]
+MetricFn = Callable[[Sequence[object], Sequence[object]], float]
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 0
+
+
+# one task's figures: scores, delta, interval, item count, per-item scores (`item_scores`)
+TaskFigures = dict[str, float | int | list[float] | dict[str, list[float]]]
 
 
 @dataclass(frozen=True)
@@ -30,9 +33,9 @@ class TaskAnswers:
 
     name: str
     metric: MetricFn
-    base: Sequence[Any]  # parsed predictions of the base model
-    adapted: Sequence[Any]  # parsed predictions of the fine-tuned model, same items
-    golds: Sequence[Any]
+    base: Sequence[object]  # parsed predictions of the base model
+    adapted: Sequence[object]  # parsed predictions of the fine-tuned model, same items
+    golds: Sequence[object]
 
     def delta(self, idx: Sequence[int] | None = None) -> float:
         pick = range(len(self.golds)) if idx is None else idx
@@ -45,10 +48,10 @@ class TaskAnswers:
 class Retention:
     delta: float  # mean over tasks of (fine-tuned - base), in metric points
     ci95: tuple[float, float]
-    per_task: dict[str, dict[str, float | int | list[float]]]
+    per_task: dict[str, TaskFigures]
     samples: int
 
-    def as_record(self) -> dict[str, Any]:
+    def as_record(self) -> dict[str, object]:
         return {
             "delta": self.delta,
             "ci95": list(self.ci95),
@@ -68,7 +71,7 @@ def bootstrap_deltas(tasks: Sequence[TaskAnswers], samples: int, seed: int) -> l
     return out
 
 
-def item_scores(task: TaskAnswers) -> dict[str, Any]:
+def item_scores(task: TaskAnswers) -> dict[str, dict[str, list[float]]]:
     """{"item_scores": {"base": [...], "adapted": [...]}} when the task's metric is a mean of
     per-item scores: the leaderboard combines a row's runs by a joint bootstrap over these shared
     items (board/stability.py). {} for a whole-set metric."""
@@ -93,7 +96,7 @@ def retention(
     if not tasks:
         raise ValueError("retention needs at least one general task")
     draws = bootstrap_deltas(tasks, samples, seed)
-    per_task: dict[str, dict[str, float | int | list[float]]] = {}
+    per_task: dict[str, TaskFigures] = {}
     for task, task_draws in zip(tasks, draws, strict=True):
         golds = list(task.golds)
         per_task[task.name] = {

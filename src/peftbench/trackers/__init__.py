@@ -3,7 +3,7 @@
 One module per tracker, each registering one `Tracker` (trackers/base.py); a new tracker is one
 more module, found by the registry. `check_installed` runs before anything starts (preflight), so
 asking for a tracker whose library is missing exits 2 with the pip command; `report.report_run`
-logs each committed run (pipeline.run_cell, after the record is on disk; docs/trackers.md).
+logs each committed run (cell.run_cell, after the record is on disk; docs/trackers.md).
 """
 
 from __future__ import annotations

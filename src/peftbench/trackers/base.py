@@ -2,7 +2,7 @@
 sends one committed run (`RunLog`) to it.
 
 A tracker only ever reads: it is handed a `RunLog` built from the committed, typed record
-(`trackers/run_log.py`), after the record is on disk (`pipeline.run_cell`), so whatever a tracker
+(`trackers/run_log.py`), after the record is on disk (`cell.run_cell`), so whatever a tracker
 does -- fail, hang up, raise -- the record is already written and cannot change.
 """
 

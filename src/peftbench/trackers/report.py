@@ -1,6 +1,6 @@
 """Log one committed run to the suite's trackers; a tracker's failure never fails the run.
 
-Called after the record is committed (`pipeline.run_cell`; the Ray backend on the driver, where
+Called after the record is committed (`cell.run_cell`; the Ray backend on the driver, where
 records are committed), with the record read back from disk: a tracker sees the record exactly
 as the results folder holds it and cannot change it. Whatever goes wrong -- a library that
 raises, a store that cannot be written, a server that is gone -- is one warning line on stderr

@@ -7,16 +7,19 @@ byte-identical prompts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.datasets.base import DatasetSpec, Example
 from peftbench.datasets.prompt import answer_ids, prompt_ids
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from transformers import PreTrainedTokenizerBase as Tokenizer
 
 IGNORE_INDEX = -100
 
 
 def train_features(
-    tokenizer: Any, spec: DatasetSpec, examples: Sequence[Example], max_length: int
+    tokenizer: Tokenizer, spec: DatasetSpec, examples: Sequence[Example], max_length: int
 ) -> list[dict[str, list[int]]]:
     """input_ids + labels with the prompt masked out (loss on the answer only).
 

@@ -20,9 +20,14 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from peftbench.errors import UserError
+from peftbench.training.data import PadCollator
+from peftbench.training.loss import loss_plan, summed_loss
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch.nn import Module
 
 HOLDOUT_SEED = 20251130
 CHECKPOINT_FRACTION = 0.05  # the original's checkpoint interval: every 5 % of the steps
@@ -31,12 +36,12 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class TrainSplit:
-    """What a run trains on and what it holds out, all from the train split."""
+class TrainSplit(Generic[T]):
+    """What a run trains on and what it holds out, all from the train split (examples)."""
 
-    fit: list[Any]
-    validation: list[Any]  # for val loss and checkpoint selection; [] when val_fraction is 0
-    dev: list[Any]  # the learning-curve slice; [] when curves are off
+    fit: list[T]
+    validation: list[T]  # for val loss and checkpoint selection; [] when val_fraction is 0
+    dev: list[T]  # the learning-curve slice; [] when curves are off
 
 
 def _sample(rows: Sequence[T], n: int) -> tuple[list[T], list[T]]:
@@ -47,7 +52,7 @@ def _sample(rows: Sequence[T], n: int) -> tuple[list[T], list[T]]:
 
 def split_train(
     rows: Sequence[T], cap: int | None, val_fraction: float, dev_examples: int
-) -> TrainSplit:
+) -> TrainSplit[T]:
     """Cut the train split `rows` into fit / validation / dev (see the module docstring)."""
     pool, spare = list(rows[:cap] if cap else rows), list(rows[cap:] if cap else [])
     validation: list[T] = []
@@ -90,7 +95,7 @@ def checkpoint_steps(total_steps: int, every: int) -> list[int]:
     return steps
 
 
-def held_out_loss(model: Any, features: Sequence[dict[str, list[int]]], pad_id: int) -> float:
+def held_out_loss(model: Module, features: Sequence[dict[str, list[int]]], pad_id: int) -> float:
     """Mean answer-only cross-entropy per answer token over `features`.
 
     The training loss's own computation (`training.loss`: logits of the labelled positions
@@ -98,9 +103,6 @@ def held_out_loss(model: Any, features: Sequence[dict[str, list[int]]], pad_id: 
     model may add to `.loss` (AdaLoRA's orthogonality term).
     """
     import torch
-
-    from peftbench.training.data import PadCollator
-    from peftbench.training.loss import loss_plan, summed_loss
 
     was_training = model.training
     model.eval()

@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from peftbench.models.virtual_tokens import PEFT_VIRTUAL_TOKENS, peft_type
 from peftbench.training.data import IGNORE_INDEX
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Tensor
+    from torch.nn import Module
 
 Path = Literal["mask", "positions", "full"]
 
@@ -51,7 +55,7 @@ class LossPlan:
         return "labelled positions" if self.path != "full" else f"all positions ({self.reason})"
 
 
-def loss_plan(model: Any) -> LossPlan:
+def loss_plan(model: Module) -> LossPlan:
     """The plan for `model` (a plain HF causal LM or a peft model around one)."""
     offset = 0
     base = model
@@ -83,7 +87,7 @@ def _has_own_forward(tuner: Any) -> bool:
     return isinstance(tuner, BaseTuner) and type(tuner).forward is not BaseTuner.forward
 
 
-def answer_logits(model: Any, batch: dict[str, Any], plan: LossPlan) -> tuple[Any, Any]:
+def answer_logits(model: Module, batch: dict[str, Any], plan: LossPlan) -> tuple[Tensor, Tensor]:
     """(logits as float32 rows, their target token ids with -100 where not labelled).
 
     Row r's logits predict target r: position t predicts the label at t + 1 (HF's shift).
@@ -106,7 +110,7 @@ def answer_logits(model: Any, batch: dict[str, Any], plan: LossPlan) -> tuple[An
     return logits.float().flatten(0, 1), targets[:, cols].flatten()
 
 
-def summed_loss(model: Any, batch: dict[str, Any], plan: LossPlan) -> tuple[Any, int]:
+def summed_loss(model: Module, batch: dict[str, Any], plan: LossPlan) -> tuple[Tensor, int]:
     """(summed cross-entropy over the labelled tokens of `batch`, how many there are)."""
     import torch
 

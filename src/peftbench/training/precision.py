@@ -14,16 +14,21 @@ fp32) is left exactly as it was.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only; importing them would import torch
+    import torch
+    from torch import Tensor
+    from torch.nn import Module
 
 LOW_PRECISION = ("bfloat16", "float16")
 
 
-def _is_low(p: Any) -> bool:
+def _is_low(p: Tensor) -> bool:
     return str(p.dtype).removeprefix("torch.") in LOW_PRECISION
 
 
-def fp32_trainables(model: Any) -> int:
+def fp32_trainables(model: Module) -> int:
     """Upcast the low-precision trainable parameters of `model` in place; return how many
     entries were upcast (0: the model is unchanged). Parameter objects keep their identity, so
     tied weights and anything holding a reference stay consistent."""
@@ -41,7 +46,7 @@ def fp32_trainables(model: Any) -> int:
     return sum(p.numel() for p in upcast)
 
 
-def _autocast_forward(model: Any, dtype: Any) -> None:
+def _autocast_forward(model: Module, dtype: torch.dtype) -> None:
     """Run `model`'s forward (and its inner transformers model's) under autocast to `dtype`."""
     import torch
 

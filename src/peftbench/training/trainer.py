@@ -31,11 +31,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from peftbench.config.schema import TrainingSettings
+from peftbench.training.data import PadCollator
 from peftbench.training.holdout import checkpoint_steps, every_fraction, held_out_loss
 from peftbench.training.loss import LossPlan, loss_plan, summed_loss
 from peftbench.training.precision import fp32_trainables
 
 if TYPE_CHECKING:
+    from torch.nn import Module
+    from torch.optim import Optimizer
+
     from peftbench.methods.base import Method
 
 Features = list[dict[str, list[int]]]
@@ -92,7 +96,7 @@ def total_steps(settings: TrainingSettings, n_examples: int) -> int:
 class _Validation:
     """Held-out loss at every checkpoint; keeps the best trainable state when selecting."""
 
-    def __init__(self, model: Any, features: Features, pad_id: int, select_best: bool) -> None:
+    def __init__(self, model: Module, features: Features, pad_id: int, select_best: bool) -> None:
         self.model, self.features, self.pad_id = model, features, pad_id
         self.select_best = select_best
         self.checkpoints: list[dict[str, float]] = []
@@ -123,7 +127,7 @@ class _Validation:
 
 
 def train(
-    model: Any,
+    model: Module,
     method: Method,
     params: Mapping[str, Any],
     features: Features,
@@ -203,7 +207,7 @@ def _watch(
             self.log: list[dict[str, Any]] = []
             self.probe_seconds = 0.0
 
-        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: object) -> None:
             bar.update(1)
             start = time.perf_counter()
             for at, run in checks:
@@ -211,7 +215,9 @@ def _watch(
                     control.should_training_stop = True
             self.probe_seconds += time.perf_counter() - start
 
-        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
+        def on_log(
+            self, args: Any, state: Any, control: Any, logs: Any = None, **kw: object
+        ) -> None:
             if logs:
                 self.log.append({"step": state.global_step, **logs})
                 loss = logs.get("loss")
@@ -220,7 +226,7 @@ def _watch(
                     if not math.isfinite(float(loss)):
                         raise NonFiniteLoss(f"loss became {loss} at step {state.global_step}")
 
-        def on_optimizer_step(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+        def on_optimizer_step(self, args: Any, state: Any, control: Any, **kw: object) -> None:
             if on_step is not None:  # global_step still counts the steps before this one
                 on_step(state.global_step, steps)
 
@@ -261,11 +267,11 @@ def _training_arguments(
 
 
 def _trainer(
-    model: Any,
+    model: Module,
     args: Any,
     features: Features,
     pad_id: int,
-    optimizer: Any,
+    optimizer: Optimizer,
     watch: Any,
     plan: LossPlan,
 ) -> Any:
@@ -274,8 +280,6 @@ def _trainer(
     callbacks removed)."""
     from transformers import Trainer
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
-
-    from peftbench.training.data import PadCollator
 
     class AnswerLossTrainer(Trainer):
         """HF's Trainer with the loss from the labelled positions' logits only.
@@ -288,7 +292,7 @@ def _trainer(
 
         def compute_loss(
             self,
-            model: Any,
+            model: Module,
             inputs: dict[str, Any],
             return_outputs: bool = False,
             num_items_in_batch: Any = None,

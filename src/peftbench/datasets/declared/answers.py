@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.datasets.base import ParseFn, first_line
 from peftbench.datasets.declared.templates import render
@@ -43,33 +43,35 @@ def stops_at_newline(answer: AnswerDef) -> bool:
     return answer.kind != "code" and not (answer.kind == "text" and answer.multiline)
 
 
-def raw_value(answer: AnswerDef, row: Mapping[str, Any], where: str) -> Any:
+def raw_value(answer: AnswerDef, row: Mapping[str, object], where: str) -> object:
     if answer.field:
         return row[answer.field]
     return render(str(answer.template), row, f"{where}.template")
 
 
-def option_texts(answer: AnswerDef, row: Mapping[str, Any]) -> list[Any]:
+def option_texts(answer: AnswerDef, row: Mapping[str, object]) -> list[object]:
     opts = seq(row[str(answer.options)])
     if not 2 <= len(opts) <= len(LETTERS):
         raise ValueError(f"{len(opts)} options (2 to {len(LETTERS)} are supported)")
     return opts
 
 
-def template_fields(answer: AnswerDef, row: Mapping[str, Any]) -> dict[str, Any]:
+def template_fields(answer: AnswerDef, row: Mapping[str, object]) -> dict[str, object]:
     """The row as templates see it: its fields, plus `options_block` for multiple choice."""
     if answer.kind != "multiple_choice":
         return dict(row)
     return {**row, OPTIONS_BLOCK: options(option_texts(answer, row))}
 
 
-def target(answer: AnswerDef, row: Mapping[str, Any], where: str) -> tuple[str, Any]:
+def target(answer: AnswerDef, row: Mapping[str, object], where: str) -> tuple[str, object]:
     """(answer text the model is trained on, gold value the metric compares) for one row."""
     value = raw_value(answer, row, where)
     return KINDS[answer.kind].target(answer, row, value)
 
 
-def _classification(answer: AnswerDef, row: Mapping[str, Any], value: Any) -> tuple[str, Any]:
+def _classification(
+    answer: AnswerDef, row: Mapping[str, object], value: object
+) -> tuple[str, object]:
     key = _plain(value)
     word = answer.words.get(key, key)
     for label in answer.label_set:
@@ -82,7 +84,7 @@ def _classification(answer: AnswerDef, row: Mapping[str, Any], value: Any) -> tu
     )
 
 
-def _number(answer: AnswerDef, row: Mapping[str, Any], value: Any) -> tuple[str, Any]:
+def _number(answer: AnswerDef, row: Mapping[str, object], value: object) -> tuple[str, object]:
     number = to_number(value)
     if number is None:
         raise ValueError(f"answer {value!r} is not a number")
@@ -90,7 +92,7 @@ def _number(answer: AnswerDef, row: Mapping[str, Any], value: Any) -> tuple[str,
     return text, text  # the metric compares as numbers; the gold stays readable
 
 
-def _text(answer: AnswerDef, row: Mapping[str, Any], value: Any) -> tuple[str, Any]:
+def _text(answer: AnswerDef, row: Mapping[str, object], value: object) -> tuple[str, object]:
     text = str(value).strip()
     if not text:
         raise ValueError("the answer is empty")
@@ -99,7 +101,9 @@ def _text(answer: AnswerDef, row: Mapping[str, Any], value: Any) -> tuple[str, A
     return text, text
 
 
-def _multiple_choice(answer: AnswerDef, row: Mapping[str, Any], value: Any) -> tuple[str, Any]:
+def _multiple_choice(
+    answer: AnswerDef, row: Mapping[str, object], value: object
+) -> tuple[str, object]:
     opts = option_texts(answer, row)
     letters = LETTERS[: len(opts)]
     key = _plain(value)
@@ -118,21 +122,21 @@ def _multiple_choice(answer: AnswerDef, row: Mapping[str, Any], value: Any) -> t
     return letter, letter
 
 
-def _code(answer: AnswerDef, row: Mapping[str, Any], value: Any) -> tuple[str, Any]:
+def _code(answer: AnswerDef, row: Mapping[str, object], value: object) -> tuple[str, object]:
     code = str(value).strip("\n").rstrip()
     if not code.strip():
         raise ValueError("the answer is empty")
     return code, code
 
 
-def _plain(value: Any) -> str:
+def _plain(value: object) -> str:
     """A label value as text: 1.0 (a CSV or parquet column of whole numbers) reads as '1'."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
 
 
-TargetFn = Callable[["AnswerDef", Mapping[str, Any], Any], tuple[str, Any]]
+TargetFn = Callable[["AnswerDef", Mapping[str, object], object], tuple[str, object]]
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import peftbench.datasets.declared.answers as answers
 from peftbench.datasets.base import DatasetSpec, Example, LoadContext
-from peftbench.datasets.declared import answers
 from peftbench.datasets.declared.schema import DatasetDef
 from peftbench.datasets.declared.templates import check_fields, fields_used, render
 from peftbench.datasets.hub import HubSource, load_rows, read_local
@@ -85,7 +85,7 @@ class Declared:
         return read_local(path), str(path)
 
     # -- examples -----------------------------------------------------------------------------
-    def example(self, split: str, i: int, row: Mapping[str, Any], origin: str) -> Example:
+    def example(self, split: str, i: int, row: Mapping[str, object], origin: str) -> Example:
         a = self.d.answer
         try:
             view = answers.template_fields(a, row)

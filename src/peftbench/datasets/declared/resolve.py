@@ -19,17 +19,21 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from peftbench.errors import UserError
+from peftbench.cache import cache_dir, sha256_file
+from peftbench.config.validate import build
+from peftbench.datasets.base import DATASETS, LoadContext
+from peftbench.datasets.declared.build import to_spec
+from peftbench.datasets.declared.schema import DatasetDef, same_source
+from peftbench.errors import UserError, did_you_mean
+from peftbench.metrics import METRICS
 
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 RESOLVED_KEYS = {"definition", "declared_in", "fingerprint"}
 PATH_KEYS = ("train", "eval", "file")
 
 
-def parse(raw: Any, where: str) -> Any:
+def parse(raw: object, where: str) -> Any:
     """The typed definition (`DatasetDef`), checked: unknown keys, types, closed choices."""
-    from peftbench.config.validate import build
-    from peftbench.datasets.declared.schema import DatasetDef
 
     d = build(DatasetDef, raw, where)
     d.check(where)
@@ -38,9 +42,6 @@ def parse(raw: Any, where: str) -> Any:
 
 
 def check_metrics(names: Iterable[str], where: str) -> None:
-    from peftbench.errors import did_you_mean
-    from peftbench.metrics import METRICS
-
     for name in names:
         if name not in METRICS:
             known = METRICS.names()
@@ -73,7 +74,6 @@ def _absolute(d: Any, base: Path) -> Any:
 def fingerprint(d: Any, where: str = "dataset_defs") -> str:
     """sha256 of the definition with each local file's path replaced by its content's sha256.
     Train and eval files with the same content are refused (`where`: the declaration's key)."""
-    from peftbench.cache import sha256_file
 
     body = asdict(d)
     for key in PATH_KEYS:
@@ -82,13 +82,11 @@ def fingerprint(d: Any, where: str = "dataset_defs") -> str:
             body["source"][key] = sha256_file(Path(path)) if Path(path).is_file() else "missing"
     src = body["source"]
     if src.get("train") and src.get("train") == src.get("eval") != "missing":
-        from peftbench.datasets.declared.schema import same_source
-
         same_source(f"{where}.source", "train", "eval", "files with the same content")
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def resolve_one(name: str, raw: Any, base: Path, origin: str = "suite") -> dict[str, Any]:
+def resolve_one(name: str, raw: object, base: Path, origin: str = "suite") -> dict[str, Any]:
     """One entry of `dataset_defs` (inline mapping, file path, or already resolved) resolved."""
     where = f"dataset_defs.{name}"
     if not PLAIN_NAME.match(name):
@@ -157,8 +155,6 @@ def resolve_all(
 
 def register_all(resolved: Mapping[str, Mapping[str, Any]]) -> None:
     """Put resolved declarations into the dataset registry (idempotent; no data is read)."""
-    from peftbench.datasets.base import DATASETS
-    from peftbench.datasets.declared.build import to_spec
 
     for name, entry in resolved.items():
         if name in DATASETS:
@@ -178,8 +174,6 @@ def register_all(resolved: Mapping[str, Mapping[str, Any]]) -> None:
 def check_data(resolved: Mapping[str, Mapping[str, Any]]) -> None:
     """Build every example of each declared dataset with local files now, so a bad row or a
     missing field is exit 2 before anything runs (hub sources are checked by `prepare`)."""
-    from peftbench.cache import cache_dir
-    from peftbench.datasets.base import DATASETS, LoadContext
 
     ctx = LoadContext(cache_dir=cache_dir())
     for name, entry in resolved.items():

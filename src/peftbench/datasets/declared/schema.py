@@ -14,6 +14,7 @@ from dataclasses import field as default
 from pathlib import Path
 from typing import Any
 
+from peftbench.datasets.declared.answers import kind_of
 from peftbench.datasets.splits import SPLIT_SEED
 from peftbench.errors import UserError
 
@@ -119,8 +120,6 @@ class AnswerDef:
     multiline: bool = False
 
     def check(self, where: str) -> None:
-        from peftbench.datasets.declared.answers import kind_of
-
         kind_of(self, where)
         if bool(self.field) == bool(self.template):
             raise UserError(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from peftbench.datasets.declared.templates_bound import (
     RenderLimit,
@@ -66,7 +65,7 @@ def check_fields(text: str, where: str, available: Iterable[str], plain_ok: bool
             )
 
 
-def render(text: str, row: Mapping[str, Any], where: str) -> str:
+def render(text: str, row: Mapping[str, object], where: str) -> str:
     from jinja2 import TemplateError
 
     try:

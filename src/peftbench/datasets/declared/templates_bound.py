@@ -21,9 +21,10 @@ import contextvars
 import functools
 import re
 import time
+import typing
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 MAX_STEPS = 100_000
 MAX_CHARS = 100_000
@@ -34,7 +35,11 @@ _WIDE_FORMAT = re.compile(r"%[-+ #0]*(\*|\d{6,})|%[-+ #0]*\d*\.(\*|\d{6,})")
 _WIDE_BRACE = re.compile(r"\{[^{}]*:[^{}]*\d{6,}")  # '{:>999999}'.format(...)
 
 
-def _check_format(text: Any) -> None:
+if TYPE_CHECKING:  # annotations only: jinja2 is imported when a template is compiled
+    from jinja2 import Environment, Template
+
+
+def _check_format(text: object) -> None:
     """A printf- or format-style template with a huge width would allocate before any check."""
     if isinstance(text, str) and (_WIDE_FORMAT.search(text) or _WIDE_BRACE.search(text)):
         raise RenderLimit("a format with a width or precision above 99,999")
@@ -67,7 +72,7 @@ def _budget() -> _Budget:
         return _Budget()
 
 
-def _sized(value: Any) -> Any:
+def _sized(value: object) -> Any:
     """`value`, unless it is a string or a sequence longer than MAX_CHARS."""
     if isinstance(value, (str, list, tuple)) and len(value) > MAX_CHARS:
         raise RenderLimit(f"a value of {len(value):,} items or characters (at most {MAX_CHARS:,})")
@@ -93,7 +98,7 @@ def _concat_guard(*parts: Any) -> str:
 
 def _sized_filter(name: str, func: Any) -> Any:
     @functools.wraps(func)  # keeps jinja's pass_context / pass_environment markers
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: object) -> Any:
         _check_args([*args, *kwargs.values()])
         if name == "format":
             _check_format(next((a for a in args if isinstance(a, str)), None))
@@ -104,7 +109,7 @@ def _sized_filter(name: str, func: Any) -> Any:
 
 
 @lru_cache(maxsize=1)
-def bounded_environment() -> Any:
+def bounded_environment() -> Environment:
     """The one environment for declared templates; also for parsing them, since Jinja folds
     constants (`'x' * 10**10`, `'x'|center(10**10)`) while analysing a template, and only this
     environment refuses to fold those."""
@@ -128,7 +133,7 @@ def bounded_environment() -> Any:
                 _check_format(left)
             return _sized(super().call_binop(context, operator, left, right))
 
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: object) -> Any:
             _check_args([*args, *kwargs.values()])
             _check_format(getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None))
             budget = _budget()
@@ -146,31 +151,34 @@ def bounded_environment() -> Any:
 
 
 @lru_cache(maxsize=256)
-def compile_bounded(text: str) -> Any:
+def compile_bounded(text: str) -> Template:
     """The template of `text` with every loop and `~` routed through the guards."""
     from jinja2 import nodes
     from jinja2.visitor import NodeTransformer
 
-    def guard(name: str, args: list[Any], lineno: int) -> Any:
+    def guard(name: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
         target = nodes.Name(name, "load", lineno=lineno)
         return nodes.Call(target, args, [], None, None, lineno=lineno)
 
     class Guarded(NodeTransformer):
-        def visit_For(self, node: Any) -> Any:
-            node = self.generic_visit(node)
-            node.iter = guard(LOOP_GUARD, [node.iter], node.lineno)
-            return node
+        def visit_For(self, node: nodes.For) -> nodes.Node:
+            visited = self.generic_visit(node)  # the same node, its children visited
+            assert isinstance(visited, nodes.For)
+            loop_over = typing.cast(nodes.Expr, visited.iter)  # a For's `iter` is an expression
+            visited.iter = guard(LOOP_GUARD, [loop_over], visited.lineno)
+            return visited
 
-        def visit_Concat(self, node: Any) -> Any:
-            node = self.generic_visit(node)
-            return guard(CONCAT_GUARD, list(node.nodes), node.lineno)
+        def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+            visited = self.generic_visit(node)
+            assert isinstance(visited, nodes.Concat)
+            return guard(CONCAT_GUARD, list(visited.nodes), visited.lineno)
 
     env = bounded_environment()
     tree = Guarded().visit(env.parse(text))
     return env.from_string(tree)
 
 
-def render_bounded(template: Any, row: Mapping[str, Any]) -> str:
+def render_bounded(template: Template, row: Mapping[str, object]) -> str:
     """The rendered text, streamed and counted; a RenderLimit past any bound."""
     token = _BUDGET.set(_Budget())
     try:

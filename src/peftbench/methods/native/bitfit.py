@@ -35,6 +35,7 @@ from transformers.pytorch_utils import Conv1D
 
 from peftbench.methods.native import BIAS_INITS
 from peftbench.methods.native._peft_hook import _add_peft_type, register_native_peft_method
+from peftbench.models.targets import resolve_targets
 
 _add_peft_type("BITFIT")  # before the config class, whose __post_init__ names it
 
@@ -176,8 +177,6 @@ class BitFitModel(BaseTuner):
     def _prepare_adapter_config(self, peft_config: PeftConfig, model_config: dict) -> PeftConfig:
         """Default targets come from peftbench's role table, so there is one table of names."""
         if peft_config.target_modules is None:
-            from peftbench.models.targets import resolve_targets
-
             peft_config.target_modules = resolve_targets(model_config["model_type"], DEFAULT_ROLES)
         return peft_config
 

@@ -34,6 +34,7 @@ from transformers.pytorch_utils import Conv1D
 
 from peftbench.methods.native import PLACEMENT_ROLES
 from peftbench.methods.native._peft_hook import _add_peft_type, register_native_peft_method
+from peftbench.models.targets import resolve_targets
 
 _add_peft_type("BOTTLENECK")  # before the config class, whose __post_init__ names it
 
@@ -76,7 +77,7 @@ def adapter_dims(module: nn.Module, hidden_size: int, parallel: bool) -> tuple[i
     """(input width, output width) of an adapter around `module`.
 
     Linear/Conv1D have their own widths: a sequential adapter reads and writes the output, a
-    parallel one reads the input and writes the output. Any other module (a whole attention or FFN
+    parallel one reads the input and writes the output. Every other module (a whole attention or FFN
     block) maps the residual stream to itself, so its widths are the model's hidden size.
     """
     if isinstance(module, nn.Linear):
@@ -136,7 +137,7 @@ class BottleneckLayer(nn.Module, BaseTunerLayer):
         h = self.bottleneck_act[name](down(x.to(down.weight.dtype)))
         return self.bottleneck_up[name](h) * self.bottleneck_scaling[name]
 
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
+    def forward(self, *args: object, **kwargs: object) -> Any:
         result = self.base_layer(*args, **kwargs)
         names = [n for n in self.active_adapters if n in self.bottleneck_down]
         if self.disable_adapters or not names:
@@ -163,8 +164,6 @@ class BottleneckModel(BaseTuner):
     def _prepare_adapter_config(self, peft_config: PeftConfig, model_config: dict) -> PeftConfig:
         """Default targets come from peftbench's role table, so there is one table of names."""
         if peft_config.target_modules is None:
-            from peftbench.models.targets import resolve_targets
-
             roles = PLACEMENT_ROLES[peft_config.placement]
             peft_config.target_modules = resolve_targets(model_config["model_type"], roles)
         return peft_config

@@ -7,10 +7,23 @@ from typing import Any
 
 from peftbench.errors import UserError
 from peftbench.reports import tables
+from peftbench.reports.retention import curve_table, retention_table
+
+
+def all_tables(data: dict[str, Any]) -> list[tables.Table]:
+    """Every table of the report, in order (those without rows left out)."""
+    t = tables
+    out = [t.main_table(data), t.efficiency_table(data), t.stability_table(data)]
+    out += [x for x in (retention_table(data), curve_table(data)) if x is not None]
+    out += [x for x in (t.profiles_table(data), t.constraints_table(data)) if x is not None]
+    out += [x for x in (t.sensitivity_summary(data),) if x is not None]
+    out += t.sensitivity_tables(data)
+    out += [x for x in (t.problems_table(data),) if x is not None]
+    return out
 
 
 def pick(view: Mapping[str, Any], table: str) -> list[tables.Table]:
-    found = [t for t in tables.all_tables(dict(view)) if table == "all" or t.key.startswith(table)]
+    found = [t for t in all_tables(dict(view)) if table == "all" or t.key.startswith(table)]
     if not found:
         raise UserError(
             f"this results folder has no '{table}' table",
