@@ -19,7 +19,7 @@ from peftbench.results.folder import read_folder
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     """Alice and Bob each ran the tie grid on toy-sentiment (seeds 1 and 2; Bob's lora and ia3
-    got other answers right), plus the smoke runs: real intervals and ties on two boards. The
+    got other answers right), plus the smoke runs: real intervals and best sets on two boards. The
     smoke runs on toy-sentiment are left out: their training settings name two settings the
     older grid records lack (not comparable), so that board is the grid's."""
     alice = synthetic_results(tmp_path / "alice", seed=1)
@@ -57,7 +57,8 @@ def test_site_numbers_equal_show_on_the_merged_records(site: Path) -> None:
         assert r["score"] == want.scores[d]
         assert r["score_ci"] == (list(ci) if ci else None)
         assert r["best"] == want.best_set.scores.get(d, False)
-        assert r["tie"] == want.ties.get(d)
+        rank = want.ranks.get(d)
+        assert r["rank"] == (list(rank) if rank else None)  # the simultaneous rank interval
         assert r["runs"] == len([x for x in board_runs(site, r)])
 
 
