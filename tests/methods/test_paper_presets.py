@@ -180,7 +180,7 @@ BAD = [
     ("ia3", "paper_compat", "yes", "true or false"),
     ("ia3", "feedforward_modules", ["ffn_in"], "not in"),
     ("bitfit", "bias_init", "normal", "zeros, uniform"),
-    ("bitfit", "target_modules", [], "train nothing"),
+    ("bitfit", "target_modules", [], "must name at least one"),
     ("adapter", "non_linearity", "relu6", "relu"),
     ("adapter", "reduction_factor", 0, ">= 1"),
     ("adapter", "scaling", "big", "number"),
