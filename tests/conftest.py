@@ -8,6 +8,14 @@ import pytest
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _adapter_weights() -> None:
+    """The damage fixture's adapter weights, written from code (not kept in git)."""
+    from adapter_weights import write_adapter_weights
+
+    write_adapter_weights()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["PEFTBENCH_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
