@@ -121,9 +121,10 @@ class LatencySettings(Checked):
     docs/measurements.md): `warmup` untimed lockstep generations, then blocks of two (mirrored
     orders) until every slowdown's 95 % half-width is at most `max_halfwidth_pp` points, or
     `max_seconds` of timing, or `max_pairs` blocks (at least `min_pairs`). `merged`: also time
-    the merged form of methods that can merge. `reuse`: time each adapter structure once per
-    results folder (the cost of a forward pass does not depend on the dataset or the trained
-    values; `efficiency.latency_cache`); false times every cell. `cpu_threads`: torch threads
+    the merged form of methods that can merge. `reuse`: time each adapter structure in two
+    independent runs per results folder, then copy them (the cost of a forward pass does not
+    depend on the dataset or the trained values; `efficiency.latency_cache`); false times every
+    cell. `cpu_threads`: torch threads
     while timing on a CPU (0: leave torch's count), recorded as `latency_threads`.
     """
 

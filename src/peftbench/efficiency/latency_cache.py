@@ -1,15 +1,22 @@
-"""Paired latency taken once per (model, adapter structure) in a results folder.
+"""Paired latency taken a few times per (model, adapter structure) in a results folder, then reused.
 
-Why: what a forward pass costs depends on the model, the device and the adapter's *structure*
-(which modules, what ranks, how many virtual tokens), not on the values training put into it
-nor on the dataset it was trained on. A grid with several datasets would otherwise time the
-same structure once per dataset; on a 2-core CPU that was ~14 s per cell of the default suite.
-The first cell with a given structure times it (paired and interleaved, as always) and stores
-the paired run here; later cells with the same structure copy it and record which run measured
-it (`latency_reused_from`). Anything that could change the cost is in the key: model and its
-options, device, method and its build parameters, parameter counts, the stored adapter's sizes,
-the forms timed and the latency settings. A new results folder measures again;
-`measurement.latency.reuse: false` measures every cell.
+Why reuse: what a forward pass costs depends on the model, the device and the adapter's
+*structure* (which modules, what ranks, how many virtual tokens), not on the values training put
+into it nor on the dataset it was trained on. A grid with several datasets would otherwise time
+the same structure once per dataset; on a 2-core CPU that was ~14 s per cell of the default
+suite. Anything that could change the cost is in the key: model and its options, device, method
+and its build parameters, parameter counts, the stored adapter's sizes, the forms timed and the
+latency settings. A new results folder measures again; `measurement.latency.reuse: false`
+measures every cell.
+
+Why more than one run: pairs within one paired run share that run's machine state (load, clocks,
+cache placement), so one run's interval leaves run-to-run variation out (sd 1-4 points in
+docs/measurements.md's repeats). The first `RUNS_PER_STRUCTURE` cells of a structure each time it
+in their own paired run; later cells copy one of those (chosen by their run id, so a rerun picks
+the same) and record which cell measured it (`latency_reused_from`). A grid with two or more
+seeds or datasets of a (model, method) therefore has at least two independent latency runs, and
+the board's slowdown interval is the run-level one (`efficiency.paired.runs_slowdown`). A
+(model, method) with a single cell has one run, and the board says so (`ONE_RUN`).
 """
 
 from __future__ import annotations
@@ -24,6 +31,9 @@ from peftbench.efficiency.latency import PairedRun, Samples
 from peftbench.efficiency.plausible import bad_samples
 from peftbench.results.atomic import write_json
 from peftbench.results.safe_read import JSON_CAP, read_capped
+
+# independent paired runs of one structure before later cells reuse them (module docstring)
+RUNS_PER_STRUCTURE = 2
 
 
 def paired_run_to_json(run: PairedRun) -> dict[str, Any]:
@@ -71,26 +81,41 @@ class LatencyCache:
     structure: dict[str, object]  # JSON-able: what determines a forward pass's cost
     run_id: str  # the cell asking (recorded as the measurer when it measures)
 
-    def _path(self, forms: list[str], part: str) -> Path:
+    def _key(self, forms: list[str], part: str) -> str:
         blob = json.dumps([self.structure, forms, part], sort_keys=True, default=str)
-        return self.folder / f"{hashlib.sha256(blob.encode()).hexdigest()[:24]}.json"
+        return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+    def _path(self, forms: list[str], part: str) -> Path:
+        """This cell's own entry (one file per measuring cell, so concurrent cells never
+        overwrite each other's runs)."""
+        mine = hashlib.sha256(self.run_id.encode()).hexdigest()[:10]
+        return self.folder / f"{self._key(forms, part)}.{mine}.json"
+
+    def stored(self, forms: list[str], part: str) -> list[tuple[PairedRun, str]]:
+        """Every reusable stored run of this structure, forms and part, in file-name order:
+        (paired run, the run id that measured it). An entry that fails the checks a record's
+        samples pass (`check_entry`) is left out, with a line saying why."""
+        out = []
+        for path in sorted(self.folder.glob(f"{self._key(forms, part)}.*.json")):
+            try:
+                data = json.loads(read_capped(path, JSON_CAP).decode("utf-8"))
+                why = check_entry(data, self.structure, forms, part)
+                if why is not None:
+                    print(f"latency cache {path.name} not reused ({why})")
+                    continue
+                out.append((paired_run_from_json(data["paired_run"]), str(data["measured_by"])))
+            except (OSError, ValueError, KeyError, TypeError, RecursionError):  # damaged: skip
+                continue
+        return out
 
     def get(self, forms: list[str], part: str) -> tuple[PairedRun, str] | None:
-        """(the stored paired run, the run id that measured it), or None: none stored, or one
-        that fails the checks a record's samples pass (`check_entry`), which is measured again."""
-        path = self._path(forms, part)
-        try:
-            raw = read_capped(path, JSON_CAP)
-            data = json.loads(raw.decode("utf-8"))
-            why = check_entry(data, self.structure, forms, part)
-            if why is not None:
-                print(f"latency cache {path.name} not reused ({why}): measuring again")
-                return None
-            return paired_run_from_json(data["paired_run"]), str(data["measured_by"])
-        except FileNotFoundError:
+        """A stored run to copy (with the run id that measured it), or None: fewer than
+        `RUNS_PER_STRUCTURE` independent runs are stored, so this cell times its own."""
+        runs = self.stored(forms, part)
+        if len(runs) < RUNS_PER_STRUCTURE:
             return None
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):  # damaged: measure
-            return None
+        pick = int(hashlib.sha256(self.run_id.encode()).hexdigest(), 16) % len(runs)
+        return runs[pick]
 
     def put(self, forms: list[str], part: str, run: PairedRun) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
