@@ -85,10 +85,10 @@ def load_data(spec: RunSpec, ctx: LoadContext) -> CellData:
     eval_cap = _cap(spec.evaluation.max_eval_examples, dataset.max_eval_examples)
     rows = dataset.load(train_split, ctx)
     evals = dataset.load(eval_split, ctx)[:eval_cap]
-    for split, got in ((train_split, rows), (eval_split, evals)):
+    for split_name, got in ((train_split, rows), (eval_split, evals)):
         if not got:
             raise UserError(
-                f"dataset '{spec.dataset}' has no examples in split '{split}'",
+                f"dataset '{spec.dataset}' has no examples in split '{split_name}'",
                 "check the data files or the max_*_examples caps",
             )
     curve = spec.evaluation.curve_examples if spec.evaluation.curve_every > 0 else 0

@@ -26,6 +26,8 @@ from peftbench.datasets.hub_table import entries as hub_entries
 from peftbench.errors import UserError
 from peftbench.pipeline import load_examples
 
+BAD_ROWS = json.loads((Path(__file__).parents[1] / "data/tables/bad_hub_rows.json").read_text())
+
 
 def fake_hub(monkeypatch: pytest.MonkeyPatch, load_dataset: Any) -> list[tuple[Any, ...]]:
     """Replace the `datasets` package by one whose `load_dataset` is `load_dataset`."""
@@ -105,6 +107,17 @@ def test_rows_in_another_schema_are_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"row 0 .*nyu-mll/glue.*'sentence'") as err:
         DATASETS.get("sst2").load("train", ctx)
     assert "label, text" in err.value.hint
+
+
+@pytest.mark.parametrize("case", BAD_ROWS, ids=[c["id"] for c in BAD_ROWS])
+def test_a_field_of_the_wrong_type_is_a_clear_error(case: dict[str, Any], tmp_path: Path) -> None:
+    """A row's fields are narrowed where they are read: a wrong type names the row, the schema
+    and the type found (never a traceback, never a row read wrongly)."""
+    write_split(tmp_path, case["dataset"], case["split"], [case["row"]], "jsonl")
+    ctx = LoadContext(cache_dir=tmp_path, data_dir=tmp_path)
+    with pytest.raises(UserError, match=r"row 0 does not fit the .* schema") as err:
+        DATASETS.get(case["dataset"]).load(case["split"], ctx)
+    assert case["error"] in str(err.value)
 
 
 def test_malformed_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -16,19 +16,16 @@ The source and limits are in `hub_datasets.toml` ([code.apps]); this module read
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from peftbench.datasets.base import Example
+from peftbench.datasets.base import Example, Row
+from peftbench.datasets.hub import mapping, seq
 
 SPLITS = ("train", "test")  # as `splits` of [code.apps] in hub_datasets.toml
 MAX_REFERENCES = 5  # CodeBLEU cost grows with references; some problems have over 100
 
 
-def _json(value: object, default: object) -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    return json.loads(value) if isinstance(value, str) else value
+def _blank(value: object) -> bool:
+    """An empty field: null, or blank JSON text."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def apps_prompt(question: str, starter_code: str, fn_name: str | None) -> str:
@@ -47,16 +44,17 @@ def apps_prompt(question: str, starter_code: str, fn_name: str | None) -> str:
     return "\n\n".join(parts)
 
 
-def build_apps(split: str, i: int, row: dict[str, Any]) -> Example | None:
-    solutions = [s for s in _json(row["solutions"], []) if str(s).strip()]
-    tests = _json(row["input_output"], {})
-    fn_name = tests.get("fn_name") or None
+def build_apps(split: str, i: int, row: Row) -> Example | None:
+    listed = [] if _blank(row["solutions"]) else seq(row["solutions"])
+    solutions = [str(s) for s in listed if str(s).strip()]
+    tests = {} if _blank(row["input_output"]) else mapping(row["input_output"])
+    fn_name = str(tests.get("fn_name") or "") or None
     if not solutions:
         return None
     evaluated = split == SPLITS[1]
     if evaluated and not tests.get("inputs"):
         return None
     prompt = apps_prompt(str(row["question"]), str(row.get("starter_code") or ""), fn_name)
-    references = {"references": solutions[:MAX_REFERENCES]}
+    references: dict[str, object] = {"references": solutions[:MAX_REFERENCES]}
     gold = {**tests, **references} if evaluated else references  # tests can be megabytes
     return Example(f"{split}-{row.get('problem_id', row.get('id', i))}", prompt, solutions[0], gold)

@@ -11,6 +11,7 @@ import re
 
 from peftbench.datasets.base import DatasetSpec, Example, LoadContext, first_line, register
 from peftbench.datasets.splits import cached_jsonl
+from peftbench.json_types import JSONObject
 
 GENERATOR = "reasoning-gym==0.1.25 basic_arithmetic"
 OPTIONS = dict(
@@ -26,14 +27,14 @@ SIZES = {"train": (1234, 3000), "eval": (5678, 800)}  # split -> (seed, rows gen
 _INT = re.compile(r"^[+-]?\d+$")
 
 
-def _generate(seed: int, size: int) -> list[dict]:
+def _generate(seed: int, size: int) -> list[JSONObject]:
     import reasoning_gym
 
     ds = reasoning_gym.create_dataset("basic_arithmetic", size=size, seed=seed, **OPTIONS)
-    return [{"question": x["question"], "answer": str(x["answer"])} for x in ds]
+    return [{"question": str(x["question"]), "answer": str(x["answer"])} for x in ds]
 
 
-def _build(split: str) -> list[dict]:
+def _build(split: str) -> list[JSONObject]:
     train = _generate(*SIZES["train"])
     if split == "train":
         return train
@@ -46,10 +47,13 @@ def load(split: str, ctx: LoadContext) -> list[Example]:
         raise ValueError(f"unknown split '{split}' (expected 'train' or 'eval')")
     path = ctx.cache_dir / "data" / "arithmetic-rg0.1.25" / f"{split}.jsonl"
     rows = cached_jsonl(path, lambda: _build(split))
-    return [
-        Example(id=f"{split}-{i}", prompt=row["question"], answer=row["answer"], gold=row["answer"])
-        for i, row in enumerate(rows)
-    ]
+    out = []
+    for i, row in enumerate(rows):
+        answer = str(row["answer"])  # strings, as `_generate` wrote them
+        out.append(
+            Example(id=f"{split}-{i}", prompt=str(row["question"]), answer=answer, gold=answer)
+        )
+    return out
 
 
 def parse_integer(text: str) -> str | None:

@@ -9,10 +9,10 @@ spec; loading happens only inside `load`, so listing datasets imports nothing he
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 from peftbench.registry import Registry
 
@@ -39,7 +39,11 @@ class LoadContext:
 
 
 LoadFn = Callable[[str, LoadContext], list[Example]]
-ParseFn = Callable[[str], Any]
+# generated text -> the parsed prediction the metric compares with `Example.gold` (None: unreadable)
+ParseFn = Callable[[str], object]
+# One row of a source as read: a parsed JSON line, a parquet or CSV record, an HF dataset row. Its
+# values are whatever the file held, so a row function narrows each field where it reads it.
+Row: TypeAlias = Mapping[str, object]
 
 
 def first_word(text: str) -> str:
@@ -117,7 +121,7 @@ class DatasetSpec:
     version: str = "1"
     stop_at_newline: bool = True  # answers are one line: stop generating at the first newline
     notes: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, str] = field(default_factory=dict)  # a declared set's origin, fingerprint
     # The dataset's own caps (None: none). A suite's `max_*_examples` applies on top: the smaller
     # of the two wins, so a small run can cap further but never exceed what the dataset allows.
     max_train_examples: int | None = None

@@ -10,14 +10,12 @@ back to the original question title when there is none. Sources and limits are i
 
 from __future__ import annotations
 
-from typing import Any
-
-from peftbench.datasets.base import Example
+from peftbench.datasets.base import Example, Row
 
 ASK = "Write the Python code for this. Answer with the code only."
 
 
-def build_conala(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_conala(split: str, i: int, row: Row) -> Example | None:
     intent = str(row.get("rewritten_intent") or row["intent"] or "").strip()
     snippet = str(row["snippet"] or "").strip("\n")
     if not intent or not snippet.strip():
@@ -25,7 +23,7 @@ def build_conala(split: str, i: int, row: dict[str, Any]) -> Example | None:
     return Example(f"{split}-{i}", f"{intent}\n\n{ASK}", snippet, snippet)
 
 
-def build_codealpaca(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_codealpaca(split: str, i: int, row: Row) -> Example | None:
     request = str(row["prompt"] or "").strip()
     code = str(row["response"] or "").strip("\n")
     if not request or not code.strip():

@@ -14,10 +14,9 @@ to fit `max_length` keeps its instruction. Each task's source, labels, metrics a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from peftbench.datasets.base import Example
-from peftbench.datasets.hub import RowFn
+from peftbench.datasets.base import Example, Row
+from peftbench.datasets.hub import RowFn, integer, real
 from peftbench.registry import check_keys
 
 
@@ -26,29 +25,30 @@ def score_text(value: float) -> str:
     return f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".")
 
 
-def sentence_task(name: str, prompt: Mapping[str, Any], labels: tuple[str, ...]) -> RowFn:
+def sentence_task(name: str, prompt: Mapping[str, object], labels: tuple[str, ...]) -> RowFn:
     """The row function of one GLUE task: `prompt["fields"]` (column -> how the prompt names it,
     in order) then `prompt["question"]`; the label index -> `labels` word, or with no labels
     (STS-B) the score."""
     check_keys(f"GLUE task '{name}' prompt", prompt, {"fields": dict, "question": str}, {})
-    fields = tuple(prompt["fields"].items())
-    question = prompt["question"]
+    columns, question = prompt["fields"], prompt["question"]
+    assert isinstance(columns, dict) and isinstance(question, str)  # as check_keys found them
+    fields = tuple(columns.items())
 
-    def build(split: str, i: int, row: dict[str, Any]) -> Example | None:
+    def build(split: str, i: int, row: Row) -> Example | None:
         label = row["label"]
-        if labels and int(label) < 0:  # unlabelled (test) rows
+        if labels and integer(label) < 0:  # unlabelled (test) rows
             return None
         inputs = "\n".join(f"{title}: {str(row[col]).strip()}" for col, title in fields)
         text = f"{inputs}\n\n{question}"
         if labels:
-            if int(label) >= len(labels):
+            if integer(label) >= len(labels):
                 raise ValueError(
                     f"label {label} is out of range: {name} labels are 0..{len(labels) - 1}"
                     f" ({', '.join(labels)})"
                 )
-            word = labels[int(label)]
+            word = labels[integer(label)]
             return Example(f"{split}-{i}", text, word, word)
-        gold = round(float(label), 4)
+        gold = round(real(label), 4)
         return Example(f"{split}-{i}", text, score_text(gold), gold)
 
     return build

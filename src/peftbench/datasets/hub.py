@@ -22,15 +22,15 @@ import random
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import SupportsFloat, SupportsIndex, SupportsInt
 
-from peftbench.datasets.base import DatasetSpec, Example, LoadContext, LoadFn, ParseFn
+from peftbench.datasets.base import DatasetSpec, Example, LoadContext, LoadFn, ParseFn, Row
 from peftbench.datasets.splits import SPLIT_SEED
 from peftbench.errors import UserError
 
 LOCAL_FORMATS = ("parquet", "jsonl", "csv")
 
-RowFn = Callable[[str, int, dict[str, Any]], Example | None]  # (split, row index, row)
+RowFn = Callable[[str, int, Row], Example | None]  # (split, row index, row)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class HubSource:
         config = f"/{self.config}" if self.config else ""
         return f"{self.hub_id}{config}@{self.revision}"
 
-    def load(self, split: str) -> list[dict[str, Any]]:
+    def load(self, split: str) -> list[dict[str, object]]:
         """The split's rows from the hub (network)."""
         from datasets import load_dataset
 
@@ -109,7 +109,7 @@ def _check_text(path: Path) -> None:
         )
 
 
-def read_local(path: Path) -> list[dict[str, Any]]:
+def read_local(path: Path) -> list[dict[str, object]]:
     """Rows of one local split file (parquet, jsonl or csv)."""
     if path.suffix != ".parquet" and path.is_file():
         _check_text(path)
@@ -132,9 +132,9 @@ def read_local(path: Path) -> list[dict[str, Any]]:
         ) from exc
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def _read_jsonl(path: Path) -> list[dict[str, object]]:
     """One JSON object per line; a bad line is named by its line number in the file."""
-    rows = []
+    rows: list[dict[str, object]] = []
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
@@ -162,7 +162,9 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def load_rows(name: str, source: HubSource, split: str, ctx: LoadContext) -> list[dict[str, Any]]:
+def load_rows(
+    name: str, source: HubSource, split: str, ctx: LoadContext
+) -> list[dict[str, object]]:
     """The rows of `split`: from `ctx.data_dir` when a file is there, else from the hub."""
     looked: list[Path] = []
     if ctx.data_dir is not None:
@@ -247,7 +249,8 @@ def hub_spec(
     prompt_version: str = "p1",
     notes: str = "",
     example_group: Callable[[Example], Hashable] | None = None,
-    **fields: Any,
+    extra_metrics: tuple[str, ...] = (),
+    labels: tuple[str, ...] = (),
 ) -> DatasetSpec:
     """A `DatasetSpec` whose data comes from `source` (or the same schema in local files)."""
     where = f"{source.describe()}, or <data-dir>/{name}/<split>.*"
@@ -263,11 +266,12 @@ def hub_spec(
         version=f"{source.version} {prompt_version}",
         pin=source.pin + (f": {source.why_unpinned}" if source.why_unpinned else ""),
         notes=notes,
-        **fields,
+        extra_metrics=extra_metrics,
+        labels=labels,
     )
 
 
-def seq(value: object) -> list[Any]:
+def seq(value: object) -> list[object]:
     """A list field: as loaded, or JSON text (from a CSV cell)."""
     if isinstance(value, str):
         value = json.loads(value)
@@ -276,10 +280,24 @@ def seq(value: object) -> list[Any]:
     return value
 
 
-def mapping(value: object) -> dict[str, Any]:
+def mapping(value: object) -> dict[str, object]:
     """A mapping field: as loaded, or JSON text (from a CSV cell)."""
     if isinstance(value, str):
         value = json.loads(value)
     if not isinstance(value, dict):
         raise TypeError(f"expected a mapping, got {type(value).__name__}")
     return value
+
+
+def integer(value: object) -> int:
+    """An integer field (a label index, a position): a number, or its text (from a CSV cell)."""
+    if isinstance(value, str | bytes | SupportsInt | SupportsIndex):
+        return int(value)
+    raise TypeError(f"expected an integer, got {type(value).__name__}")
+
+
+def real(value: object) -> float:
+    """A number field (a score, an answer): a number, or its text (from a CSV cell)."""
+    if isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
+        return float(value)
+    raise TypeError(f"expected a number, got {type(value).__name__}")

@@ -10,8 +10,10 @@ dataset needs of its own) stays in the group's module, named by the table as
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
-from typing import Any
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, TypedDict, TypeGuard
 
 from peftbench.datasets.base import DatasetSpec, ParseFn, register
 from peftbench.datasets.hub import HubSource, hub_spec
@@ -20,36 +22,53 @@ from peftbench.registry import check_keys, read_table
 
 TABLE = "hub_datasets.toml"
 
+
+class _Required(TypedDict):
+    """The keys every entry of the table has."""
+
+    hub: str
+    revision: str
+    rows: str
+    parse: str
+    description: str
+    metric: str
+
+
+# (the required keys are a base class, not `Required[...]`: Python 3.11 cannot see `Required`
+# in an annotation left as text, and REQUIRED below is read from this class at run time)
+class HubEntry(_Required, total=False):
+    """One entry of the table, with its group's defaults filled in. The keys and their types are
+    checked (`check_keys`) before an entry is read; the items of a list or a mapping are checked
+    where they are read."""
+
+    config: str
+    files: dict[str, object]
+    why_unpinned: str
+    prompt: dict[str, object]
+    labels: list[object]
+    extra_metrics: list[object]
+    splits: list[object]
+    max_new_tokens: int
+    system_prompt: str
+    stop_at_newline: bool
+    notes: str
+    shuffle_by: str
+
+
+# The Python type each key must have (a list or mapping: its kind), from `HubEntry`: one home.
+_HINTS = typing.get_type_hints(HubEntry)
 REQUIRED: dict[str, type | tuple[type, ...]] = {
-    "hub": str,
-    "revision": str,
-    "rows": str,
-    "parse": str,
-    "description": str,
-    "metric": str,
+    k: typing.get_origin(t) or t for k, t in _HINTS.items() if k in HubEntry.__required_keys__
 }
 OPTIONAL: dict[str, type | tuple[type, ...]] = {
-    "config": str,
-    "files": dict,
-    "why_unpinned": str,
-    "prompt": dict,
-    "labels": list,
-    "extra_metrics": list,
-    "splits": list,
-    "max_new_tokens": int,
-    "system_prompt": str,
-    "stop_at_newline": bool,
-    "notes": str,
-    "shuffle_by": str,
+    k: typing.get_origin(t) or t for k, t in _HINTS.items() if k not in REQUIRED
 }
-# Keys passed to `DatasetSpec` only when an entry sets them (else the spec's own default).
-SPEC_DEFAULTS = ("max_new_tokens", "system_prompt", "stop_at_newline")
 NAMED_PARSERS = ("labels", "number", "code")
 
 
-def entries() -> dict[str, tuple[str, dict[str, Any]]]:
+def entries() -> dict[str, tuple[str, dict[str, object]]]:
     """Dataset name -> (its group, its keys with the group's defaults filled in)."""
-    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    out: dict[str, tuple[str, dict[str, object]]] = {}
     for group, table in read_table("peftbench.datasets", TABLE).items():
         defaults = {k: v for k, v in table.items() if not isinstance(v, dict)}
         for name, own in table.items():
@@ -61,6 +80,14 @@ def entries() -> dict[str, tuple[str, dict[str, Any]]]:
     return out
 
 
+def is_entry(entry: Mapping[str, object], where: str) -> TypeGuard[HubEntry]:
+    """True when every key of `entry` is known and of its type; else a ValueError names it."""
+    check_keys(where, entry, REQUIRED, OPTIONAL)
+    return True
+
+
+# A function the table names: a row function, a factory of them, a parser or a grouping key.
+# Its signature is the table's contract (checked where it is called), not known to mypy.
 def _function(where: str, key: str, dotted: str) -> Callable[..., Any]:
     """The function "<module>.<name>" of a module in peftbench.datasets."""
     module, _, attr = dotted.rpartition(".")
@@ -76,16 +103,29 @@ def _function(where: str, key: str, dotted: str) -> Callable[..., Any]:
     return found
 
 
-def _strings(where: str, key: str, value: Any, length: int | None = None) -> tuple[str, ...]:
-    if not all(isinstance(v, str) for v in value) or (length and len(value) != length):
+def _strings(
+    where: str, key: str, value: Sequence[object], length: int | None = None
+) -> tuple[str, ...]:
+    strings = tuple(v for v in value if isinstance(v, str))
+    if len(strings) != len(value) or (length and len(value) != length):
         size = f"{length} " if length else ""
         raise ValueError(f"{where}: '{key}' must be a list of {size}strings, not {value!r}")
-    return tuple(value)
+    return strings
 
 
-def _splits(where: str, value: Any) -> tuple[str, str]:
+def _splits(where: str, value: Sequence[object]) -> tuple[str, str]:
     train, evaluated = _strings(where, "splits", value, 2)
     return train, evaluated
+
+
+def _files(where: str, value: Mapping[str, object] | None) -> dict[str, str] | None:
+    """split -> data file path; None: the repository's own layout."""
+    if value is None:
+        return None
+    files = {split: path for split, path in value.items() if isinstance(path, str)}
+    if len(files) != len(value):
+        raise ValueError(f"{where}: 'files' must map split names to file paths, not {value!r}")
+    return files
 
 
 def _parser(where: str, name: str, labels: tuple[str, ...]) -> ParseFn:
@@ -105,10 +145,11 @@ def _parser(where: str, name: str, labels: tuple[str, ...]) -> ParseFn:
     return _function(where, "parse", name)
 
 
-def spec_of(name: str, group: str, entry: Mapping[str, Any]) -> DatasetSpec:
+def spec_of(name: str, group: str, entry: Mapping[str, object]) -> DatasetSpec:
     """The `DatasetSpec` of one table entry (its keys checked first)."""
     where = f"datasets/{TABLE} [{group}.{name}]"
-    check_keys(where, entry, REQUIRED, OPTIONAL)
+    if not is_entry(entry, where):  # not reached: `is_entry` raises, naming the key
+        raise AssertionError(where)
     labels = _strings(where, "labels", entry.get("labels", []))
     rows = _function(where, "rows", entry["rows"])
     if "prompt" in entry:  # a factory of row functions, filled in with the entry's wording
@@ -117,11 +158,11 @@ def spec_of(name: str, group: str, entry: Mapping[str, Any]) -> DatasetSpec:
         entry["hub"],
         entry.get("config"),
         entry["revision"],
-        entry.get("files"),
+        _files(where, entry.get("files")),
         entry.get("why_unpinned", ""),
     )
     shuffle_by = entry.get("shuffle_by")
-    return hub_spec(
+    spec = hub_spec(
         name=name,
         source=source,
         build=rows,
@@ -134,7 +175,13 @@ def spec_of(name: str, group: str, entry: Mapping[str, Any]) -> DatasetSpec:
         labels=labels,
         notes=entry.get("notes", ""),
         example_group=_function(where, "shuffle_by", shuffle_by) if shuffle_by else None,
-        **{key: entry[key] for key in SPEC_DEFAULTS if key in entry},
+    )
+    # generation settings an entry may set; the spec's own default where it does not
+    return replace(
+        spec,
+        max_new_tokens=entry.get("max_new_tokens", spec.max_new_tokens),
+        system_prompt=entry.get("system_prompt", spec.system_prompt),
+        stop_at_newline=entry.get("stop_at_newline", spec.stop_at_newline),
     )
 
 

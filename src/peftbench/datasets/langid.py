@@ -23,17 +23,13 @@ import re
 
 from peftbench.cache import wheel_member
 from peftbench.datasets.base import DatasetSpec, Example, LoadContext, first_line, register
-from peftbench.datasets.splits import SPLIT_SEED, dedupe, read_jsonl
+from peftbench.datasets.splits import SPLIT_SEED, dedupe, last_message, read_jsonl
 
 PACKAGE, VERSION = "evals", "3.0.1.post1"
 LANGUAGES = ("croatian", "hungarian", "polish", "turkish")
 MEMBER = "evals/registry/data/{}-exams-qa/samples.jsonl"
 EVAL_PER_LANGUAGE, TRAIN_PER_LANGUAGE = 150, 600
 CHARS = 64
-
-
-def _question(row: dict) -> str:
-    return row["input"][-1]["content"]
 
 
 def _snippet(text: str) -> str:
@@ -44,7 +40,7 @@ def _snippet(text: str) -> str:
 
 def _rows(language: str, split: str, ctx: LoadContext) -> list[str]:
     path = wheel_member(PACKAGE, VERSION, MEMBER.format(language), ctx.cache_dir)
-    texts = [_snippet(_question(r)) for r in dedupe(read_jsonl(path), _question)]
+    texts = [_snippet(last_message(r)) for r in dedupe(read_jsonl(path), last_message)]
     texts = list(dict.fromkeys(t for t in texts if t))  # equal snippets: keep one
     random.Random(SPLIT_SEED).shuffle(texts)
     if split == "eval":

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
 
-from peftbench.datasets.base import Example, first_line
+from peftbench.datasets.base import Example, Row, first_line
+from peftbench.datasets.hub import real
 from peftbench.datasets.verbal import LETTERS, first_number, fmt_number, options
 from peftbench.metrics.numeric import extract_gsm8k_gold
 
@@ -40,7 +40,7 @@ def mathqa_options(value: object) -> list[str]:
     return [found[letter] for letter in letters]
 
 
-def build_mathqa(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_mathqa(split: str, i: int, row: Row) -> Example | None:
     texts = mathqa_options(row["options"])
     answer = "abcde".index(str(row["correct"]).strip().lower())
     letters = LETTERS[: len(texts)]
@@ -54,7 +54,7 @@ def build_mathqa(split: str, i: int, row: dict[str, Any]) -> Example | None:
 _CALCULATOR = re.compile(r"<<[^<>]*>>")
 
 
-def build_gsm8k(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_gsm8k(split: str, i: int, row: Row) -> Example | None:
     solution = _CALCULATOR.sub("", str(row["answer"])).strip()
     prompt = (
         f"{str(row['question']).strip()}\n\nSolve the problem step by step, then write the final "
@@ -76,14 +76,14 @@ def clean_equation(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("( ", "(").replace(" )", ")"))
 
 
-def build_svamp(split: str, i: int, row: dict[str, Any]) -> Example | None:
-    gold = float(row["Answer"])
+def build_svamp(split: str, i: int, row: Row) -> Example | None:
+    gold = real(row["Answer"])
     question = f"{str(row['Body']).strip()} {str(row['Question']).strip()}".strip()
     prompt = (
         f"{question}\n\nWrite one equation that computes the answer and its value, like "
         "'(3 + 4) = 7'."
     )
-    answer = f"{clean_equation(row['Equation'])} = {fmt_number(gold)}"
+    answer = f"{clean_equation(str(row['Equation']))} = {fmt_number(gold)}"
     return Example(f"{split}-{i}", prompt, answer, gold)
 
 

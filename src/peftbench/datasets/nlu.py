@@ -12,10 +12,10 @@ options and limits are in `hub_datasets.toml` ([nlu]); this module turns a row i
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
 
-from peftbench.datasets.base import Example
-from peftbench.datasets.hub import mapping, seq
+from peftbench.datasets.base import Example, Row
+from peftbench.datasets.hub import integer, mapping, seq
 from peftbench.datasets.verbal import LETTERS, options
 
 
@@ -23,30 +23,30 @@ def _ask(letters: str) -> str:
     return f"Answer with {', '.join(letters[:-1])} or {letters[-1]}."
 
 
-def _mc(split: str, i: int, stem: str, texts: list[Any], answer: int) -> Example:
+def _mc(split: str, i: int, stem: str, texts: Sequence[object], answer: int) -> Example:
     letters = LETTERS[: len(texts)]
     prompt = f"{stem}\n{options(texts, letters)}\n\n{_ask(letters)}"
     return Example(f"{split}-{i}", prompt, letters[answer], letters[answer])
 
 
-def build_mmlu(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_mmlu(split: str, i: int, row: Row) -> Example | None:
     if "question" not in row and "train" in row:  # the `auxiliary_train` config nests its rows
         row = mapping(row["train"])
     subject = str(row.get("subject") or "").replace("_", " ").strip()
     about = f"The following question is about {subject}.\n" if subject else ""
     stem = f"{about}Question: {str(row['question']).strip()}"
-    return _mc(split, i, stem, seq(row["choices"]), int(row["answer"]))
+    return _mc(split, i, stem, seq(row["choices"]), integer(row["answer"]))
 
 
-def build_piqa(split: str, i: int, row: dict[str, Any]) -> Example | None:
-    label = int(row["label"])
+def build_piqa(split: str, i: int, row: Row) -> Example | None:
+    label = integer(row["label"])
     if label < 0:
         return None
     stem = f"Goal: {str(row['goal']).strip()}\nWhich solution reaches the goal?"
     return _mc(split, i, stem, [row["sol1"], row["sol2"]], label)
 
 
-def build_siqa(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_siqa(split: str, i: int, row: Row) -> Example | None:
     label = str(row["label"]).strip()
     if label not in ("1", "2", "3"):
         return None
@@ -60,19 +60,19 @@ def clean_wikihow(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"\[\w+\]", " ", str(text))).strip()
 
 
-def build_hellaswag(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_hellaswag(split: str, i: int, row: Row) -> Example | None:
     label = str(row["label"]).strip()
     if not label.isdigit():  # the test split has no labels
         return None
-    context = f"{row['activity_label']}: {clean_wikihow(row['ctx'])}"
+    context = f"{row['activity_label']}: {clean_wikihow(str(row['ctx']))}"
     stem = f"Context: {context}\nWhich ending continues the context best?"
-    return _mc(split, i, stem, [clean_wikihow(e) for e in seq(row["endings"])], int(label))
+    return _mc(split, i, stem, [clean_wikihow(str(e)) for e in seq(row["endings"])], int(label))
 
 
 WINOGRANDE_TASK = "Which option correctly fills the blank (_) in the sentence?"
 
 
-def build_winogrande(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_winogrande(split: str, i: int, row: Row) -> Example | None:
     answer = str(row["answer"]).strip()
     if answer not in ("1", "2"):
         return None
@@ -80,7 +80,7 @@ def build_winogrande(split: str, i: int, row: dict[str, Any]) -> Example | None:
     return _mc(split, i, stem, [row["option1"], row["option2"]], int(answer) - 1)
 
 
-def build_openbookqa(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_openbookqa(split: str, i: int, row: Row) -> Example | None:
     choices = mapping(row["choices"])
     keys = [str(k).strip() for k in seq(choices["label"])]
     answer = keys.index(str(row["answerKey"]).strip())

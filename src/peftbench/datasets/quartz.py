@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from peftbench.cache import wheel_member
 from peftbench.datasets.base import DatasetSpec, Example, LoadContext, label_parser, register
-from peftbench.datasets.splits import dedupe, holdout_split, read_jsonl
+from peftbench.datasets.splits import dedupe, holdout_split, last_message, read_jsonl
 
 PACKAGE, VERSION = "evals", "3.0.1.post1"
 MEMBER = "evals/registry/data/quartz/samples.jsonl"
@@ -12,16 +12,12 @@ LABELS = ("a", "b")
 EVAL_SIZE = 800
 
 
-def _question(row: dict) -> str:
-    return row["input"][-1]["content"]
-
-
 def load(split: str, ctx: LoadContext) -> list[Example]:
-    rows = dedupe(read_jsonl(wheel_member(PACKAGE, VERSION, MEMBER, ctx.cache_dir)), _question)
+    rows = dedupe(read_jsonl(wheel_member(PACKAGE, VERSION, MEMBER, ctx.cache_dir)), last_message)
     out = []
     for i, row in enumerate(holdout_split(rows, split, EVAL_SIZE)):
         label = str(row["ideal"]).strip().lower()
-        prompt = f"Answer with the letter of the correct option.\n{_question(row).strip()}"
+        prompt = f"Answer with the letter of the correct option.\n{last_message(row).strip()}"
         out.append(Example(id=f"{split}-{i}", prompt=prompt, answer=label.upper(), gold=label))
     return out
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from peftbench.cache import wheel_member
 from peftbench.datasets.base import DatasetSpec, Example, LoadContext, label_parser, register
-from peftbench.datasets.splits import dedupe, holdout_split, read_jsonl
+from peftbench.datasets.splits import dedupe, holdout_split, last_message, read_jsonl
 
 PACKAGE, VERSION = "evals", "3.0.1.post1"
 MEMBER = "evals/registry/data/sarcasm/samples.jsonl"
@@ -16,16 +16,13 @@ LABELS = ("yes", "no")
 EVAL_SIZE = 2000
 
 
-def _headline(row: dict) -> str:
-    return row["input"][-1]["content"]
-
-
 def load(split: str, ctx: LoadContext) -> list[Example]:
-    rows = dedupe(read_jsonl(wheel_member(PACKAGE, VERSION, MEMBER, ctx.cache_dir)), _headline)
+    rows = dedupe(read_jsonl(wheel_member(PACKAGE, VERSION, MEMBER, ctx.cache_dir)), last_message)
     out = []
     for i, row in enumerate(holdout_split(rows, split, EVAL_SIZE)):
         label = "yes" if str(row["ideal"]).strip() == "1" else "no"
-        prompt = f"Is this news headline sarcastic? Answer yes or no.\nHeadline: {_headline(row)}"
+        headline = last_message(row)
+        prompt = f"Is this news headline sarcastic? Answer yes or no.\nHeadline: {headline}"
         out.append(Example(id=f"{split}-{i}", prompt=prompt, answer=label, gold=label))
     return out
 

@@ -11,16 +11,19 @@ import json
 import random
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
+from peftbench.json_types import JSONObject
 from peftbench.results.atomic import write_jsonl
 
 SPLIT_SEED = 20251126
 
+T = TypeVar("T")
 
-def dedupe(rows: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], str]) -> list[dict]:
+
+def dedupe(rows: Iterable[T], key: Callable[[T], str]) -> list[T]:
     seen: set[str] = set()
-    out = []
+    out: list[T] = []
     for row in rows:
         k = key(row).strip().lower()
         if k not in seen:
@@ -29,7 +32,7 @@ def dedupe(rows: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], str])
     return out
 
 
-def holdout_split(rows: Sequence[dict], split: str, eval_size: int) -> list[dict]:
+def holdout_split(rows: Sequence[T], split: str, eval_size: int) -> list[T]:
     """`eval` gets `eval_size` rows of a seeded shuffle, `train` the rest."""
     order = list(rows)
     random.Random(SPLIT_SEED).shuffle(order)
@@ -40,12 +43,32 @@ def holdout_split(rows: Sequence[dict], split: str, eval_size: int) -> list[dict
     raise ValueError(f"unknown split '{split}' (expected 'train' or 'eval')")
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> list[JSONObject]:
+    """One JSON object per line (blank lines skipped)."""
+    rows: list[JSONObject] = []
     with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        for line in fh:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}: a line holds a JSON {type(row).__name__}, not an object")
+            rows.append(row)
+    return rows
 
 
-def cached_jsonl(path: Path, build: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def last_message(row: JSONObject) -> str:
+    """The text of the last chat message of an `evals` registry sample (its `input` is a chat):
+    the question, or the headline, these sets ask about."""
+    chat = row["input"]
+    message = chat[-1] if isinstance(chat, list) and chat else None
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(content, str):
+        raise ValueError(f"a sample whose last 'input' message has no text: {row!r}"[:300])
+    return content
+
+
+def cached_jsonl(path: Path, build: Callable[[], list[JSONObject]]) -> list[JSONObject]:
     """Rows from `path`, built once by `build` and written atomically."""
     if not path.exists():
         rows = build()

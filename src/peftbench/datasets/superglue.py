@@ -10,9 +10,8 @@ Sources, labels and limits are in `hub_datasets.toml` ([superglue]); this module
 
 from __future__ import annotations
 
-from typing import Any
-
-from peftbench.datasets.base import Example
+from peftbench.datasets.base import Example, Row
+from peftbench.datasets.hub import integer
 from peftbench.datasets.verbal import options
 
 YES_NO = ("no", "yes")  # label 0 -> no (False), 1 -> yes (True)
@@ -20,12 +19,12 @@ CB_LABELS = ("entailment", "contradiction", "neutral")
 COPA_QUESTION = {"cause": "What was the CAUSE of this?", "effect": "What happened as a RESULT?"}
 
 
-def _labelled(row: dict[str, Any]) -> int | None:
-    label = int(row["label"])
+def _labelled(row: Row) -> int | None:
+    label = integer(row["label"])
     return None if label < 0 else label
 
 
-def build_boolq(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_boolq(split: str, i: int, row: Row) -> Example | None:
     label = _labelled(row)
     if label is None:
         return None
@@ -37,7 +36,7 @@ def build_boolq(split: str, i: int, row: dict[str, Any]) -> Example | None:
     return Example(f"{split}-{i}", prompt, YES_NO[label], YES_NO[label])
 
 
-def build_cb(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_cb(split: str, i: int, row: Row) -> Example | None:
     label = _labelled(row)
     if label is None:
         return None
@@ -49,7 +48,7 @@ def build_cb(split: str, i: int, row: dict[str, Any]) -> Example | None:
     return Example(f"{split}-{i}", prompt, CB_LABELS[label], CB_LABELS[label])
 
 
-def build_copa(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_copa(split: str, i: int, row: Row) -> Example | None:
     label = _labelled(row)
     if label is None:
         return None
@@ -63,7 +62,7 @@ def build_copa(split: str, i: int, row: dict[str, Any]) -> Example | None:
     return Example(f"{split}-{i}", prompt, letter, letter)
 
 
-def build_wic(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_wic(split: str, i: int, row: Row) -> Example | None:
     label = _labelled(row)
     if label is None:
         return None
@@ -86,12 +85,12 @@ def mark_pronoun(text: str, index: int, span: str) -> str:
     return text
 
 
-def build_wsc(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_wsc(split: str, i: int, row: Row) -> Example | None:
     label = _labelled(row)
     if label is None:
         return None
     pronoun, noun = str(row["span2_text"]).strip(), str(row["span1_text"]).strip()
-    text = mark_pronoun(str(row["text"]).strip(), int(row["span2_index"]), pronoun)
+    text = mark_pronoun(str(row["text"]).strip(), integer(row["span2_index"]), pronoun)
     prompt = (
         f"Text: {text}\n\nIn the text above, does the pronoun *{pronoun}* refer to "
         f"'{noun}'? Answer with yes or no."

@@ -16,10 +16,9 @@ Sources and limits are in `hub_datasets.toml` ([superglue]); this module reads t
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from peftbench.datasets.base import Example, first_line
-from peftbench.datasets.hub import mapping, seq
+from peftbench.datasets.base import Example, Row, first_line
+from peftbench.datasets.hub import integer, mapping, seq
 from peftbench.datasets.verbal import mapped_parser
 
 TRUE_FALSE = {"true": True, "false": False}
@@ -32,8 +31,8 @@ def clean_paragraph(text: str) -> str:
     return re.sub(r"</?b>", "", text).strip()
 
 
-def build_multirc(split: str, i: int, row: dict[str, Any]) -> Example | None:
-    label = int(row["label"])
+def build_multirc(split: str, i: int, row: Row) -> Example | None:
+    label = integer(row["label"])
     if label < 0:
         return None
     idx = mapping(row["idx"])
@@ -60,11 +59,11 @@ def clean_passage(text: str) -> str:
     return re.sub(r"\n?@highlight\n", "\n- ", text).strip()
 
 
-def _unique(items: list[Any]) -> list[str]:
+def _unique(items: list[object]) -> list[str]:
     return list(dict.fromkeys(str(x).strip() for x in items if str(x).strip()))
 
 
-def build_record(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_record(split: str, i: int, row: Row) -> Example | None:
     answers = _unique(seq(row["answers"]))
     if not answers:
         return None

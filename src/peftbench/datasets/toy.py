@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Sequence
+from typing import TypeVar
 
 from peftbench.datasets.arithmetic import parse_integer
 from peftbench.datasets.base import DatasetSpec, Example, LoadContext, label_parser, register
 
+T = TypeVar("T")
 _POS = ["good", "great", "nice", "fine", "happy", "sunny", "kind", "warm", "bright", "calm"]
 _NEG = ["bad", "awful", "sad", "grim", "ugly", "rainy", "cruel", "cold", "dark", "harsh"]
 
@@ -21,11 +24,11 @@ def _check(split: str) -> None:
         raise ValueError(f"unknown split '{split}' (expected 'train' or 'eval')")
 
 
-def _pool(items: list, split: str, train_size: int, eval_size: int) -> list:
+def _pool(items: Sequence[T], split: str, train_size: int, eval_size: int) -> list[T]:
     """A fixed shuffle of every distinct item, cut once: train and eval never share an item."""
-    items = list(items)
-    random.Random(0).shuffle(items)
-    return items[:train_size] if split == "train" else items[train_size : train_size + eval_size]
+    order = list(items)
+    random.Random(0).shuffle(order)
+    return order[:train_size] if split == "train" else order[train_size : train_size + eval_size]
 
 
 def load_sentiment(split: str, ctx: LoadContext) -> list[Example]:

@@ -13,8 +13,7 @@ compares, or None when the output cannot be read (counted as wrong, and in `inva
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from peftbench.datasets.base import ParseFn, first_line, is_letter_set, letter_choice
 from peftbench.metrics.numeric import to_number
@@ -30,7 +29,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def choice_parser(labels: Sequence[str]) -> ParseFn:
+def choice_parser(labels: Sequence[str]) -> Callable[[str], str | None]:
     """Parse one of `labels` (returned exactly as declared) from the first line."""
     keyed = sorted(((tuple(words(label)), label) for label in labels), key=lambda kv: -len(kv[0]))
     if any(not key for key, _ in keyed):
@@ -55,7 +54,7 @@ def mapped_parser(mapping: Mapping[str, object]) -> ParseFn:
     """`choice_parser` over the keys of `mapping`, returning the mapped value ("true" -> True)."""
     choose = choice_parser(list(mapping))
 
-    def parse(text: str) -> Any:
+    def parse(text: str) -> object:
         label = choose(text)
         return None if label is None else mapping[label]
 

@@ -8,12 +8,10 @@ The source and limits are in `hub_datasets.toml` ([summarization.xsum]); this mo
 
 from __future__ import annotations
 
-from typing import Any
-
-from peftbench.datasets.base import Example, first_line
+from peftbench.datasets.base import Example, Row, first_line
 
 
-def build_xsum(split: str, i: int, row: dict[str, Any]) -> Example | None:
+def build_xsum(split: str, i: int, row: Row) -> Example | None:
     document, summary = str(row["document"] or "").strip(), str(row["summary"] or "").strip()
     if not document or not summary:
         return None

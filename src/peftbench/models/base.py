@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.registry import Registry
 
@@ -27,7 +27,7 @@ class LoadedModel:
         Tokenizer  # transformers PreTrainedTokenizerBase (pad token set, left padding for eval)
     )
     model_type: str  # config.model_type, the key of the target-module table
-    provenance: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, object] = field(default_factory=dict)  # the record's `model` part
 
 
 # load(options) -> LoadedModel; options: the suite's `model_options` (dtype, trust_remote_code)

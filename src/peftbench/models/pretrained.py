@@ -8,7 +8,7 @@ suite sets `model_options.trust_remote_code: true`. torch and transformers are i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, get_args
 
 from peftbench.config.schema import Dtype
 from peftbench.errors import UserError
@@ -31,7 +31,7 @@ def load_pretrained(path_or_id: str, options: Mapping[str, object], name: str) -
         raise UserError(f"model_options.dtype '{dtype}' is not one of {', '.join(DTYPES)}")
     trust = bool(options.get("trust_remote_code", False))
     revision = options.get("revision")
-    kwargs: dict[str, Any] = {"trust_remote_code": trust, "revision": revision}
+    kwargs: dict[str, object] = {"trust_remote_code": trust, "revision": revision}
     try:
         tok = AutoTokenizer.from_pretrained(path_or_id, **kwargs)
         model = AutoModelForCausalLM.from_pretrained(
@@ -58,7 +58,7 @@ def load_pretrained(path_or_id: str, options: Mapping[str, object], name: str) -
     return finish(name, model, tok, {"source": str(path_or_id), "revision": revision})
 
 
-def finish(name: str, model: Module, tok: Tokenizer, provenance: dict[str, Any]) -> LoadedModel:
+def finish(name: str, model: Module, tok: Tokenizer, provenance: dict[str, object]) -> LoadedModel:
     """Common touches: a pad token, eval mode, and the model's type for target resolution."""
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token

@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import string
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from peftbench.models.base import LoadedModel, ModelSpec, register
+from peftbench.models.base import LoadedModel, LoadFn, ModelSpec, register
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from transformers import PretrainedConfig
@@ -48,7 +48,7 @@ def char_tokenizer() -> Tokenizer:
 
 
 # The decoder-only shape every tiny architecture but GPT-2 shares.
-SHAPE: dict[str, Any] = dict(
+SHAPE: dict[str, int] = dict(
     hidden_size=64,
     intermediate_size=128,
     num_hidden_layers=2,
@@ -56,12 +56,12 @@ SHAPE: dict[str, Any] = dict(
     num_key_value_heads=2,
     max_position_embeddings=512,
 )
-GPT2_SHAPE: dict[str, Any] = dict(n_embd=64, n_layer=2, n_head=4, n_positions=512)
+GPT2_SHAPE: dict[str, int] = dict(n_embd=64, n_layer=2, n_head=4, n_positions=512)
 VOCAB_SIZE = len(SPECIALS) + len([c for c in string.printable if c not in "\x0b\x0c"]) + 1
 MODEL_TYPES = {"llama": "llama", "qwen2": "qwen2", "gpt2": "gpt2"}
 
 
-def config_dict(arch: str) -> dict[str, Any]:
+def config_dict(arch: str) -> dict[str, str | int]:
     """The config of a registered tiny architecture as config.json's keys, without transformers
     (preflight reads it: positions, module names)."""
     shape = GPT2_SHAPE if arch == "gpt2" else SHAPE
@@ -79,7 +79,7 @@ def config_dict(arch: str) -> dict[str, Any]:
 def _config(arch: str, vocab_size: int, pad_id: int, eos_id: int) -> PretrainedConfig:
     import transformers as tf
 
-    common: dict[str, Any] = dict(
+    common: dict[str, int] = dict(
         vocab_size=vocab_size, pad_token_id=pad_id, eos_token_id=eos_id, bos_token_id=1
     )
     if arch == "llama":
@@ -123,10 +123,13 @@ def build_tiny(arch: str, seed: int = 0, dtype: str = "float32") -> LoadedModel:
     )
 
 
-def _loader(arch: str):
-    def load(options: Mapping[str, Any]) -> LoadedModel:
+def _loader(arch: str) -> LoadFn:
+    def load(options: Mapping[str, object]) -> LoadedModel:
         dtype = str(options.get("dtype", "float32"))
-        return build_tiny(arch, seed=int(options.get("init_seed", 0)), dtype=dtype)
+        seed = options.get("init_seed", 0)
+        if not isinstance(seed, int):  # `ModelOptions.init_seed` is checked to be one
+            raise TypeError(f"model_options.init_seed must be an integer, not {seed!r}")
+        return build_tiny(arch, seed=seed, dtype=dtype)
 
     return load
 

@@ -9,17 +9,18 @@ package's `__init__` only, which imports nothing heavy).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.datasets.declared.resolve import check_data, register_all, resolve_all
 
 if TYPE_CHECKING:  # annotations only
     from peftbench.config.schema import RunSpec
+    from peftbench.datasets.base import DatasetSpec
 
 __all__ = ["check_data", "dataset_of", "register_all", "resolve_all"]
 
 
-def dataset_of(spec: RunSpec) -> Any:
+def dataset_of(spec: RunSpec) -> DatasetSpec:
     """The dataset of a run (`RunSpec`), after registering every declared dataset the run uses
     (its own and its stability tasks): a run's worker process knows declared datasets only
     through the run it is given."""

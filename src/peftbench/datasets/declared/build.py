@@ -12,13 +12,12 @@ so a capped run scores a random sample rather than the first rows of a sorted fi
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import peftbench.datasets.declared.answers as answers
-from peftbench.datasets.base import DatasetSpec, Example, LoadContext
+from peftbench.datasets.base import DatasetSpec, Example, LoadContext, Row
 from peftbench.datasets.declared.schema import DatasetDef
 from peftbench.datasets.declared.templates import check_fields, fields_used, render
 from peftbench.datasets.hub import HubSource, load_rows, read_local
@@ -39,7 +38,7 @@ def needed_fields(d: DatasetDef, where: str) -> set[str]:
     return used
 
 
-def check_rows(d: DatasetDef, rows: list[dict[str, Any]], origin: str, where: str) -> None:
+def check_rows(d: DatasetDef, rows: Sequence[Row], origin: str, where: str) -> None:
     """The first rows must hold every field the definition uses (exit 2 naming the field)."""
     if not rows:
         raise UserError(f"{origin} holds no rows", "check the file, or the split names")
@@ -68,7 +67,7 @@ class Declared:
         self.name, self.d, self.where = name, d, where
 
     # -- rows ---------------------------------------------------------------------------------
-    def rows(self, which: str, ctx: LoadContext) -> tuple[list[dict[str, Any]], str]:
+    def rows(self, which: str, ctx: LoadContext) -> tuple[list[dict[str, object]], str]:
         """(rows, where they came from) of the source's `which` ('train' or 'eval') part."""
         src = self.d.source
         if src.hub:

@@ -17,7 +17,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
 
 from peftbench.cache import cache_dir, sha256_file
 from peftbench.config.validate import build
@@ -32,7 +31,7 @@ RESOLVED_KEYS = {"definition", "declared_in", "fingerprint"}
 PATH_KEYS = ("train", "eval", "file")
 
 
-def parse(raw: object, where: str) -> Any:
+def parse(raw: object, where: str) -> DatasetDef:
     """The typed definition (`DatasetDef`), checked: unknown keys, types, closed choices."""
 
     d = build(DatasetDef, raw, where)
@@ -52,7 +51,7 @@ def check_metrics(names: Iterable[str], where: str) -> None:
             )
 
 
-def _read_yaml(path: Path, where: str) -> Any:
+def _read_yaml(path: Path, where: str) -> dict[object, object]:
     from peftbench.config.yaml_file import read_yaml
 
     data = read_yaml(path, f"dataset definition file named by '{where}'")
@@ -61,17 +60,17 @@ def _read_yaml(path: Path, where: str) -> Any:
     return data
 
 
-def _absolute(d: Any, base: Path) -> Any:
-    src = d.source
-    fixed = {
-        k: str((base / getattr(src, k)).expanduser().resolve())
-        for k in PATH_KEYS
-        if getattr(src, k)
-    }
-    return replace(d, source=replace(src, **fixed))
+def _absolute(d: DatasetDef, base: Path) -> DatasetDef:
+    def fixed(path: str | None) -> str | None:
+        return str((base / path).expanduser().resolve()) if path else path
+
+    src = d.source  # its PATH_KEYS
+    return replace(
+        d, source=replace(src, train=fixed(src.train), eval=fixed(src.eval), file=fixed(src.file))
+    )
 
 
-def fingerprint(d: Any, where: str = "dataset_defs") -> str:
+def fingerprint(d: DatasetDef, where: str = "dataset_defs") -> str:
     """sha256 of the definition with each local file's path replaced by its content's sha256.
     Train and eval files with the same content are refused (`where`: the declaration's key)."""
 
@@ -86,7 +85,7 @@ def fingerprint(d: Any, where: str = "dataset_defs") -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def resolve_one(name: str, raw: object, base: Path, origin: str = "suite") -> dict[str, Any]:
+def resolve_one(name: str, raw: object, base: Path, origin: str = "suite") -> dict[str, object]:
     """One entry of `dataset_defs` (inline mapping, file path, or already resolved) resolved."""
     where = f"dataset_defs.{name}"
     if not PLAIN_NAME.match(name):
@@ -132,15 +131,15 @@ def folder_entries(folders: Iterable[Path]) -> dict[str, str]:
 
 
 def resolve_all(
-    raw: Mapping[str, Any] | None, base: Path, tasks: Iterable[Path] = (), origin: str = "suite"
-) -> dict[str, dict[str, Any]]:
+    raw: object, base: Path, tasks: Iterable[Path] = (), origin: str = "suite"
+) -> dict[str, dict[str, object]]:
     """Every declaration of a suite (its `dataset_defs`, then the `--tasks` folders) resolved."""
     if raw is not None and not isinstance(raw, Mapping):
         raise UserError(
             f"'dataset_defs' must map dataset names to definitions, got {raw!r}",
             "e.g. dataset_defs: {tickets: {source: ..., prompt: ..., answer: ...}}",
         )
-    entries: dict[str, Any] = dict(raw or {})
+    entries: dict[object, object] = dict(raw or {})
     for name, path in folder_entries(tasks).items():
         if name in entries:
             raise UserError(
@@ -153,7 +152,7 @@ def resolve_all(
     }
 
 
-def register_all(resolved: Mapping[str, Mapping[str, Any]]) -> None:
+def register_all(resolved: Mapping[str, Mapping[str, object]]) -> None:
     """Put resolved declarations into the dataset registry (idempotent; no data is read)."""
 
     for name, entry in resolved.items():
@@ -171,13 +170,15 @@ def register_all(resolved: Mapping[str, Mapping[str, Any]]) -> None:
         DATASETS.register(spec, replace=True)
 
 
-def check_data(resolved: Mapping[str, Mapping[str, Any]]) -> None:
+def check_data(resolved: Mapping[str, Mapping[str, object]]) -> None:
     """Build every example of each declared dataset with local files now, so a bad row or a
     missing field is exit 2 before anything runs (hub sources are checked by `prepare`)."""
 
     ctx = LoadContext(cache_dir=cache_dir())
     for name, entry in resolved.items():
-        if entry["definition"]["source"].get("hub"):
+        definition = entry["definition"]
+        source = definition.get("source") if isinstance(definition, Mapping) else None
+        if isinstance(source, Mapping) and source.get("hub"):
             continue
         dataset = DATASETS.get(name)
         for split in dataset.splits:

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as default
 from pathlib import Path
-from typing import Any
 
 from peftbench.datasets.declared.answers import kind_of
 from peftbench.datasets.splits import SPLIT_SEED
@@ -115,7 +114,7 @@ class AnswerDef:
     field: str | None = None
     template: str | None = None
     labels: tuple[str, ...] = ()
-    label_words: dict[str, Any] = default(default_factory=dict)
+    label_words: dict[object, object] = default(default_factory=dict)  # YAML keys: 0, 'a', ...
     options: str | None = None
     multiline: bool = False
 

@@ -22,9 +22,9 @@ import functools
 import re
 import time
 import typing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, SupportsIndex, TypeVar
 
 MAX_STEPS = 100_000
 MAX_CHARS = 100_000
@@ -33,10 +33,12 @@ LOOP_GUARD = "peftbench_loop_guard"
 CONCAT_GUARD = "peftbench_concat_guard"
 _WIDE_FORMAT = re.compile(r"%[-+ #0]*(\*|\d{6,})|%[-+ #0]*\d*\.(\*|\d{6,})")
 _WIDE_BRACE = re.compile(r"\{[^{}]*:[^{}]*\d{6,}")  # '{:>999999}'.format(...)
+T = TypeVar("T")
 
 
 if TYPE_CHECKING:  # annotations only: jinja2 is imported when a template is compiled
     from jinja2 import Environment, Template
+    from jinja2.runtime import Context
 
 
 def _check_format(text: object) -> None:
@@ -72,33 +74,33 @@ def _budget() -> _Budget:
         return _Budget()
 
 
-def _sized(value: object) -> Any:
+def _sized(value: T) -> T:
     """`value`, unless it is a string or a sequence longer than MAX_CHARS."""
     if isinstance(value, (str, list, tuple)) and len(value) > MAX_CHARS:
         raise RenderLimit(f"a value of {len(value):,} items or characters (at most {MAX_CHARS:,})")
     return value
 
 
-def _check_args(args: Iterable[Any]) -> None:
+def _check_args(args: Iterable[object]) -> None:
     for arg in args:
         if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_CHARS:
             raise RenderLimit(f"the argument {arg:,} is above {MAX_CHARS:,}")
 
 
-def _loop_guard(iterable: Any) -> Iterator[Any]:
+def _loop_guard(iterable: Iterable[T]) -> Iterator[T]:
     budget = _budget()
     for item in iterable:
         budget.charge(1)
         yield item
 
 
-def _concat_guard(*parts: Any) -> str:
-    return str(_sized("".join(map(str, parts))))
+def _concat_guard(*parts: object) -> str:
+    return _sized("".join(map(str, parts)))
 
 
-def _sized_filter(name: str, func: Any) -> Any:
+def _sized_filter(name: str, func: Callable[..., object]) -> Callable[..., object]:
     @functools.wraps(func)  # keeps jinja's pass_context / pass_environment markers
-    def wrapper(*args: Any, **kwargs: object) -> Any:
+    def wrapper(*args: object, **kwargs: object) -> object:
         _check_args([*args, *kwargs.values()])
         if name == "format":
             _check_format(next((a for a in args if isinstance(a, str)), None))
@@ -119,7 +121,9 @@ def bounded_environment() -> Environment:
     class Bounded(ImmutableSandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "+", "%", "//"})
 
-        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        def call_binop(
+            self, context: Context, operator: str, left: object, right: object
+        ) -> object:
             if operator == "*":
                 for a, b in ((left, right), (right, left)):
                     if isinstance(a, (str, list, tuple)) and isinstance(b, int):
@@ -133,13 +137,16 @@ def bounded_environment() -> Environment:
                 _check_format(left)
             return _sized(super().call_binop(context, operator, left, right))
 
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: object) -> Any:
+        def call(
+            __self, __context: Context, __obj: object, *args: object, **kwargs: object
+        ) -> object:
             _check_args([*args, *kwargs.values()])
             _check_format(getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None))
             budget = _budget()
             budget.charge(1)
-            if __obj is safe_range or __obj is range:
-                budget.charge(len(range(*args)))  # nested loops fail at the second range
+            bounds = [a for a in args if isinstance(a, SupportsIndex)]
+            if (__obj is safe_range or __obj is range) and len(bounds) == len(args):
+                budget.charge(len(range(*bounds)))  # nested loops fail at the second range
             return _sized(super().call(__context, __obj, *args, **kwargs))
 
     env = Bounded(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
