@@ -52,7 +52,7 @@ def test_a_searched_row_shows_its_rates_and_the_cost_of_its_searches(tmp_path: P
     assert all(r.learning_rate is None for r in board.rows if r.method != "lora")
     text = render(board)
     assert "lr (search)" in text and "0.001/0.01 (4 trials, 60 s)" in text
-    data = dict(collect(folder.root).view)
+    data = collect(folder.root)
     table = main_table(data)
     assert table.header[1] == "lr (search)"
     cells = {row[0]: row[1] for row in table.rows}

@@ -77,12 +77,12 @@ def test_latency_is_reference_base_times_paired_slowdown() -> None:
 def test_a_wide_slowdown_interval_is_flagged_in_the_board_and_its_text() -> None:
     noisy = _record("noisy", [10.0] * 6, [8.0, 9.0, 10.0, 11.0, 12.0, 13.0])  # -20 .. +30 %
     few = _record("few", [10.0] * 3, [10.0] * 3)  # 3 pairs: no 95 % interval at all
-    board = board_json([noisy, few], ScoringSettings())
-    rows = {r["method"]: r for r in board["rows"]}
+    board = build_board([noisy, few], ScoringSettings())
+    rows = {r["method"]: r for r in to_json(board)["rows"]}
     assert rows["noisy"]["slowdown_halfwidth_pp"] == pytest.approx(25.0)
     assert rows["noisy"]["latency_wide"] and rows["few"]["latency_wide"]
     assert rows["few"]["slowdown_ci_pct"] == [None, None]
-    text = leaderboard.render_json(board)
+    text = leaderboard.render(board)
     assert "+5.0±25.0 (1 run)!" in text and "reference base latency" in text
     assert rows["noisy"]["latency_runs"] == 1
     assert rows["noisy"]["latency_noise"] == "one latency run: run-to-run variance not included"

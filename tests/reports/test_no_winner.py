@@ -12,7 +12,7 @@ from peftbench.board.build import of_folder
 from peftbench.board.serialise import to_json
 from peftbench.reports.collect import collect
 from peftbench.reports.formats._common import all_tables
-from peftbench.reports.leaderboard import render_json
+from peftbench.reports.leaderboard import render
 from peftbench.reports.report import render as report
 from peftbench.results.folder import read_folder
 
@@ -21,7 +21,8 @@ NOTE = "no PEFT method beats frozen beyond the noise"
 
 def test_no_best_mark_when_nothing_beats_frozen(tmp_path: Path) -> None:
     root = write_results(tmp_path / "siqa", load_grid("no_winner.json"))
-    board = to_json(of_folder(read_folder(root)))
+    typed = of_folder(read_folder(root))
+    board = to_json(typed)
     rows = {r["method"]: r for r in board["rows"]}
     assert rows["lora"]["score"] == rows["ia3"]["score"] == 30.5
     assert rows["frozen"]["score"] == 28.25
@@ -37,11 +38,11 @@ def test_no_best_mark_when_nothing_beats_frozen(tmp_path: Path) -> None:
     assert ranked["score"]["note"] == NOTE and ranked["score"]["best_set"] == []
     assert ranked["scores"]["toy-sentiment"]["beats_reference"] == []
     assert all(t["pscp_best_set"] == [] for t in board["profiles"]["tiny-llama"].values())
-    text = render_json(board)
+    text = render(typed)
     peft = [line for line in text.splitlines() if "| lora " in line or "| ia3 " in line]
     assert len(peft) == 2 and not any("*" in line for line in peft)
     assert f"tiny-llama: {NOTE} on toy-sentiment, the average" in text
     assert "balanced ia3 (no winner)" in text or "balanced lora (no winner)" in text
     md = "".join(report(collect(root), "md").values())
     assert NOTE in md and "(no winner)" in md
-    assert not any(" *" in c for t in all_tables(collect(root).view) for r in t.rows for c in r)
+    assert not any(" *" in c for t in all_tables(collect(root)) for r in t.rows for c in r)

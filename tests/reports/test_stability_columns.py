@@ -69,8 +69,8 @@ def test_row_means_and_combined_interval_by_hand() -> None:
         _record("frozen", "a", _stability(0.0, 0.0, 0.0)),
         _record("frozen", "b", None),  # an older record without stability
     ]
-    board = board_json(records, ScoringSettings())
-    rows = {r["method"]: r for r in board["rows"]}
+    board = build_board(records, ScoringSettings())
+    rows = {r["method"]: r for r in to_json(board)["rows"]}
     lora = rows["lora"]
     assert lora["retention_delta"] == -3.0
     # records without per-item retention scores: the runs share items and base answers, so
@@ -80,7 +80,7 @@ def test_row_means_and_combined_interval_by_hand() -> None:
     assert lora["ppl_delta_pct"] == 4.0
     assert rows["frozen"]["retention_delta"] == 0.0
     assert rows["frozen"]["retention_ci95"] == [0.0, 0.0]
-    text = leaderboard.render_json(board)
+    text = leaderboard.render(board)
     assert "Δ general [95% CI]" in text and "-3.0 [-6.5, +0.5]" in text and "+4.0" in text
 
 
@@ -161,9 +161,8 @@ def test_report_view_gain_front_and_overshoot() -> None:
     assert lora.metrics is not None
     lora = replace(lora, metrics=replace(lora.metrics, score=80.0, learning_curve=curve))
     frozen = _record("frozen", "a", _stability(0.0, 0.0, 0.0))
-    board = board_json([lora, frozen], ScoringSettings())
-    data = {"retention": retention_data(board, [lora, frozen])}
-    rows = {r["method"]: r for r in data["retention"]["rows"]}
+    data = retention_data(build_board([lora, frozen], ScoringSettings()), [lora, frozen])
+    rows = {r["method"]: r for r in data["rows"]}
     assert rows["lora"]["gain"] == 20.0 and rows["frozen"]["gain"] == 0.0  # vs the untrained row
     table = retention_table(data)
     assert table is not None and ["lora", "+20.0", "-4.0", "[-7.0, -1.0]"] == table.rows[0][:4]

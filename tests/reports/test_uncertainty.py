@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from peftbench.board.build import of_folder
 from peftbench.board.serialise import to_json
 from peftbench.reports.collect import collect
 from peftbench.reports.compare import compare
-from peftbench.reports.leaderboard import render_json
+from peftbench.reports.leaderboard import render
 from peftbench.results.folder import read_folder
 
 
@@ -31,7 +32,8 @@ def rows_of(board: dict) -> dict[str, dict]:
 
 
 def test_leaderboard_marks_the_best_set_and_keeps_baselines_apart(grid_dir: Path) -> None:
-    board = to_json(of_folder(read_folder(grid_dir)))
+    typed = of_folder(read_folder(grid_dir))
+    board = to_json(typed)
     rows = rows_of(board)
     assert [r["method"] for r in board["rows"]][-2:] == ["frozen", "full"]  # references last
     assert rows["frozen"]["pscp"] is None and rows["full"]["pscp"] is None
@@ -60,7 +62,7 @@ def test_leaderboard_marks_the_best_set_and_keeps_baselines_apart(grid_dir: Path
         assert methods == {"lora", "ia3", "prompt_tuning"}
         assert all(set(t["best_set"]) == {"lora", "ia3"} for t in model_sens["pscp"]["table"])
         assert model_sens["pscp"]["inside_noise"] == 27
-    text = render_json(board)
+    text = render(typed)
     lines = {line.split("|")[2].strip(): line for line in text.splitlines() if line.count("|") > 5}
     assert " *" in lines["lora"].split("|")[3] and " *" in lines["ia3"].split("|")[3]
     assert "*" not in lines["prompt_tuning"].split("|")[3]
@@ -130,9 +132,12 @@ def test_every_report_format_shows_intervals_best_sets_and_references(
 def test_html_escapes_what_records_say(grid_dir: Path) -> None:
     from peftbench.reports.html import render as html
 
-    data = json.loads(json.dumps(collect(grid_dir).view))
-    data["board"]["rows"][0]["method"] = "<script>alert(1)</script>"
-    page = html(data)
+    data = collect(grid_dir)
+    evil = "<script>alert(1)</script>"
+    view = json.loads(json.dumps(data.view))
+    view["board"]["rows"][0]["method"] = evil  # the embedded data, and the typed board
+    rows = (replace(data.board.rows[0], method=evil), *data.board.rows[1:])
+    page = html(replace(data, board=replace(data.board, rows=rows), view=view))
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
 
 

@@ -97,11 +97,11 @@ def _record(method: str, score: float, params: int, dataset: str = "toy") -> Run
 
 def test_leaderboard_carries_the_sensitivity_result() -> None:
     records = [_record("big", 80, 500_000_000), _record("small", 50, 0)]
-    board = board_json(records, ScoringSettings())
-    sens = board["sensitivity"]["tiny"]
+    board = build_board(records, ScoringSettings())
+    sens = to_json(board)["sensitivity"]["tiny"]
     assert sens["pscp_paper"]["top_changes"] is True
     assert sens["pscp_paper"]["tops"] == {"small": 18, "big": 9}
-    text = leaderboard.render_json(board)
+    text = leaderboard.render(board)
     assert "tiny: pscp_paper sensitivity (bp/bf/bm in 0.5/1/2): TOP METHOD CHANGES" in text
 
 
@@ -124,15 +124,15 @@ def test_a_method_missing_a_dataset_is_shown_but_neither_ranked_nor_top() -> Non
         *(_record(m, s, 0, d) for m, s in (("a", 60), ("b", 50)) for d in ("toy", "toy2")),
         _record("partial", 90, 0, "toy"),
     ]
-    board = board_json(records, ScoringSettings())
-    assert [r["method"] for r in board["rows"]] == ["a", "b", "partial"]
-    assert board["sensitivity"]["tiny"]["pscp"]["tops"] == {"a": 27}
-    assert {t["pscp"] for t in board["profiles"]["tiny"].values()} == {"a"}
-    assert "partial (partial)" in leaderboard.render_json(board)
+    board = build_board(records, ScoringSettings())
+    plain = to_json(board)
+    assert [r["method"] for r in plain["rows"]] == ["a", "b", "partial"]
+    assert plain["sensitivity"]["tiny"]["pscp"]["tops"] == {"a": 27}
+    assert {t["pscp"] for t in plain["profiles"]["tiny"].values()} == {"a"}
+    assert "partial (partial)" in leaderboard.render(board)
 
 
 def test_baselines_only_say_there_is_nothing_to_rank() -> None:
-    board = board_json([_record("frozen", 40, 0)], ScoringSettings())
-    text = leaderboard.render_json(board)
+    text = leaderboard.render(build_board([_record("frozen", 40, 0)], ScoringSettings()))
     assert "no PEFT method with every dataset to rank" in text
     assert "None" not in text

@@ -127,7 +127,8 @@ def test_board_uses_the_chosen_task_metric_and_says_so() -> None:
     assert official["rows"][0]["score"] == pytest.approx(65.0)
     assert paper["rows"][0]["score"] == pytest.approx(86.0)
     assert (official["task_metric"], paper["task_metric"]) == ("official", "paper")
-    assert "scoring.task_metric: paper" in leaderboard.render_json(paper)
+    text = leaderboard.render(build_board(records, ScoringSettings(task_metric="paper")))
+    assert "scoring.task_metric: paper" in text
 
 
 def test_paper_scoring_without_paper_scores_is_a_clear_error() -> None:

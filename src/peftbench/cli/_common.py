@@ -6,7 +6,10 @@ import argparse
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from peftbench.scoring.constraints import Constraints
 
 
 def folder_path(text: str) -> Path:
@@ -73,7 +76,7 @@ def add_constraint_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def constraints_of(args: argparse.Namespace) -> Any:
+def constraints_of(args: argparse.Namespace) -> Constraints:
     from peftbench.scoring.constraints import Constraints
 
     return Constraints(args.max_train_mem, args.max_slowdown, args.min_score)

@@ -6,13 +6,14 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.cli._common import add_profile_argument, add_suite_arguments, folder_path
 from peftbench.errors import UserError
 
 if TYPE_CHECKING:
     from peftbench.board.model import Board
+    from peftbench.config.schema import RunSpec, SelectionSettings
 
 HELP = "run a suite (default: the embedded 'default' suite)"
 EXAMPLE = """\
@@ -103,7 +104,7 @@ def _dry_run(name: str, runs: list, out: Path) -> int:
     return 0
 
 
-def _print_configurations(runs: list) -> None:
+def _print_configurations(runs: list[RunSpec]) -> None:
     """What each method runs with (preset + the suite's method_params) and the shared training
     settings, once, so a dry run shows the configuration, not only run ids."""
     from dataclasses import asdict
@@ -122,7 +123,8 @@ def _print_configurations(runs: list) -> None:
     for r in runs:
         configs.setdefault(r.method, r.method_params)
         if r.selection:
-            searches.setdefault(r.method, _search_text(r))
+            preset = float(r.method_params["learning_rate"])
+            searches.setdefault(r.method, _search_text(preset, r.selection))
     width = max(map(len, configs))
     for method, params in configs.items():
         lr = params.get("learning_rate", "-")
@@ -130,12 +132,12 @@ def _print_configurations(runs: list) -> None:
         print(f"  method {method.ljust(width)}  lr={lr}{search}  {describe_params(params)}")
 
 
-def _search_text(spec: Any) -> str:
-    """' searched over [a, b, ...]': the learning-rate grid a cell's selection will try."""
+def _search_text(learning_rate: float, sel: SelectionSettings) -> str:
+    """' searched over [a, b, ...]': the learning-rate grid a cell's selection will try around
+    the cell's preset `learning_rate`."""
     from peftbench.selection import rate_grid
 
-    sel = spec.selection
-    grid = rate_grid(float(spec.method_params["learning_rate"]), sel.trials, sel.span)
+    grid = rate_grid(learning_rate, sel.trials, sel.span)
     rates = ", ".join(f"{g:.3g}" for g in grid)
     return f" -> searched over [{rates}] (seed {sel.seed}, {sel.dev_examples} dev items)"
 

@@ -76,9 +76,10 @@ def _board_page(merged: Merged, model: str, dataset: str) -> Page:
     suite = SuiteInfo(f"{model} on {dataset}", "community board", whole.scoring)
     folder = ResultsFolder(whole.root, records, suite, [r.run_id for r in records])
     data = collect(folder)
-    view = {**data.view, "results_dir": "results (merged bundles)"}
+    view = data.view.copy()
+    view["results_dir"] = "results (merged bundles)"
     rel = f"{BOARDS}/{slug(model)}--{slug(dataset)}.html"
-    page = html.render(view).replace("</header>", _back_link(), 1)
+    page = html.render(dataclasses.replace(data, view=view)).replace("</header>", _back_link(), 1)
     make_parent(merged.out / rel)
     write_text(merged.out / rel, page)
     return Page(model, dataset, rel, data.board)

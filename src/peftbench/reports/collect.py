@@ -11,29 +11,74 @@ records are named (file and reason) and left out of every figure.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from peftbench.board.build import of_folder
 from peftbench.board.model import Board
 from peftbench.board.serialise import to_json
 from peftbench.config.schema import ScoringSettings
-from peftbench.reports.retention import retention_data
-from peftbench.reports.seeds import seed_stats
+from peftbench.json_types import JSONObject
+from peftbench.reports.retention import RetentionData, retention_data
+from peftbench.reports.seeds import SeedStats, seed_stats
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
 from peftbench.scoring.constraints import Constraints
 
 
+class SuiteView(TypedDict):
+    name: str | None
+    description: str
+
+
+class Counts(TypedDict):
+    """How many runs the folder has, by state (`expected`: None when not recorded)."""
+
+    runs: int
+    ok: int
+    failed: int
+    damaged: int
+    missing: int
+    expected: int | None
+
+
+class EnvironmentView(TypedDict):
+    """What the runs ran on (`environment`)."""
+
+    fields: dict[str, dict[str, int]]
+    packages: dict[str, dict[str, int]]
+    datasets: dict[str, JSONObject]
+    models: dict[str, JSONObject]
+    wall_seconds_total: float
+    first_start: float | None
+    last_start: float | None
+    mixed: list[str]
+
+
+class ReportView(TypedDict):
+    """The report's data as JSON (report.json; embedded in report.html)."""
+
+    results_dir: str
+    suite: SuiteView | None
+    board: JSONObject
+    seeds: SeedStats
+    retention: RetentionData
+    environment: EnvironmentView
+    counts: Counts
+    ignored: list[str]
+    notes: list[str]
+
+
 @dataclass(frozen=True)
 class ReportData:
     """What every format renders: the board, and `view`, the JSON-ready dict of everything
-    (its "board" is `board` serialised, as in leaderboard.json)."""
+    (its "board" is `board` serialised, as in leaderboard.json). Renderers read the board's
+    figures from `board`, the rest from `view`."""
 
     board: Board
-    view: Mapping[str, Any]
+    view: ReportView
 
 
 def collect(
@@ -47,15 +92,14 @@ def collect(
     folder = path if isinstance(path, ResultsFolder) else read_folder(path)
     scoring = scoring or folder.scoring
     board = board or of_folder(folder, scoring, limits)
-    plain = to_json(board)
     ok = folder.ok
     suite = folder.suite
-    view = {
+    view: ReportView = {
         "results_dir": str(folder.root),
         "suite": {"name": suite.name, "description": suite.description} if suite else None,
-        "board": plain,
+        "board": to_json(board),
         "seeds": seed_stats(ok, scoring),
-        "retention": retention_data(plain, ok),
+        "retention": retention_data(board, ok),
         "environment": environment(ok + folder.failed),
         "counts": {
             "runs": len(folder.records),
@@ -71,14 +115,14 @@ def collect(
     return ReportData(board, view)
 
 
-def environment(records: Sequence[RunRecord]) -> dict[str, Any]:
+def environment(records: Sequence[RunRecord]) -> EnvironmentView:
     """What the runs ran on: each provenance field with its distinct values and how many runs had
     each (more than one value means the runs are not from one environment), plus datasets and
     models with their fingerprints and sources, and wall times."""
-    fields: dict[str, Counter] = defaultdict(Counter)
-    packages: dict[str, Counter] = defaultdict(Counter)
-    datasets: dict[str, dict[str, Any]] = {}
-    models: dict[str, dict[str, Any]] = {}
+    fields: dict[str, Counter[str]] = defaultdict(Counter)
+    packages: dict[str, Counter[str]] = defaultdict(Counter)
+    datasets: dict[str, JSONObject] = {}
+    models: dict[str, JSONObject] = {}
     for r in records:
         for key, value in r.provenance.data.items():
             if key == "packages" and isinstance(value, dict):

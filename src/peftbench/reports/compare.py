@@ -25,16 +25,16 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from peftbench.board.uncertainty import method_role, samples_of
 from peftbench.config.schema import ScoringSettings
 from peftbench.errors import UserError, did_you_mean
 from peftbench.reports import escape, tables
-from peftbench.reports.seeds import fill_pscp, ok_runs, seed_rows
-from peftbench.reports.stats import CONFIDENCE, summarize, welch
+from peftbench.reports.seeds import SeedRow, fill_pscp, ok_runs, seed_rows
+from peftbench.reports.stats import CONFIDENCE, SummaryJSON, WelchJSON, summarize, welch
 from peftbench.results.folder import ResultsFolder, read_folder
 from peftbench.results.record import RunRecord
 from peftbench.scoring.comparison import compare_model
@@ -46,6 +46,61 @@ GATES = ("average", "each")
 TESTS = ("welch", "paired")
 
 
+class PairedJSON(TypedDict):
+    """The paired bootstrap's new - baseline (`test="paired"`)."""
+
+    diff: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    test: str
+
+
+class Judgement(TypedDict):
+    """One comparison (a dataset, or the average): both sides over seeds, the test that was
+    run (`welch` or `paired`; neither when a side has no result) and the verdict."""
+
+    new: SummaryJSON | None
+    baseline: SummaryJSON | None
+    welch: NotRequired[WelchJSON]
+    paired: NotRequired[PairedJSON]
+    significant: NotRequired[bool]
+    verdict: str
+    fails: bool
+
+
+class PairJSON(TypedDict):
+    """A method of the new set against the baseline method it is held to, per dataset and on
+    the average."""
+
+    model: str
+    method: str
+    baseline_method: str
+    paired_by: str
+    datasets: dict[str, Judgement]
+    average: Judgement
+    fails: bool
+
+
+class Comparison(TypedDict):
+    """What `compare` returns (printed as JSON by `peftbench compare --format json`)."""
+
+    new: str
+    baseline: str
+    metric: str
+    tolerance: float
+    alpha: float
+    require_significance: bool
+    gate: str
+    pairs: list[PairJSON]
+    failed_new_runs: list[str]
+    damaged: dict[str, list[str]]
+    missing_new_runs: list[str]
+    notes: list[str]
+    passed: bool
+    test: NotRequired[str]
+
+
 def _datasets(rs: ResultsFolder) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
     for r in rs.ok:
@@ -53,10 +108,11 @@ def _datasets(rs: ResultsFolder) -> dict[str, set[str]]:
     return out
 
 
-def _values(rows: list[dict], side: str, model: str, method: str, metric: str) -> list[float]:
-    picked = [r for r in rows if (r["side"], r["model"], r["method"]) == (side, model, method)]
+def _values(rows: list[SeedRow], side: str, model: str, method: str, metric: str) -> list[float]:
+    picked = [r for r in rows if (r.side, r.model, r.method) == (side, model, method)]
     # a baseline has no PSCP (None): nothing to compare on that metric
-    return [r[metric] for r in sorted(picked, key=lambda r: r["seed"]) if r[metric] is not None]
+    values = [r.number(metric) for r in sorted(picked, key=lambda r: r.seed)]
+    return [v for v in values if v is not None]
 
 
 def judge(
@@ -65,7 +121,7 @@ def judge(
     tolerance: float,
     alpha: float,
     require_significance: bool,
-) -> dict[str, Any]:
+) -> Judgement:
     """One comparison: the two summaries, Welch's test and the verdict."""
     if not new or not base:
         return {
@@ -99,30 +155,40 @@ def judge_paired(
     base: list[float],
     diff: Difference | None,
     tolerance: float,
-) -> dict[str, Any]:
+) -> Judgement:
     """One comparison by the paired bootstrap: a drop fails only when it is beyond the tolerance
     and significant (its interval below 0)."""
     if not new or not base:
         return judge(new, base, tolerance, 0.05, False)
-    out: dict[str, Any] = {"new": summarize(new).as_dict(), "baseline": summarize(base).as_dict()}
+    new_s, base_s = summarize(new).as_dict(), summarize(base).as_dict()
     if diff is None:
-        out.update(verdict="no paired items (other eval items)", fails=False, significant=False)
-        return out
-    out["paired"] = {
+        return {
+            "new": new_s,
+            "baseline": base_s,
+            "verdict": "no paired items (other eval items)",
+            "fails": False,
+            "significant": False,
+        }
+    verdict, fails = "within", False
+    if diff.estimate > tolerance:
+        verdict = "better"
+    elif diff.estimate < -tolerance:
+        verdict, fails = ("worse", True) if diff.high < 0 else ("worse, within noise", False)
+    paired: PairedJSON = {
         "diff": diff.estimate,
         "ci_low": diff.low,
         "ci_high": diff.high,
         "p_value": diff.p_value,
         "test": PAIRED_BOOTSTRAP,
     }
-    out["significant"] = diff.significant
-    verdict, fails = "within", False
-    if diff.estimate > tolerance:
-        verdict = "better"
-    elif diff.estimate < -tolerance:
-        verdict, fails = ("worse", True) if diff.high < 0 else ("worse, within noise", False)
-    out.update(verdict=verdict, fails=fails)
-    return out
+    return {
+        "new": new_s,
+        "baseline": base_s,
+        "paired": paired,
+        "significant": diff.significant,
+        "verdict": verdict,
+        "fails": fails,
+    }
 
 
 def paired_differences(
@@ -162,7 +228,7 @@ def compare(
     gate: str = "average",
     profile: str | None = None,
     test: str = "welch",
-) -> dict[str, Any]:
+) -> Comparison:
     """`profile`: compare PSCP under a named weight profile (scoring/profiles.py) instead of the
     baseline set's own weights."""
     rules = _Rules(metric, tolerance, alpha, require_significance, gate, test)
@@ -207,7 +273,7 @@ class _Rules:
     gate: str
     test: str
 
-    def judge(self, new: list[float], base: list[float], diff: Difference | None) -> dict[str, Any]:
+    def judge(self, new: list[float], base: list[float], diff: Difference | None) -> Judgement:
         """One comparison by the chosen test (`diff`: the paired bootstrap's, when paired)."""
         if self.test == "paired":
             return judge_paired(new, base, diff, self.tolerance)
@@ -264,8 +330,8 @@ class _Compared:
     new: ResultsFolder
     base: ResultsFolder
     common: dict[str, set[str]]
-    avg_rows: list[dict]
-    ds_rows: list[dict]
+    avg_rows: list[SeedRow]
+    ds_rows: list[SeedRow]
 
 
 def _kept(rs: ResultsFolder, common: dict[str, set[str]]) -> list[RunRecord]:
@@ -278,16 +344,22 @@ def _compared(
 ) -> _Compared:
     """Per-seed rows of both sets on what they share, with PSCP on one scale for both (maxima
     over everything compared), so the two sides are measured alike."""
-    avg_rows, ds_rows = [], []
+    avg_rows: list[SeedRow] = []
+    ds_rows: list[SeedRow] = []
     for side, rs in (("new", new), ("base", base)):
         recs = _kept(rs, common)
         for row in seed_rows(recs, scoring):
-            if row["n_datasets"] == len(common[row["model"]]):  # a seed that has every dataset
-                avg_rows.append({**row, "side": side})
-        ds_rows += [{**row, "side": side} for row in seed_rows(recs, scoring, per_dataset=True)]
+            if row.n_datasets == len(common[row.model]):  # a seed that has every dataset
+                avg_rows.append(_on_side(row, side))
+        ds_rows += [_on_side(row, side) for row in seed_rows(recs, scoring, per_dataset=True)]
     fill_pscp(avg_rows, scoring)
     fill_pscp(ds_rows, scoring)
     return _Compared(new, base, common, avg_rows, ds_rows)
+
+
+def _on_side(row: SeedRow, side: str) -> SeedRow:
+    """`row` as one side's (a copy: PSCP is filled again over both sides together)."""
+    return replace(row, side=side, values=dict(row.values))
 
 
 def _check_against(against: str | None, base_methods: list[tuple[str, str]]) -> None:
@@ -306,7 +378,7 @@ def _pairs(
     against: str | None,
     rules: _Rules,
     notes: list[str],
-) -> list[dict[str, Any]]:
+) -> list[PairJSON]:
     """One judged pair per (model, method) of the new set. A baseline method (no PSCP) is not
     compared on a PSCP metric; that is added to `notes`."""
     pairs = []
@@ -321,9 +393,7 @@ def _pairs(
     return pairs
 
 
-def _pair(
-    sets: _Compared, model: str, method: str, ref: str, how: str, rules: _Rules
-) -> dict[str, Any]:
+def _pair(sets: _Compared, model: str, method: str, ref: str, how: str, rules: _Rules) -> PairJSON:
     """The new set's `method` against the baseline's `ref` on `model`, per dataset and on the
     average; it fails on its average, or with `gate="each"` on any dataset too."""
     ds_diffs: dict[str, Difference | None] = {}
@@ -332,9 +402,9 @@ def _pair(
         ds_diffs, avg_diff = paired_differences(
             sets.new, sets.base, model, method, ref, sets.common[model], rules.alpha
         )
-    per_ds = {}
+    per_ds: dict[str, Judgement] = {}
     for d in sorted(sets.common[model]):
-        rows_d = [r for r in sets.ds_rows if r["dataset"] == d]
+        rows_d = [r for r in sets.ds_rows if r.dataset == d]
         new_v = _values(rows_d, "new", model, method, rules.metric)
         base_v = _values(rows_d, "base", model, ref, rules.metric)
         per_ds[d] = rules.judge(new_v, base_v, ds_diffs.get(d))
@@ -357,9 +427,9 @@ def _result(
     new: ResultsFolder,
     base: ResultsFolder,
     rules: _Rules,
-    pairs: list[dict[str, Any]],
+    pairs: list[PairJSON],
     notes: list[str],
-) -> dict[str, Any]:
+) -> Comparison:
     ok = bool(new.ok)
     return {
         "new": str(new.root),
@@ -387,7 +457,7 @@ def _reference(
     method: str,
     base_methods: list[tuple[str, str]],
     against: str | None,
-    avg_rows: list[dict],
+    avg_rows: list[SeedRow],
     metric: str,
 ) -> tuple[str, str]:
     """The baseline method a new method is held against, and why that one."""
@@ -403,24 +473,29 @@ def _reference(
     return max(scored, key=lambda m: (scored[m], m)), f"best baseline {metric}"
 
 
-def _summary_cell(s: dict[str, Any] | None) -> str:
+def _summary_cell(s: SummaryJSON | None) -> str:
     if not s:
         return "-"
     return f"{tables.mean_std(s, 2)} (n={s['n']})"
 
 
-def to_table(pair: dict[str, Any], metric: str, gate: str = "average") -> tables.Table:
+def _test_of(c: Judgement) -> PairedJSON | WelchJSON | None:
+    """The test a comparison ran (None: a side had no result, nothing was tested)."""
+    return c.get("paired") or c.get("welch")
+
+
+def to_table(pair: PairJSON, metric: str, gate: str = "average") -> tables.Table:
     """A pair's datasets and average; verdicts that make the gate fail are in capitals."""
     header = ["dataset", "new", "baseline", "diff", "95% CI of diff", "p", "verdict"]
     rows = []
     for name, c in [*pair["datasets"].items(), ("average", pair["average"])]:
         gating = c["fails"] and (name == "average" or gate == "each")
-        w = c.get("paired") or c.get("welch") or {}
+        w = _test_of(c)
         ci = "-"
-        if w.get("ci_low") is not None:
+        if w is not None and w["ci_low"] is not None and w["ci_high"] is not None:
             ci = f"[{w['ci_low']:+.2f}, {w['ci_high']:+.2f}]"
-        p = "-" if w.get("p_value") is None else f"{w['p_value']:.3f}"
-        diff = "-" if not w else f"{w['diff']:+.2f}"
+        p = "-" if w is None or w["p_value"] is None else f"{w['p_value']:.3f}"
+        diff = "-" if w is None else f"{w['diff']:+.2f}"
         verdict = c["verdict"] + (" *" if c.get("significant") else "")
         rows.append(
             [
@@ -437,13 +512,13 @@ def to_table(pair: dict[str, Any], metric: str, gate: str = "average") -> tables
     return tables.Table("compare", f"{title} ({pair['paired_by']}; {metric})", header, rows)
 
 
-def summary_table(result: dict[str, Any]) -> tables.Table:
+def summary_table(result: Comparison) -> tables.Table:
     """One line per pair: the average over datasets, its difference, p and verdict."""
     header = ["model", "method", "baseline", "new avg", "baseline avg", "diff", "p", "verdict"]
     rows = []
     for p in result["pairs"]:
         a = p["average"]
-        w = a.get("paired") or a.get("welch") or {}
+        w = _test_of(a)
         rows.append(
             [
                 p["model"],
@@ -451,15 +526,15 @@ def summary_table(result: dict[str, Any]) -> tables.Table:
                 p["baseline_method"],
                 _summary_cell(a["new"]),
                 _summary_cell(a["baseline"]),
-                "-" if not w else f"{w['diff']:+.2f}",
-                "-" if w.get("p_value") is None else f"{w['p_value']:.3f}",
+                "-" if w is None else f"{w['diff']:+.2f}",
+                "-" if w is None or w["p_value"] is None else f"{w['p_value']:.3f}",
                 a["verdict"].upper() if p["fails"] else a["verdict"],
             ]
         )
     return tables.Table("compare-summary", f"Summary ({result['metric']})", header, rows)
 
 
-def render(result: dict[str, Any], markdown: bool = False) -> str:
+def render(result: Comparison, markdown: bool = False) -> str:
     """Text (or Markdown) for a terminal or a CI log / pull-request comment; every line and
     cell escaped for its medium (reports/escape.py)."""
     esc = escape.markdown if markdown else escape.terminal
@@ -499,7 +574,7 @@ def render(result: dict[str, Any], markdown: bool = False) -> str:
     return "\n".join(out)
 
 
-def problems(result: dict[str, Any]) -> list[str]:
+def problems(result: Comparison) -> list[str]:
     """Notes, failed and damaged runs of a comparison, one line each."""
     out = [f"note: {n}" for n in result["notes"]]
     out += [f"FAILED new run {f}" for f in result["failed_new_runs"]]

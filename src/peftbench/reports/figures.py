@@ -7,25 +7,38 @@ least as well at no more cost (and is strictly better on one of the two).
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from peftbench.reports import svg
 
-COSTS = (
-    ("trainable_params", "trainable parameters (log scale)", True),
-    ("latency_ms_per_token", "inference latency, ms per token", False),
-    ("peak_train_mem_mb", "peak training memory, MiB", False),
+if TYPE_CHECKING:
+    from peftbench.board.model import Row
+    from peftbench.reports.collect import ReportData
+    from peftbench.reports.seeds import SeedRowStats
+    from peftbench.reports.stats import SeedSummaryJSON
+
+T = TypeVar("T")
+
+# (row field, axis label, log scale, the row's figure: None when not measured)
+COSTS: tuple[tuple[str, str, bool, Callable[[Row], float | None]], ...] = (
+    ("trainable_params", "trainable parameters (log scale)", True, lambda r: r.trainable_params),
+    (
+        "latency_ms_per_token",
+        "inference latency, ms per token",
+        False,
+        lambda r: r.latency_ms_per_token,
+    ),
+    ("peak_train_mem_mb", "peak training memory, MiB", False, lambda r: r.peak_train_mem_mb),
 )
 
 
-def _dataset_score(dataset: str) -> Callable[[dict[str, Any]], Any]:
+def _dataset_score(dataset: str) -> Callable[[SeedRowStats], SeedSummaryJSON | None]:
     return lambda row: row["datasets"].get(dataset)
 
 
 def pareto_front(
-    items: Sequence[Any], cost: Callable[[Any], float], score: Callable[[Any], float]
+    items: Sequence[T], cost: Callable[[T], float], score: Callable[[T], float]
 ) -> list[int]:
     """Indices of the items no other item dominates (lower cost is better, higher score is)."""
     front = []
@@ -42,52 +55,52 @@ def pareto_front(
     return front
 
 
-def _label(row: dict[str, Any], multi: bool) -> str:
-    return f"{row['model']}/{row['method']}" if multi else row["method"]
+def _label(model: str, method: str, multi: bool) -> str:
+    return f"{model}/{method}" if multi else method
 
 
-def method_colors(data: dict[str, Any]) -> dict[str, str]:
+def method_colors(data: ReportData) -> dict[str, str]:
     """One colour per method, the same in every figure."""
     methods = sorted(
-        {r["method"] for r in data["board"]["rows"]} | {r["method"] for r in data["seeds"]["rows"]}
+        {r.method for r in data.board.rows} | {r["method"] for r in data.view["seeds"]["rows"]}
     )
     return {m: svg.color(i) for i, m in enumerate(methods)}
 
 
-def pareto_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
+def pareto_figures(data: ReportData) -> list[tuple[str, str]]:
     """(title, svg) for score vs each cost, front highlighted."""
-    rows = data["board"]["rows"]
-    if not rows:
+    every = data.board.rows
+    if not every:
         return []
-    models = sorted({r["model"] for r in rows})
+    models = sorted({r.model for r in every})
     multi = len(models) > 1
     shapes = {m: svg.SHAPES[i % len(svg.SHAPES)] for i, m in enumerate(models)}
     colors = method_colors(data)
     out = []
-    every = rows
-    for key, label, log in COSTS:
-        rows = [r for r in every if r.get(key) is not None]  # a cost not measured: no point
+    for _, label, log, figure in COSTS:
+        # a cost not measured: no point
+        rows = [(r, x) for r in every if (x := figure(r)) is not None]
         if not rows:
             continue
         on_front: set[int] = set()
-        for model in {r["model"] for r in rows}:
-            idx = [i for i, r in enumerate(rows) if r["model"] == model]
+        for model in {r.model for r, _ in rows}:
+            idx = [i for i, (r, _) in enumerate(rows) if r.model == model]
             sub = [rows[i] for i in idx]
-            front = pareto_front(sub, operator.itemgetter(key), operator.itemgetter("score"))
+            front = pareto_front(sub, lambda p: p[1], lambda p: p[0].score)
             on_front |= {idx[k] for k in front}
         points = [
             {
-                "x": r[key],
-                "y": r["score"],
-                "label": _label(r, multi),
-                "color": colors[r["method"]],
-                "shape": shapes[r["model"]],
+                "x": x,
+                "y": r.score,
+                "label": _label(r.model, r.method, multi),
+                "color": colors[r.method],
+                "shape": shapes[r.model],
                 "front": i in on_front,
-                "front_group": r["model"],
-                "tip": f"{_label(r, multi)}: score {r['score']:.2f}, {label.split(',')[0]} "
-                f"{r[key]:.4g}" + (" (on the front)" if i in on_front else ""),
+                "front_group": r.model,
+                "tip": f"{_label(r.model, r.method, multi)}: score {r.score:.2f}, "
+                f"{label.split(',')[0]} {x:.4g}" + (" (on the front)" if i in on_front else ""),
             }
-            for i, r in enumerate(rows)
+            for i, (r, x) in enumerate(rows)
         ]
         out.append(
             (
@@ -98,50 +111,53 @@ def pareto_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def pscp_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
-    rows = data["board"]["rows"]
+def pscp_figures(data: ReportData) -> list[tuple[str, str]]:
+    rows = data.board.rows
     if not rows:
         return []
-    multi = len({r["model"] for r in rows}) > 1
+    multi = len({r.model for r in rows}) > 1
     colors = method_colors(data)
     out = []
     for key, title in (("pscp", "PSCP, seed form"), ("pscp_paper", "PSCP, paper form")):
         # baselines have no PSCP: they are references, not ranked
-        ordered = sorted((r for r in rows if r.get(key) is not None), key=lambda r: -r[key])
+        values = [
+            (r, v) for r in rows if (v := r.pscp if key == "pscp" else r.pscp_paper) is not None
+        ]
+        ordered = sorted(values, key=lambda p: -p[1])
         items = [
             {
-                "label": _label(r, multi),
-                "value": r[key],
-                "color": colors[r["method"]],
-                "tip": f"{_label(r, multi)}: {key} {r[key]:.3f} (score {r['score']:.2f})",
+                "label": _label(r.model, r.method, multi),
+                "value": v,
+                "color": colors[r.method],
+                "tip": f"{_label(r.model, r.method, multi)}: {key} {v:.3f} (score {r.score:.2f})",
             }
-            for r in ordered
+            for r, v in ordered
         ]
         out.append((title, svg.hbars(items, key)))
     return out
 
 
-def heatmap_figure(data: dict[str, Any]) -> str | None:
-    board = data["board"]
-    if not board["rows"] or not board["datasets"]:
+def heatmap_figure(data: ReportData) -> str | None:
+    board = data.board
+    if not board.rows or not board.datasets:
         return None
-    multi = len({r["model"] for r in board["rows"]}) > 1
-    labels = [_label(r, multi) for r in board["rows"]]
-    values = [[r["scores"].get(d) for d in board["datasets"]] for r in board["rows"]]
-    return svg.heatmap(labels, board["datasets"], values)
+    multi = len({r.model for r in board.rows}) > 1
+    labels = [_label(r.model, r.method, multi) for r in board.rows]
+    values = [[r.scores.get(d) for d in board.datasets] for r in board.rows]
+    return svg.heatmap(labels, list(board.datasets), values)
 
 
-def seed_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
+def seed_figures(data: ReportData) -> list[tuple[str, str]]:
     """A strip plot per dataset (each seed a dot) and one of the average over datasets."""
-    seeds = data["seeds"]
+    seeds = data.view["seeds"]
     if not seeds["rows"]:
         return []
     multi = len({r["model"] for r in seeds["rows"]}) > 1
     colors = method_colors(data)
-    panels: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    panels: list[tuple[str, Callable[[SeedRowStats], SeedSummaryJSON | None]]] = [
         (d, _dataset_score(d)) for d in seeds["datasets"]
     ]
-    panels.append(("average over datasets", operator.itemgetter("score")))
+    panels.append(("average over datasets", lambda row: row["score"]))
     out = []
     for title, pick in panels:
         strips = []
@@ -149,17 +165,18 @@ def seed_figures(data: dict[str, Any]) -> list[tuple[str, str]]:
             s = pick(r)
             if not s:
                 continue
-            ci = (s["ci_low"], s["ci_high"]) if s.get("ci_low") is not None else None
+            ci = (s["ci_low"], s["ci_high"]) if s["ci_low"] is not None else None
+            label = _label(r["model"], r["method"], multi)
             strips.append(
                 {
-                    "label": _label(r, multi),
+                    "label": label,
                     "values": s["values"],
                     "mean": s["mean"],
                     "ci": ci,
                     "color": colors[r["method"]],
                     "tips": [
-                        f"{_label(r, multi)} seed {seed}: {v:.2f}"
-                        for seed, v in zip(s.get("seeds", []), s["values"], strict=False)
+                        f"{label} seed {seed}: {v:.2f}"
+                        for seed, v in zip(s["seeds"], s["values"], strict=False)
                     ],
                 }
             )

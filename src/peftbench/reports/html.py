@@ -15,13 +15,24 @@ stability, PSCP sensitivity, efficiency, failed/missing runs, environment.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from peftbench.reports import escape, figures, retention, svg, tables
 from peftbench.reports.assets import CSS, SORT_JS
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from markupsafe import Markup
+
+    from peftbench.board.model import Ranks, Row
+    from peftbench.reports.collect import EnvironmentView, ReportData, ReportView
+    from peftbench.reports.seeds import SeedRowStats
+    from peftbench.reports.stats import SeedSummaryJSON
 
 SECTIONS = (
     ("leaderboard", "Leaderboard"),
@@ -40,7 +51,69 @@ SECTIONS = (
 TEMPLATE = "report.html.j2"
 
 
-def _environment() -> Any:
+class Cell(TypedDict):
+    """A table cell of the template: its text, and `v`, the value a click on the header sorts
+    by (the text when none is given)."""
+
+    text: str
+    v: str | float
+    cls: str
+    title: str
+    colspan: int
+
+
+class HeadCell(TypedDict):
+    text: str
+    cls: str
+
+
+class RowView(TypedDict):
+    cls: str
+    cells: list[Cell]
+
+
+class Group(TypedDict):
+    """A block of rows (the PEFT methods; the baselines under their `label`)."""
+
+    cls: str
+    label: str | None
+    rows: list[RowView]
+
+
+class LeaderboardView(TypedDict):
+    head: list[HeadCell]
+    groups: list[Group]
+    notes: list[str]
+
+
+class TableView(LeaderboardView):
+    title: str
+    count: int
+
+
+class EnvView(TypedDict):
+    mixed: str
+    fields: TableView
+    datasets: TableView | None
+    models: TableView | None
+    wall: str
+    when: str
+
+
+class SensitivityView(TypedDict):
+    summary: TableView
+    full: list[TableView]
+    changes: str
+
+
+class RetentionView(TypedDict):
+    plot: Markup | None
+    table: TableView | None
+    curves: list[tuple[str, Markup]]
+    curve_table: TableView | None
+
+
+def _environment() -> Environment:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     return Environment(
@@ -52,7 +125,7 @@ def _environment() -> Any:
     )
 
 
-def _visible(value: Any) -> Any:
+def _visible(value: object) -> object:
     """Every plain string the template prints: control characters made visible
     (reports/escape.py) before autoescape; markup built here (figures) is left as it is."""
     from markupsafe import Markup
@@ -63,8 +136,8 @@ def _visible(value: Any) -> Any:
 
 
 def _cell(
-    text: str, value: Any = None, cls: str = "", title: str = "", colspan: int = 0
-) -> dict[str, Any]:
+    text: str, value: str | float | None = None, cls: str = "", title: str = "", colspan: int = 0
+) -> Cell:
     return {
         "text": text,
         "v": text if value is None else value,
@@ -74,11 +147,13 @@ def _cell(
     }
 
 
-def table_view(t: tables.Table) -> dict[str, Any]:
+def table_view(t: tables.Table) -> TableView:
     """A `tables.Table` as the template's table: header cells, one row group, notes."""
     text_cols = {i for i, _ in enumerate(t.header) if not tables.numeric_column(t, i)}
-    head = [{"text": h, "cls": "text" if i in text_cols else ""} for i, h in enumerate(t.header)]
-    rows = [
+    head: list[HeadCell] = [
+        {"text": h, "cls": "text" if i in text_cols else ""} for i, h in enumerate(t.header)
+    ]
+    rows: list[RowView] = [
         {
             "cls": "",
             "cells": [_cell(c, cls="text" if i in text_cols else "") for i, c in enumerate(r)],
@@ -94,110 +169,117 @@ def table_view(t: tables.Table) -> dict[str, Any]:
     }
 
 
-def _seed_tip(s: dict[str, Any] | None) -> str:
+def _seed_tip(s: SeedSummaryJSON | None) -> str:
     if not s:
         return ""
     tip = f"seeds: {', '.join(f'{v:.2f}' for v in s['values'])}"
-    if s.get("ci_low") is not None:
+    if s["ci_low"] is not None:
         tip += f"; mean ± std {tables.mean_std(s, 2)}"
     return tip
 
 
-def _score_cells(r: dict[str, Any], datasets: list[str], stats: dict[str, Any]) -> list[dict]:
+def _score_cells(r: Row, datasets: Sequence[str], stats: SeedRowStats | None) -> list[Cell]:
     cells = []
     for d in datasets:
-        score = r["scores"].get(d)
-        ci = (r.get("scores_ci") or {}).get(d)
+        score = r.scores.get(d)
+        ci = r.scores_ci.get(d)
         tip = f"95% interval {tables.interval(ci, 2)}" if ci else "no per-item data: no interval"
-        ranks = (r.get("ranks") or {}).get(d)
+        ranks = r.ranks.get(d)
         tip += f"; rank {ranks[0]}-{ranks[1]} (simultaneous 95 %)" if ranks else ""
-        tip += f"; {r['noise']}" if r.get("noise") else ""
-        seeds = _seed_tip(stats.get("datasets", {}).get(d))
+        tip += f"; {r.noise}" if r.noise else ""
+        seeds = _seed_tip(stats["datasets"].get(d) if stats else None)
         tip += f"; {seeds}" if seeds else ""
-        best = ((r.get("best_set") or {}).get("scores") or {}).get(d)
         cells.append(
             _cell(
                 tables.score_cell(r, d),
                 score if score is not None else -1,
-                "best" if best else "",
+                "best" if r.best_set.scores.get(d) else "",
                 tip,
             )
         )
     return cells
 
 
-def _best(r: dict[str, Any], key: str) -> str:
+def _best(r: Row, key: tables.Form | Literal["score"]) -> str:
     """The cell class of a mark in the confidence set for the best."""
-    return "best" if (r.get("best_set") or {}).get(key) else ""
+    return "best" if tables.best(r, key) else ""
 
 
-def _rank(r: dict[str, Any], key: str) -> float:
-    ranks = r.get(key)
+def _rank(ranks: Ranks | None) -> float:
     return float(ranks[0]) if ranks else 1e9
 
 
-def leaderboard_view(data: dict[str, Any]) -> dict[str, Any]:
+def _row_cells(
+    r: Row, datasets: Sequence[str], stats: SeedRowStats | None, multi: bool, lr: bool
+) -> list[Cell]:
+    """One leaderboard row's cells, in the order of `leaderboard_view`'s header (`stats`: the
+    row's scores over seeds)."""
+    cells = [_cell(r.model, cls="text")] if multi else []
+    status = "" if r.complete else " (partial)"
+    cells.append(_cell(r.method + status, r.method, "text"))
+    if lr:
+        chosen = r.learning_rate.chosen if r.learning_rate else {}
+        cells.append(_cell(tables.lr_cell(r), min(chosen.values(), default=0)))
+    cells += _score_cells(r, datasets, stats)
+    ci = r.score_ci
+    vs = r.vs_reference
+    cells += [
+        _cell(tables.score_cell(r), r.score, _best(r, "score"), r.noise or ""),
+        _cell(tables.interval(ci), (ci[1] - ci[0]) / 2 if ci else -1),
+        _cell(tables.rank_cell(r.score_rank), _rank(r.score_rank)),
+        _cell(tables.vs_cell(r), vs.estimate if vs else -1e9),
+        _cell(tables.params(r.trainable_params), r.trainable_params),
+        _cell(f"{r.trainable_pct:.3f}", r.trainable_pct),
+        _cell(tables.num(r.latency_ms_per_token, 2), _or(r.latency_ms_per_token)),
+        _cell(tables.slowdown_cell(r), _or(r.slowdown_pct)),
+        _cell(f"{r.peak_train_mem_mb:.0f}", r.peak_train_mem_mb),
+        _cell(
+            tables.sig(None if r.extra_tflops is None else r.extra_tflops * 1e3),
+            _or(r.extra_tflops),
+        ),
+        _cell(tables.pscp_cell(r, "pscp"), _or(r.pscp), _best(r, "pscp")),
+        _cell(tables.rank_cell(r.pscp_rank), _rank(r.pscp_rank)),
+        _cell(tables.pscp_cell(r, "pscp_paper"), _or(r.pscp_paper), _best(r, "pscp_paper")),
+        _cell(str(r.runs), r.runs),
+    ]
+    return cells
+
+
+def leaderboard_view(data: ReportData) -> LeaderboardView:
     """Every leaderboard column, sortable within its block: the PEFT methods first, then the
     baselines in a reference block of their own; scores carry their interval and best-set mark."""
-    board = data["board"]
-    stats = {(r["model"], r["method"]): r for r in data["seeds"]["rows"]}
-    multi = len({r["model"] for r in board["rows"]}) > 1
+    board = data.board
+    stats = {(s["model"], s["method"]): s for s in data.view["seeds"]["rows"]}
+    multi = len({r.model for r in board.rows}) > 1
     lr = tables.searched(board)
     names = (["model"] if multi else []) + ["method", *(["lr (search)"] if lr else [])]
-    names += [*board["datasets"], "avg", "avg 95% CI"]
+    names += [*board.datasets, "avg", "avg 95% CI"]
     names += ["rank", "vs frozen", "params", "params %", "ms/tok", "slowdown %", "train MiB"]
     names += ["extra GFLOPs", "PSCP", "PSCP rank", "PSCP paper", "runs"]
-    head = [{"text": h, "cls": "text" if h in ("model", "method") else ""} for h in names]
-    peft: list[dict[str, Any]] = []
-    refs: list[dict[str, Any]] = []
-    for r in board["rows"]:
-        st = stats.get((r["model"], r["method"]), {})
-        cells = [_cell(r["model"], cls="text")] if multi else []
-        status = "" if r["complete"] else " (partial)"
-        cells.append(_cell(r["method"] + status, r["method"], "text"))
-        if lr:
-            rate = r.get("learning_rate") or {}
-            cells.append(_cell(tables.lr_cell(r), min((rate.get("chosen") or {0: 0}).values())))
-        cells += _score_cells(r, board["datasets"], st)
-        ci = r.get("score_ci")
-        vs = r.get("vs_reference")
-        cells += [
-            _cell(tables.score_cell(r), r["score"], _best(r, "score"), r.get("noise") or ""),
-            _cell(tables.interval(ci), (ci[1] - ci[0]) / 2 if ci else -1),
-            _cell(tables.rank_cell(r, "score_rank"), _rank(r, "score_rank")),
-            _cell(tables.vs_cell(r), vs["estimate"] if vs else -1e9),
-            _cell(tables.params(r["trainable_params"]), r["trainable_params"]),
-            _cell(f"{r['trainable_pct']:.3f}", r["trainable_pct"]),
-            _cell(tables.num(r["latency_ms_per_token"], 2), _or(r["latency_ms_per_token"])),
-            _cell(tables.slowdown_cell(r), _or(r["slowdown_pct"])),
-            _cell(f"{r['peak_train_mem_mb']:.0f}", r["peak_train_mem_mb"]),
-            _cell(
-                tables.sig(None if r["extra_tflops"] is None else r["extra_tflops"] * 1e3),
-                _or(r["extra_tflops"]),
-            ),
-            _cell(tables.pscp_cell(r, "pscp"), _or(r.get("pscp")), _best(r, "pscp")),
-            _cell(tables.rank_cell(r, "pscp_rank"), _rank(r, "pscp_rank")),
-            _cell(
-                tables.pscp_cell(r, "pscp_paper"), _or(r.get("pscp_paper")), _best(r, "pscp_paper")
-            ),
-            _cell(str(r["runs"]), r["runs"]),
-        ]
-        (refs if r.get("baseline") else peft).append({"cls": "", "cells": cells})
-    for f in board["failed"]:
-        model = [_cell(str(f.get("model", "")), cls="text")] if multi else []
-        detail = f"{f.get('dataset', '')} seed {f.get('seed', '')}: {f['error']}"
+    head: list[HeadCell] = [
+        {"text": h, "cls": "text" if h in ("model", "method") else ""} for h in names
+    ]
+    peft: list[RowView] = []
+    refs: list[RowView] = []
+    for r in board.rows:
+        cells = _row_cells(r, board.datasets, stats.get((r.model, r.method)), multi, lr)
+        (refs if r.baseline else peft).append({"cls": "", "cells": cells})
+    for f in board.failed:
+        # a failure names no model (board.model.Failure): the model column stays empty
+        model = [_cell("", cls="text")] if multi else []
+        detail = f"{f.dataset} seed {f.seed}: {f.error}"
         span = len(head) - 1 - len(model)
         peft.append(
             {
                 "cls": "failed",
                 "cells": [
                     *model,
-                    _cell(f"{f.get('method', '?')} FAILED", "~", "text"),
+                    _cell(f"{f.method} FAILED", "~", "text"),
                     _cell(detail, "~", "text", colspan=span),
                 ],
             }
         )
-    groups = [{"cls": "", "label": None, "rows": peft}]
+    groups: list[Group] = [{"cls": "", "label": None, "rows": peft}]
     if refs:
         groups.append({"cls": "reference", "label": tables.BASELINES, "rows": refs})
     return {"head": head, "groups": groups, "notes": tables.main_table(data).notes}
@@ -207,14 +289,14 @@ def _or(value: float | None) -> float:
     return -1e9 if value is None else value
 
 
-def _alerts(data: dict[str, Any]) -> list[dict[str, str]]:
-    counts = data["counts"]
+def _alerts(view: ReportView) -> list[dict[str, str]]:
+    counts = view["counts"]
     out = []
     if counts["failed"]:
         out.append(
             {"cls": "bad", "text": f"{counts['failed']} run(s) failed: see Failed and missing."}
         )
-    if counts.get("damaged"):
+    if counts["damaged"]:
         out.append(
             {
                 "cls": "bad",
@@ -229,15 +311,15 @@ def _alerts(data: dict[str, Any]) -> list[dict[str, str]]:
                 "rows marked (partial) lack datasets.",
             }
         )
-    if data["ignored"]:
+    if view["ignored"]:
         out.append(
             {
                 "cls": "note",
-                "text": f"{len(data['ignored'])} run folder(s) not in the current suite were "
+                "text": f"{len(view['ignored'])} run folder(s) not in the current suite were "
                 "left out.",
             }
         )
-    for note in data.get("notes", []):
+    for note in view["notes"]:
         out.append({"cls": "warn", "text": f"{note}."})
     return out
 
@@ -246,8 +328,7 @@ def _values(vals: dict[str, int]) -> str:
     return "; ".join(f"{v} ({n} runs)" if len(vals) > 1 else v for v, n in vals.items())
 
 
-def environment_view(data: dict[str, Any]) -> dict[str, Any]:
-    env = data["environment"]
+def environment_view(env: EnvironmentView) -> EnvView:
     rows = [[k, _values(vals)] for k, vals in env["fields"].items()]
     rows += [[f"package {k}", _values(vals)] for k, vals in env["packages"].items()]
     ds_head = ["dataset", "source", "version", "train", "eval", "train fingerprint"]
@@ -262,10 +343,11 @@ def environment_view(data: dict[str, Any]) -> dict[str, Any]:
         for name, m in sorted(env["models"].items())
     ]
     when = ""
-    if env["first_start"]:
-        first = dt.datetime.fromtimestamp(env["first_start"], dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        last = dt.datetime.fromtimestamp(env["last_start"], dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        when = f"; runs started between {first} and {last}"
+    first, last = env["first_start"], env["last_start"]
+    if first and last is not None:
+        first_at = dt.datetime.fromtimestamp(first, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        last_at = dt.datetime.fromtimestamp(last, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        when = f"; runs started between {first_at} and {last_at}"
     return {
         "mixed": ", ".join(env["mixed"]),
         "fields": table_view(tables.Table("env", "", ["field", "value"], rows)),
@@ -278,7 +360,7 @@ def environment_view(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _sensitivity_view(data: dict[str, Any]) -> dict[str, Any] | None:
+def _sensitivity_view(data: ReportData) -> SensitivityView | None:
     summary = tables.sensitivity_summary(data)
     if summary is None:
         return None
@@ -297,16 +379,17 @@ def _sensitivity_view(data: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def _retention_view(data: dict[str, Any]) -> dict[str, Any] | None:
+def _retention_view(data: ReportData) -> RetentionView | None:
     """Target gain vs general-capability change (Pareto front marked), the retention table and
     each method's learning curve (docs/measurements.md, Stability); None when not measured."""
     from markupsafe import Markup
 
     colors = figures.method_colors(data)
-    table = retention.retention_table(data)
-    plot = retention.stability_plasticity_figure(data, colors)
-    curves = retention.learning_curve_figures(data, colors)
-    curve_table = retention.curve_table(data)
+    ret = data.view["retention"]
+    table = retention.retention_table(ret)
+    plot = retention.stability_plasticity_figure(ret, colors)
+    curves = retention.learning_curve_figures(ret, colors)
+    curve_table = retention.curve_table(ret)
     if table is None and plot is None and not curves:
         return None
     return {
@@ -317,18 +400,19 @@ def _retention_view(data: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def _safe_figs(items: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+def _safe_figs(items: list[tuple[str, str]]) -> list[tuple[str, Markup]]:
     from markupsafe import Markup
 
     return [(title, Markup(svg_text)) for title, svg_text in items]
 
 
-def render(data: dict[str, Any]) -> str:
+def render(data: ReportData) -> str:
     """The whole report as one HTML document."""
     from markupsafe import Markup
 
-    board, counts = data["board"], data["counts"]
-    suite = data["suite"] or {}
+    board, view = data.board, data.view
+    counts, seeds = view["counts"], view["seeds"]
+    name = view["suite"]["name"] if view["suite"] else view["results_dir"]
     expected = f" of {counts['expected']} expected" if counts["expected"] is not None else ""
     problems = tables.problems_table(data)
     heat = figures.heatmap_figure(data)
@@ -336,14 +420,14 @@ def render(data: dict[str, Any]) -> str:
         _environment()
         .get_template(TEMPLATE)
         .render(
-            title=f"peftbench report: {suite.get('name', data['results_dir'])}",
+            title=f"peftbench report: {name}",
             summary=f"{counts['ok']} runs ok, {counts['failed']} failed, {counts['missing']} "
-            f"missing{expected}, {counts.get('damaged', 0)} damaged; {len(board['rows'])} method "
-            f"rows on {len(board['datasets'])} datasets; up to {data['seeds']['max_seeds']} seeds",
-            results_dir=data["results_dir"],
+            f"missing{expected}, {counts['damaged']} damaged; {len(board.rows)} method "
+            f"rows on {len(board.datasets)} datasets; up to {seeds['max_seeds']} seeds",
+            results_dir=view["results_dir"],
             made=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             sections=SECTIONS,
-            alerts=_alerts(data),
+            alerts=_alerts(view),
             leaderboard=leaderboard_view(data),
             choice_tables=[
                 table_view(t)
@@ -352,10 +436,10 @@ def render(data: dict[str, Any]) -> str:
             ],
             shapes_note=_shapes_note(data),
             pareto=_safe_figs(figures.pareto_figures(data)),
-            formulas=board["formulas"],
+            formulas=dataclasses.asdict(board.formulas),
             pscp=_safe_figs(figures.pscp_figures(data)),
             heatmap=Markup(heat) if heat else None,
-            one_seed=data["seeds"]["max_seeds"] < 2,
+            one_seed=seeds["max_seeds"] < 2,
             seed_figs=_safe_figs(figures.seed_figures(data)),
             stability=table_view(tables.stability_table(data)),
             sensitivity=_sensitivity_view(data),
@@ -363,10 +447,10 @@ def render(data: dict[str, Any]) -> str:
             efficiency=table_view(tables.efficiency_table(data)),
             main=table_view(tables.main_table(data)),
             problems=table_view(problems) if problems else None,
-            env=environment_view(data),
+            env=environment_view(view["environment"]),
             css=Markup(CSS),
             script=Markup(SORT_JS),
-            data_json=Markup(_json(data)),
+            data_json=Markup(_json(view)),
         )
     )
     return defang(page + "\n")
@@ -381,15 +465,15 @@ def defang(page: str) -> str:
     return URL.sub(lambda m: f"{m.group(1)}[:]//", page)
 
 
-def _json(data: dict[str, Any]) -> str:
+def _json(view: ReportView) -> str:
     """The report data, embedded for anyone who wants the numbers. Every '<' is written as the
     JSON escape \\u003c, so no text from a record can end the script element or open a tag."""
-    return json.dumps(data, default=str, sort_keys=True).replace("<", "\\u003c")
+    return json.dumps(view, default=str, sort_keys=True).replace("<", "\\u003c")
 
 
-def _shapes_note(data: dict[str, Any]) -> str:
+def _shapes_note(data: ReportData) -> str:
     """Which marker shape is which model, when the figures show more than one."""
-    models = sorted({r["model"] for r in data["board"]["rows"]})
+    models = sorted({r.model for r in data.board.rows})
     if len(models) < 2:
         return ""
     pairs = ", ".join(f"{svg.SHAPES[i % len(svg.SHAPES)]}: {m}" for i, m in enumerate(models))

@@ -11,14 +11,60 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TypedDict
 
 from peftbench.board.build import build_board
-from peftbench.board.serialise import to_json
+from peftbench.board.serialise import plain
 from peftbench.config.schema import ScoringSettings
-from peftbench.reports.stats import summarize
+from peftbench.reports.stats import SeedSummaryJSON, summarize
 from peftbench.results.record import RunRecord
 from peftbench.scoring.pscp import add_pscp
+
+
+class SeedRowStats(TypedDict):
+    """One (model, method) over its seeds (`seed_stats`)."""
+
+    model: str
+    method: str
+    seeds: list[int]
+    datasets: dict[str, SeedSummaryJSON]
+    score: SeedSummaryJSON | None
+    pscp: SeedSummaryJSON | None
+    pscp_paper: SeedSummaryJSON | None
+    mean_std: float | None
+
+
+class SeedStats(TypedDict):
+    """What `seed_stats` returns: the report's "seeds" (reports/collect.py)."""
+
+    rows: list[SeedRowStats]
+    datasets: list[str]
+    max_seeds: int
+    note: str
+
+
+@dataclass(frozen=True)
+class SeedRow:
+    """The leaderboard row of one (model, method, seed), of one dataset or of all. `values` is
+    the row's JSON form (board/serialise.py), which scoring.pscp.add_pscp reads and fills: PSCP
+    depends on the rows compared together, so it is (re)filled over them (`fill_pscp`)."""
+
+    model: str
+    method: str
+    seed: int
+    dataset: str | None  # None: the row of the average over datasets
+    n_datasets: int
+    values: dict[str, object] = field(repr=False)
+    side: str = ""  # "new" or "base" in a comparison (reports/compare.py)
+
+    def number(self, key: str) -> float | None:
+        """A figure of the row (score, pscp, ...); None when not computed (a baseline's PSCP)."""
+        value = self.values[key]
+        if value is None:
+            return None
+        assert isinstance(value, int | float), f"{key} is {value!r}, not a number"
+        return value
 
 
 def ok_runs(records: Iterable[RunRecord]) -> list[RunRecord]:
@@ -27,34 +73,35 @@ def ok_runs(records: Iterable[RunRecord]) -> list[RunRecord]:
 
 def seed_rows(
     records: Sequence[RunRecord], scoring: ScoringSettings, per_dataset: bool = False
-) -> list[dict[str, Any]]:
+) -> list[SeedRow]:
     """One row per (model, method, seed), or per (model, method, dataset, seed) with
-    `per_dataset`. Rows carry `seed`, `dataset` (None for the average) and `n_datasets`.
-    PSCP is filled over the given rows only: call `fill_pscp` on the whole comparison."""
-    groups: dict[tuple, list[RunRecord]] = defaultdict(list)
+    `per_dataset` (`dataset` None for the average). PSCP is filled over the given rows only:
+    call `fill_pscp` on the whole comparison."""
+    groups: dict[tuple[str, str, int, str | None], list[RunRecord]] = defaultdict(list)
     for r in ok_runs(records):
         ds = r.dataset if per_dataset else None
         groups[(r.model, r.method, r.seed, ds)].append(r)
     rows = []
-    for (_, _, seed, ds), runs in sorted(groups.items(), key=lambda kv: str(kv[0])):
-        row = to_json(build_board(runs, scoring, uncertainty=False))["rows"][0]
-        row.update(seed=seed, dataset=ds, n_datasets=len({r.dataset for r in runs}))
-        rows.append(row)
+    for (model, method, seed, ds), runs in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        values = plain(build_board(runs, scoring, uncertainty=False).rows[0])
+        assert isinstance(values, dict)
+        n_datasets = len({r.dataset for r in runs})
+        rows.append(SeedRow(model, method, seed, ds, n_datasets, {**values}))
     fill_pscp(rows, scoring)
     return rows
 
 
-def fill_pscp(rows: Sequence[dict[str, Any]], scoring: ScoringSettings) -> None:
+def fill_pscp(rows: Sequence[SeedRow], scoring: ScoringSettings) -> None:
     """(Re)compute both PSCP forms with maxima over all `rows` of the same model and dataset
     (dataset None: the rows of averages), i.e. over the methods and seeds compared together."""
-    groups: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
+    groups: dict[tuple[str, str | None], list[dict[str, object]]] = defaultdict(list)
     for row in rows:
-        groups[(row["model"], row.get("dataset"))].append(row)
+        groups[(row.model, row.dataset)].append(row.values)
     for group in groups.values():
         add_pscp(group, scoring.pscp, scoring.pscp_paper)
 
 
-def seed_stats(records: Sequence[RunRecord], scoring: ScoringSettings) -> dict[str, Any]:
+def seed_stats(records: Sequence[RunRecord], scoring: ScoringSettings) -> SeedStats:
     """Per (model, method): each dataset's score over seeds, and the average score and both PSCP
     forms over the seeds that cover every dataset of the method. Also the mean of the per-dataset
     standard deviations, the stability figure of the paper's seed table."""
@@ -66,12 +113,12 @@ def seed_stats(records: Sequence[RunRecord], scoring: ScoringSettings) -> dict[s
     for r in ok:
         scores[(r.model, r.method)][r.dataset].append((r.seed, r.score))
         seeds[(r.model, r.method)].add(r.seed)
-    whole = defaultdict(list)
+    whole: dict[tuple[str, str], list[SeedRow]] = defaultdict(list)
     for row in seed_rows(ok, scoring):
-        n_ds = len(scores[(row["model"], row["method"])])
-        if row["n_datasets"] == n_ds:
-            whole[(row["model"], row["method"])].append(row)
-    out = []
+        n_ds = len(scores[(row.model, row.method)])
+        if row.n_datasets == n_ds:
+            whole[(row.model, row.method)].append(row)
+    out: list[SeedRowStats] = []
     for (model, method), per_ds in sorted(scores.items()):
         rows = whole[(model, method)]
         ds_stats = {
@@ -101,10 +148,11 @@ def seed_stats(records: Sequence[RunRecord], scoring: ScoringSettings) -> dict[s
     }
 
 
-def _maybe(rows: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
+def _maybe(rows: list[SeedRow], key: str) -> SeedSummaryJSON | None:
     """Summary of `key` over per-seed rows, with the seeds in the order of its values; None when
     there is nothing to summarise (no rows, or a baseline's PSCP, which is not computed)."""
-    if not rows or any(r[key] is None for r in rows):
+    values = [(r.seed, r.number(key)) for r in sorted(rows, key=lambda r: r.seed)]
+    picked = [v for _, v in values if v is not None]
+    if not rows or len(picked) < len(values):
         return None
-    rows = sorted(rows, key=lambda r: r["seed"])
-    return {**summarize([r[key] for r in rows]).as_dict(), "seeds": [r["seed"] for r in rows]}
+    return {**summarize(picked).as_dict(), "seeds": [seed for seed, _ in values]}

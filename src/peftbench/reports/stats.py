@@ -10,10 +10,40 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import TypedDict
 
 CONFIDENCE = 0.95
+
+
+class SummaryJSON(TypedDict):
+    """`Summary.as_dict`: a value over seeds as JSON."""
+
+    n: int
+    mean: float
+    std: float | None
+    ci_low: float | None
+    ci_high: float | None
+    values: list[float]
+    half_width: float | None
+
+
+class SeedSummaryJSON(SummaryJSON):
+    """A summary with the seed of each value, in the order of `values` (reports/seeds.py)."""
+
+    seeds: list[int]
+
+
+class WelchJSON(TypedDict):
+    """`Welch.as_dict`: Welch's test as JSON."""
+
+    diff: float
+    t: float | None
+    df: float | None
+    p_value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    significant: bool
 
 
 def _betacf(a: float, b: float, x: float) -> float:
@@ -98,8 +128,16 @@ class Summary:
     def half_width(self) -> float | None:
         return None if self.ci_high is None else self.ci_high - self.mean
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "values": list(self.values), "half_width": self.half_width}
+    def as_dict(self) -> SummaryJSON:
+        return {
+            "n": self.n,
+            "mean": self.mean,
+            "std": self.std,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "values": list(self.values),
+            "half_width": self.half_width,
+        }
 
 
 def summarize(values: Sequence[float], confidence: float = CONFIDENCE) -> Summary:
@@ -129,8 +167,16 @@ class Welch:
     def significant(self, alpha: float = 1.0 - CONFIDENCE) -> bool:
         return self.p_value is not None and self.p_value < alpha
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "significant": self.significant()}
+    def as_dict(self) -> WelchJSON:
+        return {
+            "diff": self.diff,
+            "t": self.t,
+            "df": self.df,
+            "p_value": self.p_value,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "significant": self.significant(),
+        }
 
 
 def welch(a: Sequence[float], b: Sequence[float], confidence: float = CONFIDENCE) -> Welch:

@@ -8,11 +8,30 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from peftbench.reports import escape
 from peftbench.reports.text_table import fixed_width
+
+if TYPE_CHECKING:
+    from peftbench.board.model import (
+        Board,
+        Json,
+        Ranks,
+        Row,
+        Sensitivity,
+        SensitivityForm,
+        Top,
+    )
+    from peftbench.reports.collect import ReportData
+    from peftbench.reports.stats import SummaryJSON
+
+# a plain value of a CSV cell (None is written as "")
+CsvCell: TypeAlias = str | int | float | bool
+# the two PSCP forms, by the name of their row field
+Form: TypeAlias = Literal["pscp", "pscp_paper"]
 
 
 @dataclass
@@ -24,7 +43,7 @@ class Table:
     notes: list[str] = field(default_factory=list)
     # plain values for CSV when the shown cells combine several (score, interval, mark)
     csv_header: list[str] | None = None
-    csv_rows: list[list[Any]] | None = None
+    csv_rows: list[list[CsvCell]] | None = None
 
 
 def num(x: float | None, digits: int = 1) -> str:
@@ -47,10 +66,10 @@ def sig(x: float | None, figures: int = 3) -> str:
     return f"{x:.{figures}g}" if abs(x) < 1e4 else f"{x:,.0f}"
 
 
-def mean_std(s: dict[str, Any] | None, digits: int = 1) -> str:
+def mean_std(s: SummaryJSON | None, digits: int = 1) -> str:
     if not s:
         return "-"
-    if s.get("std") is None:
+    if s["std"] is None:
         return num(s["mean"], digits)
     return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}"
 
@@ -64,14 +83,14 @@ def mark(in_best_set: bool | None) -> str:
     return f" {BEST}" if in_best_set else ""
 
 
-def interval(ci: list[float] | None, digits: int = 1, signed: bool = False) -> str:
+def interval(ci: Sequence[float] | None, digits: int = 1, signed: bool = False) -> str:
     if not ci:
         return "-"
     sign = "+" if signed else ""
     return f"[{ci[0]:{sign}.{digits}f}, {ci[1]:{sign}.{digits}f}]"
 
 
-def estimate_interval(estimate: float, ci: list[float] | None, digits: int = 1) -> str:
+def estimate_interval(estimate: float, ci: Sequence[float] | None, digits: int = 1) -> str:
     """'52.3 ±2.1' when the interval is symmetric at the printed precision, else
     '0.0 [0.0, 1.0]' (scoring.proportion.format_interval: one way to print an interval)."""
     if not ci:
@@ -82,62 +101,71 @@ def estimate_interval(estimate: float, ci: list[float] | None, digits: int = 1) 
     return format_interval(Interval(estimate, ci[0], ci[1]), digits)
 
 
-def _best(row: dict[str, Any], key: str, dataset: str | None = None) -> bool:
-    best = row.get("best_set") or {}
-    return bool((best.get("scores") or {}).get(dataset) if dataset else best.get(key))
+def pscp_of(row: Row, form: Form) -> float | None:
+    """The row's PSCP in `form` (None for a baseline: not ranked)."""
+    return row.pscp if form == "pscp" else row.pscp_paper
 
 
-def score_cell(row: dict[str, Any], dataset: str | None = None) -> str:
+def best(row: Row, key: Form | Literal["score"], dataset: str | None = None) -> bool:
+    """Whether the row is in the 95 % confidence set for the best: on `dataset` when given,
+    else on the average score (`key` "score") or a PSCP form."""
+    b = row.best_set
+    if dataset:
+        return bool(b.scores.get(dataset))
+    return {"score": b.score, "pscp": b.pscp, "pscp_paper": b.pscp_paper}[key]
+
+
+def score_cell(row: Row, dataset: str | None = None) -> str:
     """'56.0 ±7.9 *' or '0.0 [0.0, 1.0]': the score, its 95 % interval and the best-set mark;
     the average (dataset None) carries its interval in a column of its own."""
     if dataset is None:
-        return num(row.get("score")) + mark(_best(row, "score"))
-    score = row["scores"].get(dataset)
+        return num(row.score) + mark(best(row, "score"))
+    score = row.scores.get(dataset)
     if score is None:
         return "-"
-    ci = (row.get("scores_ci") or {}).get(dataset)
-    return estimate_interval(score, ci) + mark(_best(row, "scores", dataset))
+    ci = row.scores_ci.get(dataset)
+    return estimate_interval(score, ci) + mark(best(row, "score", dataset))
 
 
-def vs_cell(row: dict[str, Any]) -> str:
+def vs_cell(row: Row) -> str:
     """'+12.3 [+5.1, +19.0]': average score minus the reference's, with its paired interval."""
-    if row.get("reference") == row["method"]:
+    if row.reference == row.method:
         return "reference"
-    vs = row.get("vs_reference")
+    vs = row.vs_reference
     if not vs:
         return "-"
-    return f"{vs['estimate']:+.1f} " + interval([vs["low"], vs["high"]], signed=True)
+    return f"{vs.estimate:+.1f} " + interval([vs.low, vs.high], signed=True)
 
 
-def pscp_cell(row: dict[str, Any], form: str) -> str:
-    if row.get(form) is None:
+def pscp_cell(row: Row, form: Form) -> str:
+    value = pscp_of(row, form)
+    if value is None:
         return "-"
-    return f"{row[form]:.2f}" + mark(_best(row, form))
+    return f"{value:.2f}" + mark(best(row, form))
 
 
-def rank_cell(row: dict[str, Any], key: str = "pscp_rank") -> str:
-    """'2' or '1-3': the row's simultaneous 95 % rank interval; '-' when it has none."""
-    ranks = row.get(key)
+def rank_cell(ranks: Ranks | None) -> str:
+    """'2' or '1-3': a row's simultaneous 95 % rank interval; '-' when it has none."""
     if not ranks:
         return "-"
     low, high = ranks
     return str(low) if low == high else f"{low}-{high}"
 
 
-def searched(board: dict[str, Any]) -> bool:
+def searched(board: Board) -> bool:
     """Whether any row's learning rate was chosen by a search (then tables show it)."""
-    return any(r.get("learning_rate") for r in board["rows"])
+    return any(r.learning_rate for r in board.rows)
 
 
-def lr_cell(row: dict[str, Any]) -> str:
+def lr_cell(row: Row) -> str:
     """'0.002 (4 trials, 312 s)': the searched learning rate (one per dataset when they differ)
     and what its search cost, all trials and seconds; 'preset' for a row without a search, '-'
     for one that trains nothing (no trainable parameters: no learning rate)."""
-    lr = row.get("learning_rate")
+    lr = row.learning_rate
     if not lr:
-        return "-" if row.get("trainable_params") == 0 else "preset"
-    rates = "/".join(dict.fromkeys(f"{v:.3g}" for v in lr["chosen"].values()))
-    return f"{rates} ({lr['trials'] * lr['searches']} trials, {lr['seconds']:.0f} s)"
+        return "-" if row.trainable_params == 0 else "preset"
+    rates = "/".join(dict.fromkeys(f"{v:.3g}" for v in lr.chosen.values()))
+    return f"{rates} ({lr.trials * lr.searches} trials, {lr.seconds:.0f} s)"
 
 
 LR_NOTE = (
@@ -147,14 +175,14 @@ LR_NOTE = (
 )
 
 
-def uncertainty_notes(board: dict[str, Any]) -> list[str]:
+def uncertainty_notes(board: Board) -> list[str]:
     """What the marks and intervals mean, which noise they include, and where no PEFT method
     beats the reference (no winner is marked there)."""
-    u = board.get("uncertainty")
+    u = board.uncertainty
     if not u:
         return []
-    refs = sorted({r for r in u.get("references", {}).values() if r})
-    out = [u["note"], u["marks"], "noise in the intervals and marks: " + "; ".join(u["noise"])]
+    refs = sorted({r for r in u.references.values() if r})
+    out = [u.note, u.marks, "noise in the intervals and marks: " + "; ".join(u.noise)]
     if refs:
         out.append(
             f"vs frozen: average score minus that of {', '.join(refs)} on the same items, "
@@ -163,29 +191,25 @@ def uncertainty_notes(board: dict[str, Any]) -> list[str]:
     return out + no_winner_notes(board)
 
 
-def no_winner_notes(board: dict[str, Any]) -> list[str]:
+def no_winner_notes(board: Board) -> list[str]:
     """One line per model and comparison where no PEFT method beats the reference."""
     out = []
-    for model, r in sorted((board.get("rankings") or {}).items()):
-        where = [d for d, v in sorted((r.get("scores") or {}).items()) if v and v.get("note")]
-        if (r.get("score") or {}).get("note"):
+    for model, r in sorted(board.rankings.items()):
+        where = [d for d, v in sorted(r.scores.items()) if v.note]
+        if r.score and r.score.note:
             where.append("the average (so no PSCP winner either)")
         if where:
-            note = next(
-                v["note"]
-                for v in [*(r.get("scores") or {}).values(), r.get("score")]
-                if v and v.get("note")
-            )
+            note = next(v.note for v in [*r.scores.values(), r.score] if v and v.note)
             out.append(f"{model}: {note} on {', '.join(where)}: no * there")
     return out
 
 
-def source_notes(board: dict[str, Any]) -> list[str]:
+def source_notes(board: Board) -> list[str]:
     """How imported rows were scored and which PSCP terms each model's comparison left out
     (their records never measured the figure; shown as -, never 0). Nothing for a board of
     peftbench's own runs."""
     out = []
-    imported = sorted({s for r in board["rows"] for s in r.get("sources", ())} - {"peftbench"})
+    imported = sorted({s for r in board.rows for s in r.sources} - {"peftbench"})
     if imported:
         out.append(
             f"imported records ({', '.join(imported)}) carry each run's accuracy and test-set "
@@ -193,7 +217,7 @@ def source_notes(board: dict[str, Any]) -> list[str]:
             "their ties (= *) and PSCP ranks compare bootstrap draws of each count unpaired "
             "(conservative: the runs scored the same test items)"
         )
-    for model, terms in sorted((board.get("pscp_left_out") or {}).items()):
+    for model, terms in sorted(board.pscp_left_out.items()):
         forms = [f"{LEFT_OUT_TERMS[t][0]} in {LEFT_OUT_TERMS[t][1]}" for t in terms]
         out.append(
             f"{model}: PSCP computed without {', '.join(forms)}: not in every contestant's "
@@ -210,22 +234,22 @@ LEFT_OUT_TERMS = {
 }
 
 
-def _multi_model(rows: list[dict[str, Any]]) -> bool:
-    return len({r["model"] for r in rows}) > 1
+def _multi_model(models: Iterable[str]) -> bool:
+    return len(set(models)) > 1
 
 
-def main_table(data: dict[str, Any]) -> Table:
+def main_table(data: ReportData) -> Table:
     """Methods x datasets with the average, its interval, "vs frozen" and both PSCP forms. Cells
     are the score (mean over seeds) with its 95 % interval, marked when in the confidence set
     for the best, with simultaneous rank intervals; the PEFT methods come first, ranked by PSCP,
     then the baselines as reference rows under a divider row."""
-    board = data["board"]
-    multi = _multi_model(board["rows"])
+    board = data.board
+    multi = _multi_model(r.model for r in board.rows)
     lr = searched(board)
     header = (["model"] if multi else []) + [
         "method",
         *(["lr (search)"] if lr else []),
-        *board["datasets"],
+        *board.datasets,
         "avg",
         "avg 95% CI",
         "rank",
@@ -236,22 +260,22 @@ def main_table(data: dict[str, Any]) -> Table:
     ]
     rows = []
     divider = False
-    for r in board["rows"]:
-        if r.get("baseline") and not divider:
+    for r in board.rows:
+        if r.baseline and not divider:
             lead = [""] if multi else []
             rows.append(lead + [BASELINES] + [""] * (len(header) - len(lead) - 1))
             divider = True
-        cells = [r["model"]] if multi else []
-        cells.append(r["method"] + ("" if r["complete"] else " (partial)"))
+        cells = [r.model] if multi else []
+        cells.append(r.method + ("" if r.complete else " (partial)"))
         cells += [lr_cell(r)] if lr else []
-        cells += [score_cell(r, d) for d in board["datasets"]]
+        cells += [score_cell(r, d) for d in board.datasets]
         cells += [
             score_cell(r),
-            interval(r.get("score_ci")),
-            rank_cell(r, "score_rank"),
+            interval(r.score_ci),
+            rank_cell(r.score_rank),
             vs_cell(r),
             pscp_cell(r, "pscp"),
-            rank_cell(r, "pscp_rank"),
+            rank_cell(r.pscp_rank),
             pscp_cell(r, "pscp_paper"),
         ]
         rows.append(cells)
@@ -261,18 +285,18 @@ def main_table(data: dict[str, Any]) -> Table:
         *uncertainty_notes(board),
         *source_notes(board),
         *([LR_NOTE] if lr else []),
-        f"{board['formulas']['pscp']} with {board['scoring']['pscp']}",
-        f"{board['formulas']['pscp_paper']} with {board['scoring']['pscp_paper']}",
+        f"{board.formulas.pscp} with {dict(board.scoring.pscp)}",
+        f"{board.formulas.pscp_paper} with {dict(board.scoring.pscp_paper)}",
     ]
     csv_header, csv_rows = _main_values(board)
     return Table("main", "Task scores and PSCP", header, rows, notes, csv_header, csv_rows)
 
 
-def _main_values(board: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+def _main_values(board: Board) -> tuple[list[str], list[list[CsvCell]]]:
     """The main table as plain values: each score with its interval, best-set membership and
     rank interval in own columns."""
     header = ["model", "method", "baseline", "complete"]
-    for name in [*board["datasets"], "avg"]:
+    for name in [*board.datasets, "avg"]:
         header += [name, f"{name} ci_low", f"{name} ci_high", f"{name} best set"]
     header += ["avg rank low", "avg rank high"]
     header += ["vs frozen", "vs frozen ci_low", "vs frozen ci_high", "reference"]
@@ -282,33 +306,33 @@ def _main_values(board: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     if lr:
         header += ["learning_rate", "lr preset", "lr trials", "lr seconds"]
     rows = []
-    for r in board["rows"]:
-        cells: list[Any] = [r["model"], r["method"], r.get("baseline", False), r["complete"]]
-        ranked = not r.get("baseline")
-        for d in board["datasets"]:
-            ci = (r.get("scores_ci") or {}).get(d) or [None, None]
-            best = _best(r, "scores", d) if ranked else None
-            cells += [r["scores"].get(d), *ci, best]
-        cells += [r["score"], *(r.get("score_ci") or [None, None])]
-        cells += [_best(r, "score") if ranked else None, *(r.get("score_rank") or [None, None])]
-        vs = r.get("vs_reference") or {}
-        cells += [vs.get("estimate"), vs.get("low"), vs.get("high"), r.get("reference")]
-        cells += [r.get("pscp"), _best(r, "pscp") if ranked else None]
-        cells += [*(r.get("pscp_rank") or [None, None])]
-        cells += [r.get("pscp_paper"), _best(r, "pscp_paper") if ranked else None, r.get("noise")]
+    for r in board.rows:
+        cells: list[CsvCell | None] = [r.model, r.method, r.baseline, r.complete]
+        ranked = not r.baseline
+        for d in board.datasets:
+            ci = r.scores_ci.get(d) or (None, None)
+            cells += [r.scores.get(d), *ci, best(r, "score", d) if ranked else None]
+        cells += [r.score, *(r.score_ci or (None, None))]
+        cells += [best(r, "score") if ranked else None, *(r.score_rank or (None, None))]
+        vs = r.vs_reference
+        cells += [vs.estimate, vs.low, vs.high] if vs else [None, None, None]
+        cells += [r.reference, r.pscp, best(r, "pscp") if ranked else None]
+        cells += [*(r.pscp_rank or (None, None))]
+        cells += [r.pscp_paper, best(r, "pscp_paper") if ranked else None, r.noise]
         if lr:
-            found = r.get("learning_rate") or {}
-            rates = "/".join(f"{v:g}" for v in (found.get("chosen") or {}).values())
-            trials = found and found["trials"] * found["searches"]
-            cells += [rates or None, found.get("preset"), trials or None, found.get("seconds")]
+            found = r.learning_rate
+            rates = "/".join(f"{v:g}" for v in found.chosen.values()) if found else ""
+            trials = found.trials * found.searches if found else None
+            cells += [rates or None, found.preset if found else None, trials or None]
+            cells += [found.seconds if found else None]
         rows.append(["" if c is None else c for c in cells])
     return header, rows
 
 
-def efficiency_table(data: dict[str, Any]) -> Table:
-    board = data["board"]
-    multi = _multi_model(board["rows"])
-    tokens = {r.get("costs", {}).get("flops_tokens") for r in board["rows"]} - {None}
+def efficiency_table(data: ReportData) -> Table:
+    board = data.board
+    multi = _multi_model(r.model for r in board.rows)
+    tokens = {t for r in board.rows if (t := r.costs.flops_tokens) is not None}
     tok = f" ({int(next(iter(tokens)))} tok)" if len(tokens) == 1 else ""
     header = (["model"] if multi else []) + [
         "method",
@@ -323,25 +347,25 @@ def efficiency_table(data: dict[str, Any]) -> Table:
         "train s",
     ]
     rows = []
-    for r in board["rows"]:
-        c = r.get("costs", {})
-        cells = [r["model"]] if multi else []
-        flops = c.get("flops")
-        adapter = c.get("adapter_bytes")
+    for r in board.rows:
+        c = r.costs
+        cells = [r.model] if multi else []
+        flops = c.flops
+        adapter = c.adapter_bytes
         cells += [
-            r["method"],
-            params(r["trainable_params"]),
-            f"{r['trainable_pct']:.3f}",
+            r.method,
+            params(r.trainable_params),
+            f"{r.trainable_pct:.3f}",
             num(adapter / 1024 if adapter is not None else None),
             sig(flops / 1e9 if flops is not None else None),
-            sig(None if r["extra_tflops"] is None else r["extra_tflops"] * 1e3),
-            num(r["peak_train_mem_mb"], 0),
-            num(r["latency_ms_per_token"], 2),
+            sig(None if r.extra_tflops is None else r.extra_tflops * 1e3),
+            num(r.peak_train_mem_mb, 0),
+            num(r.latency_ms_per_token, 2),
             slowdown_cell(r),
-            num(c.get("train_seconds"), 1),
+            num(c.train_seconds, 1),
         ]
         rows.append(cells)
-    kinds = sorted({k for r in board["rows"] for k in r.get("costs", {}).get("memory_kind", [])})
+    kinds = sorted({k for r in board.rows for k in r.costs.memory_kind})
     notes = [
         "latency: the model's reference base latency x (1 + the method's slowdown); slowdown: "
         "over the method's independent latency runs (median per-pair ratio against the base "
@@ -353,10 +377,10 @@ def efficiency_table(data: dict[str, Any]) -> Table:
     return Table("efficiency", "Efficiency", header, rows, notes)
 
 
-def stability_table(data: dict[str, Any]) -> Table:
+def stability_table(data: ReportData) -> Table:
     """Per-dataset mean ± std and 95% CI over seeds, and the mean std (lower is more stable)."""
-    seeds = data["seeds"]
-    multi = _multi_model(seeds["rows"])
+    seeds = data.view["seeds"]
+    multi = _multi_model(r["model"] for r in seeds["rows"])
     header = (["model"] if multi else []) + ["method", "seeds", *seeds["datasets"]]
     header += ["avg", "avg 95% CI", "mean std"]
     rows = []
@@ -366,33 +390,24 @@ def stability_table(data: dict[str, Any]) -> Table:
         cells += [mean_std(r["datasets"].get(d)) for d in seeds["datasets"]]
         score = r["score"]
         ci = "-"
-        if score and score.get("ci_low") is not None:
+        if score and score["ci_low"] is not None:
             ci = f"[{score['ci_low']:.1f}, {score['ci_high']:.1f}]"
         cells += [mean_std(score), ci, num(r["mean_std"], 2)]
         rows.append(cells)
     return Table("stability", "Stability over seeds", header, rows, [seeds["note"]])
 
 
-FORMS = (("pscp", "seed form"), ("pscp_paper", "paper form"))
+FORMS: tuple[tuple[Form, str], ...] = (("pscp", "seed form"), ("pscp_paper", "paper form"))
 
 
-def _sensitivity(board: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """board['sensitivity'] (per model, per form; see scoring/sensitivity.py), or {} when this
-    leaderboard has none or it has another shape."""
-    sens = board.get("sensitivity")
-    if not isinstance(sens, dict):
-        return {}
-    return {
-        model: forms
-        for model, forms in sens.items()
-        if isinstance(forms, dict) and all(isinstance(forms.get(f), dict) for f, _ in FORMS)
-    }
+def _form(forms: Sensitivity, form: Form) -> SensitivityForm:
+    return forms.pscp if form == "pscp" else forms.pscp_paper
 
 
-def sensitivity_summary(data: dict[str, Any]) -> Table | None:
+def sensitivity_summary(data: ReportData) -> Table | None:
     """Per model and PSCP form: which method is on top across the weight combinations, and
     whether the top changes (the reader's conclusion then depends on the weights)."""
-    sens = _sensitivity(data["board"])
+    sens = data.board.sensitivity
     if not sens:
         return None
     header = ["model", "form", "varied", "values", "top (suite weights)", "top in", "top changes"]
@@ -400,20 +415,20 @@ def sensitivity_summary(data: dict[str, Any]) -> Table | None:
     rows = []
     for model, forms in sorted(sens.items()):
         for form, name in FORMS:
-            f = forms[form]
-            combos = len(f.get("table", []))
-            tops = ", ".join(f"{m} {n}/{combos}" for m, n in f.get("tops", {}).items())
+            f = _form(forms, form)
+            combos = len(f.table)
+            tops = ", ".join(f"{m} {n}/{combos}" for m, n in f.tops.items())
             rows.append(
                 [
                     model,
                     f"{form} ({name})",
-                    "/".join(f.get("varied", [])),
-                    "/".join(f"{v:g}" for v in f.get("values", [])),
-                    str(f.get("default_top")),
+                    "/".join(f.varied),
+                    "/".join(f"{v:g}" for v in f.values),
+                    str(f.default_top),
                     tops,
-                    "YES" if f.get("top_changes") else "no",
-                    _of(f.get("inside_noise"), combos),
-                    _yes(f.get("top_changes_beyond_noise")),
+                    "YES" if f.top_changes else "no",
+                    _of(f.inside_noise, combos),
+                    _yes(f.top_changes_beyond_noise),
                 ]
             )
     notes = [
@@ -433,66 +448,69 @@ def _yes(flag: bool | None) -> str:
     return "-" if flag is None else ("YES" if flag else "no")
 
 
-def _best_set_cell(entry: dict[str, Any]) -> str:
+def _best_set_cell(entry: Mapping[str, Json]) -> str:
     """A sensitivity entry's best set: '-' without per-item data, 'none' without a winner."""
-    if "best_set" not in entry:
+    found = entry.get("best_set")
+    if not isinstance(found, list):
         return "-"
-    return ", ".join(entry["best_set"]) or "none (no winner)"
+    return ", ".join(str(m) for m in found) or "none (no winner)"
 
 
-def sensitivity_tables(data: dict[str, Any]) -> list[Table]:
+def _entry_scores(entry: Mapping[str, Json]) -> Mapping[str, Json]:
+    """A sensitivity entry's PSCP per method ({} when it has none)."""
+    scores = entry.get("scores")
+    return scores if isinstance(scores, dict) else {}
+
+
+def _number(value: Json) -> float | None:
+    """A JSON figure: None when absent (null)."""
+    assert value is None or isinstance(value, int | float), f"{value!r} is not a number"
+    return value
+
+
+def sensitivity_tables(data: ReportData) -> list[Table]:
     """The full tables: one per model and form, a row per combination with every method's PSCP."""
     out = []
-    sens = _sensitivity(data["board"])
+    sens = data.board.sensitivity
     for model, forms in sorted(sens.items()):
         for form, name in FORMS:
-            f = forms[form]
-            varied = list(f.get("varied", []))
-            methods = sorted({m for row in f.get("table", []) for m in row.get("scores", {})})
+            f = _form(forms, form)
+            varied = list(f.varied)
+            methods = sorted({m for row in f.table for m in _entry_scores(row)})
             header = [*varied, "top", "95% best set", *methods]
             rows = [
                 [f"{row.get(k):g}" for k in varied]
                 + [str(row.get("top")), _best_set_cell(row)]
-                + [num(row["scores"].get(m), 2) for m in methods]
-                for row in f.get("table", [])
+                + [num(_number(_entry_scores(row).get(m)), 2) for m in methods]
+                for row in f.table
             ]
-            notes = [f"{f.get('formula', form)}; other settings {f.get('settings', {})}"]
+            notes = [f"{f.formula}; other settings {dict(f.settings)}"]
             key = f"sensitivity-{form}" + (f"-{model}" if len(sens) > 1 else "")
             out.append(Table(key, f"PSCP sensitivity, {name} ({model})", header, rows, notes))
     return out
 
 
-def problems_table(data: dict[str, Any]) -> Table | None:
+def problems_table(data: ReportData) -> Table | None:
     """Failed runs with their reason, damaged records (which file, why), and the runs the suite
     expects but the folder lacks."""
-    board = data["board"]
-    rows = [
-        [
-            "failed",
-            f["run_id"],
-            str(f.get("method", "")),
-            str(f.get("dataset", "")),
-            str(f["error"]),
-        ]
-        for f in board["failed"]
-    ]
+    board = data.board
+    rows = [["failed", f.run_id, f.method, f.dataset, str(f.error)] for f in board.failed]
     rows += [
         [
             "damaged",
-            d["run_id"],
-            str(d.get("method", "")),
-            str(d.get("dataset", "")),
-            f"{d['file']}: {d['reason']} (left out; `peftbench run` moves it aside and reruns it)",
+            d.run_id,
+            d.method,
+            d.dataset,
+            f"{d.file}: {d.reason} (left out; `peftbench run` moves it aside and reruns it)",
         ]
-        for d in board.get("damaged", [])
+        for d in board.damaged
     ]
     rows += [
-        ["damaged", d["file"], "", "", f"{d['reason']} (read with default settings)"]
-        for d in board.get("damaged_files", [])
+        ["damaged", d.file, "", "", f"{d.reason} (read with default settings)"]
+        for d in board.damaged_files
     ]
     rows += [
-        ["missing", rid, "", "", "not run yet (or its folder was removed)"]
-        for rid in board["missing"]
+        ["missing", rid, "", "", "not run yet (or its folder was removed)"] for rid in board.missing
     ]
     if not rows:
         return None
@@ -501,11 +519,11 @@ def problems_table(data: dict[str, Any]) -> Table | None:
     )
 
 
-def profiles_table(data: dict[str, Any]) -> Table | None:
+def profiles_table(data: ReportData) -> Table | None:
     """The top method of each model under every PSCP weight profile, side by side."""
-    board = data["board"]
-    profiles = board.get("profiles")
-    if not isinstance(profiles, dict) or not profiles:
+    board = data.board
+    profiles = board.profiles
+    if not profiles:
         return None
     names = list(next(iter(profiles.values())))
     header = ["model", "form", *names]
@@ -514,7 +532,7 @@ def profiles_table(data: dict[str, Any]) -> Table | None:
         for model, by in sorted(profiles.items())
         for form, label in FORMS
     ]
-    ranked = board.get("profile") or "the suite's own weights"
+    ranked = board.profile or "the suite's own weights"
     notes = [
         "why each profile weighs what it does: docs/profiles.md; `--profile NAME` ranks the "
         f"leaderboard with one (this one: {ranked})",
@@ -525,43 +543,43 @@ def profiles_table(data: dict[str, Any]) -> Table | None:
     return Table("profiles", "Top method under each PSCP profile", header, rows, notes)
 
 
-def profile_cell(top: dict[str, Any], form: str) -> str:
+def profile_cell(top: Top, form: Form) -> str:
     """'lora', 'lora (or ia3)' inside the noise, 'lora (no winner)'."""
-    name = top.get(form)
+    name = top.pscp if form == "pscp" else top.pscp_paper
     if not name:
         return "-"
-    best = top.get(f"{form}_best_set")
-    if best is None:
-        return str(name)
-    if not best:
+    found = top.pscp_best_set if form == "pscp" else top.pscp_paper_best_set
+    if found is None:
+        return name
+    if not found:
         return f"{name} (no winner)"
-    others = [m for m in best if m != name]
-    return f"{name} (or {', '.join(others)})" if others else str(name)
+    others = [m for m in found if m != name]
+    return f"{name} (or {', '.join(others)})" if others else name
 
 
-def constraints_table(data: dict[str, Any]) -> Table | None:
+def constraints_table(data: ReportData) -> Table | None:
     """Each method against the user's limits, in leaderboard order: within, or why not."""
-    board = data["board"]
-    cons = board.get("constraints")
+    board = data.board
+    cons = board.constraints
     if not cons:
         return None
-    outside = {(c["model"], c["method"]): c["reasons"] for c in cons["outside"]}
+    outside = {(c.model, c.method): c.reasons for c in cons.outside}
     header = ["model", "method", "within limits", "avg", "train MiB", "slowdown %", "pscp"]
     rows = [
         [
-            r["model"],
-            r["method"],
-            "no: " + ", ".join(outside[(r["model"], r["method"])])
-            if (r["model"], r["method"]) in outside
+            r.model,
+            r.method,
+            "no: " + ", ".join(outside[(r.model, r.method)])
+            if (r.model, r.method) in outside
             else "yes",
-            num(r["score"]),
-            num(r["peak_train_mem_mb"], 0),
-            num(r["slowdown_pct"]),
-            num(r["pscp"], 2),
+            num(r.score),
+            num(r.peak_train_mem_mb, 0),
+            num(r.slowdown_pct),
+            num(r.pscp, 2),
         ]
-        for r in board["rows"]
+        for r in board.rows
     ]
-    notes = [f"limits: {cons['described']}; ranked by pscp as on the full leaderboard"]
+    notes = [f"limits: {cons.described}; ranked by pscp as on the full leaderboard"]
     return Table("constraints", "Methods within your limits", header, rows, notes)
 
 
@@ -584,7 +602,7 @@ def to_text(t: Table) -> str:
     return "\n".join([esc(t.title), table, *map(esc, t.notes)])
 
 
-def _csv_cell(value: Any) -> Any:
+def _csv_cell(value: CsvCell) -> CsvCell:
     """Text without control characters (a CSV may be printed: `--out -`); numbers unchanged."""
     return escape.terminal(value) if isinstance(value, str) else value
 
@@ -640,19 +658,19 @@ def to_latex(t: Table) -> str:
     return "\n".join(lines)
 
 
-def slowdown_cell(row: dict[str, Any]) -> str:
+def slowdown_cell(row: Row) -> str:
     """'+1.2±0.8' (95 % half-width) or '+1.2 [-0.1, +3.0]' when asymmetric; ' (1 run)' when the
     interval counts one latency run only; a trailing '!' when wider than allowed."""
-    if row.get("slowdown_pct") is None:
+    if row.slowdown_pct is None:
         return "-"  # not measured (an imported record)
-    text = f"{row['slowdown_pct']:+.1f}"
-    ci = row.get("slowdown_ci_pct")
+    text = f"{row.slowdown_pct:+.1f}"
+    ci = row.slowdown_ci_pct
     if ci and ci[0] is not None and ci[1] is not None:
-        low, high = row["slowdown_pct"] - ci[0], ci[1] - row["slowdown_pct"]
+        low, high = row.slowdown_pct - ci[0], ci[1] - row.slowdown_pct
         if f"{low:.1f}" == f"{high:.1f}":
             text += f"±{high:.1f}"
         else:
             text += f" [{ci[0]:+.1f}, {ci[1]:+.1f}]"
-    if row.get("latency_runs") == 1:
+    if row.latency_runs == 1:
         text += " (1 run)"
-    return text + ("!" if row.get("latency_wide") else "")
+    return text + ("!" if row.latency_wide else "")

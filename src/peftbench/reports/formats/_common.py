@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from peftbench.errors import UserError
 from peftbench.reports import tables
 from peftbench.reports.retention import curve_table, retention_table
 
+if TYPE_CHECKING:
+    from peftbench.reports.collect import ReportData, ReportView
 
-def all_tables(data: dict[str, Any]) -> list[tables.Table]:
+
+def all_tables(data: ReportData) -> list[tables.Table]:
     """Every table of the report, in order (those without rows left out)."""
     t = tables
+    ret = data.view["retention"]
     out = [t.main_table(data), t.efficiency_table(data), t.stability_table(data)]
-    out += [x for x in (retention_table(data), curve_table(data)) if x is not None]
+    out += [x for x in (retention_table(ret), curve_table(ret)) if x is not None]
     out += [x for x in (t.profiles_table(data), t.constraints_table(data)) if x is not None]
     out += [x for x in (t.sensitivity_summary(data),) if x is not None]
     out += t.sensitivity_tables(data)
@@ -22,8 +25,8 @@ def all_tables(data: dict[str, Any]) -> list[tables.Table]:
     return out
 
 
-def pick(view: Mapping[str, Any], table: str) -> list[tables.Table]:
-    found = [t for t in all_tables(dict(view)) if table == "all" or t.key.startswith(table)]
+def pick(data: ReportData, table: str) -> list[tables.Table]:
+    found = [t for t in all_tables(data) if table == "all" or t.key.startswith(table)]
     if not found:
         raise UserError(
             f"this results folder has no '{table}' table",
@@ -33,12 +36,12 @@ def pick(view: Mapping[str, Any], table: str) -> list[tables.Table]:
     return found
 
 
-def header(view: Mapping[str, Any]) -> tuple[str, list[str]]:
+def header(view: ReportView) -> tuple[str, list[str]]:
     """A title, and what a reader must know before the tables: counts, partial grids."""
     c = view["counts"]
     expected = f" of {c['expected']} expected" if c["expected"] is not None else ""
-    name = (view["suite"] or {}).get("name", view["results_dir"])
-    damaged = f", {c['damaged']} damaged (left out)" if c.get("damaged") else ""
+    name = view["suite"]["name"] if view["suite"] else view["results_dir"]
+    damaged = f", {c['damaged']} damaged (left out)" if c["damaged"] else ""
     lines = [f"{c['ok']} runs ok, {c['failed']} failed, {c['missing']} missing{expected}{damaged}"]
-    lines += [f"note: {n}" for n in view.get("notes", [])]
+    lines += [f"note: {n}" for n in view["notes"]]
     return f"peftbench results '{name}'", lines

@@ -14,4 +14,4 @@ SUFFIX = ".csv"
 
 
 def render(data: ReportData, table: str = "all") -> dict[str, str]:
-    return {f"-{t.key}{SUFFIX}": tables.to_csv(t) for t in pick(data.view, table)}
+    return {f"-{t.key}{SUFFIX}": tables.to_csv(t) for t in pick(data, table)}

@@ -13,4 +13,4 @@ SUFFIX = ".html"
 def render(data: ReportData, table: str = "all") -> dict[str, str]:
     from peftbench.reports import html
 
-    return {SUFFIX: html.render(dict(data.view))}
+    return {SUFFIX: html.render(data)}

@@ -17,5 +17,5 @@ def render(data: ReportData, table: str = "all") -> dict[str, str]:
     title, lines = header(data.view)
     # a comment ends at the line's end: control characters (a newline) are made visible
     head = "\n".join(f"% {escape.terminal(line)}" for line in [title, *lines])
-    body = "\n\n".join(tables.to_latex(t) for t in pick(data.view, table))
+    body = "\n\n".join(tables.to_latex(t) for t in pick(data, table))
     return {SUFFIX: f"% needs \\usepackage{{booktabs}}\n{head}\n\n{body}\n"}

@@ -16,5 +16,5 @@ SUFFIX = ".md"
 def render(data: ReportData, table: str = "all") -> dict[str, str]:
     title, lines = header(data.view)
     head = "\n".join(f"_{escape.markdown(line)}_  " for line in lines)
-    body = "\n\n".join(tables.to_markdown(t) for t in pick(data.view, table))
+    body = "\n\n".join(tables.to_markdown(t) for t in pick(data, table))
     return {SUFFIX: f"## {escape.markdown(title)}\n\n{head}\n\n{body}\n"}
