@@ -132,7 +132,7 @@ def folder_entries(folders: Iterable[Path]) -> dict[str, str]:
 
 
 def resolve_all(
-    raw: Mapping[str, Any] | None, base: Path, tasks: Iterable[Path] = (), origin: str = "suite"
+    raw: object, base: Path, tasks: Iterable[Path] = (), origin: str = "suite"
 ) -> dict[str, dict[str, Any]]:
     """Every declaration of a suite (its `dataset_defs`, then the `--tasks` folders) resolved."""
     if raw is not None and not isinstance(raw, Mapping):
