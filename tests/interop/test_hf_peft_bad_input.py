@@ -61,6 +61,14 @@ BAD = {
         _changed(lambda r: r["train_info"].update(metrics=[])),
         "no 'test accuracy'",
     ),
+    "metrics not a list": (  # was a TypeError traceback (iterating a number)
+        _changed(lambda r: r["train_info"].update(metrics=7)),
+        "no 'test accuracy'",
+    ),
+    "metric not a name": (  # was a TypeError traceback (a list as a dict key)
+        _changed(lambda r: r["run_info"].update(peftbench={"metric": ["accuracy"]})),
+        "should be a name",
+    ),
 }
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
 
 from peftbench.config.schema import ScoringSettings
 from peftbench.results.record import RunRecord
@@ -36,7 +35,7 @@ DATASET_IDENTITY = (
 )
 
 
-def cell_settings(rec: RunRecord, scoring: ScoringSettings) -> dict[str, Any]:
+def cell_settings(rec: RunRecord, scoring: ScoringSettings) -> dict[str, object]:
     """What must agree between every run of one (model, task) board, by what a reader calls it."""
     cfg = rec.config.settings if rec.config else {}
     prov = rec.provenance.data
@@ -52,12 +51,12 @@ def cell_settings(rec: RunRecord, scoring: ScoringSettings) -> dict[str, Any]:
     }
 
 
-def method_settings(rec: RunRecord) -> dict[str, Any]:
+def method_settings(rec: RunRecord) -> dict[str, object]:
     cfg = rec.config.settings if rec.config else {}
     return {"method settings": cfg.get("method_params")}
 
 
-def difference(mine: Mapping[str, Any], first: Mapping[str, Any]) -> str | None:
+def difference(mine: Mapping[str, object], first: Mapping[str, object]) -> str | None:
     """Why `mine` differs from `first` (what, and up to three keys with both values), or None."""
     for what in mine:
         a, b = _flat(mine[what]), _flat(first.get(what))
@@ -72,9 +71,10 @@ def difference(mine: Mapping[str, Any], first: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+def _flat(value: object, prefix: str = "") -> dict[str, object]:
+    """Nested mappings as one level, keyed by dotted paths (a leaf under its path)."""
     if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         for k, v in value.items():
             out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
         return out

@@ -4,10 +4,24 @@ never markup; the style sheet and scripts are ours, inlined (the page loads noth
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from peftbench.reports import escape, tables
 from peftbench.reports.assets import CSS, SORT_JS
+
+if TYPE_CHECKING:  # types only: site.py imports this module when it renders
+    from peftbench.community.site import RowCells, SiteData
+
+    class IndexRow(RowCells):
+        """A row with its cells as the table shows them."""
+
+        score_text: str
+        ci_text: str
+        ci_v: float  # the interval's half-width (the sort key), -1 without one
+        pscp_text: str
+        params_text: str
+        method_text: str
+
 
 # Filters: every row whose model, task and method match the selects and the text, and (when
 # ticked) is in its task's best set, stays; the others are hidden. Runs on change and on load.
@@ -41,7 +55,7 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _row(r: dict[str, Any]) -> dict[str, Any]:
+def _row(r: RowCells) -> IndexRow:
     ci = r["score_ci"]
     return {
         **r,
@@ -54,7 +68,7 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_index(data: dict[str, Any]) -> str:
+def render_index(data: SiteData) -> str:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
     from markupsafe import Markup
 

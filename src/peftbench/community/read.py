@@ -18,7 +18,7 @@ import tarfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypeGuard
 
 from peftbench.community.bundle import (
     FORMAT,
@@ -30,6 +30,7 @@ from peftbench.community.bundle import (
     member_problem,
 )
 from peftbench.errors import UserError
+from peftbench.json_types import JSONObject, JSONValue
 from peftbench.results.safe_read import Refused, check_plain, read_capped
 
 # how `peftbench pack` starts every bundle: gzip, deflate, no flags, time 0, best compression,
@@ -47,12 +48,13 @@ class Bundle:
     path: Path
     sha256: str  # of the bundle file: names it on the site
     raw: bytes  # the file as read and checked (the site's download is a copy of these bytes)
-    manifest: dict[str, Any]
+    manifest: JSONObject
     members: dict[str, bytes]
 
     @property
     def run_ids(self) -> list[str]:
-        return list(self.manifest["run_ids"])
+        ids = self.manifest["run_ids"]  # a list of names: `read_bundle` checked
+        return [r for r in ids if isinstance(r, str)] if isinstance(ids, list) else []
 
     def run_members(self, run_id: str) -> dict[str, bytes]:
         """{path in the run folder: bytes} of one run."""
@@ -162,7 +164,7 @@ def _refuse(path: Path, why: str) -> BundleRefused:
     )
 
 
-def _manifest(path: Path, members: dict[str, bytes], limits: Limits) -> dict[str, Any]:
+def _manifest(path: Path, members: dict[str, bytes], limits: Limits) -> JSONObject:
     raw = members.pop(MANIFEST, None)
     if raw is None:
         raise _refuse(path, f"has no {MANIFEST} (not a peftbench bundle?)")
@@ -186,7 +188,7 @@ def _manifest(path: Path, members: dict[str, bytes], limits: Limits) -> dict[str
     return manifest
 
 
-def _check_hashes(path: Path, listed: Any, members: dict[str, bytes]) -> None:
+def _check_hashes(path: Path, listed: JSONValue, members: dict[str, bytes]) -> None:
     if not isinstance(listed, dict):
         raise _refuse(path, f"has a {MANIFEST} without its 'members'")
     extra = sorted(set(members) - set(listed))
@@ -197,8 +199,11 @@ def _check_hashes(path: Path, listed: Any, members: dict[str, bytes]) -> None:
         )
     for name, data in sorted(members.items()):
         entry = listed[name]
-        want = entry.get("sha256") if isinstance(entry, dict) else None
-        if hashlib.sha256(data).hexdigest() != want or entry.get("bytes") != len(data):
+        if (
+            not isinstance(entry, dict)
+            or hashlib.sha256(data).hexdigest() != entry.get("sha256")
+            or entry.get("bytes") != len(data)
+        ):
             raise _refuse(
                 path,
                 f"has a member '{name}' whose sha256 or size is not the manifest's "
@@ -206,9 +211,13 @@ def _check_hashes(path: Path, listed: Any, members: dict[str, bytes]) -> None:
             )
 
 
-def _check_runs(path: Path, run_ids: Any, members: dict[str, bytes]) -> None:
+def _names(value: JSONValue) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(r, str) for r in value)
+
+
+def _check_runs(path: Path, run_ids: JSONValue, members: dict[str, bytes]) -> None:
     held = {name.split("/")[1] for name in members if name.startswith(RUNS + "/")}
-    if not isinstance(run_ids, list) or not all(isinstance(r, str) for r in run_ids):
+    if not _names(run_ids):
         raise _refuse(path, f"has a {MANIFEST} without a list of 'run_ids'")
     if set(run_ids) != held or len(run_ids) != len(set(run_ids)):
         raise _refuse(

@@ -24,9 +24,10 @@ import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from peftbench.board.model import Board, Row
+from peftbench.json_types import JSONObject
 from peftbench.results.atomic import make_parent, write_json, write_text
 from peftbench.results.folder import ResultsFolder, SuiteInfo
 
@@ -45,6 +46,42 @@ class Page:
     dataset: str
     file: str
     board: Board
+
+
+class RowCells(TypedDict):
+    """One row of the index (merge.json `rows`): a method on one model and task."""
+
+    model: str
+    dataset: str
+    method: str
+    baseline: bool
+    score: float | None
+    score_ci: list[float] | None
+    best: bool
+    rank: list[int] | None
+    pscp: float | None
+    pscp_best: bool
+    trainable_params: int
+    latency_ms_per_token: float | None
+    peak_train_mem_mb: float
+    runs: int
+    board: str  # its board page, relative to the site
+
+
+class BoardLink(TypedDict):
+    model: str
+    dataset: str
+    file: str
+
+
+class SiteData(TypedDict):
+    """merge.json: what was merged and the index's rows, as data."""
+
+    bundles: list[JSONObject]  # community.merge.Source
+    boards: list[BoardLink]
+    rows: list[RowCells]
+    duplicates: list[JSONObject]  # community.merge.Left
+    refused: list[JSONObject]  # community.merge.Left
 
 
 def slug(text: str) -> str:
@@ -89,7 +126,7 @@ def _back_link() -> str:
     return '<p><a href="../index.html" style="color:#fff">&larr; all boards</a></p></header>'
 
 
-def row_cells(page: Page, row: Row) -> dict[str, Any]:
+def row_cells(page: Page, row: Row) -> RowCells:
     """The index's figures of one row: the task's score, interval and best set, as `show`."""
     d = page.dataset
     ci = row.scores_ci.get(d)
@@ -112,7 +149,7 @@ def row_cells(page: Page, row: Row) -> dict[str, Any]:
     }
 
 
-def site_data(merged: Merged, pages: list[Page]) -> dict[str, Any]:
+def site_data(merged: Merged, pages: list[Page]) -> SiteData:
     return {
         "bundles": [dataclasses.asdict(s) for s in merged.sources],
         "boards": [{"model": p.model, "dataset": p.dataset, "file": p.file} for p in pages],

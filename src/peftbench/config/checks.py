@@ -14,7 +14,7 @@ import functools
 import math
 import typing
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from peftbench.errors import UserError, did_you_mean
 
@@ -70,7 +70,7 @@ class Checked:
 
 
 @functools.cache
-def _field_rules(cls: type) -> list[tuple[str, tuple[Any, ...] | None, Range | None, bool]]:
+def _field_rules(cls: type) -> list[tuple[str, tuple[object, ...] | None, Range | None, bool]]:
     """(name, literal choices, range, is integer) for each field of `cls`."""
     hints = typing.get_type_hints(cls, include_extras=True)
     rules = []
@@ -110,7 +110,7 @@ def check_fields(obj: Checked) -> None:
             check_range(key, value, bounds, integer)
 
 
-def check_choice(key: str, value: object, choices: tuple[Any, ...]) -> None:
+def check_choice(key: str, value: object, choices: tuple[object, ...]) -> None:
     if value in choices:
         return
     listing = ", ".join(map(str, choices))
@@ -140,7 +140,7 @@ DROPOUT = Range(0, 1, why="a dropout probability")
 MAX_PARAM_COUNT = 1_048_576
 
 
-def check_param(key: str, value: object, default: object) -> Any:
+def check_param(key: str, value: object, default: object) -> object:
     """A method hyper-parameter checked against its preset default: same kind of value (a number
     where the preset has a number), finite, not negative where the default is not, at least 1
     where the default is a count >= 1 (and at most `MAX_PARAM_COUNT`); a learning rate in (0, 1];

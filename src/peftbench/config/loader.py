@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -36,7 +35,7 @@ def suite_file(name_or_path: str) -> Path:
     return path
 
 
-def read_suite_file(name_or_path: str) -> dict[str, Any]:
+def read_suite_file(name_or_path: str) -> dict[str, object]:
     path = suite_file(name_or_path)
     data = read_yaml(path, "suite file")
     if not isinstance(data, dict):
@@ -49,7 +48,7 @@ def read_suite_file(name_or_path: str) -> dict[str, Any]:
     return data
 
 
-def parse_override(text: str) -> dict[str, Any]:
+def parse_override(text: str) -> dict[str, object]:
     """`training.max_steps=10` -> {"training": {"max_steps": 10}} (value read as YAML)."""
     if "=" not in text:
         raise UserError(f"override '{text}' is not KEY=VALUE", "e.g. --set training.max_steps=10")
@@ -58,10 +57,8 @@ def parse_override(text: str) -> dict[str, Any]:
         value = loads(raw) if raw else ""
     except (yaml.YAMLError, TypeError):  # not YAML (TypeError: unhashable key): keep the text
         value = raw
-    out: dict[str, Any] = {}
-    node = out
     parts = key.strip().split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
+    out: dict[str, object] = {parts[-1]: value}
+    for part in reversed(parts[:-1]):  # innermost first: a.b=1 -> {a: {b: 1}}
+        out = {part: out}
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -339,6 +340,9 @@ class Suite(Checked):
     stability: StabilitySettings = field(default_factory=StabilitySettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     model_options: ModelOptions = field(default_factory=ModelOptions)
+    # method -> its settings from the suite file: peft keyword arguments and per-method training
+    # overrides (`val_fraction`), each checked against its preset's value by
+    # `suite.checked_method_params`, then passed on as keyword arguments (RunSpec)
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     backend: BackendName = "local"
     # Experiment trackers each committed run is also logged to. Not part of a run's identity
@@ -348,7 +352,7 @@ class Suite(Checked):
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     # Datasets declared in YAML (name -> inline definition or file path; `datasets/declared/`).
     # `suite.load_suite` replaces each entry by its resolved, fingerprinted form.
-    dataset_defs: dict[str, Any] = field(default_factory=dict)
+    dataset_defs: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -383,6 +387,10 @@ class RunSpec:
     method: str
     dataset: str
     seed: int
+    # The method's build parameters (its preset with the suite's method_params): keyword
+    # arguments of every kind for peft's config classes, whose signatures mypy does not read
+    # (pyproject skips peft); readers take the value they know by name
+    # (`float(method_params["learning_rate"])`).
     method_params: dict[str, Any]
     training: TrainingSettings
     evaluation: EvaluationSettings
@@ -391,12 +399,12 @@ class RunSpec:
     stability: StabilitySettings = field(default_factory=StabilitySettings)
     # The resolved declarations of the datasets this run uses (its own and its stability tasks)
     # that are declared in YAML, by name; empty when all are registered ones.
-    dataset_defs: dict[str, Any] = field(default_factory=dict)
+    dataset_defs: dict[str, dict[str, object]] = field(default_factory=dict)
     # learning-rate selection (seed resolved); None: the preset rate (no search, or a method
     # that does not train)
     selection: SelectionSettings | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         out = asdict(self)
         if not self.dataset_defs:  # absent rather than empty: registered runs keep their ids
             del out["dataset_defs"]
@@ -422,7 +430,7 @@ def id_part(name: str) -> str:
     return name.replace("/", "_").replace(":", "_")
 
 
-def run_digest(cell: dict[str, Any]) -> str:
+def run_digest(cell: Mapping[str, object]) -> str:
     """The digest ending a run id, of a cell as `RunSpec.to_dict` gives it (and config.json
     holds it, without its `run_id`), so a record's config can be checked against its id."""
     identity = {k: v for k, v in cell.items() if k != "run_id"}

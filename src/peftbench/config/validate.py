@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal, TypeVar, Union
 
 from peftbench.errors import UserError, did_you_mean
 
@@ -15,7 +16,8 @@ if TYPE_CHECKING:  # annotations only
 T = TypeVar("T", bound="DataclassInstance")  # a settings dataclass
 
 
-def _coerce(value: object, tp: Any, path: str) -> Any:
+def _coerce(value: object, tp: object, path: str) -> object:
+    """`value` as the annotation `tp` of a settings field wants it, or a UserError."""
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
         args = typing.get_args(tp)
@@ -43,7 +45,7 @@ def _coerce(value: object, tp: Any, path: str) -> Any:
         if not isinstance(value, dict):
             raise UserError(f"'{path}' must be a mapping, got {value!r}", "e.g. {key: value}")
         return value
-    if tp is Any or origin is Literal:  # a Literal's choices are checked by the dataclass
+    if origin is Literal:  # a Literal's choices are checked by the dataclass
         return value
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
@@ -76,7 +78,7 @@ def build(cls: type[T], data: object, path: str = "") -> T:
         if key not in fields:
             hint = did_you_mean(key, fields) or f"valid keys here: {', '.join(fields)}"
             raise UserError(f"unknown key '{key}' in '{where}'", hint)
-    kwargs = {}
+    kwargs: dict[str, object] = {}
     for name, f in fields.items():
         key_path = f"{path}.{name}" if path else name
         if name in data:
@@ -86,12 +88,13 @@ def build(cls: type[T], data: object, path: str = "") -> T:
     return cls(**kwargs)
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: Mapping[str, object], override: Mapping[str, object]) -> dict[str, object]:
     """Merge mappings key by key (recursively); lists and scalars in `override` replace."""
     out = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
+        current = out.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            out[key] = deep_merge(current, value)
         else:
             out[key] = value
     return out

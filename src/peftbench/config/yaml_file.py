@@ -10,8 +10,8 @@ YAML each get their own message.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -40,7 +40,7 @@ class UniqueKeyLoader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -52,8 +52,10 @@ class UniqueKeyLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
+    def construct_mapping(
+        self, node: yaml.MappingNode, deep: bool = False
+    ) -> dict[Hashable, object]:
+        seen: set[Hashable] = set()
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Refused(
@@ -71,11 +73,13 @@ class UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def loads(text: str) -> Any:
+def loads(text: str) -> object:
+    """The parsed YAML (mappings, lists, strings, numbers, booleans, null, timestamps): callers
+    check what they read with isinstance."""
     return yaml.load(text, Loader=UniqueKeyLoader)
 
 
-def read_yaml(path: Path, what: str) -> Any:
+def read_yaml(path: Path, what: str) -> object:
     """The parsed content of `path`, or a `UserError` naming `what` (e.g. "suite file")."""
     path = Path(path)
     if path.is_dir():

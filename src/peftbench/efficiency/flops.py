@@ -19,35 +19,41 @@ real model of the same shapes (tests/efficiency/test_flops_meta.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Size
+    from torch._ops import OpOverloadPacket
     from torch.nn import Module
+
+# FlopCounterMode calls a formula with the shapes of the op's tensors (torch.Size), the other
+# arguments as given, and the output's shape as `out_shape`
+Formula = Callable[..., int]
 
 
 def _sdpa_flops(
-    query: Any, key: object, value: object, *args: object, out_shape: Any = None, **kw: object
-):
+    query: Size, key: Size, value: Size, *args: object, out_shape: object = None, **kw: object
+) -> int:
     from torch.utils.flop_counter import sdpa_flop_count
 
     return sdpa_flop_count(query, key, value)
 
 
 def _sdpa_backward_flops(
-    grad_out: Any, query: Any, key: object, value: object, *args: object, **kw: object
-):
+    grad_out: Size, query: Size, key: Size, value: Size, *args: object, **kw: object
+) -> int:
     from torch.utils.flop_counter import sdpa_backward_flop_count
 
     return sdpa_backward_flop_count(grad_out, query, key, value)
 
 
-def attention_mapping() -> dict[Any, Any]:
+def attention_mapping() -> dict[OpOverloadPacket, Formula]:
     """Attention ops torch's counter has no formula for (the CPU ones), with torch's formulas.
     The backward entry matters for a training step counted on a CPU (`counted_flops`)."""
     import torch
 
     aten = torch.ops.aten
-    mapping: dict[Any, Any] = {aten.scaled_dot_product_attention: _sdpa_flops}
+    mapping: dict[OpOverloadPacket, Formula] = {aten.scaled_dot_product_attention: _sdpa_flops}
     cpu_flash = getattr(aten, "_scaled_dot_product_flash_attention_for_cpu", None)
     if cpu_flash is not None:
         mapping[cpu_flash] = _sdpa_flops

@@ -30,7 +30,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from peftbench.config.schema import LatencySettings
 from peftbench.efficiency.paired import PairedSlowdown, paired_slowdown
@@ -91,6 +91,7 @@ class CudaTimer:
 
 
 Timer = CpuTimer | CudaTimer  # a mark is a time (CPU) or a recorded CUDA event
+Mark: TypeAlias = "float | torch.cuda.Event"
 
 
 def timer_for(device: torch.device) -> Timer:
@@ -111,7 +112,7 @@ def lockstep_generation(
     resumes to the moment it yields. Steps of different forms are tens of milliseconds apart,
     so the machine's load changes little between the steps a pair compares."""
     steps = {name: greedy_steps(forms[name], [prompt], pad_id, new_tokens) for name in order}
-    marks: dict[str, list[tuple[Any, Any]]] = {name: [] for name in order}
+    marks: dict[str, list[tuple[Mark, Mark]]] = {name: [] for name in order}
     outputs: dict[str, list[list[int]]] = {}
     for step in range(new_tokens):
         for name in order if step % 2 == 0 else order[::-1]:

@@ -23,20 +23,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from peftbench.efficiency.latency import PairedRun, Samples
 from peftbench.efficiency.plausible import bad_samples
+from peftbench.json_types import JSONObject, JSONValue, accepts
 from peftbench.results.atomic import write_json
 from peftbench.results.safe_read import JSON_CAP, read_capped
+
+if TYPE_CHECKING:  # annotations only
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 # independent paired runs of one structure before later cells reuse them (module docstring)
 RUNS_PER_STRUCTURE = 2
 
 
-def paired_run_to_json(run: PairedRun) -> dict[str, Any]:
+def paired_run_to_json(run: PairedRun) -> JSONObject:
     return asdict(run)
 
 
@@ -68,9 +75,25 @@ def check_entry(data: object, structure: object, forms: list[str], part: str) ->
     return None
 
 
-def paired_run_from_json(data: dict[str, Any]) -> PairedRun:
-    samples = {name: Samples(**s) for name, s in data["samples"].items()}
-    return PairedRun(**{**data, "samples": samples})
+def paired_run_from_json(data: JSONObject) -> PairedRun:
+    """The run `paired_run_to_json` wrote; TypeError when a key is missing or unknown, or holds
+    another type than its field's (a damaged entry: not reused)."""
+    samples = data["samples"]
+    if not isinstance(samples, dict):
+        raise TypeError(f"'samples' should be an object, found {samples!r}")
+    timed = {name: _typed(Samples, s) for name, s in samples.items()}
+    return _typed(PairedRun, {k: v for k, v in data.items() if k != "samples"}, samples=timed)
+
+
+def _typed(cls: type[T], data: JSONValue, **given: object) -> T:
+    """`cls(**data, **given)` with each value of `data` checked against its field's type."""
+    if not isinstance(data, dict):
+        raise TypeError(f"a {cls.__name__} should be an object, found {data!r}")
+    hints = typing.get_type_hints(cls)
+    for key, value in data.items():
+        if key in hints and not accepts(hints[key], value):
+            raise TypeError(f"'{key}' should be {hints[key]}, found {value!r}")
+    return cls(**data, **given)
 
 
 @dataclass(frozen=True)

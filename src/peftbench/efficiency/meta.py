@@ -30,16 +30,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.efficiency.flops import forward_flops
 from peftbench.efficiency.params import count_parameters
 from peftbench.errors import UserError, did_you_mean
+from peftbench.json_types import JSONObject
 from peftbench.methods.base import Method
 from peftbench.models.base import LoadedModel
 from peftbench.models.hub import PAPER_MODELS
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from peft import PeftConfig
     from torch import Tensor
     from torch.nn import Module
 
@@ -71,7 +73,7 @@ def _hub_id(ref: str) -> str | None:
     return PAPER_MODELS.get(ref)
 
 
-def config_dict(ref: str) -> dict[str, Any]:
+def config_dict(ref: str) -> JSONObject:
     """The config of `ref` as a dict (see the module docstring for what `ref` may be), its
     model_type checked against transformers' list before any method is built on it."""
     config = _read_config(ref)
@@ -105,7 +107,7 @@ SIZE_LIMITS = {
 }
 
 
-def check_sizes(ref: str, config: dict[str, Any]) -> None:
+def check_sizes(ref: str, config: Mapping[str, object]) -> None:
     """Refuse (exit 2, naming the key, its value and the allowed range) a size that is not a
     positive whole number or lies beyond `SIZE_LIMITS`."""
     for key, limit in SIZE_LIMITS.items():
@@ -119,7 +121,7 @@ def check_sizes(ref: str, config: dict[str, Any]) -> None:
             )
 
 
-def _read_config(ref: str) -> dict[str, Any]:
+def _read_config(ref: str) -> JSONObject:
     path = Path(ref).expanduser()
     if path.is_dir():
         path = path / "config.json"
@@ -150,12 +152,14 @@ def _read_config(ref: str) -> dict[str, Any]:
         ) from exc
 
 
-def meta_model(config: Mapping[str, Any]) -> Module:
+def meta_model(config: Mapping[str, object]) -> Module:
     """The causal LM of `config`, built on the meta device (no weights allocated)."""
     return model_from_config(config, "meta")
 
 
-def model_from_config(config: Mapping[str, Any], device: str, dtype: str | None = None) -> Module:
+def model_from_config(
+    config: Mapping[str, object], device: str, dtype: str | None = None
+) -> Module:
     """The causal LM of `config` built directly on `device`, randomly initialised (the meta
     device: shapes only). `dtype` (e.g. "bfloat16"): the weights' type; None: the config's.
     The GPU acceptance benchmark builds its models this way: no weights to download, and the
@@ -177,7 +181,7 @@ def _numel(tensors: Iterable[Tensor]) -> int:
     return sum(t.numel() for t in tensors)
 
 
-def _build_on_meta(method: Method, params: Mapping[str, Any], model: Module) -> Module:
+def _build_on_meta(method: Method, params: Mapping[str, object], model: Module) -> Module:
     """`method` with `params` wrapped around the meta model `model` (seeded, as a run is)."""
     import torch
 
@@ -188,7 +192,7 @@ def _build_on_meta(method: Method, params: Mapping[str, Any], model: Module) -> 
 
 
 def count_method(
-    method: Method, params: Mapping[str, Any], config: Mapping[str, Any]
+    method: Method, params: Mapping[str, object], config: Mapping[str, object]
 ) -> ParamCounts:
     """Build `method` with `params` on a fresh meta model of `config` and count (see above)."""
     from peft.utils import get_peft_model_state_dict
@@ -238,29 +242,42 @@ class FlopCounts:
         return self.deployed - self.base
 
 
-def base_flops(config: Mapping[str, Any], tokens: int) -> int:
+def _vocab_size(config: Mapping[str, object]) -> int:
+    """The config's `vocab_size` (a whole number when the config came through `config_dict`,
+    whose `check_sizes` refuses any other)."""
+    value = config["vocab_size"]
+    if not isinstance(value, int | float | str):  # what int() reads
+        raise UserError(f"the model config's vocab_size is {value!r}", "it must be a count")
+    return int(value)
+
+
+def base_flops(config: Mapping[str, object], tokens: int) -> int:
     """Forward FLOPs of the bare architecture of `config` (meta device)."""
 
-    return forward_flops(meta_model(config), tokens, int(config["vocab_size"]))
+    return forward_flops(meta_model(config), tokens, _vocab_size(config))
 
 
 def flops_method(
-    method: Method, params: Mapping[str, Any], config: Mapping[str, Any], tokens: int, base: int
+    method: Method,
+    params: Mapping[str, object],
+    config: Mapping[str, object],
+    tokens: int,
+    base: int,
 ) -> FlopCounts:
     """Forward FLOPs of `method`'s deployed form on `config` (meta); `base`: `base_flops`."""
 
     wrapped = _build_on_meta(method, params, meta_model(config))
     form, how = _deployed_on_meta(wrapped, config)
-    return FlopCounts(tokens, base, forward_flops(form, tokens, int(config["vocab_size"])), how)
+    return FlopCounts(tokens, base, forward_flops(form, tokens, _vocab_size(config)), how)
 
 
-def _deployed_on_meta(wrapped: Module, config: Mapping[str, Any]) -> tuple[Module, str]:
+def _deployed_on_meta(wrapped: Module, config: Mapping[str, object]) -> tuple[Module, str]:
     """The model a saved adapter gives (efficiency/forms.py's `deployed`), built without saving:
     a meta tensor cannot be written, so a prompt-learning method's config is re-applied to a
     fresh base with `inference_mode` on, as `PeftModel.from_pretrained` does when it loads."""
 
-    config_of: Any = getattr(wrapped, "active_peft_config", None)
-    if not getattr(config_of, "is_prompt_learning", False):
+    config_of: PeftConfig | None = getattr(wrapped, "active_peft_config", None)
+    if config_of is None or not getattr(config_of, "is_prompt_learning", False):
         return wrapped, "trained model (adapter unmerged)"
     from peft import get_peft_model
 

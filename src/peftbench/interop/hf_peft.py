@@ -29,11 +29,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeGuard
 
 from peftbench.config.schema import id_part, run_digest
+from peftbench.json_types import JSONObject, JSONValue
 from peftbench.results.checks import RecordDamage, is_number
 from peftbench.results.record import (
     MAY_BE_UNMEASURED,
@@ -69,11 +71,11 @@ class ImportedRun:
     metrics: Metrics | None
     efficiency: Efficiency | None
     provenance: Provenance
-    train_log: list[dict[str, Any]]
+    train_log: list[JSONObject]
 
 
-def _get(data: dict[str, Any], *keys: str) -> Any:
-    value: Any = data
+def _get(data: JSONObject, *keys: str) -> JSONValue:
+    value: JSONValue = data
     for key in keys:
         if not isinstance(value, dict) or key not in value:
             raise NotAResult(f"no '{'.'.join(keys)}' (not in HF peft's result schema)")
@@ -81,13 +83,13 @@ def _get(data: dict[str, Any], *keys: str) -> Any:
     return value
 
 
-def obj_at(data: dict[str, Any], key: str) -> dict[str, Any]:
+def obj_at(data: Mapping[str, JSONValue], key: str) -> JSONObject:
     """`data[key]` when it is an object, else {} (their files hold null where unknown)."""
     value = data.get(key)
     return value if isinstance(value, dict) else {}
 
 
-def load(path: Path) -> tuple[dict[str, Any], bytes]:
+def load(path: Path) -> tuple[JSONObject, bytes]:
     """The file's JSON object and bytes; NotAResult when it is no JSON object of their schema."""
     try:
         blob = read_capped(path)
@@ -113,11 +115,11 @@ def load(path: Path) -> tuple[dict[str, Any], bytes]:
 def read_result(path: Path) -> ImportedRun:
     """One HF peft result file as a record's parts, or NotAResult saying what is wrong."""
     data, blob = load(path)
-    run_info, train_info = data["run_info"], data["train_info"]
+    run_info, train_info = obj_at(data, "run_info"), obj_at(data, "train_info")  # load checked
     meta = obj_at(data, "meta_info")
     config = run_config(run_info, hashlib.sha256(blob).hexdigest())
     provenance = _provenance(path, blob, config, meta, run_info)
-    log = [m for m in train_info.get("metrics") or [] if isinstance(m, dict)]
+    log = _metric_rows(train_info)
     status_name = train_info.get("status")
     try:
         if status_name != "success":
@@ -139,22 +141,22 @@ def read_result(path: Path) -> ImportedRun:
     return ImportedRun(config.run_id, config, status, metrics, efficiency, provenance, log)
 
 
-def run_config(run_info: dict[str, Any], sha256: str) -> RunConfig:
+def run_config(run_info: JSONObject, sha256: str) -> RunConfig:
     """The cell: ours as `export` wrote it (checked against its run id), else theirs: model =
     train_config.model_id, method = experiment name, the file's hash in the settings (so the
     run id, whose digest is of the config as for our runs, names these bytes)."""
     ours = obj_at(run_info, PEFTBENCH_KEY)
     if isinstance(ours.get("settings"), dict):
         return _our_config(ours)
-    train_config = run_info["train_config"]
+    train_config = obj_at(run_info, "train_config")  # an object: `load` checked
     model = _get(train_config, "model_id")
     method = _get(run_info, "experiment_name")
     seed = train_config.get("seed", 0)
     if not (isinstance(model, str) and model and isinstance(method, str) and method):
         raise NotAResult("'train_config.model_id' and 'experiment_name' should be names")
-    if not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+    if not _is_count(seed):
         raise NotAResult(f"'train_config.seed' should be a whole number, found {seed!r}")
-    settings = {
+    settings: JSONObject = {
         # their full fine-tuning (no peft_config) is a reference like our `full`, not a method
         "imported": {
             "format": FORMAT,
@@ -172,11 +174,12 @@ def run_config(run_info: dict[str, Any], sha256: str) -> RunConfig:
     return RunConfig(run_id, model, method, DATASET, seed, settings)
 
 
-def _our_config(ours: dict[str, Any]) -> RunConfig:
+def _our_config(ours: JSONObject) -> RunConfig:
     """A record of ours exported earlier: the same cell, or NotAResult when the block does not
     hash to its run id (edited after the export)."""
+    settings = obj_at(ours, "settings")  # an object: `run_config` checked
     try:
-        config = RunConfig.from_json({**ours["settings"], **_identity(ours)})
+        config = RunConfig.from_json({**settings, **_identity(ours)})
     except (RecordDamage, KeyError, TypeError) as exc:
         raise NotAResult(f"run_info.{PEFTBENCH_KEY} is not a peftbench cell ({exc})") from None
     if not config.run_id.endswith("__" + run_digest(config.to_json())):
@@ -187,19 +190,30 @@ def _our_config(ours: dict[str, Any]) -> RunConfig:
     return config
 
 
-def _identity(ours: dict[str, Any]) -> dict[str, Any]:
+def _identity(ours: JSONObject) -> JSONObject:
     return {k: ours[k] for k in ("run_id", "model", "method", "dataset", "seed")}
 
 
-def _test_entry(train_info: dict[str, Any]) -> dict[str, Any]:
-    rows = [m for m in train_info.get("metrics") or [] if isinstance(m, dict)]
+def _is_count(value: object) -> TypeGuard[int]:
+    """A whole number >= 0 (JSON's true and false are not counts)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _metric_rows(train_info: JSONObject) -> list[JSONObject]:
+    """The objects in train_info.metrics (their per-eval-step metrics); none when it is no list."""
+    rows = train_info.get("metrics")
+    return [m for m in rows if isinstance(m, dict)] if isinstance(rows, list) else []
+
+
+def _test_entry(train_info: JSONObject) -> JSONObject:
+    rows = _metric_rows(train_info)
     final = [m for m in rows if "test accuracy" in m]
     if not final:
         raise NotAResult("no 'test accuracy' in train_info.metrics")
     return final[-1]
 
 
-def _correct(accuracy: Any, n: int) -> int:
+def _correct(accuracy: JSONValue, n: int) -> int:
     """Items right: accuracy x n must be a whole number (else n is not the set it was over)."""
     if not is_number(accuracy) or not 0 <= accuracy <= 1:
         raise NotAResult(f"'test accuracy' should be a fraction in [0, 1], found {accuracy!r}")
@@ -209,7 +223,7 @@ def _correct(accuracy: Any, n: int) -> int:
     return round(k)
 
 
-def _metrics(train_info: dict[str, Any], run_info: dict[str, Any]) -> Metrics:
+def _metrics(train_info: JSONObject, run_info: JSONObject) -> Metrics:
     """Accuracy as k of n items right (their files), or the score of another metric of ours
     (`export` names it, and says whether its items were right/wrong: `correct`)."""
     test = _test_entry(train_info)
@@ -219,7 +233,9 @@ def _metrics(train_info: dict[str, Any], run_info: dict[str, Any]) -> Metrics:
         raise NotAResult(f"'{TEST_SAMPLES}' should be a count of test items, found {n!r}")
     accuracy = test["test accuracy"]
     metric = ours.get("metric", METRIC)
-    values: dict[str, Any] = {"metric": metric, "eval_examples": n}
+    if not isinstance(metric, str):
+        raise NotAResult(f"'run_info.{PEFTBENCH_KEY}.metric' should be a name, found {metric!r}")
+    values: JSONObject = {"metric": metric, "eval_examples": n}
     if metric == METRIC or "correct" in ours:
         k = _correct(accuracy, n)
         if "correct" in ours and ours["correct"] != k:
@@ -231,25 +247,24 @@ def _metrics(train_info: dict[str, Any], run_info: dict[str, Any]) -> Metrics:
         raise NotAResult(f"'test accuracy' should be a number, found {accuracy!r}")
     values[metric] = values["score"]
     for theirs, key in (("forgetting", "forgetting"), ("train loss", "final_train_loss")):
-        if is_number(test.get(theirs)):
-            values[key] = float(test[theirs])
+        figure = test.get(theirs)
+        if is_number(figure):
+            values[key] = float(figure)
     return Metrics.from_json(values)
 
 
-def _efficiency(train_info: dict[str, Any], meta: dict[str, Any]) -> Efficiency:
+def _efficiency(train_info: JSONObject, meta: JSONObject) -> Efficiency:
     """Parameters, memory, time and size; latency listed as not measured, FLOPs absent."""
     trainable = _get(train_info, "num_trainable_params")
     total = _get(train_info, "num_total_params")
-    if not all(
-        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (trainable, total)
-    ):
+    if not (_is_count(trainable) and _is_count(total)):
         raise NotAResult("'num_trainable_params' and 'num_total_params' should be counts")
     base = total if trainable >= total else total - trainable
     memory = _get(train_info, "accelerator_memory_max")
     if not is_number(memory) or memory < 0:
         raise NotAResult(f"'accelerator_memory_max' should be bytes, found {memory!r}")
     accelerator = obj_at(meta, "system_info").get("accelerator")
-    eff: dict[str, Any] = {
+    eff: JSONObject = {
         "trainable_params": trainable,
         "total_params": total,
         "base_params": base,
@@ -266,13 +281,14 @@ def _efficiency(train_info: dict[str, Any], meta: dict[str, Any]) -> Efficiency:
     if isinstance(tokens, int) and not isinstance(tokens, bool):
         eff["train_tokens"] = tokens
     for key in ("accelerator_memory_reserved_avg", "accelerator_memory_reserved_99th"):
-        if is_number(train_info.get(key)):
-            eff[key.replace("accelerator_memory", "memory") + "_mb"] = train_info[key] / 2**20
+        reserved = train_info.get(key)
+        if is_number(reserved):
+            eff[key.replace("accelerator_memory", "memory") + "_mb"] = reserved / 2**20
     return Efficiency.from_json({k: v for k, v in eff.items() if v is not None})
 
 
 def _provenance(
-    path: Path, blob: bytes, config: RunConfig, meta: dict[str, Any], run_info: dict[str, Any]
+    path: Path, blob: bytes, config: RunConfig, meta: JSONObject, run_info: JSONObject
 ) -> Provenance:
     """Where the figures came from (the file and its hash) and what they ran on."""
     packages, model_info = obj_at(meta, "package_info"), obj_at(meta, "model_info")
@@ -301,7 +317,7 @@ def _provenance(
     )
 
 
-def _epoch(text: Any) -> float | None:
+def _epoch(text: JSONValue) -> float | None:
     if not isinstance(text, str):
         return None
     try:

@@ -21,10 +21,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from peftbench.errors import UserError
 from peftbench.interop.hf_peft import PEFTBENCH_KEY, TEST_SAMPLES, obj_at
+from peftbench.json_types import JSONObject, JSONValue
 from peftbench.results.atomic import write_text
 from peftbench.results.items import read_predictions
 from peftbench.results.record import RunRecord
@@ -38,13 +38,13 @@ def _iso(epoch: float | None) -> str | None:
     return datetime.datetime.fromtimestamp(epoch, datetime.UTC).isoformat()
 
 
-def _train_config(record: RunRecord) -> dict[str, Any]:
+def _train_config(record: RunRecord) -> JSONObject:
     """Their train_config from our resolved settings (null where we have no such setting)."""
     c = record.config
     assert c is not None
-    imported = obj_at(c.settings, "hf_peft")
-    if isinstance(imported.get("train_config"), dict):
-        return dict(imported["train_config"])
+    theirs = obj_at(c.settings, "hf_peft").get("train_config")
+    if isinstance(theirs, dict):
+        return dict(theirs)
     t, e = obj_at(c.settings, "training"), obj_at(c.settings, "evaluation")
     return {
         "model_id": c.model,
@@ -104,11 +104,11 @@ def item_scores(folder: Path, metric: str) -> list[float] | None:
     ]
 
 
-def _ours(record: RunRecord) -> dict[str, Any]:
+def _ours(record: RunRecord) -> JSONObject:
     """The `peftbench` block of run_info: the cell as config.json holds it, and the metric."""
     c, m = record.config, record.metrics
     assert c is not None and m is not None
-    block: dict[str, Any] = {
+    block: JSONObject = {
         "run_id": record.run_id,
         "model": c.model,
         "method": c.method,
@@ -124,7 +124,7 @@ def _ours(record: RunRecord) -> dict[str, Any]:
     return block
 
 
-def _metrics(record: RunRecord) -> list[dict[str, Any]]:
+def _metrics(record: RunRecord) -> list[JSONValue]:
     """Their per-step metrics: the final test entry (our training log is not in their form)."""
     m, eff = record.metrics, record.eff
     assert m is not None
@@ -141,17 +141,24 @@ def _metrics(record: RunRecord) -> list[dict[str, Any]]:
     ]
 
 
-def to_hf_peft(record: RunRecord) -> dict[str, Any]:
+def _experiment_name(record: RunRecord) -> JSONValue:
+    """An imported run's own experiment name, else `<method>/<run id>`."""
+    c = record.config
+    assert c is not None
+    return obj_at(c.settings, "hf_peft").get("experiment_name") or f"{c.method}/{record.run_id}"
+
+
+def to_hf_peft(record: RunRecord) -> JSONObject:
     """One ok record as their result file's object."""
     c, eff, status = record.config, record.eff, record.status
     assert c is not None and status is not None and record.metrics is not None
     imported = obj_at(c.settings, "hf_peft")
     meta = record.provenance.data.get("hf_peft_meta_info")
     source = obj_at(record.provenance.data, "source")
-    run_info = {
+    run_info: JSONObject = {
         "created_at": _iso(status.started),
         "total_time": status.wall_seconds,
-        "experiment_name": imported.get("experiment_name") or f"{c.method}/{record.run_id}",
+        "experiment_name": _experiment_name(record),
         "peft_branch": source.get("peft_branch"),
         "peft_worktree_is_dirty": None,
         "train_config": _train_config(record),
@@ -159,7 +166,7 @@ def to_hf_peft(record: RunRecord) -> dict[str, Any]:
         "error_msg": "",
         PEFTBENCH_KEY: _ours(record),
     }
-    train_info = {
+    train_info: JSONObject = {
         "accelerator_memory_reserved_avg": _bytes(eff.get("memory_reserved_avg_mb")),
         "accelerator_memory_max": _bytes(eff.peak_train_mem_mb),
         "accelerator_memory_reserved_99th": _bytes(eff.get("memory_reserved_99th_mb")),
@@ -181,10 +188,10 @@ def _bytes(mib: float | None) -> int | None:
     return None if mib is None else round(mib * 2**20)
 
 
-def _meta(record: RunRecord) -> dict[str, Any]:
+def _meta(record: RunRecord) -> JSONObject:
     p = record.provenance.data
     packages, model = obj_at(p, "packages"), obj_at(p, "model")
-    info: dict[str, Any] = {}
+    info: JSONObject = {}
     for name in PACKAGES:
         info[f"{name}-version"] = packages.get(name)
         info[f"{name}-commit-hash"] = None
@@ -206,7 +213,7 @@ def _meta(record: RunRecord) -> dict[str, Any]:
 
 def file_name(record: RunRecord) -> str:
     """Their naming (experiment name, '/' as '--'), made safe for any file system."""
-    name = to_hf_peft(record)["run_info"]["experiment_name"].replace("/", "--")
+    name = str(_experiment_name(record)).replace("/", "--")
     return re.sub(r"[^A-Za-z0-9._+=-]", "_", name)[:200] + ".json"
 
 
