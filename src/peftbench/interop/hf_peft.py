@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from peftbench.config.schema import id_part, run_digest
+from peftbench.json_types import JSONObject
 from peftbench.results.checks import RecordDamage, is_number
 from peftbench.results.record import (
     MAY_BE_UNMEASURED,
@@ -154,7 +155,7 @@ def run_config(run_info: dict[str, Any], sha256: str) -> RunConfig:
         raise NotAResult("'train_config.model_id' and 'experiment_name' should be names")
     if not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
         raise NotAResult(f"'train_config.seed' should be a whole number, found {seed!r}")
-    settings = {
+    settings: JSONObject = {
         # their full fine-tuning (no peft_config) is a reference like our `full`, not a method
         "imported": {
             "format": FORMAT,

@@ -50,7 +50,8 @@ def retention_data(board: dict[str, Any], records: Sequence[RunRecord]) -> dict[
     curves = []
     for r in sorted(records, key=lambda r: (r.model, r.dataset, r.method, r.seed)):
         curve = r.metrics.learning_curve if r.metrics else None
-        if not curve or not curve.get("points"):
+        points = curve.get("points") if curve else None
+        if not curve or not isinstance(points, list) or not points:
             continue
         curves.append(
             {
@@ -58,7 +59,7 @@ def retention_data(board: dict[str, Any], records: Sequence[RunRecord]) -> dict[
                 "method": r.method,
                 "dataset": r.dataset,
                 "seed": r.seed,
-                "points": [(p["step"], p["dev_score"]) for p in curve["points"]],
+                "points": [(p["step"], p["dev_score"]) for p in points if isinstance(p, dict)],
                 "best_step": curve.get("best_step"),
                 "best_dev_score": curve.get("best_dev_score"),
                 "final_dev_score": curve.get("final_dev_score"),
