@@ -49,7 +49,7 @@ def test_a_measured_cell_loads_the_base_once_for_latency_and_stability(
     )  # fmt: skip
     data = load_data(spec, LoadContext(tmp_path))
     run = execute(spec, data, measure_into=tmp_path / "adapter")
-    assert run.stability is not None and run.stability["drift"]["tokens"] > 0
+    assert run.stability is not None and run.stability.drift["tokens"] > 0
     assert run.adapted is not None
     assert loads == ["tiny-llama", "tiny-llama"]
     assert run.base_copy is None  # released once measured
@@ -158,10 +158,10 @@ def test_frozen_retention_uses_the_base_answers_without_decoding_twice(
     monkeypatch.setattr(evaluation, "evaluate", counting)
     cold = _measured(_spec("frozen", "toy-addition"), tmp_path, "a")
     assert calls.count("toy-sentiment") == 1
-    assert cold.stability["retention"]["delta"] == 0
+    assert cold.stability.retention["delta"] == 0
     calls.clear()
     _measured(_spec("frozen", "toy-addition"), tmp_path, "b")
     assert calls.count("toy-sentiment") == 0
     calls.clear()
     lora = _measured(_spec("lora", "toy-addition"), tmp_path, "c")  # base answers cached
-    assert calls.count("toy-sentiment") == 1 and lora.stability["retention"] is not None
+    assert calls.count("toy-sentiment") == 1 and lora.stability.retention is not None

@@ -30,7 +30,9 @@ import sys
 
 TYPE_CHECKING = False  # not `typing`: every import here is paid by each sandboxed run
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from ctypes import CDLL
+    from typing import NoReturn
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -55,7 +57,7 @@ DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 WORK = "/work"
 
 
-def _libc() -> Any:
+def _libc() -> CDLL:
     import ctypes  # only in the layers that need it: this script keeps its imports minimal
 
     return ctypes.CDLL(None, use_errno=True)
@@ -97,7 +99,9 @@ def readable_paths() -> list[str]:
 # --- mounts ------------------------------------------------------------------------------------
 
 
-def _mount(libc: Any, src: str | None, dst: str, fstype: str | None, flags: int, data=None) -> None:
+def _mount(
+    libc: CDLL, src: str | None, dst: str, fstype: str | None, flags: int, data=None
+) -> None:
     enc = [None if x is None else x.encode() for x in (src, dst, fstype, data)]
     _check(libc.mount(enc[0], enc[1], enc[2], flags, enc[3]), f"mount {dst}")
 
@@ -111,7 +115,7 @@ def _locked_flags(path: str) -> int:
     return flags | (MS_RELATIME if f & 4096 else 0)
 
 
-def _bind(libc: Any, src: str, dst: str, mode: str = "ro") -> None:
+def _bind(libc: CDLL, src: str, dst: str, mode: str = "ro") -> None:
     """Bind `src` at `dst`: "ro" read-only, "rw" writable, "dev" a device node (no nodev)."""
     if os.path.isdir(src):
         os.makedirs(dst, exist_ok=True)
@@ -125,7 +129,7 @@ def _bind(libc: Any, src: str, dst: str, mode: str = "ro") -> None:
     _mount(libc, None, dst, None, MS_REMOUNT | MS_BIND | flags)
 
 
-def build_root(libc: Any, newroot: str, cfg: dict) -> None:
+def build_root(libc: CDLL, newroot: str, cfg: dict) -> None:
     """Pivot into a minimal read-only tree; the host's tree is detached, not just hidden. The
     work folder is a fresh tmpfs of `disk` bytes and `inodes` entries at /work: the only
     writable place, so what the code writes is bounded and never reaches the host's disk."""
@@ -165,7 +169,7 @@ def build_root(libc: Any, newroot: str, cfg: dict) -> None:
 # --- privileges --------------------------------------------------------------------------------
 
 
-def _set_caps(libc: Any, mask: int) -> None:
+def _set_caps(libc: CDLL, mask: int) -> None:
     import ctypes  # only in the layers that need it: this script keeps its imports minimal
 
     class Header(ctypes.Structure):
@@ -185,7 +189,7 @@ def capabilities() -> int:
         return int(next(ln for ln in f if ln.startswith("CapEff:")).split()[1], 16)
 
 
-def drop_privileges(libc: Any, uid: int | None, keep_read: bool = False) -> str:
+def drop_privileges(libc: CDLL, uid: int | None, keep_read: bool = False) -> str:
     """Empty the bounding set, then become `uid` (root: a fresh unprivileged uid, which clears
     every capability) or, in a user namespace, clear the capabilities and lock them off for
     exec. `keep_read` (fallback without a mount namespace only) keeps CAP_DAC_READ_SEARCH
@@ -216,7 +220,7 @@ LL_EXECUTE, LL_WRITE, LL_READ_FILE, LL_READ_DIR = 1, 2, 4, 8
 LL_TRUNCATE, LL_IOCTL_DEV = 1 << 14, 1 << 15
 
 
-def landlock(libc: Any, read: list[str], write: list[str]) -> bool:
+def landlock(libc: CDLL, read: list[str], write: list[str]) -> bool:
     """Deny every file-system access but reading/executing `read` and anything in `write`; deny
     TCP bind/connect; scope signals and abstract sockets to the sandbox. False if unsupported."""
     nr = SYSCALLS.get(os.uname().machine)
@@ -300,7 +304,7 @@ _NS_CLONE = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NE
 _NS_CLONE |= CLONE_NEWNET | CLONE_NEWCGROUP
 
 
-def seccomp(libc: Any, allow_spawn: bool) -> bool:
+def seccomp(libc: CDLL, allow_spawn: bool) -> bool:
     """A hand-assembled BPF deny-list: sockets, ptrace, mounts, namespaces, module/kexec/bpf,
     shared memory outside the address space (memfd, SysV IPC, POSIX message queues),
     fallocate and similar are refused with EPERM; without `allow_spawn` also fork/exec and any
@@ -380,9 +384,9 @@ def install_guard(root: str, allow_subprocess: bool) -> None:
         paths: tuple = paths,
         frozen: frozenset = frozen,
         write_flags: int = write_flags,
-        realpath: Any = realpath,
-        fsdecode: Any = fsdecode,
-        getpid: Any = getpid,
+        realpath: Callable[[str], str] = realpath,
+        fsdecode: Callable[[str | bytes], str] = fsdecode,
+        getpid: Callable[[], int] = getpid,
         prefix: str = root.rstrip("/") + "/",
     ) -> None:
         checked: tuple = ()
@@ -434,7 +438,7 @@ def _count_processes_of(uid: int) -> int:
     return n
 
 
-def _exit_like(status: int) -> None:
+def _exit_like(status: int) -> NoReturn:
     """Leave the way a child with wait status `status` left (signals are re-raised)."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
@@ -464,7 +468,7 @@ def _readable(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
 
 
-def run_user_code(cfg: dict, layers: list[str], libc: Any) -> None:
+def run_user_code(cfg: dict, layers: list[str], libc: CDLL) -> None:
     """D (or B in the fallback): last layers, report them, then the user's code as __main__."""
     if "seccomp" not in cfg["without"] and seccomp(libc, bool(cfg["subprocess"])):
         layers.append("seccomp")
@@ -479,7 +483,7 @@ def run_user_code(cfg: dict, layers: list[str], libc: Any) -> None:
     exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
 
 
-def sandbox_init(cfg: dict, layers: list[str], libc: Any, alive_r: int, relay_w: int) -> None:
+def sandbox_init(cfg: dict, layers: list[str], libc: CDLL, alive_r: int, relay_w: int) -> None:
     """C, PID 1 of the sandbox: isolate, fork D, reap, report D's wait status to B. Returns only
     in D."""
     build_root(libc, cfg["newroot"], cfg)
@@ -507,7 +511,7 @@ def sandbox_init(cfg: dict, layers: list[str], libc: Any, alive_r: int, relay_w:
     os._exit(0)
 
 
-def fallback(cfg: dict, layers: list[str], libc: Any) -> None:
+def fallback(cfg: dict, layers: list[str], libc: CDLL) -> None:
     """Namespaces refused (some containers): uid + capabilities + Landlock, or no run at all."""
     paths = readable_paths()
     if cfg["uid"] is not None:
@@ -541,14 +545,14 @@ def _isolation_failed(exc: BaseException, cfg: dict) -> None:
     os._exit(125)
 
 
-def _die_with_parent(libc: Any, parent: int) -> None:
+def _die_with_parent(libc: CDLL, parent: int) -> None:
     """SIGKILL when the caller of run_code dies (a killed benchmark leaves no sandbox behind)."""
     _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
     if os.getppid() != parent:
         os._exit(1)
 
 
-def setup(cfg: dict, layers: list[str]) -> Any:
+def setup(cfg: dict, layers: list[str]) -> CDLL:
     """Everything before the user's code; returns (in the process that will run it) libc."""
     _limit(resource.RLIMIT_AS, cfg["memory"])
     _limit(resource.RLIMIT_CPU, cfg["cpu"], cfg["cpu"] + 1)
@@ -603,7 +607,6 @@ def setup(cfg: dict, layers: list[str]) -> Any:
     status = os.waitpid(child, 0)[1]
     relayed = os.read(relay_r, 64)
     _exit_like(int(relayed) if relayed else status)
-    return None
 
 
 def _map_ids(uid: int, gid: int) -> None:

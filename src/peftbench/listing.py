@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.datasets import DATASETS
 from peftbench.errors import UserError
@@ -17,6 +17,7 @@ from peftbench.scoring.profiles import scoring_for
 
 if TYPE_CHECKING:
     from peftbench.results.record import RunRecord
+    from peftbench.scoring.constraints import Constraints
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
@@ -78,7 +79,7 @@ def _interval(rec: RunRecord) -> str:
     return f" 95% CI [{iv.low:.2f}, {iv.high:.2f}] over {len(sample.ids)} items"
 
 
-def show(path: Path, profile: str | None = None, limits: Any = None) -> str:
+def show(path: Path, profile: str | None = None, limits: Constraints | None = None) -> str:
     """A results folder's leaderboard (ranked by `profile`, within `limits` when given: see
     `leaderboard.of_folder`), or one run's record."""
     from peftbench.board.build import of_folder

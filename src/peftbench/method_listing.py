@@ -9,8 +9,7 @@ compares methods; it is not the count on a real model (see a run's efficiency re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 from peftbench.efficiency.meta import base_flops, config_dict, count_method, flops_method
 from peftbench.methods.base import METHODS, Method
@@ -46,7 +45,7 @@ def trainable_on_reference(method: Method) -> str:
     return f"{n} ({100.0 * n / base:.2f}%)"
 
 
-def method_table(methods: Iterable[Method], with_params: bool) -> tuple[list[str], list[list[Any]]]:
+def method_table(methods: Iterable[Method], with_params: bool) -> tuple[list[str], list[list[str]]]:
     head = ["name", "family", "provider", "origin", "mergeable", "lr"]
     if with_params:
         head.append(f"trainable on {REFERENCE}")
@@ -68,7 +67,7 @@ def method_table(methods: Iterable[Method], with_params: bool) -> tuple[list[str
     return head, rows
 
 
-def _methods_of(suite_ref: str | None) -> tuple[list[tuple[Method, dict[str, Any]]], str]:
+def _methods_of(suite_ref: str | None) -> tuple[list[tuple[Method, dict[str, object]]], str]:
     """([(method, its parameters)], where they come from): `suite_ref`'s methods under its
     method_params, or every registered method's preset when no suite is given."""
 
@@ -163,7 +162,7 @@ def meta_flops_table(model_ref: str, suite_ref: str | None, tokens: int) -> str:
     return title + "\n" + fixed_width(head, rows)
 
 
-def describe_params(params: dict[str, Any]) -> str:
+def describe_params(params: Mapping[str, object]) -> str:
     """The build settings, short: lists joined by '+', the learning rate left out."""
     parts = []
     for key, value in Method.build_params(params).items():

@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 from peftbench.efficiency.meta import meta_model, shipped_configs
 from peftbench.errors import UserError, did_you_mean
@@ -49,7 +48,7 @@ def check_hub_id(name: str) -> None:
     )
 
 
-def gguf_config(name: str) -> dict[str, Any]:
+def gguf_config(name: str) -> dict[str, object]:
     """The config facts a GGUF file's header holds (model type, context length); a file that is
     not a readable GGUF (the magic and then garbage) is a UserError here, not inside a run."""
 
@@ -65,7 +64,7 @@ def gguf_config(name: str) -> dict[str, Any]:
             f"({type(exc).__name__}: {str(exc)[:120]})",
             "give a complete .gguf file (llama.cpp's format); re-download it if it was cut off",
         ) from None
-    out: dict[str, Any] = {"model_type": arch}
+    out: dict[str, object] = {"model_type": arch}
     field = reader.get_field(f"{arch}.context_length")
     if field is not None:
         out["max_position_embeddings"] = int(field.contents())

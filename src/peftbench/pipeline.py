@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.config.schema import RunSpec
 from peftbench.datasets import DATASETS, Example, LoadContext
@@ -41,7 +41,10 @@ from peftbench.results.store import RunWriter
 from peftbench.stability.measure import GeneralTask
 from peftbench.training.holdout import TrainSplit, split_train
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only; importing torch here would slow every import
+    from torch.nn import Module
+
+    from peftbench.efficiency.latency_cache import LatencyCache
     from peftbench.evaluation.evaluate import EvalResult
     from peftbench.methods.base import Method
     from peftbench.models.base import LoadedModel
@@ -131,7 +134,7 @@ class CellHooks:
     """Optional looks inside a cell for tests and benchmarks; a run never depends on them."""
 
     loaded: Callable[[LoadedModel], None] | None = None  # the base model, before the method
-    built: Callable[[Any], None] | None = None  # the method's model, before training
+    built: Callable[[Module], None] | None = None  # the method's model, before training
     probes: Sequence[Probe] = ()  # extra checks during training (see training.trainer.Probe)
 
 
@@ -142,7 +145,7 @@ class CellRun:
     spec: RunSpec
     method: Method
     loaded: LoadedModel
-    model: Any
+    model: Module  # the method's model (the base model as the method built it)
     device: str
     base_params: int
     trainable: int
@@ -152,14 +155,14 @@ class CellRun:
     curve: list[dict[str, float]] = field(default_factory=list)  # dev points, in step order
     # each dev point's parsed answers on the judge half (training.holdout.halves), for the
     # overshoot test; kept in memory only
-    curve_judged: list[list[Any]] = field(default_factory=list)
-    stability: dict[str, Any] | None = None  # drift and retention (measure_into given)
+    curve_judged: list[list[object]] = field(default_factory=list)
+    stability: Stability | None = None  # drift and retention (measure_into given)
     adapter: AdapterFigures | None = None  # stored adapter sizes
     adapted: AdaptedFigures | None = None  # adapted-model measurements
     memory: MemoryFigures = field(default_factory=MemoryFigures)
     # the unmodified base model that latency is paired against; stability's drift and retention
     # reuse it (only forward passes run on it), so a cell loads the base once after training
-    base_copy: Any = None
+    base_copy: Module | None = None
 
 
 def execute(
@@ -241,7 +244,7 @@ def execute(
     return run
 
 
-def _measure_stability(run: CellRun, data: CellData, cache: Path | None) -> dict[str, Any] | None:
+def _measure_stability(run: CellRun, data: CellData, cache: Path | None) -> Stability | None:
     """Drift on general text and retention on general tasks (docs/measurements.md)."""
     from peftbench.stability.measure import BaseAnswerCache, measure_stability
 
@@ -250,7 +253,7 @@ def _measure_stability(run: CellRun, data: CellData, cache: Path | None) -> dict
         return None
 
     options = json.dumps(asdict(spec.model_options), sort_keys=True)
-    return measure_stability(
+    measured = measure_stability(
         run.model,
         run.loaded.tokenizer,
         lambda: run.base_copy,  # loaded by _measure_adapted, which always runs first
@@ -261,6 +264,7 @@ def _measure_stability(run: CellRun, data: CellData, cache: Path | None) -> dict
         cache=BaseAnswerCache(cache),
         adapted_is_base=run.method.unchanged,
     )
+    return Stability(**measured)
 
 
 def _train(
@@ -323,7 +327,7 @@ def _curve_probe(run: CellRun, dev: list[Example]) -> Callable[[int], None]:
     return point
 
 
-def _curve(run: CellRun, data: CellData) -> dict[str, Any] | None:
+def _curve(run: CellRun, data: CellData) -> JSONObject | None:
     """The learning curve's record entry (None when the suite does not ask for one)."""
     from peftbench.metrics import METRICS
     from peftbench.training.holdout import curve_summary, drop_p_value, halves
@@ -343,7 +347,7 @@ def _curve(run: CellRun, data: CellData) -> dict[str, Any] | None:
     return {"every": every, "dev_examples": len(dev), **summary}
 
 
-def _load_base(run: CellRun) -> Any:
+def _load_base(run: CellRun) -> Module:
     """A fresh, unmodified copy of the base model (the reference that measurements compare to)."""
     from peftbench.models.hub import resolve
 
@@ -351,7 +355,7 @@ def _load_base(run: CellRun) -> Any:
     return resolve(spec.model).load(asdict(spec.model_options)).model.to(run.device).eval()
 
 
-def _latency_cache(run: CellRun, folder: Path | None) -> Any:
+def _latency_cache(run: CellRun, folder: Path | None) -> LatencyCache | None:
     """The results folder's latency cache for this cell's adapter structure (None: time it)."""
     from peftbench.efficiency.latency_cache import LatencyCache
     from peftbench.efficiency.units import device_label
@@ -443,7 +447,7 @@ def write_record(run: CellRun, data: CellData, writer: RunWriter) -> Status:
         )
     )
     if run.stability is not None:
-        writer.record(Stability(**run.stability))
+        writer.record(run.stability)
     return Status(status="ok", run_id=spec.run_id, score=ev.score)
 
 
@@ -491,7 +495,7 @@ def _efficiency(run: CellRun, data: CellData) -> Efficiency:
     return Efficiency.from_json(head)
 
 
-def paper_score(dataset: str, metrics: dict[str, float]) -> dict[str, Any]:
+def paper_score(dataset: str, metrics: dict[str, float]) -> JSONObject:
     """PEFT-Bench's headline for the dataset, recorded beside the official one (both always, so
     `scoring.task_metric` chooses at report time; datasets/paper_metrics.py)."""
     from peftbench.datasets.paper_metrics import paper_metric

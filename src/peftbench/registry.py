@@ -25,7 +25,7 @@ import sys
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Generic, NoReturn, Protocol, TypeVar
+from typing import Generic, NoReturn, Protocol, TypeVar
 
 from peftbench.errors import UserError, did_you_mean, unknown_name
 
@@ -108,7 +108,7 @@ def _no_hard_exit() -> Iterator[None]:
         os._exit = real
 
 
-def read_table(package: str, filename: str) -> dict[str, dict[str, Any]]:
+def read_table(package: str, filename: str) -> dict[str, dict[str, object]]:
     """The entries of a TOML table shipped in `package` (package data): entry name -> its keys.
 
     Entries that are data only (a peft config and its preset, a hub dataset's source and prompt

@@ -39,15 +39,15 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from peftbench.config.schema import RunSpec, run_digest
 from peftbench.datasets import LoadContext
 from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
+from peftbench.json_types import JSONObject
 from peftbench.pipeline import CellData, execute, fingerprint, train_cap
 from peftbench.results.atomic import make_parent, write_json_once
-from peftbench.results.checks import RecordDamage
+from peftbench.results.checks import RecordDamage, is_number
 from peftbench.results.record import Selection, Trial, read_object
 from peftbench.training.holdout import TrainSplit, split_train
 
@@ -159,12 +159,13 @@ def select(spec: RunSpec, root: Path, ctx: LoadContext, progress: bool = False) 
         trials.append(found)
     higher = METRICS.get(dataset_of(spec).metric).higher_is_better
     described = read_object(folder / "search.json")
+    dev_examples = described.get("dev_examples", 0)
     return Selection(
         learning_rate=choose(trials, preset, higher),
         preset_learning_rate=preset,
         trials=tuple(trials),
         span=settings.span,
-        dev_examples=int(described.get("dev_examples", 0)),
+        dev_examples=int(dev_examples) if is_number(dev_examples) else 0,
         seed=settings.seed,
         search=key,
         ran_here=ran,
@@ -209,7 +210,7 @@ def _describe(folder: Path, spec: RunSpec, grid: list[float], data: CellData) ->
     )
 
 
-def stored_searches(root: Path) -> dict[str, dict[str, Any]]:
+def stored_searches(root: Path) -> dict[str, JSONObject]:
     """Every search.json under `<root>/selection/`, by search key (for tables and `tune`)."""
     out = {}
     base = root / SEARCH_DIR

@@ -12,7 +12,6 @@ import dataclasses
 import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from peftbench.config.checks import check_param
 from peftbench.config.loader import parse_override, read_suite_file, suite_file
@@ -85,7 +84,7 @@ def checked_method_params(suite: Suite) -> Suite:
     return dataclasses.replace(suite, method_params=params)
 
 
-def method_params_of(suite: Suite, method: str) -> dict[str, Any]:
+def method_params_of(suite: Suite, method: str) -> dict[str, object]:
     """What `method` is built with in `suite`: its preset with the suite's method_params, less
     the per-method training settings (val_fraction), which go to the run's training settings."""
     overrides = dict(suite.method_params.get(method) or {})

@@ -7,8 +7,8 @@ suite's (unknown methods or keys fail with a "did you mean").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -16,7 +16,9 @@ from peftbench.errors import UserError
 from peftbench.results.atomic import write_text
 
 
-def write_presets(path: Path, params: dict[str, dict[str, Any]], header: list[str]) -> Path:
+def write_presets(
+    path: Path, params: Mapping[str, Mapping[str, object]], header: list[str]
+) -> Path:
     lines = [f"# {line}" for line in header]
     body = yaml.safe_dump({"method_params": params}, sort_keys=True, default_flow_style=False)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -24,7 +26,7 @@ def write_presets(path: Path, params: dict[str, dict[str, Any]], header: list[st
     return path
 
 
-def read_presets(path: Path) -> dict[str, Any]:
+def read_presets(path: Path) -> dict[str, object]:
     """{"method_params": {...}} from a presets file, or a UserError naming what is wrong."""
     from peftbench.config.yaml_file import read_yaml
 

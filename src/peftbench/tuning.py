@@ -22,12 +22,13 @@ import dataclasses
 import statistics
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from peftbench.config.schema import RunSpec, SelectionSettings, Suite
 from peftbench.datasets import LoadContext
 from peftbench.datasets.declared import dataset_of
 from peftbench.errors import UserError
+from peftbench.json_types import JSONObject
 from peftbench.results.atomic import make_parent, write_json
 from peftbench.results.record import Selection, Trial
 from peftbench.selection import choose, select
@@ -77,7 +78,26 @@ def tune(
     return write_presets(out / TUNE_DIR / "presets.yaml", chosen, header)
 
 
-def trial_table(suite: Suite, found: list[tuple[RunSpec, Selection]]) -> dict[str, Any]:
+class MethodEntry(TypedDict):
+    """tune.json's entry of one method: its searches (one per model and dataset) and the rate
+    chosen over them."""
+
+    preset_learning_rate: float
+    chosen_learning_rate: float
+    grid: list[float]
+    searches: list[JSONObject]
+
+
+class TrialTable(TypedDict):
+    """tune.json."""
+
+    suite: str
+    settings: dict[str, object]
+    rule: str
+    methods: dict[str, MethodEntry]
+
+
+def trial_table(suite: Suite, found: list[tuple[RunSpec, Selection]]) -> TrialTable:
     """tune.json: the settings, and per method every search's trials and the method's rate."""
     by_method: dict[str, list[tuple[RunSpec, Selection]]] = defaultdict(list)
     for spec, sel in found:
@@ -90,7 +110,7 @@ def trial_table(suite: Suite, found: list[tuple[RunSpec, Selection]]) -> dict[st
     }
 
 
-def _method_entry(entries: list[tuple[RunSpec, Selection]]) -> dict[str, Any]:
+def _method_entry(entries: list[tuple[RunSpec, Selection]]) -> MethodEntry:
     first = entries[0][1]
     return {
         "preset_learning_rate": first.preset_learning_rate,

@@ -48,6 +48,20 @@ def test_complete_runs_are_never_claimed(tmp_path: Path) -> None:
     assert not Claims(store).try_claim("done")
 
 
+def test_a_claim_holding_no_owner_object_is_stale_and_never_a_crash(tmp_path: Path) -> None:
+    """A claim file that is JSON but no owner object (a list), or an owner without a pid, is
+    damaged: stale (taken over), and the sweep reads it without failing."""
+    store = _store(tmp_path)
+    claims = Claims(store)
+    path = claims.path("r")
+    path.write_text("[1, 2]")
+    assert claims.is_stale("r")
+    assert claims.sweep() == []  # it names no owner on this host: left to its heartbeat's age
+    path.write_text(json.dumps({"host": socket.gethostname(), "pid": None, "token": "x"}))
+    assert claims.is_stale("r")
+    assert claims.sweep() == ["r"]  # no pid: no live owner
+
+
 def test_claim_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     store = _store(tmp_path)
     dead = multiprocessing.get_context("fork").Process(target=os._exit, args=(0,))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from record_util import fill
 
 from peftbench.results.record import Status
-from peftbench.results.store import ResultsStore
+from peftbench.results.store import STALE_UNOWNED_SECONDS, ResultsStore
 
 
 def test_commit_is_atomic_and_complete(tmp_path: Path) -> None:
@@ -50,3 +52,16 @@ def test_abandoned_writer_leaves_nothing(tmp_path: Path) -> None:
     w.json("x.json", {})
     w.abandon()
     assert list(store.runs_dir.iterdir()) == []
+
+
+def test_sweep_reads_an_owner_file_holding_no_object_as_no_owner(tmp_path: Path) -> None:
+    """An owner file that is JSON but not an object (a list) names no writer: the folder is
+    judged by its age, like one without an owner file -- the sweep does not crash."""
+    store = ResultsStore(tmp_path)
+    tmp = store.runs_dir / ".tmp-r-1-abcdef"
+    tmp.mkdir()
+    (tmp / ".owner.json").write_text("[1, 2]")
+    assert store.sweep() == []  # fresh: a writer that may still be starting
+    old = time.time() - 2 * STALE_UNOWNED_SECONDS
+    os.utime(tmp, (old, old))
+    assert store.sweep() == [tmp.name]

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.backends.inline import _line
 from peftbench.backends.lifeline import die_with_parent, mark_main_process
@@ -23,6 +23,8 @@ from peftbench.cell import run_cell
 from peftbench.results.record import RunConfig, Status
 
 if TYPE_CHECKING:
+    from multiprocessing.context import ForkServerContext, SpawnContext
+
     from peftbench.backends.options import BackendOptions
     from peftbench.config.schema import RunSpec
     from peftbench.datasets.base import LoadContext
@@ -52,7 +54,7 @@ PRELOAD = [
 ]
 
 
-def _context() -> Any:
+def _context() -> SpawnContext | ForkServerContext:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     mark_main_process()
     if "forkserver" not in multiprocessing.get_all_start_methods():

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from peftbench.backends.inline import _line
 from peftbench.backends.options import BackendOptions
@@ -52,6 +52,14 @@ if TYPE_CHECKING:
 Cell = Callable[["RunSpec", "ResultsStore", "LoadContext", bool], Status]
 
 HIDDEN = ("node:", "accelerator_type:", "object_store_memory")
+
+
+class WorkerResult(TypedDict):
+    """What `execute` sends back from a worker: the run's status and files, and the node."""
+
+    status: Status
+    files: dict[str, bytes]
+    node: str
 
 
 def import_ray() -> ModuleType:
@@ -113,12 +121,14 @@ def _describe(resources: Mapping[str, float]) -> str:
     return ", ".join(parts) or "nothing"
 
 
-def resource_request(res: ResourceSettings, nodes: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+def resource_request(
+    res: ResourceSettings, nodes: Sequence[Mapping[str, object]]
+) -> dict[str, float]:
     """One run's request in Ray's terms ({"CPU", "GPU", "memory" (bytes), custom...}).
 
     Raises UserError when no alive node could ever hold it: Ray would queue the task forever.
     """
-    totals = [dict(n.get("Resources", {})) for n in nodes if n.get("Alive", True)]
+    totals = [_resources(n) for n in nodes if n.get("Alive", True)]
     has_gpu = any(t.get("GPU", 0) > 0 for t in totals)
     gpus = res.num_gpus if res.num_gpus is not None else (1.0 if has_gpu else 0.0)
     request = {"CPU": float(res.num_cpus), "GPU": float(gpus)}
@@ -135,6 +145,12 @@ def resource_request(res: ResourceSettings, nodes: Sequence[Mapping[str, Any]]) 
         "nothing was started.",
         _fit_hint(wanted, totals),
     )
+
+
+def _resources(node: Mapping[str, object]) -> dict[str, float]:
+    """A node's resources, as `ray.nodes()` lists them (name -> amount)."""
+    resources = node.get("Resources", {})
+    return dict(resources) if isinstance(resources, Mapping) else {}
 
 
 def _fit_hint(wanted: Mapping[str, float], totals: list[dict[str, float]]) -> str:
@@ -164,7 +180,7 @@ def _fit_hint(wanted: Mapping[str, float], totals: list[dict[str, float]]) -> st
     )
 
 
-def execute(cell: Cell, spec: RunSpec, data_dir: Path | None) -> dict[str, Any]:
+def execute(cell: Cell, spec: RunSpec, data_dir: Path | None) -> WorkerResult:
     """Runs on a worker: the cell into a private store; returns its status and its files."""
 
     tmp = Path(tempfile.mkdtemp(prefix="peftbench-ray-"))
@@ -238,7 +254,7 @@ def run_ray(
     try:
         request = resource_request(options.resources, ray.nodes())
         retries = options.resources.max_retries
-        kwargs: dict[str, Any] = {
+        kwargs: dict[str, object] = {
             "num_cpus": request.pop("CPU"),
             "num_gpus": request.pop("GPU"),
             "max_retries": retries,
@@ -279,7 +295,7 @@ def _collect(
             for ref in done:
                 spec = refs[ref]
                 try:
-                    out = ray.get(ref)
+                    out: WorkerResult = ray.get(ref)
                     status, files = out["status"], out["files"]
                     status = status.noted(backend="ray", node=out["node"])
                 except ray.exceptions.RayError as exc:

@@ -37,7 +37,7 @@ def latency_runs(runs: Sequence[RunRecord]) -> list[Pairs]:
     for r in distinct_timings(runs):
         if r.eff.get("latency_pairs") is None:
             continue  # older protocol: base and method timed apart, no pairs
-        b, o = r.eff.get("base_latency_samples_ms"), r.eff.get("latency_samples_ms")
+        b, o = r.eff.samples("base_latency_samples_ms"), r.eff.samples("latency_samples_ms")
         if b and o and len(b) == len(o):
             out.append((list(b), list(o)))
     return out
@@ -68,7 +68,7 @@ def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> 
     slowdown = pooled.pct if pooled else statistics.median(recorded(eff, "slowdown_pct"))
     ref = reference["ms_per_token"] if reference else None
     latency = grid_latency(ref, slowdown)
-    allowed = min((e.get("latency_max_halfwidth_pp") or 3.0) for e in eff)
+    allowed = min((e.number("latency_max_halfwidth_pp") or 3.0) for e in eff)
     return {
         "latency_ms_per_token": (
             latency
@@ -90,7 +90,7 @@ def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> 
 
 def recorded(eff: Sequence[Efficiency], key: str) -> list[float]:
     """The figure `key` of every record that has it (row_latency asks only rows where all do)."""
-    values = (e.get(key) for e in eff)
+    values = (e.number(key) for e in eff)
     return [float(v) for v in values if v is not None]
 
 

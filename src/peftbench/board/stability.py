@@ -120,11 +120,12 @@ def row_stability(runs: Sequence[RunRecord]) -> dict[str, Any]:
     """Retention and drift of a row: means over the runs that measured them, the retention's
     interval by the joint bootstrap (module docstring)."""
     measured = [r.stability for r in runs if r.stability is not None]
-    drifts = [s.drift for s in measured if s.drift is not None]
+    ppl = [p for s in measured if (p := s.ppl_delta_pct) is not None]
+    kl = [k for s in measured if (k := s.kl_mean) is not None]
     found = retention_interval(runs)
     return {
         "retention_delta": found[0] if found else None,
         "retention_ci95": found[1] if found else None,
-        "ppl_delta_pct": statistics.fmean(d["ppl_delta_pct"] for d in drifts) if drifts else None,
-        "kl_mean": statistics.fmean(d["kl_mean"] for d in drifts) if drifts else None,
+        "ppl_delta_pct": statistics.fmean(ppl) if ppl else None,
+        "kl_mean": statistics.fmean(kl) if kl else None,
     }

@@ -26,6 +26,8 @@ from peftbench.errors import UserError
 from peftbench.interop.hf_peft import PEFTBENCH_KEY, TEST_SAMPLES, obj_at
 from peftbench.json_types import JSONObject, JSONValue
 from peftbench.results.atomic import write_text
+from peftbench.results.checks import is_number
+from peftbench.results.crosscheck import scores_of
 from peftbench.results.items import read_predictions
 from peftbench.results.record import RunRecord
 
@@ -78,8 +80,9 @@ def right_wrong(record: RunRecord) -> int | None:
     count their accuracy can carry); None for graded items or a run without per-item scores."""
     m = record.metrics
     assert m is not None
-    if isinstance(m.values.get("correct"), int):  # an imported count
-        return int(m.values["correct"])
+    correct = m.values.get("correct")
+    if isinstance(correct, int):  # an imported count
+        return int(correct)
     scores = item_scores(record.folder, m.metric)
     if scores is None or not all(s in (0, 100) for s in scores):
         return None
@@ -92,8 +95,8 @@ def item_scores(folder: Path, metric: str) -> list[float] | None:
     rows = read_predictions(folder)
     if not rows:
         return None
-    if all(metric in (r.get("scores") or {}) for r in rows):
-        return [float(r["scores"][metric]) for r in rows]
+    if all(metric in scores_of(r) for r in rows):  # each a number (load_predictions checks)
+        return [float(v) for r in rows if is_number(v := scores_of(r)[metric])]
     from peftbench.metrics import METRICS
 
     entry = METRICS.get(metric) if metric in METRICS else None
@@ -167,9 +170,9 @@ def to_hf_peft(record: RunRecord) -> JSONObject:
         PEFTBENCH_KEY: _ours(record),
     }
     train_info: JSONObject = {
-        "accelerator_memory_reserved_avg": _bytes(eff.get("memory_reserved_avg_mb")),
+        "accelerator_memory_reserved_avg": _bytes(eff.number("memory_reserved_avg_mb")),
         "accelerator_memory_max": _bytes(eff.peak_train_mem_mb),
-        "accelerator_memory_reserved_99th": _bytes(eff.get("memory_reserved_99th_mb")),
+        "accelerator_memory_reserved_99th": _bytes(eff.number("memory_reserved_99th_mb")),
         "train_time": eff.train_seconds,
         "file_size": eff.adapter_bytes,
         "num_trainable_params": eff.trainable_params,

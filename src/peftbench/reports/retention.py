@@ -86,7 +86,8 @@ def retention_data(board: Board, records: Sequence[RunRecord]) -> RetentionData:
     curves: list[Curve] = []
     for r in sorted(records, key=lambda r: (r.model, r.dataset, r.method, r.seed)):
         curve = r.metrics.learning_curve if r.metrics else None
-        if not curve or not curve.get("points"):
+        points = curve.get("points") if curve else None
+        if not curve or not isinstance(points, list) or not points:
             continue
         curves.append(
             {

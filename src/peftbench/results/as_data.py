@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from peftbench.json_types import JSONObject, JSONValue
 from peftbench.results.atomic import write_jsonl
+from peftbench.results.checks import is_number
 from peftbench.results.record import Efficiency, RunRecord
 
 RECORDS_FILE = "records.jsonl"
@@ -29,10 +30,10 @@ _COUNTS = ("trainable_params", "total_params", "base_params", "flops_tokens", "a
 _TEXT = ("device", "device_name", "memory_kind")
 
 
-def record_row(r: RunRecord) -> dict[str, Any]:
+def record_row(r: RunRecord) -> JSONObject:
     """The run as one flat row (see the module docstring)."""
     m, eff, st = r.metrics, r.efficiency, r.status
-    row: dict[str, Any] = {
+    row: JSONObject = {
         "run_id": r.run_id,
         "state": r.state,
         "source": r.source if r.config else None,
@@ -54,13 +55,14 @@ def record_row(r: RunRecord) -> dict[str, Any]:
     return row
 
 
-def _typed(key: str, value: Any) -> Any:
+def _typed(key: str, value: JSONValue) -> JSONValue:
     """One type per column: counts as int, text as str, every other figure as float."""
     if value is None:
         return None
-    if key in _COUNTS:
-        return int(value)
-    return str(value) if key in _TEXT else float(value)
+    if key in _TEXT:
+        return str(value)
+    assert is_number(value), f"{key}: {value!r}"  # a typed figure of `Efficiency`
+    return int(value) if key in _COUNTS else float(value)
 
 
 def _float(value: float | None) -> float | None:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
 from peftbench.efficiency.plausible import bad_samples
+from peftbench.json_types import JSONValue
 
 SCORE_RANGE = (0.0, 100.0)  # every metric's scale (metrics/base.py)
 WIDEST_RANGE = (-100.0, 100.0)  # a metric this peftbench no longer knows: the widest any has
@@ -115,6 +116,20 @@ def number(
     return check_range(float(value), key, file, low, high, above)
 
 
+def figure(
+    data: Mapping[str, object],
+    key: str,
+    file: str,
+    low: float | None = None,
+    high: float | None = None,
+    above: bool = False,
+) -> float:
+    """A required finite number within the bounds (`number` with `required`)."""
+    value = number(data, key, file, True, low, high, above)
+    assert value is not None  # `number` raised when it is absent
+    return value
+
+
 def count(data: Mapping[str, object], key: str, file: str, required: bool = True) -> int | None:
     """A non-negative whole number (written as an integer or an integral float)."""
     value = number(data, key, file, required, low=0)
@@ -160,30 +175,36 @@ def _agrees(value: float, expected: float) -> bool:
     return abs(value - expected) <= 1e-6 * max(1.0, abs(expected))
 
 
-def check_efficiency(typed: Mapping[str, Any], data: Mapping[str, Any], file: str) -> None:
+def check_efficiency(
+    typed: Mapping[str, float | None], data: Mapping[str, JSONValue], file: str
+) -> None:
     """Ceilings of the figures PSCP weighs; the trainable share agrees with the two counts it is
     made of, and the extra TFLOPs save at most the base model's own."""
     from peftbench.efficiency.plausible import MAX_SAMPLE_MS, MIN_SAMPLE_MS
 
-    for key in ("trainable_params", "total_params", "base_params"):
-        if typed.get(key) is not None:
-            check_range(float(typed[key]), key, file, high=MAX_PARAMS)
-    check_range(typed["peak_train_mem_mb"], "peak_train_mem_mb", file, high=MAX_MEMORY_MB)
-    for key in ("latency_ms_per_token", "base_latency_ms_per_token", "prefill_ms"):
-        if typed.get(key) is not None:
-            check_range(typed[key], key, file, high=MAX_SAMPLE_MS)
-    # a ratio of two plausible samples, as a slowdown in %
-    if typed.get("slowdown_pct") is not None:  # None: not measured (an imported record)
-        check_range(
-            typed["slowdown_pct"], "slowdown_pct", file, high=100 * MAX_SAMPLE_MS / MIN_SAMPLE_MS
-        )
-    trainable, base = typed.get("trainable_params"), typed.get("base_params")
-    if trainable is not None and base:
+    for key, ceiling in (
+        ("trainable_params", MAX_PARAMS),
+        ("total_params", MAX_PARAMS),
+        ("base_params", MAX_PARAMS),
+        ("peak_train_mem_mb", MAX_MEMORY_MB),
+        ("latency_ms_per_token", MAX_SAMPLE_MS),
+        ("base_latency_ms_per_token", MAX_SAMPLE_MS),
+        ("prefill_ms", MAX_SAMPLE_MS),
+        # a ratio of two plausible samples, as a slowdown in %; None: not measured (imported)
+        ("slowdown_pct", 100 * MAX_SAMPLE_MS / MIN_SAMPLE_MS),
+    ):
+        value = typed.get(key)
+        if value is not None:
+            check_range(float(value), key, file, high=ceiling)
+    trainable, base, pct = (
+        typed.get(k) for k in ("trainable_params", "base_params", "trainable_pct")
+    )
+    if trainable is not None and base and pct is not None:
         share = 100.0 * trainable / base
-        if not _agrees(typed["trainable_pct"], share):
+        if not _agrees(pct, share):
             raise RecordDamage(
                 file,
-                f"'trainable_pct' is {typed['trainable_pct']!r}, but 'trainable_params' / "
+                f"'trainable_pct' is {pct!r}, but 'trainable_params' / "
                 f"'base_params' is {share!r} %",
             )
     extra, base_flops = typed.get("extra_tflops"), data.get("base_flops")
@@ -195,13 +216,14 @@ def check_efficiency(typed: Mapping[str, Any], data: Mapping[str, Any], file: st
         )
 
 
-def check_drift(drift: Mapping[str, Any], file: str) -> None:
-    """KL divergence is never negative; the perplexity change agrees with the two perplexities."""
+def check_drift(drift: Mapping[str, JSONValue], file: str) -> None:
+    """KL divergence is never negative; the perplexity change agrees with the two perplexities
+    (each already read as a number by the caller: `figure` only types them here)."""
     kl = number(drift, "kl_mean", file)
     if kl is not None and kl < -1e-9:  # a sum of p log(p/q): >= 0 up to rounding
         raise RecordDamage(file, f"'drift.kl_mean' should be at least 0, found {kl!r}")
-    ppl, base = float(drift["ppl"]), float(drift["ppl_base"])
-    pct = float(drift["ppl_delta_pct"])
+    ppl, base = figure(drift, "ppl", file), figure(drift, "ppl_base", file)
+    pct = figure(drift, "ppl_delta_pct", file)
     if not _agrees(pct, 100.0 * (ppl - base) / base):
         raise RecordDamage(
             file,
@@ -210,7 +232,7 @@ def check_drift(drift: Mapping[str, Any], file: str) -> None:
         )
 
 
-def check_retention(retention: Mapping[str, Any], file: str) -> None:
+def check_retention(retention: Mapping[str, JSONValue], file: str) -> None:
     """The retention delta is the mean of its tasks' deltas (stability/retention.py)."""
     tasks = retention.get("tasks")
     if not isinstance(tasks, dict) or not tasks:
@@ -220,7 +242,8 @@ def check_retention(retention: Mapping[str, Any], file: str) -> None:
     if len(numbers) != len(deltas):
         raise RecordDamage(file, "'retention.tasks' should give each task's 'delta' as a number")
     mean = sum(numbers) / len(numbers)
-    if not _agrees(float(retention["delta"]), mean):
+    delta = figure(retention, "delta", file)
+    if not _agrees(delta, mean):
         raise RecordDamage(
             file,
             f"'retention.delta' is {retention['delta']!r}, but its tasks' deltas average {mean!r}",

@@ -22,10 +22,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, overload
 
+from peftbench.json_types import JSONObject
 from peftbench.results.atomic import write_json
-from peftbench.results.store import ResultsStore, _alive
+from peftbench.results.store import ResultsStore, _alive, owner_pid
+
+if TYPE_CHECKING:
+    from peftbench.config.schema import RunSpec
 
 HEARTBEAT_SECONDS = 5.0
 STALE_SECONDS = 60.0
@@ -47,11 +51,13 @@ class Claims:
     def path(self, run_id: str) -> Path:
         return self.folder / f"{run_id}.json"
 
-    def owner(self, run_id: str) -> dict[str, Any] | None:
+    def owner(self, run_id: str) -> JSONObject | None:
+        """The claim's owner (None: no claim, or a damaged one)."""
         try:
-            return json.loads(self.path(run_id).read_text(encoding="utf-8"))
+            data = json.loads(self.path(run_id).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        return data if isinstance(data, dict) else None
 
     def is_stale(self, run_id: str) -> bool:
         """No claim, a damaged one, a dead owner on this host, or a silent heartbeat."""
@@ -59,7 +65,7 @@ class Claims:
         owner = self.owner(run_id)
         if owner is None:
             return True
-        if owner.get("host") == socket.gethostname() and not _alive(int(owner.get("pid", 0))):
+        if owner.get("host") == socket.gethostname() and not _alive(owner_pid(owner)):
             return True
         try:
             return time.time() - path.stat().st_mtime > STALE_SECONDS
@@ -93,9 +99,7 @@ class Claims:
         with self.store.lock():
             for path in sorted(self.folder.glob("*.json")):
                 owner = self.owner(path.stem) or {}
-                dead = owner.get("host") == socket.gethostname() and not _alive(
-                    int(owner.get("pid", 0) or 0)
-                )
+                dead = owner.get("host") == socket.gethostname() and not _alive(owner_pid(owner))
                 if dead:
                     path.unlink(missing_ok=True)
                     removed.append(path.stem)
@@ -118,13 +122,13 @@ class Claims:
                     os.utime(self.path(run_id))
 
 
-class ClaimedRuns(Sequence):
+class ClaimedRuns(Sequence["RunSpec"]):
     """The pending runs as a backend sees them: iterating claims each run just before handing it
     out, skips runs completed or held by others, and after the first pass waits for the runs
     others hold (taking over those whose owner died). `len` is the number pending at the start."""
 
     def __init__(
-        self, runs: Sequence[Any], store: ResultsStore, log: Callable[[str], object] = print
+        self, runs: Sequence[RunSpec], store: ResultsStore, log: Callable[[str], object] = print
     ) -> None:
         self.runs = list(runs)
         self.store = store
@@ -133,10 +137,16 @@ class ClaimedRuns(Sequence):
     def __len__(self) -> int:
         return len(self.runs)
 
-    def __getitem__(self, i: Any) -> Any:
+    @overload
+    def __getitem__(self, i: int) -> RunSpec: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[RunSpec]: ...
+
+    def __getitem__(self, i: int | slice) -> RunSpec | list[RunSpec]:
         return self.runs[i]
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[RunSpec]:
         claims = Claims(self.store)
         at_start = {spec.run_id: self.store.status(spec.run_id) for spec in self.runs}
 

@@ -18,9 +18,10 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.config.schema import run_digest
+from peftbench.json_types import JSONObject
 from peftbench.results.checks import RecordDamage, is_number, metric_range
 from peftbench.results.safe_read import LINES_CAP, Refused, file_digest, read_capped
 
@@ -93,7 +94,7 @@ def check_files(folder: Path, status: Status) -> None:
             raise RecordDamage(rel, "changed since the run was committed (its sha256 differs)")
 
 
-def load_predictions(run_dir: Path) -> list[dict[str, Any]] | None:
+def load_predictions(run_dir: Path) -> list[JSONObject] | None:
     """The rows of predictions.jsonl (None: the run has none); RecordDamage when unreadable."""
     path = Path(run_dir) / PREDICTIONS
     try:
@@ -104,7 +105,7 @@ def load_predictions(run_dir: Path) -> list[dict[str, Any]] | None:
         raise RecordDamage(PREDICTIONS, exc.reason) from None
     except OSError as exc:
         raise RecordDamage(PREDICTIONS, f"unreadable ({exc.strerror or exc})") from None
-    rows = []
+    rows: list[JSONObject] = []
     for n, line in enumerate(raw.split(b"\n"), 1):
         if not line.strip():
             continue
@@ -125,11 +126,18 @@ def load_predictions(run_dir: Path) -> list[dict[str, Any]] | None:
     return rows
 
 
-def _item_scores(rows: list[dict[str, Any]], metric: str) -> list[float]:
+def scores_of(row: JSONObject) -> JSONObject:
+    """An item's `scores` (metric -> its score on the item; none: {}), as `load_predictions`
+    checked them."""
+    scores = row.get("scores")
+    return scores if isinstance(scores, dict) else {}
+
+
+def _item_scores(rows: list[JSONObject], metric: str) -> list[float]:
     low, high = metric_range(metric)
     out = []
     for row in rows:
-        value = row["scores"][metric]
+        value = scores_of(row)[metric]
         if not is_number(value) or not math.isfinite(value) or not low <= value <= high:
             raise RecordDamage(
                 PREDICTIONS,
@@ -151,7 +159,7 @@ def check_predictions(folder: Path, metrics: Metrics) -> None:
     if not rows:
         return
     recorded = {**metrics.values, metrics.metric: metrics.score}
-    names = set.intersection(*(set(r.get("scores") or {}) for r in rows))
+    names = set.intersection(*(set(scores_of(r)) for r in rows))
     for name in sorted(names):
         items = _item_scores(rows, name)
         mean = sum(items) / len(items)

@@ -21,12 +21,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict, TypeGuard, TypeVar
 
 from peftbench.config.schema import ScoringSettings
 from peftbench.errors import UserError
+from peftbench.json_types import JSONValue
 from peftbench.results.atomic import write_json
 from peftbench.results.record import (
     SCHEMA_VERSION,
@@ -38,8 +40,26 @@ from peftbench.results.record import (
 )
 from peftbench.results.store import ResultsStore
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 SUITE = "suite.json"
 INVOCATIONS = "invocations.json"
+_Settings = TypeVar("_Settings", bound="DataclassInstance")
+
+
+class Invocation(TypedDict):
+    """One entry of invocations.json: the run_ids one invocation made (what readers use), the
+    suite's name and when it started. An entry is kept as written (with any other keys)."""
+
+    run_ids: list[str]
+    suite: NotRequired[JSONValue]
+    started: NotRequired[JSONValue]
+
+
+def _is_invocation(entry: JSONValue) -> TypeGuard[Invocation]:
+    run_ids = entry.get("run_ids") if isinstance(entry, dict) else None
+    return isinstance(run_ids, list) and all(isinstance(r, str) for r in run_ids)
 
 
 @dataclass(frozen=True)
@@ -83,18 +103,18 @@ class ResultsFolder:
         return [rid for rid in self.expected or [] if rid not in present]
 
 
-def _lenient(cls: type, data: object, where: str) -> Any:
+def _lenient(cls: type[_Settings], data: object, where: str) -> _Settings:
     """A settings dataclass from saved data: known keys whose values have the default's type;
     unknown keys are ignored (removed settings); a wrong value is damage."""
     if not isinstance(data, dict):
         raise RecordDamage(SUITE, f"'{where}' should be an object, found {data!r}")
-    kwargs = {}
+    kwargs: dict[str, object] = {}
     for f in dataclasses.fields(cls):
         if f.name not in data:
             continue
         value, key = data[f.name], f"{where}.{f.name}"
         default = f.default_factory() if callable(f.default_factory) else f.default
-        if dataclasses.is_dataclass(default):
+        if dataclasses.is_dataclass(default) and not isinstance(default, type):
             kwargs[f.name] = _lenient(type(default), value, key)
         elif isinstance(default, float | int) and not isinstance(default, bool):
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -124,24 +144,21 @@ def read_suite(root: Path) -> SuiteInfo | None:
     )
 
 
-def read_invocations(root: Path) -> list[dict[str, Any]] | None:
+def read_invocations(root: Path) -> list[Invocation] | None:
     """Every recorded invocation, oldest first; None when the folder predates them."""
     path = Path(root) / INVOCATIONS
     if not path.exists():
         return None
     data = read_object(path)
     entries = data.get("invocations")
-    if not isinstance(entries, list) or not all(
-        isinstance(e, dict)
-        and isinstance(e.get("run_ids"), list)
-        and all(isinstance(r, str) for r in e["run_ids"])
-        for e in entries
-    ):
+    if not isinstance(entries, list) or not all(_is_invocation(e) for e in entries):
         raise RecordDamage(INVOCATIONS, "'invocations' should be a list of {run_ids: [...]}")
-    return entries
+    return [e for e in entries if _is_invocation(e)]
 
 
-def record_invocation(store: ResultsStore, suite: dict[str, Any], run_ids: list[str]) -> None:
+def record_invocation(
+    store: ResultsStore, suite: Mapping[str, JSONValue], run_ids: list[str]
+) -> None:
     """Save the suite and append this invocation's run_ids (atomically, under the store lock).
     An unreadable invocations.json is started afresh (the runs themselves are untouched)."""
     with store.lock():

@@ -15,11 +15,12 @@ sample (`CountItems`: k of n right, which ones unknown).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from peftbench.json_types import JSONObject
 from peftbench.metrics import METRICS
-from peftbench.results.checks import RecordDamage
-from peftbench.results.crosscheck import PREDICTIONS, load_predictions
+from peftbench.results.checks import RecordDamage, is_number
+from peftbench.results.crosscheck import PREDICTIONS, load_predictions, scores_of
 from peftbench.scoring.intervals import CorpusItems, CountItems, ItemSample, MeanItems
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["PREDICTIONS", "counted", "item_sample", "read_predictions"]
 
 
-def read_predictions(run_dir: Path | str) -> list[dict[str, Any]] | None:
+def read_predictions(run_dir: Path | str) -> list[JSONObject] | None:
     """The rows of predictions.jsonl; None when it is missing or damaged (no items)."""
     try:
         return load_predictions(Path(run_dir))
@@ -48,11 +49,12 @@ def item_sample(run_dir: Path | str, metric: str) -> ItemSample | None:
     ids = tuple(str(r["id"]) for r in rows)
     if len(set(ids)) != len(ids):
         return None  # items cannot be paired with another run's by id
-    if all(metric in (r.get("scores") or {}) for r in rows):
-        scores = [r["scores"][metric] for r in rows]
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scores):
+    if all(metric in scores_of(r) for r in rows):
+        scores = [scores_of(r)[metric] for r in rows]
+        numbers = tuple(float(v) for v in scores if is_number(v))
+        if len(numbers) != len(scores):
             return None  # a damaged score: no items, like a damaged file
-        return MeanItems(ids, tuple(float(v) for v in scores))
+        return MeanItems(ids, numbers)
 
     if metric not in METRICS or any(_digest(r.get("gold")) for r in rows):
         return None

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, TypedDict, TypeVar
 
 from peftbench.efficiency.figures import Measured
 from peftbench.efficiency.plausible import MIN_SAMPLE_MS
@@ -47,11 +47,15 @@ from peftbench.results.checks import (
     check_retention,
     count,
     finite_tree,
+    is_number,
     number,
     samples,
     score,
 )
 from peftbench.results.safe_read import JSON_CAP, Refused, is_plain_folder, read_capped
+
+if TYPE_CHECKING:
+    from peftbench.config.schema import RunSpec
 
 SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -63,7 +67,7 @@ RunState = Literal["ok", "failed", "damaged"]
 
 
 def _number(
-    data: Mapping[str, Any],
+    data: Mapping[str, JSONValue],
     key: str,
     file: str,
     required: bool = True,
@@ -73,11 +77,11 @@ def _number(
     return number(data, key, file, required, low=low, above=above)
 
 
-def _int(data: Mapping[str, Any], key: str, file: str, required: bool = True) -> int | None:
+def _int(data: Mapping[str, JSONValue], key: str, file: str, required: bool = True) -> int | None:
     return count(data, key, file, required)
 
 
-def _text(data: Mapping[str, Any], key: str, file: str, required: bool = True) -> str | None:
+def _text(data: Mapping[str, JSONValue], key: str, file: str, required: bool = True) -> str | None:
     value = data.get(key)
     if value is None and not required:
         return None
@@ -86,7 +90,7 @@ def _text(data: Mapping[str, Any], key: str, file: str, required: bool = True) -
     return value
 
 
-def _rest(data: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
+def _rest(data: Mapping[str, JSONValue], known: tuple[str, ...]) -> JSONObject:
     return {k: v for k, v in data.items() if k not in known}
 
 
@@ -141,8 +145,8 @@ class Status:
         """This status with the run's timings."""
         return replace(self, started=started, wall_seconds=wall_seconds, phase_seconds=dict(phases))
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {**self.extra, "status": self.status, "run_id": self.run_id}
+    def to_json(self) -> JSONObject:
+        out: JSONObject = {**self.extra, "status": self.status, "run_id": self.run_id}
         out["schema_version"] = self.schema_version
         if self.status == "ok":
             out["score"] = self.score
@@ -154,19 +158,19 @@ class Status:
             out["started"] = self.started
         out["wall_seconds"] = self.wall_seconds
         if self.phase_seconds:
-            out["phase_seconds"] = self.phase_seconds
+            out["phase_seconds"] = dict(self.phase_seconds)
         if self.files:
             out["files"] = {k: v.to_json() for k, v in self.files.items()}
         return out
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Status:
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Status:
         f = cls.FILE
         state = data.get("status")
-        if state not in ("ok", "failed"):
+        if state != "ok" and state != "failed":
             raise RecordDamage(f, f"'status' should be 'ok' or 'failed', found {state!r}")
         version = data.get("schema_version", 1)
-        if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        if not is_number(version) or version not in READABLE_VERSIONS:
             raise RecordDamage(
                 f, f"schema_version {version!r} is not one this peftbench reads {READABLE_VERSIONS}"
             )
@@ -175,7 +179,7 @@ class Status:
             raise RecordDamage(f, f"'phase_seconds' should map phases to seconds, found {phases!r}")
         error = data.get("error")
         return cls(
-            status=state,
+            status="ok" if state == "ok" else "failed",
             run_id=str(_text(data, "run_id", f, required=False) or ""),
             started=_number(data, "started", f, required=False),
             wall_seconds=_number(data, "wall_seconds", f, required=False, low=0) or 0.0,
@@ -196,11 +200,11 @@ class FileHash:
     sha256: str
     bytes: int
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"sha256": self.sha256, "bytes": self.bytes}
 
 
-def _file_hashes(value: Any, file: str) -> dict[str, FileHash]:
+def _file_hashes(value: JSONValue, file: str) -> dict[str, FileHash]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -211,7 +215,7 @@ def _file_hashes(value: Any, file: str) -> dict[str, FileHash]:
         if not parts or Path(path).is_absolute() or ".." in parts:
             raise RecordDamage(file, f"'files' names {path!r}, a path outside the run folder")
         digest = entry.get("sha256") if isinstance(entry, dict) else None
-        if not isinstance(digest, str) or len(digest) != 64:
+        if not isinstance(entry, dict) or not isinstance(digest, str) or len(digest) != 64:
             raise RecordDamage(file, f"'files.{path}' should hold a sha256, found {entry!r}"[:200])
         out[path] = FileHash(digest, int(count(entry, "bytes", file) or 0))
     return out
@@ -231,12 +235,13 @@ class RunConfig:
     method: str
     dataset: str
     seed: int
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: JSONObject = field(default_factory=dict)
 
     @classmethod
-    def of(cls, spec: Any) -> RunConfig:
-        """From a `config.schema.RunSpec`."""
-        data = spec.to_dict()
+    def of(cls, spec: RunSpec) -> RunConfig:
+        """From a `config.schema.RunSpec`, its settings as config.json holds them (JSON: tuples
+        become lists), so a record in memory equals the same record read back."""
+        data: JSONObject = json.loads(json.dumps(spec.to_dict(), default=str))
         return cls(
             run_id=spec.run_id,
             model=spec.model,
@@ -247,11 +252,11 @@ class RunConfig:
         )
 
     @property
-    def method_params(self) -> dict[str, Any]:
+    def method_params(self) -> JSONObject:
         params = self.settings.get("method_params")
         return params if isinstance(params, dict) else {}
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "run_id": self.run_id,
             "model": self.model,
@@ -262,7 +267,7 @@ class RunConfig:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RunConfig:
+    def from_json(cls, data: Mapping[str, JSONValue]) -> RunConfig:
         f = cls.FILE
         return cls(
             run_id=str(_text(data, "run_id", f, required=False) or ""),
@@ -292,7 +297,7 @@ class Metrics:
 
     score: float
     metric: str
-    values: dict[str, Any] = field(default_factory=dict)
+    values: JSONObject = field(default_factory=dict)
     invalid_rate: float = 0.0
     eval_examples: int | None = None
     eval_seconds: float | None = None
@@ -300,10 +305,10 @@ class Metrics:
     # dev score and loss during training (`evaluation.curve_every`; training.holdout.curve_summary:
     # points (with select_score/judge_score: the halves), best_step, best_dev_score,
     # final_dev_score, judge_drop, overshoot_p, overshoot, dev_examples, every)
-    learning_curve: dict[str, Any] | None = None
+    learning_curve: JSONObject | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out = {
+    def to_json(self) -> JSONObject:
+        out: JSONObject = {
             "score": self.score,
             "metric": self.metric,
             **self.values,
@@ -316,8 +321,13 @@ class Metrics:
             out["learning_curve"] = self.learning_curve
         return out
 
+    def number(self, key: str) -> float | None:
+        """A metric's value by name, as written (None when absent or not a number)."""
+        value = self.values.get(key)
+        return value if is_number(value) else None
+
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Metrics:
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Metrics:
         f = cls.FILE
         metric = str(_text(data, "metric", f))
         return cls(
@@ -332,7 +342,7 @@ class Metrics:
         )
 
 
-def _metric_values(values: dict[str, Any], file: str) -> dict[str, Any]:
+def _metric_values(values: JSONObject, file: str) -> JSONObject:
     """The other metrics' values, each within its metric's range (a value under a name that is
     no metric is kept as written: finite, like every number of a record)."""
     from peftbench.metrics import METRICS
@@ -346,7 +356,7 @@ def _metric_values(values: dict[str, Any], file: str) -> dict[str, Any]:
     return values
 
 
-def _curve(value: Any, file: str) -> dict[str, Any] | None:
+def _curve(value: JSONValue, file: str) -> JSONObject | None:
     if value is None:
         return None
     if not isinstance(value, dict) or not isinstance(value.get("points"), list):
@@ -402,7 +412,7 @@ class Efficiency:
     extra_tflops: float | None = None
     flops: float | None = None
     flops_tokens: int | None = None
-    adapter_bytes: int | None = None
+    adapter_bytes: float | None = None  # an int when written as a whole number (`_whole`)
     train_seconds: float | None = None
     tokens_per_second: float | None = None
     prefill_ms: float | None = None
@@ -413,14 +423,29 @@ class Efficiency:
     def _measured_keys(self) -> JSONObject:
         return self.measured.to_json()
 
-    def get(self, key: str) -> Any:
+    def get(self, key: str) -> JSONValue:
         """A figure by its record key, headline or measured (None when this record lacks it)."""
         if key in self.REQUIRED or key in self.OPTIONAL or key in _EFF_TEXT:
             return getattr(self, key)
         return self._measured_keys.get(key)
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = dict(self.measured.to_json())
+    def number(self, key: str) -> float | None:
+        """A numeric figure by its record key, as written (None when this record lacks it or
+        it is not a number)."""
+        value = self.get(key)
+        return value if is_number(value) else None
+
+    def samples(self, key: str) -> list[float] | None:
+        """A list of numbers by its record key (`*_samples_ms`: the reader checked each sample);
+        None when this record lacks it or it is not such a list."""
+        value = self.get(key)
+        if not isinstance(value, list):
+            return None
+        numbers = [v for v in value if is_number(v)]
+        return numbers if len(numbers) == len(value) else None
+
+    def to_json(self) -> JSONObject:
+        out: JSONObject = dict(self.measured.to_json())
         for key in (*self.REQUIRED, *self.OPTIONAL, *_EFF_TEXT):
             value = getattr(self, key)
             if value is not None:
@@ -430,32 +455,67 @@ class Efficiency:
         return out
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Efficiency:
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Efficiency:
         f = cls.FILE
-        typed: dict[str, Any] = {"not_measured": _not_measured(data, f)}
+        not_measured = _not_measured(data, f)
+        figures: dict[str, float | None] = {}
         for key in (*cls.REQUIRED, *cls.OPTIONAL):
             low, above = _EFF_BOUNDS.get(key, (None, False))
-            required = key in cls.REQUIRED and key not in typed["not_measured"]
-            typed[key] = _number(data, key, f, required, low=low, above=above)
-        for key in ("trainable_params", "total_params", "base_params", "flops_tokens"):
-            typed[key] = _int(data, key, f, required=key in cls.REQUIRED)
-        for key in ("adapter_bytes",):
-            if typed[key] is not None and float(typed[key]).is_integer():
-                typed[key] = int(typed[key])
-        for key in ("device", "device_name", "memory_kind"):
-            typed[key] = _text(data, key, f, required=False)
+            required = key in cls.REQUIRED and key not in not_measured
+            figures[key] = _number(data, key, f, required, low=low, above=above)
+        counts = {key: _int(data, key, f, required=key in cls.REQUIRED) for key in _EFF_INTS}
+        figures.update(counts)
+        text = {
+            key: _text(data, key, f, required=False)
+            for key in ("device", "device_name", "memory_kind")
+        }
         trained = data.get("trained", True)
         if not isinstance(trained, bool):
             raise RecordDamage(f, f"'trained' should be true or false, found {trained!r}")
-        typed["trained"] = trained
         for key in data:
             if key.endswith("_samples_ms"):  # readers divide by them (paired slowdowns)
                 samples(data, key, f)
             elif key in _EFF_COUNTS:
                 _number(data, key, f, required=False, low=0)
-        check_efficiency(typed, data, f)
+        check_efficiency(figures, data, f)
         rest = _rest(data, (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT, "not_measured"))
-        return cls(**typed, measured=Measured.read(rest))
+        return cls(
+            trainable_params=_present(counts["trainable_params"]),
+            trainable_pct=_present(figures["trainable_pct"]),
+            latency_ms_per_token=figures["latency_ms_per_token"],
+            slowdown_pct=figures["slowdown_pct"],
+            peak_train_mem_mb=_present(figures["peak_train_mem_mb"]),
+            device=text["device"],
+            device_name=text["device_name"],
+            memory_kind=text["memory_kind"],
+            trained=trained,
+            total_params=counts["total_params"],
+            base_params=counts["base_params"],
+            base_latency_ms_per_token=figures["base_latency_ms_per_token"],
+            extra_tflops=figures["extra_tflops"],
+            flops=figures["flops"],
+            flops_tokens=counts["flops_tokens"],
+            adapter_bytes=_whole(figures["adapter_bytes"]),
+            train_seconds=figures["train_seconds"],
+            tokens_per_second=figures["tokens_per_second"],
+            prefill_ms=figures["prefill_ms"],
+            not_measured=not_measured,
+            measured=Measured.read(rest),
+        )
+
+
+_T = TypeVar("_T")
+
+
+def _present(value: _T | None) -> _T:
+    """A required figure: its reader raised RecordDamage when it was absent."""
+    assert value is not None
+    return value
+
+
+def _whole(value: float | None) -> float | None:
+    """A size written as a whole number reads as an int (any other number as written)."""
+    return int(value) if value is not None and float(value).is_integer() else value
 
 
 # Lower bounds of the typed figures (results/checks.py says why): counts, sizes and times are
@@ -488,21 +548,28 @@ _EFF_COUNTS = (
     "latency_pairs",
 )
 _EFF_TEXT = ("device", "device_name", "memory_kind", "trained")
+# typed figures that are whole numbers
+_EFF_INTS = ("trainable_params", "total_params", "base_params", "flops_tokens")
 # required figures an imported record may lack (its source never measured them)
 MAY_BE_UNMEASURED = ("latency_ms_per_token", "slowdown_pct")
 
 
-def _not_measured(data: Mapping[str, Any], file: str) -> tuple[str, ...]:
+def _not_measured(data: Mapping[str, JSONValue], file: str) -> tuple[str, ...]:
     """The record's `not_measured` list: figures it may lack; each one must then be absent."""
     names = data.get("not_measured") or []
-    if not isinstance(names, list) or not all(n in MAY_BE_UNMEASURED for n in names):
+    known = (
+        [n for n in names if isinstance(n, str) and n in MAY_BE_UNMEASURED]
+        if isinstance(names, list)
+        else []
+    )
+    if not isinstance(names, list) or len(known) != len(names):
         raise RecordDamage(
             file, f"'not_measured' should list some of {MAY_BE_UNMEASURED}, found {names!r}"
         )
-    for name in names:
+    for name in known:
         if data.get(name) is not None:
             raise RecordDamage(file, f"'{name}' is listed as not measured but has a value")
-    return tuple(names)
+    return tuple(known)
 
 
 @dataclass(frozen=True)
@@ -567,7 +634,7 @@ class Provenance(Flat):
         return self.to_json()
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Provenance:
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Provenance:
         return cls.read(data)
 
 
@@ -579,33 +646,35 @@ class Stability:
 
     FILE: ClassVar[str] = "stability.json"
 
-    drift: dict[str, Any] | None = None
-    retention: dict[str, Any] | None = None
+    drift: JSONObject | None = None
+    retention: JSONObject | None = None
 
     @property
     def retention_delta(self) -> float | None:
-        return None if self.retention is None else float(self.retention["delta"])
+        return None if self.retention is None else _float(self.retention["delta"])
 
     @property
     def retention_ci95(self) -> tuple[float, float] | None:
         if self.retention is None:
             return None
-        lo, hi = self.retention["ci95"]
-        return float(lo), float(hi)
+        ci95 = self.retention["ci95"]
+        if not isinstance(ci95, list) or len(ci95) != 2:
+            raise TypeError(f"retention 'ci95' should be [low, high], found {ci95!r}")
+        return _float(ci95[0]), _float(ci95[1])
 
     @property
     def ppl_delta_pct(self) -> float | None:
-        return None if self.drift is None else float(self.drift["ppl_delta_pct"])
+        return None if self.drift is None else _float(self.drift["ppl_delta_pct"])
 
     @property
     def kl_mean(self) -> float | None:
-        return None if self.drift is None else float(self.drift["kl_mean"])
+        return None if self.drift is None else _float(self.drift["kl_mean"])
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {"drift": self.drift, "retention": self.retention}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Stability:
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Stability:
         f = cls.FILE
         drift, retention = data.get("drift"), data.get("retention")
         if drift is not None:
@@ -633,7 +702,7 @@ class Trial:
     dev_score: float | None
     seconds: float
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "learning_rate": self.learning_rate,
             "dev_score": self.dev_score,
@@ -641,7 +710,7 @@ class Trial:
         }
 
     @classmethod
-    def from_json(cls, data: Any, file: str) -> Trial:
+    def from_json(cls, data: JSONValue, file: str) -> Trial:
         if not isinstance(data, dict):
             raise RecordDamage(file, f"a trial should be an object, found {data!r}"[:200])
         return cls(
@@ -679,7 +748,7 @@ class Selection:
         """What the whole search cost (its trials' training and dev scoring), wherever it ran."""
         return sum(t.seconds for t in self.trials)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "learning_rate": self.learning_rate,
             "preset_learning_rate": self.preset_learning_rate,
@@ -693,7 +762,7 @@ class Selection:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Selection:
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Selection:
         f = cls.FILE
         trials = data.get("trials")
         if not isinstance(trials, list) or not trials:
@@ -715,18 +784,22 @@ class Selection:
         return out
 
 
-def _interval(value: Any, key: str, file: str) -> tuple[float, float]:
+def _interval(value: JSONValue, key: str, file: str) -> tuple[float, float]:
     """[low, high]: two numbers, low <= high, on the score scale's differences (-100..100)."""
-    if (
-        not isinstance(value, list)
-        or len(value) != 2
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-    ):
+    bounds = [v for v in value if is_number(v)] if isinstance(value, list) else []
+    if not isinstance(value, list) or len(value) != 2 or len(bounds) != 2:
         raise RecordDamage(file, f"'{key}' should be [low, high], found {value!r}"[:200])
-    lo, hi = (check_range(float(v), key, file, -100, 100) for v in value)
+    lo, hi = (check_range(float(v), key, file, -100, 100) for v in bounds)
     if lo > hi:
         raise RecordDamage(file, f"'{key}' should be [low, high] with low <= high, found {value}")
     return lo, hi
+
+
+def _float(value: JSONValue) -> float:
+    """A number of a block `from_json` checked (a constructed one may hold anything)."""
+    if not is_number(value):
+        raise TypeError(f"should be a number, found {value!r}")
+    return float(value)
 
 
 # what RunWriter.record writes
@@ -811,7 +884,7 @@ class RunRecord:
         return self.efficiency
 
 
-def read_object(path: Path, cap: int = JSON_CAP) -> dict[str, Any]:
+def read_object(path: Path, cap: int = JSON_CAP) -> JSONObject:
     """A JSON object from `path`, or RecordDamage naming the file and what is wrong with it
     (missing, a link or special file, over `cap`, not JSON, a non-finite number anywhere)."""
     name = path.name
@@ -841,18 +914,27 @@ def read_object(path: Path, cap: int = JSON_CAP) -> dict[str, Any]:
     return data
 
 
-def _parts(folder: Path, parts: dict[str, Any]) -> None:
+class _Parts(TypedDict, total=False):
+    """The parts of a record read so far (`RunRecord`'s fields of the same names)."""
+
+    status: Status
+    config: RunConfig
+    metrics: Metrics
+    efficiency: Efficiency
+    provenance: Provenance
+    stability: Stability
+    selection: Selection
+
+
+def _parts(folder: Path, parts: _Parts) -> None:
     """Read every part of the record into `parts` (raises RecordDamage at the first bad one)."""
     status = Status.from_json(read_object(folder / Status.FILE))
     parts["status"] = status
-    parts["config"] = RunConfig.from_json(read_object(folder / RunConfig.FILE))
+    config = parts["config"] = RunConfig.from_json(read_object(folder / RunConfig.FILE))
     if status.ok:  # a failed run may have stopped before its results
-        for key, cls in (
-            ("metrics", Metrics),
-            ("efficiency", Efficiency),
-            ("provenance", Provenance),
-        ):
-            parts[key] = cls.from_json(read_object(folder / cls.FILE))
+        parts["metrics"] = Metrics.from_json(read_object(folder / Metrics.FILE))
+        parts["efficiency"] = Efficiency.from_json(read_object(folder / Efficiency.FILE))
+        parts["provenance"] = Provenance.from_json(read_object(folder / Provenance.FILE))
         if os.path.lexists(folder / Stability.FILE):
             parts["stability"] = Stability.from_json(read_object(folder / Stability.FILE))
         if os.path.lexists(folder / Selection.FILE):
@@ -861,13 +943,13 @@ def _parts(folder: Path, parts: dict[str, Any]) -> None:
         parts["provenance"] = Provenance.from_json(read_object(folder / Provenance.FILE))
     from peftbench.results.crosscheck import cross_check  # it reads predictions (results/items)
 
-    cross_check(folder, status, parts["config"], parts.get("metrics"))
+    cross_check(folder, status, config, parts.get("metrics"))
 
 
 def read_run(folder: Path) -> RunRecord:
     """Read a run folder. Never raises for a bad file: the record comes back `damaged`."""
     folder = Path(folder)
-    parts: dict[str, Any] = {}
+    parts: _Parts = {}
     if not is_plain_folder(folder):
         kind = "a link" if folder.is_symlink() else "not a folder"
         target = f" (to {os.readlink(folder)!r})" if folder.is_symlink() else ""

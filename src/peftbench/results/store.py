@@ -24,9 +24,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.errors import UserError
+from peftbench.json_types import JSONObject, JSONValue
 from peftbench.results.atomic import write_json, write_jsonl
 from peftbench.results.record import (
     PARTS,
@@ -47,7 +48,7 @@ OWNER = ".owner.json"  # in a temporary run folder: which process on which host 
 STALE_UNOWNED_SECONDS = 3600.0
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: Path) -> JSONValue:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -204,7 +205,9 @@ class ResultsStore:
             if d.name.startswith(".tmp-"):
                 try:
                     owner = read_json(d / OWNER)
-                    stale = owner.get("host") == host and not _alive(int(owner.get("pid", 0)))
+                    if not isinstance(owner, dict):
+                        raise ValueError(f"{OWNER} holds no object")
+                    stale = owner.get("host") == host and not _alive(owner_pid(owner))
                 except (OSError, ValueError):  # no owner file: a writer killed at birth
                     stale = time.time() - d.stat().st_mtime > STALE_UNOWNED_SECONDS
                 if not stale:
@@ -234,6 +237,12 @@ class ResultsStore:
         for d in sorted(self.runs_dir.iterdir()):
             if d.is_dir() and not d.name.startswith(".") and (d / STATUS).exists():
                 yield d.name
+
+
+def owner_pid(owner: JSONObject) -> int:
+    """The process id an owner file names (0: none, which no live process has)."""
+    pid = owner.get("pid", 0)
+    return pid if isinstance(pid, int) and not isinstance(pid, bool) else 0
 
 
 def _alive(pid: int) -> bool:

@@ -23,7 +23,8 @@ def with_task_metric(record: RunRecord, which: str) -> RunRecord:
         return record
     metrics = record.metrics
     values = metrics.values
-    if "paper_score" not in values:
+    paper = metrics.number("paper_score")  # a score of its metric when there (the reader checks)
+    if paper is None:
         raise UserError(
             f"scoring.task_metric is 'paper', but run {record.run_id} ({record.dataset}) has no "
             "paper score: PEFT-Bench did not use this dataset, or the run was recorded before "
@@ -32,7 +33,7 @@ def with_task_metric(record: RunRecord, which: str) -> RunRecord:
         )
     chosen = dataclasses.replace(
         metrics,
-        score=float(values["paper_score"]),
+        score=float(paper),
         metric=str(values["paper_metric"]),
         values={**values, "official_score": metrics.score, "official_metric": metrics.metric},
     )

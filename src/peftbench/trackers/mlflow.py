@@ -19,10 +19,13 @@ import posixpath
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from peftbench.trackers import register
 from peftbench.trackers.base import RunLog, Tracker
+
+if TYPE_CHECKING:  # mlflow is imported when a run is logged, not with peftbench
+    from mlflow.tracking import MlflowClient
 
 # MLflow's per-request limits (LogBatch): 100 params, 100 tags, 1000 metrics; a parameter's
 # value at most 6000 characters (the full config is in the artifact's config.json)
@@ -56,7 +59,7 @@ def where(root: Path) -> str:
     return uri
 
 
-def _experiment(client: Any, name: str, root: Path) -> str:
+def _experiment(client: MlflowClient, name: str, root: Path) -> str:
     """The suite's experiment id, created on first use (artifacts beside the default store)."""
     found = client.get_experiment_by_name(name)
     if found is not None:

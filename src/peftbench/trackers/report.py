@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any
+from typing import TypedDict
 
 from peftbench.results.store import ResultsStore
 from peftbench.trackers import TRACKERS
@@ -22,12 +22,22 @@ from peftbench.trackers.base import RunLog, Tracking
 LOG = "tracker_log.jsonl"
 
 
+class Outcome(TypedDict):
+    """One line of tracker_log.jsonl: whether `tracker` logged `run_id`, and when."""
+
+    run_id: str
+    tracker: str
+    ok: bool
+    error: str | None
+    at: str
+
+
 def report_run(store: ResultsStore, run_id: str, tracking: Tracking | None) -> list[str]:
     """Log `run_id`'s committed record to every tracker of `tracking`; returns the failures, in
     words (also warned and written to tracker_log.jsonl). Never raises an Exception."""
     if tracking is None or not tracking.report_to:
         return []
-    outcomes: list[dict[str, Any]] = []
+    outcomes: list[Outcome] = []
     try:
         run = _read(store, run_id, tracking)
     except Exception as exc:  # an unreadable record: no tracker can log it
@@ -63,12 +73,12 @@ def _send(name: str, run: RunLog) -> str | None:
     return None
 
 
-def _outcome(run_id: str, tracker: str, error: str | None) -> dict[str, Any]:
+def _outcome(run_id: str, tracker: str, error: str | None) -> Outcome:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return {"run_id": run_id, "tracker": tracker, "ok": error is None, "error": error, "at": stamp}
 
 
-def _note(store: ResultsStore, outcomes: list[dict[str, Any]]) -> None:
+def _note(store: ResultsStore, outcomes: list[Outcome]) -> None:
     """Append the outcomes to tracker_log.jsonl (under the store's lock: several workers may
     finish at once); a folder that cannot take the note only loses the note."""
     text = "".join(json.dumps(o, sort_keys=True) + "\n" for o in outcomes)

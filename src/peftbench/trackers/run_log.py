@@ -12,8 +12,9 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TypeGuard
 
+from peftbench.json_types import JSONObject
 from peftbench.results.record import RunRecord
 from peftbench.results.safe_read import read_capped
 from peftbench.trackers.base import Param, RunLog, Tracking
@@ -59,7 +60,7 @@ def run_log(record: RunRecord, tracking: Tracking, root: Path) -> RunLog:
     )
 
 
-def flat_params(config: Mapping[str, Any], prefix: str = "") -> dict[str, Param]:
+def flat_params(config: Mapping[str, object], prefix: str = "") -> dict[str, Param]:
     """{"training.max_steps": 30, ...}: nested settings joined by dots; a list or null becomes
     its JSON text, so every value is one a tracker's parameter takes."""
     out: dict[str, Param] = {}
@@ -74,7 +75,7 @@ def flat_params(config: Mapping[str, Any], prefix: str = "") -> dict[str, Param]
     return out
 
 
-def _numbers(prefix: str, data: Mapping[str, Any]) -> dict[str, float]:
+def _numbers(prefix: str, data: Mapping[str, object]) -> dict[str, float]:
     """Every finite number in `data`, nested keys joined by dots; a [low, high] pair becomes
     `_low`/`_high`; other lists (latency samples) and text are left out."""
     out: dict[str, float] = {}
@@ -89,7 +90,7 @@ def _numbers(prefix: str, data: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -133,16 +134,19 @@ def _steps(record: RunRecord, notes: list[str]) -> list[tuple[int, dict[str, flo
             figures = {k: float(v) for k, v in row.items() if k != "step" and _is_number(v)}
             by_step.setdefault(step, {}).update({f"train/{k}": v for k, v in figures.items()})
     curve = record.metrics.learning_curve if record.metrics else None
-    for point in (curve or {}).get("points") or []:
-        if isinstance(point, dict) and isinstance(point.get("step"), int):
-            at = by_step.setdefault(point["step"], {})
+    points = curve.get("points") if curve else None
+    for point in points if isinstance(points, list) else []:
+        step = point.get("step") if isinstance(point, dict) else None
+        if isinstance(point, dict) and isinstance(step, int):
+            at = by_step.setdefault(step, {})
             for key in ("dev_loss", "dev_score"):
-                if _is_number(point.get(key)):
-                    at[key.replace("_", "/", 1)] = float(point[key])
+                value = point.get(key)
+                if _is_number(value):
+                    at[key.replace("_", "/", 1)] = float(value)
     return [(step, by_step[step]) for step in sorted(by_step) if by_step[step]]
 
 
-def _train_log(folder: Path, notes: list[str]) -> Iterable[dict[str, Any]]:
+def _train_log(folder: Path, notes: list[str]) -> Iterable[JSONObject]:
     path = folder / TRAIN_LOG
     if not path.exists():
         return []

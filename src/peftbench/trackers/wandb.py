@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
 from peftbench.trackers import register
 from peftbench.trackers.base import RunLog, Tracker
@@ -46,7 +46,7 @@ def log(run: RunLog) -> None:
         wandb.teardown()
 
 
-def _log(wandb: Any, run: RunLog) -> None:
+def _log(wandb: ModuleType, run: RunLog) -> None:
     settings = wandb.Settings(
         silent=True, console="off", x_disable_stats=True, disable_git=True, save_code=False
     )
