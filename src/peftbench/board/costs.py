@@ -15,7 +15,7 @@ def costs_of(runs: Sequence[RunRecord]) -> Costs:
     eff = [r.eff for r in runs]
 
     def med(key: str) -> float | None:
-        vals = [e.get(key) for e in eff if isinstance(e.get(key), int | float)]
+        vals = [v for e in eff if isinstance(v := e.get(key), int | float)]
         return statistics.median(vals) if vals else None
 
     return Costs(

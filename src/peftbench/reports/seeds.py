@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from peftbench.board.build import build_board
-from peftbench.board.serialise import to_json
+from peftbench.board.serialise import row_json
 from peftbench.config.schema import ScoringSettings
 from peftbench.reports.stats import summarize
 from peftbench.results.record import RunRecord
@@ -37,7 +37,7 @@ def seed_rows(
         groups[(r.model, r.method, r.seed, ds)].append(r)
     rows = []
     for (_, _, seed, ds), runs in sorted(groups.items(), key=lambda kv: str(kv[0])):
-        row = to_json(build_board(runs, scoring, uncertainty=False))["rows"][0]
+        row = row_json(build_board(runs, scoring, uncertainty=False).rows[0])
         row.update(seed=seed, dataset=ds, n_datasets=len({r.dataset for r in runs}))
         rows.append(row)
     fill_pscp(rows, scoring)
