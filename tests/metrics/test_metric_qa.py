@@ -55,3 +55,11 @@ def test_record_em_and_f1_take_max_over_golds() -> None:
     assert METRICS.get("record_em")(preds, golds) == pytest.approx(100 / 3)
     # item 1: max(F1 vs "Obama" = 0.5, vs "Barack Obama" = 0.8); item 2: 1.0; item 3: 0
     assert METRICS.get("record_f1")(preds, golds) == pytest.approx(100 * (0.8 + 1.0) / 3)
+
+
+@pytest.mark.parametrize("gold", [[], 7, ["Paris", 3]])
+def test_record_rejects_a_gold_item_that_is_not_answer_strings(gold: object) -> None:
+    """A gold item is an answer string or a non-empty list of them: anything else is a clear
+    ValueError, not an AttributeError inside the normaliser."""
+    with pytest.raises(ValueError, match="ReCoRD gold item"):
+        METRICS.get("record_f1")(["Paris"], [gold])

@@ -17,9 +17,10 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any, get_args
+from typing import get_args
 
 from peftbench.board.costs import costs_of
+from peftbench.board.inputs import RowInputs
 from peftbench.board.latency import reference_latencies
 from peftbench.board.model import (
     SCHEMA_VERSION,
@@ -39,19 +40,22 @@ from peftbench.board.model import (
     Sensitivity,
     SensitivityForm,
     Top,
+    Uncertainty,
     Weights,
 )
 from peftbench.board.rows import row_inputs
 from peftbench.board.selection import learning_rate_of
 from peftbench.board.uncertainty import ModelUncertainty, model_stats, row_noise, uncertainty_info
 from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings, ScoringSettings
+from peftbench.json_types import JSONValue
 from peftbench.results.folder import ResultsFolder
 from peftbench.results.record import RunRecord
 from peftbench.scoring.best_set import WeightCall
+from peftbench.scoring.comparison import MethodStats
 from peftbench.scoring.constraints import Constraints, split_rows
 from peftbench.scoring.profiles import PROFILES, matching_profile, tops
-from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp, left_out
-from peftbench.scoring.sensitivity import sensitivity
+from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, Figures, left_out, pscp_values
+from peftbench.scoring.sensitivity import Table, sensitivity
 from peftbench.scoring.task_metric import with_task_metric
 
 
@@ -89,9 +93,8 @@ def build_board(
     their own)."""
     ok = [with_task_metric(r, scoring.task_metric) for r in records if r.ok]
     datasets = sorted({r.dataset for r in ok})
-    references = reference_latencies(ok)
-    inputs = scored_inputs(ok, datasets, references, scoring)
-    latency_reference = {m: LatencyReference(**ref) for m, ref in references.items()}
+    latency_reference = reference_latencies(ok)
+    inputs = scored_inputs(ok, datasets, latency_reference, scoring)
     models: Mapping[str, ModelUncertainty] = {}
     info = None
     if uncertainty:
@@ -128,7 +131,7 @@ def build_board(
     )
 
 
-def _key(row: Mapping[str, Any]) -> tuple[str, str]:
+def _key(row: RowInputs) -> tuple[str, str]:
     return (row["model"], row["method"])
 
 
@@ -142,9 +145,9 @@ def _groups(ok: Sequence[RunRecord]) -> dict[tuple[str, str], list[RunRecord]]:
 def scored_inputs(
     ok: Sequence[RunRecord],
     datasets: Sequence[str],
-    references: Mapping[str, dict[str, Any]],
+    references: Mapping[str, LatencyReference],
     scoring: ScoringSettings,
-) -> list[dict[str, Any]]:
+) -> list[RowInputs]:
     """Every row's inputs with both PSCP forms (maxima over the rows of the same model), in board
     order: per model, the PEFT methods by PSCP, then a method missing a dataset (its mean is over
     fewer tasks, so its place among them would mean nothing), then the baselines."""
@@ -153,7 +156,11 @@ def scored_inputs(
         for (model, method), runs in _groups(ok).items()
     ]
     for model in {r["model"] for r in rows}:
-        add_pscp([r for r in rows if r["model"] == model], scoring.pscp, scoring.pscp_paper)
+        mine = [r for r in rows if r["model"] == model]
+        for r, values in zip(
+            mine, pscp_values(mine, scoring.pscp, scoring.pscp_paper), strict=True
+        ):
+            r["pscp"], r["pscp_paper"] = values["pscp"], values["pscp_paper"]
     rows.sort(
         key=lambda r: (
             r["model"],
@@ -167,7 +174,10 @@ def scored_inputs(
 
 
 def freeze_row(
-    row: Mapping[str, Any], u: ModelUncertainty | None, info: Any, runs: Sequence[RunRecord]
+    row: RowInputs,
+    u: ModelUncertainty | None,
+    info: Uncertainty | None,
+    runs: Sequence[RunRecord],
 ) -> Row:
     """The frozen row: its inputs and PSCP, its uncertainty columns (from its model's
     comparison `u`; empty without per-item data) and its costs."""
@@ -198,7 +208,7 @@ def freeze_row(
     )
 
 
-def left_out_terms(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[LeftOutTerm, ...]]:
+def left_out_terms(rows: Sequence[RowInputs]) -> dict[str, tuple[LeftOutTerm, ...]]:
     """Per model, the PSCP terms its comparison left out (scoring.pscp.left_out): a contestant's
     records lack the figure. Models whose PSCP has every term are not listed."""
     out: dict[str, tuple[LeftOutTerm, ...]] = {}
@@ -209,7 +219,7 @@ def left_out_terms(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[LeftOutTer
     return out
 
 
-def _average_interval(row: Mapping[str, Any], s: Any) -> Pair | None:
+def _average_interval(row: RowInputs, s: MethodStats | None) -> Pair | None:
     """The average's interval, only when every dataset of the row has its items (else it would
     be the interval of an average over fewer datasets than the row's score)."""
     if s is None or s.score_interval is None:
@@ -240,7 +250,7 @@ Weighing = tuple[PscpSeedSettings, PscpPaperSettings]
 
 
 def sensitivities(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[RowInputs],
     scoring: ScoringSettings,
     models: Mapping[str, ModelUncertainty],
 ) -> dict[str, Sensitivity]:
@@ -258,18 +268,20 @@ def sensitivities(
     return out
 
 
-def _weighing(entry: Mapping[str, Any], form: str, scoring: ScoringSettings) -> Weighing:
-    """The (seed, paper) settings of one sensitivity-table entry: its varied weights over the
-    suite's."""
+def _weighing(entry: Mapping[str, JSONValue], form: str, scoring: ScoringSettings) -> Weighing:
+    """The (seed, paper) settings of one sensitivity-table entry: its varied weights (numbers)
+    over the suite's."""
+    settings = scoring.pscp if form == "pscp" else scoring.pscp_paper
+    varied = {
+        k: float(v) for k, v in entry.items() if hasattr(settings, k) and isinstance(v, int | float)
+    }
     if form == "pscp":
-        varied = {k: float(v) for k, v in entry.items() if hasattr(scoring.pscp, k)}
         return dataclasses.replace(scoring.pscp, **varied), scoring.pscp_paper
-    varied = {k: float(v) for k, v in entry.items() if hasattr(scoring.pscp_paper, k)}
     return scoring.pscp, dataclasses.replace(scoring.pscp_paper, **varied)
 
 
 def _form(
-    d: Mapping[str, Any],
+    d: Table,
     u: ModelUncertainty | None,
     form: str,
     scoring: ScoringSettings,
@@ -282,7 +294,8 @@ def _form(
     for i, e in enumerate(table):
         call = calls.get(str(i))
         if call is not None:
-            e["best_set"] = list(call.best_set)
+            best_set: list[JSONValue] = list(call.best_set)
+            e["best_set"] = best_set
             e["inside_noise"] = call.inside_noise
     firm = {e["top"] for e in table if "inside_noise" in e and not e["inside_noise"]}
     return SensitivityForm(
@@ -290,7 +303,8 @@ def _form(
         values=tuple(d["values"]),
         settings=dict(d["settings"]),
         default_top=d["default_top"],
-        tops=dict(d["tops"]),
+        # a comparison without contestants counts its 27 empty calls under None, written "None"
+        tops={str(top): n for top, n in d["tops"].items()},
         top_changes=d["top_changes"],
         table=tuple(table),
         inside_noise=sum(bool(e["inside_noise"]) for e in table if "inside_noise" in e)
@@ -302,13 +316,18 @@ def _form(
     )
 
 
+def _contestant(row: Figures) -> bool:
+    """May the row win under a profile: a PEFT method with every dataset."""
+    return not row.get("baseline") and row.get("complete") is True
+
+
 def profile_tops(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[RowInputs],
     scoring: ScoringSettings,
     models: Mapping[str, ModelUncertainty],
 ) -> dict[str, dict[str, Top]]:
     """The top method of each model under every profile, with that profile's 95 % best set."""
-    found = tops(list(rows), scoring, contestant=lambda r: not r.get("baseline") and r["complete"])
+    found = tops(rows, scoring, contestant=_contestant)
     out: dict[str, dict[str, Top]] = {}
     for model, by_profile in found.items():
         u = models.get(model)
@@ -330,12 +349,12 @@ def profile_tops(
     return out
 
 
-def within_limits(rows: Sequence[dict[str, Any]], limits: Constraints | None) -> Limits | None:
+def within_limits(rows: Sequence[RowInputs], limits: Constraints | None) -> Limits | None:
     """The rows within `limits`, in board order (PSCP as on the full board), and the others
     with the figures that put them outside; None without active limits."""
     if limits is None or not limits.active:
         return None
-    kept, dropped = split_rows(list(rows), limits)
+    kept, dropped = split_rows(rows, limits)
     return Limits(
         limits=limits.to_dict(),
         described=limits.describe(),

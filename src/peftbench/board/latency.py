@@ -15,9 +15,16 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from typing import Any
 
-from peftbench.efficiency.paired import Pairs, grid_latency, reference_latency, runs_slowdown
+from peftbench.board.inputs import LatencyFigures
+from peftbench.board.model import LatencyReference, Pair
+from peftbench.efficiency.paired import (
+    Pairs,
+    RunsSlowdown,
+    grid_latency,
+    reference_latency,
+    runs_slowdown,
+)
 from peftbench.results.record import Efficiency, RunRecord
 
 
@@ -39,11 +46,11 @@ def latency_runs(runs: Sequence[RunRecord]) -> list[Pairs]:
             continue  # older protocol: base and method timed apart, no pairs
         b, o = r.eff.samples("base_latency_samples_ms"), r.eff.samples("latency_samples_ms")
         if b and o and len(b) == len(o):
-            out.append((list(b), list(o)))
+            out.append((b, o))
     return out
 
 
-def reference_latencies(ok: Sequence[RunRecord]) -> dict[str, dict[str, Any]]:
+def reference_latencies(ok: Sequence[RunRecord]) -> dict[str, LatencyReference]:
     """Per model: one reference base latency for the whole grid (median of every distinct paired
     run's base figure), so a method's L reflects its paired slowdown, not the moment it ran."""
     out = {}
@@ -51,11 +58,13 @@ def reference_latencies(ok: Sequence[RunRecord]) -> dict[str, dict[str, Any]]:
         runs = distinct_timings([r for r in ok if r.model == model])
         values = [r.eff.base_latency_ms_per_token for r in runs]
         kept = [v for v in values if v is not None]
-        out[model] = {"ms_per_token": reference_latency(kept), "base_measurements": len(kept)}
+        out[model] = LatencyReference(
+            ms_per_token=reference_latency(kept), base_measurements=len(kept)
+        )
     return out
 
 
-def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> dict[str, Any]:
+def row_latency(runs: Sequence[RunRecord], reference: LatencyReference | None) -> LatencyFigures:
     """L of the row: reference base latency x (1 + the slowdown over the row's distinct latency
     runs), with the slowdown's 95 % interval (`latency_runs`: how many, `latency_noise`: what the
     interval counts); `latency_wide` flags an interval wider than allowed. Records without paired
@@ -66,7 +75,7 @@ def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> 
     timed = latency_runs(runs)
     pooled = runs_slowdown(timed) if timed else None
     slowdown = pooled.pct if pooled else statistics.median(recorded(eff, "slowdown_pct"))
-    ref = reference["ms_per_token"] if reference else None
+    ref = reference.ms_per_token if reference else None
     latency = grid_latency(ref, slowdown)
     allowed = min((e.number("latency_max_halfwidth_pp") or 3.0) for e in eff)
     return {
@@ -76,7 +85,7 @@ def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> 
             else statistics.median(recorded(eff, "latency_ms_per_token"))
         ),
         "slowdown_pct": slowdown,
-        "slowdown_ci_pct": [pooled.ci_low_pct, pooled.ci_high_pct] if pooled else None,
+        "slowdown_ci_pct": _interval(pooled),
         "slowdown_halfwidth_pp": pooled.halfwidth_pp if pooled else None,
         "slowdown_pairs": pooled.pairs if pooled else None,
         "latency_runs": pooled.runs if pooled else 0,
@@ -88,13 +97,21 @@ def row_latency(runs: Sequence[RunRecord], reference: dict[str, Any] | None) -> 
     }
 
 
+def _interval(pooled: RunsSlowdown | None) -> Pair | None:
+    """The slowdown's 95 % interval; None also when too few pairs gave none (it was [null,
+    null] in leaderboard.json, against its schema: [low, high] or null)."""
+    if pooled is None or pooled.ci_low_pct is None or pooled.ci_high_pct is None:
+        return None
+    return (pooled.ci_low_pct, pooled.ci_high_pct)
+
+
 def recorded(eff: Sequence[Efficiency], key: str) -> list[float]:
     """The figure `key` of every record that has it (row_latency asks only rows where all do)."""
     values = (e.number(key) for e in eff)
     return [float(v) for v in values if v is not None]
 
 
-def unmeasured_latency() -> dict[str, Any]:
+def unmeasured_latency() -> LatencyFigures:
     """A row with a record that never measured latency (imported): every latency figure
     missing (None), not a figure of some of its runs, so tables print "-" and PSCP leaves the L
     term out (scoring.pscp.left_out)."""

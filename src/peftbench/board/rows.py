@@ -5,8 +5,9 @@ model's reference base latency x (1 + the row's slowdown over its latency runs: 
 M = median peak training memory over its runs (robust: it does not grow with the grid, as the
 maximum did); F = mean extra TFLOPs over the runs that counted them; R = retention change on
 general tasks (board/stability.py). A figure no run of the row measured (imported records: HF
-peft's results have no latency or FLOPs) is None, never 0. The result is a plain mapping that
-scoring/ (PSCP, sensitivity, profiles, limits) reads; the board freezes it into a `Row`.
+peft's results have no latency or FLOPs) is None, never 0. The result is a typed mapping
+(board/inputs.py) that scoring/ (PSCP, sensitivity, profiles, limits) reads; the board freezes it
+into a `Row`.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
+from peftbench.board.inputs import RowInputs
 from peftbench.board.latency import row_latency
+from peftbench.board.model import LatencyReference
 from peftbench.board.stability import row_stability
 from peftbench.board.uncertainty import method_role
 from peftbench.results.record import RunRecord
@@ -27,9 +29,10 @@ def row_inputs(
     method: str,
     runs: Sequence[RunRecord],
     datasets: Sequence[str],
-    reference: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """The row's figures before PSCP: scores, costs, latency and stability."""
+    reference: LatencyReference | None,
+) -> RowInputs:
+    """The row's figures before PSCP (None until the board scores the model's rows): scores,
+    costs, latency and stability."""
     per_task: dict[str, list[float]] = defaultdict(list)
     for r in runs:
         per_task[r.dataset].append(r.score)
@@ -51,6 +54,8 @@ def row_inputs(
         "sources": tuple(sorted({r.source for r in runs})),
         **row_stability(runs),
         **row_latency(runs, reference),
+        "pscp": None,
+        "pscp_paper": None,
     }
 
 

@@ -19,29 +19,48 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from peftbench.results.record import RunRecord
+from peftbench.board.inputs import StabilityFigures
+from peftbench.results.record import RunRecord, Stability
 from peftbench.scoring.intervals import REPLICATES, draw_items, percentile, stream_seed
 
 # per task, per item: (base score, adapted score) lists of one run
 ItemScores = Mapping[str, tuple[Sequence[float], Sequence[float]]]
 
 
-def item_scores(retention: Mapping[str, Any]) -> dict[str, tuple[list[float], list[float]]] | None:
-    """A run's per-item retention scores by task, or None when a task lacks them."""
+def item_scores(
+    retention: Mapping[str, object],
+) -> dict[str, tuple[list[float], list[float]]] | None:
+    """A run's per-item retention scores by task (stability.json's retention block), or None
+    when a task lacks them."""
     out = {}
-    for name, task in (retention.get("tasks") or {}).items():
+    tasks = retention.get("tasks") or {}
+    if not isinstance(tasks, Mapping):
+        return None
+    for name, task in tasks.items():
         items = task.get("item_scores") if isinstance(task, dict) else None
-        if not items or len(items.get("base", ())) != len(items.get("adapted", ())):
+        if not items or not isinstance(items, Mapping):
             return None
-        out[name] = ([float(x) for x in items["base"]], [float(x) for x in items["adapted"]])
+        base, adapted = _scores(items.get("base")), _scores(items.get("adapted"))
+        if base is None or adapted is None or len(base) != len(adapted):
+            return None
+        out[str(name)] = (base, adapted)
     return out or None
 
 
-def joint_replicates(runs: Sequence[ItemScores], replicates: int, seed: int) -> np.ndarray | None:
+def _scores(values: object) -> list[float] | None:
+    """A list of item scores, or None when `values` is not one."""
+    if not isinstance(values, list) or not all(isinstance(x, int | float) for x in values):
+        return None
+    return [float(x) for x in values]
+
+
+def joint_replicates(
+    runs: Sequence[ItemScores], replicates: int, seed: int
+) -> NDArray[np.float64] | None:
     """(replicates,) joint-bootstrap replicates of the mean over runs of each run's mean over
     its tasks of (adapted - base); None when runs disagree on a task's number of items."""
     sizes: dict[str, int] = {}
@@ -64,16 +83,15 @@ def joint_replicates(runs: Sequence[ItemScores], replicates: int, seed: int) -> 
     return np.asarray(np.mean(per_run, axis=0))
 
 
-def _measured(runs: Sequence[RunRecord]) -> list[dict[str, Any]]:
+def _measured(runs: Sequence[RunRecord]) -> list[Stability]:
+    """The stability parts of the runs that measured retention."""
     return [
-        r.stability.retention
-        for r in runs
-        if r.stability is not None and r.stability.retention is not None
+        r.stability for r in runs if r.stability is not None and r.stability.retention is not None
     ]
 
 
-def _joint(kept: Sequence[Mapping[str, Any]], replicates: int, seed: int) -> np.ndarray | None:
-    scores = [item_scores(k) for k in kept]
+def _joint(kept: Sequence[Stability], replicates: int, seed: int) -> NDArray[np.float64] | None:
+    scores = [item_scores(k.retention or {}) for k in kept]
     if not scores or any(s is None for s in scores):
         return None
     return joint_replicates([s for s in scores if s is not None], replicates, seed)
@@ -84,21 +102,32 @@ def retention_interval(runs: Sequence[RunRecord]) -> tuple[float, tuple[float, f
     kept = _measured(runs)
     if not kept:
         return None
-    mean = statistics.fmean(float(k["delta"]) for k in kept)
+    mean = statistics.fmean(_delta(k) for k in kept)
     if len(kept) == 1:
-        lo, hi = (float(x) for x in kept[0]["ci95"])
-        return mean, (lo, hi)
+        return mean, _ci95(kept[0])
     reps = _joint(kept, REPLICATES, 0)
     if reps is not None:
         return mean, (percentile(reps, 2.5), percentile(reps, 97.5))
-    below = statistics.fmean(float(k["delta"]) - float(k["ci95"][0]) for k in kept)
-    above = statistics.fmean(float(k["ci95"][1]) - float(k["delta"]) for k in kept)
+    below = statistics.fmean(_delta(k) - _ci95(k)[0] for k in kept)
+    above = statistics.fmean(_ci95(k)[1] - _delta(k) for k in kept)
     return mean, (mean - below, mean + above)
+
+
+def _delta(kept: Stability) -> float:
+    delta = kept.retention_delta
+    assert delta is not None  # `_measured` keeps the runs with a retention block
+    return delta
+
+
+def _ci95(kept: Stability) -> tuple[float, float]:
+    ci = kept.retention_ci95
+    assert ci is not None  # `_measured` keeps the runs with a retention block
+    return ci
 
 
 def retention_replicates(
     runs: Sequence[RunRecord], replicates: int, seed: int
-) -> np.ndarray | None:
+) -> NDArray[np.float64] | None:
     """Replicates of the row's retention change, for PSCP's R (module docstring)."""
     kept = _measured(runs)
     if not kept:
@@ -116,7 +145,7 @@ def retention_replicates(
     return np.asarray(mean + (hi - lo) / (2 * 1.959964) * z)
 
 
-def row_stability(runs: Sequence[RunRecord]) -> dict[str, Any]:
+def row_stability(runs: Sequence[RunRecord]) -> StabilityFigures:
     """Retention and drift of a row: means over the runs that measured them, the retention's
     interval by the joint bootstrap (module docstring)."""
     measured = [r.stability for r in runs if r.stability is not None]

@@ -25,11 +25,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from peftbench.board.inputs import RowInputs
 from peftbench.board.latency import latency_runs
 from peftbench.board.model import (
     Estimate,
@@ -121,7 +121,7 @@ def samples_of(
 
 def latency_replicates(
     model: str,
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[RowInputs],
     records: Sequence[RunRecord],
     reference_ms: float | None,
 ) -> dict[str, NDArray[np.float64]]:
@@ -144,7 +144,7 @@ def latency_replicates(
 
 
 def forgetting_replicates(
-    model: str, rows: Sequence[dict[str, Any]], records: Sequence[RunRecord]
+    model: str, rows: Sequence[RowInputs], records: Sequence[RunRecord]
 ) -> dict[str, NDArray[np.float64]]:
     """{method: replicates of R, the points lost on general tasks (max(0, -retention))}, from
     the row's retention replicates (board/stability.py); rows without retention are left out."""
@@ -189,7 +189,7 @@ class ModelUncertainty:
     forgetting replicates."""
 
     comparison: ModelComparison
-    rows: tuple[dict[str, Any], ...]
+    rows: tuple[RowInputs, ...]
     latency: Mapping[str, NDArray[np.float64]]
     forgetting: Mapping[str, NDArray[np.float64]]
 
@@ -236,7 +236,7 @@ class ModelUncertainty:
 
 
 def model_stats(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[RowInputs],
     records: Sequence[RunRecord],
     scoring: ScoringSettings,
     latency_reference: Mapping[str, LatencyReference],

@@ -10,14 +10,23 @@ the bootstrap recomputes a whole-set metric 1000 times per run.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is imported where used: the metrics registry loads for `--help`
+    import numpy as np
+    from numpy.typing import NDArray
+
+    # item indices, one row per resample: (B, n)
+    Draws = NDArray[np.intp]
+    # per resample, one value: (B,)
+    PerDraw = NDArray[np.float64]
 
 _NONE = object()  # the class of an unparseable prediction
 
 
 def confusion(
-    predictions: Sequence[object], golds: Sequence[object], draws: Any
-) -> tuple[Any, dict]:
+    predictions: Sequence[object], golds: Sequence[object], draws: Draws
+) -> tuple[NDArray[np.intp], dict[Hashable, int]]:
     """(counts[b, predicted class, gold class], class index); None predictions get a class of
     their own that equals no gold label."""
     import numpy as np
@@ -40,21 +49,21 @@ def confusion(
     return counts, index
 
 
-def _f1(tp: Any, fp: Any, fn: Any) -> Any:
+def _f1(tp: NDArray[np.intp], fp: NDArray[np.intp], fn: NDArray[np.intp]) -> PerDraw:
     import numpy as np
 
     denom = 2 * tp + fp + fn
     return np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
 
 
-def _class_f1(counts: Any, c: int) -> Any:
+def _class_f1(counts: NDArray[np.intp], c: int) -> PerDraw:
     tp = counts[:, c, c]
     return _f1(tp, counts[:, c, :].sum(axis=1) - tp, counts[:, :, c].sum(axis=1) - tp)
 
 
 def binary_f1(
-    predictions: Sequence[object], golds: Sequence[object], positive: Hashable, draws: Any
-) -> Any:
+    predictions: Sequence[object], golds: Sequence[object], positive: Hashable, draws: Draws
+) -> PerDraw:
     import numpy as np
 
     counts, index = confusion(predictions, golds, draws)
@@ -63,7 +72,7 @@ def binary_f1(
     return _class_f1(counts, index[positive])
 
 
-def macro_f1(predictions: Sequence[object], golds: Sequence[object], draws: Any) -> Any:
+def macro_f1(predictions: Sequence[object], golds: Sequence[object], draws: Draws) -> PerDraw:
     """Mean F1 over the classes present among each resample's golds."""
     import numpy as np
 
@@ -74,7 +83,7 @@ def macro_f1(predictions: Sequence[object], golds: Sequence[object], draws: Any)
     return (per_class * present).sum(axis=1) / present.sum(axis=1)
 
 
-def mcc(predictions: Sequence[object], golds: Sequence[object], draws: Any) -> Any:
+def mcc(predictions: Sequence[object], golds: Sequence[object], draws: Draws) -> PerDraw:
     import numpy as np
 
     counts, _ = confusion(predictions, golds, draws)
@@ -89,7 +98,7 @@ def mcc(predictions: Sequence[object], golds: Sequence[object], draws: Any) -> A
     return np.where(denom > 0, cov_tp / np.where(denom > 0, denom, 1.0), 0.0)
 
 
-def pearson(predictions: Sequence[float | None], golds: Sequence[float], draws: Any) -> Any:
+def pearson(predictions: Sequence[float | None], golds: Sequence[float], draws: Draws) -> PerDraw:
     """Pearson r per resample, an unparseable prediction imputed with the mean of the valid
     predictions of that resample (as `correlation.pearson`)."""
     import numpy as np

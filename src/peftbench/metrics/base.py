@@ -16,18 +16,26 @@ metric has that vectorised form (F1, MCC, Pearson: metrics/_resample.py), else b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peftbench.registry import Registry
 
+if TYPE_CHECKING:  # numpy stays out of `peftbench --help`
+    import numpy as np
+    from numpy.typing import NDArray
+
+# The registry holds metrics of different prediction and gold types (labels, numbers, strings,
+# (question_id, label) pairs, APPS tests), each function declaring its own: the registry's
+# signatures take whatever the dataset parsed: the items are untyped there, and only there.
+# (predictions, golds) -> the metric on a 0-100 scale.
 ComputeFn = Callable[[Sequence[Any], Sequence[Any]], float]
 # (predictions, golds) -> one score per item on a 0-100 scale, whose mean is the metric.
 ItemsFn = Callable[[Sequence[Any], Sequence[Any]], list[float]]
 # (predictions, golds, draws) -> the metric (0-100) on each row of item indices `draws`
-# (a (B, n) numpy array): a whole-set metric on B bootstrap resamples at once.
-ReplicatesFn = Callable[[Sequence[Any], Sequence[Any], Any], Any]
+# (a (B, n) array): a whole-set metric on B bootstrap resamples at once.
+ReplicatesFn = Callable[[Sequence[Any], Sequence[Any], "NDArray[np.intp]"], "NDArray[np.float64]"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,7 @@ class Metric:
     # holding a value outside [low, 100] is damaged (results/checks.py)
     low: float = 0.0
 
-    def _check(self, predictions: Sequence[Any], golds: Sequence[Any]) -> None:
+    def _check(self, predictions: Sequence[object], golds: Sequence[object]) -> None:
         if len(predictions) != len(golds):
             raise ValueError(
                 f"metric {self.name}: {len(predictions)} predictions for {len(golds)} golds"
@@ -50,12 +58,12 @@ class Metric:
         if not golds:
             raise ValueError(f"metric {self.name}: nothing to score")
 
-    def __call__(self, predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+    def __call__(self, predictions: Sequence[object], golds: Sequence[object]) -> float:
         self._check(predictions, golds)
         return float(self.compute(predictions, golds))
 
     def score(
-        self, predictions: Sequence[Any], golds: Sequence[Any]
+        self, predictions: Sequence[object], golds: Sequence[object]
     ) -> tuple[float, list[float] | None]:
         """(value, per-item scores or None for a whole-set metric), computing each item once
         (pass@1 runs programs: scoring twice would run them twice)."""
@@ -71,11 +79,21 @@ def mean_metric(
 ) -> Metric:
     """A metric that is the mean of per-item scores (0-100 each)."""
 
-    def compute(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+    def compute(predictions: Sequence[object], golds: Sequence[object]) -> float:
         scores = item_scores(predictions, golds)
         return sum(scores) / len(scores)
 
     return Metric(name, description, compute, higher_is_better, item_scores)
+
+
+def strings(gold: object, what: str) -> list[str]:
+    """A gold item that is one string or a list of them (reference answers, summaries,
+    programs), as a list; anything else is a ValueError naming `what` it should be."""
+    items = [gold] if isinstance(gold, str) else list(gold) if isinstance(gold, Iterable) else None
+    texts = [t for t in items or () if isinstance(t, str)]
+    if items is None or len(texts) != len(items):
+        raise ValueError(f"{what} is a string or a list of strings, got {gold!r}")
+    return texts
 
 
 METRICS: Registry[Metric] = Registry("metric", "peftbench.metrics")

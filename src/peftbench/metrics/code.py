@@ -22,10 +22,9 @@ import contextlib
 import io
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from peftbench.errors import UserError
-from peftbench.metrics.base import Metric, register
+from peftbench.metrics.base import Metric, register, strings
 
 INSTALL_HINT = 'pip install codebleu "tree-sitter-python==0.21.0"'
 
@@ -79,10 +78,10 @@ def codebleu_components(
     }
 
 
-def _references(gold: Any) -> list[str]:
+def _references(gold: object) -> list[str]:
     if isinstance(gold, Mapping):
         gold = gold["references"]
-    return [gold] if isinstance(gold, str) else list(gold)
+    return strings(gold, "a code gold item's references")
 
 
 def _codebleu(predictions: Sequence[str | None], golds: Sequence[object]) -> float:

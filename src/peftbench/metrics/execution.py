@@ -26,8 +26,8 @@ import secrets
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
+from peftbench.json_types import JSONValue
 from peftbench.metrics.base import Metric, mean_metric, register
 from peftbench.sandbox import run_code
 
@@ -40,14 +40,27 @@ class TestOutcome:
     reason: str  # "" when passed, else why the first failing test failed
 
 
-def parse_tests(gold: object) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AppsTests:
+    """A problem's tests (the APPS `input_output` record): `fn_name` None for stdin problems."""
+
+    inputs: list[JSONValue]
+    outputs: list[JSONValue]
+    fn_name: str | None
+
+
+def parse_tests(gold: object) -> AppsTests:
     """The APPS `input_output` record, validated."""
-    tests = json.loads(gold) if isinstance(gold, str) else gold
+    tests: object = json.loads(gold) if isinstance(gold, str) else gold
     if not isinstance(tests, dict) or "inputs" not in tests or "outputs" not in tests:
         raise ValueError("an APPS gold item needs 'inputs' and 'outputs' (the input_output JSON)")
-    if len(tests["inputs"]) != len(tests["outputs"]) or not tests["inputs"]:
+    inputs, outputs = tests["inputs"], tests["outputs"]
+    if not isinstance(inputs, list) or not isinstance(outputs, list):
+        raise ValueError("an APPS gold item's 'inputs' and 'outputs' are lists")
+    if len(inputs) != len(outputs) or not inputs:
         raise ValueError("an APPS gold item needs as many inputs as outputs, and at least one")
-    return tests
+    fn_name = tests.get("fn_name")
+    return AppsTests(inputs, outputs, str(fn_name) if fn_name else None)
 
 
 def run_apps_tests(
@@ -55,12 +68,12 @@ def run_apps_tests(
 ) -> TestOutcome:
     """Run `code` against the problem's tests in the sandbox (`timeout_s` per test)."""
     tests = parse_tests(gold)
-    n = len(tests["inputs"])
+    n = len(tests.inputs)
     if code is None:
         return TestOutcome(False, n, 0, "no code (unparseable output)")
-    if tests.get("fn_name"):
+    if tests.fn_name:
         return _run_call_based(code, tests, timeout_s, memory_mb)
-    for i, (inp, expected) in enumerate(zip(tests["inputs"], tests["outputs"], strict=True)):
+    for i, (inp, expected) in enumerate(zip(tests.inputs, tests.outputs, strict=True)):
         result = run_code(code, stdin=_text(inp), timeout_s=timeout_s, memory_mb=memory_mb)
         if result.timed_out:
             return TestOutcome(False, n, i, f"test {i}: time limit")
@@ -139,12 +152,12 @@ print("\\n" + _MARKER + _json.dumps(_results))
 """
 
 
-def _run_call_based(code: str, tests: dict[str, Any], timeout_s: float, mem: int) -> TestOutcome:
-    n = len(tests["inputs"])
+def _run_call_based(code: str, tests: AppsTests, timeout_s: float, mem: int) -> TestOutcome:
+    n = len(tests.inputs)
     marker = f"@@peftbench-results-{secrets.token_hex(8)}@@"
     program = (
-        f"_SOURCE = {code!r}\n_FN = {str(tests['fn_name'])!r}\n"
-        f"_INPUTS = {json.dumps(tests['inputs'])!r}\n_MARKER = {marker!r}\n{_DRIVER}"
+        f"_SOURCE = {code!r}\n_FN = {tests.fn_name!r}\n"
+        f"_INPUTS = {json.dumps(tests.inputs)!r}\n_MARKER = {marker!r}\n{_DRIVER}"
     )
     result = run_code(program, timeout_s=min(timeout_s * n, 60.0), memory_mb=mem)
     if result.timed_out:
@@ -154,7 +167,7 @@ def _run_call_based(code: str, tests: dict[str, Any], timeout_s: float, mem: int
     results = _parse_results(result.stdout.rsplit(marker, 1)[1])
     if results is None:
         return TestOutcome(False, n, 0, "malformed results (the program's output, not ours)")
-    for i, expected in enumerate(tests["outputs"]):
+    for i, expected in enumerate(tests.outputs):
         if i >= len(results) or results[i][0] != "ok":
             why = str(results[i][1])[:200] if i < len(results) else "not run"
             return TestOutcome(False, n, i, f"test {i}: {why}")
@@ -163,7 +176,7 @@ def _run_call_based(code: str, tests: dict[str, Any], timeout_s: float, mem: int
     return TestOutcome(True, n, n, "")
 
 
-def _parse_results(text: str) -> list[list[Any]] | None:
+def _parse_results(text: str) -> list[list[JSONValue]] | None:
     """The driver's results: a JSON list of [status, value] pairs. The program runs in the same
     process as the driver and can print anything after the marker and exit, so this is total:
     anything else (bad JSON, too deep, wrong shapes) is None, a failed test, never an error."""
@@ -196,11 +209,11 @@ def make_pass_at_1(
 
     n_workers = workers or max(1, (os.cpu_count() or 2) // 2)
 
-    def passed(predictions: Sequence[object], golds: Sequence[object]) -> list[float]:
+    def passed(predictions: Sequence[str | None], golds: Sequence[object]) -> list[float]:
         for gold in golds:
             parse_tests(gold)  # fail on bad data before running anything
 
-        def judge(pair: tuple[Any, Any]) -> bool:
+        def judge(pair: tuple[str | None, object]) -> bool:
             code, gold = pair
             return run_apps_tests(code, gold, timeout_s=timeout_s, memory_mb=memory_mb).passed
 

@@ -17,15 +17,18 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
-from peftbench.metrics.base import mean_metric, register
+from peftbench.metrics.base import mean_metric, register, strings
+
+if TYPE_CHECKING:
+    from nltk.stem.porter import PorterStemmer
 
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=1)
-def _stemmer() -> Any:
+def _stemmer() -> PorterStemmer:
     from nltk.stem import porter
 
     return porter.PorterStemmer()
@@ -78,11 +81,13 @@ def rouge_n_f(prediction: str, reference: str, n: int, stem: bool = True) -> flo
     return _f(overlap, max(sum(p.values()), 1), max(sum(r.values()), 1))
 
 
-def _per_item(score: Callable[[str, str], float]) -> Callable[..., list[float]]:
-    def items(predictions: Sequence[str | None], golds: Sequence[Any]) -> list[float]:
+def _per_item(
+    score: Callable[[str, str], float],
+) -> Callable[[Sequence[str | None], Sequence[object]], list[float]]:
+    def items(predictions: Sequence[str | None], golds: Sequence[object]) -> list[float]:
         out = []
         for p, g in zip(predictions, golds, strict=True):
-            refs = [g] if isinstance(g, str) else list(g)
+            refs = strings(g, "a summary gold item")
             out.append(0.0 if p is None else 100.0 * max(score(p, r) for r in refs))
         return out
 

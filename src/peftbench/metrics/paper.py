@@ -20,15 +20,16 @@ solution1/solution2, option1/option2 and ending1-4 sets are answered with letter
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
 
 from peftbench.metrics.base import Metric, register
 from peftbench.metrics.correlation import _pearson
 from peftbench.metrics.f1 import binary_f1
 
 
-def _as_wrong(predictions: Sequence[Any], golds: Sequence[Any], labels: Sequence[Any]) -> list:
+def _as_wrong(
+    predictions: Sequence[object], golds: Sequence[object], labels: Sequence[Hashable]
+) -> list[object]:
     """The original's rule: an invalid prediction becomes labels[0] if gold is labels[1], else
     labels[1]."""
     return [
@@ -37,10 +38,12 @@ def _as_wrong(predictions: Sequence[Any], golds: Sequence[Any], labels: Sequence
     ]
 
 
-def paper_f1(labels: Sequence[Any], gold_of: Callable[[Any], Any] = lambda g: g) -> Metric:
+def paper_f1(
+    labels: Sequence[Hashable], gold_of: Callable[[object], object] = lambda g: g
+) -> Metric:
     """Binary F1 of labels[1] after the original's invalid-output rule (x100)."""
 
-    def compute(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+    def compute(predictions: Sequence[object], golds: Sequence[object]) -> float:
         golds = [gold_of(g) for g in golds]
         return 100.0 * binary_f1(_as_wrong(predictions, golds, labels), golds, labels[1])
 
@@ -51,10 +54,10 @@ def paper_f1(labels: Sequence[Any], gold_of: Callable[[Any], Any] = lambda g: g)
     )
 
 
-def paper_macro_f1(labels: Sequence[Any]) -> Metric:
+def paper_macro_f1(labels: Sequence[Hashable]) -> Metric:
     """Macro-F1 over the labels in golds or predictions, after the invalid-output rule (x100)."""
 
-    def compute(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+    def compute(predictions: Sequence[object], golds: Sequence[object]) -> float:
         preds = _as_wrong(predictions, golds, labels)
         classes = set(golds) | set(preds)
         return 100.0 * sum(binary_f1(preds, golds, c) for c in classes) / len(classes)
@@ -66,9 +69,16 @@ def paper_macro_f1(labels: Sequence[Any]) -> Metric:
     )
 
 
-def _paper_pearson(predictions: Sequence[Any], golds: Sequence[Any]) -> float:
+def _paper_pearson(predictions: Sequence[float | None], golds: Sequence[float]) -> float:
     preds = [-1.0 if p is None else float(p) for p in predictions]
     return 100.0 * _pearson(preds, [float(g) for g in golds])
+
+
+def _option_label(gold: object) -> object:
+    """A MultiRC gold item's label: the item is (question_id, label), one per answer option."""
+    if not isinstance(gold, tuple | list) or len(gold) != 2:
+        raise ValueError(f"a MultiRC gold item is (question_id, label), got {gold!r}")
+    return gold[1]
 
 
 YES_NO = ("no", "yes")
@@ -86,7 +96,7 @@ PAPER = (
     Metric(
         "paper_f1_multirc",
         "PEFT-Bench's F1 of true over all answer options, invalid outputs made wrong (x100)",
-        paper_f1((False, True), gold_of=lambda g: g[1]).compute,
+        paper_f1((False, True), gold_of=_option_label).compute,
     ),
     paper_f1(YES_NO),  # boolq, wic, wsc
     paper_macro_f1(("entailment", "contradiction", "neutral")),  # cb

@@ -20,15 +20,19 @@ import re
 import string
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from peftbench.metrics import _resample
-from peftbench.metrics.base import Metric, mean_metric, register
+from peftbench.metrics.base import Metric, mean_metric, register, strings
 from peftbench.metrics.f1 import binary_f1
 
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
-def _multirc_pairs(golds: Sequence[object]) -> list[tuple[Hashable, Any]]:
-    pairs = []
+
+def _multirc_pairs(golds: Sequence[object]) -> list[tuple[Hashable, object]]:
+    pairs: list[tuple[Hashable, object]] = []
     for g in golds:
         if not isinstance(g, (tuple, list)) or len(g) != 2:
             raise ValueError(f"a MultiRC gold item is (question_id, label), got {g!r}")
@@ -36,12 +40,14 @@ def _multirc_pairs(golds: Sequence[object]) -> list[tuple[Hashable, Any]]:
     return pairs
 
 
-def make_multirc_f1a(positive: Any = True, name: str = "multirc_f1a") -> Metric:
+def make_multirc_f1a(positive: Hashable = True, name: str = "multirc_f1a") -> Metric:
     def compute(predictions: Sequence[object], golds: Sequence[object]) -> float:
         labels = [label for _, label in _multirc_pairs(golds)]
         return 100.0 * binary_f1(predictions, labels, positive)
 
-    def replicates(predictions: Sequence[object], golds: Sequence[object], draws: Any) -> Any:
+    def replicates(
+        predictions: Sequence[object], golds: Sequence[object], draws: NDArray[np.intp]
+    ) -> NDArray[np.float64]:
         labels = [label for _, label in _multirc_pairs(golds)]
         return 100.0 * _resample.binary_f1(predictions, labels, positive, draws)
 
@@ -78,8 +84,8 @@ def token_f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _answers(gold: Any) -> list[str]:
-    answers = [gold] if isinstance(gold, str) else list(gold)
+def _answers(gold: object) -> list[str]:
+    answers = strings(gold, "a ReCoRD gold item")
     if not answers:
         raise ValueError("a ReCoRD gold item needs at least one answer")
     return answers

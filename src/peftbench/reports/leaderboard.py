@@ -21,7 +21,7 @@ from peftbench.results.as_data import write_records
 from peftbench.results.atomic import write_json, write_text
 from peftbench.results.folder import read_folder
 from peftbench.scoring.profiles import PROFILES
-from peftbench.scoring.sensitivity import summary
+from peftbench.scoring.sensitivity import is_result, summary
 
 
 def write(root: Path, board: Board | None = None) -> Board:
@@ -142,8 +142,8 @@ def notes(board: Board) -> list[str]:
     ]
     for model, result in board.sensitivity.items():
         sens = plain(result)  # scoring.sensitivity.summary reads the JSON form
-        assert isinstance(sens, dict)
-        out += [f"{model}: {line}" for line in summary(sens).splitlines()]
+        if is_result(sens):
+            out += [f"{model}: {line}" for line in summary(sens).splitlines()]
     out += profile_lines(board)
     for f in board.failed:
         out.append(f"FAILED {f.run_id}: {f.error}")

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 from peftbench.board.build import build_board
-from peftbench.board.serialise import plain
+from peftbench.board.serialise import row_json
 from peftbench.config.schema import ScoringSettings
+from peftbench.json_types import JSONObject
 from peftbench.reports.stats import SeedSummaryJSON, summarize
 from peftbench.results.record import RunRecord
 from peftbench.scoring.pscp import add_pscp
@@ -55,7 +56,7 @@ class SeedRow:
     seed: int
     dataset: str | None  # None: the row of the average over datasets
     n_datasets: int
-    values: dict[str, object] = field(repr=False)
+    values: JSONObject = field(repr=False)
     side: str = ""  # "new" or "base" in a comparison (reports/compare.py)
 
     def number(self, key: str) -> float | None:
@@ -83,8 +84,7 @@ def seed_rows(
         groups[(r.model, r.method, r.seed, ds)].append(r)
     rows = []
     for (model, method, seed, ds), runs in sorted(groups.items(), key=lambda kv: str(kv[0])):
-        values = plain(build_board(runs, scoring, uncertainty=False).rows[0])
-        assert isinstance(values, dict)
+        values = row_json(build_board(runs, scoring, uncertainty=False).rows[0])
         n_datasets = len({r.dataset for r in runs})
         rows.append(SeedRow(model, method, seed, ds, n_datasets, {**values}))
     fill_pscp(rows, scoring)
@@ -94,7 +94,7 @@ def seed_rows(
 def fill_pscp(rows: Sequence[SeedRow], scoring: ScoringSettings) -> None:
     """(Re)compute both PSCP forms with maxima over all `rows` of the same model and dataset
     (dataset None: the rows of averages), i.e. over the methods and seeds compared together."""
-    groups: dict[tuple[str, str | None], list[dict[str, object]]] = defaultdict(list)
+    groups: dict[tuple[str, str | None], list[JSONObject]] = defaultdict(list)
     for row in rows:
         groups[(row.model, row.dataset)].append(row.values)
     for group in groups.values():

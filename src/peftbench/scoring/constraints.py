@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 _UNITS = {
     "b": 1,
@@ -32,6 +32,8 @@ _UNITS = {
     "gib": 2**30,
     "tib": 2**40,
 }
+# a leaderboard row, by row key (scoring.pscp.Figures): the board's or one read from JSON
+R = TypeVar("R", bound=Mapping[str, object])
 _SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([a-z]+)\s*$", re.I)
 
 
@@ -93,7 +95,7 @@ class Constraints:
             parts.append(f"score >= {self.min_score:g}")
         return ", ".join(parts) or "no limits"
 
-    def failures(self, row: Mapping[str, Any]) -> list[str]:
+    def failures(self, row: Mapping[str, object]) -> list[str]:
         """Why `row` is outside the limits ([] when it satisfies all of them)."""
         out = []
         for key, limit, fmt, bad in (
@@ -114,11 +116,10 @@ class Constraints:
         return dict(vars(self))
 
 
-def split_rows(
-    rows: Sequence[Mapping[str, Any]], limits: Constraints
-) -> tuple[list[Mapping[str, Any]], list[tuple[Mapping[str, Any], list[str]]]]:
+def split_rows(rows: Sequence[R], limits: Constraints) -> tuple[list[R], list[tuple[R, list[str]]]]:
     """(rows within the limits, in the given order; rows outside, each with its reasons)."""
-    kept, dropped = [], []
+    kept: list[R] = []
+    dropped: list[tuple[R, list[str]]] = []
     for row in rows:
         why = limits.failures(row)
         if why:

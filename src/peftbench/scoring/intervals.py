@@ -21,11 +21,13 @@ All functions are pure: the same inputs and seed give the same numbers.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
+
+from peftbench.metrics.base import ComputeFn, ReplicatesFn
 
 CONFIDENCE = 0.95
 REPLICATES = 1000
@@ -153,11 +155,11 @@ class CorpusItems:
     replicate from the parsed predictions and golds."""
 
     ids: tuple[str, ...]
-    predictions: tuple[Any, ...]
-    golds: tuple[Any, ...]
-    compute: Callable[[Sequence[Any], Sequence[Any]], float]
+    predictions: tuple[object, ...]
+    golds: tuple[object, ...]
+    compute: ComputeFn
     # the metric on many resamples at once (Metric.replicates), or None: one compute per row
-    replicates: Callable[[Sequence[Any], Sequence[Any], np.ndarray], np.ndarray] | None = None
+    replicates: ReplicatesFn | None = None
 
     def value(self, idx: np.ndarray | None = None) -> float:
         if idx is None:

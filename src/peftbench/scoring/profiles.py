@@ -27,12 +27,15 @@ card), storage sets cp = 1e7 parameters (40 MB in fp32 per adapter: a thousand a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings, ScoringSettings
 from peftbench.errors import UserError, did_you_mean
+
+if TYPE_CHECKING:  # scoring.pscp imports numpy, which `peftbench --help` must not (via PROFILES)
+    from peftbench.scoring.pscp import Figures, Form, Pscp
 
 SEED_KEYS = ("a", "b", "g")
 PAPER_KEYS = ("cp", "cf", "cm", "bp", "bf", "bm")
@@ -143,10 +146,24 @@ def scoring_for(scoring: ScoringSettings, profile: str | None) -> ScoringSetting
     return scoring if profile is None else get_profile(profile).apply(scoring)
 
 
-def describe() -> list[dict[str, Any]]:
+class Described(TypedDict):
+    name: str
+    summary: str
+    why: str
+    pscp: dict[str, float]
+    pscp_paper: dict[str, float]
+
+
+def describe() -> list[Described]:
     """Every profile with its weights and reasons (for reports and `ls`)."""
     return [
-        {"name": p.name, "summary": p.summary, "why": p.why, **p.weights()}
+        {
+            "name": p.name,
+            "summary": p.summary,
+            "why": p.why,
+            "pscp": dict(p.seed),
+            "pscp_paper": dict(p.paper),
+        }
         for p in PROFILES.values()
     ]
 
@@ -160,27 +177,32 @@ def matching_profile(scoring: ScoringSettings) -> str | None:
 
 
 def tops(
-    rows: list[dict[str, Any]], scoring: ScoringSettings, contestant: Any = None
-) -> dict[str, dict[str, dict[str, str | None]]]:
+    rows: Sequence[Figures],
+    scoring: ScoringSettings,
+    contestant: Callable[[Figures], bool] | None = None,
+) -> dict[str, dict[str, dict[Form, str | None]]]:
     """model -> profile -> {"pscp": top method, "pscp_paper": top method}: every profile's
-    weights over the same rows (copies; maxima over the model's rows, as on the leaderboard).
+    weights over the same rows (maxima over the model's rows, as on the leaderboard).
     `contestant(row)`: which rows may win (baselines are references, not contestants)."""
-    from peftbench.scoring.pscp import add_pscp
+    from peftbench.scoring.pscp import FORMS, method_of, pscp_values  # numpy: not for --help
 
-    out: dict[str, dict[str, dict[str, str | None]]] = {}
-    for model in sorted({r["model"] for r in rows}):
+    out: dict[str, dict[str, dict[Form, str | None]]] = {}
+    for model in sorted({str(r["model"]) for r in rows}):
         mine = [r for r in rows if r["model"] == model]
         out[model] = {}
         for p in PROFILES.values():
             weights = p.apply(scoring)
-            copies = [dict(r) for r in mine]
-            add_pscp(copies, weights.pscp, weights.pscp_paper)
-            ranked = [r for r in copies if contestant is None or contestant(r)]
-            out[model][p.name] = {form: _top(ranked, form) for form in ("pscp", "pscp_paper")}
+            values = pscp_values(mine, weights.pscp, weights.pscp_paper)
+            ranked = [
+                (method_of(r), v)
+                for r, v in zip(mine, values, strict=True)
+                if contestant is None or contestant(r)
+            ]
+            out[model][p.name] = {form: _top(ranked, form) for form in FORMS}
     return out
 
 
-def _top(rows: list[dict[str, Any]], form: str) -> str | None:
+def _top(rows: Sequence[tuple[str, Pscp]], form: Form) -> str | None:
     """The method with the highest `form` PSCP (rows without one are not contestants)."""
-    scored = [r for r in rows if r.get(form) is not None]
-    return str(max(scored, key=lambda r: float(r[form]))["method"]) if scored else None
+    scored = [(method, value) for method, v in rows if (value := v[form]) is not None]
+    return max(scored, key=lambda s: s[1])[0] if scored else None

@@ -20,15 +20,30 @@ PEFT methods.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Literal, TypeAlias, TypedDict
 
 import numpy as np
 
 from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings
+from peftbench.json_types import JSONValue
 
 SEED_FORMULA = "pscp = S*exp(-a*P/Pmax - b*L/Lmax - g*M/Mmax - r*R/Rmax)"
 PAPER_FORMULA = "pscp_paper = S*(1+P/cp)^-bp*(1+F/cf)^-bf*(1+M/cm)^-bm*(1+R/cr)^-br"
+
+# A leaderboard row's figures by row key, as scoring/ reads them: the board's typed row inputs
+# (board/inputs.py) or a row of leaderboard.json (reports/seeds.py); each figure is checked to be
+# a number where it is read.
+Figures: TypeAlias = Mapping[str, object]
+Form = Literal["pscp", "pscp_paper"]
+FORMS: tuple[Form, ...] = ("pscp", "pscp_paper")
+
+
+class Pscp(TypedDict):
+    """A row's PSCP, both forms (None: a baseline, which gets none)."""
+
+    pscp: float | None
+    pscp_paper: float | None
 
 
 def _ratio(x: float, top: float) -> float:
@@ -68,9 +83,9 @@ def pscp_paper(
     )
 
 
-def forgetting(row: dict[str, Any]) -> float:
+def forgetting(row: Figures) -> float:
     """Points lost on general tasks (0 when the row gained, or retention was not measured)."""
-    delta = row.get("retention_delta")
+    delta = _known(row, "retention_delta")
     return max(0.0, -float(delta)) if delta is not None else 0.0
 
 
@@ -78,46 +93,72 @@ def forgetting(row: dict[str, Any]) -> float:
 OPTIONAL_TERMS = ("latency_ms_per_token", "extra_tflops")
 
 
-def left_out(rows: Sequence[dict[str, Any]]) -> list[str]:
+def left_out(rows: Sequence[Figures]) -> list[str]:
     """The row keys of the PSCP terms left out of the comparison of `rows` (baselines do not
     count: they get no PSCP) because a contestant lacks the figure."""
     ranked = [r for r in rows if not r.get("baseline")]
     return [k for k in OPTIONAL_TERMS if any(r.get(k) is None for r in ranked)]
 
 
-def _term(row: dict[str, Any], key: str, dropped: Sequence[str]) -> float:
+def _known(row: Figures, key: str) -> float | None:
+    """The row's figure `key` (None when missing); a value that is not a number is an error."""
+    value = row.get(key)
+    if value is None or isinstance(value, int | float):
+        return value
+    raise TypeError(f"leaderboard row {row.get('method')!r}: {key} is {value!r}, not a number")
+
+
+def _figure(row: Figures, key: str) -> float:
+    """The row's figure `key`, which every row compared has."""
+    value = _known(row, key)
+    if value is None:
+        raise KeyError(f"leaderboard row {row.get('method')!r} has no {key}")
+    return value
+
+
+def method_of(row: Figures) -> str:
+    method = row["method"]
+    if not isinstance(method, str):
+        raise TypeError(f"a leaderboard row's method is a name, got {method!r}")
+    return method
+
+
+def _term(row: Figures, key: str, dropped: Sequence[str]) -> float:
     """The row's figure for a term, or 0 for a term left out (exp(-0) = (1+0)^-b = 1)."""
-    return 0.0 if key in dropped else float(row[key])
+    return 0.0 if key in dropped else float(_figure(row, key))
 
 
-def _maxima(ranked: Sequence[dict[str, Any]]) -> tuple[float, float, float]:
+def _maxima(ranked: Sequence[Figures]) -> tuple[float, float, float]:
     """Pmax, Mmax and Rmax over the contestants (Lmax is taken where L is known)."""
     return (
-        max((r["trainable_params"] for r in ranked), default=0),
-        max((r["peak_train_mem_mb"] for r in ranked), default=0.0),
+        max((_figure(r, "trainable_params") for r in ranked), default=0),
+        max((_figure(r, "peak_train_mem_mb") for r in ranked), default=0.0),
         max((forgetting(r) for r in ranked), default=0.0),
     )
 
 
-def add_pscp(
-    rows: Sequence[dict[str, Any]], seed_w: PscpSeedSettings, paper_w: PscpPaperSettings
-) -> None:
-    """Fill `pscp` and `pscp_paper` in each row (keys: score, trainable_params,
-    latency_ms_per_token, peak_train_mem_mb, extra_tflops, optional retention_delta). Maxima are
-    over the contestants of `rows`; a baseline row gets None for both."""
+def pscp_values(
+    rows: Sequence[Figures], seed_w: PscpSeedSettings, paper_w: PscpPaperSettings
+) -> list[Pscp]:
+    """Both PSCP forms of each row (keys: score, trainable_params, latency_ms_per_token,
+    peak_train_mem_mb, extra_tflops, optional retention_delta). Maxima are over the
+    contestants of `rows`; a baseline row gets None for both."""
     ranked = [r for r in rows if not r.get("baseline")]
-    for r in rows:
-        if r.get("baseline"):
-            r["pscp"] = r["pscp_paper"] = None
     dropped = left_out(ranked)
     p_max, m_max, f_max = _maxima(ranked)
     l_max = max((_term(r, "latency_ms_per_token", dropped) for r in ranked), default=0.0)
-    for r in ranked:
-        r["pscp"] = pscp_seed(
-            r["score"],
-            r["trainable_params"],
+    out: list[Pscp] = []
+    for r in rows:
+        if r.get("baseline"):
+            out.append({"pscp": None, "pscp_paper": None})
+            continue
+        score, params = _figure(r, "score"), _figure(r, "trainable_params")
+        mem = _figure(r, "peak_train_mem_mb")
+        seed = pscp_seed(
+            score,
+            params,
             _term(r, "latency_ms_per_token", dropped),
-            r["peak_train_mem_mb"],
+            mem,
             p_max,
             l_max,
             m_max,
@@ -125,27 +166,42 @@ def add_pscp(
             forgetting(r),
             f_max,
         )
-        r["pscp_paper"] = pscp_paper(
-            r["score"],
-            r["trainable_params"],
+        paper = pscp_paper(
+            score,
+            params,
             _term(r, "extra_tflops", dropped),
-            r["peak_train_mem_mb"] / 1024,
+            mem / 1024,
             paper_w,
             forgetting(r),
         )
+        out.append({"pscp": seed, "pscp_paper": paper})
+    return out
+
+
+def add_pscp(
+    rows: Sequence[MutableMapping[str, JSONValue]],
+    seed_w: PscpSeedSettings,
+    paper_w: PscpPaperSettings,
+) -> None:
+    """Fill `pscp` and `pscp_paper` in each row of JSON (`pscp_values`): rows read back from a
+    leaderboard, as the per-seed rows of reports/seeds.py."""
+    for r, values in zip(rows, pscp_values(rows, seed_w, paper_w), strict=True):
+        r["pscp"], r["pscp_paper"] = values["pscp"], values["pscp_paper"]
 
 
 def cost_factors(
-    rows: Sequence[dict[str, Any]], seed_w: PscpSeedSettings, paper_w: PscpPaperSettings
+    rows: Sequence[Figures], seed_w: PscpSeedSettings, paper_w: PscpPaperSettings
 ) -> dict[str, dict[str, float]]:
     """{form: {method: PSCP with S = 1}}: what multiplies a contestant's score (both forms are
     linear in S), so PSCP can be recomputed on bootstrap replicates of the score."""
-    copies = [{**r, "score": 1.0} for r in rows]
-    add_pscp(copies, seed_w, paper_w)
-    return {
-        form: {r["method"]: r[form] for r in copies if r[form] is not None}
-        for form in ("pscp", "pscp_paper")
-    }
+    values = pscp_values([{**r, "score": 1.0} for r in rows], seed_w, paper_w)
+    out: dict[str, dict[str, float]] = {}
+    for form in FORMS:
+        out[form] = {}
+        for r, v in zip(rows, values, strict=True):
+            if (factor := v[form]) is not None:
+                out[form][method_of(r)] = factor
+    return out
 
 
 def _ratios(x: np.ndarray, top: np.ndarray) -> np.ndarray:
@@ -154,7 +210,7 @@ def _ratios(x: np.ndarray, top: np.ndarray) -> np.ndarray:
 
 
 def factor_replicates(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Figures],
     latency_replicates: Mapping[str, np.ndarray],
     forgetting_replicates: Mapping[str, np.ndarray],
     seed_w: PscpSeedSettings,
@@ -176,33 +232,28 @@ def factor_replicates(
     if "latency_ms_per_token" in dropped:  # a term left out has no noise to resample either
         latency_replicates = {}
 
-    def per_rep(reps: Mapping[str, np.ndarray], r: dict[str, Any], point: float) -> np.ndarray:
-        return np.broadcast_to(np.asarray(reps.get(r["method"], point), dtype=float), (n,))
+    def per_rep(reps: Mapping[str, np.ndarray], r: Figures, point: float) -> np.ndarray:
+        return np.broadcast_to(np.asarray(reps.get(method_of(r), point), dtype=float), (n,))
 
     lat = {
-        r["method"]: per_rep(latency_replicates, r, _term(r, "latency_ms_per_token", dropped))
+        method_of(r): per_rep(latency_replicates, r, _term(r, "latency_ms_per_token", dropped))
         for r in ranked
     }
-    lost = {r["method"]: per_rep(forgetting_replicates, r, forgetting(r)) for r in ranked}
+    lost = {method_of(r): per_rep(forgetting_replicates, r, forgetting(r)) for r in ranked}
     p_max, m_max, _ = _maxima(ranked)
     l_max = np.max(np.stack(list(lat.values())), axis=0)
     f_max = np.max(np.stack(list(lost.values())), axis=0)
     seed: dict[str, np.ndarray] = {}
     paper: dict[str, np.ndarray] = {}
     for r in ranked:
-        m = r["method"]
-        fixed = seed_w.a * _ratio(r["trainable_params"], p_max)
-        fixed += seed_w.g * _ratio(r["peak_train_mem_mb"], m_max)
+        m = method_of(r)
+        params, mem = _figure(r, "trainable_params"), _figure(r, "peak_train_mem_mb")
+        fixed = seed_w.a * _ratio(params, p_max)
+        fixed += seed_w.g * _ratio(mem, m_max)
         noisy = seed_w.b * _ratios(lat[m], l_max) + seed_w.r * _ratios(lost[m], f_max)
         seed[m] = np.exp(-(fixed + noisy))
         paper[m] = (
-            pscp_paper(
-                1.0,
-                r["trainable_params"],
-                _term(r, "extra_tflops", dropped),
-                r["peak_train_mem_mb"] / 1024,
-                paper_w,
-            )
+            pscp_paper(1.0, params, _term(r, "extra_tflops", dropped), mem / 1024, paper_w)
             * (1 + lost[m] / paper_w.cr) ** -paper_w.br
         )
     return {"pscp": seed, "pscp_paper": paper}

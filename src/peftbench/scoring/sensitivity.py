@@ -17,15 +17,55 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
-from typing import Any
+from typing import NotRequired, TypedDict, TypeGuard, TypeVar
 
 from peftbench.config.schema import PscpPaperSettings, PscpSeedSettings
-from peftbench.scoring.pscp import PAPER_FORMULA, SEED_FORMULA, add_pscp
+from peftbench.json_types import JSONValue
+from peftbench.scoring.pscp import (
+    FORMS,
+    PAPER_FORMULA,
+    SEED_FORMULA,
+    Figures,
+    Form,
+    method_of,
+    pscp_values,
+)
 
 VALUES = (0.5, 1.0, 2.0)
 RETENTION_VALUES = (0.0, *VALUES)
+
+# the weights a table varies: those of one PSCP form
+W = TypeVar("W", PscpSeedSettings, PscpPaperSettings)
+
+
+class Table(TypedDict):
+    """One form's weight grid (the leaderboard's `sensitivity`: board.model.SensitivityForm).
+    `table`: one entry per combination, the varied weights, "top", "ranking" and "scores" (the
+    board adds "best_set" and "inside_noise"). `tops` counts the combinations each method tops
+    (None: no method to rank)."""
+
+    varied: list[str]
+    values: list[float]
+    settings: dict[str, float]
+    default_top: str | None
+    tops: dict[str | None, int]
+    top_changes: bool
+    table: list[dict[str, JSONValue]]
+    formula: NotRequired[str]
+    # the retention weight alone (module docstring)
+    retention: NotRequired[Table]
+    # added by the board with per-item data (a row of leaderboard.json, read by `summary`)
+    inside_noise: NotRequired[int | None]
+    top_changes_beyond_noise: NotRequired[bool | None]
+
+
+class Result(TypedDict):
+    """Both forms' tables of one comparison."""
+
+    pscp_paper: Table
+    pscp: Table
 
 
 def _ranking(scores: dict[str, float]) -> list[str]:
@@ -33,36 +73,49 @@ def _ranking(scores: dict[str, float]) -> list[str]:
     return sorted(scores, key=lambda m: (-scores[m], m))
 
 
-def _scorer(form: str, other: Any) -> Any:
-    """score(rows, settings) -> {method: PSCP of `form`}, through the one `add_pscp`."""
+def _scores(
+    rows: Sequence[Figures], seed_w: PscpSeedSettings, paper_w: PscpPaperSettings, form: Form
+) -> dict[str, float]:
+    """{method: PSCP of `form`}, through the one `pscp_values` (the rows are contestants)."""
+    values = pscp_values(rows, seed_w, paper_w)
+    return {
+        method_of(r): value
+        for r, v in zip(rows, values, strict=True)
+        if (value := v[form]) is not None
+    }
 
-    def score(rows: Sequence[dict[str, Any]], settings: Any) -> dict[str, float]:
-        copies = [dict(r) for r in rows]
-        if form == "pscp":
-            add_pscp(copies, settings, other)
-        else:
-            add_pscp(copies, other, settings)
-        return {r["method"]: r[form] for r in copies}
 
-    return score
+def _seed_scorer(
+    paper_w: PscpPaperSettings,
+) -> Callable[[Sequence[Figures], PscpSeedSettings], dict[str, float]]:
+    return lambda rows, seed_w: _scores(rows, seed_w, paper_w, "pscp")
+
+
+def _paper_scorer(
+    seed_w: PscpSeedSettings,
+) -> Callable[[Sequence[Figures], PscpPaperSettings], dict[str, float]]:
+    return lambda rows, paper_w: _scores(rows, seed_w, paper_w, "pscp_paper")
 
 
 def _table(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Figures],
     names: tuple[str, ...],
-    settings: Any,
-    score: Any,
+    settings: W,
+    score: Callable[[Sequence[Figures], W], dict[str, float]],
     values: Sequence[float],
-) -> dict[str, Any]:
+) -> Table:
     default_rank = _ranking(score(rows, settings))
-    table = []
+    table: list[dict[str, JSONValue]] = []
+    tops: Counter[str | None] = Counter()
     for combo in itertools.product(values, repeat=len(names)):
         weights = dict(zip(names, combo, strict=True))
         scores = score(rows, replace(settings, **weights))
         ranking = _ranking(scores)
         top = ranking[0] if ranking else None
-        table.append({**weights, "top": top, "ranking": ranking, "scores": scores})
-    tops = Counter(t["top"] for t in table)
+        tops[top] += 1
+        ranked: list[JSONValue] = list(ranking)
+        scored: dict[str, JSONValue] = dict(scores)
+        table.append({**weights, "top": top, "ranking": ranked, "scores": scored})
     return {
         "varied": list(names),
         "values": list(values),
@@ -75,17 +128,17 @@ def _table(
 
 
 def sensitivity(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Figures],
     seed_w: PscpSeedSettings,
     paper_w: PscpPaperSettings,
     values: Sequence[float] = VALUES,
-) -> dict[str, Any]:
+) -> Result:
     """Both forms' tables for one comparison. `rows`: leaderboard rows (method, score,
     trainable_params, latency_ms_per_token, peak_train_mem_mb, extra_tflops). Baseline rows are
     left out: PSCP ranks the PEFT methods only; so are rows missing a dataset (their mean score is
     over fewer tasks, so it does not compare with the others')."""
     rows = [r for r in rows if not r.get("baseline") and r.get("complete", True)]
-    paper, seed = _scorer("pscp_paper", seed_w), _scorer("pscp", paper_w)
+    paper, seed = _paper_scorer(seed_w), _seed_scorer(paper_w)
     return {
         "pscp_paper": {
             "formula": PAPER_FORMULA,
@@ -100,10 +153,21 @@ def sensitivity(
     }
 
 
-def summary(result: dict[str, Any]) -> str:
+TABLE_KEYS = frozenset(Table.__required_keys__)
+
+
+def is_result(data: object) -> TypeGuard[Result]:
+    """Whether `data` (a comparison's sensitivity in its JSON form, as leaderboard.json holds
+    it) has both forms' tables with every key `summary` reads."""
+    return isinstance(data, dict) and all(
+        isinstance(form := data.get(name), dict) and TABLE_KEYS <= form.keys() for name in FORMS
+    )
+
+
+def summary(result: Result) -> str:
     """One line per form, e.g. for the text leaderboard."""
     lines = []
-    for form in ("pscp", "pscp_paper"):
+    for form in FORMS:
         s = result[form]
         if s["default_top"] is None:
             lines.append(f"{form} sensitivity: no PEFT method with every dataset to rank")
