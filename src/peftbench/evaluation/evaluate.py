@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from peftbench.config.schema import EvaluationSettings
 from peftbench.datasets.base import DatasetSpec, Example
@@ -21,12 +21,23 @@ if TYPE_CHECKING:  # annotations only; importing them would import torch
     from transformers import PreTrainedTokenizerBase as Tokenizer
 
 
+class Prediction(TypedDict):
+    """One line of predictions.jsonl."""
+
+    id: str
+    prompt: str
+    output: str  # the generated text
+    parsed: object  # what the dataset's parser read from it (None: unparseable)
+    gold: object  # as `_readable` writes it
+    scores: dict[str, float]  # per-item scores of the metrics that are a mean over items
+
+
 @dataclass
 class EvalResult:
     score: float  # headline metric, 0-100
     metrics: dict[str, float]
     invalid_rate: float  # share of outputs the dataset's parser could not read
-    predictions: list[dict[str, Any]]
+    predictions: list[Prediction]
     seconds: float
     generated_tokens: int
 
@@ -85,7 +96,7 @@ def evaluate(
     metrics = {name: value for name, (value, _) in scored.items()}
     items = {name: per_item for name, (_, per_item) in scored.items() if per_item is not None}
     invalid = sum(p is None for p in parsed) / len(parsed)
-    predictions = [
+    predictions: list[Prediction] = [
         {
             "id": ex.id,
             "prompt": ex.prompt,
@@ -113,7 +124,7 @@ def metric_names(spec: DatasetSpec) -> tuple[str, ...]:
 GOLD_CHARS = 2000
 
 
-def _readable(gold: object) -> Any:
+def _readable(gold: object) -> object:
     """The gold as written to predictions.jsonl: large golds (APPS test suites) become a digest."""
 
     text = json.dumps(gold, default=str)

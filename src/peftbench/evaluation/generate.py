@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from peftbench.models.base import base_model
 from peftbench.models.virtual_tokens import (
@@ -50,7 +50,9 @@ from peftbench.models.virtual_tokens import (
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     import torch
     from torch.nn import Module
+    from transformers import Cache
     from transformers import PreTrainedTokenizerBase as Tokenizer
+    from transformers.modeling_outputs import CausalLMOutputWithPast
 
 MIN_SHARED = 8  # a shorter common head is not worth a separate forward pass
 
@@ -79,7 +81,7 @@ def _cache_kwarg(model: Module) -> str:
     return "cache" if "cache" in params else "past_key_values"
 
 
-def _cache_of(result: Any) -> Any:
+def _cache_of(result: CausalLMOutputWithPast) -> Cache:
     cache = getattr(result, "cache", None)
     return cache if cache is not None else result.past_key_values
 
@@ -115,7 +117,9 @@ def _shared_length(prompts: Sequence[Sequence[int]], kind: str) -> int:
     return shared if shared >= MIN_SHARED else 0
 
 
-def _head_cache(model: Module, head: Any, kind: str, batch: int) -> tuple[Any, int, Any]:
+def _head_cache(
+    model: Module, head: torch.Tensor, kind: str, batch: int
+) -> tuple[Cache | None, int, torch.Tensor | None]:
     """Key/value cache of everything every prompt of the batch starts with: the virtual tokens
     (at positions 0..V-1, as in training) and the prompts' shared text head (positions from V).
     Returns (cache or None, its length, soft-prompt embeddings left for the main pass or None):
@@ -154,7 +158,9 @@ def _head_cache(model: Module, head: Any, kind: str, batch: int) -> tuple[Any, i
     return _cache_of(result), embeds.shape[1], None
 
 
-def _prefill(model: Module, prompts: Sequence[Sequence[int]], pad_id: int, kind: str) -> Any:
+def _prefill(
+    model: Module, prompts: Sequence[Sequence[int]], pad_id: int, kind: str
+) -> tuple[CausalLMOutputWithPast, torch.Tensor, torch.Tensor]:
     """First forward pass over the prompts: (result, attention mask, positions), where the mask
     covers everything in the cache that the prompts may attend to (for `opaque` methods, all but
     the virtual tokens peft adds)."""
@@ -167,7 +173,7 @@ def _prefill(model: Module, prompts: Sequence[Sequence[int]], pad_id: int, kind:
     head = torch.tensor([list(prompts[0][:shared])], dtype=torch.long, device=device)
     cache, head_len, soft = _head_cache(model, head, kind, batch)
     inner = base_model(model)
-    kwargs: dict[str, Any] = {"input_ids": ids}
+    kwargs: dict[str, torch.Tensor | Cache] = {"input_ids": ids}
     attended = head_len  # always-attended columns in front of the padded prompts
     if soft is not None:  # one prompt: its virtual tokens go through with it, nothing cached
         kwargs = {"inputs_embeds": torch.cat([soft, inner.get_input_embeddings()(ids)], 1)}

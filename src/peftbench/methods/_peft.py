@@ -19,14 +19,16 @@ import dataclasses
 import importlib
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from peftbench.methods.base import BuildFn, Family, LoadFn, Method
+from peftbench.methods._checks import names
+from peftbench.methods.base import BuildFn, CheckFn, Family, LoadFn, Method, Params
 from peftbench.models.targets import resolve_targets, uses_conv1d
 
 if TYPE_CHECKING:  # annotations only
     from pathlib import Path
 
+    from peft import PeftConfig
     from torch.nn import Module
 
     from peftbench.models.base import LoadedModel
@@ -97,11 +99,13 @@ def conv1d_to_linear(model: Module, targets: Sequence[str] | str) -> list[str]:
     return replaced
 
 
-def resolve_roles(model_type: str, value: Any) -> Any:
+def resolve_roles(
+    model_type: str, value: object, key: str = "target_modules"
+) -> str | list[str] | None:
     """Roles (or module names) -> module names; a str stays a peft regex."""
     if value is None or isinstance(value, str):
         return value
-    return resolve_targets(model_type, value)
+    return resolve_targets(model_type, names(value, key))
 
 
 def peft_config(
@@ -112,7 +116,7 @@ def peft_config(
     role_keys: Sequence[str] = ("target_modules",),
     fixed: Mapping[str, object] | None = None,
     linear_only: bool = False,
-) -> Any:
+) -> PeftConfig:
     """The peft config `config_name(task_type=CAUSAL_LM, **params, **fixed)`, roles resolved."""
 
     import peft
@@ -121,7 +125,7 @@ def peft_config(
     kwargs = {**dict(params), **dict(fixed or {})}
     for key in role_keys:
         if key in kwargs:
-            kwargs[key] = resolve_roles(model_type, kwargs[key])
+            kwargs[key] = resolve_roles(model_type, kwargs[key], key)
     fields = {f.name for f in dataclasses.fields(cls)}
     if uses_conv1d(model_type) and not linear_only and "fan_in_fan_out" in fields:
         kwargs.setdefault("fan_in_fan_out", True)
@@ -137,7 +141,7 @@ def peft_build(
 ) -> BuildFn:
     """A `build` that wraps the model with one peft config (see `peft_config`)."""
 
-    def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+    def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
         from peft import get_peft_model
 
         config = peft_config(
@@ -172,7 +176,7 @@ def kv_prefix_from_text(build: BuildFn) -> BuildFn:
     restores the trained prefix as saved.
     """
 
-    def wrapped(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+    def wrapped(model: Module, loaded: LoadedModel, params: Params) -> Module:
         from peft.tuners.cartridge.utils import initialize_kv_prefix_from_text
 
         peft_model = build(model, loaded, params)
@@ -226,7 +230,8 @@ def peft_method(
     fixed: Mapping[str, object] | None = None,
     load: LoadFn | None = None,
     prefix_from_text: bool = False,
-    **extra: Any,
+    sources: Mapping[str, str] | None = None,
+    check: CheckFn | None = None,
 ) -> Method:
     """A `Method` whose build is one peft config; `fixed` settings define the method.
 
@@ -246,5 +251,6 @@ def peft_method(
         identity_at_init=identity_at_init,
         source=source,
         load=load or (linear_only_load if linear_only else None),
-        **extra,
+        sources=sources or {},
+        check=check,
     )

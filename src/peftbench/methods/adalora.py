@@ -14,10 +14,11 @@ held-out loss of SmolLM2-135M did not move in 10 steps (0.2%, where LoRA's dropp
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from peftbench.methods._checks import number
 from peftbench.methods._peft import PAPER_ROLES, peft_build
-from peftbench.methods.base import Method, register
+from peftbench.methods.base import Method, Params, register
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
@@ -28,16 +29,16 @@ _SCHEDULE_KEYS = ("tinit_fraction", "tfinal_fraction")
 _build = peft_build("AdaLoraConfig")
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     p = {k: v for k, v in params.items() if k not in _SCHEDULE_KEYS}
     # A valid placeholder schedule; `step_hook` sets the run's real one at the first step.
     return _build(model, loaded, {**p, "total_step": 1, "tinit": 0, "tfinal": 0})
 
 
-def schedule(total_steps: int, params: dict[str, Any]) -> tuple[int, int]:
+def schedule(total_steps: int, params: Params) -> tuple[int, int]:
     """(tinit, tfinal) in steps, leaving at least one step of budget reallocation."""
-    tinit = int(float(params["tinit_fraction"]) * total_steps)
-    tfinal = int(float(params["tfinal_fraction"]) * total_steps)
+    tinit = int(float(number(params, "tinit_fraction")) * total_steps)
+    tfinal = int(float(number(params, "tfinal_fraction")) * total_steps)
     while tinit + tfinal >= total_steps and (tinit or tfinal):
         if tfinal >= tinit:
             tfinal -= 1
@@ -46,7 +47,7 @@ def schedule(total_steps: int, params: dict[str, Any]) -> tuple[int, int]:
     return tinit, tfinal
 
 
-def step_hook(model: Module, params: dict[str, Any], step: int, total_steps: int) -> None:
+def step_hook(model: Module, params: Params, step: int, total_steps: int) -> None:
     tuner = model.base_model
     config = tuner.peft_config[tuner.trainable_adapter_name]
     if config.total_step != total_steps:

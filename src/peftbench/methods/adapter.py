@@ -16,11 +16,11 @@ that nudge pretrained weights; 3e-4 is the middle of Houlsby et al.'s sweep {3e-
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from peftbench.methods._checks import at_least, one_of
+from peftbench.methods._checks import at_least, integer, names, number, one_of, text
 from peftbench.methods._peft import load_after_import
-from peftbench.methods.base import Method, register
+from peftbench.methods.base import Method, Params, register
 from peftbench.methods.native import PLACEMENT_ROLES
 from peftbench.models.targets import resolve_targets
 
@@ -30,19 +30,20 @@ if TYPE_CHECKING:  # annotations only; importing them would import torch
     from peftbench.models.base import LoadedModel
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     from peft import TaskType, get_peft_model
 
     from peftbench.methods.native.bottleneck import BottleneckConfig
 
-    p = dict(params)
-    placement = p.pop("placement", "houlsby")
-    roles = p.pop("target_modules", None) or PLACEMENT_ROLES[placement]
+    placement = text(params.get("placement", "houlsby"), "placement")
+    roles = params.get("target_modules") or PLACEMENT_ROLES[placement]
     config = BottleneckConfig(
         task_type=TaskType.CAUSAL_LM,
         placement=placement,
-        target_modules=resolve_targets(loaded.model_type, roles),
-        **p,
+        target_modules=resolve_targets(loaded.model_type, names(roles, "target_modules")),
+        reduction_factor=integer(params, "reduction_factor"),
+        non_linearity=text(params["non_linearity"], "non_linearity"),
+        scaling=number(params, "scaling"),
     )
     return get_peft_model(model, config)
 

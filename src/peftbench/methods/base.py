@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Literal, TypeGuard, get_args
 
 from peftbench.errors import unknown_name
+from peftbench.methods._checks import number
 from peftbench.registry import Registry
 
 if TYPE_CHECKING:
@@ -23,20 +24,24 @@ if TYPE_CHECKING:
 
     from peftbench.models.base import LoadedModel
 
+# A method's settings: its preset with a suite's overrides, parsed YAML/JSON values (builds read
+# them with the typed readers of methods/_checks.py, after the checks there).
+Params = Mapping[str, object]
+
 # build(model, loaded, params) -> the wrapped model (a peft.PeftModel for adapter methods).
-BuildFn = Callable[["Module", "LoadedModel", dict[str, Any]], "Module"]
+BuildFn = Callable[["Module", "LoadedModel", Params], "Module"]
 # load(model, loaded, folder) -> `model` with the adapter saved in `folder` (by save_pretrained).
 LoadFn = Callable[["Module", "LoadedModel", "Path"], "Module"]
 # optimizer(model, params, learning_rate, weight_decay) -> a torch optimizer over the trainable
 # parameters, for methods whose update rule is part of the method (LoRA+, GaLore).
-OptimizerFn = Callable[["Module", dict[str, Any], float, float], "Optimizer"]
+OptimizerFn = Callable[["Module", Params, float, float], "Optimizer"]
 # step_hook(model, params, step, total_steps): after each optimizer step, before gradients are
 # cleared (step counts from 0), for methods that adapt during training (AdaLoRA's rank budget).
-StepHookFn = Callable[["Module", dict[str, Any], int, int], None]
+StepHookFn = Callable[["Module", Params, int, int], None]
 
 # check(params, where) -> None: raise UserError when a setting is invalid; `where` is the settings'
 # path for messages (e.g. "method_params.ia3"). Runs on the preset with the suite's overrides.
-CheckFn = Callable[[Mapping[str, object], str], None]
+CheckFn = Callable[[Params, str], None]
 
 # How a method adapts the model (a closed list: listings group by it and tests branch on it).
 Family = Literal[
@@ -49,6 +54,12 @@ Family = Literal[
     "baseline",  # nothing trained (frozen)
 ]
 FAMILIES: tuple[str, ...] = get_args(Family)
+
+
+def is_family(name: object) -> TypeGuard[Family]:
+    """Whether `name` is one of `FAMILIES` (a table entry's family, read as text)."""
+    return name in FAMILIES
+
 
 # Hyper-parameters every method preset carries that are not passed to `build`.
 TRAINING_KEYS = ("learning_rate",)
@@ -104,15 +115,20 @@ class Method:
             return self.identity_at_init
         return self.identity_with(params)
 
-    def params(self, overrides: Mapping[str, object] | None = None) -> dict[str, Any]:
+    def params(self, overrides: Mapping[str, object] | None = None) -> dict[str, object]:
         """The preset with `overrides` applied (unknown keys are rejected by config validation)."""
         merged = dict(self.preset)
         merged.update(overrides or {})
         return merged
 
     @staticmethod
-    def build_params(params: Mapping[str, object]) -> dict[str, Any]:
+    def build_params(params: Mapping[str, object]) -> dict[str, object]:
         return {k: v for k, v in params.items() if k not in TRAINING_KEYS}
+
+    @staticmethod
+    def learning_rate(params: Mapping[str, object]) -> float:
+        """The optimiser's learning rate in `params` (a `TRAINING_KEYS` setting)."""
+        return float(number(params, "learning_rate"))
 
     def make_optimizer(
         self, model: Module, params: Mapping[str, object], learning_rate: float, weight_decay: float
@@ -145,6 +161,6 @@ METHODS: Registry[Method] = Registry("method", "peftbench.methods")
 
 
 def register(method: Method) -> Method:
-    if method.family not in FAMILIES:
+    if not is_family(method.family):
         raise unknown_name("method family", method.family, FAMILIES)
     return METHODS.register(method)

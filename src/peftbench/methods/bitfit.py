@@ -10,12 +10,12 @@ original code initialised them randomly). Which modules got one is in the adapte
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.errors import UserError
-from peftbench.methods._checks import one_of
+from peftbench.methods._checks import flag, names, one_of, text
 from peftbench.methods._peft import load_after_import
-from peftbench.methods.base import Method, register
+from peftbench.methods.base import Method, Params, register
 from peftbench.methods.native import BIAS_INITS
 from peftbench.models.targets import resolve_targets
 
@@ -25,16 +25,20 @@ if TYPE_CHECKING:  # annotations only; importing them would import torch
     from peftbench.models.base import LoadedModel
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     from peft import TaskType, get_peft_model
 
     from peftbench.methods.native.bitfit import BitFitConfig
 
-    p = dict(params)
-    targets = resolve_targets(loaded.model_type, p.pop("target_modules"))
-    return get_peft_model(
-        model, BitFitConfig(task_type=TaskType.CAUSAL_LM, target_modules=targets, **p)
+    config = BitFitConfig(
+        task_type=TaskType.CAUSAL_LM,
+        target_modules=resolve_targets(
+            loaded.model_type, names(params["target_modules"], "target_modules")
+        ),
+        add_missing_bias=flag(params, "add_missing_bias"),
+        bias_init=text(params["bias_init"], "bias_init"),
     )
+    return get_peft_model(model, config)
 
 
 def identity_with(params: Mapping[str, object]) -> bool:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from peftbench.methods.base import Method, register
+from peftbench.methods.base import Method, Params, register
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # annotations only; importing them would import torch
     from peftbench.models.base import LoadedModel
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     for p in model.parameters():
         p.requires_grad_(False)
     return model

@@ -10,9 +10,9 @@ tuning of 1B-8B models (a PEFT learning rate such as 5e-5 is too large for all w
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from peftbench.methods.base import Method, register
+from peftbench.methods.base import Method, Params, register
 
 if TYPE_CHECKING:  # annotations only
     from pathlib import Path
@@ -34,7 +34,7 @@ def train_everything(model: Module, method: str) -> Module:
     return model
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     return train_everything(model, "full fine-tuning")
 
 

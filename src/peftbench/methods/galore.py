@@ -13,33 +13,35 @@ scales); lr 2e-5 as `full`, since GaLore updates every weight.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from peftbench.methods.base import Method, register
+from peftbench.methods._checks import integer, names, number
+from peftbench.methods.base import Method, Params, register
 from peftbench.methods.full import load, train_everything
 from peftbench.models.targets import resolve_targets
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
+    from torch.optim import Optimizer
 
     from peftbench.models.base import LoadedModel
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     return train_everything(model, "GaLore")
 
 
 def optimizer(
-    model: Module, params: dict[str, Any], learning_rate: float, weight_decay: float
-) -> Any:
+    model: Module, params: Params, learning_rate: float, weight_decay: float
+) -> Optimizer:
     from peftbench.methods.native.galore import GaLoreAdamW, galore_param_groups
 
     groups = galore_param_groups(
         model,
-        resolve_targets(model.config.model_type, params["target_modules"]),
-        rank=int(params["rank"]),
-        update_proj_gap=int(params["update_proj_gap"]),
-        scale=float(params["scale"]),
+        resolve_targets(model.config.model_type, names(params["target_modules"], "target_modules")),
+        rank=integer(params, "rank"),
+        update_proj_gap=integer(params, "update_proj_gap"),
+        scale=float(number(params, "scale")),
     )
     return GaLoreAdamW(groups, lr=learning_rate, weight_decay=weight_decay)
 

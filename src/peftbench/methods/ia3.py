@@ -18,10 +18,11 @@ Trainable parameters on Llama: per layer k (kv width) + v (kv width) + down_proj
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.errors import UserError
-from peftbench.methods.base import Method, register
+from peftbench.methods._checks import names
+from peftbench.methods.base import Method, Params, register
 from peftbench.models.targets import resolve_targets
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
@@ -32,13 +33,19 @@ if TYPE_CHECKING:  # annotations only; importing them would import torch
 PAPER = "PEFT-Bench (PEFT-Factory examples/peftbench/ia3/llama-3-8b-instruct/train.yaml)"
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     from peft import IA3Config, TaskType, get_peft_model
 
     p = dict(params)
     paper_compat = bool(p.pop("paper_compat", False))
-    targets = resolve_targets(loaded.model_type, p.pop("target_modules"))
-    ff_names = [m for m in resolve_targets(loaded.model_type, p.pop("feedforward_modules")) if m]
+    targets = resolve_targets(loaded.model_type, names(p.pop("target_modules"), "target_modules"))
+    ff_names = [
+        m
+        for m in resolve_targets(
+            loaded.model_type, names(p.pop("feedforward_modules"), "feedforward_modules")
+        )
+        if m
+    ]
     if paper_compat:
         # the original's string: a full-path regex that matches no module (see module docstring)
         feedforward: str | list[str] = "|".join(ff_names)

@@ -8,28 +8,30 @@ recommended 2^4; the base learning rate is the paper's LoRA one, so B trains at 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from peftbench.methods._checks import number
 from peftbench.methods._peft import LORA_PAPER, peft_build
-from peftbench.methods.base import Method, register
+from peftbench.methods.base import Method, Params, register
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
+    from torch.optim import Optimizer
 
     from peftbench.models.base import LoadedModel
 
 _build_lora = peft_build("LoraConfig")
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     p = dict(params)
     p.pop("loraplus_lr_ratio")
     return _build_lora(model, loaded, p)
 
 
 def optimizer(
-    model: Module, params: dict[str, Any], learning_rate: float, weight_decay: float
-) -> Any:
+    model: Module, params: Params, learning_rate: float, weight_decay: float
+) -> Optimizer:
     import torch
     from peft.optimizers import create_loraplus_optimizer
 
@@ -37,7 +39,7 @@ def optimizer(
         model,
         torch.optim.AdamW,
         lr=learning_rate,
-        loraplus_lr_ratio=float(params["loraplus_lr_ratio"]),
+        loraplus_lr_ratio=float(number(params, "loraplus_lr_ratio")),
         weight_decay=weight_decay,
     )
 

@@ -11,10 +11,10 @@ saved adapter is loaded). 100 virtual tokens and lr 3e-2, as the paper's prompt 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.methods._peft import peft_build
-from peftbench.methods.base import Method, register
+from peftbench.methods.base import Method, Params, register
 
 if TYPE_CHECKING:  # annotations only
     from pathlib import Path
@@ -26,7 +26,9 @@ if TYPE_CHECKING:  # annotations only
 _build = peft_build("MultitaskPromptTuningConfig")
 
 
-def _task_zero(module: Module, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+def _task_zero(
+    module: Module, args: tuple[object, ...], kwargs: dict[str, object]
+) -> tuple[tuple[object, ...], dict[str, object]]:
     import torch
 
     if kwargs.get("task_ids") is None:
@@ -35,7 +37,7 @@ def _task_zero(module: Module, args: tuple, kwargs: dict[str, Any]) -> tuple[tup
             ref = kwargs.get("inputs_embeds")
         if ref is None and args:
             ref = args[0]
-        if ref is None:
+        if not isinstance(ref, torch.Tensor):
             raise TypeError("multitask prompt tuning needs input_ids or inputs_embeds")
         kwargs["task_ids"] = torch.zeros(ref.shape[0], dtype=torch.long, device=ref.device)
     return args, kwargs
@@ -46,7 +48,7 @@ def with_task_ids(model: Module) -> Module:
     return model
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     return with_task_ids(_build(model, loaded, {**params, "num_tasks": 1}))
 
 

@@ -7,9 +7,9 @@ produce the adapted model's output.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from peftbench.methods.base import Method, register
+from peftbench.methods.base import Method, Params, register
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # annotations only; importing them would import torch
 PAPER = "PEFT-Bench (examples/peftbench/prefix-tuning/llama-3-8b-instruct/train.yaml)"
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     from peft import PrefixTuningConfig, TaskType, get_peft_model
 
     return get_peft_model(model, PrefixTuningConfig(task_type=TaskType.CAUSAL_LM, **params))

@@ -18,13 +18,14 @@ When fewer ids are available than virtual tokens, ids are drawn with replacement
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.errors import UserError
-from peftbench.methods._checks import at_least, one_of
-from peftbench.methods.base import Method, register
+from peftbench.methods._checks import at_least, integer, one_of
+from peftbench.methods.base import Method, Params, register
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Tensor
     from torch.nn import Module
     from transformers import PreTrainedTokenizerBase as Tokenizer
 
@@ -34,11 +35,13 @@ INITS = ("vocab", "text", "random")
 PAPER = "PEFT-Bench (examples/peftbench/prompt-tuning/llama-3-8b-instruct/train.yaml)"
 
 
-def init_token_ids(params: Mapping[str, Any], tokenizer: Tokenizer, vocab_size: int) -> Any:
+def init_token_ids(
+    params: Mapping[str, object], tokenizer: Tokenizer, vocab_size: int
+) -> Tensor | None:
     """The token ids whose embeddings initialise the virtual tokens (None for `random`)."""
     import torch
 
-    n = int(params["num_virtual_tokens"])
+    n = integer(params, "num_virtual_tokens")
     if params["prompt_tuning_init"] == "text":
         ids = tokenizer(str(params["prompt_tuning_init_text"]), add_special_tokens=False)[
             "input_ids"
@@ -46,14 +49,14 @@ def init_token_ids(params: Mapping[str, Any], tokenizer: Tokenizer, vocab_size: 
         ids = (ids * (n // max(len(ids), 1) + 1))[:n]
         return torch.tensor(ids, dtype=torch.long)
     if params["prompt_tuning_init"] == "vocab":
-        pool = min(int(params["prompt_tuning_init_vocab"]), vocab_size)
+        pool = min(integer(params, "prompt_tuning_init_vocab"), vocab_size)
         if n <= pool:
             return torch.randperm(pool)[:n]
         return torch.randint(0, pool, (n,))
     return None
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     import torch
     from peft import PromptTuningConfig, TaskType, get_peft_model
 
@@ -71,7 +74,7 @@ def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
     return peft_model
 
 
-def check(params: Mapping[str, Any], where: str) -> None:
+def check(params: Mapping[str, object], where: str) -> None:
     init = params["prompt_tuning_init"]
     one_of(f"{where}.prompt_tuning_init", init, INITS)
     at_least(f"{where}.num_virtual_tokens", params["num_virtual_tokens"], 1)

@@ -22,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.methods._checks import at_least, in_range, one_of
 from peftbench.methods._peft import peft_build, peft_method
-from peftbench.methods.base import register
+from peftbench.methods.base import Params, register
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch import Tensor
@@ -38,7 +38,7 @@ ENCODERS = ("LSTM", "MLP")
 PAPER = "PEFT-Bench (examples/peftbench/p-tuning/llama-3-8b-instruct/*.yaml)"
 
 
-def _fp32_forward(encoder: Module, *args: Any, **kwargs: Any) -> Tensor:
+def _fp32_forward(encoder: Module, *args: object, **kwargs: object) -> Tensor:
     """A peft `PromptEncoder`'s forward with autocast off, its output cast back."""
     import torch
 
@@ -63,7 +63,7 @@ def fp32_encoders(peft_model: Module) -> Module:
 _build = peft_build("PromptEncoderConfig")
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     return fp32_encoders(_build(model, loaded, params))
 
 

@@ -15,11 +15,11 @@ This path runs only on a CUDA machine; the test suite checks the error on machin
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.errors import UserError
 from peftbench.methods._peft import LORA_PAPER, conv1d_to_linear, peft_config
-from peftbench.methods.base import Method, register
+from peftbench.methods.base import Method, Params, register
 from peftbench.models.targets import uses_conv1d
 
 if TYPE_CHECKING:  # annotations only
@@ -97,7 +97,7 @@ def _quantised_base(model: Module, loaded: LoadedModel) -> Module:
     return prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     from peft import get_peft_model
 
     model = _quantised_base(model, loaded)

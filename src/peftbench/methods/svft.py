@@ -8,10 +8,11 @@ trains very few parameters in a fixed basis, like VeRA's vectors, and needs step
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from peftbench.methods._checks import integer
 from peftbench.methods._peft import PAPER_ROLES, load_after_import, resolve_roles
-from peftbench.methods.base import Method, register
+from peftbench.methods.base import Method, Params, register
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch.nn import Module
@@ -19,14 +20,17 @@ if TYPE_CHECKING:  # annotations only; importing them would import torch
     from peftbench.models.base import LoadedModel
 
 
-def build(model: Module, loaded: LoadedModel, params: dict[str, Any]) -> Module:
+def build(model: Module, loaded: LoadedModel, params: Params) -> Module:
     from peft import TaskType, get_peft_model
 
     from peftbench.methods.native.svft import SVFTConfig
 
-    p = dict(params)
-    p["target_modules"] = resolve_roles(loaded.model_type, p["target_modules"])
-    return get_peft_model(model, SVFTConfig(task_type=TaskType.CAUSAL_LM, **p))
+    config = SVFTConfig(
+        task_type=TaskType.CAUSAL_LM,
+        target_modules=resolve_roles(loaded.model_type, params["target_modules"]),
+        off_diag=integer(params, "off_diag"),
+    )
+    return get_peft_model(model, config)
 
 
 register(

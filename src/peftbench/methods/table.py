@@ -10,11 +10,10 @@ stay modules in this package.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from peftbench.errors import did_you_mean
 from peftbench.methods._peft import SHARED_PRESETS, peft_method
-from peftbench.methods.base import FAMILIES, Method, register
+from peftbench.methods.base import FAMILIES, Method, is_family, register
 from peftbench.registry import check_keys, read_table
 
 TABLE = "peft_methods.toml"
@@ -36,32 +35,54 @@ OPTIONAL: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def _shared(where: str, key: str, value: Any) -> Mapping[str, Any]:
-    """A table as written, or the shared preset (index 0) / its sources (1) that `value` names."""
-    if isinstance(value, dict):
-        return value
-    if value not in SHARED_PRESETS:
+def _shared(where: str, key: str, value: object) -> tuple[Mapping[str, object], Mapping[str, str]]:
+    """The shared preset and its sources that `value` (the entry's `key`) names."""
+    if not isinstance(value, str) or value not in SHARED_PRESETS:
         known = ", ".join(sorted(SHARED_PRESETS))
         raise ValueError(f"{where}: '{key}' names no shared preset '{value}' (known: {known})")
-    preset, sources = SHARED_PRESETS[value]
-    return preset if key == "preset" else sources
+    return SHARED_PRESETS[value]
 
 
-def method_of(name: str, entry: Mapping[str, Any]) -> Method:
-    """The `Method` of one table entry (its keys checked first)."""
+def _preset(where: str, value: object) -> Mapping[str, object]:
+    """The `preset` as written (a table), or the shared preset it names."""
+    return value if isinstance(value, dict) else _shared(where, "preset", value)[0]
+
+
+def _sources(where: str, value: object) -> Mapping[str, str]:
+    """The `sources` as written (a table of text), or those of the shared preset it names."""
+    if not isinstance(value, dict):
+        return _shared(where, "sources", value)[1]
+    text = {k: v for k, v in value.items() if isinstance(v, str)}
+    if len(text) != len(value):
+        raise ValueError(f"{where}: every value of 'sources' must be text, found {value!r}")
+    return text
+
+
+def method_of(name: str, entry: Mapping[str, object]) -> Method:
+    """The `Method` of one table entry (its keys and their types checked first)."""
     where = f"methods/{TABLE} [{name}]"
     check_keys(where, entry, REQUIRED, OPTIONAL)
-    if entry["family"] not in FAMILIES:
-        hint = did_you_mean(entry["family"], FAMILIES) or f"known: {', '.join(FAMILIES)}"
-        raise ValueError(f"{where}: unknown method family '{entry['family']}'; {hint}")
-    fields = dict(entry)
-    fields["preset"] = _shared(where, "preset", entry["preset"])
-    if "sources" in entry:
-        fields["sources"] = _shared(where, "sources", entry["sources"])
-    return peft_method(name=name, **fields)
+    family, fixed = entry["family"], entry.get("fixed")
+    if not is_family(family):
+        hint = did_you_mean(str(family), FAMILIES) or f"known: {', '.join(FAMILIES)}"
+        raise ValueError(f"{where}: unknown method family '{family}'; {hint}")
+    return peft_method(
+        name=name,
+        config=str(entry["config"]),
+        family=family,
+        description=str(entry["description"]),
+        preset=_preset(where, entry["preset"]),
+        source=str(entry["source"]),
+        mergeable=entry["mergeable"] is True,
+        identity_at_init=entry.get("identity_at_init") is True,
+        linear_only=entry.get("linear_only") is True,
+        fixed=fixed if isinstance(fixed, dict) else None,
+        prefix_from_text=entry.get("prefix_from_text") is True,
+        sources=_sources(where, entry["sources"]) if "sources" in entry else None,
+    )
 
 
-def entries() -> dict[str, dict[str, Any]]:
+def entries() -> Mapping[str, Mapping[str, object]]:
     """The table's entries, name -> keys as written."""
     return read_table("peftbench.methods", TABLE)
 

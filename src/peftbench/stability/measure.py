@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.datasets.base import DatasetSpec, Example
 from peftbench.evaluation import evaluate as decoding  # by module: tests count its calls
@@ -92,14 +92,14 @@ def measure_stability(
     model_key: str,
     cache: BaseAnswerCache,
     adapted_is_base: bool = False,
-) -> dict[str, Any]:
+) -> dict[str, dict[str, object] | None]:
     """The record's `stability` block. `text_tokens` 0 skips drift; no tasks skips retention.
     `adapted_is_base`: the adapted model is the base model itself (a method that changes
     nothing, e.g. `frozen`), so its general-task answers are the base answers, not decoded again."""
     from peftbench.stability.retention import TaskAnswers, retention
 
-    out: dict[str, Any] = {"drift": None, "retention": None}
-    base: Module = None
+    out: dict[str, dict[str, object] | None] = {"drift": None, "retention": None}
+    base: Module | None = None
 
     def base_model() -> Module:
         nonlocal base

@@ -7,12 +7,13 @@ byte-identical prompts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peftbench.datasets.base import DatasetSpec, Example
 from peftbench.datasets.prompt import answer_ids, prompt_ids
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
+    from torch import Tensor
     from transformers import PreTrainedTokenizerBase as Tokenizer
 
 IGNORE_INDEX = -100
@@ -41,7 +42,7 @@ class PadCollator:
     def __init__(self, pad_id: int) -> None:
         self.pad_id = pad_id
 
-    def __call__(self, batch: Sequence[dict[str, list[int]]]) -> dict[str, Any]:
+    def __call__(self, batch: Sequence[dict[str, list[int]]]) -> dict[str, Tensor]:
         import torch
 
         width = max(len(b["input_ids"]) for b in batch)

@@ -20,7 +20,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, NotRequired, TypedDict, TypeVar
 
 from peftbench.errors import UserError
 from peftbench.training.data import PadCollator
@@ -33,6 +33,8 @@ HOLDOUT_SEED = 20251130
 CHECKPOINT_FRACTION = 0.05  # the original's checkpoint interval: every 5 % of the steps
 
 T = TypeVar("T")
+P = TypeVar("P")  # a parsed prediction
+G = TypeVar("G")  # a gold answer
 
 
 @dataclass(frozen=True)
@@ -130,10 +132,10 @@ def halves(n: int) -> tuple[list[int], list[int]]:
 
 
 def drop_p_value(
-    metric: Callable[[Sequence[Any], Sequence[Any]], float],
-    best: Sequence[Any],
-    final: Sequence[Any],
-    golds: Sequence[Any],
+    metric: Callable[[list[P], list[G]], float],
+    best: Sequence[P],
+    final: Sequence[P],
+    golds: Sequence[G],
     higher_is_better: bool,
     permutations: int = PERMUTATIONS,
     seed: int = HOLDOUT_SEED,
@@ -144,7 +146,7 @@ def drop_p_value(
     whole-set metrics work too). p = (1 + #drops >= observed) / (1 + permutations)."""
     sign = 1.0 if higher_is_better else -1.0
 
-    def drop(a: Sequence[Any], b: Sequence[Any]) -> float:
+    def drop(a: Sequence[P], b: Sequence[P]) -> float:
         return sign * (metric(list(a), list(golds)) - metric(list(b), list(golds)))
 
     observed = drop(best, final)
@@ -158,12 +160,28 @@ def drop_p_value(
     return (1 + hits) / (1 + permutations)
 
 
+class _CurveScores(TypedDict):
+    points: list[dict[str, float]]
+    best_step: float | None
+    best_dev_score: float | None
+    final_dev_score: float | None
+
+
+class CurveSummary(_CurveScores):
+    """A learning curve's summary in the record (`curve_summary`); the judge keys only when the
+    points have the select and judge halves' scores."""
+
+    judge_drop: NotRequired[float]
+    overshoot_p: NotRequired[float]
+    overshoot: bool | None
+
+
 def curve_summary(
     points: Sequence[dict[str, float]],
     higher_is_better: bool,
     dev_examples: int,
     drop_test: Callable[[int, int], float] | None = None,
-) -> dict[str, Any]:
+) -> CurveSummary:
     """Best and final dev score of a learning curve, and whether training overshot.
 
     Choosing the best step and judging its drop on the same items calls overshoot on a flat
@@ -183,7 +201,7 @@ def curve_summary(
     chosen = "select_score" if split else "dev_score"
     best_i = max(range(len(points)), key=lambda i: (sign * points[i][chosen], -points[i]["step"]))
     best, final = points[best_i], points[-1]
-    out = {
+    out: _CurveScores = {
         "points": list(points),
         "best_step": best["step"],
         "best_dev_score": best["dev_score"],

@@ -22,8 +22,9 @@ plan says so (`LossPlan.path`, recorded in the run's train info), never silently
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from peftbench.models.virtual_tokens import PEFT_VIRTUAL_TOKENS, peft_type
 from peftbench.training.data import IGNORE_INDEX
@@ -81,13 +82,15 @@ def loss_plan(model: Module) -> LossPlan:
     return LossPlan("mask" if takes_mask else "positions", offset)
 
 
-def _has_own_forward(tuner: Any) -> bool:
+def _has_own_forward(tuner: object) -> bool:
     from peft.tuners.tuners_utils import BaseTuner
 
     return isinstance(tuner, BaseTuner) and type(tuner).forward is not BaseTuner.forward
 
 
-def answer_logits(model: Module, batch: dict[str, Any], plan: LossPlan) -> tuple[Tensor, Tensor]:
+def answer_logits(
+    model: Module, batch: Mapping[str, Tensor], plan: LossPlan
+) -> tuple[Tensor, Tensor]:
     """(logits as float32 rows, their target token ids with -100 where not labelled).
 
     Row r's logits predict target r: position t predicts the label at t + 1 (HF's shift).
@@ -110,7 +113,7 @@ def answer_logits(model: Module, batch: dict[str, Any], plan: LossPlan) -> tuple
     return logits.float().flatten(0, 1), targets[:, cols].flatten()
 
 
-def summed_loss(model: Module, batch: dict[str, Any], plan: LossPlan) -> tuple[Tensor, int]:
+def summed_loss(model: Module, batch: Mapping[str, Tensor], plan: LossPlan) -> tuple[Tensor, int]:
     """(summed cross-entropy over the labelled tokens of `batch`, how many there are)."""
     import torch
 

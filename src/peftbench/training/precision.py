@@ -14,7 +14,7 @@ fp32) is left exactly as it was.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     import torch
@@ -55,14 +55,24 @@ def _autocast_forward(model: Module, dtype: torch.dtype) -> None:
         if getattr(module, "_peftbench_autocast", None) is not None:
             continue
         device = next(module.parameters()).device.type
-        contexts: list[Any] = []
+        contexts: list[torch.autocast] = []
 
-        def enter(mod: Any, args: Any, device: str = device, contexts: list = contexts) -> None:
+        def enter(
+            mod: Module,
+            args: tuple[object, ...],
+            device: str = device,
+            contexts: list[torch.autocast] = contexts,
+        ) -> None:
             ctx = torch.autocast(device_type=device, dtype=dtype)
             ctx.__enter__()
             contexts.append(ctx)
 
-        def leave(mod: Any, args: Any, out: Any, contexts: list = contexts) -> None:
+        def leave(
+            mod: Module,
+            args: tuple[object, ...],
+            out: object,
+            contexts: list[torch.autocast] = contexts,
+        ) -> None:
             contexts.pop().__exit__(None, None, None)
 
         module.register_forward_pre_hook(enter)

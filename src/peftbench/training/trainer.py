@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from peftbench.config.schema import TrainingSettings
 from peftbench.training.data import PadCollator
@@ -37,8 +37,17 @@ from peftbench.training.loss import LossPlan, loss_plan, summed_loss
 from peftbench.training.precision import fp32_trainables
 
 if TYPE_CHECKING:
+    from torch import Tensor
     from torch.nn import Module
     from torch.optim import Optimizer
+    from tqdm.auto import tqdm
+    from transformers import (
+        Trainer,
+        TrainerCallback,
+        TrainerControl,
+        TrainerState,
+        TrainingArguments,
+    )
 
     from peftbench.methods.base import Method
 
@@ -64,7 +73,7 @@ class TrainResult:
     train_seconds: float
     tokens: int  # non-padding tokens seen by forward passes
     final_loss: float | None
-    log: list[dict[str, Any]] = field(default_factory=list)
+    log: list[dict[str, float]] = field(default_factory=list)  # HF's log entries, with the step
     upcast_entries: int = 0  # low-precision trainable entries given float32 masters
     checkpoints: list[dict[str, float]] = field(default_factory=list)  # {step, val_loss}
     selected_step: int | None = None  # the checkpoint the model holds at the end
@@ -100,7 +109,7 @@ class _Validation:
         self.model, self.features, self.pad_id = model, features, pad_id
         self.select_best = select_best
         self.checkpoints: list[dict[str, float]] = []
-        self.best: tuple[float, int, dict[str, Any]] | None = None
+        self.best: tuple[float, int, dict[str, Tensor]] | None = None
 
     def __call__(self, step: int) -> bool:
         loss = held_out_loss(self.model, self.features, self.pad_id)
@@ -129,7 +138,7 @@ class _Validation:
 def train(
     model: Module,
     method: Method,
-    params: Mapping[str, Any],
+    params: Mapping[str, object],
     features: Features,
     pad_id: int,
     settings: TrainingSettings,
@@ -142,7 +151,7 @@ def train(
     from tqdm.auto import tqdm
 
     upcast = fp32_trainables(model)  # before the optimizer, so its state is float32 too
-    learning_rate = float(params["learning_rate"])
+    learning_rate = method.learning_rate(params)
     optimizer = method.make_optimizer(model, params, learning_rate, settings.weight_decay)
     on_step = method.step_callback(model, params)
     steps = total_steps(settings, len(features))
@@ -193,9 +202,16 @@ def _scheduled_checks(steps: int, val: _Validation | None, probes: Sequence[Prob
     return checks
 
 
+class _Watch(Protocol):
+    """What `train` reads back from the callback of `_watch`."""
+
+    log: list[dict[str, float]]
+    probe_seconds: float
+
+
 def _watch(
-    bar: Any, checks: list[Check], on_step: Callable[[int, int], None] | None, steps: int
-) -> Any:
+    bar: tqdm, checks: list[Check], on_step: Callable[[int, int], None] | None, steps: int
+) -> _Watch:
     """The one callback that sees every step: keeps the training log (`.log`), moves the
     progress bar, runs the held-out checks (their time in `.probe_seconds`, kept out of the
     training time), calls the method's step hook and fails the run on a non-finite loss.
@@ -204,10 +220,16 @@ def _watch(
 
     class Watch(TrainerCallback):
         def __init__(self) -> None:
-            self.log: list[dict[str, Any]] = []
+            self.log: list[dict[str, float]] = []
             self.probe_seconds = 0.0
 
-        def on_step_end(self, args: Any, state: Any, control: Any, **kw: object) -> None:
+        def on_step_end(
+            self,
+            args: TrainingArguments,
+            state: TrainerState,
+            control: TrainerControl,
+            **kw: object,
+        ) -> None:
             bar.update(1)
             start = time.perf_counter()
             for at, run in checks:
@@ -216,7 +238,12 @@ def _watch(
             self.probe_seconds += time.perf_counter() - start
 
         def on_log(
-            self, args: Any, state: Any, control: Any, logs: Any = None, **kw: object
+            self,
+            args: TrainingArguments,
+            state: TrainerState,
+            control: TrainerControl,
+            logs: dict[str, float] | None = None,
+            **kw: object,
         ) -> None:
             if logs:
                 self.log.append({"step": state.global_step, **logs})
@@ -226,7 +253,13 @@ def _watch(
                     if not math.isfinite(float(loss)):
                         raise NonFiniteLoss(f"loss became {loss} at step {state.global_step}")
 
-        def on_optimizer_step(self, args: Any, state: Any, control: Any, **kw: object) -> None:
+        def on_optimizer_step(
+            self,
+            args: TrainingArguments,
+            state: TrainerState,
+            control: TrainerControl,
+            **kw: object,
+        ) -> None:
             if on_step is not None:  # global_step still counts the steps before this one
                 on_step(state.global_step, steps)
 
@@ -235,7 +268,7 @@ def _watch(
 
 def _training_arguments(
     out: str, settings: TrainingSettings, learning_rate: float, steps: int, seed: int
-) -> Any:
+) -> TrainingArguments:
     """The suite's training settings in HF's terms, the same for every method. HF's own
     saving, reporting and progress output are off (our bar and log replace them) and its NaN
     filter too, so that a NaN loss surfaces instead of being averaged away."""
@@ -268,13 +301,13 @@ def _training_arguments(
 
 def _trainer(
     model: Module,
-    args: Any,
+    args: TrainingArguments,
     features: Features,
     pad_id: int,
-    optimizer: Optimizer,
-    watch: Any,
+    optimizer: Optimizer | None,
+    watch: TrainerCallback,
     plan: LossPlan,
-) -> Any:
+) -> Trainer:
     """An HF Trainer with answer-only padding, the loss of `plan`, the method's optimizer
     (None: HF builds the suite's) and only our callback printing (HF's printer and progress
     callbacks removed)."""
@@ -293,10 +326,10 @@ def _trainer(
         def compute_loss(
             self,
             model: Module,
-            inputs: dict[str, Any],
+            inputs: dict[str, Tensor],
             return_outputs: bool = False,
-            num_items_in_batch: Any = None,
-        ) -> Any:
+            num_items_in_batch: Tensor | int | None = None,
+        ) -> Tensor | tuple[Tensor, object]:
             if plan.path == "full":
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             total, count = summed_loss(model, inputs, plan)

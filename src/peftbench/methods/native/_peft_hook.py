@@ -13,9 +13,13 @@ import time), exactly as for any out-of-tree peft extension.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from peft.utils.peft_types import PeftType, register_peft_method
+
+if TYPE_CHECKING:  # annotations only
+    from peft.config import PeftConfig
+    from peft.tuners.tuners_utils import BaseTuner
 
 
 def _add_peft_type(member_name: str) -> None:
@@ -36,7 +40,9 @@ def _add_peft_type(member_name: str) -> None:
     type.__setattr__(PeftType, member_name, member)
 
 
-def register_native_peft_method(name: str, config_cls: type, model_cls: type[Any]) -> None:
+def register_native_peft_method(
+    name: str, config_cls: type[PeftConfig], model_cls: type[BaseTuner]
+) -> None:
     """Register a peftbench tuner with peft (idempotent: re-importing the module is harmless).
 
     A second registration of the same tuner (same module and class name, e.g. after a module

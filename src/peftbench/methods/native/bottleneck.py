@@ -23,7 +23,7 @@ Not mergeable: the non-linearity sits between the two projections.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import torch
 from peft.config import PeftConfig
@@ -137,7 +137,7 @@ class BottleneckLayer(nn.Module, BaseTunerLayer):
         h = self.bottleneck_act[name](down(x.to(down.weight.dtype)))
         return self.bottleneck_up[name](h) * self.bottleneck_scaling[name]
 
-    def forward(self, *args: object, **kwargs: object) -> Any:
+    def forward(self, *args: object, **kwargs: object) -> torch.Tensor | tuple[object, ...]:
         result = self.base_layer(*args, **kwargs)
         names = [n for n in self.active_adapters if n in self.bottleneck_down]
         if self.disable_adapters or not names:

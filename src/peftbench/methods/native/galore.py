@@ -15,10 +15,12 @@ plain AdamW. Weight decay is decoupled (AdamW).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 import torch
+
+# A torch optimizer parameter group: its tensors under "params", and settings (lr, rank, ...).
+ParamGroup = dict[str, object]
 
 
 def _basis(grad: torch.Tensor, rank: int) -> torch.Tensor:
@@ -34,7 +36,7 @@ class GaLoreAdamW(torch.optim.Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Iterable[torch.nn.Parameter] | Iterable[ParamGroup],
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -52,7 +54,7 @@ class GaLoreAdamW(torch.optim.Optimizer):
         super().__init__(params, defaults)
 
     @torch.no_grad()
-    def step(self, closure: Any = None) -> Any:
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
         loss = None
         if closure is not None:
             with torch.enable_grad():
@@ -98,7 +100,7 @@ def galore_param_groups(
     rank: int,
     update_proj_gap: int,
     scale: float,
-) -> list[dict[str, Any]]:
+) -> list[ParamGroup]:
     """Projected group: 2-D weights of modules whose name ends with a target; the rest plain."""
     projected_ids: set[int] = set()
     for name, module in model.named_modules():
@@ -106,12 +108,12 @@ def galore_param_groups(
             weight = getattr(module, "weight", None)
             if isinstance(weight, torch.nn.Parameter) and weight.ndim == 2:
                 projected_ids.add(id(weight))
-    projected: list[Any] = []
-    plain: list[Any] = []
+    projected: list[torch.nn.Parameter] = []
+    plain: list[torch.nn.Parameter] = []
     for p in model.parameters():
         if p.requires_grad:
             (projected if id(p) in projected_ids else plain).append(p)
-    groups: list[dict[str, Any]] = [{"params": plain}] if plain else []
+    groups: list[ParamGroup] = [{"params": plain}] if plain else []
     if projected:
         groups.append(
             {"params": projected, "rank": rank, "update_proj_gap": update_proj_gap, "scale": scale}
