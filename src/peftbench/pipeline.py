@@ -330,7 +330,7 @@ def _curve_probe(run: CellRun, dev: list[Example]) -> Callable[[int], None]:
 def _curve(run: CellRun, data: CellData) -> JSONObject | None:
     """The learning curve's record entry (None when the suite does not ask for one)."""
     from peftbench.metrics import METRICS
-    from peftbench.training.holdout import curve_summary, drop_p_value, halves
+    from peftbench.training.holdout import curve_json, curve_summary, drop_p_value, halves
 
     every = run.spec.evaluation.curve_every
     if every <= 0 or not run.method.trains:
@@ -344,7 +344,7 @@ def _curve(run: CellRun, data: CellData) -> JSONObject | None:
         return drop_p_value(metric, judged[best], judged[final], golds, metric.higher_is_better)
 
     summary = curve_summary(run.curve, metric.higher_is_better, len(dev), drop_test)
-    return {"every": every, "dev_examples": len(dev), **summary}
+    return {"every": every, "dev_examples": len(dev), **curve_json(summary)}
 
 
 def _load_base(run: CellRun) -> Module:

@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from peftbench.json_types import JSONObject
+
 if TYPE_CHECKING:  # annotations only; importing them would import torch
     from torch import Tensor
     from torch.nn import Module
@@ -36,7 +38,7 @@ class Drift:
     def ppl_delta_pct(self) -> float:
         return 100.0 * (self.ppl / self.ppl_base - 1.0)
 
-    def as_record(self) -> dict[str, float | int]:
+    def as_record(self) -> JSONObject:
         return {
             "tokens": self.tokens,
             "ppl_base": self.ppl_base,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from peftbench.datasets.base import DatasetSpec, Example
 from peftbench.evaluation import evaluate as decoding  # by module: tests count its calls
+from peftbench.json_types import JSONObject
 from peftbench.metrics import METRICS
 from peftbench.results.atomic import write_json
 from peftbench.stability.drift import measure_drift
@@ -92,13 +93,13 @@ def measure_stability(
     model_key: str,
     cache: BaseAnswerCache,
     adapted_is_base: bool = False,
-) -> dict[str, dict[str, object] | None]:
+) -> dict[str, JSONObject | None]:
     """The record's `stability` block. `text_tokens` 0 skips drift; no tasks skips retention.
     `adapted_is_base`: the adapted model is the base model itself (a method that changes
     nothing, e.g. `frozen`), so its general-task answers are the base answers, not decoded again."""
     from peftbench.stability.retention import TaskAnswers, retention
 
-    out: dict[str, dict[str, object] | None] = {"drift": None, "retention": None}
+    out: dict[str, JSONObject | None] = {"drift": None, "retention": None}
     base: Module | None = None
 
     def base_model() -> Module:

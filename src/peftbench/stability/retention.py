@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from peftbench.json_types import JSONObject, JSONValue
 from peftbench.scoring.intervals import draw_items, percentile, stream_seed
 
 MetricFn = Callable[[Sequence[object], Sequence[object]], float]
@@ -24,7 +25,7 @@ BOOTSTRAP_SEED = 0
 
 
 # one task's figures: scores, delta, interval, item count, per-item scores (`item_scores`)
-TaskFigures = dict[str, float | int | list[float] | dict[str, list[float]]]
+TaskFigures = JSONObject  # base, adapted, delta, ci95 and (mean metrics) item_scores
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,10 @@ class TaskAnswers:
 class Retention:
     delta: float  # mean over tasks of (fine-tuned - base), in metric points
     ci95: tuple[float, float]
-    per_task: dict[str, TaskFigures]
+    per_task: JSONObject  # task name -> its TaskFigures
     samples: int
 
-    def as_record(self) -> dict[str, object]:
+    def as_record(self) -> JSONObject:
         return {
             "delta": self.delta,
             "ci95": list(self.ci95),
@@ -71,7 +72,7 @@ def bootstrap_deltas(tasks: Sequence[TaskAnswers], samples: int, seed: int) -> l
     return out
 
 
-def item_scores(task: TaskAnswers) -> dict[str, dict[str, list[float]]]:
+def item_scores(task: TaskAnswers) -> JSONObject:
     """{"item_scores": {"base": [...], "adapted": [...]}} when the task's metric is a mean of
     per-item scores: the leaderboard combines a row's runs by a joint bootstrap over these shared
     items (board/stability.py). {} for a whole-set metric."""
@@ -79,8 +80,8 @@ def item_scores(task: TaskAnswers) -> dict[str, dict[str, list[float]]]:
     if items is None:
         return {}
     golds = list(task.golds)
-    base = [float(x) for x in items(list(task.base), golds)]
-    adapted = [float(x) for x in items(list(task.adapted), golds)]
+    base: list[JSONValue] = [float(x) for x in items(list(task.base), golds)]
+    adapted: list[JSONValue] = [float(x) for x in items(list(task.adapted), golds)]
     return {"item_scores": {"base": base, "adapted": adapted}}
 
 
@@ -96,7 +97,7 @@ def retention(
     if not tasks:
         raise ValueError("retention needs at least one general task")
     draws = bootstrap_deltas(tasks, samples, seed)
-    per_task: dict[str, TaskFigures] = {}
+    per_task: JSONObject = {}
     for task, task_draws in zip(tasks, draws, strict=True):
         golds = list(task.golds)
         per_task[task.name] = {

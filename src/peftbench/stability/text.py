@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from peftbench.errors import UserError
+from peftbench.json_types import JSONObject
 
 PACKAGE = "reasoning-gym"
 MEMBER = "reasoning_gym/data/in_the_year_2889.txt"
@@ -30,7 +31,7 @@ class GeneralText:
     licence: str
     sha256: str  # of `text`, so a changed sample is visible in every record
 
-    def describe(self) -> dict[str, object]:
+    def describe(self) -> JSONObject:
         return {
             "source": self.source,
             "licence": self.licence,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, NotRequired, TypedDict, TypeVar
 
 from peftbench.errors import UserError
+from peftbench.json_types import JSONObject, JSONValue
 from peftbench.training.data import PadCollator
 from peftbench.training.loss import loss_plan, summed_loss
 
@@ -174,6 +175,27 @@ class CurveSummary(_CurveScores):
     judge_drop: NotRequired[float]
     overshoot_p: NotRequired[float]
     overshoot: bool | None
+
+
+def curve_json(summary: CurveSummary) -> JSONObject:
+    """`summary` as the record's JSON object, key by key (to the type checker a TypedDict is a
+    read-only mapping of objects, not JSON)."""
+    points: list[JSONValue] = []
+    for p in summary["points"]:
+        point: JSONObject = {**p}
+        points.append(point)
+    out: JSONObject = {
+        "points": points,
+        "best_step": summary["best_step"],
+        "best_dev_score": summary["best_dev_score"],
+        "final_dev_score": summary["final_dev_score"],
+    }
+    if "judge_drop" in summary:
+        out["judge_drop"] = summary["judge_drop"]
+    if "overshoot_p" in summary:
+        out["overshoot_p"] = summary["overshoot_p"]
+    out["overshoot"] = summary["overshoot"]
+    return out
 
 
 def curve_summary(
