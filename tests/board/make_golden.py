@@ -5,8 +5,9 @@ shown to change no number. Rewritten on purpose for leaderboard schema 2 (issue 
 score intervals instead of the percentile bootstrap (no zero width at 0 %), the seed-level t term
 instead of resampling 2 seeds, the confidence set for the best and simultaneous rank intervals
 instead of best/tie marks, no best mark where nothing beats `frozen`, slowdown over latency runs
-and the median training memory. Rerun it only when numbers change on purpose, and say why in
-the commit message:
+and the median training memory. Schema 3 changed only `schema_version` in these files (a
+failure now names its model; neither folder has one). Rerun it only when numbers change on
+purpose, and say why in the commit message:
 
     PYTHONPATH=src:tests/reports python tests/board/make_golden.py
 """

@@ -67,3 +67,20 @@ def test_the_schema_covers_every_field_written(tmp_path: Path) -> None:
     plain["rows"][0]["costs"]["undocumented"] = 1.0
     errors = list(_validator().iter_errors(plain))
     assert errors and "undocumented" in errors[0].message
+
+
+def test_a_failure_names_its_model_and_validates(tmp_path: Path) -> None:
+    """A failed run's row names its model (a multi-model report shows it in the model column)."""
+    import shutil
+
+    root = Path(shutil.copytree(results("smoke", tmp_path), tmp_path / "failed"))
+    status = sorted((root / "runs").glob("*__lora__*"))[0] / "status.json"
+    data = json.loads(status.read_text())
+    data.update(status="failed", error="RuntimeError: boom")
+    status.write_text(json.dumps(data, indent=2))
+    board = of_folder(read_folder(root))
+    (failure,) = board.failed
+    assert failure.model == "tiny-llama" and failure.error == "RuntimeError: boom"
+    plain = json.loads(json.dumps(to_json(board)))
+    assert plain["failed"][0]["model"] == "tiny-llama"
+    assert [e.message for e in _validator().iter_errors(plain)] == []

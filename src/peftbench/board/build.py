@@ -232,7 +232,7 @@ def _average_interval(row: RowInputs, s: MethodStats | None) -> Pair | None:
 
 def failures(records: Sequence[RunRecord]) -> tuple[Failure, ...]:
     return tuple(
-        Failure(r.run_id, r.error, r.method, r.dataset, r.seed)
+        Failure(r.run_id, r.error, r.model, r.method, r.dataset, r.seed)
         for r in records
         if r.state == "failed"
     )

@@ -23,7 +23,8 @@ from typing import Literal, TypeAlias
 # 2: a figure a record's source never measured is null, never 0 (`latency_ms_per_token`,
 # `slowdown_pct`, `extra_tflops` and their companions); rows name their `sources`; the board
 # names the PSCP terms it left out per model (`pscp_left_out`)
-SCHEMA_VERSION = 2
+# 3: a failure names its `model`; a slowdown without an interval is null, not [null, null]
+SCHEMA_VERSION = 3
 
 Json: TypeAlias = bool | int | float | str | list["Json"] | dict[str, "Json"] | None
 # [low, high]: an interval (scores in points, percentages in pp); lists in the JSON
@@ -169,6 +170,7 @@ class Row:
 class Failure:
     run_id: str
     error: str | None
+    model: str
     method: str
     dataset: str
     seed: int

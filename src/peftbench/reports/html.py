@@ -265,8 +265,7 @@ def leaderboard_view(data: ReportData) -> LeaderboardView:
         cells = _row_cells(r, board.datasets, stats.get((r.model, r.method)), multi, lr)
         (refs if r.baseline else peft).append({"cls": "", "cells": cells})
     for f in board.failed:
-        # a failure names no model (board.model.Failure): the model column stays empty
-        model = [_cell("", cls="text")] if multi else []
+        model = [_cell(f.model, cls="text")] if multi else []
         detail = f"{f.dataset} seed {f.seed}: {f.error}"
         span = len(head) - 1 - len(model)
         peft.append(
