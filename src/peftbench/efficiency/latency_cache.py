@@ -36,6 +36,11 @@ from peftbench.results.safe_read import JSON_CAP, read_capped
 RUNS_PER_STRUCTURE = 2
 
 
+def _tag(run_id: str) -> str:
+    """The part of an entry's file name that names the cell that measured it."""
+    return hashlib.sha256(run_id.encode()).hexdigest()[:10]
+
+
 def paired_run_to_json(run: PairedRun) -> dict[str, Any]:
     return asdict(run)
 
@@ -88,34 +93,42 @@ class LatencyCache:
     def _path(self, forms: list[str], part: str) -> Path:
         """This cell's own entry (one file per measuring cell, so concurrent cells never
         overwrite each other's runs)."""
-        mine = hashlib.sha256(self.run_id.encode()).hexdigest()[:10]
-        return self.folder / f"{self._key(forms, part)}.{mine}.json"
+        return self.folder / f"{self._key(forms, part)}.{_tag(self.run_id)}.json"
 
-    def stored(self, forms: list[str], part: str) -> list[tuple[PairedRun, str]]:
-        """Every reusable stored run of this structure, forms and part, in file-name order:
-        (paired run, the run id that measured it). An entry that fails the checks a record's
-        samples pass (`check_entry`) is left out, with a line saying why."""
-        out = []
+    def stored(self, forms: list[str], part: str) -> dict[str, PairedRun]:
+        """Every reusable stored run of this structure, forms and part, by the run id that
+        measured it. An entry that fails the checks a record's samples pass (`check_entry`),
+        or whose file is not the one its measurer writes (a copy under another name would
+        count one run twice), is left out, with one line saying how many and why."""
+        out: dict[str, PairedRun] = {}
+        refused: dict[str, int] = {}
         for path in sorted(self.folder.glob(f"{self._key(forms, part)}.*.json")):
             try:
                 data = json.loads(read_capped(path, JSON_CAP).decode("utf-8"))
                 why = check_entry(data, self.structure, forms, part)
+                if why is None and path.name.split(".")[1] != _tag(data["measured_by"]):
+                    why = "its file name is not its measurer's"
                 if why is not None:
-                    print(f"latency cache {path.name} not reused ({why})")
+                    refused[why] = refused.get(why, 0) + 1
                     continue
-                out.append((paired_run_from_json(data["paired_run"]), str(data["measured_by"])))
+                out[data["measured_by"]] = paired_run_from_json(data["paired_run"])
             except (OSError, ValueError, KeyError, TypeError, RecursionError):  # damaged: skip
                 continue
+        for why, count in sorted(refused.items()):
+            print(f"latency cache: {count} stored run(s) of this structure not reused ({why})")
         return out
 
-    def get(self, forms: list[str], part: str) -> tuple[PairedRun, str] | None:
-        """A stored run to copy (with the run id that measured it), or None: fewer than
-        `RUNS_PER_STRUCTURE` independent runs are stored, so this cell times its own."""
-        runs = self.stored(forms, part)
-        if len(runs) < RUNS_PER_STRUCTURE:
+    def get(self, parts: list[tuple[list[str], str]]) -> tuple[dict[str, PairedRun], str] | None:
+        """Stored runs to copy for every part this cell times (part name -> run), all taken by
+        one measuring cell, and that cell's run id; or None: fewer than `RUNS_PER_STRUCTURE`
+        cells stored every part, so this cell times all of its own. All or nothing, so that
+        `latency_reused_from` names the measurer of every copied part, never one of several."""
+        stored = [self.stored(forms, part) for forms, part in parts]
+        whole = sorted(set.intersection(*(set(runs) for runs in stored))) if stored else []
+        if len(whole) < RUNS_PER_STRUCTURE:
             return None
-        pick = int(hashlib.sha256(self.run_id.encode()).hexdigest(), 16) % len(runs)
-        return runs[pick]
+        pick = whole[int(hashlib.sha256(self.run_id.encode()).hexdigest(), 16) % len(whole)]
+        return {part: runs[pick] for (_, part), runs in zip(parts, stored, strict=True)}, pick
 
     def put(self, forms: list[str], part: str, run: PairedRun) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
