@@ -156,6 +156,20 @@ def test_a_copied_latency_entry_does_not_count_as_a_second_run(
     assert second.adapted.latency_reused_from is None and len(timed) == 2
 
 
+def test_measuring_cells_run_again_get_their_own_runs_back(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both measuring cells of a two-seed grid set aside and run again: each takes back the
+    run it measured, so the grid keeps two independent latency runs (copying by run id alone
+    could give both the same one)."""
+    timed = _count_timings(monkeypatch)
+    specs = [dataclasses.replace(_spec("lora", "toy-addition"), seed=s) for s in (0, 1)]
+    for spec in specs:
+        _measured(spec, tmp_path, "first")
+    again = [_measured(spec, tmp_path, "again").adapted.latency_reused_from for spec in specs]
+    assert again == [spec.run_id for spec in specs] and len(timed) == 2
+
+
 def test_a_merged_in_place_cell_copies_both_runs_from_one_cell_or_times_both(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

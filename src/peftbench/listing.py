@@ -123,6 +123,14 @@ def _run_text(rec: RunRecord) -> str:
         f"paired slowdown {describe(figures)}",
         f"  prefill slowdown {describe(figures, figure='prefill_slowdown')}"
         + (f"; merged {describe(figures, 'merged_')}" if figures.get("merged") else ""),
+        *(
+            [
+                f"  latency copied from run {eff.get('latency_reused_from')} (same adapter "
+                "structure; not timed in this run)"
+            ]
+            if eff.get("latency_reused_from")
+            else []
+        ),
         f"  peak training memory {eff.peak_train_mem_mb:.0f} MiB ({eff.memory_kind})",
         "  phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in rec.status.phase_seconds.items()),
     ]

@@ -122,12 +122,17 @@ class LatencyCache:
         """Stored runs to copy for every part this cell times (part name -> run), all taken by
         one measuring cell, and that cell's run id; or None: fewer than `RUNS_PER_STRUCTURE`
         cells stored every part, so this cell times all of its own. All or nothing, so that
-        `latency_reused_from` names the measurer of every copied part, never one of several."""
+        `latency_reused_from` names the measurer of every copied part, never one of several.
+        A cell that measured before (run again after its record was set aside) gets its own
+        run back: a copy of another's would leave the grid with one independent run fewer."""
         stored = [self.stored(forms, part) for forms, part in parts]
         whole = sorted(set.intersection(*(set(runs) for runs in stored))) if stored else []
-        if len(whole) < RUNS_PER_STRUCTURE:
+        if self.run_id in whole:  # a measuring cell run again (set aside): its own run back
+            pick = self.run_id
+        elif len(whole) < RUNS_PER_STRUCTURE:
             return None
-        pick = whole[int(hashlib.sha256(self.run_id.encode()).hexdigest(), 16) % len(whole)]
+        else:
+            pick = whole[int(hashlib.sha256(self.run_id.encode()).hexdigest(), 16) % len(whole)]
         return {part: runs[pick] for (_, part), runs in zip(parts, stored, strict=True)}, pick
 
     def put(self, forms: list[str], part: str, run: PairedRun) -> None:
