@@ -156,6 +156,17 @@ def test_a_copied_latency_entry_does_not_count_as_a_second_run(
     assert second.adapted.latency_reused_from is None and len(timed) == 2
 
 
+def test_a_latency_store_that_cannot_be_written_does_not_fail_the_cell(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The store only saves time: a file where its folder should be leaves the cell with its
+    own timing, and a line saying the run was not stored."""
+    (tmp_path / "latency").write_text("not a folder", encoding="utf-8")
+    run = _measured(_spec("ia3", "toy-addition"), tmp_path, "a")
+    assert run.adapted.latency_reused_from is None and run.adapted.to_json()["latency_pairs"] >= 1
+    assert "not stored for reuse" in capsys.readouterr().out
+
+
 def test_measuring_cells_run_again_get_their_own_runs_back(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

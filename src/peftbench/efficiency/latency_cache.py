@@ -29,7 +29,7 @@ from typing import Any
 
 from peftbench.efficiency.latency import PairedRun, Samples
 from peftbench.efficiency.plausible import bad_samples
-from peftbench.results.atomic import write_json
+from peftbench.results.atomic import WriteError, write_json
 from peftbench.results.safe_read import JSON_CAP, read_capped
 
 # independent paired runs of one structure before later cells reuse them (module docstring)
@@ -136,14 +136,18 @@ class LatencyCache:
         return {part: runs[pick] for (_, part), runs in zip(parts, stored, strict=True)}, pick
 
     def put(self, forms: list[str], part: str, run: PairedRun) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_json(
-            self._path(forms, part),
-            {
-                "measured_by": self.run_id,
-                "structure": self.structure,
-                "forms": forms,
-                "part": part,
-                "paired_run": paired_run_to_json(run),
-            },
-        )
+        """Store this cell's run for later cells. The store only saves time: when it cannot be
+        written (its folder is a file, a full disk) the cell goes on with its own timing,
+        which is in its record, and says so in one line."""
+        entry = {
+            "measured_by": self.run_id,
+            "structure": self.structure,
+            "forms": forms,
+            "part": part,
+            "paired_run": paired_run_to_json(run),
+        }
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_json(self._path(forms, part), entry)
+        except (OSError, WriteError) as exc:
+            print(f"latency cache: this cell's run not stored for reuse ({exc})")
