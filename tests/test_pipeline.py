@@ -156,6 +156,27 @@ def test_a_copied_latency_entry_does_not_count_as_a_second_run(
     assert second.adapted.latency_reused_from is None and len(timed) == 2
 
 
+def test_a_fallback_deployed_form_is_not_copied_from_the_saved_adapters_timing(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prompt-learning cell with no memory for a copy times the trained model (with its
+    prompt encoder) instead of the saved adapter: another deployed form, so it is timed, not
+    copied from the cells that timed the saved adapter."""
+    from peftbench.efficiency import forms
+
+    timed = _count_timings(monkeypatch)
+    for seed in (0, 1):
+        _measured(dataclasses.replace(_spec("ptuning", "toy-addition"), seed=seed), tmp_path, "a")
+
+    def no_memory(model: Any) -> Any:
+        raise MemoryError("no memory for a copy")
+
+    monkeypatch.setattr(forms, "copy_model", no_memory)
+    third = _measured(dataclasses.replace(_spec("ptuning", "toy-addition"), seed=2), tmp_path, "b")
+    assert "no memory" in third.adapted.inference.inference_form
+    assert third.adapted.latency_reused_from is None and len(timed) == 3
+
+
 def test_a_latency_store_that_cannot_be_written_does_not_fail_the_cell(
     tmp_path, capsys: pytest.CaptureFixture[str]
 ) -> None:

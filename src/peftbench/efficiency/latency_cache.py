@@ -5,7 +5,8 @@ Why reuse: what a forward pass costs depends on the model, the device and the ad
 into it nor on the dataset it was trained on. A grid with several datasets would otherwise time
 the same structure once per dataset; on a 2-core CPU that was ~14 s per cell of the default
 suite. Anything that could change the cost is in the key: model and its options, device, method
-and its build parameters, parameter counts, the stored adapter's sizes, the forms timed and the
+and its build parameters, parameter counts, the stored adapter's sizes, the forms timed (and
+how the deployed one was built: a fallback with no memory for a copy is another form) and the
 latency settings. A new results folder measures again; `measurement.latency.reuse: false`
 measures every cell.
 

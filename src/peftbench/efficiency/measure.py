@@ -185,9 +185,10 @@ def measure_adapted(
                     stack.close()  # unmerge: the deployed form is the unmerged model
             except Exception as exc:  # a merge that fails must not fail a run that trained
                 merge = replace(merge, merge_error=f"{type(exc).__name__}: {exc}")
-        parts = [(list(forms), "forms")] + ([([BASE, MERGED], IN_PLACE)] if in_place else [])
+        timed_as = f"forms: {how}"  # a fallback deployed form (no memory) is not reused as another
+        parts = [(list(forms), timed_as)] + ([([BASE, MERGED], IN_PLACE)] if in_place else [])
         session.plan(parts)
-        run = session.timed(forms, "forms")
+        run = session.timed(forms, timed_as)
         vs = {
             f: _against_base(f, run, flops[f], base_flops, m.latency.max_halfwidth_pp)
             for f in forms
