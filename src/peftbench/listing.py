@@ -109,6 +109,7 @@ def _run_text(rec: RunRecord) -> str:
         lines.append(f"  error: {rec.error}")
         return "\n".join(lines)
     from peftbench.efficiency.paired import describe
+    from peftbench.reports.escape import terminal
 
     met, eff = rec.metrics, rec.eff
     base = eff.base_latency_ms_per_token
@@ -125,8 +126,8 @@ def _run_text(rec: RunRecord) -> str:
         + (f"; merged {describe(figures, 'merged_')}" if figures.get("merged") else ""),
         *(
             [
-                f"  latency copied from run {eff.get('latency_reused_from')} (same adapter "
-                "structure; not timed in this run)"
+                f"  latency copied from run {terminal(str(eff.get('latency_reused_from')))} "
+                "(same adapter structure; not timed in this run)"
             ]
             if eff.get("latency_reused_from")
             else []

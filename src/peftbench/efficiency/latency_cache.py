@@ -54,8 +54,9 @@ def check_entry(data: object, structure: object, forms: list[str], part: str) ->
         return "not a stored paired run"
     if data.get("structure") != structure or data.get("forms") != forms or data.get("part") != part:
         return "stored for another adapter structure"
-    if not isinstance(data.get("measured_by"), str):
-        return "'measured_by' should name a run"
+    by = data.get("measured_by")
+    if not isinstance(by, str) or not 0 < len(by) <= 255 or not by.isprintable() or "/" in by:
+        return "'measured_by' should name a run (a run id: printable, a folder name)"
     run = data["paired_run"]
     pairs, stored = run.get("pairs"), run.get("samples")
     if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
