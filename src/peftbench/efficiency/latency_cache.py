@@ -14,10 +14,13 @@ Why more than one run: pairs within one paired run share that run's machine stat
 cache placement), so one run's interval leaves run-to-run variation out (sd 1-4 points in
 docs/measurements.md's repeats). The first `RUNS_PER_STRUCTURE` cells of a structure each time it
 in their own paired run; later cells copy one of those (chosen by their run id, so a rerun picks
-the same) and record which cell measured it (`latency_reused_from`). A grid with two or more
-seeds or datasets of a (model, method) therefore has at least two independent latency runs, and
-the board's slowdown interval is the run-level one (`efficiency.paired.runs_slowdown`). A
-(model, method) with a single cell has one run, and the board says so (`ONE_RUN`).
+the same; a measuring cell run again takes back its own) and record which cell measured it
+(`latency_reused_from`); a cell that times two paired runs (merged in place) copies both from
+one cell or times both. A grid with two or more seeds or datasets of a (model, method) therefore
+has at least two independent latency runs, and the board's slowdown interval is the run-level
+one (`efficiency.paired.runs_slowdown`). A (model, method) with a single cell has one run, and
+the board says so (`ONE_RUN`). Not covered: cells whose measuring cells were deleted from the
+folder (their entries kept) may all copy the same stored run.
 """
 
 from __future__ import annotations
