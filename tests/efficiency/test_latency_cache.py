@@ -61,3 +61,24 @@ def test_every_part_comes_from_one_measurer(tmp_path: Path) -> None:
         if json.loads(entry.read_text())["measured_by"] == "a":
             entry.unlink()
     assert _cache(tmp_path, "d").get(parts) is None
+
+
+def test_entries_that_are_no_files_are_skipped_and_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder, a FIFO, links (out of the folder and to a good entry), a sparse 2 GiB file and
+    junk under this structure's key: none is read as a run, none blocks, one line says so."""
+    import os
+
+    _measured_by(tmp_path, "a")
+    (entry,) = tmp_path.iterdir()
+    key = entry.name.split(".")[0]
+    (tmp_path / f"{key}.dir.json").mkdir()
+    os.mkfifo(tmp_path / f"{key}.fifo.json")
+    (tmp_path / f"{key}.passwd.json").symlink_to("/etc/passwd")
+    (tmp_path / f"{key}.link.json").symlink_to(entry.name)
+    with open(tmp_path / f"{key}.sparse.json", "wb") as big:
+        big.truncate(2 * 2**30)
+    (tmp_path / f"{key}.junk.json").write_text("{not json", encoding="utf-8")
+    assert list(_cache(tmp_path, "c").stored(FORMS, "forms")) == ["a"]
+    assert "6 stored run(s) of this structure not reused (not a readable" in capsys.readouterr().out

@@ -118,7 +118,8 @@ class LatencyCache:
                     continue
                 out[data["measured_by"]] = paired_run_from_json(data["paired_run"])
             except (OSError, ValueError, KeyError, TypeError, RecursionError):  # damaged: skip
-                continue
+                why = "not a readable JSON file (a link, a folder, a FIFO, too large, damaged)"
+                refused[why] = refused.get(why, 0) + 1
         for why, count in sorted(refused.items()):
             print(f"latency cache: {count} stored run(s) of this structure not reused ({why})")
         return out
