@@ -30,7 +30,14 @@ def test_three_seeds_give_two_latency_runs_and_a_run_level_interval(tmp_path: Pa
         eff = json.loads((folder / "efficiency.json").read_text())
         sources.append(eff.get("latency_reused_from") or folder.name)
     assert len(sources) == 3 and len(set(sources)) == 2, sources  # two measured, one copied
+    (copy,) = [f for f in (out / "runs").iterdir() if f.name not in sources]
+    shown = subprocess.run([*cmd[:3], "show", str(copy)], capture_output=True, text=True)
+    assert f"latency copied from run {copy_source(copy)}" in shown.stdout, shown.stdout
     assert len(list((out / "latency").glob("*.json"))) == 2
     board = json.loads((out / "leaderboard.json").read_text())
     (row,) = [r for r in board["rows"] if r["method"] == "lora"]
     assert row["latency_runs"] == 2 and "run-to-run" in row["latency_noise"], row
+
+
+def copy_source(run: Path) -> str:
+    return str(json.loads((run / "efficiency.json").read_text())["latency_reused_from"])

@@ -141,6 +141,97 @@ def test_a_damaged_latency_entry_is_timed_again(tmp_path, monkeypatch: pytest.Mo
     assert again.adapted.latency_reused_from is None and len(timed) == 3
 
 
+def test_a_copied_latency_entry_does_not_count_as_a_second_run(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One measured run copied under another name is still one run: the second cell of the
+    structure times its own (two independent runs), rather than copy the first."""
+    import shutil
+
+    timed = _count_timings(monkeypatch)
+    _measured(_spec("lora", "toy-addition"), tmp_path, "a")
+    (entry,) = (tmp_path / "latency").iterdir()
+    shutil.copy(entry, entry.with_name(entry.name.split(".")[0] + ".0000000000.json"))
+    second = _measured(dataclasses.replace(_spec("lora", "toy-addition"), seed=1), tmp_path, "b")
+    assert second.adapted.latency_reused_from is None and len(timed) == 2
+
+
+def test_a_fallback_deployed_form_is_not_copied_from_the_saved_adapters_timing(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prompt-learning cell with no memory for a copy times the trained model (with its
+    prompt encoder) instead of the saved adapter: another deployed form, so it is timed, not
+    copied from the cells that timed the saved adapter."""
+    from peftbench.efficiency import forms
+
+    timed = _count_timings(monkeypatch)
+    for seed in (0, 1):
+        _measured(dataclasses.replace(_spec("ptuning", "toy-addition"), seed=seed), tmp_path, "a")
+
+    def no_memory(model: Any) -> Any:
+        raise MemoryError("no memory for a copy")
+
+    monkeypatch.setattr(forms, "copy_model", no_memory)
+    third = _measured(dataclasses.replace(_spec("ptuning", "toy-addition"), seed=2), tmp_path, "b")
+    assert "no memory" in third.adapted.inference.inference_form
+    assert third.adapted.latency_reused_from is None and len(timed) == 3
+
+
+def test_a_latency_store_that_cannot_be_written_does_not_fail_the_cell(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The store only saves time: a file where its folder should be leaves the cell with its
+    own timing, and a line saying the run was not stored."""
+    (tmp_path / "latency").write_text("not a folder", encoding="utf-8")
+    run = _measured(_spec("ia3", "toy-addition"), tmp_path, "a")
+    assert run.adapted.latency_reused_from is None and run.adapted.to_json()["latency_pairs"] >= 1
+    assert "not stored for reuse" in capsys.readouterr().out
+
+
+def test_measuring_cells_run_again_get_their_own_runs_back(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both measuring cells of a two-seed grid set aside and run again: each takes back the
+    run it measured, so the grid keeps two independent latency runs (copying by run id alone
+    could give both the same one)."""
+    timed = _count_timings(monkeypatch)
+    specs = [dataclasses.replace(_spec("lora", "toy-addition"), seed=s) for s in (0, 1)]
+    for spec in specs:
+        _measured(spec, tmp_path, "first")
+    again = [_measured(spec, tmp_path, "again").adapted.latency_reused_from for spec in specs]
+    assert again == [spec.run_id for spec in specs] and len(timed) == 2
+
+
+def test_a_merged_in_place_cell_copies_both_runs_from_one_cell_or_times_both(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no memory for a merged copy a cell times two paired runs (forms, then merged in
+    place). Its `latency_reused_from` must name the cell both came from: a cell that could copy
+    only the second (its first run's stored entries damaged) times both itself."""
+    import json
+
+    from peftbench.efficiency import forms
+
+    def no_memory(model: Any) -> Any:
+        raise MemoryError("no memory for a copy")
+
+    monkeypatch.setattr(forms, "copy_model", no_memory)
+    timed = _count_timings(monkeypatch)
+    for seed in (0, 1):
+        _measured(dataclasses.replace(_spec("lora", "toy-addition"), seed=seed), tmp_path, "ab")
+    assert timed == [["base", "adapted"], ["base", "merged"]] * 2
+    third = _measured(dataclasses.replace(_spec("lora", "toy-addition"), seed=2), tmp_path, "c")
+    assert third.adapted.latency_reused_from is not None and len(timed) == 4
+    assert third.adapted.merge.merged_latency_pairs is not None
+    for entry in (tmp_path / "latency").iterdir():
+        if json.loads(entry.read_text())["part"].startswith("forms"):
+            entry.write_text("{damaged", encoding="utf-8")
+            break
+    fourth = _measured(dataclasses.replace(_spec("lora", "toy-addition"), seed=3), tmp_path, "d")
+    assert fourth.adapted.latency_reused_from is None
+    assert timed[4:] == [["base", "adapted"], ["base", "merged"]]
+
+
 def test_frozen_retention_uses_the_base_answers_without_decoding_twice(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

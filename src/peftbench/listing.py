@@ -124,7 +124,23 @@ def _run_text(rec: RunRecord) -> str:
         f"paired slowdown {describe(figures)}",
         f"  prefill slowdown {describe(figures, figure='prefill_slowdown')}"
         + (f"; merged {describe(figures, 'merged_')}" if figures.get("merged") else ""),
+        *_copied(rec),
         f"  peak training memory {eff.peak_train_mem_mb:.0f} MiB ({eff.memory_kind})",
         "  phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in rec.status.phase_seconds.items()),
     ]
     return "\n".join(lines)
+
+
+def _copied(rec: RunRecord) -> list[str]:
+    """A line when the run's paired latency was not timed in it (efficiency.latency_cache)."""
+    from peftbench.reports.escape import terminal
+
+    source = rec.eff.get("latency_reused_from")
+    if not source:
+        return []
+    if source == rec.run_id:
+        return ["  latency timed by this run's earlier attempt (its record set aside, run again)"]
+    return [
+        f"  latency copied from run {terminal(str(source))} (same adapter structure; not timed "
+        "in this run)"
+    ]

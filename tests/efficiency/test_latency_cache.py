@@ -1,64 +1,84 @@
-"""The latency cache reads back what it stored, and reuses no entry whose fields have other
-types than a paired run's (a damaged or edited file is timed again, not copied into a record)."""
+"""The latency store's reuse rules on hand-made entries (efficiency/latency_cache.py); the
+pipeline tests (tests/test_pipeline.py) drive the same rules through real cells."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from peftbench.efficiency.latency import BASE, PairedRun, Samples
-from peftbench.efficiency.latency_cache import LatencyCache
+from peftbench.efficiency.latency_cache import LatencyCache, paired_run_from_json
 
-FORMS = [BASE, "deployed"]
-STRUCTURE: dict[str, object] = {"model": "tiny-llama", "method": "lora", "r": 2}
-
-
-def _run(seconds: float) -> PairedRun:
-    timed = Samples(prefill=[2.0, 2.5], decode=[1.0, 1.25])
-    return PairedRun(
-        samples={form: timed for form in FORMS},
-        pairs=2,
-        ended_by="max_pairs",
-        seconds=seconds,
-        load_start=0.5,
-        load_end=None,
-        cpu_share=0.9,
-        timer="perf_counter",
-        prompt_sha="0123456789ab",
-        threads=2,
-    )
-
-
-def _stored(folder: Path) -> list[PairedRun]:
-    """Two cells' entries of one structure, as the cells of a grid leave them."""
-    for cell, seconds in (("cell-a", 3.0), ("cell-b", 4.0)):
-        LatencyCache(folder, STRUCTURE, cell).put(FORMS, "latency", _run(seconds))
-    return [run for run, _ in LatencyCache(folder, STRUCTURE, "cell-c").stored(FORMS, "latency")]
-
-
-def test_a_stored_run_reads_back_equal(tmp_path: Path) -> None:
-    assert sorted(_stored(tmp_path), key=lambda r: r.seconds) == [_run(3.0), _run(4.0)]
-
-
-@pytest.mark.parametrize(
-    "edit",
-    [
-        {"seconds": "slow"},  # these three were reused before the reader checked types
-        {"threads": [2]},
-        {"ended_by": None},
-        {"pairs": 2.5},
-        {"unknown": 1},
-    ],
+RUN = paired_run_from_json(
+    json.loads((Path(__file__).parents[1] / "data/latency_cache/paired_run.json").read_text())
 )
-def test_an_entry_with_a_field_of_another_type_is_not_reused(
-    tmp_path: Path, edit: dict[str, object]
+FORMS = ["base", "adapted"]
+STRUCTURE = {"model": "tiny", "method": "lora", "r": 8}
+
+
+def _cache(folder: Path, run_id: str) -> LatencyCache:
+    return LatencyCache(folder, STRUCTURE, run_id)
+
+
+def _measured_by(folder: Path, *run_ids: str, part: str = "forms") -> None:
+    for run_id in run_ids:
+        _cache(folder, run_id).put(FORMS, part, RUN)
+
+
+def test_a_copy_under_another_name_is_not_a_second_run(tmp_path: Path) -> None:
+    _measured_by(tmp_path, "a")
+    (entry,) = tmp_path.iterdir()
+    shutil.copy(entry, entry.with_name(entry.name.split(".")[0] + ".ffffffffff.json"))
+    assert list(_cache(tmp_path, "c").stored(FORMS, "forms")) == ["a"]
+    assert _cache(tmp_path, "c").get([(FORMS, "forms")]) is None  # one run: c times its own
+
+
+@pytest.mark.parametrize("by", ["run\x1b[2Jx", "a/../b", "", "x" * 300])
+def test_a_measurer_that_is_no_run_id_is_refused(tmp_path: Path, by: str) -> None:
+    _measured_by(tmp_path, by)
+    assert _cache(tmp_path, "c").stored(FORMS, "forms") == {}
+
+
+def test_a_measuring_cell_gets_its_own_run_back(tmp_path: Path) -> None:
+    _measured_by(tmp_path, "a", "b", "c")
+    for run_id in ("a", "b", "c"):
+        hit = _cache(tmp_path, run_id).get([(FORMS, "forms")])
+        assert hit is not None and hit[1] == run_id
+
+
+def test_every_part_comes_from_one_measurer(tmp_path: Path) -> None:
+    """Two measured both parts, a third only the first: a copy takes both parts from one of
+    the two; with a single cell holding both, nothing is copied."""
+    _measured_by(tmp_path, "a", "b", "c")
+    _measured_by(tmp_path, "a", "b", part="second")
+    parts = [(FORMS, "forms"), (FORMS, "second")]
+    for run_id in ("d", "e", "f", "g"):
+        hit = _cache(tmp_path, run_id).get(parts)
+        assert hit is not None and hit[1] in ("a", "b") and set(hit[0]) == {"forms", "second"}
+    for entry in tmp_path.glob("*.json"):
+        if json.loads(entry.read_text())["measured_by"] == "a":
+            entry.unlink()
+    assert _cache(tmp_path, "d").get(parts) is None
+
+
+def test_entries_that_are_no_files_are_skipped_and_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _stored(tmp_path)
-    first = sorted(tmp_path.glob("*.json"))[0]
-    data = json.loads(first.read_text())
-    data["paired_run"].update(edit)
-    first.write_text(json.dumps(data))
-    kept = LatencyCache(tmp_path, STRUCTURE, "cell-c").stored(FORMS, "latency")
-    assert len(kept) == 1
+    """A folder, a FIFO, links (out of the folder and to a good entry), a sparse 2 GiB file and
+    junk under this structure's key: none is read as a run, none blocks, one line says so."""
+    import os
+
+    _measured_by(tmp_path, "a")
+    (entry,) = tmp_path.iterdir()
+    key = entry.name.split(".")[0]
+    (tmp_path / f"{key}.dir.json").mkdir()
+    os.mkfifo(tmp_path / f"{key}.fifo.json")
+    (tmp_path / f"{key}.passwd.json").symlink_to("/etc/passwd")
+    (tmp_path / f"{key}.link.json").symlink_to(entry.name)
+    with open(tmp_path / f"{key}.sparse.json", "wb") as big:
+        big.truncate(2 * 2**30)
+    (tmp_path / f"{key}.junk.json").write_text("{not json", encoding="utf-8")
+    assert list(_cache(tmp_path, "c").stored(FORMS, "forms")) == ["a"]
+    assert "6 stored run(s) of this structure not reused (not a readable" in capsys.readouterr().out

@@ -65,3 +65,11 @@ def test_median_ranks_at_many_pairs(n: int) -> None:
     k, upper = median_ci_ranks(n) or (0, 0)
     assert upper == n + 1 - k
     assert abs(k - (n / 2 - 1.96 * math.sqrt(n) / 2)) <= 1.5
+
+
+def test_replicates_of_two_runs_far_apart_stay_finite() -> None:
+    """Two runs a factor ~20 apart (a loaded machine, two pairs each): t_1's tails would
+    overflow exp; an infinite L would make the PSCP ratios nan and tie every method."""
+    runs = [([1.0, 1.0], [1.0, 1.0]), ([1.0, 1.0], [20.0, 20.0])]
+    reps = runs_slowdown_replicates(runs, 1000, 1)
+    assert np.isfinite(reps).all() and reps.max() > 1e200 and reps.min() > -100.0 - 1e-9

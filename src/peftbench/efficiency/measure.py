@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # torch is imported by whoever measures; only its types are n
     from torch.nn import Module
 
 ADAPTED, MERGED = "adapted", "merged"
+IN_PLACE = "merged in place"  # the second paired run, when the merge had to be in place
 
 
 def _timings(run: PairedRun, form: str) -> FormTimings:
@@ -111,12 +112,18 @@ class _Session:
     prompt: list[int]
     trained_logits: Tensor
     reused_from: str | None = None
+    copied: dict[str, PairedRun] | None = None  # part -> run copied from `reused_from`
+
+    def plan(self, parts: list[tuple[list[str], str]]) -> None:
+        """Decide once, for every part this cell times, whether all are copied from one
+        measuring cell or all timed here (`LatencyCache.get`)."""
+        hit = self.cache.get(parts) if self.cache is not None else None
+        if hit is not None:
+            self.copied, self.reused_from = hit
 
     def timed(self, forms: dict[str, Module], part: str) -> PairedRun:
-        hit = self.cache.get(list(forms), part) if self.cache is not None else None
-        if hit is not None:
-            self.reused_from = hit[1]
-            return hit[0]
+        if self.copied is not None:
+            return self.copied[part]
         run = measure_paired(forms, self.vocab, self.pad_id, self.m.latency, seed=self.seed)
         if self.cache is not None:
             self.cache.put(list(forms), part, run)
@@ -178,7 +185,10 @@ def measure_adapted(
                     stack.close()  # unmerge: the deployed form is the unmerged model
             except Exception as exc:  # a merge that fails must not fail a run that trained
                 merge = replace(merge, merge_error=f"{type(exc).__name__}: {exc}")
-        run = session.timed(forms, "forms")
+        timed_as = f"forms: {how}"  # a fallback deployed form (no memory) is not reused as another
+        parts = [(list(forms), timed_as)] + ([([BASE, MERGED], IN_PLACE)] if in_place else [])
+        session.plan(parts)
+        run = session.timed(forms, timed_as)
         vs = {
             f: _against_base(f, run, flops[f], base_flops, m.latency.max_halfwidth_pp)
             for f in forms
@@ -186,7 +196,7 @@ def measure_adapted(
         }
         if in_place:
             with merged(model) as (folded, _, _):
-                again = session.timed({BASE: base_model, MERGED: folded}, "merged in place")
+                again = session.timed({BASE: base_model, MERGED: folded}, IN_PLACE)
             vs[MERGED] = _against_base(
                 MERGED, again, flops[MERGED], base_flops, m.latency.max_halfwidth_pp
             )

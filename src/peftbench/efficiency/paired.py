@@ -192,6 +192,9 @@ def runs_slowdown(runs: Sequence[Pairs], level: float = LEVEL) -> RunsSlowdown:
     return RunsSlowdown(100.0 * (math.exp(mean) - 1.0), lo, hi, int(logs.size), pooled.pairs, noise)
 
 
+LOG_CAP = 600.0  # largest log-ratio a replicate takes (runs_slowdown_replicates)
+
+
 def runs_slowdown_replicates(runs: Sequence[Pairs], replicates: int, seed: int) -> np.ndarray:
     """Replicates of `runs_slowdown`'s statistic in % (for the PSCP replicates, scoring.pscp).
     One run: the pairs drawn with replacement (`bootstrap_slowdowns`). R >= 2 runs: the run-level
@@ -205,4 +208,8 @@ def runs_slowdown_replicates(runs: Sequence[Pairs], replicates: int, seed: int) 
     order = np.random.default_rng(seed).permutation(replicates)
     t = stats.t.ppf((order + 0.5) / replicates, logs.size - 1)
     scale = float(logs.std(ddof=1)) / math.sqrt(logs.size)
-    return 100.0 * (np.exp(float(logs.mean()) + scale * t) - 1.0)
+    # t with few degrees of freedom has tails that overflow exp for runs far apart (two runs
+    # a factor ~10 apart: t_1 quantiles reach -+636 at 1000 replicates); an infinite L makes the
+    # PSCP ratios inf/inf = nan, and one nan replicate silently ties every method. Capped at
+    # e^LOG_CAP (a slowdown of ~1e262 %), as slow as anything ever compared, and finite.
+    return 100.0 * (np.exp(np.minimum(float(logs.mean()) + scale * t, LOG_CAP)) - 1.0)
