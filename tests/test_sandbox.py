@@ -17,6 +17,7 @@ from needs import missing
 from sandbox_attack_harness import load_attacks, sandbox_processes
 
 from peftbench import sandbox
+from peftbench._sandbox_child import readable_paths, work_dir
 from peftbench.metrics.execution import run_apps_tests
 from peftbench.sandbox import run_code
 
@@ -135,7 +136,7 @@ print(open("inside.txt").read(), os.getcwd())
     assert list(tmp_path.iterdir()) == []
     assert "fine" in result.stdout and list(runs.iterdir()) == []  # its folder is deleted
     if "mountns" in result.isolation:  # no host path in what the code sees
-        assert result.stdout.split()[-1] == "/work"
+        assert result.stdout.split()[-1] == work_dir(readable_paths())
 
 
 def test_network_connection_to_localhost_fails() -> None:
@@ -312,3 +313,12 @@ def test_cleanup_never_follows_links_nor_recurses(tmp_path: Path) -> None:
     assert removed
     assert host_file.stat().st_mode & 0o777 == 0o444 and host_file.read_text() == "host"
     assert host_dir.stat().st_mode & 0o777 == 0o755 and (host_dir / "keep").exists()
+
+
+def test_the_work_folder_avoids_host_paths_bound_into_the_root() -> None:
+    """A virtual environment under /work (as on this project's machines) must not collide with
+    the sandbox's /work tmpfs: the work folder takes the next free name."""
+    assert work_dir(["/usr", "/bin"]) == "/work"
+    assert work_dir(["/usr", "/work/main/.venv"]) == "/work1"
+    assert work_dir(["/work", "/work1/x"]) == "/work2"
+    assert work_dir(["/workshop/venv"]) == "/work"  # a name that only starts the same

@@ -57,6 +57,18 @@ DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 WORK = "/work"
 
 
+def work_dir(paths: list[str]) -> str:
+    """Where the code's writable tmpfs is mounted in the private root: /work, or /work1,
+    /work2... when a host path bound read-only into the root lies under that name (a
+    virtual environment in /work/project/.venv would otherwise already have made /work, and
+    mounting the tmpfs over it would hide the interpreter)."""
+    name, i = WORK, 0
+    while any(p == name or p.startswith(name + "/") for p in paths):
+        i += 1
+        name = f"{WORK}{i}"
+    return name
+
+
 def _libc() -> CDLL:
     import ctypes  # only in the layers that need it: this script keeps its imports minimal
 
@@ -135,7 +147,9 @@ def build_root(libc: CDLL, newroot: str, cfg: dict) -> None:
     writable place, so what the code writes is bounded and never reaches the host's disk."""
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)  # nothing propagates back to the host
     _mount(libc, "tmpfs", newroot, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
-    for src in readable_paths():
+    paths = readable_paths()
+    work = work_dir(paths)
+    for src in paths:
         dst = newroot + src
         if os.path.islink(src) and src in SYSTEM_DIRS:  # merged /usr: /lib -> usr/lib
             os.symlink(os.readlink(src), dst)
@@ -150,10 +164,10 @@ def build_root(libc: CDLL, newroot: str, cfg: dict) -> None:
         os.symlink(f"/proc/self/fd/{i}", f"{newroot}/dev/{name}")
     os.makedirs(newroot + "/proc")
     _mount(libc, "proc", newroot + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    os.makedirs(newroot + WORK)
+    os.makedirs(newroot + work)
     owner = "" if cfg["uid"] is None else f",uid={cfg['uid']},gid={cfg['uid']}"
     options = f"mode=0700,size={cfg['disk']},nr_inodes={cfg['inodes']}{owner}"
-    _mount(libc, "tmpfs", newroot + WORK, "tmpfs", MS_NOSUID | MS_NODEV, options)
+    _mount(libc, "tmpfs", newroot + work, "tmpfs", MS_NOSUID | MS_NODEV, options)
     os.mkdir(newroot + "/.old")
     old = (newroot + "/.old").encode()
     _check(libc.syscall(SYSCALLS[os.uname().machine][0], newroot.encode(), old), "pivot_root")
@@ -161,9 +175,9 @@ def build_root(libc: CDLL, newroot: str, cfg: dict) -> None:
     _check(libc.umount2(b"/.old", MNT_DETACH), "umount old root")
     os.rmdir("/.old")
     _mount(libc, None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    os.chdir(WORK)
-    cfg["root"] = WORK
-    os.environ.update(HOME=WORK, TMPDIR=WORK)
+    os.chdir(work)
+    cfg["root"] = work
+    os.environ.update(HOME=work, TMPDIR=work)
 
 
 # --- privileges --------------------------------------------------------------------------------
