@@ -14,20 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_util import peftbench
 
 TRAINED = ["lora", "ia3", "prompt_tuning", "prefix_tuning", "adapter", "bitfit"]
-
-
-def peftbench(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "peftbench", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 @pytest.fixture(scope="module")

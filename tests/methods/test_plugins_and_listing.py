@@ -6,13 +6,13 @@ test process's registry (the contract tests parametrise over that registry).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from cli_util import peftbench as run_cli
 
 PLUGIN = textwrap.dedent(
     '''
@@ -47,17 +47,10 @@ PLUGIN = textwrap.dedent(
 
 def peftbench(
     *args: str, env: dict[str, str] | None = None, cwd: Path
-) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k != "PEFTBENCH_PLUGINS"}
-    full_env.update({"TOKENIZERS_PARALLELISM": "false", **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "peftbench", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=cwd,
-        timeout=300,
-    )
+) -> subprocess.CompletedProcess[str]:
+    """The real command line without the developer's plugins."""
+    full = {"TOKENIZERS_PARALLELISM": "false", **(env or {})}
+    return run_cli(*args, cwd=cwd, env=full, drop=("PEFTBENCH_PLUGINS",), timeout=300)
 
 
 @pytest.fixture()

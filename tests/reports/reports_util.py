@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cli_util import peftbench as peftbench  # re-exported: the report tests import it from here
+
 # the session's smoke results (conftest.smoke_run): these methods and seeds
 METHODS = ["frozen", "lora", "ia3"]
 SEEDS = [1, 2]
-
-
-def peftbench(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "peftbench", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def run_dirs(root: Path, method: str | None = None, dataset: str | None = None) -> list[Path]:

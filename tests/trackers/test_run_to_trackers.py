@@ -5,12 +5,11 @@ that cannot write leaves the run complete and says so."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_util import peftbench as run_cli
 from needs import need_module
 from wandb_records import read_records, run_files
 
@@ -19,17 +18,8 @@ SHORT = ["--set", "training.max_steps=3", "--no-progress"]
 
 
 def peftbench(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """The real command line; MLflow's location only from `env` (else the default)."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "WANDB_"))}
-    full.update(PYTHONWARNINGS="ignore", **env)
-    return subprocess.run(
-        [sys.executable, "-m", "peftbench", *args],
-        cwd=cwd,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    """The real command line; MLflow's and W&B's settings only from `env` (else the defaults)."""
+    return run_cli(*args, cwd=cwd, env=env, drop=("MLFLOW_", "WANDB_"))
 
 
 @pytest.mark.slow
