@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from peftbench.cli import main
+from peftbench.results.folder import read_folder
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = sorted((DATA / "hf_peft").glob("*.json"))
@@ -155,3 +157,50 @@ def test_export_of_a_folder_that_is_no_results_exits_2(
     code = main(["export", "--format", "hf-peft", str(tmp_path), "--out", str(tmp_path / "o")])
     assert code == 2 and "not a results folder" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+VALUES: list[dict[str, Any]] = yaml.safe_load(
+    (DATA / "hf_peft_bad_values.yaml").read_text(encoding="utf-8")
+)
+TYPED = DATA / "hf_peft" / "fourierft--llama-3.2-3B-default.json"
+
+
+def _put(raw: dict[str, Any], dotted: str, value: Any) -> None:
+    if dotted == "test_accuracy":
+        _accuracy(raw, value)
+        return
+    *path, last = dotted.split(".")
+    node: Any = raw
+    for key in path:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    node[last] = value
+
+
+def _edited(entry: dict[str, Any]) -> str:
+    raw = json.loads(TYPED.read_text())
+    for dotted, value in (entry.get("set") or {}).items():
+        _put(raw, dotted, value)
+    for dotted, depth in (entry.get("deep") or {}).items():
+        nested: Any = 1
+        for _ in range(depth):
+            nested = [nested]
+        _put(raw, dotted, nested)
+    return json.dumps(raw)  # NaN and inf as NaN, Infinity: what their json writes
+
+
+@pytest.mark.parametrize("entry", VALUES, ids=[e["name"] for e in VALUES])
+def test_a_value_of_the_wrong_type_or_size_is_named_or_imported_as_the_reader_reads_it(
+    entry: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Never a traceback; a refused file is named with the key and value; an imported one reads
+    back whole (never a record that every reader then shows as DAMAGED)."""
+    src = _folder(tmp_path, {"bad.json": _edited(entry)})
+    code, out = _import(src, tmp_path / "o", capsys)
+    if "reason" in entry:
+        assert code == 2, out
+        assert "bad.json" in out and entry["reason"] in out and "nothing was imported" in out
+        assert not (tmp_path / "o").exists()
+        return
+    assert code == 0, out
+    folder = read_folder(tmp_path / "o")
+    assert folder.damaged == [] and len(folder.failed) == 1, folder

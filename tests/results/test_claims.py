@@ -10,11 +10,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
 
 from peftbench.results import claims as claims_mod
 from peftbench.results.claims import ClaimedRuns, Claims
 from peftbench.results.record import Status
-from peftbench.results.store import ResultsStore
+from peftbench.results.store import OWNER, ResultsStore
 
 
 @dataclass(frozen=True)
@@ -140,3 +144,39 @@ def test_concurrent_iterations_hand_out_each_run_once(tmp_path: Path) -> None:
     assert sorted(r for _, r in taken) == sorted(f"r{i}" for i in range(12))  # once each
     assert len({w for w, _ in taken}) >= 2  # the work was split
     assert list((tmp_path / ".claims").iterdir()) == []
+
+
+OWNERS: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parents[1] / "data" / "claims" / "owners.yaml").read_text(encoding="utf-8")
+)
+
+
+def _owner_text(text: str) -> str:
+    text = text.replace("{here}", socket.gethostname())
+    for name, make in (("zeros", lambda n: "0" * n), ("deep", lambda n: "[" * n + "]" * n)):
+        while "{" + name + ":" in text:
+            head, _, rest = text.partition("{" + name + ":")
+            count, _, tail = rest.partition("}")
+            text = head + make(int(count)) + tail
+    return text
+
+
+@pytest.mark.parametrize("case", OWNERS, ids=[c["name"] for c in OWNERS])
+def test_an_owner_file_of_any_shape_is_read_without_a_crash(
+    case: dict[str, Any], tmp_path: Path
+) -> None:
+    """A fresh claim (its heartbeat recent) is taken over only when no live process can own
+    it; a temporary run folder is swept only when its owner is dead on this host."""
+    store = _store(tmp_path)
+    text = _owner_text(case["text"])
+    claims = Claims(store)
+    claims.path("r").parent.mkdir(exist_ok=True)
+    claims.path("r").write_text(text)
+    tmp = store.runs_dir / ".tmp-r-1-abcdef"
+    tmp.mkdir(parents=True)
+    (tmp / OWNER).write_text(text)
+    assert claims.is_stale("r") is case["stale"]
+    claims.sweep()
+    assert (tmp.name in store.sweep()) is case["swept"]
+    assert claims.try_claim("r") is case["stale"]
+    claims.release_all()

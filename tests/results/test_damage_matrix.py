@@ -56,6 +56,17 @@ def _target(text: str, root: Path) -> str:
     return text
 
 
+def _long(text: str) -> str:
+    """`{zeros:N}` (N zeros: 10**400 as JSON) and `{deep:N}` (a list nested N levels) in a raw
+    edit: values too long to write in kinds.yaml."""
+    for name, make in (("zeros", lambda n: "0" * n), ("deep", lambda n: "[" * n + "]" * n)):
+        while "{" + name + ":" in text:
+            head, _, rest = text.partition("{" + name + ":")
+            count, _, tail = rest.partition("}")
+            text = head + make(int(count)) + tail
+    return text
+
+
 def apply(kind: dict[str, Any], root: Path) -> Path:
     """Apply one kind of damage to the results folder `root`; returns the damaged path."""
     base = run_dir(root, kind["target"]) if "target" in kind else root
@@ -70,7 +81,7 @@ def apply(kind: dict[str, Any], root: Path) -> Path:
         text = path.read_text()
         for old, new in arg.items():
             assert old in text, (kind["name"], old)
-            text = text.replace(old, new, 1)
+            text = text.replace(old, _long(new), 1)
         path.write_text(text)
     elif op == "jsonl_set":
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -18,6 +18,8 @@ file (MMLU is sorted by subject, APPS by difficulty). Options of one question ca
 from __future__ import annotations
 
 import json
+import math
+import operator
 import random
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
@@ -289,15 +291,38 @@ def mapping(value: object) -> dict[str, object]:
     return value
 
 
+def _boolean(value: object) -> bool:
+    """JSON's true/false (or a numpy bool): an int to Python, but no label index or score."""
+    return isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b"
+
+
 def integer(value: object) -> int:
-    """An integer field (a label index, a position): a number, or its text (from a CSV cell)."""
-    if isinstance(value, str | bytes | SupportsInt | SupportsIndex):
+    """An integer field (a label index, a position): a whole number (1.0 from a float column
+    too), or its text (from a CSV cell). True and 1.7 are refused: int() made both label 1."""
+    if isinstance(value, str | bytes):
         return int(value)
+    if _boolean(value):
+        raise TypeError(f"expected an integer, got a boolean ({value!r})")
+    if isinstance(value, SupportsIndex):
+        return operator.index(value)
+    if isinstance(value, SupportsFloat) and float(value).is_integer():
+        return int(float(value))
+    if isinstance(value, SupportsFloat | SupportsInt):
+        raise TypeError(f"expected an integer, got {value!r}")
     raise TypeError(f"expected an integer, got {type(value).__name__}")
 
 
 def real(value: object) -> float:
-    """A number field (a score, an answer): a number, or its text (from a CSV cell)."""
-    if isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
-        return float(value)
-    raise TypeError(f"expected a number, got {type(value).__name__}")
+    """A finite number field (a score, an answer): a number, or its text (from a CSV cell)."""
+    if _boolean(value):
+        raise TypeError(f"expected a number, got a boolean ({value!r})")
+    if not isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int of 400 digits: float() raised, uncaught
+        too_big = f"expected a number, got one beyond a float ({str(value)[:20]}...)"
+        raise ValueError(too_big) from None
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number

@@ -36,7 +36,7 @@ from typing import TypeGuard
 
 from peftbench.config.schema import id_part, run_digest
 from peftbench.json_types import JSONObject, JSONValue
-from peftbench.results.checks import RecordDamage, is_number
+from peftbench.results.checks import RecordDamage, finite_tree, is_number
 from peftbench.results.record import (
     MAY_BE_UNMEASURED,
     Efficiency,
@@ -122,6 +122,7 @@ def read_result(path: Path) -> ImportedRun:
     log = _metric_rows(train_info)
     status_name = train_info.get("status")
     try:
+        _as_read_back(config, provenance)
         if status_name != "success":
             error = run_info.get("error_msg") or f"HF peft run status {status_name!r}"
             status = Status.failed(config.run_id, f"{status_name}: {error}")
@@ -139,6 +140,15 @@ def read_result(path: Path) -> ImportedRun:
     except RecordDamage as exc:
         raise NotAResult(f"{exc.file}: {exc.reason}") from None
     return ImportedRun(config.run_id, config, status, metrics, efficiency, provenance, log)
+
+
+def _as_read_back(config: RunConfig, provenance: Provenance) -> None:
+    """The parts that carry their file's values as they are (train_config and peft_config in
+    the config, meta_info in the provenance) meet the check every reader runs on every number
+    (finite, within 1e30): a seed of 1e38 or a NaN in peft_config stops the import here rather
+    than writing a record that every reader then shows as DAMAGED."""
+    for part in (config, provenance):
+        finite_tree(part.to_json(), part.FILE)
 
 
 def run_config(run_info: JSONObject, sha256: str) -> RunConfig:

@@ -235,6 +235,10 @@ def check_drift(drift: Mapping[str, JSONValue], file: str) -> None:
 def check_retention(retention: Mapping[str, JSONValue], file: str) -> None:
     """The retention delta is the mean of its tasks' deltas (stability/retention.py)."""
     tasks = retention.get("tasks")
+    if tasks is not None and not isinstance(tasks, dict):  # a list of tasks is no record's
+        raise RecordDamage(
+            file, f"'retention.tasks' should map tasks to figures, found {_show(tasks)}"
+        )
     if not isinstance(tasks, dict) or not tasks:
         return
     deltas = [t.get("delta") if isinstance(t, dict) else None for t in tasks.values()]

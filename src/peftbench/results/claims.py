@@ -14,7 +14,6 @@ every cell complete. Claims only avoid duplicated work: the commit itself stays 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import socket
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, overload
 
 from peftbench.json_types import JSONObject
 from peftbench.results.atomic import write_json
-from peftbench.results.store import ResultsStore, _alive, owner_pid
+from peftbench.results.store import ResultsStore, _alive, owner_pid, read_json
 
 if TYPE_CHECKING:
     from peftbench.config.schema import RunSpec
@@ -54,7 +53,7 @@ class Claims:
     def owner(self, run_id: str) -> JSONObject | None:
         """The claim's owner (None: no claim, or a damaged one)."""
         try:
-            data = json.loads(self.path(run_id).read_text(encoding="utf-8"))
+            data = read_json(self.path(run_id))
         except (OSError, ValueError):
             return None
         return data if isinstance(data, dict) else None

@@ -127,7 +127,7 @@ def _lenient(cls: type[_Settings], data: object, where: str) -> _Settings:
     try:
         return cls(**kwargs)
     except UserError as exc:  # a value today's settings refuse (pscp.a: -50): default scoring
-        raise RecordDamage(SUITE, f"{exc.message}; read with the default scoring") from None
+        raise RecordDamage(SUITE, exc.message) from None
 
 
 def read_suite(root: Path) -> SuiteInfo | None:
@@ -198,8 +198,8 @@ def read_folder(path: Path | str) -> ResultsFolder:
     suite = invocations = None
     try:
         suite = read_suite(root)
-    except RecordDamage as exc:
-        damaged.append(Damage(exc.file, exc.reason))
+    except RecordDamage as exc:  # whatever is wrong with it (a type, a range, not JSON), say so
+        damaged.append(Damage(exc.file, f"{exc.reason}; read with the default scoring"))
     try:
         invocations = read_invocations(root)
     except RecordDamage as exc:

@@ -479,6 +479,8 @@ class Efficiency:
                 _number(data, key, f, required=False, low=0)
         check_efficiency(figures, data, f)
         rest = _rest(data, (*cls.REQUIRED, *cls.OPTIONAL, *_EFF_TEXT, "not_measured"))
+        for key, (value, tp) in Measured.mistyped(rest).items():
+            raise RecordDamage(f, f"'{key}' should be {tp}, found {value!r}"[:200])
         return cls(
             trainable_params=_present(counts["trainable_params"]),
             trainable_pct=_present(figures["trainable_pct"]),

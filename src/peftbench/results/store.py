@@ -44,12 +44,19 @@ if TYPE_CHECKING:  # annotations only
     from collections.abc import Iterable, Mapping
 
 STATUS = "status.json"
+PID_LIMIT = 2**31  # pid_t is a signed 32-bit integer
 OWNER = ".owner.json"  # in a temporary run folder: which process on which host is writing it
 STALE_UNOWNED_SECONDS = 3600.0
 
 
 def read_json(path: Path) -> JSONValue:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A small JSON file (an owner or claim); ValueError also for JSON nested too deeply to
+    parse (json raises RecursionError), so callers that treat a damaged file as no owner
+    catch every way it can be damaged."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError(f"{path.name} is nested too deeply to be JSON") from None
 
 
 class RunWriter:
@@ -242,7 +249,9 @@ class ResultsStore:
 def owner_pid(owner: JSONObject) -> int:
     """The process id an owner file names (0: none, which no live process has)."""
     pid = owner.get("pid", 0)
-    return pid if isinstance(pid, int) and not isinstance(pid, bool) else 0
+    if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < PID_LIMIT:
+        return 0  # beyond a pid_t no process has it (os.kill overflowed on 2**40 or 10**400)
+    return pid
 
 
 def _alive(pid: int) -> bool:

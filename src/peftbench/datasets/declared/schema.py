@@ -145,6 +145,12 @@ class AnswerDef:
                 "yes/no/on/off into booleans)",
                 'quote the labels: labels: ["yes", "no"], label_words: {0: "no", 1: "yes"}',
             )
+        odd = [v for v in self.label_words.values() if not isinstance(v, str | int | float)]
+        if odd:  # str() would make a label of "None" or "['a', 'b']"
+            raise UserError(
+                f"'{where}.label_words' maps a value to {odd[0]!r}, not to a word",
+                "give each value one word: label_words: {0: negative, 1: positive}",
+            )
         if self.kind != "classification" and (self.labels or self.label_words):
             raise UserError(f"'{where}.labels'/'label_words' only apply to classification")
         if self.kind != "multiple_choice" and self.options:
