@@ -23,6 +23,21 @@ def _ask(letters: str) -> str:
     return f"Answer with {', '.join(letters[:-1])} or {letters[-1]}."
 
 
+def _label(row: Row, key: str, allowed: Sequence[str]) -> str | None:
+    """The row's answer label as text (`allowed`), or None when the row has none (the test
+    splits ship "" or null). Any other value is a row error: `str()` turned a boolean into
+    "True", which is no label, so the row was dropped as unlabelled without a word."""
+    value = row[key]
+    if value is None or value == "":
+        return None
+    text = (
+        str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else None
+    )
+    if text not in allowed:
+        raise ValueError(f"'{key}' should be one of {list(allowed)} (or empty), found {value!r}")
+    return text
+
+
 def _mc(split: str, i: int, stem: str, texts: Sequence[object], answer: int) -> Example:
     letters = LETTERS[: len(texts)]
     prompt = f"{stem}\n{options(texts, letters)}\n\n{_ask(letters)}"
@@ -47,8 +62,8 @@ def build_piqa(split: str, i: int, row: Row) -> Example | None:
 
 
 def build_siqa(split: str, i: int, row: Row) -> Example | None:
-    label = str(row["label"]).strip()
-    if label not in ("1", "2", "3"):
+    label = _label(row, "label", ("1", "2", "3"))
+    if label is None:
         return None
     stem = f"Context: {str(row['context']).strip()}\nQuestion: {str(row['question']).strip()}"
     texts = [row["answerA"], row["answerB"], row["answerC"]]
@@ -61,20 +76,21 @@ def clean_wikihow(text: str) -> str:
 
 
 def build_hellaswag(split: str, i: int, row: Row) -> Example | None:
-    label = str(row["label"]).strip()
-    if not label.isdigit():  # the test split has no labels
+    endings = [clean_wikihow(str(e)) for e in seq(row["endings"])]
+    label = _label(row, "label", [str(k) for k in range(len(endings))])
+    if label is None:  # the test split has no labels
         return None
     context = f"{row['activity_label']}: {clean_wikihow(str(row['ctx']))}"
     stem = f"Context: {context}\nWhich ending continues the context best?"
-    return _mc(split, i, stem, [clean_wikihow(str(e)) for e in seq(row["endings"])], int(label))
+    return _mc(split, i, stem, endings, int(label))
 
 
 WINOGRANDE_TASK = "Which option correctly fills the blank (_) in the sentence?"
 
 
 def build_winogrande(split: str, i: int, row: Row) -> Example | None:
-    answer = str(row["answer"]).strip()
-    if answer not in ("1", "2"):
+    answer = _label(row, "answer", ("1", "2"))
+    if answer is None:
         return None
     stem = f"Sentence: {str(row['sentence']).strip()}\n{WINOGRANDE_TASK}"
     return _mc(split, i, stem, [row["option1"], row["option2"]], int(answer) - 1)
