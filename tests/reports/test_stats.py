@@ -8,7 +8,7 @@ import pytest
 from needs import need_module
 
 from peftbench.reports.figures import pareto_front
-from peftbench.reports.stats import betainc, summarize, t_cdf, t_quantile, welch
+from peftbench.reports.stats import summarize, t_cdf, t_quantile, welch
 
 # Two-sided 95% critical values of Student's t, from any printed t table.
 T_TABLE_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 10: 2.228, 30: 2.042}
@@ -30,12 +30,6 @@ def test_t_cdf_closed_forms() -> None:
         # df=1 is the Cauchy distribution; df=2 has a closed form too.
         assert t_cdf(t, 1) == pytest.approx(0.5 + math.atan(t) / math.pi, abs=1e-12)
         assert t_cdf(t, 2) == pytest.approx(0.5 + t / (2 * math.sqrt(2 + t * t)), abs=1e-12)
-
-
-def test_betainc_closed_forms() -> None:
-    for x in (0.0, 0.1, 0.5, 0.93, 1.0):
-        assert betainc(1.0, 1.0, x) == pytest.approx(x, abs=1e-12)
-        assert betainc(3.0, 1.0, x) == pytest.approx(x**3, abs=1e-12)
 
 
 def test_summarize_by_hand() -> None:
